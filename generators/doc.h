@@ -1,0 +1,33 @@
+// The record that travels from the teacher to the shard (DESIGN.md: "A record travels
+// as one Doc"). Filters read it; storage serialises it as one JSON line.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "prompts/prompt.h"
+
+namespace primer::generators {
+
+struct Usage {
+  uint32_t prompt_tokens = 0;
+  uint32_t completion_tokens = 0;
+};
+
+// What a teacher returns for one prompt.
+struct Reply {
+  std::string text;
+  std::string finish_reason = "stop";  // "stop", or "length" when cut at max_tokens
+  Usage usage;
+};
+
+struct Doc {
+  prompts::PromptSpec prompt;  // id, index, kind, required words, features, prompt text
+  std::string teacher;         // "builtin", or the model name of an HTTP teacher
+  Reply reply;
+
+  uint64_t id() const { return prompt.id; }
+  const std::string& text() const { return reply.text; }
+};
+
+}  // namespace primer::generators

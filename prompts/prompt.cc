@@ -1,0 +1,150 @@
+#include "prompts/prompt.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "prompts/rng.h"
+
+namespace primer::prompts {
+namespace {
+
+constexpr FeatureInfo kFeatures[kFeatureCount] = {
+    {"dialogue", "Dialogue", "the story should contain at least one dialogue"},
+    {"bad_ending", "BadEnding", "the story has a bad ending"},
+    {"moral_value", "MoralValue", "the story has a moral value"},
+    {"plot_twist", "Twist", "something unexpected happens / there is a plot twist"},
+    {"foreshadowing", "Foreshadowing", "the narrative uses foreshadowing or setup and payoff"},
+    {"conflict", "Conflict", "the story has some form of conflict in it"},
+};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+const FeatureInfo& feature_info(Feature f) { return kFeatures[static_cast<int>(f)]; }
+
+std::vector<Feature> FeatureSet::list() const {
+  std::vector<Feature> out;
+  for (int i = 0; i < kFeatureCount; ++i)
+    if (bits >> i & 1) out.push_back(static_cast<Feature>(i));
+  return out;
+}
+
+std::string feature_sentence(FeatureSet features) {
+  if (features.size() == 0) return {};
+  std::string s = "The story has the following features: ";
+  bool first = true;
+  for (Feature f : features.list()) {
+    if (!first) s += ", ";
+    s += feature_info(f).phrase;
+    first = false;
+  }
+  s += ". ";
+  return s;
+}
+
+PromptTemplate PromptTemplate::parse(std::string_view text, std::string_view origin,
+                                     const std::vector<std::string_view>& allowed) {
+  // Drop comment lines first.
+  std::string body;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string_view::npos) eol = text.size();
+    std::string_view line = text.substr(pos, eol - pos);
+    if (line.empty() || line[0] != '#') {
+      body.append(line);
+      body.push_back('\n');
+    }
+    pos = eol + 1;
+  }
+  const std::string_view t = trim(body);
+  if (t.empty()) throw PromptError(std::string(origin) + ": the prompt template is empty");
+
+  PromptTemplate tmpl;
+  std::string literal;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i] != '{') {
+      literal.push_back(t[i]);
+      continue;
+    }
+    const size_t close = t.find('}', i);
+    if (close == std::string_view::npos)
+      throw PromptError(std::string(origin) + ": unclosed '{' in the prompt template");
+    const std::string_view name = t.substr(i + 1, close - i - 1);
+    int slot = -1;
+    for (size_t k = 0; k < allowed.size(); ++k)
+      if (allowed[k] == name) slot = static_cast<int>(k);
+    if (slot < 0) {
+      std::string list;
+      for (auto a : allowed) list += (list.empty() ? "{" : ", {") + std::string(a) + "}";
+      throw PromptError(std::string(origin) + ": unknown placeholder {" + std::string(name) +
+                        "} (this prompt kind knows " + list + ")");
+    }
+    tmpl.pieces_.push_back({std::move(literal), -1});
+    literal.clear();
+    tmpl.pieces_.push_back({{}, slot});
+    i = close;
+  }
+  tmpl.pieces_.push_back({std::move(literal), -1});
+  return tmpl;
+}
+
+PromptTemplate PromptTemplate::load(const std::filesystem::path& path,
+                                    const std::vector<std::string_view>& allowed) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw PromptError("cannot read prompt template " + path.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse(ss.str(), path.string(), allowed);
+}
+
+std::string PromptTemplate::render(const std::vector<std::string_view>& values) const {
+  std::string out;
+  for (const auto& p : pieces_) {
+    if (p.slot < 0) out += p.literal;
+    else if (static_cast<size_t>(p.slot) < values.size()) out += values[p.slot];
+  }
+  return out;
+}
+
+const std::vector<std::string_view>& TinyStoriesSampler::placeholders() {
+  static const std::vector<std::string_view> kNames = {"verb", "noun", "adjective", "features"};
+  return kNames;
+}
+
+TinyStoriesSampler::TinyStoriesSampler(const vocab::Vocabulary& vocab, PromptTemplate tmpl,
+                                       TinyStoriesOptions options)
+    : vocab_(vocab), template_(std::move(tmpl)), options_(options) {
+  using vocab::Pos;
+  if (vocab.with_pos(Pos::kVerb).empty() || vocab.with_pos(Pos::kNoun).empty() ||
+      vocab.with_pos(Pos::kAdj).empty())
+    throw PromptError("the vocabulary needs at least one verb, one noun and one adjective for tinystories prompts");
+}
+
+PromptSpec TinyStoriesSampler::sample(uint64_t seed, uint64_t index) const {
+  using vocab::Pos;
+  PromptSpec spec;
+  spec.index = index;
+  spec.id = prompt_id(seed, index);
+  spec.kind = "tinystories";
+  Rng words(spec.id, "words");
+  spec.verb = words.pick(vocab_.with_pos(Pos::kVerb));
+  spec.noun = words.pick(vocab_.with_pos(Pos::kNoun));
+  spec.adjective = words.pick(vocab_.with_pos(Pos::kAdj));
+  spec.verb_word = vocab_.entry(spec.verb).lemma;
+  spec.noun_word = vocab_.entry(spec.noun).lemma;
+  spec.adjective_word = vocab_.entry(spec.adjective).lemma;
+  Rng feats(spec.id, "features");
+  for (int f = 0; f < kFeatureCount; ++f)
+    if (feats.chance(options_.feature_probability)) spec.features.add(static_cast<Feature>(f));
+  const std::string features = feature_sentence(spec.features);
+  spec.text = template_.render({spec.verb_word, spec.noun_word, spec.adjective_word, features});
+  return spec;
+}
+
+}  // namespace primer::prompts

@@ -1,0 +1,102 @@
+// primer::prompts — what to ask the teacher. A PromptSpec is everything sampled for one
+// prompt id: the required words, the story features and the rendered prompt text.
+//
+// TinyStoriesSampler is immutable after construction and thread-safe: sample(seed, i)
+// is a pure function of its arguments, the vocabulary and the template.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vocab/vocabulary.h"
+
+namespace primer::prompts {
+
+// Story features as in TinyStories' released metadata.
+enum class Feature : uint8_t { kDialogue, kBadEnding, kMoralValue, kPlotTwist, kForeshadowing, kConflict };
+inline constexpr int kFeatureCount = 6;
+
+struct FeatureInfo {
+  std::string_view key;     // config and JSON name: "dialogue"
+  std::string_view label;   // Instruct format label: "Dialogue"
+  std::string_view phrase;  // the sentence the prompt uses
+};
+const FeatureInfo& feature_info(Feature f);
+
+// A set of features as a bit mask (bit i = Feature i).
+struct FeatureSet {
+  uint8_t bits = 0;
+  bool has(Feature f) const { return bits >> static_cast<int>(f) & 1; }
+  void add(Feature f) { bits |= static_cast<uint8_t>(1u << static_cast<int>(f)); }
+  int size() const { return __builtin_popcount(bits); }
+  std::vector<Feature> list() const;
+};
+
+struct PromptSpec {
+  uint64_t id = 0;     // prompt_id(seed, index)
+  uint64_t index = 0;  // position in the run
+  std::string kind;    // "tinystories"
+  // Required words as entry indices of the vocabulary, and their lemmas.
+  uint32_t verb = 0, noun = 0, adjective = 0;
+  std::string verb_word, noun_word, adjective_word;
+  FeatureSet features;
+  std::string text;  // the rendered prompt sent to the teacher
+
+  std::array<std::string_view, 3> words() const { return {verb_word, noun_word, adjective_word}; }
+};
+
+// Thrown for a missing or malformed template; the message names the file.
+class PromptError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A prompt template: text with {name} placeholders. Lines starting with '#' are
+// comments; the text is trimmed of surrounding whitespace. Unknown placeholders are an
+// error at load time, not a surprise in the middle of a run.
+class PromptTemplate {
+ public:
+  static PromptTemplate parse(std::string_view text, std::string_view origin,
+                              const std::vector<std::string_view>& allowed);
+  static PromptTemplate load(const std::filesystem::path& path, const std::vector<std::string_view>& allowed);
+
+  // values[i] replaces placeholder allowed[i].
+  std::string render(const std::vector<std::string_view>& values) const;
+
+ private:
+  struct Piece {
+    std::string literal;
+    int slot = -1;  // index into values, or -1 for a literal
+  };
+  std::vector<Piece> pieces_;
+};
+
+struct TinyStoriesOptions {
+  double feature_probability = 0.35;  // each feature is requested independently with this
+};
+
+class TinyStoriesSampler {
+ public:
+  // Placeholders: {verb} {noun} {adjective} {features}.
+  static const std::vector<std::string_view>& placeholders();
+
+  // The vocabulary must outlive the sampler and list at least one verb, noun and adjective.
+  TinyStoriesSampler(const vocab::Vocabulary& vocab, PromptTemplate tmpl, TinyStoriesOptions options);
+
+  PromptSpec sample(uint64_t seed, uint64_t index) const;
+
+ private:
+  const vocab::Vocabulary& vocab_;
+  PromptTemplate template_;
+  TinyStoriesOptions options_;
+};
+
+// "the story should contain at least one dialogue, the story has a bad ending"; the
+// sentence TinyStories put into the prompt ("The story has the following features: ...")
+std::string feature_sentence(FeatureSet features);
+
+}  // namespace primer::prompts
