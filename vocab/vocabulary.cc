@@ -283,49 +283,52 @@ bool Vocabulary::is_name(std::string_view word) const {
   return !base.empty() && names_.count(std::string(base));
 }
 
-bool Vocabulary::accepts(std::string_view word) const {
-  if (word.empty()) return true;
+std::span<const uint32_t> Vocabulary::analyse(std::string_view word, std::string& lower, bool& accepted) const {
+  accepted = true;
+  if (word.empty()) return {};
   bool digits = true;
   for (char c : word) digits = digits && c >= '0' && c <= '9';
-  if (digits) return true;
-  std::string lower;
+  if (digits) return {};
   fold_word(word, lower);
-  if (forms_.count(lower)) return true;
-  if (is_name(word)) return true;
+  if (auto it = forms_.find(lower); it != forms_.end()) return it->second;
+  if (is_name(word)) return {};
   const std::string_view base = strip_clitic(lower);
-  return !base.empty() && forms_.count(std::string(base));
+  if (!base.empty()) {
+    if (auto it = forms_.find(std::string(base)); it != forms_.end()) return it->second;
+  }
+  accepted = false;
+  return {};
 }
 
-Conformance Vocabulary::score(std::string_view text) const {
+bool Vocabulary::accepts(std::string_view word) const {
+  std::string scratch;
+  bool accepted = false;
+  analyse(word, scratch, accepted);
+  return accepted;
+}
+
+Conformance Vocabulary::score(std::string_view text, std::span<const uint32_t> watch) const {
   Conformance c;
+  std::string lower;
   segment_words(text, [&](std::string_view word) {
     ++c.tokens;
-    if (!accepts(word)) {
+    bool accepted = false;
+    const auto lemmas = analyse(word, lower, accepted);
+    if (!accepted) {
       ++c.oov_tokens;
-      std::string lower;
-      fold_word(word, lower);
-      c.oov_words.push_back(std::move(lower));
+      c.oov_words.push_back(lower);
+      return;
     }
+    for (size_t i = 0; i < watch.size() && i < 32; ++i)
+      for (uint32_t l : lemmas)
+        if (l == watch[i]) c.found_mask |= 1u << i;
   });
   return c;
 }
 
 bool Vocabulary::mentions(std::string_view text, uint32_t index) const {
-  bool found = false;
-  std::string lower;
-  segment_words(text, [&](std::string_view word) {
-    if (found) return;
-    fold_word(word, lower);
-    auto check = [&](std::string_view w) {
-      for (uint32_t l : lemmas_of(w))
-        if (l == index) return true;
-      return false;
-    };
-    if (check(lower)) { found = true; return; }
-    const std::string_view base = strip_clitic(lower);
-    if (!base.empty() && check(base)) found = true;
-  });
-  return found;
+  const uint32_t watch[1] = {index};
+  return score(text, watch).found_mask & 1u;
 }
 
 }  // namespace primer::vocab

@@ -84,6 +84,7 @@ struct Conformance {
   uint64_t tokens = 0;      // word tokens (numbers and names included)
   uint64_t oov_tokens = 0;  // tokens that are no form of any listed word
   std::vector<std::string> oov_words;  // lower-cased, in order of appearance, repeats kept
+  uint32_t found_mask = 0;  // bit i set: watched entry i (see Vocabulary::score) occurs
   double oov_rate() const { return tokens ? double(oov_tokens) / double(tokens) : 0.0; }
 };
 
@@ -110,8 +111,9 @@ class Vocabulary {
   // number, a possessive or contraction of one of those.
   bool accepts(std::string_view word) const;
 
-  // Scores a UTF-8 text: every word token is looked up (see segment_words).
-  Conformance score(std::string_view text) const;
+  // Scores a UTF-8 text: every word token is looked up (see segment_words). In the same
+  // pass, bit i of found_mask tells whether some word is a form of watch[i] (i < 32).
+  Conformance score(std::string_view text, std::span<const uint32_t> watch = {}) const;
   // True if some word of `text` is a form of entry `index`.
   bool mentions(std::string_view text, uint32_t index) const;
 
@@ -120,6 +122,9 @@ class Vocabulary {
   // Strips a possessive or contraction ("Lily's", "don't", "we'll") and returns the base
   // word to look up, or an empty view when there is nothing to strip.
   static std::string_view strip_clitic(std::string_view lower);
+  // Lemmas of a word token (after folding and clitic stripping); `accepted` tells whether
+  // the token is in the vocabulary at all (names and numbers have no lemmas).
+  std::span<const uint32_t> analyse(std::string_view word, std::string& scratch, bool& accepted) const;
 
   std::vector<Entry> entries_;
   std::vector<uint32_t> by_pos_[kPosCount];

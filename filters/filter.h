@@ -1,0 +1,127 @@
+// primer::filters — what a synthetic set throws away, and why.
+//
+// A Filter looks at one Doc and keeps it or drops it with a short reason ("oov_rate",
+// "too_short", ...). Bad documents are dropped with a reason, never thrown.
+//
+// Two kinds:
+//   - Filter: the verdict depends on the document alone. check() is const and
+//     thread-safe; the pipeline calls it from many threads.
+//   - OrderedFilter: the verdict depends on the documents before it (deduplication).
+//     key() runs in parallel; admit() runs serially in prompt order, so a run's output
+//     never depends on the thread count. Its state can be saved at checkpoints.
+//
+// FilterChain applies a list of filters in order (the first drop wins) and counts, per
+// filter, documents seen, kept and dropped per reason.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "generators/doc.h"
+#include "vocab/vocabulary.h"
+
+namespace primer::filters {
+
+using generators::Doc;
+
+struct Verdict {
+  std::string_view reason;  // empty: keep; otherwise a string literal naming the drop reason
+  bool keep() const { return reason.empty(); }
+  static Verdict Keep() { return {}; }
+  static Verdict Drop(std::string_view why) { return {why}; }
+};
+
+class Filter {
+ public:
+  virtual ~Filter() = default;
+  virtual std::string_view name() const = 0;
+  // Every drop reason this filter can give, for reports that list zeros too.
+  virtual std::vector<std::string_view> reasons() const = 0;
+  // Thread-safe verdict on one document (stateless filters only).
+  virtual Verdict check(const Doc& doc) const = 0;
+  virtual bool ordered() const { return false; }
+};
+
+// The key an OrderedFilter computes for a document in parallel (a hash, a signature).
+struct FilterKey {
+  uint64_t hash[2] = {0, 0};
+  std::vector<uint64_t> extra;
+};
+
+class OrderedFilter : public Filter {
+ public:
+  bool ordered() const final { return true; }
+  Verdict check(const Doc&) const final { return Verdict::Keep(); }
+  // Thread-safe: the per-document part of the work.
+  virtual FilterKey key(const Doc& doc) const = 0;
+  // Serial, in prompt order: decides with the state of all documents admitted before.
+  virtual Verdict admit(const FilterKey& key) = 0;
+  // Checkpoints: the state added since the last call, as bytes, and the inverse that
+  // applies such deltas (in the same order) to a fresh filter.
+  virtual std::string take_state_delta() = 0;
+  virtual void restore_state_delta(std::string_view delta) = 0;
+};
+
+// Reads a filter's settings from the run config. Implemented by the pipeline over
+// TOML; keys a filter never asks for are reported as unknown.
+class FilterSettings {
+ public:
+  virtual ~FilterSettings() = default;
+  virtual std::optional<double> number(std::string_view key) = 0;
+  virtual std::optional<int64_t> integer(std::string_view key) = 0;
+  virtual std::optional<bool> boolean(std::string_view key) = 0;
+  virtual std::optional<std::string> string(std::string_view key) = 0;
+  // Throws an error naming the key, the file and the line.
+  [[noreturn]] virtual void invalid(std::string_view key, const std::string& message) = 0;
+};
+
+// What filters may depend on besides their settings.
+struct FilterContext {
+  const vocab::Vocabulary* vocab = nullptr;
+};
+
+struct FilterCounts {
+  std::string name;
+  uint64_t seen = 0, kept = 0;
+  std::vector<std::pair<std::string_view, uint64_t>> dropped;  // every reason, zeros included
+};
+
+// The result of the parallel half of the chain for one document.
+struct Prepared {
+  int dropped_at = -1;           // index of the stateless filter that dropped it, or -1
+  std::string_view reason;       // its reason
+  std::vector<FilterKey> keys;   // one per ordered filter before dropped_at, in order
+};
+
+class FilterChain {
+ public:
+  explicit FilterChain(std::vector<std::unique_ptr<Filter>> filters);
+
+  // Parallel half (thread-safe): stateless verdicts up to the first drop, keys for the
+  // ordered filters before it.
+  Prepared prepare(const Doc& doc) const;
+  // Serial half, in prompt order: applies ordered filters and the stateless verdict in
+  // chain order and counts. Returns the final verdict.
+  Verdict decide(const Prepared& prepared);
+
+  const std::vector<FilterCounts>& counts() const { return counts_; }
+  // Restores the counters saved at a checkpoint (same filters, same order).
+  void set_counts(const std::vector<FilterCounts>& counts);
+  size_t size() const { return filters_.size(); }
+  Filter& filter(size_t i) { return *filters_[i]; }
+
+ private:
+  std::vector<std::unique_ptr<Filter>> filters_;
+  std::vector<FilterCounts> counts_;
+};
+
+// Registry of filter kinds: make_filter("vocab", settings, context).
+// Throws std::invalid_argument for an unknown kind (listing the known ones).
+std::unique_ptr<Filter> make_filter(std::string_view kind, FilterSettings& settings, const FilterContext& context);
+std::vector<std::string_view> filter_kinds();
+
+}  // namespace primer::filters

@@ -1,0 +1,281 @@
+#include "pipeline/config.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <unistd.h>
+
+#include "storage/sha256.h"
+
+#ifndef PRIMER_DATA_DIR
+#define PRIMER_DATA_DIR "."
+#endif
+
+namespace primer::pipeline {
+namespace {
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string where(const std::string& file, const toml::source_region& src) {
+  return file + ":" + std::to_string(src.begin.line);
+}
+
+// Reads one TOML table, remembering which keys the program knows, so that finish() can
+// report the ones it does not (with a suggestion).
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string prefix, std::string file)
+      : table_(table), prefix_(std::move(prefix)), file_(std::move(file)) {}
+
+  [[noreturn]] void fail(std::string_view key, const std::string& message) const {
+    const toml::node* node = table_.get(key);
+    const auto& src = node ? node->source() : table_.source();
+    throw ConfigError(where(file_, src) + ": " + full(key) + " " + message);
+  }
+
+  std::optional<double> number(std::string_view key) {
+    const toml::node* n = find(key);
+    if (!n) return std::nullopt;
+    if (auto v = n->value<double>()) return *v;  // integers convert too
+    fail(key, "must be a number");
+  }
+  std::optional<int64_t> integer(std::string_view key) {
+    const toml::node* n = find(key);
+    if (!n) return std::nullopt;
+    if (n->is_integer()) return n->value<int64_t>();
+    fail(key, "must be an integer");
+  }
+  std::optional<bool> boolean(std::string_view key) {
+    const toml::node* n = find(key);
+    if (!n) return std::nullopt;
+    if (n->is_boolean()) return n->value<bool>();
+    fail(key, "must be true or false");
+  }
+  std::optional<std::string> string(std::string_view key) {
+    const toml::node* n = find(key);
+    if (!n) return std::nullopt;
+    if (n->is_string()) return n->value<std::string>();
+    fail(key, "must be a string");
+  }
+  const toml::table* table(std::string_view key) {
+    const toml::node* n = find(key);
+    if (!n) return nullptr;
+    if (!n->is_table()) fail(key, "must be a table ([" + full(key) + "])");
+    return n->as_table();
+  }
+  const toml::array* array_of_tables(std::string_view key) {
+    const toml::node* n = find(key);
+    if (!n) return nullptr;
+    if (!n->is_array_of_tables()) fail(key, "must be an array of tables ([[" + full(key) + "]])");
+    return n->as_array();
+  }
+  // Marks a key as known without reading it.
+  void allow(std::string_view key) { known_.insert(std::string(key)); }
+
+  // Throws for the first key (in file order) the program never asked for.
+  void finish() const {
+    const std::pair<std::string, toml::source_region>* first = nullptr;
+    std::vector<std::pair<std::string, toml::source_region>> unknown;
+    for (auto&& [k, v] : table_)
+      if (!known_.count(std::string(k.str()))) unknown.emplace_back(std::string(k.str()), k.source());
+    for (const auto& u : unknown)
+      if (!first || u.second.begin.line < first->second.begin.line) first = &u;
+    if (!first) return;
+    std::string best;
+    size_t best_d = 3;
+    for (const auto& k : known_) {
+      const size_t d = edit_distance(first->first, k);
+      if (d < best_d) { best_d = d; best = k; }
+    }
+    std::string msg = where(file_, first->second) + ": unknown key '" + full(first->first) + "'";
+    if (!best.empty()) msg += " (did you mean '" + best + "'?)";
+    else {
+      std::string list;
+      for (const auto& k : known_) list += (list.empty() ? "" : ", ") + k;
+      msg += " (known keys here: " + list + ")";
+    }
+    throw ConfigError(msg);
+  }
+
+ private:
+  const toml::node* find(std::string_view key) {
+    known_.insert(std::string(key));
+    return table_.get(key);
+  }
+  std::string full(std::string_view key) const { return prefix_.empty() ? std::string(key) : prefix_ + "." + std::string(key); }
+
+  const toml::table& table_;
+  std::string prefix_;
+  std::string file_;
+  std::set<std::string> known_;
+};
+
+class TomlFilterSettings final : public filters::FilterSettings {
+ public:
+  explicit TomlFilterSettings(TableReader& r) : r_(r) {}
+  std::optional<double> number(std::string_view k) override { return r_.number(k); }
+  std::optional<int64_t> integer(std::string_view k) override { return r_.integer(k); }
+  std::optional<bool> boolean(std::string_view k) override { return r_.boolean(k); }
+  std::optional<std::string> string(std::string_view k) override { return r_.string(k); }
+  [[noreturn]] void invalid(std::string_view k, const std::string& m) override { r_.fail(k, m); }
+
+ private:
+  TableReader& r_;
+};
+
+}  // namespace
+
+Config parse_config(std::string_view text, const std::filesystem::path& origin) {
+  const std::string file = origin.string();
+  toml::table root;
+  try {
+    root = toml::parse(text, file);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(where(file, e.source()) + ": " + std::string(e.description()));
+  }
+
+  Config c;
+  c.file = origin;
+  TableReader top(root, "", file);
+  auto positive = [&](TableReader& r, std::string_view key, int64_t v) {
+    if (v <= 0) r.fail(key, "must be positive");
+    return v;
+  };
+  if (auto v = top.integer("seed")) {
+    if (*v < 0) top.fail("seed", "must not be negative");
+    c.seed = static_cast<uint64_t>(*v);
+  }
+  if (auto v = top.integer("count")) c.count = static_cast<uint64_t>(positive(top, "count", *v));
+  if (auto v = top.string("out")) c.out = *v;
+
+  if (const auto* t = top.table("prompts")) {
+    TableReader r(*t, "prompts", file);
+    if (auto v = r.string("kind")) {
+      if (*v != "tinystories")
+        r.fail("kind", "'" + *v + "' is not supported by this build (supported: tinystories)");
+      c.prompts.kind = *v;
+    }
+    if (auto v = r.string("template")) c.prompts.template_path = *v;
+    if (auto v = r.number("feature_probability")) {
+      if (*v < 0 || *v > 1) r.fail("feature_probability", "must be between 0 and 1");
+      c.prompts.feature_probability = *v;
+    }
+    r.finish();
+  }
+  if (const auto* t = top.table("vocab")) {
+    TableReader r(*t, "vocab", file);
+    if (auto v = r.string("list")) c.vocab_list = *v;
+    r.finish();
+  }
+  if (const auto* t = top.table("teacher")) {
+    TableReader r(*t, "teacher", file);
+    if (auto v = r.string("kind")) {
+      if (*v != "builtin")
+        r.fail("kind", "'" + *v + "' is not supported by this build (supported: builtin)");
+      c.teacher.kind = *v;
+    }
+    if (auto v = r.number("noise")) {
+      if (*v < 0 || *v > 1) r.fail("noise", "must be between 0 and 1");
+      c.teacher.noise = *v;
+    }
+    r.finish();
+  }
+  if (const auto* arr = top.array_of_tables("filters")) {
+    for (const auto& node : *arr) {
+      const toml::table& t = *node.as_table();
+      TableReader r(t, "filters", file);
+      FilterConfig f;
+      const auto kind = r.string("kind");
+      if (!kind) throw ConfigError(where(file, t.source()) + ": [[filters]] block without a kind");
+      f.kind = *kind;
+      f.where = where(file, t.source());
+      f.table = std::make_shared<toml::table>(t);
+      c.filters.push_back(std::move(f));
+    }
+  }
+  if (const auto* t = top.table("storage")) {
+    TableReader r(*t, "storage", file);
+    if (auto v = r.integer("shard_records")) c.storage.shard_records = positive(r, "shard_records", *v);
+    if (auto v = r.number("validation_fraction")) {
+      if (*v < 0 || *v >= 1) r.fail("validation_fraction", "must be in [0, 1)");
+      c.storage.validation_fraction = *v;
+    }
+    if (auto v = r.integer("zstd_level")) {
+      if (*v < 1 || *v > 19) r.fail("zstd_level", "must be between 1 and 19");
+      c.storage.zstd_level = static_cast<int>(*v);
+    }
+    if (auto v = r.string("license")) c.storage.license = *v;
+    r.finish();
+  }
+  top.finish();
+
+  // Validate the filter blocks now (unknown kinds and keys), so a typo fails before the run.
+  filters::FilterContext dry;
+  vocab::Vocabulary empty = vocab::Vocabulary::parse("x noun\nx verb\nx adj\n", "(check)");
+  dry.vocab = &empty;
+  make_filters(c, dry);
+
+  toml::table canonical = root;
+  canonical.erase("out");
+  std::ostringstream json;
+  json << toml::json_formatter{canonical, toml::format_flags::none};
+  c.canonical_json = json.str();
+  c.hash = storage::sha256_hex(c.canonical_json);
+  return c;
+}
+
+Config load_config(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in || std::filesystem::is_directory(path))
+    throw ConfigError("cannot read config file " + path.string() +
+                      (std::filesystem::exists(path) ? "" : ": no such file"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_config(ss.str(), path);
+}
+
+std::filesystem::path Config::resolve(const std::filesystem::path& p, std::string_view key) const {
+  if (p.is_absolute()) {
+    if (!std::filesystem::exists(p)) throw ConfigError(file.string() + ": " + std::string(key) + ": " + p.string() + " does not exist");
+    return p;
+  }
+  const std::filesystem::path candidates[] = {p, file.parent_path() / p, std::filesystem::path(PRIMER_DATA_DIR) / p};
+  for (const auto& c : candidates)
+    if (std::filesystem::exists(c)) return c;
+  throw ConfigError(file.string() + ": " + std::string(key) + " = \"" + p.string() +
+                    "\" not found (looked in the working directory, next to the config, and in " +
+                    PRIMER_DATA_DIR + ")");
+}
+
+std::vector<std::unique_ptr<filters::Filter>> make_filters(const Config& config, const filters::FilterContext& context) {
+  std::vector<std::unique_ptr<filters::Filter>> out;
+  const std::string file = config.file.string();
+  for (const auto& f : config.filters) {
+    const auto& table = *static_cast<const toml::table*>(f.table.get());
+    TableReader r(table, "filters", file);
+    r.allow("kind");
+    TomlFilterSettings settings(r);
+    try {
+      out.push_back(filters::make_filter(f.kind, settings, context));
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(f.where + ": " + e.what());
+    }
+    r.finish();
+  }
+  return out;
+}
+
+}  // namespace primer::pipeline

@@ -1,0 +1,76 @@
+// The run config (TOML). Every key is checked: an unknown or mistyped key, or a value of
+// the wrong type, is a ConfigError that names the key, the file and the line, e.g.
+//   examples/tinystories.toml:14: unknown key 'teacher.nosie' (did you mean 'noise'?)
+// The keys are documented in README.md ("Run config").
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "filters/filter.h"
+
+namespace primer::pipeline {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct PromptsConfig {
+  std::string kind = "tinystories";
+  std::filesystem::path template_path = "prompts/tinystories.txt";
+  double feature_probability = 0.35;
+};
+
+struct TeacherConfig {
+  std::string kind = "builtin";  // builtin | openai (the HTTP teacher is a later stage)
+  double noise = 0.0;            // builtin: share of deliberately bad replies
+};
+
+struct StorageConfig {
+  int64_t shard_records = 100000;     // records per train/validation shard
+  double validation_fraction = 0.01;  // share of records (by id hash) in the validation split
+  int zstd_level = 3;
+  std::string license = "other";      // dataset card licence
+};
+
+// One [[filters]] block: its kind and a reader for its own keys.
+struct FilterConfig {
+  std::string kind;
+  std::string where;  // "file:line" of the block, for messages
+  std::shared_ptr<void> table;  // the TOML table (owned; read by make_filters)
+};
+
+struct Config {
+  std::filesystem::path file;  // the config file as given
+  uint64_t seed = 1;
+  uint64_t count = 2000;
+  std::filesystem::path out;  // default for --out (may be empty)
+  PromptsConfig prompts;
+  std::filesystem::path vocab_list = "vocab/default.txt";
+  TeacherConfig teacher;
+  std::vector<FilterConfig> filters;
+  StorageConfig storage;
+  // The whole config as canonical JSON ("out" excluded: moving a run keeps its hash),
+  // and the sha256 of that JSON. A resumed run must have the same hash.
+  std::string canonical_json;
+  std::string hash;
+
+  // Resolves a path from the config: absolute as is; otherwise the first that exists of
+  // the working directory, the config file's directory and primer's data directory.
+  // Throws ConfigError naming the key and the places tried.
+  std::filesystem::path resolve(const std::filesystem::path& p, std::string_view key) const;
+};
+
+// Parses and validates a config file. Throws ConfigError.
+Config load_config(const std::filesystem::path& path);
+Config parse_config(std::string_view toml_text, const std::filesystem::path& origin);
+
+// Builds the [[filters]] chain; errors in filter keys name the file and the line.
+std::vector<std::unique_ptr<filters::Filter>> make_filters(const Config& config, const filters::FilterContext& context);
+
+}  // namespace primer::pipeline

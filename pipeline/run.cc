@@ -1,0 +1,518 @@
+#include "pipeline/run.h"
+
+#include <simdjson.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <fmt/format.h>
+
+#include "generators/builtin.h"
+#include "pipeline/progress.h"
+#include "prompts/prompt.h"
+#include "prompts/rng.h"
+#include "storage/card.h"
+#include "storage/files.h"
+#include "storage/json.h"
+#include "storage/record.h"
+#include "storage/shard.h"
+
+#ifndef PRIMER_VERSION
+#define PRIMER_VERSION "0.0.0"
+#endif
+
+namespace primer::pipeline {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr int kStateSchema = 1;
+constexpr size_t kBatch = 64;  // prompts per pipeline token
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
+
+// Everything a checkpoint records (journal/state.json).
+struct State {
+  std::string config_hash;
+  std::string phase = "generate";  // "generate" | "finalize"
+  uint64_t next_index = 0;
+  uint64_t checkpoints = 0;
+  uint64_t prompts = 0, replies = 0, teacher_failures = 0, kept = 0, text_bytes = 0, invalid_utf8 = 0;
+  uint64_t prompt_tokens = 0, completion_tokens = 0;
+  double seconds = 0;  // wall time of earlier sessions
+  std::string started_at;
+  std::vector<storage::FilterReport> filters;
+  std::vector<storage::ShardInfo> train_shards;  // paths relative to OUT
+  std::vector<std::string> validation_pieces;    // paths relative to OUT
+
+  std::string to_json() const {
+    storage::JsonWriter w(1);
+    w.begin_object().field("schema", kStateSchema).field("config_hash", config_hash).field("phase", phase);
+    w.field("next_index", next_index).field("checkpoints", checkpoints);
+    w.field("prompts", prompts).field("replies", replies).field("teacher_failures", teacher_failures);
+    w.field("kept", kept).field("text_bytes", text_bytes).field("invalid_utf8", invalid_utf8);
+    w.field("prompt_tokens", prompt_tokens).field("completion_tokens", completion_tokens);
+    w.field("seconds", seconds).field("started_at", started_at);
+    w.key("filters").begin_array();
+    for (const auto& f : filters) {
+      w.begin_object().field("name", f.name).field("seen", f.seen).field("kept", f.kept).key("dropped").begin_object();
+      for (const auto& d : f.dropped) w.field(d.reason, d.count);
+      w.end_object().end_object();
+    }
+    w.end_array().key("train_shards").begin_array();
+    for (const auto& s : train_shards)
+      w.begin_object().field("path", s.path).field("records", s.records).field("bytes", s.bytes)
+          .field("sha256", s.sha256).end_object();
+    w.end_array().key("validation_pieces").begin_array();
+    for (const auto& p : validation_pieces) w.value(p);
+    w.end_array().end_object();
+    return w.take() + "\n";
+  }
+
+  static State parse(const std::string& json, const fs::path& origin) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    if (parser.parse(json).get(root))
+      throw RunError(origin.string() + " is corrupt; delete the output directory and start again");
+    State s;
+    try {
+      if (int64_t(root["schema"]) != kStateSchema)
+        throw RunError(origin.string() + " was written by another version of primer");
+      s.config_hash = std::string(std::string_view(root["config_hash"]));
+      s.phase = std::string(std::string_view(root["phase"]));
+      s.next_index = uint64_t(root["next_index"]);
+      s.checkpoints = uint64_t(root["checkpoints"]);
+      s.prompts = uint64_t(root["prompts"]);
+      s.replies = uint64_t(root["replies"]);
+      s.teacher_failures = uint64_t(root["teacher_failures"]);
+      s.kept = uint64_t(root["kept"]);
+      s.text_bytes = uint64_t(root["text_bytes"]);
+      s.invalid_utf8 = uint64_t(root["invalid_utf8"]);
+      s.prompt_tokens = uint64_t(root["prompt_tokens"]);
+      s.completion_tokens = uint64_t(root["completion_tokens"]);
+      s.seconds = double(root["seconds"]);
+      s.started_at = std::string(std::string_view(root["started_at"]));
+      for (auto f : root["filters"].get_array()) {
+        storage::FilterReport r;
+        r.name = std::string(std::string_view(f["name"]));
+        r.seen = uint64_t(f["seen"]);
+        r.kept = uint64_t(f["kept"]);
+        for (auto [reason, n] : f["dropped"].get_object()) r.dropped.push_back({std::string(reason), uint64_t(n)});
+        s.filters.push_back(std::move(r));
+      }
+      for (auto sh : root["train_shards"].get_array()) {
+        storage::ShardInfo info;
+        info.path = std::string(std::string_view(sh["path"]));
+        info.split = "train";
+        info.records = uint64_t(sh["records"]);
+        info.bytes = uint64_t(sh["bytes"]);
+        info.sha256 = std::string(std::string_view(sh["sha256"]));
+        s.train_shards.push_back(std::move(info));
+      }
+      for (auto p : root["validation_pieces"].get_array()) s.validation_pieces.emplace_back(std::string_view(p));
+    } catch (const simdjson::simdjson_error& e) {
+      throw RunError(origin.string() + " is corrupt (" + e.what() + "); delete the output directory and start again");
+    }
+    return s;
+  }
+};
+
+std::string seq_name(std::string_view prefix, uint64_t k, std::string_view suffix) {
+  return fmt::format("{}{:05d}{}", prefix, k, suffix);
+}
+
+// One prompt on its way through the parallel stage.
+struct Item {
+  generators::Doc doc;
+  filters::Prepared prepared;
+  std::string line;  // the JSON record (only if no stateless filter dropped it)
+  bool validation = false;
+  size_t invalid_utf8 = 0;
+};
+
+struct Batch {
+  std::vector<Item> items;
+};
+
+// True for the share `fraction` of ids that go to the validation split.
+bool is_validation(uint64_t id, double fraction) {
+  prompts::Rng r(id, "split");
+  return r.uniform() < fraction;
+}
+
+class Run {
+ public:
+  Run(const Config& config, const RunOptions& options) : config_(config), options_(options), out_(options.out) {}
+
+  RunReport execute();
+
+ private:
+  void setup_components();
+  void load_or_start();
+  void generate();
+  void consume(Item& item);
+  void checkpoint(uint64_t next_index);
+  void finalize();
+  storage::Manifest build_manifest() const;
+  std::vector<storage::FilterReport> filter_reports() const;
+  fs::path journal(const std::string& rel) const { return out_ / "journal" / rel; }
+
+  const Config& config_;
+  RunOptions options_;
+  fs::path out_;
+
+  std::unique_ptr<vocab::Vocabulary> vocab_;
+  std::unique_ptr<prompts::TinyStoriesSampler> sampler_;
+  std::unique_ptr<generators::Teacher> teacher_;
+  std::unique_ptr<filters::FilterChain> chain_;
+  std::string template_text_;
+
+  State state_;
+  std::chrono::steady_clock::time_point t0_;
+  std::unique_ptr<storage::ShardWriter> train_;
+  std::string validation_buffer_;
+  uint64_t session_bytes_ = 0;
+  std::unique_ptr<Progress> progress_;
+  RunReport report_;
+};
+
+void Run::setup_components() {
+  try {
+    vocab_ = std::make_unique<vocab::Vocabulary>(vocab::Vocabulary::load(config_.resolve(config_.vocab_list, "vocab.list")));
+  } catch (const vocab::VocabError& e) {
+    throw ConfigError(e.what());
+  }
+  const fs::path tmpl_path = config_.resolve(config_.prompts.template_path, "prompts.template");
+  try {
+    auto tmpl = prompts::PromptTemplate::load(tmpl_path, prompts::TinyStoriesSampler::placeholders());
+    template_text_ = storage::read_file(tmpl_path);
+    sampler_ = std::make_unique<prompts::TinyStoriesSampler>(
+        *vocab_, std::move(tmpl), prompts::TinyStoriesOptions{config_.prompts.feature_probability});
+  } catch (const prompts::PromptError& e) {
+    throw ConfigError(e.what());
+  }
+  try {
+    teacher_ = std::make_unique<generators::BuiltinTeacher>(*vocab_, generators::BuiltinOptions{config_.teacher.noise});
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(config_.file.string() + ": the built-in teacher cannot use this vocabulary: " + e.what());
+  }
+  // The builtin teacher regenerates any reply for free, so nothing needs journaling
+  // before the checkpoint; a paid teacher must journal each reply as it arrives.
+  if (teacher_->journal_replies()) throw RunError("this teacher needs a reply journal, which this build lacks");
+  filters::FilterContext ctx;
+  ctx.vocab = vocab_.get();
+  chain_ = std::make_unique<filters::FilterChain>(make_filters(config_, ctx));
+}
+
+void Run::load_or_start() {
+  const fs::path state_path = journal("state.json");
+  if (fs::exists(state_path)) {
+    state_ = State::parse(storage::read_file(state_path), state_path);
+    if (state_.config_hash != config_.hash)
+      throw RunError(out_.string() + " holds an unfinished run of a different config (hash " +
+                     state_.config_hash.substr(0, 12) + ", this config " + config_.hash.substr(0, 12) +
+                     "); rerun with the original config to resume, or choose another --out");
+    // Counters and filter state as of the last checkpoint.
+    std::vector<filters::FilterCounts> counts;
+    for (const auto& f : state_.filters) {
+      filters::FilterCounts c;
+      c.name = f.name;
+      c.seen = f.seen;
+      c.kept = f.kept;
+      for (const auto& d : f.dropped) c.dropped.emplace_back(d.reason, d.count);
+      counts.push_back(std::move(c));
+    }
+    try {
+      chain_->set_counts(counts);
+    } catch (const std::invalid_argument& e) {
+      throw RunError(state_path.string() + ": " + e.what());
+    }
+    for (size_t i = 0; i < chain_->size(); ++i) {
+      if (!chain_->filter(i).ordered()) continue;
+      auto& f = static_cast<filters::OrderedFilter&>(chain_->filter(i));
+      for (uint64_t k = 0; k < state_.checkpoints; ++k)
+        f.restore_state_delta(storage::read_file(journal(seq_name("filters/f" + std::to_string(i) + "-", k, ".bin"))));
+    }
+    for (const char* dir : {"journal", "journal/shards", "journal/validation", "journal/filters"})
+      storage::remove_stale_temporaries(out_ / dir);
+    return;
+  }
+  if (fs::exists(out_) && !fs::is_empty(out_))
+    throw RunError(out_.string() + " is not empty and holds no primer run; choose another --out");
+  for (const char* dir : {"journal/shards", "journal/validation", "journal/filters", "data"})
+    fs::create_directories(out_ / dir);
+  state_.config_hash = config_.hash;
+  state_.started_at = storage::utc_now();
+  state_.filters = filter_reports();
+  storage::write_file_atomic(journal("state.json"), state_.to_json());
+}
+
+std::vector<storage::FilterReport> Run::filter_reports() const {
+  std::vector<storage::FilterReport> out;
+  for (const auto& c : chain_->counts()) {
+    storage::FilterReport r;
+    r.name = c.name;
+    r.seen = c.seen;
+    r.kept = c.kept;
+    for (const auto& [reason, n] : c.dropped) r.dropped.push_back({std::string(reason), n});
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void Run::consume(Item& item) {
+  ++state_.prompts;
+  ++state_.replies;
+  state_.prompt_tokens += item.doc.reply.usage.prompt_tokens;
+  state_.completion_tokens += item.doc.reply.usage.completion_tokens;
+  session_bytes_ += item.doc.reply.text.size();
+  const filters::Verdict v = chain_->decide(item.prepared);
+  if (v.keep()) {
+    ++state_.kept;
+    state_.text_bytes += item.doc.reply.text.size();
+    state_.invalid_utf8 += item.invalid_utf8;
+    if (item.validation) {
+      validation_buffer_ += item.line;
+      validation_buffer_.push_back('\n');
+    } else {
+      if (!train_)
+        train_ = std::make_unique<storage::ShardWriter>(
+            journal(seq_name("shards/train-", state_.train_shards.size(), ".jsonl.zst")), config_.storage.zstd_level);
+      train_->append(item.line);
+      if (train_->records() >= static_cast<uint64_t>(config_.storage.shard_records))
+        checkpoint(item.doc.prompt.index + 1);
+    }
+  }
+  progress_->update(state_.prompts, state_.kept, session_bytes_);
+}
+
+void Run::checkpoint(uint64_t next_index) {
+  const uint64_t k = state_.checkpoints;
+  if (train_) {
+    storage::ShardInfo info = train_->finish();
+    info.path = "journal/shards/" + info.path;
+    info.split = "train";
+    state_.train_shards.push_back(std::move(info));
+    train_.reset();
+  }
+  if (!validation_buffer_.empty()) {
+    const std::string rel = seq_name("journal/validation/piece-", k, ".jsonl.zst");
+    storage::ShardWriter piece(out_ / rel, 1);
+    piece.append(std::string_view(validation_buffer_).substr(0, validation_buffer_.size() - 1));
+    piece.finish();
+    state_.validation_pieces.push_back(rel);
+    validation_buffer_.clear();
+  }
+  for (size_t i = 0; i < chain_->size(); ++i) {
+    if (!chain_->filter(i).ordered()) continue;
+    auto& f = static_cast<filters::OrderedFilter&>(chain_->filter(i));
+    storage::write_file_atomic(journal(seq_name("filters/f" + std::to_string(i) + "-", k, ".bin")), f.take_state_delta());
+  }
+  state_.next_index = next_index;
+  state_.checkpoints = k + 1;
+  state_.filters = filter_reports();
+  state_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+  t0_ = std::chrono::steady_clock::now();
+  storage::write_file_atomic(journal("state.json"), state_.to_json());  // the commit point
+}
+
+void Run::generate() {
+  const uint64_t count = config_.count;
+  uint64_t next = state_.next_index;
+  report_.resumed_from = next;
+  progress_ = std::make_unique<Progress>("primer run", count, next, options_.progress);
+  if (next < count) {
+    std::unique_ptr<tbb::global_control> limit;
+    if (options_.threads > 0)
+      limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, options_.threads);
+    const size_t tokens = 4 * static_cast<size_t>(tbb::this_task_arena::max_concurrency());
+    const double fraction = config_.storage.validation_fraction;
+    tbb::parallel_pipeline(
+        tokens,
+        tbb::make_filter<void, Batch*>(tbb::filter_mode::serial_in_order,
+                                       [&](tbb::flow_control& fc) -> Batch* {
+                                         if (next >= count || g_stop.load()) {
+                                           fc.stop();
+                                           return nullptr;
+                                         }
+                                         auto* b = new Batch;
+                                         const uint64_t end = std::min<uint64_t>(next + kBatch, count);
+                                         b->items.resize(end - next);
+                                         for (auto& it : b->items) it.doc.prompt.index = next++;
+                                         return b;
+                                       }) &
+            tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel,
+                                             [&](Batch* b) {
+                                               for (auto& it : b->items) {
+                                                 it.doc.prompt = sampler_->sample(config_.seed, it.doc.prompt.index);
+                                                 it.doc.teacher = teacher_->name();
+                                                 it.doc.reply = teacher_->complete(it.doc.prompt);
+                                                 it.prepared = chain_->prepare(it.doc);
+                                                 if (it.prepared.dropped_at >= 0) continue;
+                                                 it.line.reserve(it.doc.reply.text.size() + it.doc.prompt.text.size() + 256);
+                                                 it.invalid_utf8 = storage::append_record_json(it.line, it.doc);
+                                                 it.validation = is_validation(it.doc.id(), fraction);
+                                               }
+                                               return b;
+                                             }) &
+            tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order, [&](Batch* b) {
+              std::unique_ptr<Batch> own(b);
+              for (auto& it : b->items) consume(it);
+            }));
+  }
+  if (g_stop.load()) {
+    report_.interrupted = true;
+    progress_->finish(state_.prompts, state_.kept, session_bytes_);
+    return;
+  }
+  // The last (partial) shard and the remaining validation records: a final checkpoint
+  // that also switches the run to its finalize phase.
+  state_.phase = "finalize";
+  checkpoint(count);
+  progress_->finish(state_.prompts, state_.kept, session_bytes_);
+}
+
+void Run::finalize() {
+  // Validation shards from the pieces (idempotent: rewritten from the pieces on a rerun).
+  std::vector<storage::ShardInfo> validation;
+  {
+    std::unique_ptr<storage::ShardWriter> w;
+    auto close = [&] {
+      if (!w) return;
+      storage::ShardInfo info = w->finish();
+      info.path = "journal/shards/" + info.path;
+      info.split = "validation";
+      validation.push_back(std::move(info));
+      w.reset();
+    };
+    for (const auto& piece : state_.validation_pieces) {
+      storage::read_lines(out_ / piece, [&](std::string_view line) {
+        if (!w)
+          w = std::make_unique<storage::ShardWriter>(journal(seq_name("shards/validation-", validation.size(), ".jsonl.zst")),
+                                                     config_.storage.zstd_level);
+        w->append(line);
+        if (w->records() >= static_cast<uint64_t>(config_.storage.shard_records)) close();
+      });
+    }
+    close();
+  }
+  // Final names: data/{split}-{i:05d}-of-{n:05d}.jsonl.zst.
+  std::vector<storage::ShardInfo> shards;
+  for (auto* list : {&state_.train_shards, &validation}) {
+    const size_t n = list->size();
+    for (size_t i = 0; i < n; ++i) {
+      storage::ShardInfo s = (*list)[i];
+      const std::string final_rel = fmt::format("data/{}-{:05d}-of-{:05d}.jsonl.zst", s.split, i, n);
+      if (fs::exists(out_ / s.path)) storage::rename_durable(out_ / s.path, out_ / final_rel);
+      else if (!fs::exists(out_ / final_rel)) throw RunError("shard " + s.path + " is missing; the run cannot be finished");
+      s.path = final_rel;
+      shards.push_back(std::move(s));
+    }
+  }
+  storage::Manifest m = build_manifest();
+  m.shards = std::move(shards);
+  m.finished_at = storage::utc_now();
+
+  storage::CardInfo card;
+  card.title = "TinyStories-style stories";
+  card.license = config_.storage.license;
+  card.prompt_template = template_text_;
+  card.vocabulary = fmt::format("`{}` ({} nouns, {} verbs, {} adjectives, {} names)", config_.vocab_list.string(),
+                                vocab_->with_pos(vocab::Pos::kNoun).size(), vocab_->with_pos(vocab::Pos::kVerb).size(),
+                                vocab_->with_pos(vocab::Pos::kAdj).size(), vocab_->with_pos(vocab::Pos::kName).size());
+  if (config_.teacher.kind == "builtin")
+    card.teacher_note = fmt::format(
+        "primer's built-in offline stand-in for a language model (stories assembled from sentence banks; noise = {})",
+        config_.teacher.noise);
+  storage::write_file_atomic(out_ / "README.md", storage::dataset_card(m, card));
+  storage::write_file_atomic(out_ / "manifest.json", m.to_json());  // last: the run is complete
+  fs::remove_all(out_ / "journal");
+  report_.manifest = std::move(m);
+}
+
+storage::Manifest Run::build_manifest() const {
+  storage::Manifest m;
+  m.primer_version = PRIMER_VERSION;
+  m.config_hash = config_.hash;
+  m.config_json = config_.canonical_json;
+  m.kind = config_.prompts.kind;
+  m.teacher = teacher_->name();
+  m.prompts = state_.prompts;
+  m.replies = state_.replies;
+  m.teacher_failures = state_.teacher_failures;
+  m.kept = state_.kept;
+  m.text_bytes = state_.text_bytes;
+  m.invalid_utf8 = state_.invalid_utf8;
+  m.prompt_tokens = state_.prompt_tokens;
+  m.completion_tokens = state_.completion_tokens;
+  m.filters = state_.filters;
+  m.shards = state_.train_shards;
+  m.started_at = state_.started_at;
+  m.seconds = state_.seconds;
+  return m;
+}
+
+RunReport Run::execute() {
+  if (fs::exists(out_ / "manifest.json")) {
+    storage::Manifest m = storage::Manifest::load(out_ / "manifest.json");
+    if (m.config_hash != config_.hash)
+      throw RunError(out_.string() + " holds a finished run of a different config; choose another --out");
+    fs::remove_all(out_ / "journal");  // a crash may have left it after the manifest
+    report_.already_complete = true;
+    report_.manifest = std::move(m);
+    return report_;
+  }
+  setup_components();
+  load_or_start();
+  t0_ = std::chrono::steady_clock::now();
+  g_stop.store(false);
+  auto old_int = std::signal(SIGINT, on_stop_signal);
+  auto old_term = std::signal(SIGTERM, on_stop_signal);
+  try {
+    if (state_.phase == "generate") generate();
+  } catch (...) {
+    std::signal(SIGINT, old_int);
+    std::signal(SIGTERM, old_term);
+    throw;
+  }
+  std::signal(SIGINT, old_int);
+  std::signal(SIGTERM, old_term);
+  if (report_.interrupted) {
+    report_.manifest = build_manifest();
+    return report_;
+  }
+  finalize();
+  return report_;
+}
+
+}  // namespace
+
+RunReport run(const Config& config, const RunOptions& options) {
+  Run r(config, options);
+  return r.execute();
+}
+
+std::string summary_table(const storage::Manifest& m) {
+  std::string s;
+  auto pct = [](uint64_t a, uint64_t b) { return b ? fmt::format("{:5.1f}%", 100.0 * double(a) / double(b)) : "    -"; };
+  s += fmt::format("{:<28}{:>12}\n", "prompts", with_commas(m.prompts));
+  s += fmt::format("{:<28}{:>12}\n", "replies", with_commas(m.replies));
+  if (m.teacher_failures) s += fmt::format("{:<28}{:>12}\n", "teacher failures", with_commas(m.teacher_failures));
+  for (const auto& f : m.filters) {
+    s += fmt::format("filter {:<21}{:>12} seen {:>12} kept {:>12} dropped ({})\n", f.name, with_commas(f.seen),
+                     with_commas(f.kept), with_commas(f.dropped_total()), pct(f.dropped_total(), f.seen));
+    for (const auto& d : f.dropped)
+      if (d.count) s += fmt::format("  {:<26}{:>12}\n", d.reason, with_commas(d.count));
+  }
+  s += fmt::format("{:<28}{:>12} ({} of prompts)\n", "kept", with_commas(m.kept), pct(m.kept, m.prompts));
+  s += fmt::format("{:<28}{:>12}\n", "  train", with_commas(m.split_records("train")));
+  s += fmt::format("{:<28}{:>12}\n", "  validation", with_commas(m.split_records("validation")));
+  s += fmt::format("{:<28}{:>12.1f} MB in {} shards\n", "text", double(m.text_bytes) / 1e6, m.shards.size());
+  s += fmt::format("{:<28}{:>12}\n", "wall time", clock_time(m.seconds));
+  return s;
+}
+
+}  // namespace primer::pipeline

@@ -1,0 +1,95 @@
+#include "storage/files.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace primer::storage {
+namespace {
+
+[[noreturn]] void fail(const std::string& what, const std::filesystem::path& path, int err) {
+  std::string hint;
+  if (err == ENOSPC) hint = " (the disk is full: free space and rerun to resume)";
+  if (err == EACCES || err == EPERM) hint = " (check the permissions of the output directory)";
+  throw StorageError("cannot " + what + " " + path.string() + ": " + std::strerror(err) + hint);
+}
+
+void fsync_dir(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) fail("open directory", dir, errno);
+  ::fsync(fd);
+  ::close(fd);
+}
+
+}  // namespace
+
+AtomicFile::AtomicFile(std::filesystem::path final_path) : final_(std::move(final_path)) {
+  temp_ = final_;
+  temp_ += ".tmp-" + std::to_string(::getpid());
+  fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) fail("create", temp_, errno);
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    ::unlink(temp_.c_str());
+  }
+}
+
+void AtomicFile::write(std::string_view bytes) {
+  const char* p = bytes.data();
+  size_t left = bytes.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd_, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("write", temp_, errno);
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  written_ += bytes.size();
+}
+
+void AtomicFile::commit() {
+  if (::fsync(fd_) != 0) fail("fsync", temp_, errno);
+  if (::close(fd_) != 0) {
+    fd_ = -1;
+    fail("close", temp_, errno);
+  }
+  fd_ = -1;
+  rename_durable(temp_, final_);
+}
+
+void rename_durable(const std::filesystem::path& from, const std::filesystem::path& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) fail("rename to", to, errno);
+  fsync_dir(to.parent_path());
+}
+
+void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
+  AtomicFile f(path);
+  f.write(content);
+  f.commit();
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw StorageError("cannot read " + path.string() + ": " + std::strerror(errno));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void remove_stale_temporaries(const std::filesystem::path& dir) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+    if (e.path().filename().string().find(".tmp-") != std::string::npos)
+      std::filesystem::remove(e.path(), ec);
+}
+
+}  // namespace primer::storage

@@ -1,0 +1,128 @@
+#include "storage/manifest.h"
+
+#include <simdjson.h>
+
+#include <ctime>
+
+#include "storage/json.h"
+
+namespace primer::storage {
+
+uint64_t FilterReport::dropped_total() const {
+  uint64_t n = 0;
+  for (const auto& d : dropped) n += d.count;
+  return n;
+}
+
+uint64_t Manifest::split_records(std::string_view split) const {
+  uint64_t n = 0;
+  for (const auto& s : shards)
+    if (s.split == split) n += s.records;
+  return n;
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string Manifest::to_json() const {
+  JsonWriter w(2);
+  w.begin_object();
+  w.field("schema", schema).field("primer_version", primer_version);
+  w.field("config_hash", config_hash);
+  w.key("config").raw(config_json.empty() ? "{}" : config_json);
+  w.field("kind", kind).field("teacher", teacher);
+  w.key("counts").begin_object();
+  w.field("prompts", prompts).field("replies", replies).field("teacher_failures", teacher_failures);
+  w.field("kept", kept);
+  w.field("train", split_records("train")).field("validation", split_records("validation"));
+  w.field("text_bytes", text_bytes).field("invalid_utf8", invalid_utf8);
+  w.end_object();
+  w.key("filters").begin_array();
+  for (const auto& f : filters) {
+    w.begin_object().field("name", f.name).field("seen", f.seen).field("kept", f.kept);
+    w.key("dropped").begin_object();
+    for (const auto& d : f.dropped) w.field(d.reason, d.count);
+    w.end_object().end_object();
+  }
+  w.end_array();
+  w.key("shards").begin_array();
+  for (const auto& s : shards)
+    w.begin_object().field("path", s.path).field("split", s.split).field("records", s.records)
+        .field("bytes", s.bytes).field("sha256", s.sha256).end_object();
+  w.end_array();
+  w.key("usage").begin_object().field("prompt_tokens", prompt_tokens)
+      .field("completion_tokens", completion_tokens).end_object();
+  w.key("cost").begin_object().field("usd", cost_usd).end_object();
+  w.key("timings").begin_object().field("started_at", started_at).field("finished_at", finished_at)
+      .field("seconds", seconds).end_object();
+  w.end_object();
+  return w.take() + "\n";
+}
+
+Manifest Manifest::parse(std::string_view json, std::string_view origin) {
+  auto fail = [&](const std::string& what) -> StorageError {
+    return StorageError(std::string(origin) + ": " + what);
+  };
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (auto err = parser.parse(json.data(), json.size()).get(root); err)
+    throw fail(std::string("not valid JSON (") + simdjson::error_message(err) + ")");
+  Manifest m;
+  try {
+    m.schema = static_cast<int>(int64_t(root["schema"]));
+    if (m.schema != kManifestSchema)
+      throw fail("manifest schema " + std::to_string(m.schema) + " is not supported (expected " +
+                 std::to_string(kManifestSchema) + ")");
+    m.primer_version = std::string(std::string_view(root["primer_version"]));
+    m.config_hash = std::string(std::string_view(root["config_hash"]));
+    m.config_json = simdjson::minify(root["config"]);
+    m.kind = std::string(std::string_view(root["kind"]));
+    m.teacher = std::string(std::string_view(root["teacher"]));
+    auto counts = root["counts"];
+    m.prompts = uint64_t(counts["prompts"]);
+    m.replies = uint64_t(counts["replies"]);
+    m.teacher_failures = uint64_t(counts["teacher_failures"]);
+    m.kept = uint64_t(counts["kept"]);
+    m.text_bytes = uint64_t(counts["text_bytes"]);
+    m.invalid_utf8 = uint64_t(counts["invalid_utf8"]);
+    for (auto f : root["filters"].get_array()) {
+      FilterReport r;
+      r.name = std::string(std::string_view(f["name"]));
+      r.seen = uint64_t(f["seen"]);
+      r.kept = uint64_t(f["kept"]);
+      for (auto [reason, count] : f["dropped"].get_object())
+        r.dropped.push_back({std::string(reason), uint64_t(count)});
+      m.filters.push_back(std::move(r));
+    }
+    for (auto s : root["shards"].get_array()) {
+      ShardInfo info;
+      info.path = std::string(std::string_view(s["path"]));
+      info.split = std::string(std::string_view(s["split"]));
+      info.records = uint64_t(s["records"]);
+      info.bytes = uint64_t(s["bytes"]);
+      info.sha256 = std::string(std::string_view(s["sha256"]));
+      m.shards.push_back(std::move(info));
+    }
+    m.prompt_tokens = uint64_t(root["usage"]["prompt_tokens"]);
+    m.completion_tokens = uint64_t(root["usage"]["completion_tokens"]);
+    m.cost_usd = double(root["cost"]["usd"]);
+    m.started_at = std::string(std::string_view(root["timings"]["started_at"]));
+    m.finished_at = std::string(std::string_view(root["timings"]["finished_at"]));
+    m.seconds = double(root["timings"]["seconds"]);
+  } catch (const simdjson::simdjson_error& e) {
+    throw fail(std::string("malformed manifest (") + e.what() + ")");
+  }
+  return m;
+}
+
+Manifest Manifest::load(const std::filesystem::path& path) {
+  return parse(read_file(path), path.string());
+}
+
+}  // namespace primer::storage

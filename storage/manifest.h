@@ -1,0 +1,62 @@
+// manifest.json: what a dataset directory holds and how it was made. Written last, so
+// its presence means the dataset is complete.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/shard.h"
+
+namespace primer::storage {
+
+inline constexpr int kManifestSchema = 1;
+
+struct DropCount {
+  std::string reason;
+  uint64_t count = 0;
+};
+
+// One filter's counts: every document it saw was kept or dropped for one reason.
+struct FilterReport {
+  std::string name;
+  uint64_t seen = 0;
+  uint64_t kept = 0;
+  std::vector<DropCount> dropped;
+  uint64_t dropped_total() const;
+};
+
+struct Manifest {
+  int schema = kManifestSchema;
+  std::string primer_version;
+  std::string config_hash;  // sha256 of the canonical config JSON
+  std::string config_json;  // the config as a JSON object (verbatim)
+  std::string kind;         // prompt kind
+  std::string teacher;
+  // Counts per stage.
+  uint64_t prompts = 0;           // prompts sent
+  uint64_t replies = 0;           // replies received
+  uint64_t teacher_failures = 0;  // prompts without a usable reply
+  uint64_t kept = 0;              // records in the shards
+  uint64_t text_bytes = 0;        // UTF-8 bytes of kept "text" fields
+  uint64_t invalid_utf8 = 0;      // invalid sequences replaced by U+FFFD
+  uint64_t prompt_tokens = 0, completion_tokens = 0;  // as reported by the teacher
+  double cost_usd = 0;
+  std::vector<FilterReport> filters;
+  std::vector<ShardInfo> shards;  // paths relative to the dataset directory
+  std::string started_at, finished_at;  // UTC, ISO 8601
+  double seconds = 0;                   // wall time of the run (all sessions)
+
+  uint64_t split_records(std::string_view split) const;
+  std::string to_json() const;
+  // Throws StorageError naming `origin` if the JSON is malformed or of another schema.
+  static Manifest parse(std::string_view json, std::string_view origin);
+  static Manifest load(const std::filesystem::path& path);
+};
+
+// Current UTC time as "2026-11-29T08:41:27Z".
+std::string utc_now();
+
+}  // namespace primer::storage

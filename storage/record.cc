@@ -1,0 +1,39 @@
+#include "storage/record.h"
+
+#include "storage/json.h"
+
+namespace primer::storage {
+
+size_t append_record_json(std::string& out, const generators::Doc& doc) {
+  const auto& p = doc.prompt;
+  size_t invalid = 0;
+  out.append("{\"text\":");
+  invalid += append_json_string(out, doc.reply.text);
+  out.append(",\"id\":\"").append(hex64(p.id)).append("\",\"index\":").append(std::to_string(p.index));
+  out.append(",\"kind\":");
+  append_json_string(out, p.kind);
+  out.append(",\"teacher\":");
+  append_json_string(out, doc.teacher);
+  out.append(",\"words\":[");
+  bool first = true;
+  for (auto w : p.words()) {
+    if (!first) out.push_back(',');
+    append_json_string(out, w);
+    first = false;
+  }
+  out.append("],\"features\":[");
+  first = true;
+  for (auto f : p.features.list()) {
+    if (!first) out.push_back(',');
+    append_json_string(out, prompts::feature_info(f).key);
+    first = false;
+  }
+  out.append("],\"prompt\":");
+  invalid += append_json_string(out, p.text);
+  out.append(",\"finish_reason\":");
+  append_json_string(out, doc.reply.finish_reason);
+  out.push_back('}');
+  return invalid;
+}
+
+}  // namespace primer::storage

@@ -1,0 +1,127 @@
+#include "storage/shard.h"
+
+#include <zstd.h>
+
+#include <fstream>
+#include <vector>
+
+#include "storage/sha256.h"
+
+namespace primer::storage {
+
+struct ShardWriter::Impl {
+  AtomicFile file;
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  Sha256 sha;
+  std::string pending;  // uncompressed lines not yet handed to zstd
+  std::vector<char> out = std::vector<char>(ZSTD_CStreamOutSize());
+  explicit Impl(std::filesystem::path p) : file(std::move(p)) {}
+  ~Impl() { ZSTD_freeCCtx(cctx); }
+};
+
+ShardWriter::ShardWriter(std::filesystem::path path, int zstd_level)
+    : impl_(std::make_unique<Impl>(std::move(path))) {
+  ZSTD_CCtx_setParameter(impl_->cctx, ZSTD_c_compressionLevel, zstd_level);
+  ZSTD_CCtx_setParameter(impl_->cctx, ZSTD_c_checksumFlag, 1);
+  impl_->pending.reserve(1 << 20);
+}
+
+ShardWriter::~ShardWriter() = default;
+
+void ShardWriter::compress(std::string_view in, bool end) {
+  ZSTD_inBuffer input{in.data(), in.size(), 0};
+  for (;;) {
+    ZSTD_outBuffer output{impl_->out.data(), impl_->out.size(), 0};
+    const size_t left = ZSTD_compressStream2(impl_->cctx, &output, &input, end ? ZSTD_e_end : ZSTD_e_continue);
+    if (ZSTD_isError(left))
+      throw StorageError("zstd compression failed for " + impl_->file.path().string() + ": " + ZSTD_getErrorName(left));
+    const std::string_view chunk(impl_->out.data(), output.pos);
+    impl_->sha.update(chunk);
+    impl_->file.write(chunk);
+    if (end ? left == 0 : input.pos == input.size) break;
+  }
+}
+
+void ShardWriter::append(std::string_view line) {
+  impl_->pending.append(line);
+  impl_->pending.push_back('\n');
+  ++records_;
+  if (impl_->pending.size() >= (1 << 20)) {
+    compress(impl_->pending, false);
+    impl_->pending.clear();
+  }
+}
+
+ShardInfo ShardWriter::finish() {
+  compress(impl_->pending, true);
+  impl_->pending.clear();
+  impl_->file.commit();
+  ShardInfo info;
+  info.path = impl_->file.path().filename().string();
+  info.records = records_;
+  info.bytes = impl_->file.bytes_written();
+  info.sha256 = impl_->sha.hex();
+  return info;
+}
+
+void read_lines(const std::filesystem::path& path, const std::function<void(std::string_view)>& fn) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw StorageError("cannot read " + path.string());
+  const bool zst = path.extension() == ".zst";
+  std::vector<char> inbuf(zst ? ZSTD_DStreamInSize() : (1 << 20));
+  std::vector<char> outbuf(ZSTD_DStreamOutSize());
+  std::string carry;
+  auto emit = [&](const char* data, size_t n) {
+    size_t start = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (data[i] != '\n') continue;
+      if (carry.empty()) {
+        fn(std::string_view(data + start, i - start));
+      } else {
+        carry.append(data + start, i - start);
+        fn(carry);
+        carry.clear();
+      }
+      start = i + 1;
+    }
+    carry.append(data + start, n - start);
+  };
+  if (!zst) {
+    while (in) {
+      in.read(inbuf.data(), static_cast<std::streamsize>(inbuf.size()));
+      emit(inbuf.data(), static_cast<size_t>(in.gcount()));
+    }
+  } else {
+    ZSTD_DCtx* dctx = ZSTD_createDCtx();
+    struct Free { ZSTD_DCtx* d; ~Free() { ZSTD_freeDCtx(d); } } guard{dctx};
+    size_t last = 0;  // 0 once a frame has been completely decoded
+    bool any = false;
+    while (in) {
+      in.read(inbuf.data(), static_cast<std::streamsize>(inbuf.size()));
+      ZSTD_inBuffer input{inbuf.data(), static_cast<size_t>(in.gcount()), 0};
+      any = any || input.size > 0;
+      while (input.pos < input.size) {
+        ZSTD_outBuffer output{outbuf.data(), outbuf.size(), 0};
+        last = ZSTD_decompressStream(dctx, &output, &input);
+        if (ZSTD_isError(last))
+          throw StorageError(path.string() + " is corrupt: " + ZSTD_getErrorName(last));
+        emit(outbuf.data(), output.pos);
+      }
+    }
+    // Flush whatever the decoder still holds.
+    for (;;) {
+      ZSTD_inBuffer input{nullptr, 0, 0};
+      ZSTD_outBuffer output{outbuf.data(), outbuf.size(), 0};
+      const size_t r = ZSTD_decompressStream(dctx, &output, &input);
+      if (ZSTD_isError(r)) throw StorageError(path.string() + " is corrupt: " + ZSTD_getErrorName(r));
+      emit(outbuf.data(), output.pos);
+      if (output.pos < output.size) break;
+      last = r;
+    }
+    if (any && last != 0)
+      throw StorageError(path.string() + " is truncated (the zstd stream ends mid-frame)");
+  }
+  if (!carry.empty()) fn(carry);
+}
+
+}  // namespace primer::storage
