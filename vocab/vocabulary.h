@@ -137,10 +137,10 @@ class Vocabulary {
 std::string inflect_regular(std::string_view lemma, Form form);
 
 // Splits UTF-8 text into word tokens: runs of letters and digits, with an apostrophe
-// (' or U+2019) kept when it sits between letters ("don't", "Lily's"); hyphens and all
-// other punctuation separate words. Bytes ≥ 0x80 other than U+2019 count as letters
-// (issue: full ICU segmentation arrives with the vocabulary tools). Calls fn(word) for
-// each token; U+2019 is passed through as written.
+// (' or U+2019) kept when it sits between letters ("don't", "Lily's"); hyphens, spaces
+// and punctuation (ASCII and the common Unicode quotes, dashes and ellipsis) separate
+// words; other non-ASCII characters count as letters (full ICU segmentation comes with
+// the vocabulary tools). Calls fn(word) for each token, as written.
 template <typename Fn>
 void segment_words(std::string_view text, Fn&& fn);
 
@@ -150,13 +150,34 @@ void fold_word(std::string_view word, std::string& out);
 // ---- implementation of the template ----
 
 namespace detail {
-inline bool is_word_byte(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+// Length of the separator (punctuation or space) at s[i], or 0 if a word character
+// starts there. Non-ASCII letters count as word characters; the common Unicode
+// punctuation (U+2000–U+206F: curly quotes, dashes, ellipsis; U+00A0, « », ¡ ¿)
+// separates words.
+inline size_t separator_length(std::string_view s, size_t i) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) {
+    const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    return word ? 0 : 1;
+  }
+  if (c == 0xE2 && i + 2 < s.size() && (static_cast<unsigned char>(s[i + 1]) == 0x80 ||
+                                        static_cast<unsigned char>(s[i + 1]) == 0x81))
+    return 3;
+  if (c == 0xC2 && i + 1 < s.size()) {
+    const unsigned char d = static_cast<unsigned char>(s[i + 1]);
+    if (d == 0xA0 || d == 0xAB || d == 0xBB || d == 0xA1 || d == 0xBF) return 2;
+  }
+  return 0;
 }
-inline bool is_right_quote(std::string_view s, size_t i) {  // U+2019 = E2 80 99
-  return i + 3 <= s.size() && static_cast<unsigned char>(s[i]) == 0xE2 &&
-         static_cast<unsigned char>(s[i + 1]) == 0x80 && static_cast<unsigned char>(s[i + 2]) == 0x99;
+// Length of an apostrophe (' or U+2019) at s[i], or 0.
+inline size_t apostrophe_length(std::string_view s, size_t i) {
+  if (s[i] == '\'') return 1;
+  if (i + 3 <= s.size() && static_cast<unsigned char>(s[i]) == 0xE2 &&
+      static_cast<unsigned char>(s[i + 1]) == 0x80 && static_cast<unsigned char>(s[i + 2]) == 0x99)
+    return 3;
+  return 0;
 }
+inline bool is_right_quote(std::string_view s, size_t i) { return apostrophe_length(s, i) == 3; }
 }  // namespace detail
 
 template <typename Fn>
@@ -164,26 +185,26 @@ void segment_words(std::string_view text, Fn&& fn) {
   const size_t n = text.size();
   size_t i = 0;
   while (i < n) {
-    // Skip separators (a U+2019 outside a word is punctuation too).
-    while (i < n && (!detail::is_word_byte(static_cast<unsigned char>(text[i])) ||
-                     detail::is_right_quote(text, i))) {
-      i += detail::is_right_quote(text, i) ? 3 : 1;
+    while (i < n) {
+      const size_t sep = detail::separator_length(text, i);
+      if (sep == 0) break;
+      i += sep;
     }
     if (i >= n) break;
     const size_t start = i;
     while (i < n) {
-      const unsigned char c = static_cast<unsigned char>(text[i]);
-      if (detail::is_right_quote(text, i) || c == '\'') {
-        const size_t len = c == '\'' ? 1 : 3;
-        if (i + len < n && detail::is_word_byte(static_cast<unsigned char>(text[i + len])) &&
-            !detail::is_right_quote(text, i + len)) {
-          i += len;
-          continue;
-        }
-        break;
+      const size_t sep = detail::separator_length(text, i);
+      if (sep == 0) {
+        ++i;
+        continue;
       }
-      if (!detail::is_word_byte(c)) break;
-      ++i;
+      // An apostrophe between word characters belongs to the word ("don't", "Lily's").
+      const size_t apo = detail::apostrophe_length(text, i);
+      if (apo > 0 && i + apo < n && detail::separator_length(text, i + apo) == 0) {
+        i += apo;
+        continue;
+      }
+      break;
     }
     fn(text.substr(start, i - start));
   }

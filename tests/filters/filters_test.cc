@@ -1,0 +1,187 @@
+#include <doctest/doctest.h>
+
+#include <map>
+#include <optional>
+
+#include "filters/filter.h"
+#include "vocab/vocabulary.h"
+
+using namespace primer::filters;
+using primer::generators::Doc;
+using primer::vocab::Pos;
+using primer::vocab::Vocabulary;
+
+namespace {
+
+// Settings from a map; unknown keys are the pipeline's business, so this only records
+// what was asked.
+class MapSettings final : public FilterSettings {
+ public:
+  std::map<std::string, double> numbers;
+  std::map<std::string, bool> bools;
+  std::optional<double> number(std::string_view k) override {
+    auto it = numbers.find(std::string(k));
+    return it == numbers.end() ? std::nullopt : std::optional<double>(it->second);
+  }
+  std::optional<int64_t> integer(std::string_view k) override {
+    auto it = numbers.find(std::string(k));
+    return it == numbers.end() ? std::nullopt : std::optional<int64_t>(static_cast<int64_t>(it->second));
+  }
+  std::optional<bool> boolean(std::string_view k) override {
+    auto it = bools.find(std::string(k));
+    return it == bools.end() ? std::nullopt : std::optional<bool>(it->second);
+  }
+  std::optional<std::string> string(std::string_view) override { return std::nullopt; }
+  [[noreturn]] void invalid(std::string_view k, const std::string& m) override {
+    throw std::invalid_argument(std::string(k) + " " + m);
+  }
+};
+
+const Vocabulary& test_vocab() {
+  static const Vocabulary v = Vocabulary::parse(
+      "dog noun\nball noun\nrun verb past=ran pp=run\nsee verb past=saw pp=seen\nbig adj\nred adj\n"
+      "the func\na func\nand func\nwas func\nit func\nhe func\nLily name\n",
+      "test");
+  return v;
+}
+
+Doc make_doc(std::string text, std::string_view verb = "run", std::string_view noun = "dog",
+             std::string_view adj = "big", std::string finish = "stop") {
+  const Vocabulary& v = test_vocab();
+  Doc d;
+  d.prompt.verb = static_cast<uint32_t>(v.find(verb, Pos::kVerb));
+  d.prompt.noun = static_cast<uint32_t>(v.find(noun, Pos::kNoun));
+  d.prompt.adjective = static_cast<uint32_t>(v.find(adj, Pos::kAdj));
+  d.prompt.verb_word = verb;
+  d.prompt.noun_word = noun;
+  d.prompt.adjective_word = adj;
+  d.reply.text = std::move(text);
+  d.reply.finish_reason = std::move(finish);
+  return d;
+}
+
+std::unique_ptr<Filter> make(std::string_view kind, MapSettings s = {}) {
+  FilterContext ctx;
+  ctx.vocab = &test_vocab();
+  return make_filter(kind, s, ctx);
+}
+
+}  // namespace
+
+TEST_CASE("vocab filter: keeps conforming text, drops OOV and missing words") {
+  auto f = make("vocab");
+  CHECK(f->name() == "vocab");
+  CHECK(f->check(make_doc("Lily ran and the big dog ran.")).keep());
+  CHECK(f->check(make_doc("The dog was big. It ran.")).keep());
+  CHECK(f->check(make_doc("The dog was big. It ran quantumly.")).reason == "oov_rate");
+  CHECK(f->check(make_doc("The dog was red. It ran.")).reason == "missing_words");  // no "big"
+  CHECK(f->check(make_doc("The dog was big.")).reason == "missing_words");          // no "run"
+  MapSettings lenient;
+  lenient.numbers["max_oov_rate"] = 0.2;
+  lenient.bools["require_words"] = false;
+  auto g = make("vocab", lenient);
+  CHECK(g->check(make_doc("The dog was red. It ran quantumly.")).keep());  // 1/7 OOV, words not required
+  CHECK(g->check(make_doc("Quantum flux capacitor dog.")).reason == "oov_rate");
+  MapSettings bad;
+  bad.numbers["max_oov_rate"] = 1.5;
+  CHECK_THROWS_WITH(make("vocab", bad), doctest::Contains("max_oov_rate must be between 0 and 1"));
+}
+
+TEST_CASE("length filter: bounds in words") {
+  MapSettings s;
+  s.numbers["min_words"] = 3;
+  s.numbers["max_words"] = 5;
+  auto f = make("length", s);
+  CHECK(f->check(make_doc("one two")).reason == "too_short");
+  CHECK(f->check(make_doc("one two three")).keep());
+  CHECK(f->check(make_doc("one, two; three-four five.")).keep());
+  CHECK(f->check(make_doc("one two three four five six")).reason == "too_long");
+  CHECK(make("length")->check(make_doc("too short")).reason == "too_short");  // default min 50
+  MapSettings bad;
+  bad.numbers["min_words"] = 10;
+  bad.numbers["max_words"] = 5;
+  CHECK_THROWS(make("length", bad));
+}
+
+TEST_CASE("truncation filter") {
+  auto f = make("truncation");
+  CHECK(f->check(make_doc("It ran.")).keep());
+  CHECK(f->check(make_doc("\"Run!\" he said?\n\n")).keep());
+  CHECK(f->check(make_doc("He said, \"Run.\"")).keep());
+  CHECK(f->check(make_doc("He said, \xE2\x80\x9CRun.\xE2\x80\x9D")).keep());
+  CHECK(f->check(make_doc("It ran.", "run", "dog", "big", "length")).reason == "finish_length");
+  CHECK(f->check(make_doc("The dog ran to the")).reason == "no_terminal_punct");
+  CHECK(f->check(make_doc("")).reason == "no_terminal_punct");
+}
+
+TEST_CASE("exact dedup: first occurrence wins, normalisation, state round trip") {
+  auto f = make("exact_dedup");
+  REQUIRE(f->ordered());
+  auto& d = static_cast<OrderedFilter&>(*f);
+  const auto a = d.key(make_doc("The dog ran."));
+  const auto a2 = d.key(make_doc("  the   DOG\n ran. "));
+  const auto b = d.key(make_doc("The dog ran!"));
+  CHECK(d.admit(a).keep());
+  CHECK(d.admit(a2).reason == "duplicate");
+  CHECK(d.admit(b).keep());
+  const std::string delta = d.take_state_delta();
+  CHECK(delta.size() == 32);
+  CHECK(d.take_state_delta().empty());
+
+  auto g = make("exact_dedup");
+  auto& e = static_cast<OrderedFilter&>(*g);
+  e.restore_state_delta(delta);
+  CHECK(e.admit(a).reason == "duplicate");
+  CHECK(e.admit(b).reason == "duplicate");
+  CHECK(e.admit(e.key(make_doc("Something else."))).keep());
+  CHECK_THROWS(e.restore_state_delta("abc"));
+}
+
+TEST_CASE("chain: first drop wins, counts per filter and reason, ordered filters see only survivors") {
+  std::vector<std::unique_ptr<Filter>> list;
+  list.push_back(make("truncation"));
+  list.push_back(make("exact_dedup"));
+  list.push_back(make("vocab"));
+  FilterChain chain(std::move(list));
+  const std::vector<Doc> docs = {
+      make_doc("The big dog ran."),                            // kept
+      make_doc("The big dog ran."),                            // duplicate
+      make_doc("The big dog ran to the", "run", "dog", "big"), // truncated: never reaches dedup
+      make_doc("The big dog ran to the", "run", "dog", "big"), // truncated again
+      make_doc("The red dog ran."),                            // missing "big"
+      make_doc("The red dog ran."),                            // duplicate (dedup precedes vocab)
+      make_doc("A big dog ran quantumly."),                    // OOV
+  };
+  std::vector<std::string> verdicts;
+  for (const auto& d : docs) {
+    const Prepared p = chain.prepare(d);
+    const Verdict v = chain.decide(p);
+    verdicts.emplace_back(v.keep() ? "keep" : std::string(v.reason));
+  }
+  CHECK(verdicts == std::vector<std::string>{"keep", "duplicate", "no_terminal_punct", "no_terminal_punct",
+                                             "missing_words", "duplicate", "oov_rate"});
+  const auto& c = chain.counts();
+  REQUIRE(c.size() == 3);
+  CHECK(c[0].name == "truncation");
+  CHECK(c[0].seen == 7);
+  CHECK(c[0].kept == 5);
+  CHECK(c[1].seen == 5);
+  CHECK(c[1].kept == 3);
+  CHECK(c[2].seen == 3);
+  CHECK(c[2].kept == 1);
+  auto dropped = [&](size_t i, std::string_view reason) {
+    for (const auto& [r, n] : c[i].dropped)
+      if (r == reason) return n;
+    return uint64_t(999);
+  };
+  CHECK(dropped(0, "no_terminal_punct") == 2);
+  CHECK(dropped(0, "finish_length") == 0);  // declared reasons are listed with zeros
+  CHECK(dropped(1, "duplicate") == 2);
+  CHECK(dropped(2, "missing_words") == 1);
+  CHECK(dropped(2, "oov_rate") == 1);
+}
+
+TEST_CASE("registry knows its kinds and names the unknown one") {
+  CHECK(filter_kinds().size() >= 4);
+  CHECK_THROWS_WITH(make("vocabulary"), doctest::Contains("unknown filter kind 'vocabulary' (known: vocab, length"));
+}
