@@ -140,7 +140,10 @@ class TomlFilterSettings final : public filters::FilterSettings {
 
 Config parse_config(std::string_view text, const std::filesystem::path& origin) {
   const std::string file = origin.string();
-  toml::table root;
+  // Shared, so that each filter block can point into the parsed document (copies of
+  // toml++ nodes lose their source positions, which error messages need).
+  auto document = std::make_shared<toml::table>();
+  toml::table& root = *document;
   try {
     root = toml::parse(text, file);
   } catch (const toml::parse_error& e) {
@@ -202,7 +205,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
       if (!kind) throw ConfigError(where(file, t.source()) + ": [[filters]] block without a kind");
       f.kind = *kind;
       f.where = where(file, t.source());
-      f.table = std::make_shared<toml::table>(t);
+      f.table = std::shared_ptr<void>(document, const_cast<toml::table*>(&t));  // aliasing: shares ownership
       c.filters.push_back(std::move(f));
     }
   }

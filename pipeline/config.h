@@ -42,7 +42,7 @@ struct StorageConfig {
 struct FilterConfig {
   std::string kind;
   std::string where;  // "file:line" of the block, for messages
-  std::shared_ptr<void> table;  // the TOML table (owned; read by make_filters)
+  std::shared_ptr<void> table;  // the block's TOML table, kept alive with its document
 };
 
 struct Config {

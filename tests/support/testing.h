@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "vocab/vocabulary.h"
 
@@ -29,6 +30,23 @@ class TempDir {
 };
 
 std::string read_file(const std::filesystem::path& path);
+
+// Runs a program to completion; stdout and stderr are captured.
+struct CommandResult {
+  int exit_code = -1;  // 128 + signal if it was killed
+  std::string out, err;
+};
+CommandResult run_command(const std::vector<std::string>& argv);
+
+// Starts a program in the background (stdout/stderr to /dev/null); returns its pid.
+int spawn(const std::vector<std::string>& argv);
+// Waits for a spawned program; returns its exit code or 128 + signal.
+int wait_for(int pid);
+// Returns true (and the code) if a spawned program has ended, without waiting.
+bool has_exited(int pid, int& code);
+
+// Path of the built primer executable.
+std::string primer_binary();
 void write_file(const std::filesystem::path& path, const std::string& content);
 
 }  // namespace primer::testing

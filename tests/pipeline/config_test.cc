@@ -1,0 +1,104 @@
+#include <doctest/doctest.h>
+
+#include "pipeline/config.h"
+#include "tests/support/testing.h"
+
+using primer::pipeline::Config;
+using primer::pipeline::ConfigError;
+using primer::pipeline::parse_config;
+
+namespace {
+std::string error_of(const std::string& toml) {
+  try {
+    parse_config(toml, "run.toml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+}  // namespace
+
+TEST_CASE("a full config parses, defaults fill the rest") {
+  const Config c = parse_config(R"(
+seed = 7
+count = 123
+out = "somewhere"
+[prompts]
+kind = "tinystories"
+feature_probability = 0.5
+[teacher]
+kind = "builtin"
+noise = 0.25
+[[filters]]
+kind = "vocab"
+max_oov_rate = 0.01
+[[filters]]
+kind = "exact_dedup"
+[storage]
+shard_records = 10
+validation_fraction = 0.1
+zstd_level = 5
+)", "run.toml");
+  CHECK(c.seed == 7);
+  CHECK(c.count == 123);
+  CHECK(c.out == "somewhere");
+  CHECK(c.prompts.feature_probability == 0.5);
+  CHECK(c.teacher.noise == 0.25);
+  REQUIRE(c.filters.size() == 2);
+  CHECK(c.filters[0].kind == "vocab");
+  CHECK(c.filters[1].kind == "exact_dedup");
+  CHECK(c.storage.shard_records == 10);
+  CHECK(c.storage.zstd_level == 5);
+  CHECK(c.vocab_list == "vocab/default.txt");
+  CHECK(c.hash.size() == 64);
+
+  const Config d = parse_config("count = 5\n", "a.toml");
+  CHECK(d.seed == 1);
+  CHECK(d.prompts.template_path == "prompts/tinystories.txt");
+  CHECK(d.filters.empty());
+}
+
+TEST_CASE("the config hash ignores 'out' and sees everything else") {
+  const Config a = parse_config("count = 5\nout = \"x\"\n", "a.toml");
+  const Config b = parse_config("out = \"y\"\ncount = 5\n", "b.toml");
+  const Config c = parse_config("count = 6\nout = \"x\"\n", "a.toml");
+  CHECK(a.hash == b.hash);
+  CHECK(a.hash != c.hash);
+}
+
+TEST_CASE("unknown and mistyped keys name the key, the file and the line") {
+  CHECK(error_of("count = 5\n[teacher]\nkind = \"builtin\"\nnosie = 0.1\n") ==
+        "run.toml:4: unknown key 'teacher.nosie' (did you mean 'noise'?)");
+  CHECK(error_of("cuont = 5\n") == "run.toml:1: unknown key 'cuont' (did you mean 'count'?)");
+  CHECK(error_of("count = 5\n[storage]\nshard_records = \"many\"\n") ==
+        "run.toml:3: storage.shard_records must be an integer");
+  CHECK(error_of("count = -1\n") == "run.toml:1: count must be positive");
+  CHECK(error_of("[teacher]\nnoise = 2\n") == "run.toml:2: teacher.noise must be between 0 and 1");
+  CHECK(error_of("[teacher]\nkind = \"gpt\"\n").find("run.toml:2: teacher.kind 'gpt' is not supported") == 0);
+  CHECK(error_of("teacher = 3\n") == "run.toml:1: teacher must be a table ([teacher])");
+  CHECK(error_of("[wat]\nx = 1\n").find("run.toml:1: unknown key 'wat'") == 0);
+  // Filter blocks: unknown kind, unknown key (with the block's own line), bad value.
+  CHECK(error_of("[[filters]]\nkind = \"vocabb\"\n").find("run.toml:1: unknown filter kind 'vocabb'") == 0);
+  CHECK(error_of("count = 1\n[[filters]]\nkind = \"vocab\"\n\n[[filters]]\nkind = \"length\"\nmin_wrods = 3\n") ==
+        "run.toml:7: unknown key 'filters.min_wrods' (did you mean 'min_words'?)");
+  CHECK(error_of("[[filters]]\nkind = \"vocab\"\nmax_oov_rate = 3\n") ==
+        "run.toml:3: filters.max_oov_rate must be between 0 and 1");
+  CHECK(error_of("[[filters]]\nmax_oov_rate = 0.1\n") == "run.toml:1: [[filters]] block without a kind");
+  // TOML syntax errors keep toml++'s description, with our file:line.
+  CHECK(error_of("count = \n").rfind("run.toml:1: ", 0) == 0);
+}
+
+TEST_CASE("missing config file") {
+  CHECK_THROWS_WITH_AS(primer::pipeline::load_config("/nonexistent/run.toml"),
+                       "cannot read config file /nonexistent/run.toml: no such file", ConfigError);
+}
+
+TEST_CASE("relative paths resolve against the working directory, the config's folder, the data dir") {
+  primer::testing::TempDir dir;
+  primer::testing::write_file(dir / "list.txt", "dog noun\n");
+  const Config c = parse_config("count = 1\n", dir / "run.toml");
+  CHECK(c.resolve("list.txt", "vocab.list") == dir / "list.txt");
+  CHECK(std::filesystem::exists(c.resolve("vocab/default.txt", "vocab.list")));
+  CHECK_THROWS_WITH_AS(c.resolve("nope.txt", "vocab.list"), doctest::Contains("vocab.list = \"nope.txt\" not found"),
+                       ConfigError);
+}
