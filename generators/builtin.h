@@ -41,7 +41,11 @@ class BuiltinTeacher final : public Teacher {
   bool journal_replies() const override { return false; }
 
  private:
-  struct Banks;
+  struct Banks;  // parsed sentence banks, name pools, canned stories (builtin.cc)
+
+  // The clean story for a prompt: a pure function of the vocabulary and the spec.
+  std::string write_story(const prompts::PromptSpec& prompt) const;
+
   const vocab::Vocabulary& vocab_;
   BuiltinOptions options_;
   std::unique_ptr<const Banks> banks_;

@@ -43,6 +43,7 @@ done
 kept=$(jq -r '.counts.kept' manifest.json)
 [ "$total" -eq "$kept" ] || { echo "FAIL: $total lines in shards, manifest kept $kept"; exit 1; }
 # Field order: "text" first.
-zstdcat $(echo "$shards" | head -1) | head -1 | grep -q '^{"text":' || { echo "FAIL: text is not the first field"; exit 1; }
+first=$( { zstdcat "$(echo "$shards" | head -n 1)" || true; } | head -c 8)
+[ "$first" = '{"text":' ] || { echo "FAIL: text is not the first field ($first)"; exit 1; }
 grep -q "^kept" "$work/summary.txt" || { echo "FAIL: no summary printed"; exit 1; }
 echo "ok: $(echo "$shards" | wc -l) shards, $total records"
