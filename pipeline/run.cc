@@ -188,7 +188,16 @@ void Run::setup_components() {
   const fs::path tmpl_path = config_.resolve(config_.prompts.template_path, "prompts.template");
   try {
     auto tmpl = prompts::PromptTemplate::load(tmpl_path, prompts::TinyStoriesSampler::placeholders());
-    template_text_ = storage::read_file(tmpl_path);
+    // The card shows the template as the teacher sees it: without its comment lines.
+    const std::string raw = storage::read_file(tmpl_path);
+    for (std::string_view rest = raw; !rest.empty();) {
+      const size_t eol = std::min(rest.find('\n'), rest.size());
+      const std::string_view line = rest.substr(0, eol);
+      if (!line.starts_with("#")) template_text_.append(line).push_back('\n');
+      rest.remove_prefix(std::min(eol + 1, rest.size()));
+    }
+    while (!template_text_.empty() && (template_text_.back() == '\n' || template_text_.back() == ' '))
+      template_text_.pop_back();
     sampler_ = std::make_unique<prompts::TinyStoriesSampler>(
         *vocab_, std::move(tmpl), prompts::TinyStoriesOptions{config_.prompts.feature_probability});
   } catch (const prompts::PromptError& e) {
@@ -511,7 +520,7 @@ std::string summary_table(const storage::Manifest& m) {
   s += fmt::format("{:<28}{:>12}\n", "  train", with_commas(m.split_records("train")));
   s += fmt::format("{:<28}{:>12}\n", "  validation", with_commas(m.split_records("validation")));
   s += fmt::format("{:<28}{:>12.1f} MB in {} shards\n", "text", double(m.text_bytes) / 1e6, m.shards.size());
-  s += fmt::format("{:<28}{:>12}\n", "wall time", clock_time(m.seconds));
+  s += fmt::format("{:<28}{:>12}\n", "wall time", m.seconds < 60 ? fmt::format("{:.1f} s", m.seconds) : clock_time(m.seconds));
   return s;
 }
 

@@ -223,6 +223,25 @@ TEST_CASE("SIGKILL at any moment, then rerun: the same dataset as an uninterrupt
   }
 }
 
+TEST_CASE("SIGINT stops cleanly with exit 130; the rerun finishes the same dataset") {
+  TempDir dir;
+  const auto config = write_config(dir, config_text(30000, 100));
+  run_in_process(config, dir / "reference");
+  const fs::path out = dir / "interrupted";
+  const std::vector<std::string> argv = {primer::testing::primer_binary(), "run", (dir / "run.toml").string(),
+                                         "--out", out.string(), "--quiet"};
+  const int pid = primer::testing::spawn(argv);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!fs::exists(out / "journal/shards/train-00002.jsonl.zst") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  ::kill(pid, SIGINT);
+  CHECK(primer::testing::wait_for(pid) == 130);
+  CHECK_FALSE(fs::exists(out / "manifest.json"));
+  CHECK(fs::exists(out / "journal/state.json"));
+  CHECK(primer::testing::run_command(argv).exit_code == 0);
+  CHECK(data_files(out) == data_files(dir / "reference"));
+}
+
 TEST_CASE("the command line: one clear line and exit 2 for bad input, --help everywhere") {
   using primer::testing::run_command;
   const std::string primer = primer::testing::primer_binary();
