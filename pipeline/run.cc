@@ -34,87 +34,43 @@ constexpr size_t kBatch = 64;  // prompts per pipeline token
 std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int) { g_stop.store(true); }
 
-// Everything a checkpoint records (journal/state.json).
+// Everything a checkpoint records (journal/state.json): where to continue, and the
+// dataset so far as a Manifest (counters, filter counts, finished train shards).
 struct State {
-  std::string config_hash;
   std::string phase = "generate";  // "generate" | "finalize"
-  uint64_t next_index = 0;
+  uint64_t next_index = 0;         // first prompt index not yet in a checkpoint
   uint64_t checkpoints = 0;
-  uint64_t prompts = 0, replies = 0, teacher_failures = 0, kept = 0, text_bytes = 0, invalid_utf8 = 0;
-  uint64_t prompt_tokens = 0, completion_tokens = 0;
-  double seconds = 0;  // wall time of earlier sessions
-  std::string started_at;
-  std::vector<storage::FilterReport> filters;
-  std::vector<storage::ShardInfo> train_shards;  // paths relative to OUT
-  std::vector<std::string> validation_pieces;    // paths relative to OUT
+  std::vector<std::string> validation_pieces;  // paths relative to OUT
+  storage::Manifest totals;                    // config_hash, counts, filters, train shards so far
 
   std::string to_json() const {
     storage::JsonWriter w(1);
-    w.begin_object().field("schema", kStateSchema).field("config_hash", config_hash).field("phase", phase);
+    w.begin_object().field("schema", kStateSchema).field("phase", phase);
     w.field("next_index", next_index).field("checkpoints", checkpoints);
-    w.field("prompts", prompts).field("replies", replies).field("teacher_failures", teacher_failures);
-    w.field("kept", kept).field("text_bytes", text_bytes).field("invalid_utf8", invalid_utf8);
-    w.field("prompt_tokens", prompt_tokens).field("completion_tokens", completion_tokens);
-    w.field("seconds", seconds).field("started_at", started_at);
-    w.key("filters").begin_array();
-    for (const auto& f : filters) {
-      w.begin_object().field("name", f.name).field("seen", f.seen).field("kept", f.kept).key("dropped").begin_object();
-      for (const auto& d : f.dropped) w.field(d.reason, d.count);
-      w.end_object().end_object();
-    }
-    w.end_array().key("train_shards").begin_array();
-    for (const auto& s : train_shards)
-      w.begin_object().field("path", s.path).field("records", s.records).field("bytes", s.bytes)
-          .field("sha256", s.sha256).end_object();
-    w.end_array().key("validation_pieces").begin_array();
+    w.key("validation_pieces").begin_array();
     for (const auto& p : validation_pieces) w.value(p);
-    w.end_array().end_object();
+    w.end_array().key("totals").raw(totals.to_json()).end_object();
     return w.take() + "\n";
   }
 
   static State parse(const std::string& json, const fs::path& origin) {
     simdjson::dom::parser parser;
     simdjson::dom::element root;
-    if (parser.parse(json).get(root))
-      throw RunError(origin.string() + " is corrupt; delete the output directory and start again");
+    const std::string corrupt = origin.string() + " is corrupt; delete the output directory and start again";
+    if (parser.parse(json).get(root)) throw RunError(corrupt);
     State s;
     try {
       if (int64_t(root["schema"]) != kStateSchema)
         throw RunError(origin.string() + " was written by another version of primer");
-      s.config_hash = std::string(std::string_view(root["config_hash"]));
       s.phase = std::string(std::string_view(root["phase"]));
       s.next_index = uint64_t(root["next_index"]);
       s.checkpoints = uint64_t(root["checkpoints"]);
-      s.prompts = uint64_t(root["prompts"]);
-      s.replies = uint64_t(root["replies"]);
-      s.teacher_failures = uint64_t(root["teacher_failures"]);
-      s.kept = uint64_t(root["kept"]);
-      s.text_bytes = uint64_t(root["text_bytes"]);
-      s.invalid_utf8 = uint64_t(root["invalid_utf8"]);
-      s.prompt_tokens = uint64_t(root["prompt_tokens"]);
-      s.completion_tokens = uint64_t(root["completion_tokens"]);
-      s.seconds = double(root["seconds"]);
-      s.started_at = std::string(std::string_view(root["started_at"]));
-      for (auto f : root["filters"].get_array()) {
-        storage::FilterReport r;
-        r.name = std::string(std::string_view(f["name"]));
-        r.seen = uint64_t(f["seen"]);
-        r.kept = uint64_t(f["kept"]);
-        for (auto [reason, n] : f["dropped"].get_object()) r.dropped.push_back({std::string(reason), uint64_t(n)});
-        s.filters.push_back(std::move(r));
-      }
-      for (auto sh : root["train_shards"].get_array()) {
-        storage::ShardInfo info;
-        info.path = std::string(std::string_view(sh["path"]));
-        info.split = "train";
-        info.records = uint64_t(sh["records"]);
-        info.bytes = uint64_t(sh["bytes"]);
-        info.sha256 = std::string(std::string_view(sh["sha256"]));
-        s.train_shards.push_back(std::move(info));
-      }
       for (auto p : root["validation_pieces"].get_array()) s.validation_pieces.emplace_back(std::string_view(p));
-    } catch (const simdjson::simdjson_error& e) {
-      throw RunError(origin.string() + " is corrupt (" + e.what() + "); delete the output directory and start again");
+      s.totals = storage::Manifest::parse(simdjson::minify(root["totals"]), origin.string());
+    } catch (const simdjson::simdjson_error&) {
+      throw RunError(corrupt);
+    } catch (const storage::StorageError&) {
+      throw RunError(corrupt);
     }
     return s;
   }
@@ -220,13 +176,13 @@ void Run::load_or_start() {
   const fs::path state_path = journal("state.json");
   if (fs::exists(state_path)) {
     state_ = State::parse(storage::read_file(state_path), state_path);
-    if (state_.config_hash != config_.hash)
+    if (state_.totals.config_hash != config_.hash)
       throw RunError(out_.string() + " holds an unfinished run of a different config (hash " +
-                     state_.config_hash.substr(0, 12) + ", this config " + config_.hash.substr(0, 12) +
+                     state_.totals.config_hash.substr(0, 12) + ", this config " + config_.hash.substr(0, 12) +
                      "); rerun with the original config to resume, or choose another --out");
     // Counters and filter state as of the last checkpoint.
     std::vector<filters::FilterCounts> counts;
-    for (const auto& f : state_.filters) {
+    for (const auto& f : state_.totals.filters) {
       filters::FilterCounts c;
       c.name = f.name;
       c.seen = f.seen;
@@ -253,9 +209,9 @@ void Run::load_or_start() {
     throw RunError(out_.string() + " is not empty and holds no primer run; choose another --out");
   for (const char* dir : {"journal/shards", "journal/validation", "journal/filters", "data"})
     fs::create_directories(out_ / dir);
-  state_.config_hash = config_.hash;
-  state_.started_at = storage::utc_now();
-  state_.filters = filter_reports();
+  state_.totals.config_hash = config_.hash;
+  state_.totals.started_at = storage::utc_now();
+  state_.totals.filters = filter_reports();
   storage::write_file_atomic(journal("state.json"), state_.to_json());
 }
 
@@ -273,29 +229,29 @@ std::vector<storage::FilterReport> Run::filter_reports() const {
 }
 
 void Run::consume(Item& item) {
-  ++state_.prompts;
-  ++state_.replies;
-  state_.prompt_tokens += item.doc.reply.usage.prompt_tokens;
-  state_.completion_tokens += item.doc.reply.usage.completion_tokens;
+  ++state_.totals.prompts;
+  ++state_.totals.replies;
+  state_.totals.prompt_tokens += item.doc.reply.usage.prompt_tokens;
+  state_.totals.completion_tokens += item.doc.reply.usage.completion_tokens;
   session_bytes_ += item.doc.reply.text.size();
   const filters::Verdict v = chain_->decide(item.prepared);
   if (v.keep()) {
-    ++state_.kept;
-    state_.text_bytes += item.doc.reply.text.size();
-    state_.invalid_utf8 += item.invalid_utf8;
+    ++state_.totals.kept;
+    state_.totals.text_bytes += item.doc.reply.text.size();
+    state_.totals.invalid_utf8 += item.invalid_utf8;
     if (item.validation) {
       validation_buffer_ += item.line;
       validation_buffer_.push_back('\n');
     } else {
       if (!train_)
         train_ = std::make_unique<storage::ShardWriter>(
-            journal(seq_name("shards/train-", state_.train_shards.size(), ".jsonl.zst")), config_.storage.zstd_level);
+            journal(seq_name("shards/train-", state_.totals.shards.size(), ".jsonl.zst")), config_.storage.zstd_level);
       train_->append(item.line);
       if (train_->records() >= static_cast<uint64_t>(config_.storage.shard_records))
         checkpoint(item.doc.prompt.index + 1);
     }
   }
-  progress_->update(state_.prompts, state_.kept, session_bytes_);
+  progress_->update(state_.totals.prompts, state_.totals.kept, session_bytes_);
 }
 
 void Run::checkpoint(uint64_t next_index) {
@@ -304,7 +260,7 @@ void Run::checkpoint(uint64_t next_index) {
     storage::ShardInfo info = train_->finish();
     info.path = "journal/shards/" + info.path;
     info.split = "train";
-    state_.train_shards.push_back(std::move(info));
+    state_.totals.shards.push_back(std::move(info));
     train_.reset();
   }
   if (!validation_buffer_.empty()) {
@@ -322,8 +278,8 @@ void Run::checkpoint(uint64_t next_index) {
   }
   state_.next_index = next_index;
   state_.checkpoints = k + 1;
-  state_.filters = filter_reports();
-  state_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+  state_.totals.filters = filter_reports();
+  state_.totals.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
   t0_ = std::chrono::steady_clock::now();
   storage::write_file_atomic(journal("state.json"), state_.to_json());  // the commit point
 }
@@ -374,14 +330,14 @@ void Run::generate() {
   }
   if (g_stop.load()) {
     report_.interrupted = true;
-    progress_->finish(state_.prompts, state_.kept, session_bytes_);
+    progress_->finish(state_.totals.prompts, state_.totals.kept, session_bytes_);
     return;
   }
   // The last (partial) shard and the remaining validation records: a final checkpoint
   // that also switches the run to its finalize phase.
   state_.phase = "finalize";
   checkpoint(count);
-  progress_->finish(state_.prompts, state_.kept, session_bytes_);
+  progress_->finish(state_.totals.prompts, state_.totals.kept, session_bytes_);
 }
 
 void Run::finalize() {
@@ -410,7 +366,7 @@ void Run::finalize() {
   }
   // Final names: data/{split}-{i:05d}-of-{n:05d}.jsonl.zst.
   std::vector<storage::ShardInfo> shards;
-  for (auto* list : {&state_.train_shards, &validation}) {
+  for (auto* list : {&state_.totals.shards, &validation}) {
     const size_t n = list->size();
     for (size_t i = 0; i < n; ++i) {
       storage::ShardInfo s = (*list)[i];
@@ -443,24 +399,11 @@ void Run::finalize() {
 }
 
 storage::Manifest Run::build_manifest() const {
-  storage::Manifest m;
+  storage::Manifest m = state_.totals;  // counts, filters, train shards, timings
   m.primer_version = PRIMER_VERSION;
-  m.config_hash = config_.hash;
   m.config_json = config_.canonical_json;
   m.kind = config_.prompts.kind;
   m.teacher = teacher_->name();
-  m.prompts = state_.prompts;
-  m.replies = state_.replies;
-  m.teacher_failures = state_.teacher_failures;
-  m.kept = state_.kept;
-  m.text_bytes = state_.text_bytes;
-  m.invalid_utf8 = state_.invalid_utf8;
-  m.prompt_tokens = state_.prompt_tokens;
-  m.completion_tokens = state_.completion_tokens;
-  m.filters = state_.filters;
-  m.shards = state_.train_shards;
-  m.started_at = state_.started_at;
-  m.seconds = state_.seconds;
   return m;
 }
 
@@ -478,17 +421,18 @@ RunReport Run::execute() {
   load_or_start();
   t0_ = std::chrono::steady_clock::now();
   g_stop.store(false);
-  auto old_int = std::signal(SIGINT, on_stop_signal);
-  auto old_term = std::signal(SIGTERM, on_stop_signal);
-  try {
+  {
+    // SIGINT/SIGTERM stop the run between batches; the previous handlers come back after.
+    struct SignalGuard {
+      void (*old_int)(int) = std::signal(SIGINT, on_stop_signal);
+      void (*old_term)(int) = std::signal(SIGTERM, on_stop_signal);
+      ~SignalGuard() {
+        std::signal(SIGINT, old_int);
+        std::signal(SIGTERM, old_term);
+      }
+    } guard;
     if (state_.phase == "generate") generate();
-  } catch (...) {
-    std::signal(SIGINT, old_int);
-    std::signal(SIGTERM, old_term);
-    throw;
   }
-  std::signal(SIGINT, old_int);
-  std::signal(SIGTERM, old_term);
   if (report_.interrupted) {
     report_.manifest = build_manifest();
     return report_;
