@@ -1,0 +1,42 @@
+// The `primer` command line is assembled from one file per command group
+// (pipeline/cmd_*.cc). Each adds its subcommands to the CLI11 app with a handler that
+// returns the exit code. Handlers may throw: main() turns ConfigError and usage errors
+// into exit 2, anything else into exit 1, each as one line on stderr.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace primer::cli {
+
+// Thrown by a handler for a bad command line or bad input named on it: exit code 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Commands {
+ public:
+  explicit Commands(CLI::App& app) : app_(app) {}
+  // Adds a subcommand (or a nested one when `parent` is given) with its handler.
+  CLI::App* add(const std::string& name, const std::string& description, std::function<int()> handler,
+                CLI::App* parent = nullptr);
+  CLI::App& app() { return app_; }
+  // Runs the handler of the subcommand that was parsed; -1 if none was.
+  int dispatch() const;
+
+ private:
+  CLI::App& app_;
+  std::vector<std::pair<CLI::App*, std::function<int()>>> handlers_;
+};
+
+// One line on stderr: "primer: error: MESSAGE". Returns `code`.
+int report_error(int code, const std::string& message);
+
+// Command groups (one file each).
+void add_run_command(Commands& commands);
+
+}  // namespace primer::cli
