@@ -1,10 +1,10 @@
-#include "storage/json.h"
+#include "generators/json.h"
 
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 
-namespace primer::storage {
+namespace primer::generators {
 namespace {
 
 // Length of the valid UTF-8 sequence starting at s[i], or 0 if it is invalid
@@ -186,4 +186,4 @@ JsonWriter& JsonWriter::raw(std::string_view json) {
   return *this;
 }
 
-}  // namespace primer::storage
+}  // namespace primer::generators
