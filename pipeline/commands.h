@@ -38,5 +38,8 @@ int report_error(int code, const std::string& message);
 
 // Command groups (one file each).
 void add_run_command(Commands& commands);
+void add_vocab_commands(Commands& commands);
+void add_inspect_command(Commands& commands);
+void add_tokenizer_commands(Commands& commands);
 
 }  // namespace primer::cli

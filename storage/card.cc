@@ -19,7 +19,47 @@ std::string percent(uint64_t part, uint64_t whole) {
   return whole ? fmt::format("{:.2f}%", 100.0 * double(part) / double(whole)) : "-";
 }
 
+bool is_dedup_filter(const std::string& name) {
+  return name.find("dedup") != std::string::npos || name.find("minhash") != std::string::npos;
+}
+
+constexpr std::string_view kTokensHeading = "\n## Tokens\n";
+
 }  // namespace
+
+std::string card_tokens_section(const Manifest& m) {
+  if (!m.tokenizer && m.token_shards.empty()) return "";
+  std::string s(kTokensHeading.substr(1));
+  s += "\n";
+  if (m.tokenizer)
+    s += fmt::format("- **Tokenizer:** `{}`, sentencepiece {} with {} pieces (byte fallback, digits split, no "
+                     "normalisation), trained on {} sentences of the train split; sha256 `{}`\n",
+                     m.tokenizer->path, m.tokenizer->model_type, m.tokenizer->vocab_size, m.tokenizer->sentences,
+                     m.tokenizer->sha256.substr(0, 16));
+  if (!m.token_shards.empty()) {
+    s += fmt::format("- **Tokens:** {} ({} train, {} validation), every document starting with BOS\n\n",
+                     m.split_tokens("train") + m.split_tokens("validation"), m.split_tokens("train"),
+                     m.split_tokens("validation"));
+    s += "Token shards use llm.c's layout: a header of 256 int32 (magic 20240520, version 1, token count), then "
+         "uint16 token ids.\n\n";
+    s += "| file | documents | tokens | bytes | sha256 |\n|---|---:|---:|---:|---|\n";
+    for (const auto& t : m.token_shards)
+      s += fmt::format("| `{}` | {} | {} | {} | `{}` |\n", t.path, t.documents, t.tokens, t.bytes,
+                       t.sha256.substr(0, 16));
+  }
+  return s;
+}
+
+std::string update_card_tokens(const std::string& card, const Manifest& m) {
+  std::string s = card;
+  const size_t at = s.find(kTokensHeading);
+  if (at != std::string::npos) s.resize(at + 1);  // keep the newline that ends the previous line
+  while (s.size() >= 2 && s.ends_with("\n\n")) s.pop_back();
+  const std::string section = card_tokens_section(m);
+  if (section.empty()) return s;
+  if (!s.empty() && s.back() != '\n') s += '\n';
+  return s + "\n" + section;
+}
 
 std::string dataset_card(const Manifest& m, const CardInfo& info) {
   std::string s;
@@ -62,11 +102,20 @@ std::string dataset_card(const Manifest& m, const CardInfo& info) {
     s += fmt::format("| {} | {} | {} | {} ({}) | {} |\n", f.name, f.seen, f.kept, f.dropped_total(),
                      percent(f.dropped_total(), f.seen), reasons.empty() ? "-" : reasons);
   }
+  std::string dedup;
+  for (const auto& f : m.filters) {
+    if (!is_dedup_filter(f.name)) continue;
+    dedup += fmt::format("- `{}`: {} of {} documents removed as duplicates ({}), {} kept\n", f.name, f.dropped_total(),
+                         f.seen, percent(f.dropped_total(), f.seen), f.kept);
+  }
+  if (!dedup.empty()) s += "\n### Deduplication\n\n" + dedup;
   s += "\n### Files\n\n| file | records | bytes | sha256 |\n|---|---:|---:|---|\n";
   for (const auto& sh : m.shards)
     s += fmt::format("| `{}` | {} | {} | `{}` |\n", sh.path, sh.records, sh.bytes, sh.sha256.substr(0, 16));
   s += "\nEach line is one JSON object: `text` first, then `id`, `index`, `kind`, `teacher`, "
        "`words`, `features`, `prompt`, `finish_reason`.\n";
+  const std::string tokens = card_tokens_section(m);
+  if (!tokens.empty()) s += "\n" + tokens;
   return s;
 }
 

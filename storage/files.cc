@@ -56,6 +56,20 @@ void AtomicFile::write(std::string_view bytes) {
   written_ += bytes.size();
 }
 
+void AtomicFile::write_at(uint64_t offset, std::string_view bytes) {
+  if (offset + bytes.size() > written_)
+    throw StorageError("internal error: write_at past the end of " + temp_.string());
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::pwrite(fd_, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("write", temp_, errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
 void AtomicFile::commit() {
   if (::fsync(fd_) != 0) fail("fsync", temp_, errno);
   if (::close(fd_) != 0) {

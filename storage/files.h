@@ -30,6 +30,9 @@ class AtomicFile {
   AtomicFile& operator=(const AtomicFile&) = delete;
 
   void write(std::string_view bytes);
+  // Overwrites bytes already written (a header whose values are known only at the end).
+  // The range must lie within what write() has written.
+  void write_at(uint64_t offset, std::string_view bytes);
   // fsync, rename to the final name, fsync the directory.
   void commit();
   uint64_t bytes_written() const { return written_; }

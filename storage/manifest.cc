@@ -21,6 +21,13 @@ uint64_t Manifest::split_records(std::string_view split) const {
   return n;
 }
 
+uint64_t Manifest::split_tokens(std::string_view split) const {
+  uint64_t n = 0;
+  for (const auto& s : token_shards)
+    if (s.split == split) n += s.tokens;
+  return n;
+}
+
 std::string utc_now() {
   const std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -61,6 +68,19 @@ std::string Manifest::to_json() const {
   w.key("cost").begin_object().field("usd", cost_usd).end_object();
   w.key("timings").begin_object().field("started_at", started_at).field("finished_at", finished_at)
       .field("seconds", seconds).end_object();
+  if (tokenizer) {
+    w.key("tokenizer").begin_object().field("path", tokenizer->path).field("model_type", tokenizer->model_type)
+        .field("vocab_size", uint64_t(tokenizer->vocab_size)).field("sentences", tokenizer->sentences)
+        .field("sha256", tokenizer->sha256).end_object();
+  }
+  if (!token_shards.empty()) {
+    w.key("tokens").begin_object().field("train", split_tokens("train")).field("validation", split_tokens("validation"));
+    w.key("shards").begin_array();
+    for (const auto& t : token_shards)
+      w.begin_object().field("path", t.path).field("split", t.split).field("documents", t.documents)
+          .field("tokens", t.tokens).field("bytes", t.bytes).field("sha256", t.sha256).end_object();
+    w.end_array().end_object();
+  }
   w.end_object();
   return w.take() + "\n";
 }
@@ -115,6 +135,28 @@ Manifest Manifest::parse(std::string_view json, std::string_view origin) {
     m.started_at = std::string(std::string_view(root["timings"]["started_at"]));
     m.finished_at = std::string(std::string_view(root["timings"]["finished_at"]));
     m.seconds = double(root["timings"]["seconds"]);
+    simdjson::dom::element t;
+    if (!root["tokenizer"].get(t)) {
+      TokenizerInfo info;
+      info.path = std::string(std::string_view(t["path"]));
+      info.model_type = std::string(std::string_view(t["model_type"]));
+      info.vocab_size = static_cast<uint32_t>(uint64_t(t["vocab_size"]));
+      info.sentences = uint64_t(t["sentences"]);
+      info.sha256 = std::string(std::string_view(t["sha256"]));
+      m.tokenizer = std::move(info);
+    }
+    if (!root["tokens"].get(t)) {
+      for (auto s : t["shards"].get_array()) {
+        TokenShardInfo info;
+        info.path = std::string(std::string_view(s["path"]));
+        info.split = std::string(std::string_view(s["split"]));
+        info.documents = uint64_t(s["documents"]);
+        info.tokens = uint64_t(s["tokens"]);
+        info.bytes = uint64_t(s["bytes"]);
+        info.sha256 = std::string(std::string_view(s["sha256"]));
+        m.token_shards.push_back(std::move(info));
+      }
+    }
   } catch (const simdjson::simdjson_error& e) {
     throw fail(std::string("malformed manifest (") + e.what() + ")");
   }

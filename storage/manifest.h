@@ -5,10 +5,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <optional>
 #include <string_view>
 #include <vector>
 
 #include "storage/shard.h"
+#include "storage/tokens.h"
 
 namespace primer::storage {
 
@@ -26,6 +28,15 @@ struct FilterReport {
   uint64_t kept = 0;
   std::vector<DropCount> dropped;
   uint64_t dropped_total() const;
+};
+
+// The sentencepiece model of a dataset (DIR/tokenizer.model).
+struct TokenizerInfo {
+  std::string path = "tokenizer.model";  // relative to the dataset directory
+  std::string model_type;                // "bpe" | "unigram"
+  uint32_t vocab_size = 0;
+  uint64_t sentences = 0;                // training sentences sampled from the train split
+  std::string sha256;                    // of the model file
 };
 
 struct Manifest {
@@ -48,8 +59,12 @@ struct Manifest {
   std::vector<ShardInfo> shards;  // paths relative to the dataset directory
   std::string started_at, finished_at;  // UTC, ISO 8601
   double seconds = 0;                   // wall time of the run (all sessions)
+  // Optional (absent from manifests without tokens; schema 1 either way).
+  std::optional<TokenizerInfo> tokenizer;
+  std::vector<TokenShardInfo> token_shards;  // tokens/{split}-NNNNN.bin
 
   uint64_t split_records(std::string_view split) const;
+  uint64_t split_tokens(std::string_view split) const;
   std::string to_json() const;
   // Throws StorageError naming `origin` if the JSON is malformed or of another schema.
   static Manifest parse(std::string_view json, std::string_view origin);

@@ -2,6 +2,7 @@
 
 #include <zstd.h>
 
+#include <cstring>
 #include <fstream>
 #include <vector>
 
@@ -20,9 +21,22 @@ struct ShardWriter::Impl {
 };
 
 ShardWriter::ShardWriter(std::filesystem::path path, int zstd_level)
+    : ShardWriter(std::move(path), ShardOptions{zstd_level, 0}) {}
+
+ShardWriter::ShardWriter(std::filesystem::path path, const ShardOptions& options)
     : impl_(std::make_unique<Impl>(std::move(path))) {
-  ZSTD_CCtx_setParameter(impl_->cctx, ZSTD_c_compressionLevel, zstd_level);
-  ZSTD_CCtx_setParameter(impl_->cctx, ZSTD_c_checksumFlag, 1);
+  auto set = [&](ZSTD_cParameter p, int v, const char* what) {
+    const size_t r = ZSTD_CCtx_setParameter(impl_->cctx, p, v);
+    if (ZSTD_isError(r))
+      throw StorageError(std::string("zstd rejected ") + what + " = " + std::to_string(v) + " for " +
+                         impl_->file.path().string() + ": " + ZSTD_getErrorName(r));
+  };
+  set(ZSTD_c_compressionLevel, options.zstd_level, "level");
+  set(ZSTD_c_checksumFlag, 1, "checksum");
+  if (options.zstd_workers < 0)
+    throw StorageError("zstd workers = " + std::to_string(options.zstd_workers) + " for " + impl_->file.path().string() +
+                       ": use 0 (single-threaded) or more");
+  if (options.zstd_workers > 0) set(ZSTD_c_nbWorkers, options.zstd_workers, "workers");
   impl_->pending.reserve(1 << 20);
 }
 
@@ -46,6 +60,7 @@ void ShardWriter::append(std::string_view line) {
   impl_->pending.append(line);
   impl_->pending.push_back('\n');
   ++records_;
+  uncompressed_ += line.size() + 1;
   if (impl_->pending.size() >= (1 << 20)) {
     compress(impl_->pending, false);
     impl_->pending.clear();
@@ -73,8 +88,8 @@ void read_lines(const std::filesystem::path& path, const std::function<void(std:
   std::string carry;
   auto emit = [&](const char* data, size_t n) {
     size_t start = 0;
-    for (size_t i = 0; i < n; ++i) {
-      if (data[i] != '\n') continue;
+    for (const char* nl; (nl = static_cast<const char*>(std::memchr(data + start, '\n', n - start)));) {
+      const size_t i = static_cast<size_t>(nl - data);
       if (carry.empty()) {
         fn(std::string_view(data + start, i - start));
       } else {

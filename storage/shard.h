@@ -23,12 +23,39 @@ struct ShardInfo {
   std::string sha256;
 };
 
+// How a shard is compressed.
+//
+//   zstd_level    3   1..19
+//   zstd_workers  0   0: compress on the calling thread. N > 0: N zstd worker threads
+//                     (ZSTD_c_nbWorkers) compress while the caller keeps appending.
+//
+// The bytes are a pure function of (lines, zstd_level, zstd_workers > 0): zstd's
+// multi-threaded format cuts the input into jobs whose size depends on the level only,
+// so every N > 0 gives the same file, but it differs from the single-threaded (N = 0)
+// file. A run that must be byte-identical on any machine fixes "0" or "> 0" in its
+// config, never the core count. (A shard of at most 512 KB is compressed single-threaded
+// whatever the option: the writer hands zstd small inputs whole, and zstd then does.)
+struct ShardOptions {
+  int zstd_level = 3;
+  int zstd_workers = 0;
+};
+
+// When a shard is full. A limit of 0 is no limit. `max_bytes` counts the uncompressed
+// JSON Lines bytes (newlines included), not the compressed size: the compressed size
+// known while writing depends on how far zstd's worker threads have got, so a limit on
+// it would make shard boundaries depend on timing.
+struct ShardLimits {
+  uint64_t max_records = 0;
+  uint64_t max_bytes = 0;  // e.g. shard_mb * 1'000'000
+};
+
 // Writes one .jsonl.zst shard atomically (AtomicFile), hashing the compressed bytes as
-// they are written. The output is a pure function of the lines and the level. Not
-// thread-safe.
+// they are written. The output is a pure function of the lines and the options (see
+// ShardOptions). Not thread-safe.
 class ShardWriter {
  public:
   ShardWriter(std::filesystem::path path, int zstd_level);
+  ShardWriter(std::filesystem::path path, const ShardOptions& options);
   ~ShardWriter();
   ShardWriter(const ShardWriter&) = delete;
   ShardWriter& operator=(const ShardWriter&) = delete;
@@ -36,6 +63,14 @@ class ShardWriter {
   // Appends one line; `line` must not contain '\n' (the writer adds it).
   void append(std::string_view line);
   uint64_t records() const { return records_; }
+  // Uncompressed bytes appended so far (lines plus their '\n').
+  uint64_t uncompressed_bytes() const { return uncompressed_; }
+  // True once either limit is reached: call after append() and rotate when it says so.
+  // A shard always holds at least one record, however long.
+  bool full(const ShardLimits& limits) const {
+    return (limits.max_records > 0 && records_ >= limits.max_records) ||
+           (limits.max_bytes > 0 && uncompressed_ >= limits.max_bytes);
+  }
   // Ends the zstd frame, fsyncs and renames. Returns records, bytes and sha256 (path is
   // the final file name; callers set it relative to their directory).
   ShardInfo finish();
@@ -45,6 +80,7 @@ class ShardWriter {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   uint64_t records_ = 0;
+  uint64_t uncompressed_ = 0;
 };
 
 // Reads a .jsonl.zst or .jsonl file line by line (streaming, constant memory). Calls

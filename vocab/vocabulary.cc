@@ -1,13 +1,23 @@
 #include "vocab/vocabulary.h"
 
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+#include <unicode/bytestream.h>
+
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <sstream>
+#include <unordered_map>
 
 namespace primer::vocab {
 namespace {
 
 constexpr std::string_view kPosNames[kPosCount] = {"noun", "verb", "adj", "adv", "func", "name"};
+constexpr std::string_view kFormKeys[kFormCount] = {"", "pl", "s", "past", "pp", "ing", "cmp", "sup", "ly"};
+constexpr Pos kFormPos[kFormCount] = {Pos::kNoun, Pos::kNoun, Pos::kVerb, Pos::kVerb, Pos::kVerb,
+                                      Pos::kVerb, Pos::kAdj,  Pos::kAdj,  Pos::kAdj};
 
 bool is_vowel(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'; }
 bool ends_with(std::string_view s, std::string_view suffix) {
@@ -72,13 +82,6 @@ std::string add_ly(std::string_view w) {
   return s + "ly";
 }
 
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 std::vector<std::string> split_commas(std::string_view v) {
   std::vector<std::string> out;
   size_t start = 0;
@@ -91,12 +94,152 @@ std::vector<std::string> split_commas(std::string_view v) {
   return out;
 }
 
+bool valid_utf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  const auto n = static_cast<int32_t>(s.size());
+  for (int32_t i = 0; i < n;) {
+    UChar32 c;
+    U8_NEXT(p, i, n, c);
+    if (c < 0) return false;
+  }
+  return true;
+}
+
+// 64-bit hash of a short key, 8 bytes at a time.
+inline uint64_t hash_key(std::string_view key) {
+  const char* p = key.data();
+  size_t n = key.size();
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xff51afd7ed558ccdull);
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 31;
+    p += 8;
+    n -= 8;
+  }
+  uint64_t w = 0;
+  std::memcpy(&w, p, n);
+  h = (h ^ w) * 0x94d049bb133111ebull;
+  h ^= h >> 29;
+  return h;
+}
+
+// True for "42", "3.5", "1,000", "3rd", "1990s" (already folded).
+bool is_number(std::string_view w) {
+  size_t i = 0;
+  while (i < w.size() && ((w[i] >= '0' && w[i] <= '9') || w[i] == '.' || w[i] == ',')) ++i;
+  if (i == 0 || !(w[0] >= '0' && w[0] <= '9')) return false;
+  const std::string_view rest = w.substr(i);
+  return rest.empty() || rest == "st" || rest == "nd" || rest == "rd" || rest == "th" || rest == "s";
+}
+
+const icu::Normalizer2& nfkc() {
+  static const icu::Normalizer2* n = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* p = icu::Normalizer2::getNFKCInstance(status);
+    if (U_FAILURE(status)) throw std::runtime_error("ICU: cannot load NFKC data");
+    return p;
+  }();
+  return *n;
+}
+const icu::Normalizer2& nfkc_casefold() {
+  static const icu::Normalizer2* n = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* p = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    if (U_FAILURE(status)) throw std::runtime_error("ICU: cannot load NFKC_Casefold data");
+    return p;
+  }();
+  return *n;
+}
+
+bool is_apostrophe(UChar32 c) { return c == 0x27 || c == 0x2019 || c == 0x02BC; }
+bool is_word_char(UChar32 c) {
+  if (c < 0x80) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  if (is_apostrophe(c)) return false;
+  return u_hasBinaryProperty(c, UCHAR_ALPHABETIC) || (U_GET_GC_MASK(c) & (U_GC_M_MASK | U_GC_ND_MASK)) != 0;
+}
+
 }  // namespace
 
+// ---------------------------------------------------------------------------------
+// Flat open-addressing hash tables: folded surface form → lemma indices, and folded
+// name → entry index. Keys live in one string, values in one array.
+// ---------------------------------------------------------------------------------
+struct Vocabulary::Index {
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t key_off = 0, key_len = 0;  // key_len 0: empty slot
+    uint32_t val_off = 0, val_len = 0;
+  };
+  struct Table {
+    std::vector<Slot> slots;
+    uint64_t mask = 0;
+    std::string keys;
+    std::vector<uint32_t> values;
+    size_t size = 0;
+
+    void build(const std::map<std::string, std::vector<uint32_t>>& items) {
+      size_t cap = 16;
+      while (cap < items.size() * 2) cap <<= 1;
+      slots.assign(cap, Slot{});
+      mask = cap - 1;
+      size = items.size();
+      for (const auto& [key, vals] : items) {
+        Slot s;
+        s.hash = hash_key(key);
+        s.key_off = static_cast<uint32_t>(keys.size());
+        s.key_len = static_cast<uint32_t>(key.size());
+        s.val_off = static_cast<uint32_t>(values.size());
+        s.val_len = static_cast<uint32_t>(vals.size());
+        keys += key;
+        values.insert(values.end(), vals.begin(), vals.end());
+        uint64_t i = s.hash & mask;
+        while (slots[i].key_len != 0) i = (i + 1) & mask;
+        slots[i] = s;
+      }
+    }
+    const Slot* find(std::string_view key) const {
+      if (key.empty() || slots.empty()) return nullptr;
+      const uint64_t h = hash_key(key);
+      for (uint64_t i = h & mask;; i = (i + 1) & mask) {
+        const Slot& s = slots[i];
+        if (s.key_len == 0) return nullptr;
+        if (s.hash == h && s.key_len == key.size() && std::memcmp(keys.data() + s.key_off, key.data(), key.size()) == 0)
+          return &s;
+      }
+    }
+    std::span<const uint32_t> lookup(std::string_view key) const {
+      const Slot* s = find(key);
+      if (!s) return {};
+      return {values.data() + s->val_off, s->val_len};
+    }
+  };
+  Table forms, names;
+  std::unordered_map<std::string, uint32_t> lemma_index;  // "pos:lemma" → entry
+};
+
 std::string_view pos_name(Pos pos) { return kPosNames[static_cast<int>(pos)]; }
+bool parse_pos(std::string_view name, Pos& pos) {
+  const auto it = std::find(std::begin(kPosNames), std::end(kPosNames), name);
+  if (it == std::end(kPosNames)) return false;
+  pos = static_cast<Pos>(it - std::begin(kPosNames));
+  return true;
+}
+std::string_view form_key(Form form) { return kFormKeys[static_cast<int>(form)]; }
 
 bool Entry::has_category(std::string_view c) const {
   return std::find(categories.begin(), categories.end(), c) != categories.end();
+}
+
+std::vector<std::string> Entry::surface_forms() const {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& f) {
+    if (!f.empty() && std::find(out.begin(), out.end(), f) == out.end()) out.push_back(f);
+  };
+  for (const auto& f : forms) add(f);
+  for (const auto& f : also) add(f);
+  return out;
 }
 
 std::string inflect_regular(std::string_view w, Form form) {
@@ -116,24 +259,172 @@ std::string inflect_regular(std::string_view w, Form form) {
 
 void fold_word(std::string_view word, std::string& out) {
   out.clear();
-  for (size_t i = 0; i < word.size(); ++i) {
-    const char c = word[i];
-    if (detail::is_right_quote(word, i)) {
+  if (detail::is_ascii(word)) {
+    out.resize(word.size());
+    for (size_t i = 0; i < word.size(); ++i) {
+      const char c = word[i];
+      out[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+    }
+    return;
+  }
+  std::string folded;
+  {
+    UErrorCode status = U_ZERO_ERROR;
+    icu::StringByteSink<std::string> sink(&folded);
+    nfkc_casefold().normalizeUTF8(0, icu::StringPiece(word.data(), static_cast<int32_t>(word.size())), sink,
+                                  nullptr, status);
+    if (U_FAILURE(status)) folded.assign(word);  // ill-formed input: keep the bytes
+  }
+  for (size_t i = 0; i < folded.size(); ++i) {
+    if (folded.compare(i, 3, "\xE2\x80\x99") == 0) {
       out.push_back('\'');
       i += 2;
-    } else if (c >= 'A' && c <= 'Z') {
-      out.push_back(static_cast<char>(c - 'A' + 'a'));
+    } else if (folded.compare(i, 2, "\xCA\xBC") == 0) {
+      out.push_back('\'');
+      i += 1;
     } else {
-      out.push_back(c);
+      out.push_back(folded[i]);
     }
   }
 }
+
+std::string_view strip_clitic(std::string_view w) {
+  static constexpr std::string_view kSuffixes[] = {"n't", "'s", "'ll", "'re", "'ve", "'d", "'m", "'"};
+  for (auto suf : kSuffixes) {
+    if (w.size() > suf.size() && ends_with(w, suf)) {
+      std::string_view base = w.substr(0, w.size() - suf.size());
+      if (suf == "n't") {
+        if (base == "ca") return "can";
+        if (base == "wo") return "will";
+        if (base == "sha") return "shall";
+        if (base == "ai") return "be";
+      }
+      return base;
+    }
+  }
+  return {};
+}
+
+namespace detail {
+
+uint64_t segment_unicode(std::string_view s, WordSink sink, void* context) {
+  // 1. Ill-formed sequences become U+FFFD (a separator) and are counted; default-
+  //    ignorable code points are dropped.
+  uint64_t bad = 0;
+  std::string clean;
+  clean.reserve(s.size() + 8);
+  {
+    const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+    const auto n = static_cast<int32_t>(s.size());
+    for (int32_t i = 0; i < n;) {
+      const int32_t start = i;
+      UChar32 c;
+      U8_NEXT(p, i, n, c);
+      if (c < 0) {
+        ++bad;
+        clean += "\xEF\xBF\xBD";
+        continue;
+      }
+      if (c >= 0x80 && u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT)) continue;
+      clean.append(s.data() + start, static_cast<size_t>(i - start));
+    }
+  }
+  // 2. NFKC.
+  {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::StringPiece piece(clean.data(), static_cast<int32_t>(clean.size()));
+    if (!nfkc().isNormalizedUTF8(piece, status) && U_SUCCESS(status)) {
+      std::string out;
+      icu::StringByteSink<std::string> bs(&out);
+      nfkc().normalizeUTF8(0, piece, bs, nullptr, status);
+      if (U_SUCCESS(status)) clean.swap(out);
+    }
+  }
+  // 3. The segmentation rules, on code points.
+  const auto* p = reinterpret_cast<const uint8_t*>(clean.data());
+  const auto n = static_cast<int32_t>(clean.size());
+  enum Cls : uint8_t { kSepC, kWordC, kDigitC, kApoC, kNumPunctC };
+  auto cls_at = [&](int32_t i, int32_t& next_i, UChar32& c) -> Cls {
+    next_i = i;
+    U8_NEXT(p, next_i, n, c);
+    if (c < 0) return kSepC;
+    if (is_apostrophe(c)) return kApoC;
+    if (c == '.' || c == ',') return kNumPunctC;
+    if (!is_word_char(c)) return kSepC;
+    return (U_GET_GC_MASK(c) & U_GC_ND_MASK) ? kDigitC : kWordC;
+  };
+  std::string word;
+  auto append = [&](UChar32 c, Cls k, int32_t from, int32_t to) {
+    if (k == kDigitC && c >= 0x80) word.push_back(static_cast<char>('0' + u_charDigitValue(c)));
+    else word.append(clean.data() + from, static_cast<size_t>(to - from));
+  };
+  int32_t i = 0;
+  while (i < n) {
+    int32_t j;
+    UChar32 c;
+    Cls k = cls_at(i, j, c);
+    if (k != kWordC && k != kDigitC) {
+      i = j;
+      continue;
+    }
+    word.clear();
+    append(c, k, i, j);
+    Cls prev = k;
+    i = j;
+    while (i < n) {
+      k = cls_at(i, j, c);
+      if (k == kWordC || k == kDigitC) {
+        append(c, k, i, j);
+        prev = k;
+        i = j;
+        continue;
+      }
+      if ((k == kApoC || k == kNumPunctC) && j < n) {
+        int32_t j2;
+        UChar32 c2;
+        const Cls next = cls_at(j, j2, c2);
+        const bool joins = k == kApoC ? (next == kWordC || next == kDigitC)
+                                      : (prev == kDigitC && next == kDigitC);
+        if (joins) {
+          word.append(clean.data() + i, static_cast<size_t>(j - i));
+          append(c2, next, j, j2);
+          prev = next;
+          i = j2;
+          continue;
+        }
+      }
+      break;
+    }
+    sink(context, word);
+  }
+  return bad;
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------
+// Parsing
+// ---------------------------------------------------------------------------------
+
+Vocabulary::Vocabulary() : index_(std::make_unique<Index>()) {}
+Vocabulary::~Vocabulary() = default;
+Vocabulary::Vocabulary(const Vocabulary& other)
+    : entries_(other.entries_), index_(std::make_unique<Index>(*other.index_)) {
+  for (int p = 0; p < kPosCount; ++p) by_pos_[p] = other.by_pos_[p];
+}
+Vocabulary& Vocabulary::operator=(const Vocabulary& other) {
+  if (this != &other) *this = Vocabulary(other);
+  return *this;
+}
+Vocabulary::Vocabulary(Vocabulary&&) noexcept = default;
+Vocabulary& Vocabulary::operator=(Vocabulary&&) noexcept = default;
 
 Vocabulary Vocabulary::load(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw VocabError("cannot read vocabulary list " + path.string());
   std::stringstream ss;
   ss << in.rdbuf();
+  if (in.bad()) throw VocabError("cannot read vocabulary list " + path.string());
   return parse(ss.str(), path.string());
 }
 
@@ -144,12 +435,18 @@ Vocabulary Vocabulary::parse(std::string_view text, std::string_view origin) {
   auto fail = [&](const std::string& what) {
     throw VocabError(std::string(origin) + ":" + std::to_string(line_no) + ": " + what);
   };
+  std::string scratch;
+  auto fold = [&](std::string_view s) {
+    fold_word(s, scratch);
+    return scratch;
+  };
   while (pos < text.size()) {
     size_t eol = text.find('\n', pos);
     if (eol == std::string_view::npos) eol = text.size();
     std::string_view line = text.substr(pos, eol - pos);
     pos = eol + 1;
     ++line_no;
+    if (!valid_utf8(line)) fail("not valid UTF-8");
     if (const size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
     std::vector<std::string_view> fields;
     size_t i = 0;
@@ -163,16 +460,16 @@ Vocabulary Vocabulary::parse(std::string_view text, std::string_view origin) {
     if (fields.size() < 2) fail("expected 'lemma pos [key=value ...]', got '" + std::string(line) + "'");
 
     Entry e;
+    e.line = static_cast<uint32_t>(line_no);
     e.lemma = std::string(fields[0]);
-    const auto pos_it = std::find(std::begin(kPosNames), std::end(kPosNames), fields[1]);
-    if (pos_it == std::end(kPosNames))
+    if (!parse_pos(fields[1], e.pos))
       fail("unknown part of speech '" + std::string(fields[1]) +
            "' (expected noun, verb, adj, adv, func or name)");
-    e.pos = static_cast<Pos>(pos_it - std::begin(kPosNames));
     for (char c : e.lemma)
-      if (c == '=' || c == ',' || c == '_' || c == '\'') fail("malformed lemma '" + e.lemma + "' (one word, no '=', ',', '_' or apostrophe)");
+      if (c == '=' || c == ',' || c == '_' || c == '\'')
+        fail("malformed lemma '" + e.lemma + "' (one word, no '=', ',', '_' or apostrophe)");
 
-    const std::string base = e.pos == Pos::kName ? e.lemma : lower_ascii(e.lemma);
+    const std::string base = e.pos == Pos::kName ? e.lemma : fold(e.lemma);
     e.forms[static_cast<int>(Form::kBase)] = base;
     {
       auto set = [&](Form f) { e.forms[static_cast<int>(f)] = inflect_regular(base, f); };
@@ -185,150 +482,190 @@ Vocabulary Vocabulary::parse(std::string_view text, std::string_view origin) {
       }
     }
     bool pp_given = false;
+    bool seen[16] = {};
     for (size_t f = 2; f < fields.size(); ++f) {
       const size_t eq = fields[f].find('=');
       if (eq == std::string_view::npos || eq == 0 || eq + 1 == fields[f].size())
         fail("expected key=value, got '" + std::string(fields[f]) + "'");
       const std::string_view key = fields[f].substr(0, eq), value = fields[f].substr(eq + 1);
-      struct KeyForm { std::string_view key; Form form; Pos pos; };
-      static constexpr KeyForm kKeys[] = {
-          {"pl", Form::kPlural, Pos::kNoun},        {"s", Form::kThird, Pos::kVerb},
-          {"past", Form::kPast, Pos::kVerb},        {"pp", Form::kParticiple, Pos::kVerb},
-          {"ing", Form::kIng, Pos::kVerb},          {"cmp", Form::kComparative, Pos::kAdj},
-          {"sup", Form::kSuperlative, Pos::kAdj},   {"ly", Form::kAdverb, Pos::kAdj},
-      };
-      bool known = false;
-      for (const auto& k : kKeys) {
-        if (k.key != key) continue;
-        known = true;
-        if (k.pos != e.pos)
-          fail("key '" + std::string(key) + "' applies to " + std::string(pos_name(k.pos)) +
-               ", not " + std::string(pos_name(e.pos)));
-        e.forms[static_cast<int>(k.form)] = lower_ascii(value);
-        if (k.form == Form::kParticiple) pp_given = true;
-        if (k.form == Form::kPast && !pp_given) e.forms[static_cast<int>(Form::kParticiple)] = lower_ascii(value);
-      }
-      if (known) continue;
-      if (key == "cat") {
+      int form = -1;
+      for (int k = 1; k < kFormCount; ++k)
+        if (kFormKeys[k] == key) form = k;
+      const int slot = form >= 0 ? form : key == "cat" ? 10 : key == "also" ? 11 : -1;
+      if (slot < 0)
+        fail("unknown key '" + std::string(key) + "' (expected pl, s, past, pp, ing, cmp, sup, ly, also or cat)");
+      if (seen[slot]) fail("key '" + std::string(key) + "' given twice");
+      seen[slot] = true;
+      if (form >= 0) {
+        if (kFormPos[form] != e.pos)
+          fail("key '" + std::string(key) + "' applies to " + std::string(pos_name(kFormPos[form])) + ", not " +
+               std::string(pos_name(e.pos)));
+        if (value.find(',') != std::string_view::npos)
+          fail("key '" + std::string(key) + "' takes one form; use also= for more");
+        e.forms[form] = fold(value);
+        e.overridden |= static_cast<uint16_t>(1u << form);
+        if (form == static_cast<int>(Form::kParticiple)) pp_given = true;
+        if (form == static_cast<int>(Form::kPast) && !pp_given)
+          e.forms[static_cast<int>(Form::kParticiple)] = fold(value);
+      } else if (key == "cat") {
         e.categories = split_commas(value);
-      } else if (key == "also") {
-        for (auto& s : split_commas(value)) e.also.push_back(lower_ascii(s));
       } else {
-        fail("unknown key '" + std::string(key) +
-             "' (expected pl, s, past, pp, ing, cmp, sup, ly, also or cat)");
+        for (auto& s : split_commas(value)) e.also.push_back(fold(s));
       }
     }
+    if (e.pos == Pos::kName && !e.lemma.empty()) {
+      // A name must start with a capital letter (it is matched only when capitalised).
+      const auto* p = reinterpret_cast<const uint8_t*>(e.lemma.data());
+      int32_t k = 0;
+      UChar32 c;
+      U8_NEXT(p, k, static_cast<int32_t>(e.lemma.size()), c);
+      if (!(u_isupper(c) || u_istitle(c))) fail("name '" + e.lemma + "' must start with a capital letter");
+    }
 
-    const std::string index_key = std::string(pos_name(e.pos)) + ":" + base;
-    if (v.lemma_index_.count(index_key)) fail("duplicate entry '" + e.lemma + "' (" + std::string(pos_name(e.pos)) + ")");
+    const std::string index_key = std::string(pos_name(e.pos)) + ":" + (e.pos == Pos::kName ? fold(e.lemma) : base);
+    if (v.index_->lemma_index.count(index_key))
+      fail("duplicate entry '" + e.lemma + "' (" + std::string(pos_name(e.pos)) + ")");
     const auto index = static_cast<uint32_t>(v.entries_.size());
-    v.lemma_index_.emplace(index_key, index);
+    v.index_->lemma_index.emplace(index_key, index);
     v.by_pos_[static_cast<int>(e.pos)].push_back(index);
     v.entries_.push_back(std::move(e));
   }
 
+  std::map<std::string, std::vector<uint32_t>> forms, names;
   for (uint32_t index = 0; index < v.entries_.size(); ++index) {
     const Entry& e = v.entries_[index];
     if (e.pos == Pos::kName) {
-      v.names_.emplace(lower_ascii(e.lemma), index);
+      names[fold(e.lemma)].push_back(index);
       continue;
     }
-    for (const auto& f : e.forms)
-      if (!f.empty()) v.add_form(f, index);
-    for (const auto& f : e.also) v.add_form(f, index);
+    for (const auto& f : e.surface_forms()) {
+      auto& list = forms[f];
+      if (std::find(list.begin(), list.end(), index) == list.end()) list.push_back(index);
+    }
   }
+  v.index_->forms.build(forms);
+  v.index_->names.build(names);
   return v;
 }
 
-void Vocabulary::add_form(const std::string& surface, uint32_t index) {
-  auto& list = forms_[surface];
-  if (std::find(list.begin(), list.end(), index) == list.end()) list.push_back(index);
-}
+// ---------------------------------------------------------------------------------
+// Lookups and scoring
+// ---------------------------------------------------------------------------------
 
 int64_t Vocabulary::find(std::string_view lemma, Pos pos) const {
-  std::string key = std::string(pos_name(pos)) + ":" + (pos == Pos::kName ? std::string(lemma) : lower_ascii(lemma));
-  auto it = lemma_index_.find(key);
-  return it == lemma_index_.end() ? -1 : static_cast<int64_t>(it->second);
+  std::string folded;
+  fold_word(lemma, folded);
+  auto it = index_->lemma_index.find(std::string(pos_name(pos)) + ":" + folded);
+  return it == index_->lemma_index.end() ? -1 : static_cast<int64_t>(it->second);
 }
 
-std::span<const uint32_t> Vocabulary::lemmas_of(std::string_view lower) const {
-  // Heterogeneous lookup would avoid this copy; the key is short and usually fits SSO.
-  auto it = forms_.find(std::string(lower));
-  if (it == forms_.end()) return {};
-  return it->second;
-}
+size_t Vocabulary::surface_form_count() const { return index_->forms.size; }
 
-std::string_view Vocabulary::strip_clitic(std::string_view w) {
-  static constexpr std::string_view kSuffixes[] = {"n't", "'s", "'ll", "'re", "'ve", "'d", "'m", "'"};
-  for (auto suf : kSuffixes) {
-    if (w.size() > suf.size() && ends_with(w, suf)) {
-      std::string_view base = w.substr(0, w.size() - suf.size());
-      if (suf == "n't") {
-        if (base == "ca") return "can";
-        if (base == "wo") return "will";
-        if (base == "sha") return "shall";
-      }
-      return base;
-    }
-  }
-  return {};
+std::span<const uint32_t> Vocabulary::lemmas_of(std::string_view lower) const { return index_->forms.lookup(lower); }
+
+namespace {
+bool starts_upper(std::string_view word) {
+  if (word.empty()) return false;
+  const auto c0 = static_cast<unsigned char>(word[0]);
+  if (c0 < 0x80) return c0 >= 'A' && c0 <= 'Z';
+  const auto* p = reinterpret_cast<const uint8_t*>(word.data());
+  int32_t i = 0;
+  UChar32 c;
+  U8_NEXT(p, i, static_cast<int32_t>(word.size()), c);
+  return c >= 0 && (u_isupper(c) || u_istitle(c));
 }
+}  // namespace
 
 bool Vocabulary::is_name(std::string_view word) const {
-  if (word.empty() || !(word[0] >= 'A' && word[0] <= 'Z')) return false;
+  if (!starts_upper(word)) return false;
   std::string lower;
   fold_word(word, lower);
-  if (names_.count(lower)) return true;
+  if (index_->names.find(lower)) return true;
   const std::string_view base = strip_clitic(lower);
-  return !base.empty() && names_.count(std::string(base));
+  return !base.empty() && index_->names.find(base);
 }
 
-std::span<const uint32_t> Vocabulary::analyse(std::string_view word, std::string& lower, bool& accepted) const {
-  accepted = true;
-  if (word.empty()) return {};
-  bool digits = true;
-  for (char c : word) digits = digits && c >= '0' && c <= '9';
-  if (digits) return {};
-  fold_word(word, lower);
-  if (auto it = forms_.find(lower); it != forms_.end()) return it->second;
-  if (is_name(word)) return {};
-  const std::string_view base = strip_clitic(lower);
-  if (!base.empty()) {
-    if (auto it = forms_.find(std::string(base)); it != forms_.end()) return it->second;
+// The analysis of one token. `folded` receives the folded word; `report_len` the length
+// of its prefix that is reported for an out-of-vocabulary token (clitic stripped).
+TokenKind Vocabulary::classify(std::string_view word, std::string& folded, std::span<const uint32_t>& lemmas,
+                               size_t& report_len) const {
+  lemmas = {};
+  fold_word(word, folded);
+  report_len = folded.size();
+  if (folded.empty()) return TokenKind::kOov;
+  if (const auto* s = index_->forms.find(folded)) {
+    lemmas = {index_->forms.values.data() + s->val_off, s->val_len};
+    return TokenKind::kWord;
   }
-  accepted = false;
-  return {};
+  const char f0 = folded[0];
+  if (f0 >= '0' && f0 <= '9' && is_number(folded)) return TokenKind::kNumber;
+  const std::string_view base = strip_clitic(folded);
+  if (starts_upper(word) && (index_->names.find(folded) || (!base.empty() && index_->names.find(base))))
+    return TokenKind::kName;
+  if (!base.empty()) {
+    if (const auto* s = index_->forms.find(base)) {
+      lemmas = {index_->forms.values.data() + s->val_off, s->val_len};
+      return TokenKind::kWord;
+    }
+    if (f0 >= '0' && f0 <= '9' && is_number(base)) return TokenKind::kNumber;
+    report_len = base.size();
+  }
+  return TokenKind::kOov;
 }
 
 bool Vocabulary::accepts(std::string_view word) const {
-  std::string scratch;
-  bool accepted = false;
-  analyse(word, scratch, accepted);
-  return accepted;
+  std::string folded;
+  std::span<const uint32_t> lemmas;
+  size_t report_len = 0;
+  return classify(word, folded, lemmas, report_len) != TokenKind::kOov;
 }
 
-Conformance Vocabulary::score(std::string_view text, std::span<const uint32_t> watch) const {
+Conformance Vocabulary::score(std::string_view text, std::span<const uint32_t> watch, TextPath path) const {
   Conformance c;
-  std::string lower;
-  segment_words(text, [&](std::string_view word) {
-    ++c.tokens;
-    bool accepted = false;
-    const auto lemmas = analyse(word, lower, accepted);
-    if (!accepted) {
-      ++c.oov_tokens;
-      c.oov_words.push_back(lower);
-      return;
-    }
-    for (size_t i = 0; i < watch.size() && i < 32; ++i)
-      for (uint32_t l : lemmas)
-        if (l == watch[i]) c.found_mask |= 1u << i;
-  });
+  std::string folded;
+  folded.reserve(64);
+  const size_t n_watch = std::min<size_t>(watch.size(), 32);
+  segment_words(
+      text,
+      [&](std::string_view word) {
+        ++c.tokens;
+        std::span<const uint32_t> lemmas;
+        size_t report_len = 0;
+        const TokenKind kind = classify(word, folded, lemmas, report_len);
+        if (kind == TokenKind::kOov) {
+          ++c.oov_tokens;
+          c.oov_words.emplace_back(folded.data(), report_len);
+          return;
+        }
+        for (size_t i = 0; i < n_watch; ++i)
+          for (uint32_t l : lemmas)
+            if (l == watch[i]) c.found_mask |= 1u << i;
+      },
+      &c.invalid_utf8, path);
   return c;
 }
 
 bool Vocabulary::mentions(std::string_view text, uint32_t index) const {
   const uint32_t watch[1] = {index};
   return score(text, watch).found_mask & 1u;
+}
+
+uint64_t Vocabulary::for_each_token(std::string_view text, const std::function<void(const Token&)>& fn,
+                                    TextPath path) const {
+  uint64_t invalid = 0;
+  std::string folded;
+  segment_words(
+      text,
+      [&](std::string_view word) {
+        Token t;
+        size_t report_len = 0;
+        t.text = word;
+        t.kind = classify(word, folded, t.lemmas, report_len);
+        t.folded = std::string_view(folded).substr(0, t.kind == TokenKind::kOov ? report_len : folded.size());
+        fn(t);
+      },
+      &invalid, path);
+  return invalid;
 }
 
 }  // namespace primer::vocab

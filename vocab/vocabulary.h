@@ -1,6 +1,13 @@
 // primer::vocab — the restricted vocabulary that TinyStories-style prompts draw their
 // required words from and that every story is checked against.
 //
+// Usage:
+//
+//   const Vocabulary v = Vocabulary::load("vocab/default.txt");   // throws VocabError
+//   const Conformance c = v.score("The children were running to Lily's house.");
+//   // c.tokens == 8, c.oov_tokens == 0, c.oov_rate() == 0
+//   for (uint32_t i : v.lemmas_of("went")) v.entry(i).lemma;      // "go"
+//
 // A vocabulary is a plain-text list, one lemma per line:
 //
 //   # comment
@@ -8,12 +15,13 @@
 //   go      verb  past=went pp=gone
 //   good    adj   cmp=better sup=best ly=well
 //   the     func
-//   Lily    name
+//   Lily    name  cat=girl
 //
 // Parts of speech: noun, verb, adj, adv, func (closed-class words that are always
 // allowed: articles, pronouns, prepositions, conjunctions, auxiliaries, numbers,
 // contractions), name (first names, matched only when written with a capital letter).
-// Optional key=value fields override or add inflections:
+// A lemma is one word: no '=', ',', '_' or apostrophe. Optional key=value fields
+// override or add inflections:
 //
 //   | key  | meaning                         | default rule                         |
 //   |------|---------------------------------|--------------------------------------|
@@ -25,21 +33,34 @@
 //   | cmp  | adjective comparative           | -er (same spelling rules as -ed)     |
 //   | sup  | adjective superlative           | -est                                 |
 //   | ly   | adverb made from an adjective   | -ly, -y → -ily, -le → -ly            |
-//   | also | extra surface forms, comma list | none                                 |
+//   | also | extra surface forms, comma list | none (may hold apostrophes: o'clock) |
 //   | cat  | semantic classes, comma list    | none (animal, person, place, ...)    |
 //
-// Every surface form of every lemma is expanded once at load time into a hash map, so
-// looking up a word is one probe. Vocabulary is immutable after construction and safe
-// to share between threads.
+// An override equal to the lemma itself ("red adj ly=red") means "no such one-word
+// form": the made-up regular form ("redly") is then not accepted. Each malformed line is
+// a VocabError whose message starts with "FILE:LINE: ".
+//
+// Words are matched after segmentation (see segment_words) and case folding; a token is
+// in the vocabulary when it is a form of a listed word, a listed name written with a
+// capital, a number ("42", "3.5", "1,000", "3rd", "1990s"), or a possessive or
+// contraction of one of those ("Lily's", "don't", "we'll").
+//
+// Every surface form of every lemma is expanded once at load time into a flat hash
+// table, so looking up a word is one probe. Vocabulary is immutable after construction
+// and safe to share between threads.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <type_traits>
 #include <vector>
 
 namespace primer::vocab {
@@ -48,6 +69,8 @@ enum class Pos : uint8_t { kNoun, kVerb, kAdj, kAdv, kFunc, kName };
 inline constexpr int kPosCount = 6;
 
 std::string_view pos_name(Pos pos);
+// Parses "noun", "verb", ...; false if `name` is none of them.
+bool parse_pos(std::string_view name, Pos& pos);
 
 enum class Form : uint8_t {
   kBase,
@@ -60,17 +83,26 @@ enum class Form : uint8_t {
   kSuperlative,  // adj
   kAdverb,       // adj → -ly
 };
+inline constexpr int kFormCount = 9;
+// The list key of a form ("pl", "past", ...); "" for kBase.
+std::string_view form_key(Form form);
 
 struct Entry {
   std::string lemma;  // as written in the list (names keep their capital)
   Pos pos = Pos::kNoun;
   std::vector<std::string> categories;  // from cat=
-  // Surface forms indexed by Form; empty when the form does not apply to the POS.
-  std::string forms[9];
+  // Surface forms indexed by Form (lower case); empty when the form does not apply to
+  // the POS. An adjective form equal to the base means "no such one-word form".
+  std::string forms[kFormCount];
   std::vector<std::string> also;  // extra surface forms from also=
+  // Keys given explicitly in the list (bit i: Form i overridden), for round trips.
+  uint16_t overridden = 0;
+  uint32_t line = 0;  // line in the list it came from
 
   const std::string& form(Form f) const { return forms[static_cast<int>(f)]; }
   bool has_category(std::string_view c) const;
+  // Every distinct lower-case surface form (base, inflections, also=), base first.
+  std::vector<std::string> surface_forms() const;
 };
 
 // Thrown for a malformed list; the message names the file and the line.
@@ -83,13 +115,39 @@ class VocabError : public std::runtime_error {
 struct Conformance {
   uint64_t tokens = 0;      // word tokens (numbers and names included)
   uint64_t oov_tokens = 0;  // tokens that are no form of any listed word
-  std::vector<std::string> oov_words;  // lower-cased, in order of appearance, repeats kept
-  uint32_t found_mask = 0;  // bit i set: watched entry i (see Vocabulary::score) occurs
+  // Folded (lower-case) out-of-vocabulary words, possessive/contraction stripped, in
+  // order of appearance, repeats kept.
+  std::vector<std::string> oov_words;
+  uint64_t invalid_utf8 = 0;  // ill-formed UTF-8 sequences, skipped (each one separates words)
+  uint32_t found_mask = 0;    // bit i set: watched entry i (see Vocabulary::score) occurs
   double oov_rate() const { return tokens ? double(oov_tokens) / double(tokens) : 0.0; }
+};
+
+// How text is segmented. Both give identical tokens (a test checks it); kAuto handles
+// pure-ASCII stretches with a byte-table loop and sends the others to ICU, kIcuOnly
+// sends everything through ICU (NFKC, Unicode properties, full case folding).
+enum class TextPath : uint8_t { kAuto, kIcuOnly };
+
+enum class TokenKind : uint8_t { kWord, kName, kNumber, kOov };
+
+// One analysed word token (see Vocabulary::for_each_token). Views are valid during the
+// callback only.
+struct Token {
+  std::string_view text;    // as segmented (NFKC-normalised where the text was not ASCII)
+  std::string_view folded;  // case-folded, apostrophes as '\''; for kOov the word reported
+  TokenKind kind = TokenKind::kOov;
+  std::span<const uint32_t> lemmas;  // kWord: the entries it is a form of
 };
 
 class Vocabulary {
  public:
+  Vocabulary();
+  ~Vocabulary();
+  Vocabulary(const Vocabulary& other);
+  Vocabulary& operator=(const Vocabulary& other);
+  Vocabulary(Vocabulary&&) noexcept;
+  Vocabulary& operator=(Vocabulary&&) noexcept;
+
   // Parses a list; `origin` names it in error messages. Throws VocabError.
   static Vocabulary parse(std::string_view text, std::string_view origin);
   // Reads and parses a file. Throws VocabError (unreadable file included).
@@ -101,8 +159,10 @@ class Vocabulary {
   std::span<const uint32_t> with_pos(Pos pos) const { return by_pos_[static_cast<int>(pos)]; }
   // Index of the entry with this lemma and POS, or -1.
   int64_t find(std::string_view lemma, Pos pos) const;
+  // Number of distinct accepted surface forms (names excluded).
+  size_t surface_form_count() const;
 
-  // Entries (lemma indices) that `lower` (an already lower-cased word) is a form of.
+  // Entries (lemma indices) that `lower` (an already folded word) is a form of.
   // Empty when the word is out of vocabulary. Names are not included (see is_name).
   std::span<const uint32_t> lemmas_of(std::string_view lower) const;
   // True if `word` as written is a listed first name (capitalised, possessive allowed).
@@ -113,101 +173,172 @@ class Vocabulary {
 
   // Scores a UTF-8 text: every word token is looked up (see segment_words). In the same
   // pass, bit i of found_mask tells whether some word is a form of watch[i] (i < 32).
-  Conformance score(std::string_view text, std::span<const uint32_t> watch = {}) const;
+  Conformance score(std::string_view text, std::span<const uint32_t> watch = {},
+                    TextPath path = TextPath::kAuto) const;
   // True if some word of `text` is a form of entry `index`.
   bool mentions(std::string_view text, uint32_t index) const;
+  // Calls fn for every word token of `text`, in order, with its analysis. Returns the
+  // number of ill-formed UTF-8 sequences skipped.
+  uint64_t for_each_token(std::string_view text, const std::function<void(const Token&)>& fn,
+                          TextPath path = TextPath::kAuto) const;
 
  private:
-  void add_form(const std::string& surface, uint32_t index);
-  // Strips a possessive or contraction ("Lily's", "don't", "we'll") and returns the base
-  // word to look up, or an empty view when there is nothing to strip.
-  static std::string_view strip_clitic(std::string_view lower);
-  // Lemmas of a word token (after folding and clitic stripping); `accepted` tells whether
-  // the token is in the vocabulary at all (names and numbers have no lemmas).
-  std::span<const uint32_t> analyse(std::string_view word, std::string& scratch, bool& accepted) const;
+  struct Index;  // flat hash tables of surface forms and names (vocabulary.cc)
+  TokenKind classify(std::string_view word, std::string& folded, std::span<const uint32_t>& lemmas,
+                     size_t& report_len) const;
 
   std::vector<Entry> entries_;
   std::vector<uint32_t> by_pos_[kPosCount];
-  std::unordered_map<std::string, std::vector<uint32_t>> forms_;  // lower-case surface → lemmas
-  std::unordered_map<std::string, uint32_t> names_;               // lower-case name → entry
-  std::unordered_map<std::string, uint32_t> lemma_index_;         // "pos:lemma" → entry
+  std::unique_ptr<Index> index_;
 };
 
 // Regular English inflection, used for lemmas without an override.
 std::string inflect_regular(std::string_view lemma, Form form);
 
-// Splits UTF-8 text into word tokens: runs of letters and digits, with an apostrophe
-// (' or U+2019) kept when it sits between letters ("don't", "Lily's"); hyphens, spaces
-// and punctuation (ASCII and the common Unicode quotes, dashes and ellipsis) separate
-// words; other non-ASCII characters count as letters (full ICU segmentation comes with
-// the vocabulary tools). Calls fn(word) for each token, as written.
-template <typename Fn>
-void segment_words(std::string_view text, Fn&& fn);
+// Strips a possessive or contraction from a folded word ("lily's" → "lily", "don't" →
+// "do", "won't" → "will", "can't" → "can"); returns an empty view when there is none.
+std::string_view strip_clitic(std::string_view folded);
 
-// ASCII lower-casing with U+2019 folded to '\''. `out` is reused scratch.
+// Splits UTF-8 text into word tokens and calls fn(word) for each, in order.
+//
+// The rules, on Unicode code points after dropping default-ignorable code points (soft
+// hyphen, zero-width joiners, BOM) and NFKC normalisation (full-width letters, ligatures,
+// compatibility digits):
+//   - word characters are letters (Alphabetic), combining marks and decimal digits;
+//     a token is a maximal run of them, where
+//   - an apostrophe (U+0027, U+2019, U+02BC) between two word characters joins them
+//     ("don't", "Lily's", "o'clock"), and
+//   - '.' or ',' between two digits joins them ("3.5", "1,000");
+//   - everything else (spaces, punctuation, hyphens and dashes, quotes, symbols, emoji)
+//     separates words, so "well-known" is "well" + "known".
+// Decimal digits of other scripts become ASCII digits. Ill-formed UTF-8 sequences
+// separate words and are counted in `invalid`. For pure-ASCII stretches (between ASCII
+// whitespace) the word is a view of `text` as written; otherwise it is the normalised
+// word, valid during the call.
+template <typename Fn>
+void segment_words(std::string_view text, Fn&& fn, uint64_t* invalid = nullptr,
+                   TextPath path = TextPath::kAuto);
+
+// Case folding for lookups: ASCII lower-casing, and for non-ASCII words NFKC with full
+// Unicode case folding (ICU); U+2019 and U+02BC become '\''. `out` is reused scratch.
 void fold_word(std::string_view word, std::string& out);
 
 // ---- implementation of the template ----
 
 namespace detail {
-// Length of the separator (punctuation or space) at s[i], or 0 if a word character
-// starts there. Non-ASCII letters count as word characters; the common Unicode
-// punctuation (U+2000–U+206F: curly quotes, dashes, ellipsis; U+00A0, « », ¡ ¿)
-// separates words.
-inline size_t separator_length(std::string_view s, size_t i) {
-  const unsigned char c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) {
-    const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    return word ? 0 : 1;
+// ASCII byte classes of the segmentation rules.
+enum : uint8_t { kSep = 0, kLetter = 1, kDigit = 2, kApostrophe = 3, kNumPunct = 4, kSpace = 5, kHigh = 6 };
+struct ByteClasses {
+  uint8_t c[256];
+  constexpr ByteClasses() : c{} {
+    for (int i = 0; i < 256; ++i) {
+      uint8_t k = kSep;
+      if ((i >= 'a' && i <= 'z') || (i >= 'A' && i <= 'Z')) k = kLetter;
+      else if (i >= '0' && i <= '9') k = kDigit;
+      else if (i == '\'') k = kApostrophe;
+      else if (i == '.' || i == ',') k = kNumPunct;
+      else if (i == ' ' || i == '\t' || i == '\n' || i == '\r' || i == '\f' || i == '\v') k = kSpace;
+      else if (i >= 0x80) k = kHigh;
+      c[i] = k;
+    }
   }
-  if (c == 0xE2 && i + 2 < s.size() && (static_cast<unsigned char>(s[i + 1]) == 0x80 ||
-                                        static_cast<unsigned char>(s[i + 1]) == 0x81))
-    return 3;
-  if (c == 0xC2 && i + 1 < s.size()) {
-    const unsigned char d = static_cast<unsigned char>(s[i + 1]);
-    if (d == 0xA0 || d == 0xAB || d == 0xBB || d == 0xA1 || d == 0xBF) return 2;
-  }
-  return 0;
-}
-// Length of an apostrophe (' or U+2019) at s[i], or 0.
-inline size_t apostrophe_length(std::string_view s, size_t i) {
-  if (s[i] == '\'') return 1;
-  if (i + 3 <= s.size() && static_cast<unsigned char>(s[i]) == 0xE2 &&
-      static_cast<unsigned char>(s[i + 1]) == 0x80 && static_cast<unsigned char>(s[i + 2]) == 0x99)
-    return 3;
-  return 0;
-}
-inline bool is_right_quote(std::string_view s, size_t i) { return apostrophe_length(s, i) == 3; }
-}  // namespace detail
+};
+inline constexpr ByteClasses kByteClasses{};
+inline uint8_t byte_class(char c) { return kByteClasses.c[static_cast<unsigned char>(c)]; }
+inline bool is_word_class(uint8_t k) { return k == kLetter || k == kDigit; }
 
+// True if no byte of s has the high bit set (8 bytes at a time).
+inline bool is_ascii(std::string_view s) {
+  const char* p = s.data();
+  size_t n = s.size();
+  uint64_t acc = 0;
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    acc |= w;
+    p += 8;
+    n -= 8;
+  }
+  while (n--) acc |= static_cast<unsigned char>(*p++);
+  return (acc & 0x8080808080808080ull) == 0;
+}
+
+// Segments an ASCII-only string (the fast path).
 template <typename Fn>
-void segment_words(std::string_view text, Fn&& fn) {
-  const size_t n = text.size();
+inline void segment_ascii(std::string_view s, Fn& fn) {
+  const char* p = s.data();
+  const size_t n = s.size();
   size_t i = 0;
   while (i < n) {
-    while (i < n) {
-      const size_t sep = detail::separator_length(text, i);
-      if (sep == 0) break;
-      i += sep;
-    }
+    while (i < n && !is_word_class(byte_class(p[i]))) ++i;
     if (i >= n) break;
     const size_t start = i;
+    uint8_t prev = byte_class(p[i++]);
     while (i < n) {
-      const size_t sep = detail::separator_length(text, i);
-      if (sep == 0) {
+      const uint8_t k = byte_class(p[i]);
+      if (is_word_class(k)) {
+        prev = k;
         ++i;
         continue;
       }
-      // An apostrophe between word characters belongs to the word ("don't", "Lily's").
-      const size_t apo = detail::apostrophe_length(text, i);
-      if (apo > 0 && i + apo < n && detail::separator_length(text, i + apo) == 0) {
-        i += apo;
-        continue;
+      if (i + 1 < n) {
+        const uint8_t next = byte_class(p[i + 1]);
+        if ((k == kApostrophe && is_word_class(next)) || (k == kNumPunct && prev == kDigit && next == kDigit)) {
+          prev = next;
+          i += 2;
+          continue;
+        }
       }
       break;
     }
-    fn(text.substr(start, i - start));
+    fn(std::string_view(p + start, i - start));
   }
+}
+
+using WordSink = void (*)(void* context, std::string_view word);
+// Segments a stretch with ICU (defined in vocabulary.cc); returns ill-formed sequences.
+uint64_t segment_unicode(std::string_view s, WordSink sink, void* context);
+}  // namespace detail
+
+template <typename Fn>
+void segment_words(std::string_view text, Fn&& fn, uint64_t* invalid, TextPath path) {
+  uint64_t bad = 0;
+  using F = std::remove_reference_t<Fn>;
+  void* context = const_cast<void*>(static_cast<const void*>(&fn));
+  auto sink = [](void* c, std::string_view word) { (*static_cast<F*>(c))(word); };
+  if (path == TextPath::kAuto && detail::is_ascii(text)) {
+    detail::segment_ascii(text, fn);
+  } else if (path == TextPath::kIcuOnly) {
+    // Blocks of about 4 KiB cut at ASCII whitespace, which every rule treats as a
+    // boundary (and NFKC never joins across).
+    size_t i = 0;
+    while (i < text.size()) {
+      size_t end = std::min(text.size(), i + 4096);
+      while (end < text.size() && detail::byte_class(text[end]) != detail::kSpace) ++end;
+      bad += detail::segment_unicode(text.substr(i, end - i), sink, context);
+      i = end;
+    }
+  } else {
+    // Stretches between ASCII whitespace: pure ASCII ones take the fast path.
+    const size_t n = text.size();
+    size_t i = 0;
+    while (i < n) {
+      while (i < n && detail::byte_class(text[i]) == detail::kSpace) ++i;
+      const size_t start = i;
+      bool high = false;
+      while (i < n) {
+        const uint8_t k = detail::byte_class(text[i]);
+        if (k == detail::kSpace) break;
+        high |= k == detail::kHigh;
+        ++i;
+      }
+      if (i == start) continue;
+      const std::string_view stretch = text.substr(start, i - start);
+      if (high) bad += detail::segment_unicode(stretch, sink, context);
+      else detail::segment_ascii(stretch, fn);
+    }
+  }
+  if (invalid) *invalid += bad;
 }
 
 }  // namespace primer::vocab

@@ -1,0 +1,195 @@
+#include "model/tokenizer.h"
+
+#include <fmt/format.h>
+#include <sentencepiece_processor.h>
+#include <sentencepiece_trainer.h>
+
+#include <algorithm>
+#include <mutex>
+#include <unordered_map>
+
+#include "storage/files.h"
+#include "storage/reader.h"
+#include "storage/sha256.h"
+
+// Exported by libsentencepiece but not declared in its public headers: 0 INFO,
+// 1 WARNING, 2 ERROR.
+namespace sentencepiece::logging {
+void SetMinLogLevel(int v);
+}
+
+namespace primer::model {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr size_t kMaxSentenceBytes = 1 << 14;  // longer paragraphs are left out of training
+
+// SplitMix64: a fixed, portable sequence (std::uniform_int_distribution is not).
+struct SplitMix64 {
+  uint64_t s;
+  uint64_t next() {
+    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+};
+
+class VectorIterator : public sentencepiece::SentenceIterator {
+ public:
+  explicit VectorIterator(const std::vector<std::string>& v) : v_(v) {}
+  bool done() const override { return i_ >= v_.size(); }
+  void Next() override { ++i_; }
+  const std::string& value() const override { return v_[i_]; }
+  sentencepiece::util::Status status() const override { return {}; }
+
+ private:
+  const std::vector<std::string>& v_;
+  size_t i_ = 0;
+};
+
+// sentencepiece's log level is process-wide; training sets it for its duration.
+std::mutex g_log_mutex;
+
+}  // namespace
+
+void check_tokenizer_options(const TokenizerOptions& o) {
+  if (o.model_type != "bpe" && o.model_type != "unigram")
+    throw TokenizerError("model type '" + o.model_type + "' is not supported (use bpe or unigram)");
+  if (o.vocab_size < 300 || o.vocab_size > 65535)
+    throw TokenizerError(fmt::format("vocab size {} is out of range: 300..65535 (259 ids are taken by <unk>, <s>, "
+                                     "</s> and the 256 byte pieces; token shards store uint16 ids)",
+                                     o.vocab_size));
+  if (o.max_sentences == 0) throw TokenizerError("max_sentences must be at least 1");
+  if (o.threads < 1) throw TokenizerError("threads must be at least 1");
+}
+
+std::vector<storage::ShardInfo> dataset_shards(const fs::path& dir) {
+  if (fs::exists(dir / "manifest.json")) return storage::Manifest::load(dir / "manifest.json").shards;
+  std::vector<storage::ShardInfo> shards;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir / "data", ec)) {
+    const std::string name = e.path().filename().string();
+    if (!name.ends_with(".jsonl.zst") && !name.ends_with(".jsonl")) continue;
+    storage::ShardInfo s;
+    s.path = "data/" + name;
+    s.split = name.starts_with("validation-") ? "validation" : name.starts_with("train-") ? "train" : "";
+    if (!s.split.empty()) shards.push_back(std::move(s));
+  }
+  if (ec || shards.empty())
+    throw storage::StorageError(dir.string() + " is not a dataset directory: no manifest.json and no data/{train,validation}-*.jsonl.zst");
+  std::sort(shards.begin(), shards.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  return shards;
+}
+
+storage::TokenizerInfo train_tokenizer(const fs::path& dir, const std::vector<storage::ShardInfo>& shards,
+                                       const TokenizerOptions& o) {
+  check_tokenizer_options(o);
+  // A uniform sample of at most max_sentences paragraphs (reservoir sampling, seeded).
+  std::vector<std::string> sample;
+  SplitMix64 rng{o.seed};
+  uint64_t seen = 0;
+  for (const auto& s : shards) {
+    if (s.split != "train") continue;
+    storage::for_each_record(dir / s.path, [&](const storage::RecordView& r) {
+      std::string_view rest = r.text;
+      while (!rest.empty()) {
+        const size_t eol = std::min(rest.find('\n'), rest.size());
+        const std::string_view para = rest.substr(0, eol);
+        rest.remove_prefix(std::min(eol + 1, rest.size()));
+        if (para.empty() || para.size() > kMaxSentenceBytes) continue;
+        if (sample.size() < o.max_sentences) {
+          sample.emplace_back(para);
+        } else {
+          const uint64_t j = rng.next() % (seen + 1);
+          if (j < o.max_sentences) sample[j].assign(para);
+        }
+        ++seen;
+      }
+    });
+  }
+  if (sample.empty()) throw TokenizerError(dir.string() + ": no train records with text to train a tokenizer on");
+
+  const std::unordered_map<std::string, std::string> args = {
+      {"model_type", o.model_type},
+      {"vocab_size", std::to_string(o.vocab_size)},
+      {"byte_fallback", "true"},
+      {"split_digits", "true"},
+      {"normalization_rule_name", "identity"},
+      {"remove_extra_whitespaces", "false"},
+      {"add_dummy_prefix", "true"},
+      {"allow_whitespace_only_pieces", "true"},
+      {"character_coverage", "0.9999"},
+      {"max_sentence_length", std::to_string(kMaxSentenceBytes)},
+      {"input_sentence_size", "0"},
+      {"shuffle_input_sentence", "false"},
+      {"hard_vocab_limit", "false"},
+      {"num_threads", std::to_string(o.threads)},
+      {"unk_id", "0"},
+      {"bos_id", "1"},
+      {"eos_id", "2"},
+      {"pad_id", "-1"},
+      {"unk_surface", " \xE2\x81\x87 "},
+  };
+  std::string proto;
+  {
+    std::lock_guard lock(g_log_mutex);
+    sentencepiece::logging::SetMinLogLevel(o.verbose ? 0 : 2);
+    sentencepiece::SetRandomGeneratorSeed(static_cast<unsigned>(o.seed));
+    VectorIterator it(sample);
+    const auto status = sentencepiece::SentencePieceTrainer::Train(args, &it, &proto);
+    sentencepiece::logging::SetMinLogLevel(0);
+    if (!status.ok())
+      throw TokenizerError(fmt::format("training the tokenizer on {} sentences failed: {}", sample.size(),
+                                       status.ToString()));
+  }
+  const Tokenizer t = Tokenizer::from_serialized(proto, "the trained tokenizer");
+  storage::write_file_atomic(dir / "tokenizer.model", proto);
+  storage::TokenizerInfo info;
+  info.model_type = o.model_type;
+  info.vocab_size = static_cast<uint32_t>(t.vocab_size());
+  info.sentences = sample.size();
+  info.sha256 = storage::sha256_hex(proto);
+  return info;
+}
+
+Tokenizer Tokenizer::load(const fs::path& path) {
+  std::string bytes;
+  try {
+    bytes = storage::read_file(path);
+  } catch (const storage::StorageError& e) {
+    throw TokenizerError(std::string(e.what()) + " (train one with 'primer tokenizer train --data DIR')");
+  }
+  return from_serialized(bytes, path.string());
+}
+
+Tokenizer Tokenizer::from_serialized(std::string_view model_proto, const std::string& origin) {
+  auto sp = std::make_shared<sentencepiece::SentencePieceProcessor>();
+  const auto status = sp->LoadFromSerializedProto(model_proto);
+  if (!status.ok()) throw TokenizerError(origin + " is not a sentencepiece model: " + status.ToString());
+  if (sp->bos_id() < 0) throw TokenizerError(origin + " has no BOS piece; token shards need one");
+  Tokenizer t;
+  t.sp_ = std::move(sp);
+  return t;
+}
+
+int Tokenizer::vocab_size() const { return sp_->GetPieceSize(); }
+int Tokenizer::bos_id() const { return sp_->bos_id(); }
+
+void Tokenizer::encode(std::string_view text, std::vector<int>& ids) const {
+  std::vector<int> out;
+  const auto status = sp_->Encode(text, &out);
+  if (!status.ok()) throw TokenizerError("sentencepiece could not encode a text: " + status.ToString());
+  ids.insert(ids.end(), out.begin(), out.end());
+}
+
+std::string Tokenizer::decode(std::span<const int> ids) const {
+  std::string text;
+  const auto status = sp_->Decode(std::vector<int>(ids.begin(), ids.end()), &text);
+  if (!status.ok()) throw TokenizerError("sentencepiece could not decode: " + status.ToString());
+  return text;
+}
+
+std::string Tokenizer::piece(int id) const { return sp_->IdToPiece(id); }
+
+}  // namespace primer::model

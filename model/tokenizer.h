@@ -1,0 +1,90 @@
+// The dataset's tokenizer: a sentencepiece model trained on the train split and saved
+// as DIR/tokenizer.model, loadable by any sentencepiece (C++, Python) and by
+// llama2.c's tokenizer export.
+//
+// Training settings (chosen for tiny models; the llama2.c TinyStories tokenizers used
+// 512–4096 pieces with the same choices):
+//
+//   model_type            bpe (or unigram)
+//   vocab_size            4096; 259 + what the text needs at least, 65,535 at most
+//                         (token shards store uint16 ids)
+//   byte_fallback         on: any byte sequence encodes, no <unk> ever appears
+//   split_digits          on: numbers are digit by digit
+//   normalization         identity, extra whitespace kept, so decode(encode(t)) == t
+//   character_coverage    0.9999: very rare characters become bytes
+//   special ids           <unk> 0, <s> (BOS) 1, </s> 2, no pad
+//   sentences             each paragraph (line) of each train record; at most
+//                         max_sentences of them, a uniform reservoir sample (seeded),
+//                         so training stays fast on any dataset size
+//   threads               fixed (4), not the core count: unigram's EM sums in a
+//                         thread-count-dependent order
+//
+// The model file is a pure function of (records, options): train twice, same bytes.
+//
+// Tokenizer (the loaded model) is immutable after load(); encode/decode are
+// thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/manifest.h"
+
+namespace sentencepiece {
+class SentencePieceProcessor;
+}
+
+namespace primer::model {
+
+class TokenizerError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct TokenizerOptions {
+  int vocab_size = 4096;
+  std::string model_type = "bpe";  // "bpe" | "unigram"
+  uint64_t max_sentences = 200000;
+  uint64_t seed = 1;               // the reservoir sample
+  int threads = 4;
+  bool verbose = false;            // sentencepiece's own log lines on stderr
+};
+
+// Checks options; throws TokenizerError with a message that names the bad value.
+void check_tokenizer_options(const TokenizerOptions& options);
+
+// Trains on the train records of `train_shards` (paths relative to `dir`; records that
+// are not JSON with a string "text" are skipped and counted) and writes
+// DIR/tokenizer.model atomically. Returns what the manifest records about it.
+storage::TokenizerInfo train_tokenizer(const std::filesystem::path& dir,
+                                       const std::vector<storage::ShardInfo>& train_shards,
+                                       const TokenizerOptions& options);
+
+// The shards of a dataset directory: manifest.json's list when there is one, else the
+// data/{split}-*.jsonl.zst files in name order (split from the name).
+std::vector<storage::ShardInfo> dataset_shards(const std::filesystem::path& dir);
+
+class Tokenizer {
+ public:
+  // Throws TokenizerError naming the file if it is missing or not a sentencepiece model.
+  static Tokenizer load(const std::filesystem::path& path);
+  static Tokenizer from_serialized(std::string_view model_proto, const std::string& origin);
+
+  int vocab_size() const;
+  int bos_id() const;
+  // Appends the ids of `text` (no BOS) to `ids`.
+  void encode(std::string_view text, std::vector<int>& ids) const;
+  std::string decode(std::span<const int> ids) const;
+  std::string piece(int id) const;
+
+ private:
+  std::shared_ptr<const sentencepiece::SentencePieceProcessor> sp_;
+};
+
+}  // namespace primer::model

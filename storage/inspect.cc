@@ -1,0 +1,397 @@
+#include "storage/inspect.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "storage/json.h"
+#include "storage/reader.h"
+#include "storage/sha256.h"
+
+namespace primer::storage {
+namespace fs = std::filesystem;
+namespace {
+
+bool is_shard_file(const fs::path& p) {
+  const std::string name = p.filename().string();
+  return name.ends_with(".jsonl.zst") || name.ends_with(".jsonl");
+}
+
+// "train" from "train-00000-of-00004.jsonl.zst" / "train-00000.bin"; "" otherwise.
+std::string split_of(const fs::path& p) {
+  const std::string name = p.filename().string();
+  for (const char* s : {"train", "validation", "test"})
+    if (name.starts_with(std::string(s) + "-")) return s;
+  return "";
+}
+
+const char* type_name(simdjson::dom::element_type t) {
+  using T = simdjson::dom::element_type;
+  switch (t) {
+    case T::ARRAY: return "array";
+    case T::OBJECT: return "object";
+    case T::STRING: return "string";
+    case T::BOOL: return "bool";
+    case T::NULL_VALUE: return "null";
+    default: return "number";
+  }
+}
+
+// Cuts at most `n` bytes without splitting a UTF-8 sequence.
+std::string cut_utf8(std::string_view s, size_t n) {
+  if (s.size() <= n) return std::string(s);
+  size_t end = n;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  return std::string(s.substr(0, end)) + "…";
+}
+
+std::string commas(uint64_t v) {
+  const std::string digits = std::to_string(v);
+  std::string s;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) s.push_back(',');
+    s.push_back(digits[i]);
+  }
+  return s;
+}
+
+class Inspector {
+ public:
+  Inspector(const fs::path& path, const InspectOptions& o) : path_(path), o_(o) {
+    r_.path = path.string();
+    r_.verified = o.verify;
+  }
+
+  InspectReport run() {
+    std::error_code ec;
+    if (!fs::exists(path_, ec)) throw StorageError(path_.string() + " does not exist");
+    if (fs::is_directory(path_)) {
+      if (fs::exists(path_ / "manifest.json")) dataset();
+      else if (path_.filename() == "tokens" || (!fs::exists(path_ / "data") && has_bin(path_))) tokens_dir(path_, "");
+      else loose_dir();
+    } else if (is_shard_file(path_)) {
+      r_.kind = "shard";
+      ShardReport s;
+      s.path = path_.string();
+      s.split = split_of(path_);
+      s.bytes = fs::file_size(path_);
+      read_shard(path_, s, UINT64_MAX);
+      r_.shards.push_back(std::move(s));
+    } else if (path_.extension() == ".bin") {
+      r_.kind = "tokens";
+      token_file(path_, path_.string(), nullptr);
+    } else {
+      throw StorageError(path_.string() + " is neither a dataset directory, a .jsonl[.zst] shard nor a .bin token shard");
+    }
+    return std::move(r_);
+  }
+
+ private:
+  static bool has_bin(const fs::path& dir) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec))
+      if (e.path().extension() == ".bin") return true;
+    return false;
+  }
+
+  void problem(const std::string& file, const std::string& what) { r_.problems.push_back(file + ": " + what); }
+
+  // Reads up to `limit` records of a shard into the field counts and samples. Reading
+  // errors become problems (verify) or stop the scan (otherwise they are problems too:
+  // a file that cannot be read is reported, never skipped silently).
+  void read_shard(const fs::path& file, ShardReport& s, uint64_t limit) {
+    struct Stop {};
+    ReadStats st;
+    size_t& shown = samples_per_split_[s.split];
+    try {
+      st = for_each_record(file, [&](const RecordView& rec) {
+        if (rec.line_number > limit) throw Stop{};
+        ++r_.records_read;
+        if (shown < o_.samples) {
+          r_.samples.emplace_back(s.split, cut_utf8(rec.text, o_.sample_chars));
+          ++shown;
+        }
+        simdjson::dom::object object;
+        if (rec.json.get(object)) return;  // for_each_record only delivers objects
+        for (auto [key, value] : object) {
+          auto it = field_index_.find(key);
+          if (it == field_index_.end()) {
+            it = field_index_.emplace(std::string(key), r_.fields.size()).first;
+            r_.fields.push_back({std::string(key), type_name(value.type()), 0});
+          }
+          ++r_.fields[it->second].count;
+        }
+        s.text_bytes += rec.text.size();
+      });
+      s.complete = true;
+      s.records = st.records;
+      s.malformed = st.malformed;
+      if (st.malformed) problem(s.path, st.describe_malformed());
+    } catch (const Stop&) {
+      // A partial scan: counts stay as the manifest says.
+    } catch (const StorageError& e) {
+      problem(s.path, std::string("cannot be read: ") + e.what());
+    }
+  }
+
+  void dataset() {
+    r_.kind = "dataset";
+    try {
+      r_.manifest = Manifest::load(path_ / "manifest.json");
+    } catch (const StorageError& e) {
+      problem("manifest.json", e.what());
+      return;
+    }
+    const Manifest& m = *r_.manifest;
+    std::set<std::string> scanned_splits, listed;
+    for (const auto& info : m.shards) {
+      listed.insert(fs::path(info.path).lexically_normal().string());
+      ShardReport s;
+      s.path = info.path;
+      s.split = info.split;
+      s.records = info.records;
+      const fs::path file = path_ / info.path;
+      std::error_code ec;
+      if (!fs::exists(file, ec)) {
+        s.exists = false;
+        problem(info.path, "missing (the manifest lists it)");
+        r_.shards.push_back(std::move(s));
+        continue;
+      }
+      s.bytes = fs::file_size(file);
+      if (o_.verify) {
+        if (s.bytes != info.bytes)
+          problem(info.path, fmt::format("{}: {} bytes on disk, the manifest says {}",
+                                         s.bytes < info.bytes ? "truncated" : "wrong size", s.bytes, info.bytes));
+        const std::string sha = sha256_file(file);
+        if (sha != info.sha256)
+          problem(info.path, "corrupted: sha256 " + sha.substr(0, 16) + "…, the manifest says " +
+                                 info.sha256.substr(0, 16) + "…");
+        const size_t before = r_.problems.size();
+        read_shard(file, s, UINT64_MAX);
+        if (r_.problems.size() == before && s.complete && s.records != info.records)
+          problem(info.path, fmt::format("{} records, the manifest says {}", s.records, info.records));
+      } else if (!scanned_splits.count(info.split)) {
+        scanned_splits.insert(info.split);
+        read_shard(file, s, o_.scan_records);
+      }
+      r_.shards.push_back(std::move(s));
+    }
+    if (o_.verify) {
+      if (m.split_records("train") + m.split_records("validation") != m.kept)
+        problem("manifest.json", fmt::format("the shards hold {} records, counts.kept says {}",
+                                             m.split_records("train") + m.split_records("validation"), m.kept));
+      std::error_code ec;
+      for (const auto& e : fs::directory_iterator(path_ / "data", ec)) {
+        const std::string rel = fs::path("data" / e.path().filename()).lexically_normal().string();
+        if (is_shard_file(e.path()) && !listed.count(rel)) problem(rel, "not listed in manifest.json (remove it)");
+      }
+    }
+    tokenizer_and_tokens();
+  }
+
+  void tokenizer_and_tokens() {
+    const Manifest* m = r_.manifest ? &*r_.manifest : nullptr;
+    const fs::path model = path_ / (m && m->tokenizer ? m->tokenizer->path : "tokenizer.model");
+    std::error_code ec;
+    if (fs::exists(model, ec)) {
+      r_.has_tokenizer = true;
+      r_.tokenizer_bytes = fs::file_size(model);
+      if (m && m->tokenizer) r_.tokenizer_vocab = m->tokenizer->vocab_size;
+      if (o_.verify && m && m->tokenizer && sha256_file(model) != m->tokenizer->sha256)
+        problem(m->tokenizer->path, "corrupted: sha256 differs from the manifest");
+    } else if (m && m->tokenizer) {
+      problem(m->tokenizer->path, "missing (the manifest lists it)");
+    }
+    std::set<std::string> listed;
+    if (m) {
+      for (const auto& t : m->token_shards) {
+        listed.insert(fs::path(t.path).lexically_normal().string());
+        token_file(path_ / t.path, t.path, &t);
+      }
+    }
+    // Token shards the manifest does not list (encoded without a manifest).
+    std::vector<fs::path> extra;
+    for (const auto& e : fs::directory_iterator(path_ / "tokens", ec))
+      if (e.path().extension() == ".bin" &&
+          !listed.count(fs::path("tokens" / e.path().filename()).lexically_normal().string()))
+        extra.push_back(e.path());
+    std::sort(extra.begin(), extra.end());
+    for (const auto& p : extra) token_file(p, "tokens/" + p.filename().string(), nullptr);
+  }
+
+  void token_file(const fs::path& file, const std::string& name, const TokenShardInfo* listed) {
+    TokenFileReport t;
+    t.path = name;
+    t.split = listed ? listed->split : split_of(file);
+    std::error_code ec;
+    if (!fs::exists(file, ec)) {
+      problem(name, "missing (the manifest lists it)");
+      r_.token_files.push_back(std::move(t));
+      return;
+    }
+    t.bytes = fs::file_size(file);
+    try {
+      t.tokens = read_token_count(file);
+    } catch (const StorageError& e) {
+      problem(name, e.what());
+      if (listed) t.tokens = listed->tokens;
+    }
+    if (o_.verify && listed) {
+      if (t.tokens != listed->tokens) problem(name, fmt::format("{} tokens, the manifest says {}", t.tokens, listed->tokens));
+      if (t.bytes != listed->bytes)
+        problem(name, fmt::format("{} bytes on disk, the manifest says {}", t.bytes, listed->bytes));
+      else if (sha256_file(file) != listed->sha256)
+        problem(name, "corrupted: sha256 differs from the manifest");
+    }
+    r_.token_files.push_back(std::move(t));
+  }
+
+  void loose_dir() {
+    r_.kind = "shards";
+    fs::path dir = fs::exists(path_ / "data") ? path_ / "data" : path_;
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.is_regular_file() && is_shard_file(e.path())) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    if (files.empty() && !has_bin(path_ / "tokens"))
+      throw StorageError(path_.string() + " holds no manifest.json, no .jsonl[.zst] shards and no tokens/*.bin");
+    for (const auto& f : files) {
+      ShardReport s;
+      s.path = fs::relative(f, path_).string();
+      s.split = split_of(f);
+      s.bytes = fs::file_size(f);
+      read_shard(f, s, UINT64_MAX);
+      r_.shards.push_back(std::move(s));
+    }
+    tokenizer_and_tokens();
+  }
+
+  void tokens_dir(const fs::path& dir, const std::string&) {
+    r_.kind = "tokens";
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.path().extension() == ".bin") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) token_file(f, f.filename().string(), nullptr);
+  }
+
+  fs::path path_;
+  InspectOptions o_;
+  InspectReport r_;
+  std::map<std::string, size_t, std::less<>> field_index_;
+  std::map<std::string, size_t> samples_per_split_;
+};
+
+}  // namespace
+
+InspectReport inspect(const fs::path& path, const InspectOptions& options) {
+  return Inspector(path, options).run();
+}
+
+std::string InspectReport::to_text() const {
+  std::string s;
+  if (manifest) {
+    const Manifest& m = *manifest;
+    s += fmt::format("dataset {}: manifest schema {}, primer {}, finished {}\n", path, m.schema, m.primer_version,
+                     m.finished_at);
+    s += fmt::format("  kind {}, teacher {}, config sha256 {}\n", m.kind, m.teacher, m.config_hash.substr(0, 16));
+    s += fmt::format("  prompts {} -> replies {} -> kept {} ({} train, {} validation), {:.1f} MB of text\n",
+                     commas(m.prompts), commas(m.replies), commas(m.kept), commas(m.split_records("train")),
+                     commas(m.split_records("validation")), double(m.text_bytes) / 1e6);
+    for (const auto& f : m.filters) {
+      std::string reasons;
+      for (const auto& d : f.dropped)
+        if (d.count) reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", d.reason, commas(d.count));
+      s += fmt::format("  filter {:<14} seen {:>10} kept {:>10}{}\n", f.name, commas(f.seen), commas(f.kept),
+                       reasons.empty() ? "" : "  dropped: " + reasons);
+    }
+    if (m.cost_usd > 0 || m.prompt_tokens > 0)
+      s += fmt::format("  teacher usage: {} prompt + {} completion tokens, ${:.4f}\n", commas(m.prompt_tokens),
+                       commas(m.completion_tokens), m.cost_usd);
+  } else {
+    s += fmt::format("{} {}\n", kind, path);
+  }
+  if (!shards.empty()) {
+    uint64_t bytes = 0, records = 0;
+    for (const auto& sh : shards) bytes += sh.bytes, records += sh.records;
+    s += fmt::format("shards: {} files, {} records, {:.2f} MB on disk\n", shards.size(), commas(records),
+                     double(bytes) / 1e6);
+    for (const auto& sh : shards) {
+      if (!sh.exists) {
+        s += fmt::format("  {:<44} MISSING\n", sh.path);
+        continue;
+      }
+      s += fmt::format("  {:<44} {:>10} records {:>14} bytes{}{}\n", sh.path, commas(sh.records), commas(sh.bytes),
+                       sh.complete && sh.records ? fmt::format("  {:.0f} text bytes/record", double(sh.text_bytes) / double(sh.records)) : "",
+                       sh.malformed ? fmt::format("  {} malformed", sh.malformed) : "");
+    }
+  }
+  if (records_read > 0) {
+    s += fmt::format("fields (of {} records read):", commas(records_read));
+    for (const auto& f : fields)
+      s += fmt::format(" {} ({}{})", f.name, f.type,
+                       f.count == records_read ? "" : fmt::format(", {:.0f}%", 100.0 * double(f.count) / double(records_read)));
+    s += "\n";
+  }
+  if (!samples.empty()) {
+    s += "samples:\n";
+    for (const auto& [split, text] : samples) {
+      std::string one = text;
+      std::replace(one.begin(), one.end(), '\n', ' ');
+      s += fmt::format("  [{}] {}\n", split.empty() ? "-" : split, one);
+    }
+  }
+  if (has_tokenizer)
+    s += fmt::format("tokenizer: {} bytes{}\n", commas(tokenizer_bytes),
+                     tokenizer_vocab ? fmt::format(", {} pieces", tokenizer_vocab) : "");
+  if (!token_files.empty()) {
+    uint64_t total = 0;
+    for (const auto& t : token_files) total += t.tokens;
+    s += fmt::format("tokens: {} in {} files\n", commas(total), token_files.size());
+    for (const auto& t : token_files) s += fmt::format("  {:<44} {:>14} tokens\n", t.path, commas(t.tokens));
+  }
+  if (verified || !problems.empty()) {
+    if (problems.empty()) {
+      s += fmt::format("verify: OK ({} shards{}: sizes, sha256 and record counts match)\n", shards.size(),
+                       token_files.empty() ? "" : fmt::format(", {} token shards", token_files.size()));
+    } else {
+      s += fmt::format("{}: {} problem{}\n", verified ? "verify: FAILED" : "problems", problems.size(),
+                       problems.size() == 1 ? "" : "s");
+      for (const auto& p : problems) s += "  " + p + "\n";
+    }
+  }
+  return s;
+}
+
+std::string InspectReport::to_json() const {
+  JsonWriter w;
+  w.begin_object().field("path", path).field("kind", kind);
+  if (manifest) w.key("manifest").raw(manifest->to_json());
+  w.key("shards").begin_array();
+  for (const auto& s : shards)
+    w.begin_object().field("path", s.path).field("split", s.split).field("exists", s.exists).field("bytes", s.bytes)
+        .field("records", s.records).field("malformed", s.malformed).field("complete", s.complete).end_object();
+  w.end_array();
+  w.field("records_read", records_read);
+  w.key("fields").begin_array();
+  for (const auto& f : fields) w.begin_object().field("name", f.name).field("type", f.type).field("count", f.count).end_object();
+  w.end_array();
+  w.key("samples").begin_array();
+  for (const auto& [split, text] : samples) w.begin_object().field("split", split).field("text", text).end_object();
+  w.end_array();
+  if (has_tokenizer) w.key("tokenizer").begin_object().field("bytes", tokenizer_bytes).field("vocab_size", uint64_t(tokenizer_vocab)).end_object();
+  w.key("tokens").begin_array();
+  for (const auto& t : token_files)
+    w.begin_object().field("path", t.path).field("split", t.split).field("tokens", t.tokens).field("bytes", t.bytes).end_object();
+  w.end_array();
+  w.field("verified", verified).field("ok", ok());
+  w.key("problems").begin_array();
+  for (const auto& p : problems) w.value(p);
+  w.end_array().end_object();
+  return w.take() + "\n";
+}
+
+}  // namespace primer::storage

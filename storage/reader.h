@@ -1,0 +1,56 @@
+// The streaming record reader every command that reads shards uses: a .jsonl.zst (or
+// .jsonl) file is decompressed in blocks (constant memory) and each line is parsed with
+// simdjson. A line that is not a JSON object with a string "text" is not fatal: it is
+// counted as malformed, with its line number, and skipped.
+//
+//   ReadStats st = storage::for_each_record(path, [&](const RecordView& r) {
+//     use(r.text);                         // views valid during the call only
+//     int64_t index; if (!r.json["index"].get(index)) ...
+//   });
+//   if (st.malformed) warn(st.describe_malformed());
+//
+// A corrupt or truncated zstd stream, or an unreadable file, throws StorageError naming
+// the file (the records before the damage have been delivered by then). Not thread-safe
+// per call; calls on different files may run in parallel.
+#pragma once
+
+#include <simdjson.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace primer::storage {
+
+struct RecordView {
+  uint64_t line_number = 0;      // 1-based
+  std::string_view line;         // the raw JSON line, without '\n'
+  std::string_view text;         // the record's "text"
+  simdjson::dom::element json;   // the whole object
+};
+
+struct ReadStats {
+  static constexpr size_t kMaxListed = 20;
+  uint64_t lines = 0;       // lines seen (records + malformed)
+  uint64_t records = 0;     // well-formed records delivered to the callback
+  uint64_t malformed = 0;   // lines skipped
+  uint64_t bytes = 0;       // uncompressed bytes, newlines included
+  uint64_t text_bytes = 0;  // bytes of the "text" fields of the records
+  std::vector<uint64_t> malformed_lines;  // the first kMaxListed line numbers
+  std::string first_error;                // why the first malformed line was skipped
+
+  // "3 malformed lines (17, 240, 1022): line 17: not valid JSON (TAPE_ERROR)"; "" if none.
+  std::string describe_malformed() const;
+};
+
+using RecordFn = std::function<void(const RecordView&)>;
+
+ReadStats for_each_record(const std::filesystem::path& path, const RecordFn& fn);
+
+// The same over lines already in memory (one record per element), for tests and tools.
+ReadStats for_each_record_in(const std::vector<std::string_view>& lines, const RecordFn& fn);
+
+}  // namespace primer::storage

@@ -1,0 +1,508 @@
+#include "vocab/curate.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <tuple>
+
+namespace primer::vocab {
+namespace {
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+int form_bit(Form f) { return 1 << static_cast<int>(f); }
+bool overridden(const Entry& e, Form f) { return (e.overridden & form_bit(f)) != 0; }
+void set_form(Entry& e, Form f, const std::string& value) {
+  e.forms[static_cast<int>(f)] = value;
+  e.overridden = static_cast<uint16_t>(e.overridden | form_bit(f));
+}
+bool has_surface(const Entry& e, std::string_view s) {
+  for (const auto& f : e.forms)
+    if (f == s) return true;
+  return std::find(e.also.begin(), e.also.end(), s) != e.also.end();
+}
+void add_also(Entry& e, const std::string& s) {
+  if (!has_surface(e, s)) e.also.push_back(s);
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out += sep;
+    out += v[i];
+  }
+  return out;
+}
+
+// True for a past tense and participle that differ only in a → u ("swam", "swum").
+bool ablaut_pair(std::string_view past, std::string_view pp) {
+  if (past.size() != pp.size()) return false;
+  int diffs = 0;
+  for (size_t i = 0; i < past.size(); ++i)
+    if (past[i] != pp[i]) {
+      if (past[i] != 'a' || pp[i] != 'u') return false;
+      ++diffs;
+    }
+  return diffs == 1;
+}
+
+std::string where(std::string_view origin, uint32_t line) { return std::string(origin) + ":" + std::to_string(line); }
+
+bool single_word(std::string_view w) {
+  if (w.size() < 2) return false;
+  for (char c : w)
+    if (!(c >= 'a' && c <= 'z')) return false;
+  return true;
+}
+
+constexpr std::string_view kSectionTitle[kPosCount] = {"nouns", "verbs", "adjectives", "adverbs", "function words",
+                                                       "names"};
+
+}  // namespace
+
+std::string format_entry(const Entry& e) {
+  std::string line = e.lemma;
+  if (line.size() < 12) line.resize(12, ' ');
+  else line += ' ';
+  line += pos_name(e.pos);
+  if (!e.categories.empty()) line += " cat=" + join(e.categories, ",");
+  for (int f = 1; f < kFormCount; ++f) {
+    if (!(e.overridden & (1 << f))) continue;
+    // A participle equal to the past tense is implied by past=.
+    if (f == static_cast<int>(Form::kParticiple) && (e.overridden & form_bit(Form::kPast)) &&
+        e.forms[f] == e.form(Form::kPast))
+      continue;
+    line += ' ';
+    line += form_key(static_cast<Form>(f));
+    line += '=';
+    line += e.forms[f];
+  }
+  if (!e.also.empty()) line += " also=" + join(e.also, ",");
+  return line;
+}
+
+ListStats list_stats(const Vocabulary& v) {
+  ListStats s;
+  for (const Entry& e : v.entries()) {
+    const int p = static_cast<int>(e.pos);
+    ++s.by_pos[p];
+    for (const auto& c : e.categories) ++s.categories[p][c];
+    if (e.pos == Pos::kName || e.pos == Pos::kFunc) continue;
+    for (int f = 1; f < kFormCount; ++f)
+      if (!e.forms[f].empty() && e.forms[f] != inflect_regular(e.form(Form::kBase), static_cast<Form>(f))) {
+        ++s.irregular;
+        break;
+      }
+  }
+  s.content = s.by_pos[0] + s.by_pos[1] + s.by_pos[2] + s.by_pos[3];
+  s.surface_forms = v.surface_form_count();
+  return s;
+}
+
+std::vector<ExpandedForm> expand_list(const Vocabulary& v) {
+  std::vector<ExpandedForm> out;
+  for (uint32_t i = 0; i < v.entries().size(); ++i) {
+    const Entry& e = v.entry(i);
+    std::vector<std::string> seen;
+    auto add = [&](const std::string& s, std::string_view form) {
+      if (s.empty() || std::find(seen.begin(), seen.end(), s) != seen.end()) return;
+      seen.push_back(s);
+      out.push_back({s, i, std::string(form)});
+    };
+    for (int f = 0; f < kFormCount; ++f) add(e.forms[f], f == 0 ? "base" : form_key(static_cast<Form>(f)));
+    for (const auto& a : e.also) add(a, "also");
+  }
+  return out;
+}
+
+ListDiff diff_lists(const Vocabulary& a, const Vocabulary& b) {
+  ListDiff d;
+  auto same = [](const Entry& x, const Entry& y) {
+    auto fx = x.surface_forms(), fy = y.surface_forms();
+    std::sort(fx.begin(), fx.end());
+    std::sort(fy.begin(), fy.end());
+    auto cx = x.categories, cy = y.categories;
+    std::sort(cx.begin(), cx.end());
+    std::sort(cy.begin(), cy.end());
+    return fx == fy && cx == cy;
+  };
+  for (uint32_t i = 0; i < a.entries().size(); ++i) {
+    const Entry& e = a.entry(i);
+    const int64_t j = b.find(e.lemma, e.pos);
+    if (j < 0) d.only_a.push_back(i);
+    else if (!same(e, b.entry(static_cast<uint32_t>(j)))) d.changed.emplace_back(i, static_cast<uint32_t>(j));
+  }
+  for (uint32_t j = 0; j < b.entries().size(); ++j)
+    if (a.find(b.entry(j).lemma, b.entry(j).pos) < 0) d.only_b.push_back(j);
+  return d;
+}
+
+MergeResult merge_lists(const std::vector<const Vocabulary*>& lists, const std::vector<std::string>& names) {
+  MergeResult r;
+  // key (pos, folded lemma) → merged entry and the list it came from
+  std::map<std::pair<int, std::string>, std::pair<Entry, size_t>> merged;
+  std::string folded;
+  for (size_t li = 0; li < lists.size(); ++li) {
+    for (const Entry& e : lists[li]->entries()) {
+      fold_word(e.lemma, folded);
+      const auto key = std::make_pair(static_cast<int>(e.pos), folded);
+      auto it = merged.find(key);
+      if (it == merged.end()) {
+        merged.emplace(key, std::make_pair(e, li));
+        continue;
+      }
+      Entry& m = it->second.first;
+      for (const auto& c : e.categories)
+        if (!m.has_category(c)) m.categories.push_back(c);
+      bool differs = false;
+      for (int f = 0; f < kFormCount; ++f) differs |= !e.forms[f].empty() && e.forms[f] != m.forms[f];
+      for (const auto& a : e.also) add_also(m, a);
+      if (differs)
+        r.conflicts.push_back(e.lemma + " (" + std::string(pos_name(e.pos)) + "): forms differ between " +
+                              names[it->second.second] + " and " + names[li] + "; kept " + names[it->second.second] +
+                              "'s");
+    }
+  }
+  r.text = "# merged by primer vocab merge from " + join(names, ", ") + "\n";
+  for (int p = 0; p < kPosCount; ++p) {
+    bool header = false;
+    for (const auto& [key, value] : merged) {
+      if (key.first != p) continue;
+      if (!header) {
+        r.text += "\n# ---- " + std::string(kSectionTitle[p]) + " ----\n";
+        header = true;
+      }
+      r.text += format_entry(value.first) + "\n";
+      ++r.entries;
+    }
+  }
+  return r;
+}
+
+std::string derived_category(std::string_view lemma, Pos pos, const WordNet& wn) {
+  if (pos == Pos::kNoun) {
+    const std::string lex = wn.lexname(lemma, pos);
+    static const std::map<std::string, std::string, std::less<>> kNoun = {
+        {"noun.animal", "animal"}, {"noun.person", "person"},  {"noun.food", "food"},
+        {"noun.body", "body"},     {"noun.time", "time"},      {"noun.location", "place"},
+        {"noun.artifact", "object"}, {"noun.plant", "nature"}, {"noun.object", "nature"},
+        {"noun.phenomenon", "nature"}, {"noun.substance", "object,mass"}, {"noun.group", "person"},
+    };
+    auto it = kNoun.find(lex);
+    return it == kNoun.end() ? "abstract" : it->second;
+  }
+  if (pos == Pos::kVerb) {
+    if (wn.lexname(lemma, pos) == "verb.weather") return "weather";
+    const auto frames = wn.verb_frames(lemma);
+    auto has = [&](int f) { return std::find(frames.begin(), frames.end(), f) != frames.end(); };
+    if (has(2)) return "intr";
+    if (has(8) || has(9) || has(10) || has(11)) return "tr";
+    if (has(1)) return "watch";
+    return "tr";
+  }
+  return "";
+}
+
+size_t derive_from_wordnet(Entry& e, const WordNet& wn, bool derive_cat, bool strict, std::vector<std::string>& notes) {
+  if (e.pos == Pos::kFunc || e.pos == Pos::kName) return 0;
+  const std::string& base = e.form(Form::kBase);
+  size_t derived = 0;
+  std::vector<std::string> extra;
+  for (const auto& f : wn.irregular_forms(base, e.pos))
+    if (!has_surface(e, f) && std::find(extra.begin(), extra.end(), f) == extra.end()) extra.push_back(f);
+  std::sort(extra.begin(), extra.end());
+
+  // WordNet's irregular forms fill the slots the curator left open; where the curator
+  // gave the slot, the curator's choice stands and the WordNet form is only noted.
+  auto fill = [&](Form slot, const std::string& f) {
+    if (!overridden(e, slot)) {
+      set_form(e, slot, f);
+      ++derived;
+    } else {
+      notes.push_back(e.lemma + ": WordNet also lists '" + f + "' (kept " + std::string(form_key(slot)) + "=" +
+                      e.form(slot) + ")");
+    }
+  };
+  if (e.pos == Pos::kNoun) {
+    for (const auto& f : extra) fill(Form::kPlural, f);
+  } else if (e.pos == Pos::kAdj) {
+    for (const auto& f : extra) fill(ends_with(f, "st") ? Form::kSuperlative : Form::kComparative, f);
+    if (!overridden(e, Form::kAdverb) && !wn.has(e.form(Form::kAdverb), Pos::kAdv)) {
+      set_form(e, Form::kAdverb, base);  // no such adverb: do not accept the made-up form
+      ++derived;
+    }
+  } else if (e.pos == Pos::kVerb) {
+    std::vector<std::string> past_like;
+    for (const auto& f : extra) {
+      if (ends_with(f, "ing")) fill(Form::kIng, f);
+      else if (ends_with(f, "s") && !ends_with(f, "ss")) fill(Form::kThird, f);
+      else past_like.push_back(f);
+    }
+    const bool past_given = overridden(e, Form::kPast), pp_given = overridden(e, Form::kParticiple);
+    auto participle_like = [](const std::string& f) { return ends_with(f, "n"); };
+    if (!past_given && !pp_given && !past_like.empty()) {
+      std::vector<std::string> n_forms, others;
+      for (const auto& f : past_like) (participle_like(f) ? n_forms : others).push_back(f);
+      std::string past, pp;
+      if (past_like.size() == 1 && !ends_with(past_like[0], "en")) {
+        past = pp = past_like[0];  // caught, ran, went
+      } else if (n_forms.size() == 1 && others.size() == 1) {
+        past = others[0];
+        pp = n_forms[0];
+      } else if (others.size() == 2 && n_forms.empty() && ablaut_pair(others[0], others[1])) {
+        past = others[0];  // swam / swum, sang / sung, drank / drunk
+        pp = others[1];
+      } else if (others.size() == 2 && n_forms.empty() && ablaut_pair(others[1], others[0])) {
+        past = others[1];
+        pp = others[0];
+      } else {
+        const std::string msg = "WordNet lists irregular forms " + join(past_like, ", ") + " of '" + base +
+                                "'; give past= and pp= (the regular forms if they are right)";
+        if (strict) throw VocabError(msg);
+        // Best effort: accept every listed form, leave the regular past alone.
+        notes.push_back(e.lemma + ": " + msg + "; added them as also=");
+        for (const auto& f : past_like) add_also(e, f);
+        derived += past_like.size();
+      }
+      if (!past.empty()) {
+        set_form(e, Form::kPast, past);
+        set_form(e, Form::kParticiple, pp);
+        derived += 2;
+      }
+    } else if (past_given && !pp_given) {
+      // past given, participle not: an -n form is the participle ("got" -> "gotten").
+      for (const auto& f : past_like)
+        if (participle_like(f) && !overridden(e, Form::kParticiple)) {
+          set_form(e, Form::kParticiple, f);
+          ++derived;
+        } else {
+          notes.push_back(e.lemma + ": WordNet also lists '" + f + "'");
+        }
+    } else {
+      for (const auto& f : past_like) notes.push_back(e.lemma + ": WordNet also lists '" + f + "'");
+    }
+  } else {
+    for (const auto& f : extra) {
+      add_also(e, f);
+      ++derived;
+    }
+  }
+
+  if (derive_cat && e.categories.empty() && (e.pos == Pos::kNoun || e.pos == Pos::kVerb)) {
+    const std::string cat = derived_category(base, e.pos, wn);
+    size_t start = 0;
+    while (start < cat.size()) {
+      size_t comma = cat.find(',', start);
+      if (comma == std::string::npos) comma = cat.size();
+      e.categories.push_back(cat.substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
+  return derived;
+}
+
+SelectionBuild build_from_selection(std::string_view selection, std::string_view origin, const WordNet& wn) {
+  const Vocabulary sel = Vocabulary::parse(selection, origin);  // validates; errors name the line
+  std::map<uint32_t, uint32_t> entry_at_line;
+  for (uint32_t i = 0; i < sel.entries().size(); ++i) entry_at_line[sel.entry(i).line] = i;
+
+  SelectionBuild b;
+  // The header names the selection by file name only, so that the output does not depend
+  // on the directory the build ran in.
+  const std::string name = std::filesystem::path(std::string(origin)).filename().string();
+  b.text = "# GENERATED FILE - do not edit. Built by `primer vocab build --select " + name +
+           "`\n# from the curated selection and WordNet 3.0 (Debian package wordnet-base); see README.md,\n"
+           "# \"Vocabulary lists\". Edit the selection and rebuild.\n#\n";
+  size_t pos = 0;
+  uint32_t line_no = 0;
+  while (pos < selection.size()) {
+    size_t eol = selection.find('\n', pos);
+    if (eol == std::string_view::npos) eol = selection.size();
+    const std::string_view line = selection.substr(pos, eol - pos);
+    pos = eol + 1;
+    ++line_no;
+    auto it = entry_at_line.find(line_no);
+    if (it == entry_at_line.end()) {
+      b.text += line;
+      b.text += '\n';
+      continue;
+    }
+    Entry e = sel.entry(it->second);
+    ++b.entries;
+    if (e.pos != Pos::kFunc && e.pos != Pos::kName) {
+      ++b.content;
+      const std::string& base = e.form(Form::kBase);
+      if (!wn.has(base, e.pos)) {
+        std::string as;
+        for (Pos p : {Pos::kNoun, Pos::kVerb, Pos::kAdj, Pos::kAdv})
+          if (wn.has(base, p)) as += (as.empty() ? "" : ", ") + std::string(pos_name(p));
+        throw VocabError(where(origin, line_no) + ": '" + e.lemma + "' is not a WordNet " +
+                         std::string(pos_name(e.pos)) +
+                         (as.empty() ? std::string(" (WordNet does not know it)") : " (WordNet has it as " + as + ")"));
+      }
+      const bool had_cat = !e.categories.empty();
+      try {
+        b.derived_forms += derive_from_wordnet(e, wn, true, true, b.notes);
+      } catch (const VocabError& err) {
+        throw VocabError(where(origin, line_no) + ": " + err.what());
+      }
+      if (!had_cat && !e.categories.empty()) ++b.derived_categories;
+    }
+    std::string out = format_entry(e);
+    if (const size_t hash = line.find('#'); hash != std::string_view::npos) {
+      out += "  ";
+      out += line.substr(hash);
+    }
+    b.text += out;
+    b.text += '\n';
+  }
+  return b;
+}
+
+std::vector<Candidate> wordnet_candidates(const WordNet& wn, Pos pos, size_t n, const Vocabulary* exclude) {
+  std::vector<const WordNet::Lemma*> all;
+  for (const auto& l : wn.lemmas(pos))
+    if (single_word(l.word) && (!exclude || exclude->lemmas_of(l.word).empty())) all.push_back(&l);
+  std::sort(all.begin(), all.end(), [](const WordNet::Lemma* a, const WordNet::Lemma* b) {
+    return std::tie(b->frequency, a->word) < std::tie(a->frequency, b->word);
+  });
+  std::vector<Candidate> out;
+  for (size_t i = 0; i < all.size() && out.size() < n; ++i) {
+    Candidate c;
+    c.word = all[i]->word;
+    c.pos = pos;
+    c.frequency = all[i]->frequency;
+    c.lexname = wn.lexname(c.word, pos);
+    c.category = derived_category(c.word, pos, wn);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+void CorpusCounter::add_text(std::string_view text) {
+  std::string folded;
+  segment_words(
+      text,
+      [&](std::string_view word) {
+        fold_word(word, folded);
+        std::string_view w = folded;
+        if (const auto base = strip_clitic(w); !base.empty()) w = base;
+        if (w.empty() || (w[0] >= '0' && w[0] <= '9')) return;
+        ++tokens_;
+        auto& c = counts_[std::string(w)];
+        ++c.total;
+        const auto c0 = static_cast<unsigned char>(word[0]);
+        if (!(c0 >= 'A' && c0 <= 'Z')) ++c.lower;
+      },
+      &invalid_);
+}
+
+void CorpusCounter::add(const CorpusCounter& other) {
+  for (const auto& [w, c] : other.counts_) {
+    auto& m = counts_[w];
+    m.total += c.total;
+    m.lower += c.lower;
+  }
+  tokens_ += other.tokens_;
+  invalid_ += other.invalid_;
+}
+
+CorpusBuild build_from_corpus(const CorpusCounter& corpus, size_t size, const WordNet& wn, const Vocabulary* base) {
+  CorpusBuild r;
+  r.tokens = corpus.tokens();
+  // (pos, lemma) → count, and the base entry to copy when the base list knows it.
+  std::map<std::pair<int, std::string>, uint64_t> counts;
+  std::map<std::pair<int, std::string>, const Entry*> from_base;
+  std::map<std::string, uint64_t> names;
+  for (const auto& [word, c] : corpus.counts()) {
+    if (base) {
+      const auto lemmas = base->lemmas_of(word);
+      if (!lemmas.empty()) {
+        const Entry& e = base->entry(lemmas[0]);
+        const auto key = std::make_pair(static_cast<int>(e.pos), e.form(Form::kBase));
+        counts[key] += c.total;
+        from_base[key] = &e;
+        continue;
+      }
+      std::string cap = word;
+      cap[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(cap[0])));
+      if (c.lower == 0 && base->is_name(cap)) {
+        names[cap] += c.total;
+        continue;
+      }
+    }
+    // WordNet: the part of speech whose lemma is most frequent in SemCor.
+    const WordNet::Lemma* best = nullptr;
+    Pos best_pos = Pos::kNoun;
+    for (Pos p : {Pos::kNoun, Pos::kVerb, Pos::kAdj, Pos::kAdv})
+      for (const auto& b : wn.base_forms(word, p)) {
+        const WordNet::Lemma* l = wn.lemma(b, p);
+        if (l && single_word(l->word) && (!best || l->frequency > best->frequency)) {
+          best = l;
+          best_pos = p;
+        }
+      }
+    if (best && c.lower > 0) {
+      counts[{static_cast<int>(best_pos), best->word}] += c.total;
+    } else if (c.lower == 0 && c.total >= 2 && word.size() >= 2 && !best) {
+      std::string cap = word;
+      cap[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(cap[0])));
+      names[cap] += c.total;
+    } else {
+      r.unknown_tokens += c.total;
+    }
+  }
+  // The `size` most frequent content lemmas; ties alphabetical.
+  std::vector<std::pair<std::pair<int, std::string>, uint64_t>> content;
+  std::vector<std::pair<std::pair<int, std::string>, uint64_t>> func;
+  for (const auto& kv : counts) (kv.first.first == static_cast<int>(Pos::kFunc) ? func : content).push_back(kv);
+  std::sort(content.begin(), content.end(), [](const auto& a, const auto& b) {
+    return std::tie(b.second, a.first) < std::tie(a.second, b.first);
+  });
+  if (content.size() > size) content.resize(size);
+  std::sort(content.begin(), content.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+
+  std::vector<std::string> notes;
+  std::string lines[kPosCount];
+  for (const auto& [key, count] : content) {
+    Entry e;
+    if (auto it = from_base.find(key); it != from_base.end()) {
+      e = *it->second;
+    } else {
+      const Vocabulary one = Vocabulary::parse(key.second + " " + std::string(pos_name(static_cast<Pos>(key.first))), "");
+      e = one.entry(0);
+      derive_from_wordnet(e, wn, true, false, notes);
+    }
+    lines[key.first] += format_entry(e) + "  # " + std::to_string(count) + "\n";
+    r.covered_tokens += count;
+    ++r.content;
+  }
+  for (const auto& [key, count] : func) {
+    lines[key.first] += format_entry(*from_base.at(key)) + "  # " + std::to_string(count) + "\n";
+    r.covered_tokens += count;
+    ++r.func;
+  }
+  for (const auto& [name, count] : names) {
+    Entry e;
+    e.lemma = name;
+    e.pos = Pos::kName;
+    if (base)
+      if (const int64_t i = base->find(name, Pos::kName); i >= 0) e = base->entry(static_cast<uint32_t>(i));
+    lines[static_cast<int>(Pos::kName)] += format_entry(e) + "  # " + std::to_string(count) + "\n";
+    r.covered_tokens += count;
+    ++r.names;
+  }
+  r.text = "# built by primer vocab build --from: the " + std::to_string(r.content) +
+           " most frequent content lemmas of a corpus of " + std::to_string(r.tokens) +
+           " word tokens\n# (count after each line)\n";
+  for (const auto& n : notes) r.text += "# note: " + n + "\n";
+  for (int p = 0; p < kPosCount; ++p) {
+    if (lines[p].empty()) continue;
+    r.text += "\n# ---- " + std::string(kSectionTitle[p]) + " ----\n" + lines[p];
+  }
+  return r;
+}
+
+}  // namespace primer::vocab
