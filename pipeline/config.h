@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "filters/filter.h"
+#include "generators/http_teacher.h"
 
 namespace primer::pipeline {
 
@@ -27,8 +28,10 @@ struct PromptsConfig {
 };
 
 struct TeacherConfig {
-  std::string kind = "builtin";  // builtin | openai (the HTTP teacher is a later stage)
+  std::string kind = "builtin";  // builtin | openai
   double noise = 0.0;            // builtin: share of deliberately bad replies
+  generators::HttpTeacherOptions http;  // openai: server, request, limits, retries, price
+  double budget_usd = 0;                // openai: 0 = no cap
 };
 
 struct StorageConfig {
