@@ -350,7 +350,11 @@ struct HttpTeacher::Impl {
       while (CURLMsg* m = curl_multi_info_read(multi, &left))
         if (m->msg == CURLMSG_DONE) finish_attempt(m->easy_handle, m->data.result);
       if (!delayed.empty()) wait_s = std::min(wait_s, std::max(0.0, delayed.begin()->first - now_s()));
-      if (!ready.empty() && static_cast<int>(active.size()) >= options.max_in_flight) wait_s = std::min(wait_s, 1.0);
+      // Finished transfers freed slots: start the queued requests without waiting.
+      if (!ready.empty() && static_cast<int>(active.size()) < options.max_in_flight && !quota) {
+        const double t2 = now_s();
+        wait_s = std::min(wait_s, std::max(requests.wait_for(1, t2), tokens.wait_for(ready.front()->est_tokens, t2)));
+      }
       curl_multi_poll(multi, nullptr, 0, static_cast<int>(std::ceil(wait_s * 1000)), nullptr);
     }
   }

@@ -304,8 +304,14 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
   dry.vocab = &empty;
   make_filters(c, dry);
 
+  // The hash covers what decides the output. Operational keys (where the server is, how
+  // hard to push it, what may be spent) can change between sessions of one run.
   toml::table canonical = root;
   canonical.erase("out");
+  if (auto* teacher = canonical["teacher"].as_table())
+    for (const char* key : {"base_url", "api_key_env", "max_in_flight", "rpm", "tpm", "max_attempts", "connect_timeout",
+                            "timeout", "stall_timeout", "budget_usd"})
+      teacher->erase(key);
   std::ostringstream json;
   json << toml::json_formatter{canonical, toml::format_flags::none};
   c.canonical_json = json.str();

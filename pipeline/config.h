@@ -58,8 +58,10 @@ struct Config {
   TeacherConfig teacher;
   std::vector<FilterConfig> filters;
   StorageConfig storage;
-  // The whole config as canonical JSON ("out" excluded: moving a run keeps its hash),
-  // and the sha256 of that JSON. A resumed run must have the same hash.
+  // The config as canonical JSON, and the sha256 of that JSON; a resumed run must have
+  // the same hash. Left out: "out" (moving a run keeps its hash) and the teacher's
+  // operational keys (base_url, api_key_env, max_in_flight, rpm, tpm, max_attempts,
+  // timeouts, budget_usd), which may change between the sessions of one run.
   std::string canonical_json;
   std::string hash;
 

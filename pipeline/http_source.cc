@@ -13,6 +13,7 @@ HttpSource::HttpSource(const generators::HttpTeacherOptions& options, const prom
   journal_ = std::make_unique<ReplyJournal>(std::move(journal_dir), from);
   teacher_ = std::make_unique<generators::HttpTeacher>(options);
   window_ = 2 * static_cast<uint64_t>(options.max_in_flight) + 64;
+  max_unjournaled_ = static_cast<uint64_t>(options.max_in_flight);
   next_submit_ = from;
   // Replies already paid for: resolved now, if they answer the same request.
   for (auto& [index, j] : journal_->take_loaded()) {
@@ -60,6 +61,7 @@ void HttpSource::collect() {
       journal_->flush();  // durable before anyone uses them
     }
     std::lock_guard lock(mu_);
+    unjournaled_ -= completions.size();
     for (auto& c : completions) {
       outstanding_cost_.erase(c.index);
       spent_usd_ += c.cost_usd;
@@ -85,6 +87,7 @@ void HttpSource::submit_until(uint64_t end) {
         ++next_submit_;
         continue;
       }
+      if (unjournaled_ >= max_unjournaled_) return;  // the collector frees room
     }
     const prompts::PromptSpec p = sampler_.sample(seed_, index);
     const double worst = worst_case_cost(p);
@@ -99,6 +102,7 @@ void HttpSource::submit_until(uint64_t end) {
         }
       }
       outstanding_cost_[index] = worst;
+      ++unjournaled_;
     }
     teacher_->submit(index, p);
     ++next_submit_;
@@ -125,16 +129,23 @@ std::optional<std::vector<generators::Completion>> HttpSource::fetch(uint64_t be
       }
       if (interrupted.load()) return std::nullopt;
       if (i >= next_submit_ && stop_ == StopReason::kBudget) return std::nullopt;  // never sent
-      cv_.wait_for(lock, std::chrono::milliseconds(50));
-    }
-    // Keep the window full while waiting for the batch's stragglers.
-    if (next_submit_ < std::min(count_, end + window_) && stop_ == StopReason::kNone) {
-      lock.unlock();
-      submit_until(end + window_);
-      lock.lock();
+      // Keep the window full (room frees up as replies are journaled), then wait.
+      if (next_submit_ < std::min(count_, end + window_) && stop_ == StopReason::kNone) {
+        lock.unlock();
+        submit_until(end + window_);
+        lock.lock();
+        if (resolved_.count(i)) continue;
+      }
+      cv_.wait_for(lock, std::chrono::milliseconds(20));
     }
   }
   return out;
+}
+
+void HttpSource::drain(double timeout_s) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (teacher_->outstanding() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 
 void HttpSource::checkpoint(uint64_t next_index) {

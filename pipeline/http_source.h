@@ -42,6 +42,10 @@ class HttpSource {
   // first (quota exhausted, budget reached, or `interrupted` became true).
   std::optional<std::vector<generators::Completion>> fetch(uint64_t begin, uint64_t end,
                                                            const std::atomic<bool>& interrupted);
+  // Waits (up to timeout_s) until every request sent has come back and is journaled:
+  // they are paid for, so a stopping run keeps them for the next session.
+  void drain(double timeout_s);
+  uint64_t in_flight() const { return teacher_->outstanding(); }
   // Everything below `next_index` is in a committed checkpoint.
   void checkpoint(uint64_t next_index);
 
@@ -73,6 +77,10 @@ class HttpSource {
   std::condition_variable cv_;
   std::map<uint64_t, generators::Completion> resolved_;
   std::map<uint64_t, double> outstanding_cost_;  // worst case of prompts sent, by index
+  // Sent but not yet journaled: never more than max_in_flight, so a kill can lose (and
+  // a rerun pay again for) at most that many replies.
+  uint64_t unjournaled_ = 0;
+  uint64_t max_unjournaled_ = 0;
   double spent_usd_;                             // replies received (and journaled)
   bool quota_ = false;
   std::string quota_message_;

@@ -8,6 +8,8 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <fmt/format.h>
 
 #include "generators/builtin.h"
@@ -33,7 +35,11 @@ constexpr int kStateSchema = 1;
 constexpr size_t kBatch = 64;  // prompts per pipeline token
 
 std::atomic<bool> g_stop{false};
-extern "C" void on_stop_signal(int) { g_stop.store(true); }
+// First SIGINT/SIGTERM: stop after the current batch (and wait for paid requests in
+// flight); a second one: leave at once.
+extern "C" void on_stop_signal(int) {
+  if (g_stop.exchange(true)) std::_Exit(130);
+}
 
 // Everything a checkpoint records (journal/state.json): where to continue, and the
 // dataset so far as a Manifest (counters, filter counts, finished train shards).
@@ -372,6 +378,12 @@ void Run::generate() {
       report_.budget_reached = http_->stop_reason() == StopReason::kBudget;
       report_.quota_exhausted = http_->stop_reason() == StopReason::kQuota;
       report_.stop_message = http_->stop_message();
+    }
+    if (http_ && http_->in_flight() > 0) {
+      if (options_.progress)
+        std::fprintf(stderr, "\nprimer: waiting for %llu paid requests in flight (press Ctrl-C again to abandon them)\n",
+                     static_cast<unsigned long long>(http_->in_flight()));
+      http_->drain(config_.teacher.http.timeout_s);
     }
     progress_->finish(state_.totals.prompts, state_.totals.kept, session_bytes_);
     http_.reset();

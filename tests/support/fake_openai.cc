@@ -3,22 +3,47 @@
 #include <httplib.h>
 #include <simdjson.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <chrono>
 
 namespace primer::testing {
+namespace {
 
-FakeOpenAI::FakeOpenAI() : server_(std::make_unique<httplib::Server>()) {
+// cpp-httplib listens with a backlog of 5 (a compile-time constant of the packaged
+// library): thousands of simultaneous connects would be dropped and retried after 1 s.
+// Calling listen() again on the listening socket raises its backlog.
+void raise_backlog(int port) {
+  for (int fd = 0; fd < 4096; ++fd) {
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+    sockaddr_in addr{};
+    socklen_t alen = sizeof addr;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) == 0 && addr.sin_family == AF_INET &&
+        ntohs(addr.sin_port) == port)
+      ::listen(fd, 4096);
+  }
+}
+
+}  // namespace
+
+FakeOpenAI::FakeOpenAI(int keep_alive_max) : server_(std::make_unique<httplib::Server>()) {
   // cpp-httplib serves one connection per thread; short keep-alive makes its workers
   // rotate over thousands of client connections instead of sticking to the first ones.
   server_->new_task_queue = [] { return new httplib::ThreadPool(128); };
-  server_->set_keep_alive_max_count(4);
+  server_->set_keep_alive_max_count(static_cast<size_t>(keep_alive_max));
   server_->set_keep_alive_timeout(1);
   server_->set_read_timeout(30, 0);
   server_->set_write_timeout(30, 0);
   auto handler = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); };
   server_->Post("/v1/chat/completions", handler);
   server_->Post("/v1/completions", handler);
+  server_->set_tcp_nodelay(true);  // as real servers do: no Nagle + delayed-ACK stalls
   port_ = server_->bind_to_any_port("127.0.0.1");
+  raise_backlog(port_);
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // bind_to_any_port already listens: connections wait in the backlog until accept starts.
 }

@@ -44,7 +44,9 @@ struct FakeReply {
 
 class FakeOpenAI {
  public:
-  FakeOpenAI();
+  // keep_alive_max: requests per connection. cpp-httplib serves one connection per
+  // thread, so a test with thousands of connections wants 1 (no idle waits).
+  explicit FakeOpenAI(int keep_alive_max = 64);
   ~FakeOpenAI();
   std::string base_url() const;  // "http://127.0.0.1:PORT/v1"
   int port() const { return port_; }
