@@ -68,6 +68,8 @@ struct Call {
   char errbuf[CURL_ERROR_SIZE] = {};
   long status = 0;
   CURLcode code = CURLE_OK;
+  double last_activity = 0;  // steady seconds of the last byte received (stall detector)
+  bool stalled = false;
   // When the I/O thread gave up: the reason.
   bool failed = false;
   bool stop_run = false;
@@ -76,10 +78,12 @@ struct Call {
 
 size_t on_body(char* data, size_t size, size_t n, void* user) {
   static_cast<Call*>(user)->response.append(data, size * n);
+  static_cast<Call*>(user)->last_activity = now_s();
   return size * n;
 }
 
 size_t on_header(char* data, size_t size, size_t n, void* user) {
+  static_cast<Call*>(user)->last_activity = now_s();
   const std::string_view line(data, size * n);
   const size_t colon = line.find(':');
   if (colon != std::string_view::npos) {
@@ -137,6 +141,7 @@ struct HttpTeacher::Impl {
   Bucket requests, tokens;
   std::mt19937_64 jitter{std::random_device{}()};
   std::thread io;
+  double last_stall_check = 0;
 
   explicit Impl(const HttpTeacherOptions& o) : options(o) {
     static CurlGlobal global;
@@ -180,6 +185,8 @@ struct HttpTeacher::Impl {
     call->errbuf[0] = 0;
     call->status = 0;
     ++call->attempt;
+    call->last_activity = now_s();
+    call->stalled = false;
     curl_easy_setopt(e, CURLOPT_URL, url.c_str());
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, call->body.data());
@@ -193,9 +200,6 @@ struct HttpTeacher::Impl {
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout_s * 1000));
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout_s * 1000));
-    // Stall detector: less than 1 byte/s for stall_timeout_s.
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(std::max(1.0, options.stall_timeout_s)));
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     {
@@ -240,6 +244,7 @@ struct HttpTeacher::Impl {
     call->code = code;
     const double t = now_s();
     adapt_to_headers(call->headers, t);
+    if (call->stalled) code = CURLE_OPERATION_TIMEDOUT;
     if (code != CURLE_OK) call->status = 0;
     const RetryDecision d = classify_status(call->status, call->headers, call->response);
     std::lock_guard lock(mu);
@@ -252,7 +257,8 @@ struct HttpTeacher::Impl {
     const std::string cls = code != CURLE_OK ? transport_class(code) : "http_" + std::to_string(call->status);
     count_error(cls);
     const std::string message =
-        code != CURLE_OK ? std::string(curl_easy_strerror(code)) + (call->errbuf[0] ? std::string(" (") + call->errbuf + ")" : "")
+        call->stalled ? "the stream stalled: nothing received for " + std::to_string(int(options.stall_timeout_s)) + " s"
+        : code != CURLE_OK ? std::string(curl_easy_strerror(code)) + (call->errbuf[0] ? std::string(" (") + call->errbuf + ")" : "")
                          : parse_error_body(call->status, call->response).message;
     if (d == RetryDecision::kRetry && call->attempt < options.max_attempts && !quota) {
       const double u = std::uniform_real_distribution<double>(0, 1)(jitter);
@@ -326,13 +332,29 @@ struct HttpTeacher::Impl {
         delayed.clear();
         done_cv.notify_all();
       }
+      // Stall detector for streams: a stream that sends nothing for stall_timeout_s is
+      // abandoned (a non-streamed reply legitimately sends nothing until it is done).
+      if (options.request.stream && t - last_stall_check >= 0.1) {
+        last_stall_check = t;
+        std::vector<CURL*> stalled;
+        for (auto& [easy, call] : active)
+          if (t - call->last_activity > options.stall_timeout_s) {
+            call->stalled = true;
+            stalled.push_back(easy);
+          }
+        for (CURL* easy : stalled) finish_attempt(easy, CURLE_OPERATION_TIMEDOUT);
+      }
       int running = 0;
       curl_multi_perform(multi, &running);
       int left = 0;
       while (CURLMsg* m = curl_multi_info_read(multi, &left))
         if (m->msg == CURLMSG_DONE) finish_attempt(m->easy_handle, m->data.result);
       if (!delayed.empty()) wait_s = std::min(wait_s, std::max(0.0, delayed.begin()->first - now_s()));
-      if (!ready.empty() && static_cast<int>(active.size()) >= options.max_in_flight) wait_s = std::min(wait_s, 1.0);
+      // Finished transfers freed slots: start the queued requests without waiting.
+      if (!ready.empty() && static_cast<int>(active.size()) < options.max_in_flight && !quota) {
+        const double t2 = now_s();
+        wait_s = std::min(wait_s, std::max(requests.wait_for(1, t2), tokens.wait_for(ready.front()->est_tokens, t2)));
+      }
       curl_multi_poll(multi, nullptr, 0, static_cast<int>(std::ceil(wait_s * 1000)), nullptr);
     }
   }

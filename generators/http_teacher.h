@@ -41,7 +41,7 @@ struct HttpTeacherOptions {
   int max_attempts = 8;
   double connect_timeout_s = 30;
   double timeout_s = 600;        // whole request
-  double stall_timeout_s = 120;  // no byte received for this long: the request failed
+  double stall_timeout_s = 120;  // streams: no byte for this long and the attempt failed
   double retry_cap_s = 120;      // longest wait a server may ask for
   std::optional<Price> price;    // USD per 1M tokens; nullopt: cost unknown (0)
 };

@@ -82,6 +82,7 @@ std::string request_body(const RequestOptions& o, const prompts::PromptSpec& pro
     w.field("stream", true);
     w.key("stream_options").begin_object().field("include_usage", true).end_object();
   }
+  w.end_object();
   std::string body = w.take();
   if (!o.extra_body.empty()) {
     body.pop_back();  // '}'

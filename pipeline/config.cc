@@ -82,6 +82,20 @@ class TableReader {
     if (!n->is_array_of_tables()) fail(key, "must be an array of tables ([[" + full(key) + "]])");
     return n->as_array();
   }
+  std::optional<std::vector<std::string>> strings(std::string_view key) {
+    const toml::node* n = find(key);
+    if (!n) return std::nullopt;
+    std::vector<std::string> out;
+    if (n->is_string()) return std::vector<std::string>{*n->value<std::string>()};
+    if (n->is_array()) {
+      for (const auto& e : *n->as_array()) {
+        if (!e.is_string()) fail(key, "must be a string or an array of strings");
+        out.push_back(*e.value<std::string>());
+      }
+      return out;
+    }
+    fail(key, "must be a string or an array of strings");
+  }
   // Marks a key as known without reading it.
   void allow(std::string_view key) { known_.insert(std::string(key)); }
 
@@ -186,14 +200,73 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
   if (const auto* t = top.table("teacher")) {
     TableReader r(*t, "teacher", file);
     if (auto v = r.string("kind")) {
-      if (*v != "builtin")
-        r.fail("kind", "'" + *v + "' is not supported by this build (supported: builtin)");
+      if (*v != "builtin" && *v != "openai")
+        r.fail("kind", "'" + *v + "' is not supported by this build (supported: builtin, openai)");
       c.teacher.kind = *v;
     }
     if (auto v = r.number("noise")) {
       if (*v < 0 || *v > 1) r.fail("noise", "must be between 0 and 1");
       c.teacher.noise = *v;
     }
+    auto& h = c.teacher.http;
+    auto& q = h.request;
+    if (auto v = r.string("base_url")) h.base_url = *v;
+    if (auto v = r.string("model")) q.model = *v;
+    if (auto v = r.string("endpoint")) {
+      if (*v != "chat" && *v != "completions") r.fail("endpoint", "must be \"chat\" or \"completions\"");
+      q.endpoint = *v;
+    }
+    if (auto v = r.string("api_key_env")) h.api_key_env = *v;
+    if (auto v = r.string("max_tokens_field")) {
+      if (*v != "max_tokens" && *v != "max_completion_tokens")
+        r.fail("max_tokens_field", "must be \"max_tokens\" or \"max_completion_tokens\"");
+      q.max_tokens_field = *v;
+    }
+    if (auto v = r.integer("max_tokens")) q.max_tokens = positive(r, "max_tokens", *v);
+    if (auto v = r.number("temperature")) {
+      if (*v < 0 || *v > 2) r.fail("temperature", "must be between 0 and 2");
+      q.temperature = *v;
+    }
+    if (auto v = r.number("top_p")) {
+      if (*v <= 0 || *v > 1) r.fail("top_p", "must be in (0, 1]");
+      q.top_p = *v;
+    }
+    if (auto v = r.boolean("seed")) q.seed = *v;
+    if (auto v = r.integer("n")) {
+      if (*v != 1) r.fail("n", "must be 1 (one story per prompt; more prompts make more stories)");
+      q.n = *v;
+    }
+    if (auto v = r.strings("stop")) q.stop = *v;
+    if (auto v = r.string("system_prompt")) q.system_prompt = *v;
+    if (auto v = r.boolean("stream")) q.stream = *v;
+    if (const auto* extra = r.table("extra_body")) {
+      std::ostringstream js;
+      js << toml::json_formatter{*extra, toml::format_flags::none};
+      std::string members = js.str();
+      // "{ ... }" → the members alone, appended to every request body.
+      const size_t open = members.find('{'), close = members.rfind('}');
+      members = members.substr(open + 1, close - open - 1);
+      while (!members.empty() && (members.front() == ' ' || members.front() == '\n')) members.erase(0, 1);
+      while (!members.empty() && (members.back() == ' ' || members.back() == '\n')) members.pop_back();
+      q.extra_body = members;
+    }
+    if (auto v = r.integer("max_in_flight")) h.max_in_flight = static_cast<int>(positive(r, "max_in_flight", *v));
+    if (auto v = r.number("rpm")) h.rpm = std::max(0.0, *v);
+    if (auto v = r.number("tpm")) h.tpm = std::max(0.0, *v);
+    if (auto v = r.integer("max_attempts")) h.max_attempts = static_cast<int>(positive(r, "max_attempts", *v));
+    if (auto v = r.number("connect_timeout")) h.connect_timeout_s = *v;
+    if (auto v = r.number("timeout")) h.timeout_s = *v;
+    if (auto v = r.number("stall_timeout")) h.stall_timeout_s = *v;
+    const auto pin = r.number("price_input"), pout = r.number("price_output");
+    if (pin.has_value() != pout.has_value())
+      r.fail(pin ? "price_input" : "price_output", "needs price_input and price_output together (USD per 1M tokens)");
+    if (pin) h.price = generators::Price{*pin, *pout};
+    else if (!q.model.empty()) h.price = generators::builtin_price(q.model);
+    if (auto v = r.number("budget_usd")) {
+      if (*v < 0) r.fail("budget_usd", "must not be negative");
+      c.teacher.budget_usd = *v;
+    }
+    if (c.teacher.kind == "openai" && q.model.empty()) r.fail("kind", "= \"openai\" needs a model (teacher.model)");
     r.finish();
   }
   if (const auto* arr = top.array_of_tables("filters")) {
@@ -231,8 +304,14 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
   dry.vocab = &empty;
   make_filters(c, dry);
 
+  // The hash covers what decides the output. Operational keys (where the server is, how
+  // hard to push it, what may be spent) can change between sessions of one run.
   toml::table canonical = root;
   canonical.erase("out");
+  if (auto* teacher = canonical["teacher"].as_table())
+    for (const char* key : {"base_url", "api_key_env", "max_in_flight", "rpm", "tpm", "max_attempts", "connect_timeout",
+                            "timeout", "stall_timeout", "budget_usd"})
+      teacher->erase(key);
   std::ostringstream json;
   json << toml::json_formatter{canonical, toml::format_flags::none};
   c.canonical_json = json.str();

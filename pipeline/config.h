@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "filters/filter.h"
+#include "generators/http_teacher.h"
 
 namespace primer::pipeline {
 
@@ -27,8 +28,10 @@ struct PromptsConfig {
 };
 
 struct TeacherConfig {
-  std::string kind = "builtin";  // builtin | openai (the HTTP teacher is a later stage)
+  std::string kind = "builtin";  // builtin | openai
   double noise = 0.0;            // builtin: share of deliberately bad replies
+  generators::HttpTeacherOptions http;  // openai: server, request, limits, retries, price
+  double budget_usd = 0;                // openai: 0 = no cap
 };
 
 struct StorageConfig {
@@ -55,8 +58,10 @@ struct Config {
   TeacherConfig teacher;
   std::vector<FilterConfig> filters;
   StorageConfig storage;
-  // The whole config as canonical JSON ("out" excluded: moving a run keeps its hash),
-  // and the sha256 of that JSON. A resumed run must have the same hash.
+  // The config as canonical JSON, and the sha256 of that JSON; a resumed run must have
+  // the same hash. Left out: "out" (moving a run keeps its hash) and the teacher's
+  // operational keys (base_url, api_key_env, max_in_flight, rpm, tpm, max_attempts,
+  // timeouts, budget_usd), which may change between the sessions of one run.
   std::string canonical_json;
   std::string hash;
 

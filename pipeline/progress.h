@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace primer::pipeline {
@@ -16,6 +17,8 @@ class Progress {
   void update(uint64_t done, uint64_t kept, uint64_t text_bytes);
   // Prints the final state and ends the line on a terminal.
   void finish(uint64_t done, uint64_t kept, uint64_t text_bytes);
+  // Extra text appended to every line (e.g. the HTTP teacher's in-flight and spend).
+  void set_note(std::function<std::string()> note) { note_ = std::move(note); }
 
  private:
   void print(uint64_t done, uint64_t kept, uint64_t text_bytes, bool final);
@@ -27,6 +30,7 @@ class Progress {
   double interval_;
   Clock::time_point t0_, last_;
   uint64_t calls_ = 0;
+  std::function<std::string()> note_;
 };
 
 // "1,234,567"

@@ -8,9 +8,12 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <fmt/format.h>
 
 #include "generators/builtin.h"
+#include "pipeline/http_source.h"
 #include "pipeline/progress.h"
 #include "prompts/prompt.h"
 #include "prompts/rng.h"
@@ -32,7 +35,11 @@ constexpr int kStateSchema = 1;
 constexpr size_t kBatch = 64;  // prompts per pipeline token
 
 std::atomic<bool> g_stop{false};
-extern "C" void on_stop_signal(int) { g_stop.store(true); }
+// First SIGINT/SIGTERM: stop after the current batch (and wait for paid requests in
+// flight); a second one: leave at once.
+extern "C" void on_stop_signal(int) {
+  if (g_stop.exchange(true)) std::_Exit(130);
+}
 
 // Everything a checkpoint records (journal/state.json): where to continue, and the
 // dataset so far as a Manifest (counters, filter counts, finished train shards).
@@ -82,6 +89,7 @@ std::string seq_name(std::string_view prefix, uint64_t k, std::string_view suffi
 
 // One prompt on its way through the parallel stage.
 struct Item {
+  bool failed = false;  // the teacher gave no usable reply (HTTP: after its retries)
   generators::Doc doc;
   filters::Prepared prepared;
   std::string line;  // the JSON record (only if no stateless filter dropped it)
@@ -122,7 +130,9 @@ class Run {
 
   std::unique_ptr<vocab::Vocabulary> vocab_;
   std::unique_ptr<prompts::TinyStoriesSampler> sampler_;
-  std::unique_ptr<generators::Teacher> teacher_;
+  std::unique_ptr<generators::Teacher> teacher_;  // builtin
+  std::unique_ptr<HttpSource> http_;              // openai, while generating
+  std::string teacher_name_;
   std::unique_ptr<filters::FilterChain> chain_;
   std::string template_text_;
 
@@ -159,14 +169,18 @@ void Run::setup_components() {
   } catch (const prompts::PromptError& e) {
     throw ConfigError(e.what());
   }
-  try {
-    teacher_ = std::make_unique<generators::BuiltinTeacher>(*vocab_, generators::BuiltinOptions{config_.teacher.noise});
-  } catch (const std::invalid_argument& e) {
-    throw ConfigError(config_.file.string() + ": the built-in teacher cannot use this vocabulary: " + e.what());
+  if (config_.teacher.kind == "openai") {
+    // Replies are journaled by HttpSource as they arrive (created in generate()).
+    teacher_name_ = config_.teacher.http.request.model;
+  } else {
+    try {
+      teacher_ = std::make_unique<generators::BuiltinTeacher>(*vocab_, generators::BuiltinOptions{config_.teacher.noise});
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(config_.file.string() + ": the built-in teacher cannot use this vocabulary: " + e.what());
+    }
+    // The builtin teacher regenerates any reply for free: nothing to journal.
+    teacher_name_ = teacher_->name();
   }
-  // The builtin teacher regenerates any reply for free, so nothing needs journaling
-  // before the checkpoint; a paid teacher must journal each reply as it arrives.
-  if (teacher_->journal_replies()) throw RunError("this teacher needs a reply journal, which this build lacks");
   filters::FilterContext ctx;
   ctx.vocab = vocab_.get();
   chain_ = std::make_unique<filters::FilterChain>(make_filters(config_, ctx));
@@ -230,9 +244,16 @@ std::vector<storage::FilterReport> Run::filter_reports() const {
 
 void Run::consume(Item& item) {
   ++state_.totals.prompts;
+  if (item.failed) {
+    ++state_.totals.teacher_failures;
+    progress_->update(state_.totals.prompts, state_.totals.kept, session_bytes_);
+    return;
+  }
   ++state_.totals.replies;
   state_.totals.prompt_tokens += item.doc.reply.usage.prompt_tokens;
   state_.totals.completion_tokens += item.doc.reply.usage.completion_tokens;
+  if (const auto& price = config_.teacher.http.price; price && http_)
+    state_.totals.cost_usd += generators::cost_usd(*price, item.doc.reply.usage);
   session_bytes_ += item.doc.reply.text.size();
   const filters::Verdict v = chain_->decide(item.prepared);
   if (v.keep()) {
@@ -282,6 +303,7 @@ void Run::checkpoint(uint64_t next_index) {
   state_.totals.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
   t0_ = std::chrono::steady_clock::now();
   storage::write_file_atomic(journal("state.json"), state_.to_json());  // the commit point
+  if (http_) http_->checkpoint(next_index);
 }
 
 void Run::generate() {
@@ -289,6 +311,12 @@ void Run::generate() {
   uint64_t next = state_.next_index;
   report_.resumed_from = next;
   progress_ = std::make_unique<Progress>("primer run", count, next, options_.progress);
+  if (config_.teacher.kind == "openai" && next < count) {
+    http_ = std::make_unique<HttpSource>(config_.teacher.http, *sampler_, config_.seed, out_ / "journal/replies", next,
+                                         count, config_.teacher.budget_usd, state_.totals.cost_usd);
+    progress_->set_note([this] { return http_->progress_note(); });
+  }
+  bool source_stopped = false;
   if (next < count) {
     std::unique_ptr<tbb::global_control> limit;
     if (options_.threads > 0)
@@ -297,24 +325,40 @@ void Run::generate() {
     const double fraction = config_.storage.validation_fraction;
     tbb::parallel_pipeline(
         tokens,
-        tbb::make_filter<void, Batch*>(tbb::filter_mode::serial_in_order,
-                                       [&](tbb::flow_control& fc) -> Batch* {
-                                         if (next >= count || g_stop.load()) {
-                                           fc.stop();
-                                           return nullptr;
-                                         }
-                                         auto* b = new Batch;
-                                         const uint64_t end = std::min<uint64_t>(next + kBatch, count);
-                                         b->items.resize(end - next);
-                                         for (auto& it : b->items) it.doc.prompt.index = next++;
-                                         return b;
-                                       }) &
+        tbb::make_filter<void, Batch*>(
+            tbb::filter_mode::serial_in_order,
+            [&](tbb::flow_control& fc) -> Batch* {
+              if (next >= count || g_stop.load()) {
+                fc.stop();
+                return nullptr;
+              }
+              const uint64_t end = std::min<uint64_t>(next + kBatch, count);
+              auto batch = std::make_unique<Batch>();
+              batch->items.resize(end - next);
+              if (http_) {
+                // Replies in prompt order; nullopt: quota, budget or an interrupt.
+                auto got = http_->fetch(next, end, g_stop);
+                if (!got) {
+                  source_stopped = true;
+                  fc.stop();
+                  return nullptr;
+                }
+                for (size_t k = 0; k < got->size(); ++k) {
+                  auto& c = (*got)[k];
+                  batch->items[k].failed = !c.ok;
+                  batch->items[k].doc.reply = std::move(c.reply);
+                }
+              }
+              for (auto& it : batch->items) it.doc.prompt.index = next++;
+              return batch.release();
+            }) &
             tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel,
                                              [&](Batch* b) {
                                                for (auto& it : b->items) {
                                                  it.doc.prompt = sampler_->sample(config_.seed, it.doc.prompt.index);
-                                                 it.doc.teacher = teacher_->name();
-                                                 it.doc.reply = teacher_->complete(it.doc.prompt);
+                                                 it.doc.teacher = teacher_name_;
+                                                 if (teacher_) it.doc.reply = teacher_->complete(it.doc.prompt);
+                                                 if (it.failed) continue;
                                                  it.prepared = chain_->prepare(it.doc);
                                                  if (it.prepared.dropped_at >= 0) continue;
                                                  it.line.reserve(it.doc.reply.text.size() + it.doc.prompt.text.size() + 256);
@@ -328,9 +372,21 @@ void Run::generate() {
               for (auto& it : b->items) consume(it);
             }));
   }
-  if (g_stop.load()) {
-    report_.interrupted = true;
+  if (g_stop.load() || source_stopped) {
+    report_.interrupted = g_stop.load();
+    if (http_ && !report_.interrupted) {
+      report_.budget_reached = http_->stop_reason() == StopReason::kBudget;
+      report_.quota_exhausted = http_->stop_reason() == StopReason::kQuota;
+      report_.stop_message = http_->stop_message();
+    }
+    if (http_ && http_->in_flight() > 0) {
+      if (options_.progress)
+        std::fprintf(stderr, "\nprimer: waiting for %llu paid requests in flight (press Ctrl-C again to abandon them)\n",
+                     static_cast<unsigned long long>(http_->in_flight()));
+      http_->drain(config_.teacher.http.timeout_s);
+    }
     progress_->finish(state_.totals.prompts, state_.totals.kept, session_bytes_);
+    http_.reset();
     return;
   }
   // The last (partial) shard and the remaining validation records: a final checkpoint
@@ -338,6 +394,7 @@ void Run::generate() {
   state_.phase = "finalize";
   checkpoint(count);
   progress_->finish(state_.totals.prompts, state_.totals.kept, session_bytes_);
+  http_.reset();
 }
 
 void Run::finalize() {
@@ -403,7 +460,7 @@ storage::Manifest Run::build_manifest() const {
   m.primer_version = PRIMER_VERSION;
   m.config_json = config_.canonical_json;
   m.kind = config_.prompts.kind;
-  m.teacher = teacher_->name();
+  m.teacher = teacher_name_;
   return m;
 }
 
@@ -433,7 +490,7 @@ RunReport Run::execute() {
     } guard;
     if (state_.phase == "generate") generate();
   }
-  if (report_.interrupted) {
+  if (report_.interrupted || report_.budget_reached || report_.quota_exhausted) {
     report_.manifest = build_manifest();
     return report_;
   }
@@ -446,6 +503,26 @@ RunReport Run::execute() {
 RunReport run(const Config& config, const RunOptions& options) {
   Run r(config, options);
   return r.execute();
+}
+
+Estimate estimate(const Config& config) {
+  Estimate e;
+  const auto vocab = vocab::Vocabulary::load(config.resolve(config.vocab_list, "vocab.list"));
+  prompts::TinyStoriesSampler sampler(
+      vocab,
+      prompts::PromptTemplate::load(config.resolve(config.prompts.template_path, "prompts.template"),
+                                    prompts::TinyStoriesSampler::placeholders()),
+      prompts::TinyStoriesOptions{config.prompts.feature_probability});
+  const bool http = config.teacher.kind == "openai";
+  const double max_tokens = http ? double(config.teacher.http.request.max_tokens) : 0;
+  for (uint64_t i = 0; i < config.count; ++i) e.prompt_tokens += double(sampler.sample(config.seed, i).text.size()) / 4.0;
+  e.requests = config.count;
+  e.completion_tokens = max_tokens * double(config.count);
+  e.model = http ? config.teacher.http.request.model : "builtin";
+  if (!http) e.cost_usd = 0.0;
+  else if (const auto& p = config.teacher.http.price)
+    e.cost_usd = (p->input * e.prompt_tokens + p->output * e.completion_tokens) / 1e6;
+  return e;
 }
 
 std::string summary_table(const storage::Manifest& m) {
@@ -464,6 +541,9 @@ std::string summary_table(const storage::Manifest& m) {
   s += fmt::format("{:<28}{:>12}\n", "  train", with_commas(m.split_records("train")));
   s += fmt::format("{:<28}{:>12}\n", "  validation", with_commas(m.split_records("validation")));
   s += fmt::format("{:<28}{:>12.1f} MB in {} shards\n", "text", double(m.text_bytes) / 1e6, m.shards.size());
+  if (m.cost_usd > 0 || m.prompt_tokens > 0)
+    s += fmt::format("{:<28}{:>12} prompt + {} completion tokens, ${:.4f}\n", "teacher usage", with_commas(m.prompt_tokens),
+                     with_commas(m.completion_tokens), m.cost_usd);
   s += fmt::format("{:<28}{:>12}\n", "wall time", m.seconds < 60 ? fmt::format("{:.1f} s", m.seconds) : clock_time(m.seconds));
   return s;
 }

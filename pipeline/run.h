@@ -16,6 +16,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 
 #include "pipeline/config.h"
 #include "storage/manifest.h"
@@ -36,11 +37,24 @@ struct RunOptions {
 struct RunReport {
   bool already_complete = false;  // nothing to do: the directory holds this finished run
   bool interrupted = false;       // SIGINT/SIGTERM: stopped; rerun resumes
+  bool budget_reached = false;    // HTTP teacher: budget_usd would be crossed; resumable
+  bool quota_exhausted = false;   // HTTP teacher: 429 insufficient_quota; resumable
+  std::string stop_message;       // why the run stopped early, for the user
   uint64_t resumed_from = 0;      // first prompt index processed in this session
   storage::Manifest manifest;     // complete unless interrupted
 };
 
 RunReport run(const Config& config, const RunOptions& options);
+
+// What a run would send, without sending anything (`primer run --estimate`).
+struct Estimate {
+  uint64_t requests = 0;
+  double prompt_tokens = 0;      // estimated: prompt characters / 4
+  double completion_tokens = 0;  // at most max_tokens per request
+  std::optional<double> cost_usd;  // nullopt when the model's price is unknown
+  std::string model;
+};
+Estimate estimate(const Config& config);
 
 // The end-of-run table: counts per stage, per filter and reason, shards.
 std::string summary_table(const storage::Manifest& manifest);

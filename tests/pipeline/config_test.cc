@@ -102,3 +102,54 @@ TEST_CASE("relative paths resolve against the working directory, the config's fo
   CHECK_THROWS_WITH_AS(c.resolve("nope.txt", "vocab.list"), doctest::Contains("vocab.list = \"nope.txt\" not found"),
                        ConfigError);
 }
+
+TEST_CASE("teacher = openai: keys, defaults, price lookup, operational keys outside the hash") {
+  const Config c = parse_config(R"(
+count = 10
+[teacher]
+kind = "openai"
+model = "gpt-4o-mini-2024-07-18"
+base_url = "http://127.0.0.1:9/v1"
+endpoint = "completions"
+max_tokens = 300
+max_tokens_field = "max_completion_tokens"
+temperature = 0.7
+top_p = 0.9
+stop = ["\n\n\n"]
+stream = true
+max_in_flight = 1024
+rpm = 500
+tpm = 200000
+budget_usd = 12.5
+extra_body = { top_k = 40, repetition_penalty = 1.1 }
+)", "run.toml");
+  const auto& h = c.teacher.http;
+  CHECK(c.teacher.kind == "openai");
+  CHECK(h.base_url == "http://127.0.0.1:9/v1");
+  CHECK(h.request.model == "gpt-4o-mini-2024-07-18");
+  CHECK(h.request.endpoint == "completions");
+  CHECK(h.request.max_tokens == 300);
+  CHECK(h.request.max_tokens_field == "max_completion_tokens");
+  CHECK(h.request.stop == std::vector<std::string>{"\n\n\n"});
+  CHECK(h.request.stream);
+  CHECK(h.max_in_flight == 1024);
+  CHECK(h.rpm == 500);
+  CHECK(c.teacher.budget_usd == 12.5);
+  REQUIRE(h.price);
+  CHECK(h.price->input == 0.15);
+  CHECK(h.request.extra_body.find("\"top_k\"") != std::string::npos);
+  CHECK(h.request.extra_body.front() != '{');
+
+  const Config moved = parse_config("count = 10\n[teacher]\nkind = \"openai\"\nmodel = \"m\"\nbase_url = \"http://a/v1\"\nbudget_usd = 1\nmax_in_flight = 8\n", "a.toml");
+  const Config same = parse_config("count = 10\n[teacher]\nkind = \"openai\"\nmodel = \"m\"\nbase_url = \"http://b/v1\"\nbudget_usd = 5\n", "b.toml");
+  const Config other = parse_config("count = 10\n[teacher]\nkind = \"openai\"\nmodel = \"m2\"\n", "c.toml");
+  CHECK(moved.hash == same.hash);
+  CHECK(moved.hash != other.hash);
+  CHECK_FALSE(moved.teacher.http.price);  // unknown model: no price
+
+  CHECK(error_of("[teacher]\nkind = \"openai\"\n") == "run.toml:2: teacher.kind = \"openai\" needs a model (teacher.model)");
+  CHECK(error_of("[teacher]\nkind = \"openai\"\nmodel = \"m\"\nprice_input = 1\n") ==
+        "run.toml:4: teacher.price_input needs price_input and price_output together (USD per 1M tokens)");
+  CHECK(error_of("[teacher]\nendpoint = \"chat/completions\"\n") == "run.toml:2: teacher.endpoint must be \"chat\" or \"completions\"");
+  CHECK(error_of("[teacher]\nn = 2\n").find("teacher.n must be 1") != std::string::npos);
+}

@@ -1,0 +1,179 @@
+#include "pipeline/http_source.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+namespace primer::pipeline {
+
+HttpSource::HttpSource(const generators::HttpTeacherOptions& options, const prompts::TinyStoriesSampler& sampler,
+                       uint64_t seed, std::filesystem::path journal_dir, uint64_t from, uint64_t count,
+                       double budget_usd, double spent_usd)
+    : sampler_(sampler), seed_(seed), count_(count), budget_usd_(budget_usd), spent_usd_(spent_usd) {
+  journal_ = std::make_unique<ReplyJournal>(std::move(journal_dir), from);
+  teacher_ = std::make_unique<generators::HttpTeacher>(options);
+  window_ = 2 * static_cast<uint64_t>(options.max_in_flight) + 64;
+  max_unjournaled_ = static_cast<uint64_t>(options.max_in_flight);
+  next_submit_ = from;
+  // Replies already paid for: resolved now, if they answer the same request.
+  for (auto& [index, j] : journal_->take_loaded()) {
+    if (index >= count_) continue;
+    const prompts::PromptSpec p = sampler_.sample(seed_, index);
+    if (j.request_hash != request_hash(generators::request_body(options.request, p))) continue;
+    generators::Completion c;
+    c.index = index;
+    c.ok = true;
+    c.reply = std::move(j.reply);
+    if (options.price) spent_usd_ += generators::cost_usd(*options.price, c.reply.usage);
+    resolved_.emplace(index, std::move(c));
+    ++reused_;
+  }
+  collector_ = std::thread([this] { collect(); });
+}
+
+HttpSource::~HttpSource() {
+  closing_ = true;
+  collector_.join();
+  teacher_.reset();
+  journal_->flush();
+}
+
+double HttpSource::worst_case_cost(const prompts::PromptSpec& p) const {
+  const auto& price = teacher_->options().price;
+  if (!price) return 0;
+  return (price->input * static_cast<double>(p.text.size()) / 4.0 +
+          price->output * static_cast<double>(teacher_->options().request.max_tokens)) / 1e6;
+}
+
+void HttpSource::collect() {
+  const auto& options = teacher_->options();
+  while (!closing_) {
+    auto completions = teacher_->wait(0.05);
+    if (completions.empty()) continue;
+    {
+      std::lock_guard jl(journal_mu_);
+      for (const auto& c : completions) {
+        if (c.ok) {
+          const prompts::PromptSpec p = sampler_.sample(seed_, c.index);
+          journal_->append(c.index, p.id, request_hash(generators::request_body(options.request, p)), c.reply);
+        }
+      }
+      journal_->flush();  // durable before anyone uses them
+    }
+    std::lock_guard lock(mu_);
+    unjournaled_ -= completions.size();
+    for (auto& c : completions) {
+      outstanding_cost_.erase(c.index);
+      spent_usd_ += c.cost_usd;
+      if (c.stop_run && !quota_) {
+        quota_ = true;
+        quota_message_ = c.error;
+      }
+      if (c.stop_run && !c.ok) continue;  // not answered: asked again after a resume
+      resolved_.emplace(c.index, std::move(c));
+    }
+    cv_.notify_all();
+  }
+}
+
+void HttpSource::submit_until(uint64_t end) {
+  end = std::min(end, count_);
+  while (next_submit_ < end) {
+    const uint64_t index = next_submit_;
+    {
+      std::lock_guard lock(mu_);
+      if (quota_) return;
+      if (resolved_.count(index)) {  // from the journal
+        ++next_submit_;
+        continue;
+      }
+      if (unjournaled_ >= max_unjournaled_) return;  // the collector frees room
+    }
+    const prompts::PromptSpec p = sampler_.sample(seed_, index);
+    const double worst = worst_case_cost(p);
+    {
+      std::lock_guard lock(mu_);
+      if (budget_usd_ > 0) {
+        double projected = spent_usd_ + worst;
+        for (const auto& [i, c] : outstanding_cost_) projected += c;
+        if (projected > budget_usd_) {
+          if (stop_ == StopReason::kNone) stop_ = StopReason::kBudget;
+          return;
+        }
+      }
+      outstanding_cost_[index] = worst;
+      ++unjournaled_;
+    }
+    teacher_->submit(index, p);
+    ++next_submit_;
+  }
+}
+
+std::optional<std::vector<generators::Completion>> HttpSource::fetch(uint64_t begin, uint64_t end,
+                                                                     const std::atomic<bool>& interrupted) {
+  submit_until(end + window_);
+  std::vector<generators::Completion> out;
+  out.reserve(end - begin);
+  std::unique_lock lock(mu_);
+  for (uint64_t i = begin; i < end; ++i) {
+    for (;;) {
+      auto it = resolved_.find(i);
+      if (it != resolved_.end()) {
+        out.push_back(std::move(it->second));
+        resolved_.erase(it);
+        break;
+      }
+      if (quota_) {
+        stop_ = StopReason::kQuota;
+        return std::nullopt;
+      }
+      if (interrupted.load()) return std::nullopt;
+      if (i >= next_submit_ && stop_ == StopReason::kBudget) return std::nullopt;  // never sent
+      // Keep the window full (room frees up as replies are journaled), then wait.
+      if (next_submit_ < std::min(count_, end + window_) && stop_ == StopReason::kNone) {
+        lock.unlock();
+        submit_until(end + window_);
+        lock.lock();
+        if (resolved_.count(i)) continue;
+      }
+      cv_.wait_for(lock, std::chrono::milliseconds(20));
+    }
+  }
+  return out;
+}
+
+void HttpSource::drain(double timeout_s) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (teacher_->outstanding() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+void HttpSource::checkpoint(uint64_t next_index) {
+  std::lock_guard lock(journal_mu_);
+  journal_->retire_below(next_index);
+}
+
+std::string HttpSource::stop_message() const {
+  switch (stop_) {
+    case StopReason::kQuota:
+      return "the API key has no quota left (" + quota_message_ +
+             "); everything finished so far is saved: add credit and rerun the same command to resume";
+    case StopReason::kBudget:
+      return fmt::format(
+          "budget reached: sending more could spend over budget_usd = {:.4f} USD; everything finished so far is "
+          "saved: raise the budget and rerun the same command to resume",
+          budget_usd_);
+    case StopReason::kNone: break;
+  }
+  return {};
+}
+
+std::string HttpSource::progress_note() const {
+  const auto s = teacher_->stats();
+  std::string errors;
+  for (const auto& [cls, n] : s.errors) errors += fmt::format(" {} {}", cls, n);
+  return fmt::format("{} in flight | {} retries | errors{} | {} tokens | ${:.4f}", s.in_flight, s.retries,
+                     errors.empty() ? " 0" : errors, s.prompt_tokens + s.completion_tokens, s.cost_usd);
+}
+
+}  // namespace primer::pipeline

@@ -1,0 +1,154 @@
+#include "pipeline/reply_journal.h"
+
+#include <fcntl.h>
+#include <simdjson.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+
+#include "storage/files.h"
+#include "storage/json.h"
+
+namespace primer::pipeline {
+namespace fs = std::filesystem;
+
+uint64_t request_hash(std::string_view body) { return XXH3_64bits(body.data(), body.size()); }
+
+namespace {
+
+void append_line(std::string& out, uint64_t index, uint64_t id, uint64_t hash, const generators::Reply& r) {
+  out += "{\"index\":" + std::to_string(index) + ",\"id\":\"" + storage::hex64(id) + "\",\"request\":\"" +
+         storage::hex64(hash) + "\",\"text\":";
+  storage::append_json_string(out, r.text);
+  out += ",\"finish_reason\":";
+  storage::append_json_string(out, r.finish_reason);
+  out += ",\"prompt_tokens\":" + std::to_string(r.usage.prompt_tokens) +
+         ",\"completion_tokens\":" + std::to_string(r.usage.completion_tokens) + "}\n";
+}
+
+}  // namespace
+
+ReplyJournal::ReplyJournal(fs::path dir, uint64_t from) : dir_(std::move(dir)) {
+  fs::create_directories(dir_);
+  storage::remove_stale_temporaries(dir_);
+  std::map<uint64_t, fs::path> segments;
+  for (const auto& e : fs::directory_iterator(dir_)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() == 11 && name.ends_with(".jsonl")) segments[std::stoull(name.substr(0, 5))] = e.path();
+  }
+  simdjson::dom::parser parser;
+  for (const auto& [n, path] : segments) {
+    segment_ = std::max(segment_, n + 1);
+    const std::string content = storage::read_file(path);
+    size_t pos = 0;
+    while (pos < content.size()) {
+      size_t eol = content.find('\n', pos);
+      if (eol == std::string::npos) {  // torn last line: never fsynced completely
+        ++torn_;
+        break;
+      }
+      const std::string_view line(content.data() + pos, eol - pos);
+      pos = eol + 1;
+      simdjson::dom::element e;
+      if (parser.parse(line.data(), line.size()).get(e)) {
+        ++torn_;
+        continue;
+      }
+      uint64_t index = 0;
+      std::string_view request, text, finish;
+      uint64_t pt = 0, ct = 0;
+      if (e["index"].get(index) || e["request"].get(request) || e["text"].get(text) ||
+          e["finish_reason"].get(finish) || e["prompt_tokens"].get(pt) || e["completion_tokens"].get(ct)) {
+        ++torn_;
+        continue;
+      }
+      if (index < from) continue;
+      JournaledReply j;
+      j.request_hash = std::stoull(std::string(request), nullptr, 16);
+      j.reply.text = std::string(text);
+      j.reply.finish_reason = std::string(finish);
+      j.reply.usage.prompt_tokens = static_cast<uint32_t>(pt);
+      j.reply.usage.completion_tokens = static_cast<uint32_t>(ct);
+      loaded_.emplace(index, std::move(j));
+    }
+  }
+  // Compact what is still needed into one segment, then drop the old ones.
+  if (!loaded_.empty()) {
+    std::string all;
+    uint64_t max_index = 0;
+    for (const auto& [index, j] : loaded_) {
+      // The id is not needed to resume (it derives from the index); keep the field for readers.
+      append_line(all, index, 0, j.request_hash, j.reply);
+      max_index = std::max(max_index, index);
+    }
+    const uint64_t compacted = segment_++;
+    storage::write_file_atomic(dir_ / fmt::format("{:05d}.jsonl", compacted), all);
+    closed_[compacted] = max_index;
+  }
+  for (const auto& [n, path] : segments) fs::remove(path);
+  open_segment();
+}
+
+ReplyJournal::~ReplyJournal() {
+  try {
+    flush();
+  } catch (...) {
+  }
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void ReplyJournal::open_segment() {
+  const fs::path path = dir_ / fmt::format("{:05d}.jsonl", segment_);
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw storage::StorageError("cannot create " + path.string() + ": " + std::strerror(errno));
+  segment_max_ = 0;
+  segment_empty_ = true;
+}
+
+void ReplyJournal::append(uint64_t index, uint64_t id, uint64_t hash, const generators::Reply& reply) {
+  append_line(buffer_, index, id, hash, reply);
+  segment_max_ = std::max(segment_max_, index);
+  segment_empty_ = false;
+}
+
+void ReplyJournal::flush() {
+  if (buffer_.empty()) return;
+  const char* p = buffer_.data();
+  size_t left = buffer_.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd_, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw storage::StorageError("cannot write the reply journal in " + dir_.string() + ": " + std::strerror(errno) +
+                                  (errno == ENOSPC ? " (the disk is full: free space and rerun to resume)" : ""));
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  if (::fdatasync(fd_) != 0)
+    throw storage::StorageError("cannot sync the reply journal in " + dir_.string() + ": " + std::strerror(errno));
+  buffer_.clear();
+}
+
+void ReplyJournal::retire_below(uint64_t index) {
+  flush();
+  if (!segment_empty_) {
+    ::close(fd_);
+    closed_[segment_] = segment_max_;
+    ++segment_;
+    open_segment();
+  }
+  for (auto it = closed_.begin(); it != closed_.end();) {
+    if (it->second < index) {
+      fs::remove(dir_ / fmt::format("{:05d}.jsonl", it->first));
+      it = closed_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace primer::pipeline

@@ -1,0 +1,314 @@
+// The HTTP teacher against an in-process OpenAI-compatible server that injects every
+// failure the issue lists.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "generators/http_teacher.h"
+#include "tests/support/fake_openai.h"
+
+using namespace primer::generators;
+using primer::testing::FakeCall;
+using primer::testing::FakeOpenAI;
+using primer::testing::FakeReply;
+
+namespace {
+
+primer::prompts::PromptSpec prompt(uint64_t index) {
+  primer::prompts::PromptSpec p;
+  p.index = index;
+  p.id = 1000 + index;  // request_seed(id) = id for small ids
+  p.text = "Write a story number " + std::to_string(index) + ".";
+  return p;
+}
+
+HttpTeacherOptions options_for(const FakeOpenAI& server) {
+  HttpTeacherOptions o;
+  o.base_url = server.base_url();
+  o.request.model = "gpt-4o-mini";
+  o.api_key_env = "PRIMER_TEST_API_KEY";
+  o.max_in_flight = 32;
+  o.max_attempts = 4;
+  o.stall_timeout_s = 30;  // only the stall test lowers it: a busy machine must not look stalled
+  o.price = Price{0.15, 0.60};
+  return o;
+}
+
+// Submits prompts [0, n) and collects their completions by index.
+std::map<uint64_t, Completion> run_all(HttpTeacher& t, uint64_t n, double timeout_s = 60) {
+  for (uint64_t i = 0; i < n; ++i) t.submit(i, prompt(i));
+  std::map<uint64_t, Completion> out;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (out.size() < n && std::chrono::steady_clock::now() < deadline)
+    for (auto& c : t.wait(0.1)) out.emplace(c.index, std::move(c));
+  return out;
+}
+
+uint64_t errors_of(const HttpStats& s, const std::string& cls) {
+  for (const auto& [c, n] : s.errors)
+    if (c == cls) return n;
+  return 0;
+}
+
+FakeReply retry_ms(int status, std::string body, int ms = 20) {
+  FakeReply r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers["retry-after-ms"] = std::to_string(ms);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("all prompts answered once, usage and cost, the key only in the Authorization header") {
+  ::setenv("PRIMER_TEST_API_KEY", "sk-test-123", 1);
+  FakeOpenAI server;
+  std::string auth;
+  std::mutex mu;
+  server.behaviour = [&](const FakeCall& c) {
+    std::lock_guard lock(mu);
+    auth = c.auth;
+    return FakeOpenAI::default_reply(c);
+  };
+  HttpTeacher t(options_for(server));
+  auto out = run_all(t, 300);
+  REQUIRE(out.size() == 300);
+  for (const auto& [i, c] : out) {
+    CHECK(c.ok);
+    CHECK(c.attempts == 1);
+    CHECK(c.reply.text == FakeOpenAI::story_for(int64_t(1000 + i)));
+    CHECK(c.reply.usage.completion_tokens == 20);
+    CHECK(c.cost_usd == doctest::Approx((50 * 0.15 + 20 * 0.60) / 1e6));
+  }
+  CHECK(server.requests() == 300);
+  CHECK(auth == "Bearer sk-test-123");
+  const auto s = t.stats();
+  CHECK(s.succeeded == 300);
+  CHECK(s.retries == 0);
+  CHECK(s.cost_usd == doctest::Approx(300 * (50 * 0.15 + 20 * 0.60) / 1e6));
+  CHECK(t.outstanding() == 0);
+  ::unsetenv("PRIMER_TEST_API_KEY");
+}
+
+TEST_CASE("429 with retry-after-ms, 500, 503 Loading model: retried, then answered") {
+  FakeOpenAI server;
+  server.behaviour = [](const FakeCall& c) {
+    if (c.attempt == 1 && c.seed % 3 == 0)
+      return retry_ms(429, R"({"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}})");
+    if (c.attempt == 1 && c.seed % 3 == 1) return retry_ms(500, R"({"error":{"code":500,"message":"oops"}})");
+    if (c.attempt <= 2 && c.seed % 3 == 2) return retry_ms(503, R"({"error":{"code":503,"message":"Loading model","type":"unavailable_error"}})");
+    return FakeOpenAI::default_reply(c);
+  };
+  HttpTeacher t(options_for(server));
+  auto out = run_all(t, 60);
+  REQUIRE(out.size() == 60);
+  for (const auto& [i, c] : out) CHECK(c.ok);
+  const auto s = t.stats();
+  CHECK(errors_of(s, "http_429") == 20);
+  CHECK(errors_of(s, "http_500") == 20);
+  CHECK(errors_of(s, "http_503") == 40);
+  CHECK(s.retries == 80);
+  CHECK(server.requests() == 140);
+}
+
+TEST_CASE("400, 401, 404, 422 are not retried; the message is the server's") {
+  FakeOpenAI server;
+  server.behaviour = [](const FakeCall& c) {
+    FakeReply r;
+    r.status = c.seed % 4 == 0 ? 400 : c.seed % 4 == 1 ? 401 : c.seed % 4 == 2 ? 404 : 422;
+    r.body = R"({"object":"error","message":"bad thing","type":"BadRequestError","code":)" + std::to_string(r.status) + "}";
+    return r;
+  };
+  HttpTeacher t(options_for(server));
+  auto out = run_all(t, 8);
+  REQUIRE(out.size() == 8);
+  for (const auto& [i, c] : out) {
+    CHECK_FALSE(c.ok);
+    CHECK(c.attempts == 1);
+    CHECK(c.error.find(": bad thing") != std::string::npos);
+  }
+  CHECK(server.requests() == 8);
+  CHECK(out[0].error == "HTTP 400: bad thing");
+  CHECK(out[0].error_class == "http_400");
+}
+
+TEST_CASE("giving up after max_attempts; x-should-retry overrides; HTML error pages are readable") {
+  FakeOpenAI server;
+  server.behaviour = [](const FakeCall& c) {
+    if (c.seed == 1000) return retry_ms(502, "<html><body><h1>502 Bad Gateway</h1>nginx</body></html>");
+    FakeReply r = retry_ms(503, "{\"error\":\"busy\"}");
+    r.headers["x-should-retry"] = "false";
+    return r;
+  };
+  HttpTeacher t(options_for(server));
+  auto out = run_all(t, 2);
+  REQUIRE(out.size() == 2);
+  CHECK_FALSE(out[0].ok);
+  CHECK(out[0].attempts == 4);
+  CHECK(out[0].error == "HTTP 502: 502 Bad Gateway nginx (after 4 attempts)");
+  CHECK_FALSE(out[1].ok);
+  CHECK(out[1].attempts == 1);
+  CHECK(server.requests_for(1000) == 4);
+  CHECK(server.requests_for(1001) == 1);
+}
+
+TEST_CASE("insufficient_quota stops everything, nothing more is sent") {
+  FakeOpenAI server;
+  server.behaviour = [](const FakeCall& c) {
+    if (c.seed >= 1010) {
+      FakeReply r;
+      r.status = 429;
+      r.body = R"({"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota","param":null,"code":"insufficient_quota"}})";
+      return r;
+    }
+    return FakeOpenAI::default_reply(c);
+  };
+  HttpTeacherOptions o = options_for(server);
+  o.max_in_flight = 1;  // strictly in order, so the first quota error is at 1010
+  HttpTeacher t(o);
+  auto out = run_all(t, 40);
+  REQUIRE(out.size() == 40);
+  CHECK(t.quota_exhausted());
+  for (uint64_t i = 0; i < 10; ++i) CHECK(out[i].ok);
+  CHECK(out[10].stop_run);
+  CHECK(out[10].error.find("You exceeded your current quota") != std::string::npos);
+  for (uint64_t i = 11; i < 40; ++i) {
+    CHECK_FALSE(out[i].ok);
+    CHECK(out[i].stop_run);
+  }
+  CHECK(server.requests() == 11);
+}
+
+TEST_CASE("malformed JSON and cut connections are retried") {
+  FakeOpenAI server;
+  server.behaviour = [](const FakeCall& c) {
+    FakeReply r;
+    if (c.attempt == 1 && c.seed == 1000) {
+      r.body = "{\"choices\":[{\"message\":{\"content\":\"trunc";
+      return r;
+    }
+    if (c.attempt == 1 && c.seed == 1001) {
+      r.reset = true;
+      return r;
+    }
+    return FakeOpenAI::default_reply(c);
+  };
+  HttpTeacher t(options_for(server));
+  auto out = run_all(t, 2);
+  REQUIRE(out.size() == 2);
+  for (const auto& [i, c] : out) {
+    CHECK(c.ok);
+    CHECK(c.attempts == 2);
+  }
+  const auto s = t.stats();
+  CHECK(errors_of(s, "malformed") == 1);
+  CHECK(errors_of(s, "transport") == 1);
+}
+
+TEST_CASE("a stalled stream is abandoned after stall_timeout and retried") {
+  FakeOpenAI server;
+  server.behaviour = [](const FakeCall& c) {
+    FakeReply r = FakeOpenAI::default_reply(c);
+    r.stall = c.attempt == 1;
+    return r;
+  };
+  HttpTeacherOptions o = options_for(server);
+  o.request.stream = true;
+  o.stall_timeout_s = 0.5;
+  HttpTeacher t(o);
+  auto out = run_all(t, 1);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].ok);
+  CHECK(out[0].attempts == 2);
+  CHECK(errors_of(t.stats(), "timeout") == 1);
+}
+
+TEST_CASE("streaming: the whole story arrives; a stream cut before [DONE] is retried") {
+  FakeOpenAI server;
+  server.behaviour = [](const FakeCall& c) {
+    FakeReply r = FakeOpenAI::default_reply(c);
+    if (c.attempt == 1 && c.seed % 2 == 0) r.body = r.body.substr(0, r.body.find("data: [DONE]"));
+    return r;
+  };
+  HttpTeacherOptions o = options_for(server);
+  o.request.stream = true;
+  HttpTeacher t(o);
+  auto out = run_all(t, 10);
+  REQUIRE(out.size() == 10);
+  for (const auto& [i, c] : out) {
+    CHECK(c.ok);
+    CHECK(c.reply.text == FakeOpenAI::story_for(int64_t(1000 + i)));
+    CHECK(c.reply.usage.prompt_tokens == 50);
+    CHECK(c.attempts == (i % 2 == 0 ? 2 : 1));
+  }
+}
+
+TEST_CASE("x-ratelimit headers pause sending until the reset") {
+  FakeOpenAI server;
+  std::mutex mu;
+  std::vector<double> arrivals;
+  const auto t0 = std::chrono::steady_clock::now();
+  server.behaviour = [&](const FakeCall& c) {
+    {
+      std::lock_guard lock(mu);
+      arrivals.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    FakeReply r = FakeOpenAI::default_reply(c);
+    r.headers["x-ratelimit-remaining-requests"] = c.seed == 1000 ? "0" : "100";
+    r.headers["x-ratelimit-reset-requests"] = "400ms";
+    return r;
+  };
+  HttpTeacherOptions o = options_for(server);
+  o.max_in_flight = 1;
+  HttpTeacher t(o);
+  auto out = run_all(t, 2);
+  REQUIRE(out.size() == 2);
+  REQUIRE(arrivals.size() == 2);
+  CHECK(arrivals[1] - arrivals[0] >= 0.35);  // a lower bound only: the pause happened
+}
+
+TEST_CASE("thousands in flight: 4096 concurrent requests allowed, every prompt answered once") {
+  FakeOpenAI server(1);
+  server.behaviour = [](const FakeCall& c) {
+    FakeReply r = FakeOpenAI::default_reply(c);
+    r.delay_s = 0.02;
+    return r;
+  };
+  HttpTeacherOptions o = options_for(server);
+  o.max_in_flight = 4096;
+  o.stall_timeout_s = 60;
+  HttpTeacher t(o);
+  auto out = run_all(t, 5000, 120);
+  REQUIRE(out.size() == 5000);
+  for (const auto& [i, c] : out) {
+    INFO(c.error);
+    REQUIRE(c.ok);
+  }
+  CHECK(server.requests() == 5000);
+  CHECK(server.max_concurrent() >= 32);  // the server's pool is the limit here, not the client
+}
+
+TEST_CASE("completions endpoint and max_completion_tokens") {
+  FakeOpenAI server;
+  std::string body;
+  std::mutex mu;
+  server.behaviour = [&](const FakeCall& c) {
+    std::lock_guard lock(mu);
+    body = c.body;
+    return FakeOpenAI::default_reply(c);
+  };
+  HttpTeacherOptions o = options_for(server);
+  o.request.endpoint = "completions";
+  o.request.max_tokens_field = "max_completion_tokens";
+  HttpTeacher t(o);
+  auto out = run_all(t, 1);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].ok);
+  CHECK(out[0].reply.text == FakeOpenAI::story_for(1000));
+  CHECK(body.find("\"max_completion_tokens\":512") != std::string::npos);
+  CHECK(body.find("\"prompt\":") != std::string::npos);
+}
