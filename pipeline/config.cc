@@ -284,7 +284,20 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
   }
   if (const auto* t = top.table("storage")) {
     TableReader r(*t, "storage", file);
-    if (auto v = r.integer("shard_records")) c.storage.shard_records = positive(r, "shard_records", *v);
+    if (auto v = r.integer("shard_records")) {
+      if (*v < 0) r.fail("shard_records", "must not be negative (0: no limit)");
+      c.storage.shard_records = *v;
+    }
+    if (auto v = r.number("shard_mb")) {
+      if (*v < 0) r.fail("shard_mb", "must not be negative (0: no limit)");
+      c.storage.shard_mb = *v;
+    }
+    if (c.storage.shard_records == 0 && c.storage.shard_mb == 0)
+      r.fail(r.integer("shard_records") ? "shard_records" : "shard_mb", "and shard_mb cannot both be 0: shards need a size");
+    if (auto v = r.integer("zstd_workers")) {
+      if (*v < 0 || *v > 64) r.fail("zstd_workers", "must be between 0 and 64");
+      c.storage.zstd_workers = static_cast<int>(*v);
+    }
     if (auto v = r.number("validation_fraction")) {
       if (*v < 0 || *v >= 1) r.fail("validation_fraction", "must be in [0, 1)");
       c.storage.validation_fraction = *v;
@@ -295,6 +308,20 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
     }
     if (auto v = r.string("license")) c.storage.license = *v;
     r.finish();
+  }
+  if (const auto* t = top.table("tokenizer")) {
+    TableReader r(*t, "tokenizer", file);
+    model::TokenizerOptions o;
+    if (auto v = r.integer("vocab_size")) o.vocab_size = static_cast<int>(positive(r, "vocab_size", *v));
+    if (auto v = r.string("model_type")) o.model_type = *v;
+    if (auto v = r.integer("max_sentences")) o.max_sentences = static_cast<uint64_t>(positive(r, "max_sentences", *v));
+    try {
+      model::check_tokenizer_options(o);
+    } catch (const model::TokenizerError& e) {
+      throw ConfigError(where(file, t->source()) + ": [tokenizer] " + e.what());
+    }
+    r.finish();
+    c.tokenizer = o;
   }
   top.finish();
 

@@ -7,12 +7,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "filters/filter.h"
 #include "generators/http_teacher.h"
+#include "model/tokenizer.h"
 
 namespace primer::pipeline {
 
@@ -35,7 +37,9 @@ struct TeacherConfig {
 };
 
 struct StorageConfig {
-  int64_t shard_records = 100000;     // records per train/validation shard
+  int64_t shard_records = 100000;     // records per train/validation shard (0: no limit)
+  double shard_mb = 0;                // MB (10^6 bytes of JSON Lines) per shard (0: no limit)
+  int zstd_workers = 0;               // 0: single-threaded; > 0: zstd's multi-threaded format
   double validation_fraction = 0.01;  // share of records (by id hash) in the validation split
   int zstd_level = 3;
   std::string license = "other";      // dataset card licence
@@ -58,6 +62,8 @@ struct Config {
   TeacherConfig teacher;
   std::vector<FilterConfig> filters;
   StorageConfig storage;
+  // [tokenizer]: train a sentencepiece model and encode token shards at the end of the run.
+  std::optional<model::TokenizerOptions> tokenizer;
   // The config as canonical JSON, and the sha256 of that JSON; a resumed run must have
   // the same hash. Left out: "out" (moving a run keeps its hash) and the teacher's
   // operational keys (base_url, api_key_env, max_in_flight, rpm, tpm, max_attempts,

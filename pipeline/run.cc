@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 
 #include "generators/builtin.h"
+#include "model/encode.h"
+#include "model/tokenizer.h"
 #include "pipeline/http_source.h"
 #include "pipeline/progress.h"
 #include "prompts/prompt.h"
@@ -123,6 +125,11 @@ class Run {
   storage::Manifest build_manifest() const;
   std::vector<storage::FilterReport> filter_reports() const;
   fs::path journal(const std::string& rel) const { return out_ / "journal" / rel; }
+  storage::ShardOptions shard_options() const { return {config_.storage.zstd_level, config_.storage.zstd_workers}; }
+  storage::ShardLimits shard_limits() const {
+    return {static_cast<uint64_t>(config_.storage.shard_records),
+            static_cast<uint64_t>(config_.storage.shard_mb * 1e6)};
+  }
 
   const Config& config_;
   RunOptions options_;
@@ -266,10 +273,9 @@ void Run::consume(Item& item) {
     } else {
       if (!train_)
         train_ = std::make_unique<storage::ShardWriter>(
-            journal(seq_name("shards/train-", state_.totals.shards.size(), ".jsonl.zst")), config_.storage.zstd_level);
+            journal(seq_name("shards/train-", state_.totals.shards.size(), ".jsonl.zst")), shard_options());
       train_->append(item.line);
-      if (train_->records() >= static_cast<uint64_t>(config_.storage.shard_records))
-        checkpoint(item.doc.prompt.index + 1);
+      if (train_->full(shard_limits())) checkpoint(item.doc.prompt.index + 1);
     }
   }
   progress_->update(state_.totals.prompts, state_.totals.kept, session_bytes_);
@@ -414,9 +420,9 @@ void Run::finalize() {
       storage::read_lines(out_ / piece, [&](std::string_view line) {
         if (!w)
           w = std::make_unique<storage::ShardWriter>(journal(seq_name("shards/validation-", validation.size(), ".jsonl.zst")),
-                                                     config_.storage.zstd_level);
+                                                     shard_options());
         w->append(line);
-        if (w->records() >= static_cast<uint64_t>(config_.storage.shard_records)) close();
+        if (w->full(shard_limits())) close();
       });
     }
     close();
@@ -436,7 +442,25 @@ void Run::finalize() {
   }
   storage::Manifest m = build_manifest();
   m.shards = std::move(shards);
+  const auto finalize_started = std::chrono::steady_clock::now();
+  if (config_.tokenizer) {
+    // Last stages: tokenizer.model from the train split, then tokens/*.bin. A crash here
+    // repeats them on the rerun (every file is written atomically, the output is fixed).
+    model::TokenizerOptions t = *config_.tokenizer;
+    t.seed = config_.seed;
+    if (options_.progress) std::fprintf(stderr, "primer run: training the tokenizer (%d pieces)\n", t.vocab_size);
+    std::vector<storage::ShardInfo> train;
+    for (const auto& s : m.shards)
+      if (s.split == "train") train.push_back(s);
+    m.tokenizer = model::train_tokenizer(out_, train, t);
+    if (options_.progress) std::fprintf(stderr, "primer run: encoding token shards\n");
+    model::EncodeOptions e;
+    e.threads = options_.threads;
+    m.token_shards =
+        model::encode_dataset(out_, m.shards, model::Tokenizer::load(out_ / m.tokenizer->path), e).shards;
+  }
   m.finished_at = storage::utc_now();
+  m.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - finalize_started).count();
 
   storage::CardInfo card;
   card.title = "TinyStories-style stories";
@@ -541,9 +565,12 @@ std::string summary_table(const storage::Manifest& m) {
   s += fmt::format("{:<28}{:>12}\n", "  train", with_commas(m.split_records("train")));
   s += fmt::format("{:<28}{:>12}\n", "  validation", with_commas(m.split_records("validation")));
   s += fmt::format("{:<28}{:>12.1f} MB in {} shards\n", "text", double(m.text_bytes) / 1e6, m.shards.size());
-  if (m.cost_usd > 0 || m.prompt_tokens > 0)
-    s += fmt::format("{:<28}{:>12} prompt + {} completion tokens, ${:.4f}\n", "teacher usage", with_commas(m.prompt_tokens),
-                     with_commas(m.completion_tokens), m.cost_usd);
+  if (m.tokenizer)
+    s += fmt::format("{:<28}{:>12} train + {} validation tokens ({} pieces)\n", "tokens", with_commas(m.split_tokens("train")),
+                     with_commas(m.split_tokens("validation")), m.tokenizer->vocab_size);
+  if (m.prompt_tokens > 0)
+    s += fmt::format("{:<28}{:>12} prompt + {} completion tokens{}\n", "teacher usage", with_commas(m.prompt_tokens),
+                     with_commas(m.completion_tokens), m.cost_usd > 0 ? fmt::format(", ${:.4f}", m.cost_usd) : "");
   s += fmt::format("{:<28}{:>12}\n", "wall time", m.seconds < 60 ? fmt::format("{:.1f} s", m.seconds) : clock_time(m.seconds));
   return s;
 }

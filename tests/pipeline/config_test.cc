@@ -153,3 +153,17 @@ extra_body = { top_k = 40, repetition_penalty = 1.1 }
   CHECK(error_of("[teacher]\nendpoint = \"chat/completions\"\n") == "run.toml:2: teacher.endpoint must be \"chat\" or \"completions\"");
   CHECK(error_of("[teacher]\nn = 2\n").find("teacher.n must be 1") != std::string::npos);
 }
+
+TEST_CASE("storage sizes and the tokenizer stage") {
+  const Config c = parse_config("[storage]\nshard_records = 0\nshard_mb = 50\nzstd_workers = 2\n[tokenizer]\nvocab_size = 1024\nmodel_type = \"unigram\"\n", "run.toml");
+  CHECK(c.storage.shard_records == 0);
+  CHECK(c.storage.shard_mb == 50);
+  CHECK(c.storage.zstd_workers == 2);
+  REQUIRE(c.tokenizer);
+  CHECK(c.tokenizer->vocab_size == 1024);
+  CHECK(c.tokenizer->model_type == "unigram");
+  CHECK_FALSE(parse_config("count = 1\n", "run.toml").tokenizer);
+  CHECK(error_of("[storage]\nshard_records = 0\n") == "run.toml:2: storage.shard_records and shard_mb cannot both be 0: shards need a size");
+  CHECK(error_of("[tokenizer]\nvocab_size = 70000\n").find("run.toml:1: [tokenizer] ") == 0);
+  CHECK(error_of("[tokenizer]\nmodel_type = \"wordpiece\"\n").find("run.toml:1: [tokenizer] ") == 0);
+}

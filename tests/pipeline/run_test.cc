@@ -16,6 +16,7 @@
 #include "storage/files.h"
 #include "storage/sha256.h"
 #include "storage/shard.h"
+#include "storage/tokens.h"
 #include "tests/support/testing.h"
 
 namespace fs = std::filesystem;
@@ -276,4 +277,34 @@ TEST_CASE("the command line: one clear line and exit 2 for bad input, --help eve
   auto again = run_command({primer, "run", (dir / "ok.toml").string(), "--out", (dir / "ok").string()});
   CHECK(again.exit_code == 0);
   CHECK(again.out.find("already complete") != std::string::npos);
+}
+
+TEST_CASE("[tokenizer] trains the tokenizer and writes token shards as the last stages; shard_mb bounds shards") {
+  TempDir dir;
+  std::string text = config_text(1500, 0);
+  text.replace(text.find("shard_records = 0"), 17, "shard_records = 0\nshard_mb = 0.2");
+  text += "[tokenizer]\nvocab_size = 512\n";
+  const auto config = write_config(dir, text);
+  const auto r = run_in_process(config, dir / "out");
+  check_dataset(dir / "out");
+  const auto m = storage::Manifest::load(dir / "out/manifest.json");
+  REQUIRE(m.tokenizer);
+  CHECK(m.tokenizer->vocab_size == 512);
+  CHECK(fs::exists(dir / "out/tokenizer.model"));
+  REQUIRE(!m.token_shards.empty());
+  uint64_t tokens = 0;
+  for (const auto& t : m.token_shards) {
+    const auto ids = storage::read_token_shard(dir / "out" / t.path);
+    CHECK(ids.size() == t.tokens);
+    for (uint16_t id : ids) CHECK(id < 512);
+    tokens += ids.size();
+  }
+  CHECK(tokens > m.kept * 50);  // every story is dozens of tokens
+  // 0.2 MB shards: the ~1.3 MB of kept JSON Lines make several train shards, none over the limit by more than a record.
+  int train = 0;
+  for (const auto& s : m.shards)
+    if (s.split == "train") ++train;
+  CHECK(train >= 4);
+  CHECK(storage::read_file(dir / "out/README.md").find("okens") != std::string::npos);
+  CHECK(pipeline::summary_table(r.manifest).find("tokens") != std::string::npos);
 }
