@@ -41,5 +41,6 @@ void add_run_command(Commands& commands);
 void add_vocab_commands(Commands& commands);
 void add_inspect_command(Commands& commands);
 void add_tokenizer_commands(Commands& commands);
+void add_batch_commands(Commands& commands);
 
 }  // namespace primer::cli

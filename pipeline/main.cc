@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   cli::add_vocab_commands(commands);
   cli::add_inspect_command(commands);
   cli::add_tokenizer_commands(commands);
+  cli::add_batch_commands(commands);
 
   try {
     app.parse(argc, argv);

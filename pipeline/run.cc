@@ -259,8 +259,8 @@ void Run::consume(Item& item) {
   ++state_.totals.replies;
   state_.totals.prompt_tokens += item.doc.reply.usage.prompt_tokens;
   state_.totals.completion_tokens += item.doc.reply.usage.completion_tokens;
-  if (const auto& price = config_.teacher.http.price; price && http_)
-    state_.totals.cost_usd += generators::cost_usd(*price, item.doc.reply.usage);
+  if (const auto& price = config_.teacher.http.price; price && (http_ || options_.batch_replies))
+    state_.totals.cost_usd += generators::cost_usd(*price, item.doc.reply.usage, options_.batch_replies != nullptr);
   session_bytes_ += item.doc.reply.text.size();
   const filters::Verdict v = chain_->decide(item.prepared);
   if (v.keep()) {
@@ -317,7 +317,7 @@ void Run::generate() {
   uint64_t next = state_.next_index;
   report_.resumed_from = next;
   progress_ = std::make_unique<Progress>("primer run", count, next, options_.progress);
-  if (config_.teacher.kind == "openai" && next < count) {
+  if (config_.teacher.kind == "openai" && next < count && !options_.batch_replies) {
     http_ = std::make_unique<HttpSource>(config_.teacher.http, *sampler_, config_.seed, out_ / "journal/replies", next,
                                          count, config_.teacher.budget_usd, state_.totals.cost_usd);
     progress_->set_note([this] { return http_->progress_note(); });
@@ -341,7 +341,16 @@ void Run::generate() {
               const uint64_t end = std::min<uint64_t>(next + kBatch, count);
               auto batch = std::make_unique<Batch>();
               batch->items.resize(end - next);
-              if (http_) {
+              if (const auto* replies = options_.batch_replies) {
+                for (size_t k = 0; k < batch->items.size(); ++k) {
+                  auto it = replies->find(next + k);
+                  if (it == replies->end() || !it->second.ok) {
+                    batch->items[k].failed = true;
+                  } else {
+                    batch->items[k].doc.reply = it->second.reply;
+                  }
+                }
+              } else if (http_) {
                 // Replies in prompt order; nullopt: quota, budget or an interrupt.
                 auto got = http_->fetch(next, end, g_stop);
                 if (!got) {

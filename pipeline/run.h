@@ -18,6 +18,9 @@
 #include <filesystem>
 #include <optional>
 
+#include <map>
+
+#include "generators/http_teacher.h"
 #include "pipeline/config.h"
 #include "storage/manifest.h"
 
@@ -32,6 +35,9 @@ struct RunOptions {
   std::filesystem::path out;  // dataset directory
   int threads = 0;            // 0: all cores
   bool progress = true;       // progress lines on stderr
+  // `primer batch import`: the replies come from OpenAI Batch API result files (by
+  // prompt index) instead of a live teacher; a missing index is a teacher failure.
+  const std::map<uint64_t, generators::Completion>* batch_replies = nullptr;
 };
 
 struct RunReport {
