@@ -7,16 +7,6 @@
 
 namespace primer::pipeline {
 
-std::string with_commas(uint64_t n) {
-  const std::string digits = std::to_string(n);
-  std::string s;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) s.push_back(',');
-    s.push_back(digits[i]);
-  }
-  return s;
-}
-
 std::string clock_time(double seconds) {
   const auto t = static_cast<uint64_t>(seconds + 0.5);
   if (t >= 3600) return fmt::format("{}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60);

@@ -8,6 +8,8 @@
 #include <functional>
 #include <string>
 
+#include "storage/manifest.h"
+
 namespace primer::pipeline {
 
 class Progress {
@@ -33,8 +35,7 @@ class Progress {
   std::function<std::string()> note_;
 };
 
-// "1,234,567"
-std::string with_commas(uint64_t n);
+using storage::with_commas;  // "1,234,567"
 // "1:02:03" or "2:03"
 std::string clock_time(double seconds);
 

@@ -41,18 +41,22 @@ AtomicFile::~AtomicFile() {
   }
 }
 
-void AtomicFile::write(std::string_view bytes) {
+void write_all(int fd, std::string_view bytes, const std::filesystem::path& path) {
   const char* p = bytes.data();
   size_t left = bytes.size();
   while (left > 0) {
-    const ssize_t n = ::write(fd_, p, left);
+    const ssize_t n = ::write(fd, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
-      fail("write", temp_, errno);
+      fail("write", path, errno);
     }
     p += n;
     left -= static_cast<size_t>(n);
   }
+}
+
+void AtomicFile::write(std::string_view bytes) {
+  write_all(fd_, bytes, temp_);
   written_ += bytes.size();
 }
 

@@ -45,6 +45,9 @@ class AtomicFile {
   uint64_t written_ = 0;
 };
 
+// Writes all of `bytes` to `fd` (retrying short writes and EINTR); throws StorageError
+// naming `path`, with a hint when the disk is full.
+void write_all(int fd, std::string_view bytes, const std::filesystem::path& path);
 // Writes a whole file atomically.
 void write_file_atomic(const std::filesystem::path& path, std::string_view content);
 // Renames and fsyncs the destination directory.

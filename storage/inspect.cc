@@ -47,15 +47,6 @@ std::string cut_utf8(std::string_view s, size_t n) {
   return std::string(s.substr(0, end)) + "…";
 }
 
-std::string commas(uint64_t v) {
-  const std::string digits = std::to_string(v);
-  std::string s;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) s.push_back(',');
-    s.push_back(digits[i]);
-  }
-  return s;
-}
 
 class Inspector {
  public:
@@ -299,38 +290,38 @@ std::string InspectReport::to_text() const {
                      m.finished_at);
     s += fmt::format("  kind {}, teacher {}, config sha256 {}\n", m.kind, m.teacher, m.config_hash.substr(0, 16));
     s += fmt::format("  prompts {} -> replies {} -> kept {} ({} train, {} validation), {:.1f} MB of text\n",
-                     commas(m.prompts), commas(m.replies), commas(m.kept), commas(m.split_records("train")),
-                     commas(m.split_records("validation")), double(m.text_bytes) / 1e6);
+                     with_commas(m.prompts), with_commas(m.replies), with_commas(m.kept), with_commas(m.split_records("train")),
+                     with_commas(m.split_records("validation")), double(m.text_bytes) / 1e6);
     for (const auto& f : m.filters) {
       std::string reasons;
       for (const auto& d : f.dropped)
-        if (d.count) reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", d.reason, commas(d.count));
-      s += fmt::format("  filter {:<14} seen {:>10} kept {:>10}{}\n", f.name, commas(f.seen), commas(f.kept),
+        if (d.count) reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", d.reason, with_commas(d.count));
+      s += fmt::format("  filter {:<14} seen {:>10} kept {:>10}{}\n", f.name, with_commas(f.seen), with_commas(f.kept),
                        reasons.empty() ? "" : "  dropped: " + reasons);
     }
     if (m.cost_usd > 0 || m.prompt_tokens > 0)
-      s += fmt::format("  teacher usage: {} prompt + {} completion tokens, ${:.4f}\n", commas(m.prompt_tokens),
-                       commas(m.completion_tokens), m.cost_usd);
+      s += fmt::format("  teacher usage: {} prompt + {} completion tokens, ${:.4f}\n", with_commas(m.prompt_tokens),
+                       with_commas(m.completion_tokens), m.cost_usd);
   } else {
     s += fmt::format("{} {}\n", kind, path);
   }
   if (!shards.empty()) {
     uint64_t bytes = 0, records = 0;
     for (const auto& sh : shards) bytes += sh.bytes, records += sh.records;
-    s += fmt::format("shards: {} files, {} records, {:.2f} MB on disk\n", shards.size(), commas(records),
+    s += fmt::format("shards: {} files, {} records, {:.2f} MB on disk\n", shards.size(), with_commas(records),
                      double(bytes) / 1e6);
     for (const auto& sh : shards) {
       if (!sh.exists) {
         s += fmt::format("  {:<44} MISSING\n", sh.path);
         continue;
       }
-      s += fmt::format("  {:<44} {:>10} records {:>14} bytes{}{}\n", sh.path, commas(sh.records), commas(sh.bytes),
+      s += fmt::format("  {:<44} {:>10} records {:>14} bytes{}{}\n", sh.path, with_commas(sh.records), with_commas(sh.bytes),
                        sh.complete && sh.records ? fmt::format("  {:.0f} text bytes/record", double(sh.text_bytes) / double(sh.records)) : "",
                        sh.malformed ? fmt::format("  {} malformed", sh.malformed) : "");
     }
   }
   if (records_read > 0) {
-    s += fmt::format("fields (of {} records read):", commas(records_read));
+    s += fmt::format("fields (of {} records read):", with_commas(records_read));
     for (const auto& f : fields)
       s += fmt::format(" {} ({}{})", f.name, f.type,
                        f.count == records_read ? "" : fmt::format(", {:.0f}%", 100.0 * double(f.count) / double(records_read)));
@@ -345,13 +336,13 @@ std::string InspectReport::to_text() const {
     }
   }
   if (has_tokenizer)
-    s += fmt::format("tokenizer: {} bytes{}\n", commas(tokenizer_bytes),
+    s += fmt::format("tokenizer: {} bytes{}\n", with_commas(tokenizer_bytes),
                      tokenizer_vocab ? fmt::format(", {} pieces", tokenizer_vocab) : "");
   if (!token_files.empty()) {
     uint64_t total = 0;
     for (const auto& t : token_files) total += t.tokens;
-    s += fmt::format("tokens: {} in {} files\n", commas(total), token_files.size());
-    for (const auto& t : token_files) s += fmt::format("  {:<44} {:>14} tokens\n", t.path, commas(t.tokens));
+    s += fmt::format("tokens: {} in {} files\n", with_commas(total), token_files.size());
+    for (const auto& t : token_files) s += fmt::format("  {:<44} {:>14} tokens\n", t.path, with_commas(t.tokens));
   }
   if (verified || !problems.empty()) {
     if (problems.empty()) {

@@ -37,6 +37,16 @@ std::string utc_now() {
   return buf;
 }
 
+std::string with_commas(uint64_t n) {
+  const std::string digits = std::to_string(n);
+  std::string s;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) s.push_back(',');
+    s.push_back(digits[i]);
+  }
+  return s;
+}
+
 std::string Manifest::to_json() const {
   JsonWriter w(2);
   w.begin_object();
