@@ -2,7 +2,20 @@
 
 #include "filters/filter.h"
 
+#ifndef PRIMER_DATA_DIR
+#define PRIMER_DATA_DIR "."
+#endif
+
 namespace primer::filters {
+
+std::filesystem::path resolve_filter_path(const FilterContext& context, const std::filesystem::path& path,
+                                          std::string_view key) {
+  if (context.resolve_path) return context.resolve_path(path, key);
+  if (std::filesystem::exists(path)) return path;
+  if (path.is_relative() && std::filesystem::exists(std::filesystem::path(PRIMER_DATA_DIR) / path))
+    return std::filesystem::path(PRIMER_DATA_DIR) / path;
+  throw std::invalid_argument(std::string(key) + " = \"" + path.string() + "\": no such file");
+}
 
 FilterChain::FilterChain(std::vector<std::unique_ptr<Filter>> filters) : filters_(std::move(filters)) {
   for (const auto& f : filters_) {
@@ -14,6 +27,15 @@ FilterChain::FilterChain(std::vector<std::unique_ptr<Filter>> filters) : filters
 }
 
 Prepared FilterChain::prepare(const Doc& doc) const {
+  for (const auto& f : filters_)
+    if (f->rewrites()) {
+      Doc copy = doc;
+      return prepare(copy);
+    }
+  return prepare(const_cast<Doc&>(doc));  // no filter rewrites: the Doc is only read
+}
+
+Prepared FilterChain::prepare(Doc& doc) const {
   Prepared p;
   for (size_t i = 0; i < filters_.size(); ++i) {
     const Filter& f = *filters_[i];
@@ -21,7 +43,7 @@ Prepared FilterChain::prepare(const Doc& doc) const {
       p.keys.push_back(static_cast<const OrderedFilter&>(f).key(doc));
       continue;
     }
-    const Verdict v = f.check(doc);
+    const Verdict v = f.rewrites() ? f.rewrite(doc) : f.check(doc);
     if (!v.keep()) {
       p.dropped_at = static_cast<int>(i);
       p.reason = v.reason;

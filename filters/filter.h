@@ -6,6 +6,9 @@
 // Two kinds:
 //   - Filter: the verdict depends on the document alone. check() is const and
 //     thread-safe; the pipeline calls it from many threads.
+//   - A Filter may also rewrite the document (rewrites() true): the regex filter's scrub
+//     rules replace PII in place. rewrite() runs in the parallel half like check(), on
+//     the pipeline's own copy of the Doc, and later filters see the rewritten text.
 //   - OrderedFilter: the verdict depends on the documents before it (deduplication).
 //     key() runs in parallel; admit() runs serially in prompt order, so a run's output
 //     never depends on the thread count. Its state can be saved at checkpoints.
@@ -15,6 +18,8 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +49,10 @@ class Filter {
   // Thread-safe verdict on one document (stateless filters only).
   virtual Verdict check(const Doc& doc) const = 0;
   virtual bool ordered() const { return false; }
+  // Filters that may change the text (scrubbing) say so; rewrite() is then called instead
+  // of check() when the chain has a mutable Doc. Thread-safe like check().
+  virtual bool rewrites() const { return false; }
+  virtual Verdict rewrite(Doc& doc) const { return check(doc); }
 };
 
 // The key an OrderedFilter computes for a document in parallel (a hash, a signature).
@@ -75,6 +84,11 @@ class FilterSettings {
   virtual std::optional<int64_t> integer(std::string_view key) = 0;
   virtual std::optional<bool> boolean(std::string_view key) = 0;
   virtual std::optional<std::string> string(std::string_view key) = 0;
+  // A string or an array of strings (a single string gives a list of one).
+  virtual std::optional<std::vector<std::string>> strings(std::string_view key) {
+    if (auto s = string(key)) return std::vector<std::string>{*s};
+    return std::nullopt;
+  }
   // Throws an error naming the key, the file and the line.
   [[noreturn]] virtual void invalid(std::string_view key, const std::string& message) = 0;
 };
@@ -82,7 +96,19 @@ class FilterSettings {
 // What filters may depend on besides their settings.
 struct FilterContext {
   const vocab::Vocabulary* vocab = nullptr;
+  // Finds a file a filter setting names (rules, evaluation sets): the pipeline looks in
+  // the working directory, next to the config and in the source tree, and throws an
+  // error naming the key. Unset: the path as given, then the source tree.
+  std::function<std::filesystem::path(const std::filesystem::path& path, std::string_view key)> resolve_path;
+  // The output directory of the run (empty in tests and config checks): where filters
+  // with a report (decontaminate) write it at every checkpoint.
+  std::filesystem::path out_dir;
 };
+
+// Resolves a filter's file setting with context.resolve_path, or without one: the path
+// as given, then PRIMER_DATA_DIR/path. Throws std::invalid_argument if there is none.
+std::filesystem::path resolve_filter_path(const FilterContext& context, const std::filesystem::path& path,
+                                          std::string_view key);
 
 struct FilterCounts {
   std::string name;
@@ -102,7 +128,9 @@ class FilterChain {
   explicit FilterChain(std::vector<std::unique_ptr<Filter>> filters);
 
   // Parallel half (thread-safe): stateless verdicts up to the first drop, keys for the
-  // ordered filters before it.
+  // ordered filters before it. The overload with a mutable Doc lets rewriting filters
+  // (regex scrub rules) change its text; the const one applies them to a copy.
+  Prepared prepare(Doc& doc) const;
   Prepared prepare(const Doc& doc) const;
   // Serial half, in prompt order: applies ordered filters and the stateless verdict in
   // chain order and counts. Returns the final verdict.

@@ -11,5 +11,12 @@ std::unique_ptr<Filter> make_vocab_filter(FilterSettings& s, const FilterContext
 std::unique_ptr<Filter> make_length_filter(FilterSettings& s, const FilterContext& c);
 std::unique_ptr<Filter> make_truncation_filter(FilterSettings& s, const FilterContext& c);
 std::unique_ptr<Filter> make_exact_dedup_filter(FilterSettings& s, const FilterContext& c);
+std::unique_ptr<Filter> make_gopher_repetition_filter(FilterSettings& s, const FilterContext& c);
+std::unique_ptr<Filter> make_gopher_quality_filter(FilterSettings& s, const FilterContext& c);
+std::unique_ptr<Filter> make_regex_filter(FilterSettings& s, const FilterContext& c);
+std::unique_ptr<Filter> make_script_filter(FilterSettings& s, const FilterContext& c);
+std::unique_ptr<Filter> make_features_filter(FilterSettings& s, const FilterContext& c);
+std::unique_ptr<Filter> make_minhash_filter(FilterSettings& s, const FilterContext& c);
+std::unique_ptr<Filter> make_decontaminate_filter(FilterSettings& s, const FilterContext& c);
 
 }  // namespace primer::filters

@@ -17,6 +17,13 @@ constexpr Kind kKinds[] = {
     {"length", make_length_filter},
     {"truncation", make_truncation_filter},
     {"exact_dedup", make_exact_dedup_filter},
+    {"gopher_repetition", make_gopher_repetition_filter},
+    {"gopher_quality", make_gopher_quality_filter},
+    {"regex", make_regex_filter},
+    {"script", make_script_filter},
+    {"features", make_features_filter},
+    {"minhash", make_minhash_filter},
+    {"decontaminate", make_decontaminate_filter},
 };
 
 }  // namespace

@@ -144,6 +144,7 @@ class TomlFilterSettings final : public filters::FilterSettings {
   std::optional<int64_t> integer(std::string_view k) override { return r_.integer(k); }
   std::optional<bool> boolean(std::string_view k) override { return r_.boolean(k); }
   std::optional<std::string> string(std::string_view k) override { return r_.string(k); }
+  std::optional<std::vector<std::string>> strings(std::string_view k) override { return r_.strings(k); }
   [[noreturn]] void invalid(std::string_view k, const std::string& m) override { r_.fail(k, m); }
 
  private:
@@ -329,6 +330,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
   filters::FilterContext dry;
   vocab::Vocabulary empty = vocab::Vocabulary::parse("x noun\nx verb\nx adj\n", "(check)");
   dry.vocab = &empty;
+  dry.resolve_path = [&c](const std::filesystem::path& p, std::string_view key) { return c.resolve(p, key); };
   make_filters(c, dry);
 
   // The hash covers what decides the output. Operational keys (where the server is, how

@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   cli::add_inspect_command(commands);
   cli::add_tokenizer_commands(commands);
   cli::add_batch_commands(commands);
+  cli::add_filter_command(commands);
 
   try {
     app.parse(argc, argv);

@@ -190,6 +190,8 @@ void Run::setup_components() {
   }
   filters::FilterContext ctx;
   ctx.vocab = vocab_.get();
+  ctx.resolve_path = [this](const fs::path& p, std::string_view key) { return config_.resolve(p, key); };
+  ctx.out_dir = out_;
   chain_ = std::make_unique<filters::FilterChain>(make_filters(config_, ctx));
 }
 

@@ -1,0 +1,277 @@
+// primer filter FILES... --config CONFIG --out DIR [--rejected] [--threads N] [--quiet]
+//
+// Runs a config's [[filters]] chain over existing JSON Lines files (.jsonl or
+// .jsonl.zst; any records with a string "text"), so it serves data made elsewhere too.
+// Kept records go to DIR/data/train-NNNNN-of-NNNNN.jsonl.zst unchanged (or with the
+// scrubbed text, when a regex scrub rule changed it); with --rejected, dropped ones go to
+// DIR/rejected/rejected-NNNNN.jsonl.zst with "rejected_by" (the filter) and
+// "reject_reason" after "text". DIR/manifest.json (written last) holds the counts per
+// filter and reason and the shards; filters with a report (decontaminate) write it into
+// DIR. Prompt metadata is read when present ("id" as 16 hex digits, "index", "words":
+// [verb, noun, adjective], "features", "finish_reason", "prompt"); a record without it
+// skips the checks that need it (required words, requested features).
+//
+// Records are processed in batches: prepare() in parallel (oneTBB), decide() in file
+// order, so the output is the same whatever --threads.
+#include <simdjson.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fmt/format.h>
+#include <memory>
+
+#include "generators/json.h"
+#include "pipeline/commands.h"
+#include "pipeline/config.h"
+#include "pipeline/run.h"
+#include "prompts/rng.h"
+#include "storage/files.h"
+#include "storage/manifest.h"
+#include "storage/reader.h"
+#include "storage/shard.h"
+
+#ifndef PRIMER_VERSION
+#define PRIMER_VERSION "0.0.0"
+#endif
+
+namespace primer::cli {
+namespace {
+namespace fs = std::filesystem;
+
+struct FilterArgs {
+  std::vector<std::string> files;
+  std::string config;
+  std::string out;
+  bool rejected = false;
+  int threads = 0;
+  bool quiet = false;
+};
+
+constexpr size_t kBatch = 4096;
+
+struct Pending {
+  generators::Doc doc;
+  std::string line;      // the original JSON line
+  std::string original;  // its text, to tell whether a filter rewrote it
+  filters::Prepared prepared;
+};
+
+// Fills doc's prompt metadata from a record (what storage::append_record_json writes).
+void read_metadata(simdjson::dom::element json, const vocab::Vocabulary& vocab, uint64_t ordinal,
+                   generators::Doc& doc) {
+  auto& p = doc.prompt;
+  std::string_view s;
+  p.id = prompts::mix64(ordinal + 1);
+  if (!json["id"].get_string().get(s) && s.size() == 16) {
+    uint64_t v = 0;
+    bool ok = true;
+    for (char c : s) {
+      const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (d < 0) ok = false;
+      v = v << 4 | static_cast<uint64_t>(d < 0 ? 0 : d);
+    }
+    if (ok) p.id = v;
+  }
+  int64_t index;
+  p.index = !json["index"].get_int64().get(index) && index >= 0 ? static_cast<uint64_t>(index) : ordinal;
+  simdjson::dom::array words;
+  if (!json["words"].get_array().get(words) && words.size() == 3) {
+    std::string_view w[3];
+    bool ok = true;
+    size_t k = 0;
+    for (auto e : words) ok = ok && !e.get_string().get(w[k++]);
+    const int64_t v = ok ? vocab.find(w[0], vocab::Pos::kVerb) : -1;
+    const int64_t n = ok ? vocab.find(w[1], vocab::Pos::kNoun) : -1;
+    const int64_t a = ok ? vocab.find(w[2], vocab::Pos::kAdj) : -1;
+    if (v >= 0 && n >= 0 && a >= 0) {  // words the vocabulary does not list: no required-word check
+      p.verb = static_cast<uint32_t>(v);
+      p.noun = static_cast<uint32_t>(n);
+      p.adjective = static_cast<uint32_t>(a);
+      p.verb_word = w[0];
+      p.noun_word = w[1];
+      p.adjective_word = w[2];
+    }
+  }
+  simdjson::dom::array features;
+  if (!json["features"].get_array().get(features))
+    for (auto e : features)
+      if (!e.get_string().get(s))
+        for (int f = 0; f < prompts::kFeatureCount; ++f)
+          if (prompts::feature_info(static_cast<prompts::Feature>(f)).key == s) p.features.add(static_cast<prompts::Feature>(f));
+  if (!json["finish_reason"].get_string().get(s)) doc.reply.finish_reason = s;
+  if (!json["prompt"].get_string().get(s)) p.text = s;
+  if (!json["kind"].get_string().get(s)) p.kind = s;
+  if (!json["teacher"].get_string().get(s)) doc.teacher = s;
+}
+
+// The record with "text" replaced by `text` (and `extra` members after it).
+std::string rewrite_record(std::string_view line, std::string_view text, std::string_view extra) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object obj;
+  std::string out = "{\"text\":";
+  generators::append_json_string(out, text);
+  out += extra;
+  if (parser.parse(line).get_object().get(obj)) return out + "}";
+  for (auto [key, value] : obj) {
+    if (key == "text") continue;
+    out += ',';
+    generators::append_json_string(out, key);
+    out += ':';
+    out += simdjson::minify(value);
+  }
+  return out + "}";
+}
+
+int filter_command(const FilterArgs& a) {
+  const pipeline::Config config = pipeline::load_config(a.config);
+  const fs::path out = a.out;
+  if (fs::exists(out) && !fs::is_empty(out)) throw UsageError(out.string() + " is not empty; choose another --out");
+  for (const auto& f : a.files)
+    if (!fs::is_regular_file(f)) throw UsageError(f + ": no such file");
+  std::unique_ptr<tbb::global_control> limit;
+  if (a.threads > 0) limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, a.threads);
+
+  const vocab::Vocabulary vocab = [&] {
+    try {
+      return vocab::Vocabulary::load(config.resolve(config.vocab_list, "vocab.list"));
+    } catch (const vocab::VocabError& e) {
+      throw pipeline::ConfigError(e.what());
+    }
+  }();
+  fs::create_directories(out / "data");
+  if (a.rejected) fs::create_directories(out / "rejected");
+  filters::FilterContext ctx;
+  ctx.vocab = &vocab;
+  ctx.resolve_path = [&config](const fs::path& p, std::string_view key) { return config.resolve(p, key); };
+  ctx.out_dir = out;
+  filters::FilterChain chain(pipeline::make_filters(config, ctx));
+
+  const auto t0 = std::chrono::steady_clock::now();
+  storage::Manifest m;
+  m.primer_version = PRIMER_VERSION;
+  m.config_hash = config.hash;
+  m.config_json = config.canonical_json;
+  m.kind = config.prompts.kind;
+  m.started_at = storage::utc_now();
+  const storage::ShardOptions options{config.storage.zstd_level, config.storage.zstd_workers};
+  const storage::ShardLimits limits{static_cast<uint64_t>(config.storage.shard_records),
+                                    static_cast<uint64_t>(config.storage.shard_mb * 1e6)};
+  std::vector<storage::ShardInfo> shards, rejected_shards;
+  std::unique_ptr<storage::ShardWriter> train, rejected;
+  auto close = [&](std::unique_ptr<storage::ShardWriter>& w, std::vector<storage::ShardInfo>& list) {
+    if (!w) return;
+    list.push_back(w->finish());
+    w.reset();
+  };
+  uint64_t ordinal = 0, malformed = 0;
+  std::vector<Pending> batch;
+  std::vector<uint64_t> seen(chain.size(), 0);
+  auto flush = [&] {
+    tbb::parallel_for(size_t(0), batch.size(), [&](size_t i) { batch[i].prepared = chain.prepare(batch[i].doc); });
+    for (auto& p : batch) {
+      const filters::Verdict v = chain.decide(p.prepared);
+      // The filter that decided: the last one whose `seen` count moved.
+      size_t at = 0;
+      for (size_t i = 0; i < chain.size(); ++i)
+        if (chain.counts()[i].seen != seen[i]) {
+          seen[i] = chain.counts()[i].seen;
+          at = i;
+        }
+      ++m.prompts;
+      ++m.replies;
+      if (v.keep()) {
+        ++m.kept;
+        m.text_bytes += p.doc.text().size();
+        if (!train)
+          train = std::make_unique<storage::ShardWriter>(out / "data" / fmt::format("part-{:05d}.jsonl.zst", shards.size()),
+                                                         options);
+        const bool scrubbed = p.original != p.doc.text();
+        train->append(scrubbed ? rewrite_record(p.line, p.doc.text(), "") : std::string_view(p.line));
+        if (train->full(limits)) close(train, shards);
+      } else if (a.rejected) {
+        std::string extra = ",\"rejected_by\":";
+        generators::append_json_string(extra, chain.filter(at).name());
+        extra += ",\"reject_reason\":";
+        generators::append_json_string(extra, v.reason);
+        if (!rejected)
+          rejected = std::make_unique<storage::ShardWriter>(
+              out / "rejected" / fmt::format("rejected-{:05d}.jsonl.zst", rejected_shards.size()), options);
+        rejected->append(rewrite_record(p.line, p.doc.text(), extra));
+        if (rejected->full(limits)) close(rejected, rejected_shards);
+      }
+    }
+    batch.clear();
+  };
+  for (const auto& file : a.files) {
+    const storage::ReadStats st = storage::for_each_record(file, [&](const storage::RecordView& r) {
+      Pending& p = batch.emplace_back();
+      p.line = r.line;
+      p.doc.reply.text = r.text;
+      p.original = r.text;
+      read_metadata(r.json, vocab, ordinal++, p.doc);
+      if (batch.size() == kBatch) flush();
+    });
+    if (st.malformed) {
+      malformed += st.malformed;
+      if (!a.quiet) std::fprintf(stderr, "primer filter: %s: %s\n", file.c_str(), st.describe_malformed().c_str());
+    }
+  }
+  flush();
+  close(train, shards);
+  close(rejected, rejected_shards);
+  // Ordered filters' checkpoint hook: reports (decontamination.json) are written here.
+  for (size_t i = 0; i < chain.size(); ++i)
+    if (chain.filter(i).ordered()) static_cast<filters::OrderedFilter&>(chain.filter(i)).take_state_delta();
+
+  for (size_t i = 0; i < shards.size(); ++i) {
+    storage::ShardInfo s = shards[i];
+    const std::string rel = fmt::format("data/train-{:05d}-of-{:05d}.jsonl.zst", i, shards.size());
+    storage::rename_durable(out / "data" / s.path, out / rel);
+    s.path = rel;
+    s.split = "train";
+    m.shards.push_back(std::move(s));
+  }
+  for (const auto& c : chain.counts()) {
+    storage::FilterReport r;
+    r.name = c.name;
+    r.seen = c.seen;
+    r.kept = c.kept;
+    for (const auto& [reason, n] : c.dropped) r.dropped.push_back({std::string(reason), n});
+    m.filters.push_back(std::move(r));
+  }
+  m.finished_at = storage::utc_now();
+  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  storage::write_file_atomic(out / "manifest.json", m.to_json());  // last: complete
+  if (!a.quiet) {
+    std::printf("%s", pipeline::summary_table(m).c_str());
+    if (malformed) std::printf("malformed lines skipped: %llu\n", static_cast<unsigned long long>(malformed));
+    if (a.rejected)
+      std::printf("rejected: %s/rejected/ (%zu shards)\n", out.c_str(), rejected_shards.size());
+    std::printf("dataset: %s (manifest.json, data/)\n", out.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_filter_command(Commands& commands) {
+  auto args = std::make_shared<FilterArgs>();
+  CLI::App* cmd = commands.add("filter", "Run a config's [[filters]] chain over existing JSON Lines files.",
+                               [args] { return filter_command(*args); });
+  cmd->footer(
+      "Reads .jsonl and .jsonl.zst files (records with a string \"text\"), keeps what the chain keeps, in order, "
+      "and writes DIR/data/train-NNNNN-of-NNNNN.jsonl.zst and DIR/manifest.json (counts per filter and reason). "
+      "Records written by `primer run` carry the prompt metadata that the vocab and features filters use; other "
+      "records skip those checks.");
+  cmd->add_option("files", args->files, "Input .jsonl / .jsonl.zst files")->required();
+  cmd->add_option("--config", args->config, "Run config whose [[filters]], [vocab] and [storage] apply")->required();
+  cmd->add_option("--out", args->out, "Output directory (new or empty)")->required();
+  cmd->add_flag("--rejected", args->rejected,
+                "Also write dropped records to DIR/rejected/ with \"rejected_by\" and \"reject_reason\"");
+  cmd->add_option("--threads", args->threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_flag("-q,--quiet", args->quiet, "Print nothing but errors");
+}
+
+}  // namespace primer::cli
