@@ -1,18 +1,26 @@
 #include "generators/http_teacher.h"
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <random>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
+#include <vector>
 
 namespace primer::generators {
 namespace {
@@ -63,8 +71,9 @@ struct Call {
   double not_before = 0;
   // The current attempt.
   CURL* easy = nullptr;
+  const double* clock = nullptr;  // the I/O loop's clock (steady seconds), for last_activity
   std::string response;
-  Headers headers;
+  Headers headers;  // only those the retry and rate-limit rules read (wanted_header)
   char errbuf[CURL_ERROR_SIZE] = {};
   long status = 0;
   CURLcode code = CURLE_OK;
@@ -77,25 +86,47 @@ struct Call {
 };
 
 size_t on_body(char* data, size_t size, size_t n, void* user) {
-  static_cast<Call*>(user)->response.append(data, size * n);
-  static_cast<Call*>(user)->last_activity = now_s();
+  auto* call = static_cast<Call*>(user);
+  call->response.append(data, size * n);
+  call->last_activity = *call->clock;
   return size * n;
 }
 
+bool iequals_prefix(std::string_view s, std::string_view lower_prefix) {
+  if (s.size() < lower_prefix.size()) return false;
+  for (size_t i = 0; i < lower_prefix.size(); ++i) {
+    char c = s[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lower_prefix[i]) return false;
+  }
+  return true;
+}
+
+// The response headers anything here reads: retry-after(-ms), x-should-retry and
+// x-ratelimit-*. The others (date, server, content-type, ...) are not stored, which
+// spares a map node and two strings per header on every reply.
+bool wanted_header(std::string_view name) {
+  return (name.size() == 11 && iequals_prefix(name, "retry-after")) ||
+         (name.size() == 14 && iequals_prefix(name, "retry-after-ms")) ||
+         (name.size() == 14 && iequals_prefix(name, "x-should-retry")) || iequals_prefix(name, "x-ratelimit-");
+}
+
 size_t on_header(char* data, size_t size, size_t n, void* user) {
-  static_cast<Call*>(user)->last_activity = now_s();
+  auto* call = static_cast<Call*>(user);
+  call->last_activity = *call->clock;
   const std::string_view line(data, size * n);
   const size_t colon = line.find(':');
   if (colon != std::string_view::npos) {
+    if (!wanted_header(line.substr(0, colon))) return size * n;
     std::string name(line.substr(0, colon));
     for (char& c : name)
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
     while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
-    static_cast<Call*>(user)->headers[std::move(name)] = std::string(value);
+    call->headers[std::move(name)] = std::string(value);
   } else if (line.starts_with("HTTP/")) {
-    static_cast<Call*>(user)->headers.clear();  // a new response (after 100-continue or a redirect)
+    call->headers.clear();  // a new response (after 100-continue or a redirect)
   }
   return size * n;
 }
@@ -116,20 +147,30 @@ struct CurlGlobal {
 
 }  // namespace
 
+// The I/O thread runs libcurl's event-driven interface: curl tells which sockets to
+// watch (on_socket → epoll) and when to call back (on_timer), and only the sockets
+// that are ready are serviced, so a loop iteration costs what happened, not what is in
+// flight. Easy handles are reused (their buffers and options stay; connections stay in
+// the multi handle's cache), and submit() wakes the thread through an eventfd at most
+// once per loop iteration.
 struct HttpTeacher::Impl {
   const HttpTeacherOptions& options;
   std::string url;
   std::string auth_header;  // "Authorization: Bearer ..." (never printed)
   CURLM* multi = nullptr;
   curl_slist* headers = nullptr;
+  int epoll_fd = -1;
+  int wake_fd = -1;  // eventfd: submit(), wait() (re-queued calls) and the destructor
 
   // Shared with other threads.
   mutable std::mutex mu;
   std::condition_variable done_cv;
   std::deque<std::unique_ptr<Call>> inbox;  // new and re-queued calls
   std::deque<std::unique_ptr<Call>> done;   // finished calls for wait()
+  std::vector<std::string> spare;           // response buffers wait() is done with (capacity kept)
   std::atomic<bool> stopping{false};
   std::atomic<bool> quota{false};
+  std::atomic<bool> wake_pending{false};  // a wake-up is written and not yet consumed
   uint64_t outstanding = 0;
   HttpStats stats;
   std::map<std::string, uint64_t> errors;
@@ -137,7 +178,17 @@ struct HttpTeacher::Impl {
   // I/O thread only.
   std::multimap<double, std::unique_ptr<Call>> delayed;  // by not_before
   std::deque<std::unique_ptr<Call>> ready;
-  std::map<CURL*, std::unique_ptr<Call>> active;
+  std::unordered_map<CURL*, std::unique_ptr<Call>> active;
+  std::vector<CURL*> idle_handles;  // finished easy handles, ready for the next call
+  std::vector<std::string> buffers; // response buffers to reuse: no malloc/free per reply
+  double clock = 0;                 // steady seconds, refreshed every loop iteration
+  double timer_at = -1;             // when curl wants CURL_SOCKET_TIMEOUT; -1: no timer
+  // Outcomes of the attempts that ended in this iteration, handed over under one lock.
+  std::vector<std::unique_ptr<Call>> finished;
+  std::vector<std::string> finished_errors;
+  std::vector<std::pair<CURL*, CURLcode>> done_messages;
+  uint64_t finished_retries = 0;
+  int ended = 0;
   Bucket requests, tokens;
   std::mt19937_64 jitter{std::random_device{}()};
   std::thread io;
@@ -149,28 +200,98 @@ struct HttpTeacher::Impl {
     while (!url.empty() && url.back() == '/') url.pop_back();
     url += endpoint_path(o.request);
     if (const char* key = std::getenv(o.api_key_env.c_str()); key && *key) auth_header = std::string("Authorization: Bearer ") + key;
+    epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+    wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (epoll_fd < 0 || wake_fd < 0) throw std::runtime_error(std::string("cannot create the HTTP event loop: ") + std::strerror(errno));
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = wake_fd;
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &ev);
     multi = curl_multi_init();
     curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
     curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(std::max(o.max_in_flight, 8)));
+    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
     headers = curl_slist_append(headers, "Content-Type: application/json");
     headers = curl_slist_append(headers, "Expect:");
     if (!auth_header.empty()) headers = curl_slist_append(headers, auth_header.c_str());
     const double t = now_s();
+    clock = t;
     requests.init(o.rpm, t);
     tokens.init(o.tpm, t);
+    active.reserve(static_cast<size_t>(o.max_in_flight));
     io = std::thread([this] { loop(); });
   }
 
   ~Impl() {
     stopping = true;
-    curl_multi_wakeup(multi);
+    const uint64_t one = 1;  // unconditionally: a pending wake-up may already have been consumed
+    [[maybe_unused]] ssize_t n = ::write(wake_fd, &one, sizeof one);
     io.join();
     for (auto& [easy, call] : active) {
       curl_multi_remove_handle(multi, easy);
       curl_easy_cleanup(easy);
     }
-    curl_multi_cleanup(multi);
+    for (CURL* easy : idle_handles) curl_easy_cleanup(easy);
+    curl_multi_cleanup(multi);  // may still report sockets to on_socket: epoll_fd stays open until here
     curl_slist_free_all(headers);
+    ::close(wake_fd);
+    ::close(epoll_fd);
+  }
+
+  // Any thread: makes the I/O thread run its loop (once, however many callers).
+  void wake() {
+    if (wake_pending.exchange(true)) return;
+    const uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(wake_fd, &one, sizeof one);
+  }
+
+  static int on_socket(CURL*, curl_socket_t s, int what, void* user, void* known) {
+    auto* self = static_cast<Impl*>(user);
+    if (what == CURL_POLL_REMOVE) {
+      ::epoll_ctl(self->epoll_fd, EPOLL_CTL_DEL, s, nullptr);  // fails harmlessly if already closed
+      return 0;
+    }
+    epoll_event ev{};
+    ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+    ev.data.fd = s;
+    if (known) {
+      if (::epoll_ctl(self->epoll_fd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT)
+        ::epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, s, &ev);
+    } else {
+      if (::epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, s, &ev) != 0 && errno == EEXIST)
+        ::epoll_ctl(self->epoll_fd, EPOLL_CTL_MOD, s, &ev);
+      curl_multi_assign(self->multi, s, self);  // any non-null pointer: "registered"
+    }
+    return 0;
+  }
+
+  static int on_timer(CURLM*, long timeout_ms, void* user) {
+    auto* self = static_cast<Impl*>(user);
+    // 0 ("now", after every new transfer) needs no clock reading.
+    self->timer_at = timeout_ms < 0    ? -1
+                     : timeout_ms == 0 ? self->clock
+                                       : now_s() + static_cast<double>(timeout_ms) / 1000.0;
+    return 0;
+  }
+
+  CURL* new_handle() {
+    CURL* e = curl_easy_init();
+    if (!e) throw std::runtime_error("curl_easy_init failed (out of memory)");
+    // Options that are the same for every request stay set across reuses.
+    curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout_s * 1000));
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout_s * 1000));
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    return e;
   }
 
   void count_error(const std::string& cls) {  // with mu held
@@ -178,40 +299,37 @@ struct HttpTeacher::Impl {
   }
 
   void start(std::unique_ptr<Call> call) {
-    CURL* e = curl_easy_init();
+    CURL* e = nullptr;
+    if (!idle_handles.empty()) {
+      e = idle_handles.back();
+      idle_handles.pop_back();
+    } else {
+      e = new_handle();
+    }
     call->easy = e;
+    call->clock = &clock;
+    if (!buffers.empty() && call->attempt == 0) {  // a retry keeps the buffer it has
+      call->response = std::move(buffers.back());
+      buffers.pop_back();
+    }
     call->response.clear();
     call->headers.clear();
     call->errbuf[0] = 0;
     call->status = 0;
     ++call->attempt;
-    call->last_activity = now_s();
+    call->last_activity = clock;
     call->stalled = false;
-    curl_easy_setopt(e, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, call->body.data());
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(call->body.size()));
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, call.get());
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, call.get());
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, call->errbuf);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout_s * 1000));
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout_s * 1000));
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-    {
-      std::lock_guard lock(mu);
-      ++stats.sent;
-      ++stats.in_flight;
-    }
-    curl_multi_add_handle(multi, e);
     active.emplace(e, std::move(call));
+    curl_multi_add_handle(multi, e);
   }
 
   void adapt_to_headers(const Headers& h, double t) {
+    if (h.empty()) return;
     auto num = [&](const char* name) -> std::optional<double> {
       auto it = h.find(name);
       if (it == h.end()) return std::nullopt;
@@ -233,29 +351,30 @@ struct HttpTeacher::Impl {
       tokens.paused_until = std::max(tokens.paused_until, t + std::min(reset("x-ratelimit-reset-tokens"), options.retry_cap_s));
   }
 
+  // An attempt ended: decide (success, retry later, give up). The outcome is handed to
+  // the other threads by publish().
   void finish_attempt(CURL* easy, CURLcode code) {
     auto it = active.find(easy);
     std::unique_ptr<Call> call = std::move(it->second);
     active.erase(it);
     curl_multi_remove_handle(multi, easy);
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &call->status);
-    curl_easy_cleanup(easy);
+    if (idle_handles.size() < static_cast<size_t>(options.max_in_flight)) idle_handles.push_back(easy);
+    else curl_easy_cleanup(easy);
     call->easy = nullptr;
     call->code = code;
-    const double t = now_s();
+    ++ended;
+    const double t = clock;
     adapt_to_headers(call->headers, t);
     if (call->stalled) code = CURLE_OPERATION_TIMEDOUT;
     if (code != CURLE_OK) call->status = 0;
     const RetryDecision d = classify_status(call->status, call->headers, call->response);
-    std::lock_guard lock(mu);
-    --stats.in_flight;
     if (d == RetryDecision::kSuccess) {
-      done.push_back(std::move(call));
-      done_cv.notify_one();
+      finished.push_back(std::move(call));
       return;
     }
     const std::string cls = code != CURLE_OK ? transport_class(code) : "http_" + std::to_string(call->status);
-    count_error(cls);
+    finished_errors.push_back(cls);
     const std::string message =
         call->stalled ? "the stream stalled: nothing received for " + std::to_string(int(options.stall_timeout_s)) + " s"
         : code != CURLE_OK ? std::string(curl_easy_strerror(code)) + (call->errbuf[0] ? std::string(" (") + call->errbuf + ")" : "")
@@ -267,7 +386,7 @@ struct HttpTeacher::Impl {
       if (call->status == 429 && call->headers.count("retry-after") + call->headers.count("retry-after-ms") > 0)
         requests.paused_until = std::max(requests.paused_until, t + wait);  // the server asked everyone to wait
       call->not_before = t + wait;
-      ++stats.retries;
+      ++finished_retries;
       delayed.emplace(call->not_before, std::move(call));
       return;
     }
@@ -278,12 +397,47 @@ struct HttpTeacher::Impl {
       call->stop_run = true;
       quota = true;
     }
-    done.push_back(std::move(call));
-    done_cv.notify_one();
+    finished.push_back(std::move(call));
+  }
+
+  void read_messages() {
+    // Read them all first: removing a handle scans the queue of unread messages, so
+    // removing while reading would cost O(n²) in a burst of n completions.
+    int left = 0;
+    while (CURLMsg* m = curl_multi_info_read(multi, &left))
+      if (m->msg == CURLMSG_DONE) done_messages.emplace_back(m->easy_handle, m->data.result);
+    for (const auto& [easy, code] : done_messages) finish_attempt(easy, code);
+    done_messages.clear();
+  }
+
+  // Hands this iteration's outcomes to wait() and the stats, under one lock.
+  void publish(int started) {
+    if (started == 0 && ended == 0 && finished.empty() && finished_errors.empty() && finished_retries == 0) return;
+    std::lock_guard lock(mu);
+    stats.sent += static_cast<uint64_t>(started);
+    stats.in_flight += started - ended;
+    stats.retries += finished_retries;
+    for (const auto& cls : finished_errors) count_error(cls);
+    const bool was_empty = done.empty();
+    for (auto& call : finished) done.push_back(std::move(call));
+    if (was_empty && !done.empty()) done_cv.notify_all();
+    finished.clear();
+    finished_errors.clear();
+    finished_retries = 0;
+    ended = 0;
+  }
+
+  void run_timer_if_due() {
+    if (timer_at < 0 || timer_at > clock) return;
+    timer_at = -1;  // curl sets the next one from inside socket_action
+    int running = 0;
+    curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
   }
 
   void loop() {
+    std::vector<epoll_event> events(1024);
     while (!stopping) {
+      wake_pending.store(false);  // before draining: a later submit() writes a new wake-up
       {
         std::lock_guard lock(mu);
         while (!inbox.empty()) {
@@ -292,12 +446,17 @@ struct HttpTeacher::Impl {
           if (call->not_before > 0) delayed.emplace(call->not_before, std::move(call));
           else ready.push_back(std::move(call));
         }
+        for (auto& b : spare)
+          if (buffers.size() < static_cast<size_t>(options.max_in_flight)) buffers.push_back(std::move(b));
+        spare.clear();
       }
       double t = now_s();
+      clock = t;
       while (!delayed.empty() && delayed.begin()->first <= t) {
         ready.push_back(std::move(delayed.begin()->second));
         delayed.erase(delayed.begin());
       }
+      int started = 0;
       double wait_s = 1.0;
       while (!ready.empty() && static_cast<int>(active.size()) < options.max_in_flight && !quota) {
         const double w = std::max(requests.wait_for(1, t), tokens.wait_for(ready.front()->est_tokens, t));
@@ -310,9 +469,9 @@ struct HttpTeacher::Impl {
         auto call = std::move(ready.front());
         ready.pop_front();
         start(std::move(call));
+        ++started;
       }
       if (quota) {  // abandon everything not yet sent
-        std::lock_guard lock(mu);
         while (!ready.empty()) {
           auto call = std::move(ready.front());
           ready.pop_front();
@@ -320,17 +479,16 @@ struct HttpTeacher::Impl {
           call->stop_run = true;
           call->error_class = "insufficient_quota";
           call->error = "not sent: the API key has no quota left";
-          done.push_back(std::move(call));
+          finished.push_back(std::move(call));
         }
         for (auto& [when, call] : delayed) {
           call->failed = true;
           call->stop_run = true;
           call->error_class = "insufficient_quota";
           call->error = "not retried: the API key has no quota left";
-          done.push_back(std::move(call));
+          finished.push_back(std::move(call));
         }
         delayed.clear();
-        done_cv.notify_all();
       }
       // Stall detector for streams: a stream that sends nothing for stall_timeout_s is
       // abandoned (a non-streamed reply legitimately sends nothing until it is done).
@@ -344,18 +502,39 @@ struct HttpTeacher::Impl {
           }
         for (CURL* easy : stalled) finish_attempt(easy, CURLE_OPERATION_TIMEDOUT);
       }
-      int running = 0;
-      curl_multi_perform(multi, &running);
-      int left = 0;
-      while (CURLMsg* m = curl_multi_info_read(multi, &left))
-        if (m->msg == CURLMSG_DONE) finish_attempt(m->easy_handle, m->data.result);
+      // New transfers ask for an immediate timeout: start them now.
+      run_timer_if_due();
+      read_messages();
+      publish(started);
+
       if (!delayed.empty()) wait_s = std::min(wait_s, std::max(0.0, delayed.begin()->first - now_s()));
       // Finished transfers freed slots: start the queued requests without waiting.
       if (!ready.empty() && static_cast<int>(active.size()) < options.max_in_flight && !quota) {
         const double t2 = now_s();
         wait_s = std::min(wait_s, std::max(requests.wait_for(1, t2), tokens.wait_for(ready.front()->est_tokens, t2)));
       }
-      curl_multi_poll(multi, nullptr, 0, static_cast<int>(std::ceil(wait_s * 1000)), nullptr);
+      if (timer_at >= 0) wait_s = std::min(wait_s, std::max(0.0, timer_at - now_s()));
+      const int n = ::epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()),
+                                 static_cast<int>(std::ceil(wait_s * 1000)));
+      clock = now_s();
+      for (int i = 0; i < n; ++i) {
+        const int fd = events[static_cast<size_t>(i)].data.fd;
+        const uint32_t ev = events[static_cast<size_t>(i)].events;
+        if (fd == wake_fd) {
+          uint64_t count = 0;
+          [[maybe_unused]] ssize_t r = ::read(wake_fd, &count, sizeof count);
+          continue;
+        }
+        int flags = 0;
+        if (ev & EPOLLIN) flags |= CURL_CSELECT_IN;
+        if (ev & EPOLLOUT) flags |= CURL_CSELECT_OUT;
+        if (ev & (EPOLLERR | EPOLLHUP)) flags |= CURL_CSELECT_ERR;
+        int running = 0;
+        curl_multi_socket_action(multi, fd, flags, &running);
+      }
+      run_timer_if_due();
+      read_messages();
+      publish(0);
     }
   }
 };
@@ -382,7 +561,26 @@ void HttpTeacher::submit(uint64_t index, const prompts::PromptSpec& prompt) {
     ++impl_->outstanding;
     impl_->inbox.push_back(std::move(call));
   }
-  curl_multi_wakeup(impl_->multi);
+  impl_->wake();
+}
+
+void HttpTeacher::submit(const std::vector<std::pair<uint64_t, prompts::PromptSpec>>& prompts) {
+  if (prompts.empty()) return;
+  std::vector<std::unique_ptr<Call>> calls;
+  calls.reserve(prompts.size());
+  for (const auto& [index, prompt] : prompts) {
+    auto call = std::make_unique<Call>();
+    call->index = index;
+    call->body = request_body(options_.request, prompt);
+    call->est_tokens = estimate_tokens(prompt);
+    calls.push_back(std::move(call));
+  }
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->outstanding += calls.size();
+    for (auto& call : calls) impl_->inbox.push_back(std::move(call));
+  }
+  impl_->wake();
 }
 
 std::vector<Completion> HttpTeacher::wait(double timeout_s) {
@@ -393,8 +591,11 @@ std::vector<Completion> HttpTeacher::wait(double timeout_s) {
     calls.swap(impl_->done);
   }
   std::vector<Completion> out;
+  out.reserve(calls.size());
   const bool chat = options_.request.endpoint != "completions";
-  bool requeued = false;
+  std::vector<std::unique_ptr<Call>> requeue;
+  std::vector<std::string> spare;  // response buffers for the I/O thread to reuse
+  uint64_t malformed = 0;
   for (auto& call : calls) {
     Completion c;
     c.index = call->index;
@@ -419,22 +620,28 @@ std::vector<Completion> HttpTeacher::wait(double timeout_s) {
         if (options_.price) c.cost_usd = cost_usd(*options_.price, c.reply.usage);
       } else if (call->attempt < options_.max_attempts && !impl_->quota) {
         // A 200 with a body we cannot use: retry like a server error.
-        std::lock_guard lock(impl_->mu);
-        impl_->count_error("malformed");
-        ++impl_->stats.retries;
+        ++malformed;
         call->not_before = now_s() + backoff_seconds(call->attempt - 1, 0.5);
-        impl_->inbox.push_back(std::move(call));
-        requeued = true;
+        requeue.push_back(std::move(call));
         continue;
       } else {
+        ++malformed;
         c.error = p.error + " (after " + std::to_string(call->attempt) + " attempts)";
         c.error_class = "malformed";
-        std::lock_guard lock(impl_->mu);
-        impl_->count_error("malformed");
       }
     }
-    {
-      std::lock_guard lock(impl_->mu);
+    c.request_body = std::move(call->body);
+    out.push_back(std::move(c));
+    if (call->response.capacity() <= 65536) spare.push_back(std::move(call->response));
+  }
+  if (!out.empty() || !requeue.empty()) {
+    std::lock_guard lock(impl_->mu);
+    for (auto& b : spare)
+      if (impl_->spare.size() < static_cast<size_t>(options_.max_in_flight)) impl_->spare.push_back(std::move(b));
+    if (malformed) impl_->errors["malformed"] += malformed;
+    impl_->stats.retries += requeue.size();
+    for (auto& call : requeue) impl_->inbox.push_back(std::move(call));
+    for (const auto& c : out) {
       --impl_->outstanding;
       if (c.ok) {
         ++impl_->stats.succeeded;
@@ -445,9 +652,8 @@ std::vector<Completion> HttpTeacher::wait(double timeout_s) {
         ++impl_->stats.failed;
       }
     }
-    out.push_back(std::move(c));
   }
-  if (requeued) curl_multi_wakeup(impl_->multi);
+  if (!requeue.empty()) impl_->wake();
   return out;
 }
 

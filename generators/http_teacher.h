@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "generators/openai_protocol.h"
@@ -56,6 +57,7 @@ struct Completion {
   std::string error_class;  // "http_400", "http_429", "timeout", "connect", "malformed", ...
   int attempts = 0;
   double cost_usd = 0;
+  std::string request_body;  // the body that was sent (request_body()), e.g. for a journal's hash
 };
 
 struct HttpStats {
@@ -78,6 +80,8 @@ class HttpTeacher {
 
   // Queues a prompt. Its body is built here (request_body).
   void submit(uint64_t index, const prompts::PromptSpec& prompt);
+  // Queues several prompts, {index, prompt} each, with one lock and one wake-up.
+  void submit(const std::vector<std::pair<uint64_t, prompts::PromptSpec>>& prompts);
   // Returns the completions available now, waiting up to `timeout_s` for the first.
   std::vector<Completion> wait(double timeout_s);
   // Submitted prompts not yet returned by wait().

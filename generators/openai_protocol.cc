@@ -49,6 +49,16 @@ std::string element_to_string(simdjson::dom::element e) {
   return simdjson::minify(e);
 }
 
+// One parser per thread for replies and stream chunks: a parser allocates buffers sized
+// to the document, so a fresh one per reply costs an allocation and page faults each time.
+// Its documents are copied out before the next parse; an unusually large reply's buffers
+// are not kept.
+simdjson::dom::parser& reply_parser() {
+  thread_local simdjson::dom::parser parser;
+  if (parser.capacity() > (size_t{8} << 20)) parser = simdjson::dom::parser();
+  return parser;
+}
+
 }  // namespace
 
 int64_t request_seed(uint64_t prompt_id) { return static_cast<int64_t>(prompt_id & 0x7FFFFFFFull); }
@@ -125,7 +135,7 @@ ApiError parse_error_body(long status, std::string_view body) {
 
 ParsedReply parse_completion(std::string_view body, bool chat) {
   ParsedReply r;
-  simdjson::dom::parser parser;
+  simdjson::dom::parser& parser = reply_parser();
   simdjson::dom::element root;
   if (auto err = parser.parse(body.data(), body.size()).get(root); err) {
     r.error = std::string("malformed JSON in the response (") + simdjson::error_message(err) + ")";
@@ -271,7 +281,7 @@ void SseParser::event(std::string_view data) {
     done_ = true;
     return;
   }
-  simdjson::dom::parser parser;
+  simdjson::dom::parser& parser = reply_parser();
   simdjson::dom::element root;
   if (parser.parse(data.data(), data.size()).get(root)) {
     error_ = "malformed JSON in a streamed chunk";

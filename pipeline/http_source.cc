@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "prompts/rng.h"
+
 namespace primer::pipeline {
 
 HttpSource::HttpSource(const generators::HttpTeacherOptions& options, const prompts::TinyStoriesSampler& sampler,
@@ -46,24 +48,26 @@ double HttpSource::worst_case_cost(const prompts::PromptSpec& p) const {
 }
 
 void HttpSource::collect() {
-  const auto& options = teacher_->options();
   while (!closing_) {
     auto completions = teacher_->wait(0.05);
     if (completions.empty()) continue;
     {
+      // The teacher hands back the body it sent: its hash ties the reply to the request.
       std::lock_guard jl(journal_mu_);
-      for (const auto& c : completions) {
-        if (c.ok) {
-          const prompts::PromptSpec p = sampler_.sample(seed_, c.index);
-          journal_->append(c.index, p.id, request_hash(generators::request_body(options.request, p)), c.reply);
-        }
+      for (auto& c : completions) {
+        if (c.ok) journal_->append(c.index, prompts::prompt_id(seed_, c.index), request_hash(c.request_body), c.reply);
+        c.request_body = std::string();
       }
       journal_->flush();  // durable before anyone uses them
     }
     std::lock_guard lock(mu_);
     unjournaled_ -= completions.size();
     for (auto& c : completions) {
-      outstanding_cost_.erase(c.index);
+      if (auto it = outstanding_cost_.find(c.index); it != outstanding_cost_.end()) {
+        outstanding_cost_sum_ -= it->second;
+        outstanding_cost_.erase(it);
+      }
+      if (outstanding_cost_.empty()) outstanding_cost_sum_ = 0;  // no rounding drift over a long run
       spent_usd_ += c.cost_usd;
       if (c.stop_run && !quota_) {
         quota_ = true;
@@ -78,35 +82,44 @@ void HttpSource::collect() {
 
 void HttpSource::submit_until(uint64_t end) {
   end = std::min(end, count_);
+  // Prompts go to the teacher in groups: one lock and one wake-up of its I/O thread each.
+  constexpr size_t kGroup = 64;
+  std::vector<std::pair<uint64_t, prompts::PromptSpec>> group;
+  auto send = [&] {
+    teacher_->submit(group);
+    group.clear();
+  };
   while (next_submit_ < end) {
     const uint64_t index = next_submit_;
     {
       std::lock_guard lock(mu_);
-      if (quota_) return;
+      if (quota_) break;
       if (resolved_.count(index)) {  // from the journal
         ++next_submit_;
         continue;
       }
-      if (unjournaled_ >= max_unjournaled_) return;  // the collector frees room
+      if (unjournaled_ >= max_unjournaled_) break;  // the collector frees room
     }
-    const prompts::PromptSpec p = sampler_.sample(seed_, index);
+    prompts::PromptSpec p = sampler_.sample(seed_, index);
     const double worst = worst_case_cost(p);
     {
       std::lock_guard lock(mu_);
       if (budget_usd_ > 0) {
-        double projected = spent_usd_ + worst;
-        for (const auto& [i, c] : outstanding_cost_) projected += c;
+        const double projected = spent_usd_ + worst + outstanding_cost_sum_;
         if (projected > budget_usd_) {
           if (stop_ == StopReason::kNone) stop_ = StopReason::kBudget;
-          return;
+          break;
         }
       }
       outstanding_cost_[index] = worst;
+      outstanding_cost_sum_ += worst;
       ++unjournaled_;
     }
-    teacher_->submit(index, p);
+    group.emplace_back(index, std::move(p));
     ++next_submit_;
+    if (group.size() == kGroup) send();
   }
+  send();
 }
 
 std::optional<std::vector<generators::Completion>> HttpSource::fetch(uint64_t begin, uint64_t end,

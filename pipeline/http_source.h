@@ -77,6 +77,7 @@ class HttpSource {
   std::condition_variable cv_;
   std::map<uint64_t, generators::Completion> resolved_;
   std::map<uint64_t, double> outstanding_cost_;  // worst case of prompts sent, by index
+  double outstanding_cost_sum_ = 0;              // their sum
   // Sent but not yet journaled: never more than max_in_flight, so a kill can lose (and
   // a rerun pay again for) at most that many replies.
   uint64_t unjournaled_ = 0;

@@ -6,6 +6,7 @@
 #include <xxhash.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fmt/format.h>
 
@@ -19,14 +20,29 @@ uint64_t request_hash(std::string_view body) { return XXH3_64bits(body.data(), b
 
 namespace {
 
+void append_number(std::string& out, uint64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
 void append_line(std::string& out, uint64_t index, uint64_t id, uint64_t hash, const generators::Reply& r) {
-  out += "{\"index\":" + std::to_string(index) + ",\"id\":\"" + storage::hex64(id) + "\",\"request\":\"" +
-         storage::hex64(hash) + "\",\"text\":";
+  out.reserve(out.size() + r.text.size() + r.finish_reason.size() + 160);
+  out += "{\"index\":";
+  append_number(out, index);
+  out += ",\"id\":\"";
+  out += storage::hex64(id);
+  out += "\",\"request\":\"";
+  out += storage::hex64(hash);
+  out += "\",\"text\":";
   storage::append_json_string(out, r.text);
   out += ",\"finish_reason\":";
   storage::append_json_string(out, r.finish_reason);
-  out += ",\"prompt_tokens\":" + std::to_string(r.usage.prompt_tokens) +
-         ",\"completion_tokens\":" + std::to_string(r.usage.completion_tokens) + "}\n";
+  out += ",\"prompt_tokens\":";
+  append_number(out, r.usage.prompt_tokens);
+  out += ",\"completion_tokens\":";
+  append_number(out, r.usage.completion_tokens);
+  out += "}\n";
 }
 
 }  // namespace
