@@ -132,18 +132,7 @@ void ReplyJournal::append(uint64_t index, uint64_t id, uint64_t hash, const gene
 
 void ReplyJournal::flush() {
   if (buffer_.empty()) return;
-  const char* p = buffer_.data();
-  size_t left = buffer_.size();
-  while (left > 0) {
-    const ssize_t n = ::write(fd_, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw storage::StorageError("cannot write the reply journal in " + dir_.string() + ": " + std::strerror(errno) +
-                                  (errno == ENOSPC ? " (the disk is full: free space and rerun to resume)" : ""));
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
+  storage::write_all(fd_, buffer_, dir_ / fmt::format("{:05d}.jsonl", segment_));
   if (::fdatasync(fd_) != 0)
     throw storage::StorageError("cannot sync the reply journal in " + dir_.string() + ": " + std::strerror(errno));
   buffer_.clear();
