@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "filters/filter.h"
+#include "tests/filters/filter_testing.h"
 #include "vocab/vocabulary.h"
 
 using namespace primer::filters;
@@ -13,29 +14,8 @@ using primer::vocab::Vocabulary;
 
 namespace {
 
-// Settings from a map; unknown keys are the pipeline's business, so this only records
-// what was asked.
-class MapSettings final : public FilterSettings {
- public:
-  std::map<std::string, double> numbers;
-  std::map<std::string, bool> bools;
-  std::optional<double> number(std::string_view k) override {
-    auto it = numbers.find(std::string(k));
-    return it == numbers.end() ? std::nullopt : std::optional<double>(it->second);
-  }
-  std::optional<int64_t> integer(std::string_view k) override {
-    auto it = numbers.find(std::string(k));
-    return it == numbers.end() ? std::nullopt : std::optional<int64_t>(static_cast<int64_t>(it->second));
-  }
-  std::optional<bool> boolean(std::string_view k) override {
-    auto it = bools.find(std::string(k));
-    return it == bools.end() ? std::nullopt : std::optional<bool>(it->second);
-  }
-  std::optional<std::string> string(std::string_view) override { return std::nullopt; }
-  [[noreturn]] void invalid(std::string_view k, const std::string& m) override {
-    throw std::invalid_argument(std::string(k) + " " + m);
-  }
-};
+// Settings from maps (tests/filters/filter_testing.h).
+using MapSettings = primer::filters::testing::Settings;
 
 const Vocabulary& test_vocab() {
   static const Vocabulary v = Vocabulary::parse(
