@@ -185,8 +185,11 @@ std::string HttpSource::progress_note() const {
   const auto s = teacher_->stats();
   std::string errors;
   for (const auto& [cls, n] : s.errors) errors += fmt::format(" {} {}", cls, n);
-  return fmt::format("{} in flight | {} retries | errors{} | {} tokens | ${:.4f}", s.in_flight, s.retries,
-                     errors.empty() ? " 0" : errors, s.prompt_tokens + s.completion_tokens, s.cost_usd);
+  const double secs =
+      std::max(1e-3, std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+  const uint64_t tokens = s.prompt_tokens + s.completion_tokens;
+  return fmt::format("{} in flight | {:.0f} req/s | {:.0f} tokens/s | {} retries | errors{} | ${:.4f} spent", s.in_flight,
+                     double(s.sent) / secs, double(tokens) / secs, s.retries, errors.empty() ? " 0" : errors, s.cost_usd);
 }
 
 }  // namespace primer::pipeline

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -87,6 +88,7 @@ class HttpSource {
   std::string quota_message_;
   std::atomic<bool> closing_{false};
   std::thread collector_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace primer::pipeline

@@ -225,3 +225,16 @@ TEST_CASE("--estimate sends nothing and prints requests, tokens and cost") {
   CHECK(server.requests() == 0);
   CHECK_FALSE(fs::exists(dir / "out"));
 }
+
+TEST_CASE("progress on stderr: prompts/s and ETA, and the HTTP teacher's in flight, req/s, tokens/s, retries, errors, spend") {
+  FakeOpenAI server;
+  TempDir dir;
+  primer::testing::write_file(dir / "run.toml", http_config(server, 200));
+  const auto r = primer::testing::run_command({primer::testing::primer_binary(), "run", (dir / "run.toml").string(), "--out",
+                                               (dir / "out").string()});
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("200/200 prompts (100.0%)") != std::string::npos);
+  CHECK(r.err.find(" in flight | ") != std::string::npos);
+  CHECK(r.err.find(" req/s | ") != std::string::npos);
+  CHECK(r.err.find(" tokens/s | 0 retries | errors 0 | $") != std::string::npos);
+}
