@@ -91,6 +91,13 @@ class FilterSettings {
   }
   // Throws an error naming the key, the file and the line.
   [[noreturn]] virtual void invalid(std::string_view key, const std::string& message) = 0;
+  // A share in [0, 1] (rates, fractions); anything else is invalid():
+  // "must be between 0 and 1" followed by `note`.
+  std::optional<double> share(std::string_view key, std::string_view note = {}) {
+    const auto v = number(key);
+    if (v && (*v < 0 || *v > 1)) invalid(key, "must be between 0 and 1" + std::string(note));
+    return v;
+  }
 };
 
 // What filters may depend on besides their settings.

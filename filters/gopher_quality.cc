@@ -124,12 +124,7 @@ class GopherQualityFilter final : public Filter {
 
 std::unique_ptr<Filter> make_gopher_quality_filter(FilterSettings& s, const FilterContext&) {
   Limits l;
-  auto ratio = [&](const char* key, double& v) {
-    if (auto x = s.number(key)) {
-      if (*x < 0 || *x > 1) s.invalid(key, "must be between 0 and 1 (0: rule off)");
-      v = *x;
-    }
-  };
+  auto ratio = [&](const char* key, double& v) { v = s.share(key, " (0: rule off)").value_or(v); };
   auto positive = [&](const char* key, auto& v) {
     if (auto x = s.number(key)) {
       if (*x < 0) s.invalid(key, "must not be negative (0: rule off)");

@@ -199,12 +199,7 @@ class GopherRepetitionFilter final : public Filter {
 
 std::unique_ptr<Filter> make_gopher_repetition_filter(FilterSettings& s, const FilterContext&) {
   Thresholds t;
-  auto read = [&](const char* key, double& v) {
-    if (auto x = s.number(key)) {
-      if (*x < 0 || *x > 1) s.invalid(key, "must be between 0 and 1 (0: rule off)");
-      v = *x;
-    }
-  };
+  auto read = [&](const char* key, double& v) { v = s.share(key, " (0: rule off)").value_or(v); };
   read("dup_para_frac", t.dup_para);
   read("dup_para_char_frac", t.dup_para_char);
   read("dup_line_frac", t.dup_line);

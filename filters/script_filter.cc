@@ -62,8 +62,7 @@ std::unique_ptr<Filter> make_script_filter(FilterSettings& s, const FilterContex
   const int32_t code = u_getPropertyValueEnum(UCHAR_SCRIPT, name.c_str());
   if (code == UCHAR_INVALID_CODE || code == USCRIPT_COMMON || code == USCRIPT_INHERITED)
     s.invalid("script", "'" + name + "' is not a script ICU knows (e.g. \"Latin\", \"Cyrillic\", \"Han\", \"Arabic\")");
-  const double min_share = s.number("min_share").value_or(0.9);
-  if (min_share < 0 || min_share > 1) s.invalid("min_share", "must be between 0 and 1");
+  const double min_share = s.share("min_share").value_or(0.9);
   return std::make_unique<ScriptFilter>(static_cast<UScriptCode>(code), min_share);
 }
 

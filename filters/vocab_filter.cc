@@ -38,8 +38,7 @@ class VocabConformanceFilter final : public Filter {
 
 std::unique_ptr<Filter> make_vocab_filter(FilterSettings& s, const FilterContext& c) {
   if (!c.vocab) throw std::invalid_argument("the vocab filter needs a [vocab] list");
-  const double max_oov = s.number("max_oov_rate").value_or(0.02);
-  if (max_oov < 0 || max_oov > 1) s.invalid("max_oov_rate", "must be between 0 and 1");
+  const double max_oov = s.share("max_oov_rate").value_or(0.02);
   return std::make_unique<VocabConformanceFilter>(*c.vocab, max_oov, s.boolean("require_words").value_or(true));
 }
 
