@@ -223,6 +223,21 @@ void segment_words(std::string_view text, Fn&& fn, uint64_t* invalid = nullptr,
 // Unicode case folding (ICU); U+2019 and U+02BC become '\''. `out` is reused scratch.
 void fold_word(std::string_view word, std::string& out);
 
+// Calls fn(line, line_no) for each line of `text` (numbered from 1), without its '\n'
+// and a trailing '\r'; a last line without '\n' counts too.
+template <typename Fn>
+void for_each_line(std::string_view text, Fn&& fn) {
+  size_t pos = 0, line_no = 0;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string_view::npos) eol = text.size();
+    std::string_view line = text.substr(pos, eol - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    pos = eol + 1;
+    fn(line, ++line_no);
+  }
+}
+
 // ---- implementation of the template ----
 
 namespace detail {

@@ -48,19 +48,6 @@ std::vector<std::string_view> split_spaces(std::string_view line) {
   return out;
 }
 
-template <typename Fn>
-void for_each_line(std::string_view text, Fn&& fn) {
-  size_t pos = 0, line_no = 0;
-  while (pos < text.size()) {
-    size_t eol = text.find('\n', pos);
-    if (eol == std::string_view::npos) eol = text.size();
-    std::string_view line = text.substr(pos, eol - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    pos = eol + 1;
-    fn(line, ++line_no);
-  }
-}
-
 int pos_slot(Pos pos) {
   switch (pos) {
     case Pos::kNoun: return 0;

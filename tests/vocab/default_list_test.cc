@@ -140,22 +140,18 @@ TEST_CASE("the list and its selection are alphabetical within each section") {
   CAPTURE(file);
   const std::string text = testing::read_file(testing::source_path(file));
   std::string section, previous;
-  size_t pos = 0, line_no = 0, sections = 0;
+  size_t sections = 0;
   bool ordered = true;
-  while (pos < text.size()) {
-    size_t eol = text.find('\n', pos);
-    if (eol == std::string::npos) eol = text.size();
-    const std::string line = text.substr(pos, eol - pos);
-    pos = eol + 1;
-    ++line_no;
+  for_each_line(text, [&](std::string_view view, size_t line_no) {
+    const std::string line(view);
     if (line.rfind("# ----", 0) == 0) {
       section = line;
       ordered = line.find("not alphabetical") == std::string::npos;
       previous.clear();
       ++sections;
-      continue;
+      return;
     }
-    if (line.empty() || line[0] == '#' || !ordered) continue;
+    if (line.empty() || line[0] == '#' || !ordered) return;
     std::string lemma = line.substr(0, line.find(' '));
     for (char& c : lemma)
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
@@ -163,7 +159,7 @@ TEST_CASE("the list and its selection are alphabetical within each section") {
     CAPTURE(section);
     CHECK(previous < lemma);
     previous = lemma;
-  }
+  });
   CHECK(sections >= 15);
  }
 }

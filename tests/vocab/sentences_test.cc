@@ -53,14 +53,9 @@ std::string unescape(const std::string& s) {
 std::vector<Labelled> load_sentences() {
   const std::string text = testing::read_file(testing::source_path("tests/vocab/data/sentences.txt"));
   std::vector<Labelled> out;
-  size_t pos = 0, line_no = 0;
-  while (pos < text.size()) {
-    size_t eol = text.find('\n', pos);
-    if (eol == std::string::npos) eol = text.size();
-    const std::string line = text.substr(pos, eol - pos);
-    pos = eol + 1;
-    ++line_no;
-    if (line.empty() || line[0] == '#') continue;
+  for_each_line(text, [&](std::string_view view, size_t line_no) {
+    const std::string line(view);
+    if (line.empty() || line[0] == '#') return;
     const size_t arrow = line.find(" => ");
     REQUIRE_MESSAGE(arrow != std::string::npos, "sentences.txt:" << line_no << ": no ' => '");
     Labelled l;
@@ -75,7 +70,7 @@ std::vector<Labelled> load_sentences() {
       if (i > start) l.expected.push_back(rest.substr(start, i - start));
     }
     out.push_back(std::move(l));
-  }
+  });
   return out;
 }
 
