@@ -1,0 +1,252 @@
+#include "model/kernels/matmul.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+namespace primer::model::kernels {
+namespace {
+
+constexpr int kMr = 6;     // micro-tile rows (A panel height)
+constexpr int kNr = 16;    // micro-tile columns (B panel width: two 8-float vectors)
+constexpr int kKc = 256;   // k block: a 6×256 A panel and a 256×16 B panel fit in L1
+constexpr int kMc = 96;    // rows per task: a 96×256 packed A block (96 KB) stays in L2
+
+// A 64-byte aligned float buffer that only grows.
+class Scratch {
+ public:
+  ~Scratch() { std::free(data_); }
+  float* get(size_t floats) {
+    if (floats > capacity_) {
+      std::free(data_);
+      const size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
+      data_ = static_cast<float*>(std::aligned_alloc(64, bytes));
+      if (!data_) throw std::bad_alloc();
+      capacity_ = floats;
+    }
+    return data_;
+  }
+
+ private:
+  float* data_ = nullptr;
+  size_t capacity_ = 0;
+};
+
+thread_local Scratch tls_a;  // packed A block of the running task
+thread_local Scratch tls_b;  // packed B of a call started on this thread
+
+// kc × 16 panel of B starting at (k0, j0); columns past n are zero.
+void pack_b_panel(float* dst, ConstView b, int k0, int kc, int j0, int n) {
+  const int cols = std::min(kNr, n - j0);
+  if (b.col == 1) {
+    for (int p = 0; p < kc; ++p) {
+      const float* src = &b.at(k0 + p, j0);
+      float* d = dst + p * kNr;
+      for (int c = 0; c < cols; ++c) d[c] = src[c];
+      for (int c = cols; c < kNr; ++c) d[c] = 0;
+    }
+  } else {
+    for (int c = 0; c < cols; ++c)
+      for (int p = 0; p < kc; ++p) dst[p * kNr + c] = b.at(k0 + p, j0 + c);
+    for (int c = cols; c < kNr; ++c)
+      for (int p = 0; p < kc; ++p) dst[p * kNr + c] = 0;
+  }
+}
+
+// Rows i0..i1 of A, k0..k0+kc, as 6-row panels (kc × 6 each); rows past i1 are zero.
+void pack_a_block(float* dst, ConstView a, int i0, int i1, int k0, int kc) {
+  for (int s = i0; s < i1; s += kMr) {
+    const int rows = std::min(kMr, i1 - s);
+    if (a.row == 1) {
+      for (int p = 0; p < kc; ++p) {
+        const float* src = &a.at(s, k0 + p);
+        float* d = dst + p * kMr;
+        for (int r = 0; r < rows; ++r) d[r] = src[r];
+        for (int r = rows; r < kMr; ++r) d[r] = 0;
+      }
+    } else {
+      for (int r = 0; r < rows; ++r) {
+        const float* src = &a.at(s + r, k0);
+        for (int p = 0; p < kc; ++p) dst[p * kMr + r] = src[p * a.col];
+      }
+      for (int r = rows; r < kMr; ++r)
+        for (int p = 0; p < kc; ++p) dst[p * kMr + r] = 0;
+    }
+    dst += static_cast<size_t>(kc) * kMr;
+  }
+}
+
+// Writes a finished micro-tile: only the mr × nr part inside C.
+inline void store_tile(const float* t, float* c, int64_t ldc, int mr, int nr, bool accumulate) {
+  for (int r = 0; r < mr; ++r)
+    for (int j = 0; j < nr; ++j) c[r * ldc + j] = accumulate ? c[r * ldc + j] + t[r * kNr + j] : t[r * kNr + j];
+}
+
+// C[0:mr, 0:nr] (+)= Apanel (6 × kc) · Bpanel (kc × 16).
+using MicroKernel = void (*)(int kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr,
+                             bool accumulate);
+
+void micro_portable(int kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr, bool accumulate) {
+  float t[kMr * kNr] = {};
+  for (int p = 0; p < kc; ++p, a += kMr, b += kNr)
+    for (int r = 0; r < kMr; ++r) {
+      const float av = a[r];
+      for (int j = 0; j < kNr; ++j) t[r * kNr + j] += av * b[j];
+    }
+  store_tile(t, c, ldc, mr, nr, accumulate);
+}
+
+__attribute__((target("avx2,fma"))) void micro_avx2(int kc, const float* a, const float* b, float* c, int64_t ldc,
+                                                     int mr, int nr, bool accumulate) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int p = 0; p < kc; ++p, a += kMr, b += kNr) {
+    const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+    __m256 av = _mm256_broadcast_ss(a + 0);
+    c00 = _mm256_fmadd_ps(av, b0, c00), c01 = _mm256_fmadd_ps(av, b1, c01);
+    av = _mm256_broadcast_ss(a + 1);
+    c10 = _mm256_fmadd_ps(av, b0, c10), c11 = _mm256_fmadd_ps(av, b1, c11);
+    av = _mm256_broadcast_ss(a + 2);
+    c20 = _mm256_fmadd_ps(av, b0, c20), c21 = _mm256_fmadd_ps(av, b1, c21);
+    av = _mm256_broadcast_ss(a + 3);
+    c30 = _mm256_fmadd_ps(av, b0, c30), c31 = _mm256_fmadd_ps(av, b1, c31);
+    av = _mm256_broadcast_ss(a + 4);
+    c40 = _mm256_fmadd_ps(av, b0, c40), c41 = _mm256_fmadd_ps(av, b1, c41);
+    av = _mm256_broadcast_ss(a + 5);
+    c50 = _mm256_fmadd_ps(av, b0, c50), c51 = _mm256_fmadd_ps(av, b1, c51);
+  }
+  const __m256 acc[kMr][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  if (mr == kMr && nr == kNr) {
+    for (int r = 0; r < kMr; ++r) {
+      float* row = c + r * ldc;
+      if (accumulate) {
+        _mm256_storeu_ps(row, _mm256_add_ps(_mm256_loadu_ps(row), acc[r][0]));
+        _mm256_storeu_ps(row + 8, _mm256_add_ps(_mm256_loadu_ps(row + 8), acc[r][1]));
+      } else {
+        _mm256_storeu_ps(row, acc[r][0]);
+        _mm256_storeu_ps(row + 8, acc[r][1]);
+      }
+    }
+    return;
+  }
+  alignas(32) float t[kMr * kNr];
+  for (int r = 0; r < kMr; ++r) {
+    _mm256_store_ps(t + r * kNr, acc[r][0]);
+    _mm256_store_ps(t + r * kNr + 8, acc[r][1]);
+  }
+  store_tile(t, c, ldc, mr, nr, accumulate);
+}
+
+MicroKernel detect() {
+  const char* env = std::getenv("PRIMER_KERNELS");
+  if (env && std::strcmp(env, "portable") == 0) return micro_portable;
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return micro_avx2;
+  return micro_portable;
+}
+
+const MicroKernel kDetected = detect();
+std::atomic<MicroKernel> g_kernel{kDetected};
+
+// B packed as: k block kb (kKc rows, the last one shorter), then its 16-column panels.
+struct Packed {
+  int m, n, k;
+  int strips;  // 16-column panels
+  const float* b;
+  const float* panel(int kb, int s) const {
+    const int kc = std::min(kKc, k - kb * kKc);
+    return b + static_cast<size_t>(kb) * kKc * strips * kNr + static_cast<size_t>(s) * kc * kNr;
+  }
+};
+
+void pack_b_all(float* dst, ConstView b, int n, int k, int strips, bool parallel) {
+  const int kblocks = (k + kKc - 1) / kKc;
+  auto pack = [&](int index) {
+    const int kb = index / strips, s = index % strips;
+    const int kc = std::min(kKc, k - kb * kKc);
+    float* d = dst + static_cast<size_t>(kb) * kKc * strips * kNr + static_cast<size_t>(s) * kc * kNr;
+    pack_b_panel(d, b, kb * kKc, kc, s * kNr, n);
+  };
+  if (parallel)
+    tbb::parallel_for(0, kblocks * strips, pack);
+  else
+    for (int i = 0; i < kblocks * strips; ++i) pack(i);
+}
+
+// Rows i0..i1 (at most kMc) × panels s0..s1 of C.
+void compute_block(const Packed& pk, ConstView a, float* c, int64_t ldc, int i0, int i1, int s0, int s1,
+                   bool accumulate, MicroKernel kernel) {
+  float* ap = tls_a.get(static_cast<size_t>(kMc) * kKc);
+  const int kblocks = (pk.k + kKc - 1) / kKc;
+  for (int kb = 0; kb < kblocks; ++kb) {
+    const int k0 = kb * kKc, kc = std::min(kKc, pk.k - k0);
+    pack_a_block(ap, a, i0, i1, k0, kc);
+    const bool acc = accumulate || kb > 0;
+    for (int s = s0; s < s1; ++s) {
+      const float* bp = pk.panel(kb, s);
+      const int j = s * kNr, nr = std::min(kNr, pk.n - j);
+      for (int i = i0; i < i1; i += kMr)
+        kernel(kc, ap + static_cast<size_t>(i - i0) * kc, bp, c + i * ldc + j, ldc, std::min(kMr, i1 - i), nr, acc);
+    }
+  }
+}
+
+void run(float* c, int64_t ldc, ConstView a, ConstView b, int m, int n, int k, bool accumulate, bool parallel) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate)
+      for (int i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+    return;
+  }
+  const MicroKernel kernel = g_kernel.load(std::memory_order_relaxed);
+  const int strips = (n + kNr - 1) / kNr;
+  const int kblocks = (k + kKc - 1) / kKc;
+  float* bp = tls_b.get(static_cast<size_t>(kblocks) * kKc * strips * kNr);
+  // Small products are not worth the threads.
+  if (parallel && static_cast<double>(m) * n * k < 2e6) parallel = false;
+  pack_b_all(bp, b, n, k, strips, parallel);
+  const Packed pk{m, n, k, strips, bp};
+  const int mblocks = (m + kMc - 1) / kMc;
+  if (!parallel) {
+    for (int mb = 0; mb < mblocks; ++mb)
+      compute_block(pk, a, c, ldc, mb * kMc, std::min(m, (mb + 1) * kMc), 0, strips, accumulate, kernel);
+    return;
+  }
+  // Enough tasks for every thread to stay busy: split columns too when rows are few.
+  const int target = 4 * tbb::this_task_arena::max_concurrency();
+  const int nchunks = std::min(strips, std::max(1, (target + mblocks - 1) / mblocks));
+  const int chunk = (strips + nchunks - 1) / nchunks;
+  const int nblocks = (strips + chunk - 1) / chunk;
+  tbb::parallel_for(0, mblocks * nblocks, [&](int task) {
+    const int mb = task / nblocks, nb = task % nblocks;
+    compute_block(pk, a, c, ldc, mb * kMc, std::min(m, (mb + 1) * kMc), nb * chunk, std::min(strips, (nb + 1) * chunk),
+                  accumulate, kernel);
+  });
+}
+
+}  // namespace
+
+void matmul(float* c, int64_t ldc, ConstView a, ConstView b, int m, int n, int k, bool accumulate) {
+  run(c, ldc, a, b, m, n, k, accumulate, true);
+}
+
+void matmul_serial(float* c, int64_t ldc, ConstView a, ConstView b, int m, int n, int k, bool accumulate) {
+  run(c, ldc, a, b, m, n, k, accumulate, false);
+}
+
+const char* matmul_kernel_name() { return g_kernel.load() == micro_avx2 ? "avx2-fma" : "portable"; }
+
+void force_portable_kernels(bool portable) { g_kernel.store(portable ? micro_portable : kDetected); }
+
+}  // namespace primer::model::kernels

@@ -1,0 +1,298 @@
+// Kernels: every backward against central finite differences in double, every fast
+// path against its naive reference on odd shapes (not multiples of the 6×16 tiles or
+// the 256-deep k blocks). Max errors are printed.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <vector>
+
+#include "model/kernels/adamw.h"
+#include "model/kernels/attention.h"
+#include "model/kernels/cross_entropy.h"
+#include "model/kernels/embedding.h"
+#include "model/kernels/matmul.h"
+#include "model/kernels/rmsnorm.h"
+#include "model/kernels/rope.h"
+#include "model/kernels/swiglu.h"
+#include "prompts/rng.h"
+
+using namespace primer::model::kernels;
+
+namespace {
+
+template <typename T>
+std::vector<T> random_vector(size_t n, uint64_t seed, double scale = 1.0) {
+  primer::prompts::Rng rng(seed, "test");
+  std::vector<T> v(n);
+  for (auto& x : v) x = static_cast<T>((rng.uniform() * 2 - 1) * scale);
+  return v;
+}
+
+double dot(const std::vector<double>& a, const std::vector<double>& b) {
+  double s = 0;
+  for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
+  return s;
+}
+
+// Compares `analytic` (d loss / d x) with central differences of loss() around x.
+// Returns the largest error relative to max(1, |gradient|).
+double finite_difference_error(std::vector<double>& x, const std::function<double()>& loss,
+                               const std::vector<double>& analytic, double h = 1e-6) {
+  REQUIRE(x.size() == analytic.size());
+  double worst = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double saved = x[i];
+    x[i] = saved + h;
+    const double up = loss();
+    x[i] = saved - h;
+    const double down = loss();
+    x[i] = saved;
+    const double numeric = (up - down) / (2 * h);
+    worst = std::max(worst, std::abs(numeric - analytic[i]) / std::max(1.0, std::abs(numeric)));
+  }
+  return worst;
+}
+
+double max_abs_diff(const float* a, const float* b, size_t n) {
+  double worst = 0;
+  for (size_t i = 0; i < n; ++i) worst = std::max(worst, std::abs(static_cast<double>(a[i]) - b[i]));
+  return worst;
+}
+
+constexpr double kFdTolerance = 1e-7;  // double precision, h = 1e-6
+
+}  // namespace
+
+TEST_CASE("matmul: packed kernels equal the naive reference on odd shapes, all transposes") {
+  const int shapes[][3] = {{1, 1, 1}, {7, 17, 5}, {13, 33, 300}, {97, 50, 257}, {6, 16, 256}, {200, 130, 513}};
+  for (bool portable : {false, true}) {
+    force_portable_kernels(portable);
+    double worst = 0;
+    for (const auto& s : shapes) {
+      const int m = s[0], n = s[1], k = s[2];
+      const auto a = random_vector<float>(static_cast<size_t>(m) * k, 1);
+      const auto b = random_vector<float>(static_cast<size_t>(k) * n, 2);
+      for (int ta = 0; ta < 2; ++ta)
+        for (int tb = 0; tb < 2; ++tb)
+          for (bool accumulate : {false, true})
+            for (bool parallel : {false, true}) {
+              const ConstView av = ta ? transposed(a.data(), m) : rows(a.data(), k);
+              const ConstView bv = tb ? transposed(b.data(), k) : rows(b.data(), n);
+              const int ldc = n + 3;  // C with padding between rows
+              auto c = random_vector<float>(static_cast<size_t>(m) * ldc, 3);
+              auto expected = c;
+              matmul_reference<float>(expected.data(), ldc, av, bv, m, n, k, accumulate);
+              (parallel ? matmul : matmul_serial)(c.data(), ldc, av, bv, m, n, k, accumulate);
+              // padding columns untouched, values within float rounding of a k-long sum
+              double err = 0;
+              for (int i = 0; i < m; ++i)
+                for (int j = 0; j < ldc; ++j) {
+                  const double d = std::abs(static_cast<double>(c[i * ldc + j]) - expected[i * ldc + j]);
+                  if (j >= n) CHECK(d == 0);
+                  err = std::max(err, d);
+                }
+              CHECK(err < 1e-5 * std::sqrt(static_cast<double>(k)) + 1e-6);
+              worst = std::max(worst, err);
+            }
+    }
+    std::printf("matmul %s vs reference: max abs error %.3g\n", matmul_kernel_name(), worst);
+  }
+  force_portable_kernels(false);
+}
+
+TEST_CASE("matmul: bit-identical results serial and parallel") {
+  const int m = 300, n = 200, k = 600;
+  const auto a = random_vector<float>(static_cast<size_t>(m) * k, 4);
+  const auto b = random_vector<float>(static_cast<size_t>(k) * n, 5);
+  std::vector<float> c1(static_cast<size_t>(m) * n), c2(c1.size());
+  matmul(c1.data(), n, rows(a.data(), k), rows(b.data(), n), m, n, k, false);
+  matmul_serial(c2.data(), n, rows(a.data(), k), rows(b.data(), n), m, n, k, false);
+  CHECK(c1 == c2);
+}
+
+TEST_CASE("matmul backward (dA = dC·Bᵀ, dB = Aᵀ·dC) matches finite differences") {
+  const int m = 5, n = 7, k = 9;
+  auto a = random_vector<double>(m * k, 6), b = random_vector<double>(k * n, 7);
+  const auto r = random_vector<double>(m * n, 8);  // loss = Σ C ⊙ r, so dC = r
+  std::vector<double> c(m * n);
+  auto loss = [&] {
+    matmul_reference<double>(c.data(), n, {a.data(), k, 1}, {b.data(), n, 1}, m, n, k, false);
+    return dot(c, r);
+  };
+  std::vector<double> da(m * k), db(k * n);
+  matmul_reference<double>(da.data(), k, {r.data(), n, 1}, {b.data(), 1, n}, m, k, n, false);
+  matmul_reference<double>(db.data(), n, {a.data(), 1, k}, {r.data(), n, 1}, k, n, m, false);
+  CHECK(finite_difference_error(a, loss, da) < kFdTolerance);
+  CHECK(finite_difference_error(b, loss, db) < kFdTolerance);
+}
+
+TEST_CASE("rmsnorm backward matches finite differences") {
+  const int n = 3, c = 11;
+  auto x = random_vector<double>(n * c, 10), w = random_vector<double>(c, 11, 2.0);
+  const auto r = random_vector<double>(n * c, 12);
+  std::vector<double> out(n * c), rstd(n);
+  auto loss = [&] {
+    rmsnorm_forward<double>(out.data(), rstd.data(), x.data(), w.data(), n, c, 1e-5);
+    return dot(out, r);
+  };
+  loss();
+  std::vector<double> dx(n * c, 0.5), dw(c, 0.0);
+  rmsnorm_backward<double>(dx.data(), dw.data(), r.data(), x.data(), w.data(), rstd.data(), n, c, true);
+  for (auto& v : dx) v -= 0.5;  // accumulate = true added into the 0.5 already there
+  CHECK(finite_difference_error(x, loss, dx) < kFdTolerance);
+  CHECK(finite_difference_error(w, loss, dw) < kFdTolerance);
+}
+
+TEST_CASE("rope: backward matches finite differences and the rotation keeps norms") {
+  const int b = 2, t = 5, heads = 3, hs = 6;
+  const RopeTable table(t, hs, 10000.0f);
+  auto x = random_vector<double>(b * t * heads * hs, 13);
+  const auto r = random_vector<double>(x.size(), 14);
+  std::vector<double> y;
+  auto loss = [&] {
+    y = x;
+    rope_forward<double>(y.data(), table.cos.data(), table.sin.data(), b, t, heads, hs);
+    return dot(y, r);
+  };
+  loss();
+  CHECK(dot(y, y) == doctest::Approx(dot(x, x)).epsilon(1e-7));  // float cos/sin tables
+  auto dx = r;
+  rope_backward<double>(dx.data(), table.cos.data(), table.sin.data(), b, t, heads, hs);
+  CHECK(finite_difference_error(x, loss, dx) < kFdTolerance);
+  // position 0 is the identity; position 1 turns the first pair by exactly 1 radian
+  std::vector<float> v(hs * heads, 0.0f);
+  v[0] = 1.0f;
+  std::vector<float> two(2 * hs * heads, 0.0f);
+  two[hs * heads] = 1.0f;  // position 1, head 0, pair 0
+  rope_forward<float>(two.data(), table.cos.data(), table.sin.data(), 1, 2, heads, hs);
+  CHECK(two[hs * heads] == doctest::Approx(std::cos(1.0)));
+  CHECK(two[hs * heads + 1] == doctest::Approx(std::sin(1.0)));
+}
+
+TEST_CASE("swiglu backward matches finite differences") {
+  const int n = 40;
+  auto h1 = random_vector<double>(n, 15, 4.0), h3 = random_vector<double>(n, 16, 2.0);
+  const auto r = random_vector<double>(n, 17);
+  std::vector<double> g(n);
+  auto loss = [&] {
+    swiglu_forward<double>(g.data(), h1.data(), h3.data(), n);
+    return dot(g, r);
+  };
+  std::vector<double> d1(n), d3(n);
+  swiglu_backward<double>(d1.data(), d3.data(), r.data(), h1.data(), h3.data(), n);
+  CHECK(finite_difference_error(h1, loss, d1) < kFdTolerance);
+  CHECK(finite_difference_error(h3, loss, d3) < kFdTolerance);
+}
+
+TEST_CASE("cross-entropy: fused gradient matches finite differences; loss is -log p") {
+  const int n = 4, v = 9;
+  auto logits = random_vector<double>(n * v, 18, 3.0);
+  const std::vector<int32_t> targets = {0, 8, 3, 3};
+  const double scale = 0.37;
+  std::vector<double> losses(n);
+  auto loss = [&] {
+    cross_entropy_forward<double>(losses.data(), logits.data(), targets.data(), n, v);
+    double s = 0;
+    for (double l : losses) s += l * scale;
+    return s;
+  };
+  auto grad = logits;
+  std::vector<double> fused_losses(n);
+  cross_entropy_forward_backward<double>(fused_losses.data(), grad.data(), targets.data(), n, v, scale);
+  loss();
+  for (int i = 0; i < n; ++i) {
+    double z = 0;
+    for (int j = 0; j < v; ++j) z += std::exp(logits[i * v + j]);
+    CHECK(losses[i] == doctest::Approx(std::log(z) - logits[i * v + targets[i]]).epsilon(1e-12));
+    CHECK(fused_losses[i] == losses[i]);
+  }
+  CHECK(finite_difference_error(logits, loss, grad) < kFdTolerance);
+}
+
+TEST_CASE("embedding backward matches finite differences, repeated tokens add up") {
+  const int vocab = 5, c = 3, n = 6;
+  auto table = random_vector<double>(vocab * c, 19);
+  const std::vector<int32_t> tokens = {4, 1, 4, 0, 4, 2};
+  const auto r = random_vector<double>(n * c, 20);
+  std::vector<double> out(n * c);
+  auto loss = [&] {
+    embedding_forward<double>(out.data(), tokens.data(), table.data(), n, c);
+    return dot(out, r);
+  };
+  std::vector<double> dtable(vocab * c, 0.0);
+  embedding_backward<double>(dtable.data(), r.data(), tokens.data(), n, c);
+  CHECK(finite_difference_error(table, loss, dtable) < kFdTolerance);
+  for (int j = 0; j < c; ++j) CHECK(dtable[3 * c + j] == 0.0);  // token 3 never seen
+}
+
+TEST_CASE("attention: reference backward matches finite differences (grouped KV heads)") {
+  const AttentionShape s{2, 5, 4, 2, 4};
+  auto q = random_vector<double>(s.b * s.t * s.q_width(), 21);
+  auto k = random_vector<double>(s.b * s.t * s.kv_width(), 22);
+  auto v = random_vector<double>(s.b * s.t * s.kv_width(), 23);
+  const auto r = random_vector<double>(q.size(), 24);
+  std::vector<double> out(q.size()), probs(static_cast<size_t>(s.b) * s.n_heads * s.t * s.t);
+  auto loss = [&] {
+    attention_forward_reference<double>(out.data(), probs.data(), q.data(), k.data(), v.data(), s);
+    return dot(out, r);
+  };
+  loss();
+  // rows are distributions over j ≤ t
+  for (int row = 0; row < s.b * s.n_heads * s.t; ++row) {
+    const int i = row % s.t;
+    double sum = 0;
+    for (int j = 0; j < s.t; ++j) {
+      sum += probs[row * s.t + j];
+      if (j > i) CHECK(probs[row * s.t + j] == 0.0);
+    }
+    CHECK(sum == doctest::Approx(1.0).epsilon(1e-12));
+  }
+  std::vector<double> dq(q.size()), dk(k.size()), dv(v.size());
+  attention_backward_reference<double>(dq.data(), dk.data(), dv.data(), r.data(), q.data(), k.data(), v.data(),
+                                       probs.data(), s);
+  CHECK(finite_difference_error(q, loss, dq) < kFdTolerance);
+  CHECK(finite_difference_error(k, loss, dk) < kFdTolerance);
+  CHECK(finite_difference_error(v, loss, dv) < kFdTolerance);
+}
+
+TEST_CASE("attention: fast path equals the reference on odd shapes") {
+  for (const AttentionShape s : {AttentionShape{2, 37, 6, 3, 10}, AttentionShape{1, 70, 4, 4, 18},
+                                 AttentionShape{3, 1, 2, 1, 8}}) {
+    const auto q = random_vector<float>(s.b * s.t * s.q_width(), 25);
+    const auto k = random_vector<float>(s.b * s.t * s.kv_width(), 26);
+    const auto v = random_vector<float>(s.b * s.t * s.kv_width(), 27);
+    const auto dout = random_vector<float>(q.size(), 28);
+    const size_t np = static_cast<size_t>(s.b) * s.n_heads * s.t * s.t;
+    std::vector<float> out(q.size()), out_ref(q.size()), probs(np), probs_ref(np);
+    attention_forward(out.data(), probs.data(), q.data(), k.data(), v.data(), s);
+    attention_forward_reference<float>(out_ref.data(), probs_ref.data(), q.data(), k.data(), v.data(), s);
+    std::vector<float> dq(q.size()), dk(k.size()), dv(v.size()), dq_ref(q.size()), dk_ref(k.size()), dv_ref(v.size());
+    attention_backward(dq.data(), dk.data(), dv.data(), dout.data(), q.data(), k.data(), v.data(), probs.data(), s);
+    attention_backward_reference<float>(dq_ref.data(), dk_ref.data(), dv_ref.data(), dout.data(), q.data(), k.data(),
+                                        v.data(), probs_ref.data(), s);
+    const double e_out = max_abs_diff(out.data(), out_ref.data(), out.size());
+    const double e_p = max_abs_diff(probs.data(), probs_ref.data(), np);
+    const double e_grad = std::max({max_abs_diff(dq.data(), dq_ref.data(), dq.size()),
+                                    max_abs_diff(dk.data(), dk_ref.data(), dk.size()),
+                                    max_abs_diff(dv.data(), dv_ref.data(), dv.size())});
+    std::printf("attention (T=%d, heads %d/%d): max abs error out %.2g, probs %.2g, grads %.2g\n", s.t, s.n_heads,
+                s.n_kv_heads, e_out, e_p, e_grad);
+    CHECK(e_out < 1e-5);
+    CHECK(e_p < 1e-6);
+    CHECK(e_grad < 1e-5);
+  }
+}
+
+TEST_CASE("AdamW: one step by hand, decay only where asked") {
+  std::vector<double> p = {1.0, -2.0}, g = {0.5, -0.25}, m = {0, 0}, v = {0, 0};
+  AdamW opt;
+  opt.lr = 0.1f, opt.weight_decay = 0.5f, opt.step = 1;
+  adamw_update<double>(p.data(), g.data(), m.data(), v.data(), 2, opt);
+  // step 1: m̂ = g, v̂ = g², so the Adam step is lr · sign(g) (eps aside)
+  CHECK(p[0] == doctest::Approx(1.0 * (1 - 0.1 * 0.5) - 0.1).epsilon(1e-6));
+  CHECK(p[1] == doctest::Approx(-2.0 * (1 - 0.1 * 0.5) + 0.1).epsilon(1e-6));
+  CHECK(m[0] == doctest::Approx(0.05));
+  CHECK(v[1] == doctest::Approx((1 - static_cast<double>(opt.beta2)) * 0.0625));
+}
