@@ -9,7 +9,7 @@ packages=(
   libtomlplusplus-dev libcli11-dev libfmt-dev libxxhash-dev libsentencepiece-dev libcpp-httplib-dev
   doctest-dev libbenchmark-dev
   zstd jq wordnet-base
-  python3-numpy python3-sentencepiece
+  python3-numpy python3-sentencepiece python3-torch
 )
 
 missing=()

@@ -1,0 +1,118 @@
+#include "model/checkpoint.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "storage/files.h"
+
+namespace primer::model {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr size_t kHeaderBytes = 64;
+
+struct Header {
+  uint32_t magic;
+  uint32_t version;
+  uint64_t count;
+};
+}  // namespace
+
+void write_float_file(const fs::path& path, uint32_t magic, std::span<const float> data) {
+  char header[kHeaderBytes] = {};
+  const Header h{magic, kFloatFileVersion, data.size()};
+  std::memcpy(header, &h, sizeof h);
+  storage::AtomicFile file(path);
+  file.write(std::string_view(header, kHeaderBytes));
+  file.write(std::string_view(reinterpret_cast<const char*>(data.data()), data.size_bytes()));
+  file.commit();
+}
+
+std::vector<float> read_float_file(const fs::path& path, uint32_t magic, uint64_t expected_count) {
+  std::string bytes;
+  try {
+    bytes = storage::read_file(path);
+  } catch (const storage::StorageError& e) {
+    throw ModelError(e.what());
+  }
+  Header h{};
+  if (bytes.size() >= kHeaderBytes) std::memcpy(&h, bytes.data(), sizeof h);
+  if (bytes.size() < kHeaderBytes || h.magic != magic)
+    throw ModelError(path.string() + ": not a primer " + (magic == kWeightsMagic ? "weights" : "optimiser") +
+                     " file (bad magic); point at a checkpoint written by `primer train`");
+  if (h.version != kFloatFileVersion)
+    throw ModelError(fmt::format("{}: version {} is not supported (this primer reads version {})", path.string(),
+                                 h.version, kFloatFileVersion));
+  if (h.count != expected_count)
+    throw ModelError(fmt::format("{}: holds {} floats but config.json's model needs {}; the checkpoint is mixed up",
+                                 path.string(), h.count, expected_count));
+  if (bytes.size() != kHeaderBytes + h.count * sizeof(float))
+    throw ModelError(fmt::format("{}: {} bytes where {} were expected; the file is truncated or damaged",
+                                 path.string(), bytes.size(), kHeaderBytes + h.count * sizeof(float)));
+  std::vector<float> data(h.count);
+  std::memcpy(data.data(), bytes.data() + kHeaderBytes, h.count * sizeof(float));
+  return data;
+}
+
+void save_checkpoint(const fs::path& dir, const ModelConfig& config, std::span<const float> weights,
+                     std::span<const float> optim, const std::string& state_json) {
+  const fs::path tmp = dir.string() + ".tmp-" + std::to_string(getpid());
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  storage::write_file_atomic(tmp / "config.json", config.to_json());
+  write_float_file(tmp / "model.bin", kWeightsMagic, weights);
+  if (!optim.empty()) write_float_file(tmp / "optim.bin", kOptimMagic, optim);
+  if (!state_json.empty()) storage::write_file_atomic(tmp / "state.json", state_json);
+  if (fs::exists(dir)) fs::remove_all(dir);
+  storage::rename_durable(tmp, dir);
+}
+
+fs::path checkpoint_dir(const fs::path& train_dir, int64_t step) {
+  return train_dir / "checkpoints" / fmt::format("step-{:08d}", step);
+}
+
+std::vector<fs::path> list_checkpoints(const fs::path& train_dir) {
+  std::vector<fs::path> found;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(train_dir / "checkpoints", ec)) {
+    const std::string name = e.path().filename().string();
+    if (e.is_directory() && name.starts_with("step-") && name.find(".tmp-") == std::string::npos &&
+        fs::exists(e.path() / "model.bin"))
+      found.push_back(e.path());
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+fs::path resolve_checkpoint(const fs::path& path) {
+  if (fs::exists(path / "config.json") && fs::exists(path / "model.bin")) return path;
+  const auto all = list_checkpoints(path);
+  if (!all.empty()) return all.back();
+  if (!fs::exists(path)) throw ModelError(path.string() + ": no such checkpoint or training directory");
+  throw ModelError(path.string() +
+                   ": neither a checkpoint (config.json + model.bin) nor a training directory with checkpoints/step-*");
+}
+
+Checkpoint load_checkpoint(const fs::path& path, bool with_optim) {
+  Checkpoint c;
+  c.dir = resolve_checkpoint(path);
+  std::string json;
+  try {
+    json = storage::read_file(c.dir / "config.json");
+  } catch (const storage::StorageError& e) {
+    throw ModelError(e.what());
+  }
+  c.config = ModelConfig::from_json(json, (c.dir / "config.json").string());
+  const auto n = static_cast<uint64_t>(c.config.parameter_count());
+  c.weights = read_float_file(c.dir / "model.bin", kWeightsMagic, n);
+  if (with_optim && fs::exists(c.dir / "optim.bin")) c.optim = read_float_file(c.dir / "optim.bin", kOptimMagic, 2 * n);
+  if (fs::exists(c.dir / "state.json")) c.state_json = storage::read_file(c.dir / "state.json");
+  return c;
+}
+
+}  // namespace primer::model

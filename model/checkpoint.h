@@ -1,0 +1,55 @@
+// Checkpoints (DESIGN.md): a directory with
+//   config.json  the model shape (ModelConfig::to_json)
+//   model.bin    float32 weights in tensor_layout order (llama2.c's order)
+//   optim.bin    AdamW moments m then v (float32), absent in weight-only exports
+//   state.json   written by the trainer: step, RNG seed, data position, config hash
+//
+// Binary files start with a 64-byte header: uint32 magic, uint32 version (1), uint64
+// float count, zeros; the floats follow, little-endian. A checkpoint is written into
+// "NAME.tmp-PID/" and renamed into place, so a crash never leaves a half checkpoint
+// under its final name. A training directory keeps them as DIR/checkpoints/step-NNNNNNNN/.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "model/config.h"
+
+namespace primer::model {
+
+inline constexpr uint32_t kWeightsMagic = 0x57495250;  // "PRIW"
+inline constexpr uint32_t kOptimMagic = 0x4F495250;    // "PRIO"
+inline constexpr uint32_t kFloatFileVersion = 1;
+
+void write_float_file(const std::filesystem::path& path, uint32_t magic, std::span<const float> data);
+// Throws ModelError naming the file when the magic, version or count is wrong.
+std::vector<float> read_float_file(const std::filesystem::path& path, uint32_t magic, uint64_t expected_count);
+
+struct Checkpoint {
+  std::filesystem::path dir;
+  ModelConfig config;
+  std::vector<float> weights;
+  std::vector<float> optim;  // empty when not loaded or absent
+  std::string state_json;    // empty when absent
+};
+
+// Writes DIR atomically (temporary directory, then rename). optim may be empty; state_json
+// may be empty. An existing DIR is replaced.
+void save_checkpoint(const std::filesystem::path& dir, const ModelConfig& config, std::span<const float> weights,
+                     std::span<const float> optim, const std::string& state_json);
+
+// The checkpoint a path names: a checkpoint directory (has config.json), or a training
+// output directory (its newest complete checkpoints/step-*). Throws ModelError saying
+// what was looked for.
+std::filesystem::path resolve_checkpoint(const std::filesystem::path& path);
+Checkpoint load_checkpoint(const std::filesystem::path& path, bool with_optim);
+
+// Checkpoint directories under DIR/checkpoints, oldest first.
+std::vector<std::filesystem::path> list_checkpoints(const std::filesystem::path& train_dir);
+std::filesystem::path checkpoint_dir(const std::filesystem::path& train_dir, int64_t step);
+
+}  // namespace primer::model
