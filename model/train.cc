@@ -1,0 +1,462 @@
+#include "model/train.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <vector>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+#include <tbb/parallel_for.h>
+
+#include "generators/json.h"
+#include "model/checkpoint.h"
+#include "model/kernels/adamw.h"
+#include "model/transformer.h"
+#include "prompts/rng.h"
+#include "storage/files.h"
+#include "storage/tokens.h"
+
+namespace primer::model {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The token shards of one split, memory-mapped, as one sequence of windows of T + 1
+// tokens that never cross a shard boundary.
+class TokenStream {
+ public:
+  TokenStream(const fs::path& dir, const std::string& split, int window) : window_(window) {
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir / "tokens", ec)) {
+      const std::string name = e.path().filename().string();
+      if (name.starts_with(split + "-") && name.ends_with(".bin")) files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      uint64_t count = 0;
+      try {
+        count = storage::read_token_count(f);
+      } catch (const std::exception& e) {
+        throw ModelError(e.what());
+      }
+      const int fd = ::open(f.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) throw ModelError(f.string() + ": cannot open");
+      const size_t len = storage::kTokenHeaderBytes + count * sizeof(uint16_t);
+      void* map = ::mmap(nullptr, len, PROT_READ, MAP_PRIVATE, fd, 0);
+      ::close(fd);
+      if (map == MAP_FAILED) throw ModelError(f.string() + ": cannot map");
+      Shard s{map, len, reinterpret_cast<const uint16_t*>(static_cast<const char*>(map) + storage::kTokenHeaderBytes),
+              count, count > static_cast<uint64_t>(window) ? count - window + 1 : 0};
+      shards_.push_back(s);
+      tokens_ += count;
+      windows_ += s.windows;
+      paths_.push_back(f);
+    }
+  }
+  ~TokenStream() {
+    for (const Shard& s : shards_) ::munmap(s.map, s.len);
+  }
+  TokenStream(const TokenStream&) = delete;
+  TokenStream& operator=(const TokenStream&) = delete;
+
+  uint64_t tokens() const { return tokens_; }
+  uint64_t windows() const { return windows_; }
+  size_t files() const { return shards_.size(); }
+
+  // Window w (0 ≤ w < windows()): T + 1 consecutive tokens.
+  const uint16_t* window(uint64_t w) const {
+    for (const Shard& s : shards_) {
+      if (w < s.windows) return s.tokens + w;
+      w -= s.windows;
+    }
+    return nullptr;
+  }
+
+  // Largest token id (checked against the model's vocabulary once).
+  uint16_t max_token() const {
+    uint16_t mx = 0;
+    for (const Shard& s : shards_)
+      for (uint64_t i = 0; i < s.count; ++i) mx = std::max(mx, s.tokens[i]);
+    return mx;
+  }
+
+ private:
+  struct Shard {
+    void* map;
+    size_t len;
+    const uint16_t* tokens;
+    uint64_t count, windows;
+  };
+  int window_;
+  std::vector<Shard> shards_;
+  std::vector<fs::path> paths_;
+  uint64_t tokens_ = 0, windows_ = 0;
+};
+
+// Fills inputs/targets (B, T) from windows.
+void fill_batch(const TokenStream& s, const std::vector<uint64_t>& windows, int t, std::vector<int32_t>& inputs,
+                std::vector<int32_t>& targets) {
+  for (size_t row = 0; row < windows.size(); ++row) {
+    const uint16_t* w = s.window(windows[row]);
+    for (int j = 0; j < t; ++j) {
+      inputs[row * t + j] = w[j];
+      targets[row * t + j] = w[j + 1];
+    }
+  }
+}
+
+// Windows of micro-step `micro` of `step`: a pure function of (seed, step, micro).
+void sample_windows(const TokenStream& s, uint64_t seed, int64_t step, int micro, std::vector<uint64_t>& out) {
+  prompts::Rng rng(prompts::mix64(seed) ^ prompts::mix64(static_cast<uint64_t>(step) * 1024 + micro), "batch");
+  for (auto& w : out) w = rng.below(s.windows());
+}
+
+double grad_norm(std::span<const float> g) {
+  // Fixed chunks summed in order: the same value whatever the thread count.
+  constexpr int64_t kChunk = 1 << 16;
+  const int64_t n = static_cast<int64_t>(g.size()), chunks = (n + kChunk - 1) / kChunk;
+  std::vector<double> partial(chunks);
+  tbb::parallel_for(int64_t{0}, chunks, [&](int64_t c) {
+    double s = 0;
+    for (int64_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) s += static_cast<double>(g[i]) * g[i];
+    partial[c] = s;
+  });
+  double total = 0;
+  for (double p : partial) total += p;
+  return std::sqrt(total);
+}
+
+std::string state_json(const TrainOptions& o, int64_t step, uint64_t tokens_seen, uint64_t windows) {
+  generators::JsonWriter w(2);
+  w.begin_object()
+      .field("step", step)
+      .field("tokens_seen", tokens_seen)
+      .field("config_hash", o.config_hash)
+      .key("rng")
+      .begin_object()
+      .field("kind", "counter")
+      .field("seed", o.seed)
+      .field("next_step", step)
+      .end_object()
+      .key("data")
+      .begin_object()
+      .field("path", o.data.string())
+      .field("windows", windows)
+      .field("sampling", "uniform windows; micro-step m of step s draws from Rng(seed, s, m)")
+      .end_object()
+      .end_object();
+  return w.take() + "\n";
+}
+
+struct ResumeState {
+  int64_t step = 0;
+  uint64_t tokens_seen = 0;
+  std::string config_hash;
+};
+
+ResumeState parse_state(const std::string& json, const fs::path& origin) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(json);
+  simdjson::dom::element root;
+  ResumeState s;
+  int64_t step;
+  uint64_t tokens;
+  std::string_view hash;
+  if (parser.parse(padded).get(root) || root["step"].get_int64().get(step) ||
+      root["tokens_seen"].get_uint64().get(tokens) || root["config_hash"].get_string().get(hash))
+    throw ModelError(origin.string() + ": state.json is damaged; resume from an older checkpoint or start over");
+  s.step = step, s.tokens_seen = tokens, s.config_hash = std::string(hash);
+  return s;
+}
+
+// Keeps the rows of metrics.jsonl up to `step` (a resumed run rewrites what follows).
+void truncate_metrics(const fs::path& path, int64_t step) {
+  if (!fs::exists(path)) return;
+  std::ifstream in(path);
+  std::string line, kept;
+  simdjson::dom::parser parser;
+  while (std::getline(in, line)) {
+    simdjson::padded_string padded(line);
+    simdjson::dom::element row;
+    int64_t s;
+    if (parser.parse(padded).get(row) || row["step"].get_int64().get(s)) continue;  // a torn last line
+    if (s <= step) kept += line + "\n";
+  }
+  storage::write_file_atomic(path, kept);
+}
+
+std::string format_count(double v) {
+  std::string s = fmt::format("{:.0f}", v), out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i && (s.size() - i) % 3 == 0) out += ',';
+    out += s[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+double learning_rate(const TrainOptions& o, int64_t step) {
+  const double min_lr = o.min_lr < 0 ? o.lr / 10 : o.min_lr;
+  if (step < o.warmup) return o.lr * static_cast<double>(step + 1) / static_cast<double>(o.warmup);
+  if (o.steps <= o.warmup) return o.lr;
+  const double progress = std::min(1.0, static_cast<double>(step - o.warmup) / static_cast<double>(o.steps - o.warmup));
+  return min_lr + 0.5 * (o.lr - min_lr) * (1 + std::cos(M_PI * progress));
+}
+
+TrainResult train(const TrainRequest& req) {
+  const TrainOptions& o = req.options;
+  const ModelConfig& mc = req.model;
+  mc.validate();
+  const int B = o.batch_size, T = o.seq_len > 0 ? o.seq_len : mc.seq_len;
+  if (B <= 0 || o.grad_accum <= 0 || o.steps <= 0) throw ModelError("batch_size, grad_accum and steps must be positive");
+  if (T > mc.seq_len) throw ModelError(fmt::format("train.seq_len {} exceeds model.seq_len {}", T, mc.seq_len));
+  auto log = [&](const std::string& line) {
+    if (req.log) req.log(line);
+  };
+
+  const TokenStream train_data(o.data, "train", T + 1);
+  if (train_data.files() == 0)
+    throw ModelError(o.data.string() + ": no tokens/train-*.bin; make them with a [tokenizer] section in the run "
+                                       "config or `primer tokenizer encode`");
+  if (train_data.windows() == 0)
+    throw ModelError(fmt::format("{}: the training tokens ({}) are fewer than one window of seq_len + 1 = {}",
+                                 o.data.string(), train_data.tokens(), T + 1));
+  if (train_data.max_token() >= mc.vocab_size)
+    throw ModelError(fmt::format("{}: token id {} does not fit model.vocab_size {}; set vocab_size to the "
+                                 "tokenizer's vocabulary size",
+                                 o.data.string(), train_data.max_token(), mc.vocab_size));
+  const TokenStream val_data(o.data, "validation", T + 1);
+  if (val_data.windows() > 0 && val_data.max_token() >= mc.vocab_size)
+    throw ModelError(o.data.string() + ": validation token ids exceed model.vocab_size");
+
+  Transformer model(mc);
+  model.reserve(B, T);
+  const size_t n_params = model.parameters().size();
+  std::vector<float> optim(2 * n_params, 0.0f);  // AdamW m then v
+  int64_t step = 0;
+  uint64_t tokens_seen = 0;
+  fs::create_directories(req.out);
+  const fs::path metrics_path = req.out / "metrics.jsonl";
+
+  if (req.resume) {
+    if (list_checkpoints(req.out).empty())
+      throw ModelError(req.out.string() + ": nothing to resume (no checkpoints/step-*); run without --resume");
+    const Checkpoint ck = load_checkpoint(req.out, true);
+    if (ck.config.to_json() != mc.to_json())
+      throw ModelError(ck.dir.string() + ": the checkpoint's model differs from the config's [model]; resume with the "
+                                         "same config");
+    const ResumeState st = parse_state(ck.state_json, ck.dir / "state.json");
+    if (st.config_hash != o.config_hash)
+      throw ModelError(ck.dir.string() + ": the training config changed since this run started (its hash differs); "
+                                         "resume with the same config or start a new --out");
+    if (ck.optim.size() != optim.size()) throw ModelError(ck.dir.string() + ": optim.bin is missing; cannot resume");
+    std::copy(ck.weights.begin(), ck.weights.end(), model.parameters().begin());
+    optim = ck.optim;
+    step = st.step, tokens_seen = st.tokens_seen;
+    truncate_metrics(metrics_path, step);
+    log(fmt::format("resuming {} at step {}", ck.dir.string(), step));
+  } else {
+    if (!list_checkpoints(req.out).empty())
+      throw ModelError(req.out.string() + " already holds a training run; pass --resume to continue it or choose "
+                                          "another --out");
+    if (req.init) {
+      const Checkpoint ck = load_checkpoint(*req.init, false);
+      if (ck.config.to_json() != mc.to_json())
+        throw ModelError(ck.dir.string() + ": --init weights have another model shape than [model] (" +
+                         std::to_string(ck.config.parameter_count()) + " vs " + std::to_string(mc.parameter_count()) +
+                         " parameters); use the same [model] section");
+      std::copy(ck.weights.begin(), ck.weights.end(), model.parameters().begin());
+      log("initialised from " + ck.dir.string());
+    } else {
+      model.init_random(o.seed);
+    }
+    storage::write_file_atomic(metrics_path, "");
+  }
+
+  log(fmt::format("model: {} parameters (dim {}, {} layers, {} heads / {} KV, hidden {}, vocab {}, context {})",
+                  format_count(static_cast<double>(mc.parameter_count())), mc.dim, mc.n_layers, mc.n_heads,
+                  mc.n_kv_heads, mc.hidden_dim, mc.vocab_size, mc.seq_len));
+  log(fmt::format("data: {} training tokens in {} shard(s), {} validation tokens; batch {} x {} x {} accumulation",
+                  format_count(static_cast<double>(train_data.tokens())), train_data.files(),
+                  format_count(static_cast<double>(val_data.tokens())), B, T, o.grad_accum));
+
+  const auto layout = tensor_layout(mc);
+  std::vector<uint64_t> windows(B);
+  std::vector<int32_t> inputs(static_cast<size_t>(B) * T), targets(inputs.size());
+  const double flops_per_token = mc.training_flops_per_token();
+  std::ofstream metrics(metrics_path, std::ios::app);
+  if (!metrics) throw ModelError(metrics_path.string() + ": cannot open for appending");
+
+  auto validation_loss = [&]() -> std::optional<double> {
+    if (val_data.windows() == 0) return std::nullopt;
+    // The same windows every time: evenly spaced through the validation tokens.
+    const uint64_t total = std::min<uint64_t>(static_cast<uint64_t>(o.eval_batches) * B, val_data.windows());
+    double sum = 0;
+    uint64_t rows = 0;
+    for (uint64_t first = 0; first < total; first += B) {
+      const int rows_now = static_cast<int>(std::min<uint64_t>(B, total - first));
+      std::vector<uint64_t> w(rows_now);
+      for (int r = 0; r < rows_now; ++r) w[r] = (first + r) * val_data.windows() / total;
+      fill_batch(val_data, w, T, inputs, targets);
+      sum += static_cast<double>(model.forward(inputs.data(), targets.data(), rows_now, T)) * rows_now;
+      rows += rows_now;
+    }
+    return sum / static_cast<double>(rows);
+  };
+
+  auto save = [&](int64_t at) {
+    const fs::path dir = checkpoint_dir(req.out, at);
+    save_checkpoint(dir, mc, model.parameters(), optim, state_json(o, at, tokens_seen, train_data.windows()));
+    if (o.keep_checkpoints > 0) {
+      auto all = list_checkpoints(req.out);
+      for (size_t i = 0; i + o.keep_checkpoints < all.size(); ++i) fs::remove_all(all[i]);
+    }
+    metrics.flush();
+    write_loss_chart(req.out);
+  };
+
+  TrainResult result;
+  double session_seconds = 0;
+  uint64_t session_tokens = 0;
+  while (step < o.steps) {
+    if (req.stop && req.stop->load()) {
+      save(step);
+      result.interrupted = true;
+      log(fmt::format("interrupted: checkpoint at step {} saved; run again with --resume to continue", step));
+      break;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    model.zero_grad();
+    double loss = 0;
+    for (int micro = 0; micro < o.grad_accum; ++micro) {
+      sample_windows(train_data, o.seed, step, micro, windows);
+      fill_batch(train_data, windows, T, inputs, targets);
+      loss += model.forward(inputs.data(), targets.data(), B, T, 1.0f / static_cast<float>(B * T * o.grad_accum));
+      model.backward();
+    }
+    loss /= o.grad_accum;
+    if (!std::isfinite(loss))
+      throw ModelError(fmt::format("the loss became {} at step {}; lower train.lr or raise warmup, then resume from "
+                                   "the last checkpoint",
+                                   loss, step + 1));
+    const double norm = grad_norm(model.gradients());
+    if (o.grad_clip > 0 && norm > o.grad_clip) {
+      const float scale = static_cast<float>(o.grad_clip / norm);
+      for (float& g : model.gradients()) g *= scale;
+    }
+    const double lr = learning_rate(o, step);
+    for (const TensorInfo& t : layout) {
+      kernels::AdamW opt;
+      opt.lr = static_cast<float>(lr), opt.beta1 = static_cast<float>(o.beta1), opt.beta2 = static_cast<float>(o.beta2);
+      opt.weight_decay = t.decay ? static_cast<float>(o.weight_decay) : 0.0f;
+      opt.step = step + 1;
+      kernels::adamw_update<float>(model.parameters().data() + t.offset, model.gradients().data() + t.offset,
+                                   optim.data() + t.offset, optim.data() + n_params + t.offset, t.size, opt);
+    }
+    ++step;
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const uint64_t step_tokens = static_cast<uint64_t>(B) * T * o.grad_accum;
+    tokens_seen += step_tokens;
+    session_seconds += seconds, session_tokens += step_tokens;
+    const double tps = step_tokens / seconds, gflops = tps * flops_per_token / 1e9;
+
+    std::optional<double> val;
+    if ((o.eval_every > 0 && step % o.eval_every == 0) || step == o.steps) val = validation_loss();
+
+    generators::JsonWriter row;
+    row.begin_object()
+        .field("step", step)
+        .field("loss", loss)
+        .field("lr", lr)
+        .field("grad_norm", norm)
+        .field("tokens_per_s", tps)
+        .field("gflops", gflops)
+        .field("ms", seconds * 1000);
+    if (val) row.field("val_loss", *val);
+    row.end_object();
+    metrics << row.str() << "\n";
+    if (o.log_every > 0 && (step % o.log_every == 0 || step == o.steps || val))
+      log(fmt::format("step {}/{} | loss {:.4f}{} | lr {:.2e} | grad norm {:.3f} | {} tok/s | {:.1f} GFLOP/s", step,
+                      o.steps, loss, val ? fmt::format(" | val {:.4f}", *val) : "", lr, norm, format_count(tps),
+                      gflops));
+    result.last_loss = loss;
+    if (val) result.last_val_loss = val;
+    if (step == o.steps || (o.checkpoint_every > 0 && step % o.checkpoint_every == 0)) save(step);
+  }
+  metrics.flush();
+  result.step = step;
+  result.tokens_per_s = session_seconds > 0 ? session_tokens / session_seconds : 0;
+  result.gflops = result.tokens_per_s * flops_per_token / 1e9;
+  return result;
+}
+
+void write_loss_chart(const fs::path& dir) {
+  std::ifstream in(dir / "metrics.jsonl");
+  std::vector<std::pair<double, double>> train, val;
+  std::string line;
+  simdjson::dom::parser parser;
+  while (std::getline(in, line)) {
+    simdjson::padded_string padded(line);
+    simdjson::dom::element row;
+    double step, loss, v;
+    if (parser.parse(padded).get(row) || row["step"].get_double().get(step) || row["loss"].get_double().get(loss))
+      continue;
+    train.emplace_back(step, loss);
+    if (!row["val_loss"].get_double().get(v)) val.emplace_back(step, v);
+  }
+  const double W = 720, H = 420, left = 64, right = 24, top = 36, bottom = 48;
+  double max_step = 1, lo = 1e300, hi = -1e300;
+  for (const auto* series : {&train, &val})
+    for (const auto& [s, l] : *series) max_step = std::max(max_step, s), lo = std::min(lo, l), hi = std::max(hi, l);
+  if (train.empty()) lo = 0, hi = 1;
+  if (hi - lo < 1e-9) hi = lo + 1;
+  auto x = [&](double s) { return left + (W - left - right) * s / max_step; };
+  auto y = [&](double l) { return top + (H - top - bottom) * (hi - l) / (hi - lo); };
+  std::string svg = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+      "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      "<text x=\"{2}\" y=\"22\" font-size=\"15\">Training loss (cross-entropy, nats/token)</text>\n",
+      W, H, left);
+  for (int i = 0; i <= 4; ++i) {
+    const double l = lo + (hi - lo) * i / 4;
+    svg += fmt::format("<line x1=\"{0}\" x2=\"{1}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" stroke=\"#ddd\"/>"
+                       "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\">{5:.2f}</text>\n",
+                       left, W - right, y(l), left - 6, y(l) + 4, l);
+    svg += fmt::format("<text x=\"{0:.1f}\" y=\"{1}\" text-anchor=\"middle\">{2:.0f}</text>\n",
+                       x(max_step * i / 4), H - bottom + 18, max_step * i / 4);
+  }
+  svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">step</text>\n", (left + W - right) / 2,
+                     H - 8);
+  auto polyline = [&](const std::vector<std::pair<double, double>>& s, const char* color, double width) {
+    if (s.empty()) return;
+    svg += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"{}\" points=\"", color, width);
+    for (const auto& [st, l] : s) svg += fmt::format("{:.1f},{:.1f} ", x(st), y(l));
+    svg += "\"/>\n";
+  };
+  polyline(train, "#4878d0", 1.2);
+  polyline(val, "#d65f5f", 2.2);
+  for (const auto& [st, l] : val) svg += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"#d65f5f\"/>\n", x(st), y(l));
+  svg += fmt::format("<line x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\" stroke=\"#4878d0\" stroke-width=\"2\"/>"
+                     "<text x=\"{3}\" y=\"{4}\">train</text>\n",
+                     W - 190, W - 170, top + 10, W - 165, top + 14);
+  svg += fmt::format("<line x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\" stroke=\"#d65f5f\" stroke-width=\"2\"/>"
+                     "<text x=\"{3}\" y=\"{4}\">validation</text>\n",
+                     W - 120, W - 100, top + 10, W - 95, top + 14);
+  if (!train.empty())
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#555\">final: train {:.3f}{}</text>\n", left + 8, H - bottom - 8,
+                       train.back().second, val.empty() ? "" : fmt::format(", validation {:.3f}", val.back().second));
+  svg += "</svg>\n";
+  storage::write_file_atomic(dir / "loss.svg", svg);
+}
+
+}  // namespace primer::model

@@ -1,0 +1,77 @@
+// The trainer behind `primer train`: AdamW with warm-up + cosine learning rate, gradient
+// accumulation and clipping, validation loss, metrics.jsonl + loss.svg, and checkpoints
+// that a killed or interrupted run resumes from exactly.
+//
+// Determinism: batches are windows of the token stream chosen by a counter-based RNG of
+// (seed, step, micro-step), and every kernel reduces in a fixed order, so the same
+// config, seed and thread count give bit-identical losses, and a run resumed from a
+// checkpoint continues the very same loss curve.
+//
+// Output directory:
+//   metrics.jsonl                  one object per step: step, loss, lr, grad_norm,
+//                                  tokens_per_s, gflops, ms; + val_loss on eval steps
+//   loss.svg                       train and validation loss curves
+//   checkpoints/step-NNNNNNNN/     config.json, model.bin, optim.bin, state.json
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "model/config.h"
+
+namespace primer::model {
+
+struct TrainOptions {
+  std::filesystem::path data;  // dataset directory with tokens/train-*.bin (and validation-*.bin)
+  int batch_size = 8;
+  int seq_len = 0;             // 0: the model's seq_len
+  int grad_accum = 1;
+  int64_t steps = 2000;
+  double lr = 5e-4;
+  double min_lr = -1;          // < 0: lr / 10
+  int64_t warmup = 100;
+  double weight_decay = 0.1;
+  double beta1 = 0.9, beta2 = 0.95;
+  double grad_clip = 1.0;      // 0: off
+  int64_t eval_every = 100;    // 0: only at the end
+  int eval_batches = 8;        // validation batches per evaluation
+  int64_t checkpoint_every = 500;  // 0: only at the end (and on SIGINT/SIGTERM)
+  int keep_checkpoints = 3;    // newest kept; 0 keeps all
+  uint64_t seed = 1;
+  int64_t log_every = 1;       // stdout lines (metrics.jsonl has every step)
+  std::string config_hash;     // of the training config; a resume must match it
+};
+
+struct TrainRequest {
+  ModelConfig model;
+  TrainOptions options;
+  std::filesystem::path out;
+  bool resume = false;                        // continue the newest checkpoint in out
+  std::optional<std::filesystem::path> init;  // start from these weights (fine-tuning)
+  const std::atomic<bool>* stop = nullptr;    // set by SIGINT/SIGTERM: checkpoint and return
+  std::function<void(const std::string&)> log;  // progress lines (stdout)
+};
+
+struct TrainResult {
+  int64_t step = 0;            // completed steps
+  bool interrupted = false;    // stopped by `stop`; --resume continues
+  double last_loss = 0;
+  std::optional<double> last_val_loss;
+  double tokens_per_s = 0;     // mean over this session
+  double gflops = 0;           // mean achieved model GFLOP/s over this session
+};
+
+// Throws ModelError for bad data, configs, or a resume that does not match.
+TrainResult train(const TrainRequest& request);
+
+// Learning rate at 0-based step s: linear warm-up to lr, then cosine down to min_lr.
+double learning_rate(const TrainOptions& o, int64_t step);
+
+// Writes DIR/loss.svg from DIR/metrics.jsonl.
+void write_loss_chart(const std::filesystem::path& train_dir);
+
+}  // namespace primer::model

@@ -1,0 +1,92 @@
+// primer train CONFIG.toml --out DIR [--resume] [--init CHECKPOINT] [--threads N]
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+
+#include "model/kernels/matmul.h"
+#include "model/train.h"
+#include "pipeline/commands.h"
+#include "pipeline/train_config.h"
+
+namespace primer::cli {
+namespace {
+
+std::atomic<bool> g_train_stop{false};
+// First SIGINT/SIGTERM: checkpoint after the current step and stop; a second: leave now.
+extern "C" void on_train_signal(int) {
+  if (g_train_stop.exchange(true)) std::_Exit(130);
+}
+
+struct TrainArgs {
+  std::string config, out, init;
+  bool resume = false;
+  int threads = -1;
+};
+
+int train_command(const TrainArgs& a) {
+  const pipeline::TrainConfig config = pipeline::load_train_config(a.config);
+  model::TrainRequest req;
+  req.model = config.model;
+  req.options = config.train;
+  req.out = !a.out.empty() ? std::filesystem::path(a.out) : config.out;
+  if (req.out.empty()) throw UsageError("no output directory; give --out DIR or set out = \"...\" in " + a.config);
+  req.resume = a.resume;
+  if (!a.init.empty()) {
+    if (a.resume) throw UsageError("--init starts a new run from trained weights; it cannot be combined with --resume");
+    req.init = a.init;
+  }
+  const int threads = a.threads >= 0 ? a.threads : config.threads;
+  const int use = threads > 0 ? threads : tbb::info::default_concurrency();
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, use);
+  req.stop = &g_train_stop;
+  req.log = [](const std::string& line) {
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  };
+  std::printf("primer train: %s -> %s (%d threads, %s kernels)\n", a.config.c_str(), req.out.c_str(), use,
+              model::kernels::matmul_kernel_name());
+  void (*old_int)(int) = std::signal(SIGINT, on_train_signal);
+  void (*old_term)(int) = std::signal(SIGTERM, on_train_signal);
+  model::TrainResult r;
+  try {
+    r = model::train(req);
+  } catch (...) {
+    std::signal(SIGINT, old_int), std::signal(SIGTERM, old_term);
+    throw;
+  }
+  std::signal(SIGINT, old_int), std::signal(SIGTERM, old_term);
+  if (r.interrupted) return 130;
+  std::printf("done: %lld steps, final loss %.4f%s, %.0f tokens/s, %.1f GFLOP/s; checkpoints in %s/checkpoints, "
+              "metrics.jsonl and loss.svg beside them\n",
+              static_cast<long long>(r.step), r.last_loss,
+              r.last_val_loss ? fmt::format(" (validation {:.4f})", *r.last_val_loss).c_str() : "", r.tokens_per_s,
+              r.gflops, req.out.c_str());
+  return 0;
+}
+
+}  // namespace
+
+void add_train_command(Commands& commands) {
+  auto args = std::make_shared<TrainArgs>();
+  CLI::App* cmd = commands.add("train", "Train the reference transformer on a dataset's token shards.",
+                               [args] { return train_command(*args); });
+  cmd->footer(
+      "CONFIG has [model] (the shape) and [train] (data = a dataset directory with tokens/*.bin, batch_size, "
+      "steps, lr, ...; see README.md, \"Training config\"). Writes DIR/metrics.jsonl (one row per step), "
+      "DIR/loss.svg and DIR/checkpoints/step-N/ (config.json, model.bin, optim.bin, state.json). Ctrl-C saves a "
+      "checkpoint and stops; --resume continues the same run with the same losses.");
+  cmd->add_option("config", args->config, "Training config (TOML), e.g. examples/train.toml")->required();
+  cmd->add_option("--out", args->out, "Output directory (default: the config's 'out')");
+  cmd->add_flag("--resume", args->resume, "Continue the newest checkpoint in --out");
+  cmd->add_option("--init", args->init, "Start from these trained weights (fine-tuning): a checkpoint or training directory");
+  cmd->add_option("--threads", args->threads, "Threads (default: train.threads, else all cores)")
+      ->check(CLI::NonNegativeNumber);
+}
+
+}  // namespace primer::cli
