@@ -248,6 +248,9 @@ TrainResult train(const TrainRequest& req) {
   fs::create_directories(req.out);
   const fs::path metrics_path = req.out / "metrics.jsonl";
 
+  std::error_code ec;  // temporaries of a writer killed mid-checkpoint
+  for (const auto& e : fs::directory_iterator(req.out / "checkpoints", ec))
+    if (e.path().filename().string().find(".tmp-") != std::string::npos) fs::remove_all(e.path());
   if (req.resume) {
     if (list_checkpoints(req.out).empty())
       throw ModelError(req.out.string() + ": nothing to resume (no checkpoints/step-*); run without --resume");
@@ -385,6 +388,7 @@ TrainResult train(const TrainRequest& req) {
     if (val) row.field("val_loss", *val);
     row.end_object();
     metrics << row.str() << "\n";
+    metrics.flush();  // whole rows for anyone tailing the file; a resume truncates past the checkpoint
     if (o.log_every > 0 && (step % o.log_every == 0 || step == o.steps || val))
       log(fmt::format("step {}/{} | loss {:.4f}{} | lr {:.2e} | grad norm {:.3f} | {} tok/s | {:.1f} GFLOP/s", step,
                       o.steps, loss, val ? fmt::format(" | val {:.4f}", *val) : "", lr, norm, format_count(tps),

@@ -1,0 +1,225 @@
+// The trainer: a tiny model memorises a batch; runs are bit-identical across repeats and
+// thread counts; a run interrupted (SIGINT) or killed (SIGKILL) and resumed gives the
+// same losses as one that was not; bad inputs get clear errors.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include <simdjson.h>
+
+#include "model/checkpoint.h"
+#include "model/kernels/adamw.h"
+#include "model/train.h"
+#include "model/transformer.h"
+#include "prompts/rng.h"
+#include "storage/tokens.h"
+#include "tests/support/testing.h"
+
+namespace fs = std::filesystem;
+using namespace primer;
+using primer::testing::TempDir;
+
+namespace {
+
+model::ModelConfig small_config() {
+  model::ModelConfig c;
+  c.dim = 32, c.n_layers = 2, c.n_heads = 4, c.n_kv_heads = 2, c.hidden_dim = 48, c.vocab_size = 61, c.seq_len = 16;
+  return c;
+}
+
+// Token shards of "documents" that follow simple rules (so there is something to learn).
+void write_token_data(const fs::path& dir, uint64_t documents) {
+  fs::create_directories(dir / "tokens");
+  for (const char* split : {"train", "validation"}) {
+    storage::TokenShardWriter w(dir / "tokens" / (std::string(split) + "-00000.bin"));
+    prompts::Rng rng(split[0], "docs");
+    for (uint64_t d = 0; d < (split[0] == 't' ? documents : documents / 8 + 2); ++d) {
+      std::vector<uint16_t> doc = {1};
+      uint16_t tok = static_cast<uint16_t>(2 + rng.below(50));
+      for (int i = 0; i < 40; ++i) {
+        doc.push_back(tok);
+        tok = static_cast<uint16_t>(2 + (tok * 7 + 3) % 59);  // a deterministic successor
+      }
+      w.append_document(doc);
+    }
+    w.finish();
+  }
+}
+
+std::string train_toml(const fs::path& data, int steps, int checkpoint_every = 10) {
+  return "[model]\ndim = 32\nn_layers = 2\nn_heads = 4\nn_kv_heads = 2\nhidden_dim = 48\nvocab_size = 61\n"
+         "seq_len = 16\n[train]\ndata = \"" + data.string() + "\"\nbatch_size = 4\nsteps = " + std::to_string(steps) +
+         "\nlr = 3e-3\nwarmup = 5\neval_every = 10\neval_batches = 2\ncheckpoint_every = " +
+         std::to_string(checkpoint_every) + "\nkeep_checkpoints = 0\nlog_every = 0\nseed = 7\n";
+}
+
+// (step, loss, val_loss or -1) of every metrics.jsonl row.
+std::vector<std::tuple<int64_t, double, double>> read_metrics(const fs::path& dir) {
+  std::vector<std::tuple<int64_t, double, double>> rows;
+  std::ifstream in(dir / "metrics.jsonl");
+  std::string line;
+  simdjson::dom::parser parser;
+  while (std::getline(in, line)) {
+    simdjson::padded_string p(line);
+    simdjson::dom::element e;
+    REQUIRE(!parser.parse(p).get(e));
+    int64_t step = 0;
+    double loss = 0, val = -1;
+    REQUIRE(!e["step"].get_int64().get(step));
+    REQUIRE(!e["loss"].get_double().get(loss));
+    if (e["val_loss"].get_double().get(val)) val = -1;
+    rows.emplace_back(step, loss, val);
+  }
+  return rows;
+}
+
+testing::CommandResult run_primer(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {testing::primer_binary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testing::run_command(argv);
+}
+
+}  // namespace
+
+TEST_CASE("a tiny model memorises one batch (loss < 0.05)") {
+  model::Transformer m(small_config());
+  m.init_random(3);
+  const int B = 4, T = 16;
+  std::vector<int32_t> in(B * T), tgt(B * T);
+  prompts::Rng rng(5, "batch");
+  for (int i = 0; i < B * T; ++i) in[i] = static_cast<int32_t>(rng.below(61)), tgt[i] = static_cast<int32_t>(rng.below(61));
+  std::vector<float> mo(m.parameters().size()), vo(mo.size());
+  float loss = 0, first = 0;
+  for (int step = 1; step <= 300; ++step) {
+    m.zero_grad();
+    loss = m.forward(in.data(), tgt.data(), B, T, 1.0f / (B * T));
+    if (step == 1) first = loss;
+    m.backward();
+    model::kernels::AdamW opt;
+    opt.lr = 1e-2f, opt.step = step;
+    model::kernels::adamw_update<float>(m.parameters().data(), m.gradients().data(), mo.data(), vo.data(),
+                                        static_cast<int64_t>(mo.size()), opt);
+  }
+  MESSAGE("memorisation: loss " << first << " -> " << loss);
+  CHECK(first > 3.5f);  // about log(61) at the start
+  CHECK(loss < 0.05f);
+}
+
+TEST_CASE("the learning rate warms up linearly, then follows a cosine to min_lr") {
+  model::TrainOptions o;
+  o.lr = 1e-3, o.warmup = 10, o.steps = 110, o.min_lr = 1e-4;
+  CHECK(model::learning_rate(o, 0) == doctest::Approx(1e-4));
+  CHECK(model::learning_rate(o, 9) == doctest::Approx(1e-3));
+  CHECK(model::learning_rate(o, 60) == doctest::Approx(5.5e-4));
+  CHECK(model::learning_rate(o, 110) == doctest::Approx(1e-4));
+}
+
+TEST_CASE("primer train: loss falls, runs repeat bit for bit on 1 and 2 threads") {
+  TempDir tmp;
+  write_token_data(tmp.path() / "data", 200);
+  testing::write_file(tmp / "t.toml", train_toml(tmp.path() / "data", 40));
+  const auto a = run_primer({"train", (tmp / "t.toml").string(), "--out", (tmp / "a").string(), "--threads", "2"});
+  REQUIRE_MESSAGE(a.exit_code == 0, a.err);
+  const auto b = run_primer({"train", (tmp / "t.toml").string(), "--out", (tmp / "b").string(), "--threads", "1"});
+  REQUIRE_MESSAGE(b.exit_code == 0, b.err);
+  const auto ma = read_metrics(tmp / "a"), mb = read_metrics(tmp / "b");
+  REQUIRE(ma.size() == 40);
+  CHECK(ma == mb);
+  // validation rows every 10 steps, and the validation loss falls
+  CHECK(std::get<2>(ma[9]) > 0);
+  CHECK(std::get<2>(ma[39]) < std::get<2>(ma[9]) - 0.5);
+  CHECK(std::get<1>(ma[39]) < std::get<1>(ma[0]) - 1.0);
+  CHECK(fs::exists(tmp / "a" / "loss.svg"));
+  CHECK(testing::read_file(tmp / "a" / "loss.svg").find("<polyline") != std::string::npos);
+  // checkpoints every 10 steps, each complete
+  CHECK(model::list_checkpoints(tmp / "a").size() == 4);
+  const model::Checkpoint ck = model::load_checkpoint(tmp / "a", true);
+  CHECK(ck.dir.filename() == "step-00000040");
+  CHECK(ck.optim.size() == 2 * ck.weights.size());
+  CHECK(ck.state_json.find("\"step\": 40") != std::string::npos);
+  // A second run into the same directory without --resume is refused.
+  const auto again = run_primer({"train", (tmp / "t.toml").string(), "--out", (tmp / "a").string()});
+  CHECK(again.exit_code != 0);
+  CHECK(again.err.find("--resume") != std::string::npos);
+}
+
+TEST_CASE("primer train: interrupted (SIGINT) or killed (SIGKILL) and resumed, the losses equal an uninterrupted run") {
+  TempDir tmp;
+  write_token_data(tmp.path() / "data", 200);
+  testing::write_file(tmp / "t.toml", train_toml(tmp.path() / "data", 300, 5));
+  const std::string cfg = (tmp / "t.toml").string();
+  REQUIRE(run_primer({"train", cfg, "--out", (tmp / "ref").string(), "--threads", "2"}).exit_code == 0);
+  const auto reference = read_metrics(tmp / "ref");
+
+  for (int sig : {SIGINT, SIGKILL}) {
+    const fs::path out = tmp / (sig == SIGINT ? "int" : "kill");
+    const int pid = testing::spawn({testing::primer_binary(), "train", cfg, "--out", out.string(), "--threads", "2"});
+    // wait until a few steps are done, then stop it
+    for (int i = 0; i < 2000 && read_metrics(out).size() < 12; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    int code = 0;
+    REQUIRE_FALSE(testing::has_exited(pid, code));
+    ::kill(pid, sig);
+    code = testing::wait_for(pid);
+    CHECK(code == (sig == SIGINT ? 130 : 128 + SIGKILL));
+    const auto partial = read_metrics(out);
+    REQUIRE(partial.size() < reference.size());
+    const auto resumed = run_primer({"train", cfg, "--out", out.string(), "--resume", "--threads", "2"});
+    REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.err);
+    CHECK(resumed.out.find("resuming") != std::string::npos);
+    CHECK(read_metrics(out) == reference);
+  }
+}
+
+TEST_CASE("primer train: clear errors for a config typo, missing tokens and a changed config on resume") {
+  TempDir tmp;
+  write_token_data(tmp.path() / "data", 50);
+  testing::write_file(tmp / "typo.toml", train_toml(tmp.path() / "data", 5) + "lr_warmup = 3\n");
+  auto r = run_primer({"train", (tmp / "typo.toml").string(), "--out", (tmp / "x").string()});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("unknown key 'train.lr_warmup'") != std::string::npos);
+
+  testing::write_file(tmp / "nodata.toml", train_toml(tmp.path() / "nowhere", 5));
+  r = run_primer({"train", (tmp / "nodata.toml").string(), "--out", (tmp / "y").string()});
+  CHECK(r.exit_code != 0);
+  CHECK(r.err.find("tokens/train-*.bin") != std::string::npos);
+
+  std::string big_vocab = train_toml(tmp.path() / "data", 5);
+  big_vocab.replace(big_vocab.find("vocab_size = 61"), 15, "vocab_size = 40");
+  testing::write_file(tmp / "vocab.toml", big_vocab);
+  r = run_primer({"train", (tmp / "vocab.toml").string(), "--out", (tmp / "z").string()});
+  CHECK(r.exit_code != 0);
+  CHECK(r.err.find("vocab_size") != std::string::npos);
+
+  testing::write_file(tmp / "t.toml", train_toml(tmp.path() / "data", 5));
+  REQUIRE(run_primer({"train", (tmp / "t.toml").string(), "--out", (tmp / "run").string()}).exit_code == 0);
+  std::string changed = train_toml(tmp.path() / "data", 5);
+  changed.replace(changed.find("lr = 3e-3"), 9, "lr = 1e-3");
+  testing::write_file(tmp / "changed.toml", changed);
+  r = run_primer({"train", (tmp / "changed.toml").string(), "--out", (tmp / "run").string(), "--resume"});
+  CHECK(r.exit_code != 0);
+  CHECK(r.err.find("config changed") != std::string::npos);
+}
+
+TEST_CASE("--init starts from trained weights; a damaged checkpoint is named") {
+  TempDir tmp;
+  write_token_data(tmp.path() / "data", 100);
+  testing::write_file(tmp / "t.toml", train_toml(tmp.path() / "data", 20));
+  REQUIRE(run_primer({"train", (tmp / "t.toml").string(), "--out", (tmp / "base").string()}).exit_code == 0);
+  const auto base = read_metrics(tmp / "base");
+  const auto ft = run_primer({"train", (tmp / "t.toml").string(), "--out", (tmp / "ft").string(), "--init",
+                          (tmp / "base").string()});
+  REQUIRE_MESSAGE(ft.exit_code == 0, ft.err);
+  // the fine-tuning run starts where the base run ended, far below a fresh start
+  const double first_ft = std::get<1>(read_metrics(tmp / "ft")[0]);
+  CHECK(first_ft < std::get<1>(base[0]) - 0.5);
+  CHECK(std::abs(first_ft - std::get<1>(base.back())) < 0.3);
+
+  const fs::path bin = model::resolve_checkpoint(tmp / "base") / "model.bin";
+  fs::resize_file(bin, fs::file_size(bin) - 8);
+  CHECK_THROWS_WITH_AS(model::load_checkpoint(tmp / "base", false), doctest::Contains("truncated"), model::ModelError);
+}
