@@ -60,7 +60,7 @@ std::vector<float> read_float_file(const fs::path& path, uint32_t magic, uint64_
 }
 
 void save_checkpoint(const fs::path& dir, const ModelConfig& config, std::span<const float> weights,
-                     std::span<const float> optim, const std::string& state_json) {
+                     std::span<const float> optim, const std::string& state_json, const fs::path& tokenizer) {
   const fs::path tmp = dir.string() + ".tmp-" + std::to_string(getpid());
   fs::remove_all(tmp);
   fs::create_directories(tmp);
@@ -68,6 +68,7 @@ void save_checkpoint(const fs::path& dir, const ModelConfig& config, std::span<c
   write_float_file(tmp / "model.bin", kWeightsMagic, weights);
   if (!optim.empty()) write_float_file(tmp / "optim.bin", kOptimMagic, optim);
   if (!state_json.empty()) storage::write_file_atomic(tmp / "state.json", state_json);
+  if (!tokenizer.empty()) storage::write_file_atomic(tmp / "tokenizer.model", storage::read_file(tokenizer));
   if (fs::exists(dir)) fs::remove_all(dir);
   storage::rename_durable(tmp, dir);
 }

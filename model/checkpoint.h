@@ -3,6 +3,8 @@
 //   model.bin    float32 weights in tensor_layout order (llama2.c's order)
 //   optim.bin    AdamW moments m then v (float32), absent in weight-only exports
 //   state.json   written by the trainer: step, RNG seed, data position, config hash
+//   tokenizer.model  the dataset's sentencepiece model, when it has one (for sampling
+//                and exports)
 //
 // Binary files start with a 64-byte header: uint32 magic, uint32 version (1), uint64
 // float count, zeros; the floats follow, little-endian. A checkpoint is written into
@@ -40,7 +42,8 @@ struct Checkpoint {
 // Writes DIR atomically (temporary directory, then rename). optim may be empty; state_json
 // may be empty. An existing DIR is replaced.
 void save_checkpoint(const std::filesystem::path& dir, const ModelConfig& config, std::span<const float> weights,
-                     std::span<const float> optim, const std::string& state_json);
+                     std::span<const float> optim, const std::string& state_json,
+                     const std::filesystem::path& tokenizer = {});
 
 // The checkpoint a path names: a checkpoint directory (has config.json), or a training
 // output directory (its newest complete checkpoints/step-*). Throws ModelError saying

@@ -319,7 +319,9 @@ TrainResult train(const TrainRequest& req) {
 
   auto save = [&](int64_t at) {
     const fs::path dir = checkpoint_dir(req.out, at);
-    save_checkpoint(dir, mc, model.parameters(), optim, state_json(o, at, tokens_seen, train_data.windows()));
+    const fs::path tokenizer = o.data / "tokenizer.model";
+    save_checkpoint(dir, mc, model.parameters(), optim, state_json(o, at, tokens_seen, train_data.windows()),
+                    fs::exists(tokenizer) ? tokenizer : fs::path());
     if (o.keep_checkpoints > 0) {
       auto all = list_checkpoints(req.out);
       for (size_t i = 0; i + o.keep_checkpoints < all.size(); ++i) fs::remove_all(all[i]);
