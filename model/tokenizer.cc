@@ -191,5 +191,15 @@ std::string Tokenizer::decode(std::span<const int> ids) const {
 }
 
 std::string Tokenizer::piece(int id) const { return sp_->IdToPiece(id); }
+int Tokenizer::eos_id() const { return sp_->eos_id(); }
+int Tokenizer::unk_id() const { return sp_->unk_id(); }
+float Tokenizer::score(int id) const { return sp_->GetScore(id); }
+int Tokenizer::token_type(int id) const {
+  if (sp_->IsUnknown(id)) return 2;
+  if (sp_->IsControl(id)) return 3;
+  if (sp_->IsByte(id)) return 6;
+  return 1;
+}
+std::string Tokenizer::serialized() const { return sp_->serialized_model_proto(); }
 
 }  // namespace primer::model

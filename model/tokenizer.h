@@ -82,6 +82,14 @@ class Tokenizer {
   void encode(std::string_view text, std::vector<int>& ids) const;
   std::string decode(std::span<const int> ids) const;
   std::string piece(int id) const;
+  int eos_id() const;
+  int unk_id() const;
+  float score(int id) const;
+  // sentencepiece piece types, as GGUF's tokenizer.ggml.token_type numbers them:
+  // 1 normal, 2 unknown, 3 control, 6 byte.
+  int token_type(int id) const;
+  // The model file's bytes (for embedding in exports).
+  std::string serialized() const;
 
  private:
   std::shared_ptr<const sentencepiece::SentencePieceProcessor> sp_;

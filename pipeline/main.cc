@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   cli::Commands commands(app);
   cli::add_run_command(commands);
   cli::add_train_command(commands);
+  cli::add_model_commands(commands);
   cli::add_vocab_commands(commands);
   cli::add_inspect_command(commands);
   cli::add_tokenizer_commands(commands);

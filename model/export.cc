@@ -1,0 +1,423 @@
+#include "model/export.h"
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "model/checkpoint.h"
+#include "model/kernels/rope.h"
+#include "model/transformer.h"
+#include "storage/files.h"
+
+namespace primer::model {
+
+namespace fs = std::filesystem;
+
+uint16_t float_to_half(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  const uint32_t sign = (x >> 16) & 0x8000;
+  const int32_t exp = static_cast<int32_t>((x >> 23) & 0xff) - 127 + 15;
+  uint32_t mant = x & 0x7fffff;
+  if (((x >> 23) & 0xff) == 0xff) return static_cast<uint16_t>(sign | 0x7c00 | (mant ? 0x200 : 0));  // inf / nan
+  if (exp >= 31) return static_cast<uint16_t>(sign | 0x7c00);                                          // overflow
+  if (exp <= 0) {                                                                                      // subnormal
+    if (exp < -10) return static_cast<uint16_t>(sign);
+    mant |= 0x800000;
+    const int shift = 14 - exp;
+    uint32_t half = mant >> shift;
+    const uint32_t rest = mant & ((1u << shift) - 1), mid = 1u << (shift - 1);
+    if (rest > mid || (rest == mid && (half & 1))) ++half;
+    return static_cast<uint16_t>(sign | half);
+  }
+  uint32_t half = (static_cast<uint32_t>(exp) << 10) | (mant >> 13);
+  const uint32_t rest = mant & 0x1fff;
+  if (rest > 0x1000 || (rest == 0x1000 && (half & 1))) ++half;  // may carry into the exponent: correct
+  return static_cast<uint16_t>(sign | half);
+}
+
+float half_to_float(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
+  uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ff, x;
+  if (exp == 0) {
+    if (mant == 0) x = sign;
+    else {  // subnormal: normalise
+      int e = -1;
+      do { ++e; mant <<= 1; } while (!(mant & 0x400));
+      x = sign | ((127 - 15 - e) << 23) | ((mant & 0x3ff) << 13);
+    }
+  } else if (exp == 31) {
+    x = sign | 0x7f800000 | (mant << 13);
+  } else {
+    x = sign | ((exp - 15 + 127) << 23) | (mant << 13);
+  }
+  float f;
+  std::memcpy(&f, &x, 4);
+  return f;
+}
+
+namespace {
+
+// ---- GGUF -------------------------------------------------------------------------
+constexpr uint32_t kGgufMagic = 0x46554747;  // "GGUF"
+constexpr uint32_t kGgufVersion = 3;
+constexpr uint64_t kAlignment = 32;
+enum GgufType : uint32_t {
+  kU8 = 0, kI8 = 1, kU16 = 2, kI16 = 3, kU32 = 4, kI32 = 5, kF32 = 6, kBool = 7, kString = 8, kArray = 9,
+  kU64 = 10, kI64 = 11, kF64 = 12
+};
+constexpr uint32_t kGgmlF32 = 0, kGgmlF16 = 1;
+
+class GgufWriter {
+ public:
+  template <typename T>
+  void raw(T v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); }
+  void str(std::string_view s) {
+    raw<uint64_t>(s.size());
+    out.append(s);
+  }
+  void kv_u32(std::string_view k, uint32_t v) { str(k), raw<uint32_t>(kU32), raw(v), ++kvs; }
+  void kv_i32(std::string_view k, int32_t v) { str(k), raw<uint32_t>(kI32), raw(v), ++kvs; }
+  void kv_f32(std::string_view k, float v) { str(k), raw<uint32_t>(kF32), raw(v), ++kvs; }
+  void kv_bool(std::string_view k, bool v) { str(k), raw<uint32_t>(kBool), raw<uint8_t>(v), ++kvs; }
+  void kv_str(std::string_view k, std::string_view v) { str(k), raw<uint32_t>(kString), str(v), ++kvs; }
+  std::string out;
+  uint64_t kvs = 0;
+};
+
+struct TensorRef {
+  std::string name;
+  std::vector<uint64_t> ne;  // ggml order: ne[0] is the contiguous (input) dimension
+  const float* data;
+  bool norm;
+  uint64_t count() const {
+    uint64_t n = 1;
+    for (uint64_t d : ne) n *= d;
+    return n;
+  }
+};
+
+std::vector<TensorRef> gguf_tensors(const ModelConfig& c, const ParameterViews& w) {
+  const uint64_t C = c.dim, KV = c.kv_dim(), H = c.hidden_dim, V = c.vocab_size;
+  std::vector<TensorRef> t;
+  t.push_back({"token_embd.weight", {C, V}, w.embedding, false});
+  for (int l = 0; l < c.n_layers; ++l) {
+    const std::string b = "blk." + std::to_string(l) + ".";
+    t.push_back({b + "attn_norm.weight", {C}, w.attn_norm + l * C, true});
+    t.push_back({b + "attn_q.weight", {C, C}, w.wq + l * C * C, false});
+    t.push_back({b + "attn_k.weight", {C, KV}, w.wk + l * KV * C, false});
+    t.push_back({b + "attn_v.weight", {C, KV}, w.wv + l * KV * C, false});
+    t.push_back({b + "attn_output.weight", {C, C}, w.wo + l * C * C, false});
+    t.push_back({b + "ffn_norm.weight", {C}, w.ffn_norm + l * C, true});
+    t.push_back({b + "ffn_gate.weight", {C, H}, w.w1 + l * H * C, false});
+    t.push_back({b + "ffn_down.weight", {H, C}, w.w2 + l * C * H, false});
+    t.push_back({b + "ffn_up.weight", {C, H}, w.w3 + l * H * C, false});
+  }
+  t.push_back({"output_norm.weight", {C}, w.final_norm, true});
+  return t;
+}
+
+// A cursor over a GGUF file in memory; every read is bounds-checked.
+class GgufReader {
+ public:
+  GgufReader(const std::string& bytes, const fs::path& path) : b_(bytes), path_(path) {}
+  template <typename T>
+  T raw() {
+    need(sizeof(T));
+    T v;
+    std::memcpy(&v, b_.data() + pos_, sizeof v);
+    pos_ += sizeof v;
+    return v;
+  }
+  std::string str() {
+    const uint64_t n = raw<uint64_t>();
+    need(n);
+    std::string s = b_.substr(pos_, n);
+    pos_ += n;
+    return s;
+  }
+  void skip_value(uint32_t type) {
+    static const int sizes[] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
+    if (type == kString) str();
+    else if (type == kArray) {
+      const uint32_t et = raw<uint32_t>();
+      const uint64_t n = raw<uint64_t>();
+      for (uint64_t i = 0; i < n; ++i) skip_value(et);
+    } else if (type < 13) {
+      need(sizes[type]);
+      pos_ += sizes[type];
+    } else fail("unknown metadata type " + std::to_string(type));
+  }
+  void need(uint64_t n) const {
+    if (n > b_.size() || pos_ > b_.size() - n) fail("truncated");
+  }
+  [[noreturn]] void fail(const std::string& what) const { throw ModelError(path_.string() + ": bad GGUF file: " + what); }
+  uint64_t pos_ = 0;
+
+ private:
+  const std::string& b_;
+  fs::path path_;
+};
+
+LoadedModel load_gguf(const fs::path& path) {
+  std::string bytes = storage::read_file(path);
+  GgufReader r(bytes, path);
+  if (r.raw<uint32_t>() != kGgufMagic) r.fail("no GGUF magic");
+  const uint32_t version = r.raw<uint32_t>();
+  if (version != 3 && version != 2) r.fail("version " + std::to_string(version) + " (2 or 3 supported)");
+  const uint64_t n_tensors = r.raw<uint64_t>(), n_kv = r.raw<uint64_t>();
+  std::map<std::string, double> num;
+  std::string arch, tokenizer_proto;
+  uint64_t alignment = kAlignment;
+  for (uint64_t i = 0; i < n_kv; ++i) {
+    const std::string key = r.str();
+    const uint32_t type = r.raw<uint32_t>();
+    if (type == kString && key == "general.architecture") arch = r.str();
+    else if (type == kArray && key == "primer.tokenizer.model") {
+      if (r.raw<uint32_t>() != kU8) r.fail("primer.tokenizer.model is not a uint8 array");
+      const uint64_t n = r.raw<uint64_t>();
+      r.need(n);
+      tokenizer_proto = bytes.substr(r.pos_, n);
+      r.pos_ += n;
+    } else if (type == kU32) num[key] = r.raw<uint32_t>();
+    else if (type == kI32) num[key] = r.raw<int32_t>();
+    else if (type == kF32) num[key] = r.raw<float>();
+    else if (type == kU64) num[key] = static_cast<double>(r.raw<uint64_t>());
+    else r.skip_value(type);
+    if (key == "general.alignment" && num.count(key)) alignment = static_cast<uint64_t>(num[key]);
+  }
+  if (arch != "llama") r.fail("architecture '" + arch + "'; primer loads llama models");
+  auto get = [&](const std::string& k) {
+    auto it = num.find(k);
+    if (it == num.end()) r.fail("missing " + k);
+    return it->second;
+  };
+  struct Info {
+    std::vector<uint64_t> ne;
+    uint32_t type;
+    uint64_t offset;
+  };
+  std::map<std::string, Info> infos;
+  for (uint64_t i = 0; i < n_tensors; ++i) {
+    const std::string name = r.str();
+    Info info;
+    const uint32_t dims = r.raw<uint32_t>();
+    if (dims > 4) r.fail(name + " has " + std::to_string(dims) + " dimensions");
+    for (uint32_t d = 0; d < dims; ++d) info.ne.push_back(r.raw<uint64_t>());
+    info.type = r.raw<uint32_t>();
+    info.offset = r.raw<uint64_t>();
+    infos[name] = info;
+  }
+  const uint64_t data_start = (r.pos_ + alignment - 1) / alignment * alignment;
+
+  ModelConfig c;
+  c.dim = static_cast<int>(get("llama.embedding_length"));
+  c.n_layers = static_cast<int>(get("llama.block_count"));
+  c.hidden_dim = static_cast<int>(get("llama.feed_forward_length"));
+  c.n_heads = static_cast<int>(get("llama.attention.head_count"));
+  c.n_kv_heads = num.count("llama.attention.head_count_kv") ? static_cast<int>(num["llama.attention.head_count_kv"]) : c.n_heads;
+  c.seq_len = static_cast<int>(get("llama.context_length"));
+  c.norm_eps = static_cast<float>(get("llama.attention.layer_norm_rms_epsilon"));
+  if (num.count("llama.rope.freq_base")) c.rope_theta = static_cast<float>(num["llama.rope.freq_base"]);
+  auto emb = infos.find("token_embd.weight");
+  if (emb == infos.end() || emb->second.ne.size() != 2) r.fail("missing token_embd.weight");
+  c.vocab_size = static_cast<int>(emb->second.ne[1]);
+  try {
+    c.validate();
+  } catch (const ModelError& e) {
+    r.fail(e.what());
+  }
+  if (infos.count("output.weight")) r.fail("has a separate output.weight; primer's model ties it to token_embd");
+
+  LoadedModel m;
+  m.config = c, m.source = "gguf", m.path = path;
+  m.weights.assign(c.parameter_count(), 0.0f);
+  const ParameterViews w = bind_parameters(c, m.weights.data());
+  for (const TensorRef& t : gguf_tensors(c, w)) {
+    auto it = infos.find(t.name);
+    if (it == infos.end()) r.fail("missing tensor " + t.name);
+    if (it->second.ne != t.ne) r.fail(t.name + " has another shape than the metadata implies");
+    const uint64_t n = t.count(), esize = it->second.type == kGgmlF32 ? 4 : it->second.type == kGgmlF16 ? 2 : 0;
+    if (!esize) r.fail(t.name + ": tensor type " + std::to_string(it->second.type) + " (primer reads F32 and F16)");
+    const uint64_t at = data_start + it->second.offset;
+    if (at > bytes.size() || n * esize > bytes.size() - at) r.fail(t.name + " lies past the end of the file");
+    float* dst = const_cast<float*>(t.data);
+    if (esize == 4) std::memcpy(dst, bytes.data() + at, n * 4);
+    else
+      for (uint64_t i = 0; i < n; ++i) {
+        uint16_t h;
+        std::memcpy(&h, bytes.data() + at + 2 * i, 2);
+        dst[i] = half_to_float(h);
+      }
+  }
+  if (!tokenizer_proto.empty()) m.tokenizer = Tokenizer::from_serialized(tokenizer_proto, path.string());
+  return m;
+}
+
+// ---- llama2.c ---------------------------------------------------------------------
+LoadedModel load_llama2c(const fs::path& path) {
+  const std::string bytes = storage::read_file(path);
+  int32_t h[7];
+  if (bytes.size() < sizeof h) throw ModelError(path.string() + ": too short for a llama2.c model");
+  std::memcpy(h, bytes.data(), sizeof h);
+  ModelConfig c;
+  c.dim = h[0], c.hidden_dim = h[1], c.n_layers = h[2], c.n_heads = h[3], c.n_kv_heads = h[4], c.vocab_size = h[5],
+  c.seq_len = h[6];
+  if (c.vocab_size < 0) throw ModelError(path.string() + ": has a separate classifier; primer's model ties it");
+  try {
+    c.validate();
+  } catch (const ModelError& e) {
+    throw ModelError(path.string() + ": not a llama2.c model of a shape primer knows (" + e.what() + ")");
+  }
+  const uint64_t n = c.parameter_count(), rope = static_cast<uint64_t>(c.seq_len) * c.head_size();
+  if (bytes.size() != sizeof h + (n + rope) * sizeof(float))
+    throw ModelError(fmt::format("{}: {} bytes; a llama2.c model with this header has {}", path.string(), bytes.size(),
+                                 sizeof h + (n + rope) * sizeof(float)));
+  LoadedModel m;
+  m.config = c, m.source = "llama2c", m.path = path;
+  m.weights.resize(n);
+  // run.c's order is tensor_layout's order up to rms_final; the RoPE tables follow.
+  std::memcpy(m.weights.data(), bytes.data() + sizeof h, n * sizeof(float));
+  const fs::path tok = path.parent_path() / "tokenizer.model";
+  if (fs::exists(tok)) m.tokenizer = Tokenizer::load(tok);
+  return m;
+}
+
+}  // namespace
+
+LoadedModel load_model(const fs::path& path) {
+  if (fs::is_directory(path)) {
+    const Checkpoint ck = load_checkpoint(path, false);
+    LoadedModel m;
+    m.config = ck.config, m.weights = ck.weights, m.source = "checkpoint", m.path = ck.dir;
+    if (fs::exists(ck.dir / "tokenizer.model")) m.tokenizer = Tokenizer::load(ck.dir / "tokenizer.model");
+    return m;
+  }
+  if (!fs::exists(path)) throw ModelError(path.string() + ": no such checkpoint, directory or model file");
+  char magic[4] = {};
+  std::ifstream(path, std::ios::binary).read(magic, 4);
+  if (std::memcmp(magic, "GGUF", 4) == 0) return load_gguf(path);
+  if (path.extension() == ".bin") return load_llama2c(path);
+  throw ModelError(path.string() + ": not a checkpoint directory, a .gguf file or a llama2.c .bin file");
+}
+
+void export_llama2c(const LoadedModel& m, const fs::path& out) {
+  const ModelConfig& c = m.config;
+  std::string bytes;
+  const int32_t h[7] = {c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size, c.seq_len};
+  bytes.append(reinterpret_cast<const char*>(h), sizeof h);
+  bytes.append(reinterpret_cast<const char*>(m.weights.data()), m.weights.size() * sizeof(float));
+  const kernels::RopeTable rope(c.seq_len, c.head_size(), c.rope_theta);
+  bytes.append(reinterpret_cast<const char*>(rope.cos.data()), rope.cos.size() * sizeof(float));
+  bytes.append(reinterpret_cast<const char*>(rope.sin.data()), rope.sin.size() * sizeof(float));
+  storage::write_file_atomic(out, bytes);
+  if (!m.tokenizer) return;
+  // tokenizer.bin as llama2.c's tokenizer.py writes it
+  const Tokenizer& t = *m.tokenizer;
+  std::vector<std::string> pieces;
+  int32_t max_len = 0;
+  for (int i = 0; i < c.vocab_size; ++i) {
+    std::string p = i < t.vocab_size() ? t.piece(i) : "<unused>";
+    if (i == t.bos_id()) p = "\n<s>\n";
+    else if (i == t.eos_id()) p = "\n</s>\n";
+    std::string spaced;
+    for (size_t k = 0; k < p.size(); ++k) {
+      if (p.compare(k, 3, "\xE2\x96\x81") == 0) spaced += ' ', k += 2;  // ▁ → space
+      else spaced += p[k];
+    }
+    max_len = std::max<int32_t>(max_len, static_cast<int32_t>(spaced.size()));
+    pieces.push_back(std::move(spaced));
+  }
+  std::string tb(reinterpret_cast<const char*>(&max_len), 4);
+  for (int i = 0; i < c.vocab_size; ++i) {
+    const float score = i < t.vocab_size() ? t.score(i) : 0.0f;
+    const int32_t len = static_cast<int32_t>(pieces[i].size());
+    tb.append(reinterpret_cast<const char*>(&score), 4);
+    tb.append(reinterpret_cast<const char*>(&len), 4);
+    tb += pieces[i];
+  }
+  storage::write_file_atomic(out.parent_path() / "tokenizer.bin", tb);
+}
+
+void export_gguf(const LoadedModel& m, const fs::path& out, bool f16) {
+  if (!m.tokenizer) throw ModelError("GGUF embeds the tokenizer, and " + m.path.string() + " has none (no tokenizer.model)");
+  const ModelConfig& c = m.config;
+  const Tokenizer& tok = *m.tokenizer;
+  if (tok.vocab_size() > c.vocab_size)
+    throw ModelError(fmt::format("the tokenizer has {} pieces but the model only {} embeddings", tok.vocab_size(), c.vocab_size));
+  GgufWriter g;
+  g.kv_str("general.architecture", "llama");
+  g.kv_str("general.name", "primer");
+  g.kv_u32("general.alignment", kAlignment);
+  g.kv_u32("general.file_type", f16 ? 1 : 0);
+  g.kv_u32("llama.context_length", c.seq_len);
+  g.kv_u32("llama.embedding_length", c.dim);
+  g.kv_u32("llama.block_count", c.n_layers);
+  g.kv_u32("llama.feed_forward_length", c.hidden_dim);
+  g.kv_u32("llama.rope.dimension_count", c.head_size());
+  g.kv_u32("llama.attention.head_count", c.n_heads);
+  g.kv_u32("llama.attention.head_count_kv", c.n_kv_heads);
+  g.kv_f32("llama.attention.layer_norm_rms_epsilon", c.norm_eps);
+  g.kv_f32("llama.rope.freq_base", c.rope_theta);
+  g.kv_u32("llama.vocab_size", c.vocab_size);
+  g.kv_str("tokenizer.ggml.model", "llama");
+  // tokens, scores, types; embeddings past the tokenizer's pieces are unused ids
+  g.str("tokenizer.ggml.tokens"), g.raw<uint32_t>(kArray), g.raw<uint32_t>(kString), g.raw<uint64_t>(c.vocab_size);
+  for (int i = 0; i < c.vocab_size; ++i) g.str(i < tok.vocab_size() ? tok.piece(i) : fmt::format("<unused{}>", i));
+  ++g.kvs;
+  g.str("tokenizer.ggml.scores"), g.raw<uint32_t>(kArray), g.raw<uint32_t>(kF32), g.raw<uint64_t>(c.vocab_size);
+  for (int i = 0; i < c.vocab_size; ++i) g.raw<float>(i < tok.vocab_size() ? tok.score(i) : -1e9f);
+  ++g.kvs;
+  g.str("tokenizer.ggml.token_type"), g.raw<uint32_t>(kArray), g.raw<uint32_t>(kI32), g.raw<uint64_t>(c.vocab_size);
+  for (int i = 0; i < c.vocab_size; ++i) g.raw<int32_t>(i < tok.vocab_size() ? tok.token_type(i) : 5);
+  ++g.kvs;
+  g.kv_u32("tokenizer.ggml.bos_token_id", tok.bos_id());
+  g.kv_u32("tokenizer.ggml.eos_token_id", tok.eos_id());
+  g.kv_u32("tokenizer.ggml.unknown_token_id", tok.unk_id());
+  g.kv_bool("tokenizer.ggml.add_bos_token", true);
+  g.kv_bool("tokenizer.ggml.add_eos_token", false);
+  const std::string proto = tok.serialized();
+  g.str("primer.tokenizer.model"), g.raw<uint32_t>(kArray), g.raw<uint32_t>(kU8), g.raw<uint64_t>(proto.size());
+  g.out += proto;
+  ++g.kvs;
+
+  const ParameterViews w = bind_parameters(c, const_cast<float*>(m.weights.data()));
+  const auto tensors = gguf_tensors(c, w);
+  GgufWriter info;
+  uint64_t offset = 0;
+  std::vector<uint64_t> offsets;
+  for (const TensorRef& t : tensors) {
+    info.str(t.name);
+    info.raw<uint32_t>(static_cast<uint32_t>(t.ne.size()));
+    for (uint64_t d : t.ne) info.raw<uint64_t>(d);
+    const bool half = f16 && !t.norm;
+    info.raw<uint32_t>(half ? kGgmlF16 : kGgmlF32);
+    info.raw<uint64_t>(offset);
+    offsets.push_back(offset);
+    offset += (t.count() * (half ? 2 : 4) + kAlignment - 1) / kAlignment * kAlignment;
+  }
+  std::string file;
+  GgufWriter head;
+  head.raw<uint32_t>(kGgufMagic), head.raw<uint32_t>(kGgufVersion), head.raw<uint64_t>(tensors.size()),
+      head.raw<uint64_t>(g.kvs);
+  file = head.out + g.out + info.out;
+  file.resize((file.size() + kAlignment - 1) / kAlignment * kAlignment, '\0');
+  const size_t data_start = file.size();
+  file.resize(data_start + offset, '\0');
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const TensorRef& t = tensors[i];
+    char* dst = file.data() + data_start + offsets[i];
+    if (f16 && !t.norm)
+      for (uint64_t k = 0; k < t.count(); ++k) {
+        const uint16_t hv = float_to_half(t.data[k]);
+        std::memcpy(dst + 2 * k, &hv, 2);
+      }
+    else std::memcpy(dst, t.data, t.count() * 4);
+  }
+  storage::write_file_atomic(out, file);
+}
+
+}  // namespace primer::model

@@ -1,0 +1,52 @@
+// Exports of a trained model to the formats people run small models with, and loading
+// any of them back (`primer sample model.gguf` gives the logits of the checkpoint).
+//
+// llama2.c (`run.c`, legacy version-0 layout):
+//   header   7 × int32: dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size
+//            (positive: the classifier is the embedding), seq_len
+//   weights  float32 in run.c's order: token embedding (V, C), rms_att (L, C), wq, wk, wv,
+//            wo, rms_ffn (L, C), w1, w2, w3, rms_final (C), then the RoPE cos and sin
+//            tables (seq_len, head_size / 2) that old run.c versions read
+//   tokenizer.bin beside it, as llama2.c's tokenizer.py writes it: int32 max token
+//            length, then per token float32 score, int32 length, bytes (▁ → space,
+//            BOS "\n<s>\n" = id 1, EOS "\n</s>\n" = id 2)
+// GGUF (version 3, llama architecture): llama.* hyperparameters, the sentencepiece
+//   vocabulary (tokenizer.ggml.*), tensors token_embd / blk.N.{attn_norm, attn_q, attn_k,
+//   attn_v, attn_output, ffn_norm, ffn_gate, ffn_down, ffn_up} / output_norm; no
+//   output.weight (tied: llama.cpp then uses token_embd). float32, or float16 matrices
+//   with float32 norms. RoPE pairs are adjacent ("norm"), as trained: no permutation.
+//   primer.tokenizer.model carries the sentencepiece model itself (uint8 array).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/config.h"
+#include "model/tokenizer.h"
+
+namespace primer::model {
+
+struct LoadedModel {
+  ModelConfig config;
+  std::vector<float> weights;          // tensor_layout order
+  std::optional<Tokenizer> tokenizer;  // when the source carries or sits beside one
+  std::string source;                  // "checkpoint", "gguf" or "llama2c"
+  std::filesystem::path path;
+};
+
+// A checkpoint directory, a training directory (its newest checkpoint), a .gguf file or a
+// llama2.c .bin file. Throws ModelError saying what the path is not.
+LoadedModel load_model(const std::filesystem::path& path);
+
+// Writes FILE (and tokenizer.bin beside it). Throws ModelError.
+void export_llama2c(const LoadedModel& m, const std::filesystem::path& out);
+// f16: matrices as float16 (norms stay float32). Needs a tokenizer.
+void export_gguf(const LoadedModel& m, const std::filesystem::path& out, bool f16);
+
+// IEEE half precision, round to nearest even (portable; no F16C needed).
+uint16_t float_to_half(float f);
+float half_to_float(uint16_t h);
+
+}  // namespace primer::model

@@ -1,0 +1,110 @@
+// primer sample CHECKPOINT --prompt TEXT [--temperature T] [--top-p P] [--top-k K] [--seed S] [--max-tokens N]
+// primer export CHECKPOINT --format llama2c|gguf --out FILE [--dtype f32|f16]
+#include <cstdio>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "model/export.h"
+#include "model/inference.h"
+#include "pipeline/commands.h"
+
+namespace primer::cli {
+namespace {
+
+struct SampleArgs {
+  std::string checkpoint, prompt;
+  float temperature = 1.0f, top_p = 1.0f;
+  int top_k = 0, max_tokens = 200;
+  uint64_t seed = 1;
+  bool quiet = false;
+};
+
+int sample_command(const SampleArgs& a) {
+  const model::LoadedModel m = model::load_model(a.checkpoint);
+  if (!m.tokenizer)
+    throw UsageError(m.path.string() + " carries no tokenizer (tokenizer.model); sample a checkpoint of a run whose "
+                                       "dataset had one, or put tokenizer.model beside the file");
+  const model::Tokenizer& tok = *m.tokenizer;
+  const model::InferenceModel im(m.config, m.weights);
+  model::GenerateRequest req;
+  req.prompt = {tok.bos_id()};
+  tok.encode(a.prompt, req.prompt);
+  req.max_tokens = a.max_tokens;
+  req.sampling = {a.temperature, a.top_p, a.top_k, a.seed};
+  req.stop_tokens = {tok.bos_id(), tok.eos_id()};
+  std::vector<int> out;
+  std::string printed;
+  std::fputs(a.prompt.c_str(), stdout);
+  const model::GenerateResult r = model::generate(im, req, [&](int t) {
+    out.push_back(t);
+    const std::string text = tok.decode(out);
+    // print what is new; a multi-byte character may complete only with a later token
+    if (text.size() > printed.size() && text.compare(0, printed.size(), printed) == 0) {
+      std::fputs(text.c_str() + printed.size(), stdout);
+      std::fflush(stdout);
+      printed = text;
+    }
+    return true;
+  });
+  std::fputs("\n", stdout);
+  if (!a.quiet)
+    std::fprintf(stderr, "[%d prompt + %zu generated tokens, %s; %.1f tokens/s (%s, %s)]\n", r.prompt_tokens,
+                 r.tokens.size(), r.finish_reason.c_str(),
+                 r.decode_seconds > 0 ? static_cast<double>(r.tokens.size()) / r.decode_seconds : 0.0,
+                 m.source.c_str(), a.temperature <= 0 ? "greedy" : "sampled");
+  return 0;
+}
+
+struct ExportArgs {
+  std::string checkpoint, format, out, dtype = "f32";
+};
+
+int export_command(const ExportArgs& a) {
+  const model::LoadedModel m = model::load_model(a.checkpoint);
+  const std::filesystem::path out(a.out);
+  if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
+  if (a.format == "llama2c") {
+    if (a.dtype != "f32") throw UsageError("llama2c export is float32 only (run.c's legacy format)");
+    model::export_llama2c(m, a.out);
+    std::printf("wrote %s (llama2.c run.c format)%s\n", a.out.c_str(),
+                m.tokenizer ? " and tokenizer.bin beside it" : "; no tokenizer.bin (the checkpoint has no tokenizer)");
+  } else {
+    model::export_gguf(m, a.out, a.dtype == "f16");
+    std::printf("wrote %s (GGUF v3, llama, %s)\n", a.out.c_str(), a.dtype.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_model_commands(Commands& commands) {
+  auto s = std::make_shared<SampleArgs>();
+  CLI::App* sample = commands.add("sample", "Generate text with a trained model (KV cache; greedy at temperature 0).",
+                                  [s] { return sample_command(*s); });
+  sample->footer("CHECKPOINT: a checkpoint directory, a training directory (its newest checkpoint), a .gguf or a "
+                 "llama2.c .bin file (with tokenizer.model beside it). Generation stops at a new document (BOS/EOS), "
+                 "at --max-tokens or at the model's context.");
+  sample->add_option("checkpoint", s->checkpoint, "Checkpoint, training directory or exported model")->required();
+  sample->add_option("--prompt", s->prompt, "The beginning of the text")->required();
+  sample->add_option("--temperature", s->temperature, "0: greedy (default 1)")->check(CLI::Range(0.0, 100.0));
+  sample->add_option("--top-p", s->top_p, "Nucleus sampling: keep the most likely tokens up to this probability (default 1)")
+      ->check(CLI::Range(0.0, 1.0));
+  sample->add_option("--top-k", s->top_k, "Keep the K most likely tokens (default 0: all)")->check(CLI::NonNegativeNumber);
+  sample->add_option("--seed", s->seed, "Sampling seed (default 1)");
+  sample->add_option("--max-tokens", s->max_tokens, "Most tokens to generate (default 200)")->check(CLI::PositiveNumber);
+  sample->add_flag("-q,--quiet", s->quiet, "No statistics line on stderr");
+
+  auto e = std::make_shared<ExportArgs>();
+  CLI::App* exp = commands.add("export", "Export a trained model to llama2.c's run.c format or to GGUF (llama.cpp).",
+                               [e] { return export_command(*e); });
+  exp->footer("llama2c writes FILE plus tokenizer.bin beside it (run.c: ./run FILE -z tokenizer.bin). gguf embeds the "
+              "tokenizer; llama.cpp and `primer sample FILE` load it.");
+  exp->add_option("checkpoint", e->checkpoint, "Checkpoint or training directory")->required();
+  exp->add_option("--format", e->format, "llama2c or gguf")->required()->check(CLI::IsMember({"llama2c", "gguf"}));
+  exp->add_option("--out", e->out, "Output file")->required();
+  exp->add_option("--dtype", e->dtype, "gguf: f32 (default) or f16 (matrices; norms stay f32)")
+      ->check(CLI::IsMember({"f32", "f16"}));
+}
+
+}  // namespace primer::cli
