@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "generators/json.h"
 #include "model/export.h"
 #include "model/inference.h"
 #include "pipeline/commands.h"
@@ -17,7 +18,7 @@ struct SampleArgs {
   float temperature = 1.0f, top_p = 1.0f;
   int top_k = 0, max_tokens = 200;
   uint64_t seed = 1;
-  bool quiet = false;
+  bool quiet = false, json = false;
 };
 
 int sample_command(const SampleArgs& a) {
@@ -35,9 +36,10 @@ int sample_command(const SampleArgs& a) {
   req.stop_tokens = {tok.bos_id(), tok.eos_id()};
   std::vector<int> out;
   std::string printed;
-  std::fputs(a.prompt.c_str(), stdout);
+  if (!a.json) std::fputs(a.prompt.c_str(), stdout);
   const model::GenerateResult r = model::generate(im, req, [&](int t) {
     out.push_back(t);
+    if (a.json) return true;
     const std::string text = tok.decode(out);
     // print what is new; a multi-byte character may complete only with a later token
     if (text.size() > printed.size() && text.compare(0, printed.size(), printed) == 0) {
@@ -47,12 +49,26 @@ int sample_command(const SampleArgs& a) {
     }
     return true;
   });
+  const double tps = r.decode_seconds > 0 ? static_cast<double>(r.tokens.size()) / r.decode_seconds : 0.0;
+  if (a.json) {
+    generators::JsonWriter w;
+    w.begin_object().key("prompt_tokens").begin_array();
+    for (int t : req.prompt) w.value(t);
+    w.end_array().key("tokens").begin_array();
+    for (int t : r.tokens) w.value(t);
+    w.end_array()
+        .field("text", tok.decode(r.tokens))
+        .field("finish_reason", r.finish_reason)
+        .field("mean_logprob", r.tokens.empty() ? 0.0 : r.sum_logprob / static_cast<double>(r.tokens.size()))
+        .field("tokens_per_s", tps)
+        .end_object();
+    std::printf("%s\n", w.str().c_str());
+    return 0;
+  }
   std::fputs("\n", stdout);
   if (!a.quiet)
     std::fprintf(stderr, "[%d prompt + %zu generated tokens, %s; %.1f tokens/s (%s, %s)]\n", r.prompt_tokens,
-                 r.tokens.size(), r.finish_reason.c_str(),
-                 r.decode_seconds > 0 ? static_cast<double>(r.tokens.size()) / r.decode_seconds : 0.0,
-                 m.source.c_str(), a.temperature <= 0 ? "greedy" : "sampled");
+                 r.tokens.size(), r.finish_reason.c_str(), tps, m.source.c_str(), a.temperature <= 0 ? "greedy" : "sampled");
   return 0;
 }
 
@@ -94,6 +110,7 @@ void add_model_commands(Commands& commands) {
   sample->add_option("--seed", s->seed, "Sampling seed (default 1)");
   sample->add_option("--max-tokens", s->max_tokens, "Most tokens to generate (default 200)")->check(CLI::PositiveNumber);
   sample->add_flag("-q,--quiet", s->quiet, "No statistics line on stderr");
+  sample->add_flag("--json", s->json, "One JSON object: prompt_tokens, tokens, text, finish_reason, mean_logprob, tokens_per_s");
 
   auto e = std::make_shared<ExportArgs>();
   CLI::App* exp = commands.add("export", "Export a trained model to llama2.c's run.c format or to GGUF (llama.cpp).",
