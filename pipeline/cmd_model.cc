@@ -1,13 +1,18 @@
 // primer sample CHECKPOINT --prompt TEXT [--temperature T] [--top-p P] [--top-k K] [--seed S] [--max-tokens N]
 // primer export CHECKPOINT --format llama2c|gguf --out FILE [--dtype f32|f16]
+#include <pthread.h>
+#include <signal.h>
+
 #include <cstdio>
 #include <memory>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "generators/json.h"
 #include "model/export.h"
 #include "model/inference.h"
+#include "model/serve.h"
 #include "pipeline/commands.h"
 
 namespace primer::cli {
@@ -92,6 +97,41 @@ int export_command(const ExportArgs& a) {
   return 0;
 }
 
+struct ServeArgs {
+  std::string checkpoint;
+  model::ServeOptions options;
+  double escalate_below = 0;
+};
+
+int serve_command(ServeArgs a) {
+  if (!a.options.escalate_to.empty()) a.options.escalate_below = a.escalate_below;
+  model::Server server(model::load_model(a.checkpoint), a.options);
+  const int port = server.bind();
+  // SIGINT/SIGTERM: a waiting thread stops the server (stop() is not signal-safe).
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    server.stop();
+  });
+  std::printf("primer serve: model '%s' on http://%s:%d/v1 (/v1/completions, /v1/chat/completions, /v1/models, "
+              "/health, /metrics)%s\n",
+              server.model_name().c_str(), a.options.host.c_str(), port,
+              a.options.escalate_to.empty()
+                  ? ""
+                  : fmt::format("; escalating to {} below mean log-prob {}", a.options.escalate_to, a.escalate_below)
+                        .c_str());
+  std::fflush(stdout);
+  server.listen();
+  pthread_kill(waiter.native_handle(), SIGTERM);  // if listen ended on its own
+  waiter.join();
+  return 0;
+}
+
 }  // namespace
 
 void add_model_commands(Commands& commands) {
@@ -122,6 +162,24 @@ void add_model_commands(Commands& commands) {
   exp->add_option("--out", e->out, "Output file")->required();
   exp->add_option("--dtype", e->dtype, "gguf: f32 (default) or f16 (matrices; norms stay f32)")
       ->check(CLI::IsMember({"f32", "f16"}));
+
+  auto v = std::make_shared<ServeArgs>();
+  CLI::App* serve = commands.add("serve", "Serve a trained model over an OpenAI-compatible HTTP API.",
+                                 [v] { return serve_command(*v); });
+  serve->footer("Endpoints: POST /v1/completions and /v1/chat/completions (streaming and not), GET /v1/models, "
+                "/health, /metrics. Binds 127.0.0.1 unless --host says otherwise. With --escalate-to, requests whose "
+                "mean token log-probability falls below --escalate-below go to the bigger model (API key from "
+                "--api-key-env); responses say which model answered (x-primer-route, \"primer_route\").");
+  serve->add_option("checkpoint", v->checkpoint, "Checkpoint, training directory, .gguf or llama2.c .bin")->required();
+  serve->add_option("--port", v->options.port, "Port (default 8000; 0: any free port)")->check(CLI::Range(0, 65535));
+  serve->add_option("--host", v->options.host, "Address to bind (default 127.0.0.1)");
+  serve->add_option("--model-name", v->options.model_name, "Name in /v1/models and responses (default: the checkpoint's)");
+  serve->add_option("--threads", v->options.http_threads, "Concurrent requests (default 8)")->check(CLI::PositiveNumber);
+  auto* to = serve->add_option("--escalate-to", v->options.escalate_to, "Base URL of a bigger OpenAI-compatible model");
+  serve->add_option("--escalate-below", v->escalate_below, "Escalate when the mean token log-probability is below this")
+      ->needs(to);
+  serve->add_option("--escalate-model", v->options.escalate_model, "Model name sent to the bigger server");
+  serve->add_option("--api-key-env", v->options.api_key_env, "Environment variable with its API key (default OPENAI_API_KEY)");
 }
 
 }  // namespace primer::cli
