@@ -114,6 +114,25 @@ void fill_batch(const TokenStream& s, const std::vector<uint64_t>& windows, int 
   }
 }
 
+// Mean loss over up to `batches` × b windows evenly spaced through `data` (the same
+// windows every time); nullopt when it has none.
+std::optional<double> validation_loss_on(Transformer& model, const TokenStream& data, int b, int t, int batches) {
+  if (data.windows() == 0) return std::nullopt;
+  const uint64_t total = std::min<uint64_t>(static_cast<uint64_t>(batches) * b, data.windows());
+  std::vector<int32_t> inputs(static_cast<size_t>(b) * t), targets(inputs.size());
+  double sum = 0;
+  uint64_t rows = 0;
+  for (uint64_t first = 0; first < total; first += b) {
+    const int rows_now = static_cast<int>(std::min<uint64_t>(b, total - first));
+    std::vector<uint64_t> w(rows_now);
+    for (int r = 0; r < rows_now; ++r) w[r] = (first + r) * data.windows() / total;
+    fill_batch(data, w, t, inputs, targets);
+    sum += static_cast<double>(model.forward(inputs.data(), targets.data(), rows_now, t)) * rows_now;
+    rows += rows_now;
+  }
+  return sum / static_cast<double>(rows);
+}
+
 // Windows of micro-step `micro` of `step`: a pure function of (seed, step, micro).
 void sample_windows(const TokenStream& s, uint64_t seed, int64_t step, int micro, std::vector<uint64_t>& out) {
   prompts::Rng rng(prompts::mix64(seed) ^ prompts::mix64(static_cast<uint64_t>(step) * 1024 + micro), "batch");
@@ -204,6 +223,14 @@ std::string format_count(double v) {
 }
 
 }  // namespace
+
+std::optional<double> validation_loss(Transformer& model, const fs::path& data, int batch, int seq_len, int batches) {
+  model.reserve(batch, seq_len);
+  const TokenStream val(data, "validation", seq_len + 1);
+  if (val.windows() > 0 && val.max_token() >= model.config().vocab_size)
+    throw ModelError(data.string() + ": validation token ids exceed the model's vocab_size");
+  return validation_loss_on(model, val, batch, seq_len, batches);
+}
 
 double learning_rate(const TrainOptions& o, int64_t step) {
   const double min_lr = o.min_lr < 0 ? o.lr / 10 : o.min_lr;
@@ -300,22 +327,7 @@ TrainResult train(const TrainRequest& req) {
   std::ofstream metrics(metrics_path, std::ios::app);
   if (!metrics) throw ModelError(metrics_path.string() + ": cannot open for appending");
 
-  auto validation_loss = [&]() -> std::optional<double> {
-    if (val_data.windows() == 0) return std::nullopt;
-    // The same windows every time: evenly spaced through the validation tokens.
-    const uint64_t total = std::min<uint64_t>(static_cast<uint64_t>(o.eval_batches) * B, val_data.windows());
-    double sum = 0;
-    uint64_t rows = 0;
-    for (uint64_t first = 0; first < total; first += B) {
-      const int rows_now = static_cast<int>(std::min<uint64_t>(B, total - first));
-      std::vector<uint64_t> w(rows_now);
-      for (int r = 0; r < rows_now; ++r) w[r] = (first + r) * val_data.windows() / total;
-      fill_batch(val_data, w, T, inputs, targets);
-      sum += static_cast<double>(model.forward(inputs.data(), targets.data(), rows_now, T)) * rows_now;
-      rows += rows_now;
-    }
-    return sum / static_cast<double>(rows);
-  };
+  auto validation_loss = [&]() { return validation_loss_on(model, val_data, B, T, o.eval_batches); };
 
   auto save = [&](int64_t at) {
     const fs::path dir = checkpoint_dir(req.out, at);

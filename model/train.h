@@ -71,6 +71,12 @@ TrainResult train(const TrainRequest& request);
 // Learning rate at 0-based step s: linear warm-up to lr, then cosine down to min_lr.
 double learning_rate(const TrainOptions& o, int64_t step);
 
+class Transformer;
+// Mean cross-entropy of `model` over up to batches × batch windows of seq_len tokens,
+// evenly spaced through DATA/tokens/validation-*.bin; nullopt when there are none.
+std::optional<double> validation_loss(Transformer& model, const std::filesystem::path& data, int batch, int seq_len,
+                                      int batches);
+
 // Writes DIR/loss.svg from DIR/metrics.jsonl.
 void write_loss_chart(const std::filesystem::path& train_dir);
 
