@@ -45,5 +45,6 @@ void add_batch_commands(Commands& commands);
 void add_filter_command(Commands& commands);
 void add_train_command(Commands& commands);
 void add_model_commands(Commands& commands);
+void add_eval_command(Commands& commands);
 
 }  // namespace primer::cli

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   cli::add_run_command(commands);
   cli::add_train_command(commands);
   cli::add_model_commands(commands);
+  cli::add_eval_command(commands);
   cli::add_vocab_commands(commands);
   cli::add_inspect_command(commands);
   cli::add_tokenizer_commands(commands);

@@ -1,0 +1,468 @@
+#include "pipeline/eval.h"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+#include <tbb/parallel_for.h>
+
+#include "generators/http_teacher.h"
+#include "generators/json.h"
+#include "model/export.h"
+#include "model/inference.h"
+#include "model/train.h"
+#include "model/transformer.h"
+#include "prompts/prompt.h"
+#include "prompts/rng.h"
+#include "storage/files.h"
+#include "pipeline/run.h"
+#include "storage/reader.h"
+#include "storage/shard.h"
+
+namespace primer::pipeline {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Lower-case word tokens (letters, digits, apostrophes inside words).
+std::vector<std::string> words_of(std::string_view text) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char ch : text) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || (c == '\'' && !cur.empty()) || c >= 0x80) cur += static_cast<char>(std::tolower(c));
+    else if (!cur.empty()) out.push_back(std::move(cur)), cur.clear();
+  }
+  if (!cur.empty()) out.push_back(std::move(cur));
+  return out;
+}
+
+bool sentence_end(char c) { return c == '.' || c == '!' || c == '?'; }
+
+bool ends_sentence(std::string_view text) {
+  while (!text.empty() && (std::isspace(static_cast<unsigned char>(text.back())) || text.back() == '"' ||
+                           text.back() == '\'' || text.back() == ')'))
+    text.remove_suffix(1);
+  return !text.empty() && sentence_end(text.back());
+}
+
+// Share of word 4-grams that repeat an earlier 4-gram of the same text.
+double repetition(const std::vector<std::string>& w) {
+  if (w.size() < 5) return 0;
+  std::unordered_set<std::string> seen;
+  uint64_t repeats = 0, total = 0;
+  for (size_t i = 0; i + 4 <= w.size(); ++i, ++total)
+    if (!seen.insert(w[i] + ' ' + w[i + 1] + ' ' + w[i + 2] + ' ' + w[i + 3]).second) ++repeats;
+  return static_cast<double>(repeats) / static_cast<double>(total);
+}
+
+double clamp_score(double x) { return std::clamp(std::round(1 + 9 * std::clamp(x, 0.0, 1.0)), 1.0, 10.0); }
+
+// The offline grader: measurable proxies, written as a grader's answer.
+std::string heuristic_grade(std::string_view beginning, std::string_view completion, const vocab::Vocabulary& vocab,
+                            bool plot) {
+  const auto w = words_of(completion);
+  // sentences: capitalised start and a terminal mark
+  uint64_t sentences = 0, well_formed = 0;
+  std::string_view rest = completion;
+  while (!rest.empty()) {
+    size_t end = 0;
+    while (end < rest.size() && !sentence_end(rest[end])) ++end;
+    std::string_view s = rest.substr(0, std::min(rest.size(), end + 1));
+    rest.remove_prefix(s.size());
+    while (!s.empty() && (std::isspace(static_cast<unsigned char>(s.front())) || s.front() == '"')) s.remove_prefix(1);
+    if (s.empty()) continue;
+    ++sentences;
+    if (std::isupper(static_cast<unsigned char>(s.front())) && sentence_end(s.back())) ++well_formed;
+  }
+  const double shape = sentences ? static_cast<double>(well_formed) / static_cast<double>(sentences) : 0;
+  const double oov = vocab.score(completion).oov_rate();
+  const double rep = repetition(w);
+  const double grammar = clamp_score(0.5 * shape + 0.3 * (1 - std::min(1.0, 5 * oov)) + 0.2 * (1 - rep));
+  std::set<std::string> content;
+  for (const auto& x : words_of(beginning))
+    if (x.size() >= 4) content.insert(x);
+  std::set<std::string> used(w.begin(), w.end());
+  uint64_t reused = 0;
+  for (const auto& x : content) reused += used.count(x);
+  const double consistency =
+      clamp_score(content.empty() ? 0.5 : std::min(1.0, 2.5 * static_cast<double>(reused) / static_cast<double>(content.size())));
+  std::set<std::string> bigrams;
+  for (size_t i = 0; i + 1 < w.size(); ++i) bigrams.insert(w[i] + ' ' + w[i + 1]);
+  const double distinct = w.size() > 1 ? static_cast<double>(bigrams.size()) / static_cast<double>(w.size() - 1) : 0;
+  const double creativity = clamp_score(distinct * std::min(1.0, static_cast<double>(w.size()) / 60.0));
+  std::string answer = fmt::format(
+      "Heuristic grade (offline; not a language model).\nGrammar: {:.0f}/10\nCreativity: {:.0f}/10\n"
+      "Consistency: {:.0f}/10\n",
+      grammar, creativity, consistency);
+  if (plot) answer += fmt::format("Plot: {:.0f}/10\n", std::round((grammar + consistency) / 2));
+  return answer;
+}
+
+struct Completion {
+  std::string beginning, text;
+  bool greedy = true;
+};
+
+// Matching brace of the '{' at `open` (strings and escapes skipped); npos if none.
+size_t matching_brace(std::string_view s, size_t open) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = open; i < s.size(); ++i) {
+    const char c = s[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') in_string = true;
+    else if (c == '{') ++depth;
+    else if (c == '}' && --depth == 0) return i;
+  }
+  return std::string_view::npos;
+}
+
+std::optional<double> score_value(simdjson::dom::element e) {
+  double d;
+  if (!e.get_double().get(d)) return d;
+  std::string_view s;
+  if (!e.get_string().get(s)) {
+    char* end = nullptr;
+    const std::string str(s);
+    d = std::strtod(str.c_str(), &end);
+    if (end != str.c_str()) return d;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::map<std::string, double>> parse_scores(std::string_view answer, const std::vector<std::string>& keys) {
+  auto valid = [](double v) { return v >= 1 && v <= 10; };
+  // 1. the last JSON object that holds every key
+  simdjson::dom::parser parser;
+  std::optional<std::map<std::string, double>> best;
+  for (size_t at = answer.find('{'); at != std::string_view::npos; at = answer.find('{', at + 1)) {
+    const size_t close = matching_brace(answer, at);
+    if (close == std::string_view::npos) continue;
+    simdjson::padded_string padded(answer.substr(at, close - at + 1));
+    simdjson::dom::element root;
+    simdjson::dom::object obj;
+    if (parser.parse(padded).get(root) || root.get_object().get(obj)) continue;
+    std::map<std::string, double> got;
+    for (auto [k, v] : obj) {
+      const std::string key = lower(k);
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) continue;
+      if (auto x = score_value(v); x && valid(*x)) got[key] = *x;
+    }
+    if (got.size() == keys.size()) best = got;
+  }
+  if (best) return best;
+  // 2. "Grammar: 7/10" lines (the last mention of each key wins)
+  std::map<std::string, double> got;
+  const std::string text = lower(answer);
+  for (const auto& key : keys) {
+    for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
+      size_t i = at + key.size();
+      while (i < text.size() && (text[i] == ' ' || text[i] == '*' || text[i] == ':' || text[i] == '=' || text[i] == '-'))
+        ++i;
+      if (i >= text.size() || !std::isdigit(static_cast<unsigned char>(text[i]))) continue;
+      const double v = std::strtod(text.c_str() + i, nullptr);
+      if (valid(v)) got[key] = v;
+    }
+  }
+  if (got.size() == keys.size()) return got;
+  return std::nullopt;
+}
+
+std::string story_beginning(std::string_view story, double share) {
+  const auto total = words_of(story).size();
+  std::vector<size_t> ends;  // positions after each sentence end
+  for (size_t i = 0; i < story.size(); ++i) {
+    if (!sentence_end(story[i])) continue;
+    size_t e = i + 1;
+    if (e < story.size() && story[e] == '"') ++e;
+    if (e < story.size() && !std::isspace(static_cast<unsigned char>(story[e]))) continue;  // "3.5", "Mr.Tom"
+    size_t next = e;
+    while (next < story.size() && std::isspace(static_cast<unsigned char>(story[next]))) ++next;
+    // "Hi!" said Sue. — the sentence goes on after a quotation
+    if (next < story.size() && std::islower(static_cast<unsigned char>(story[next]))) continue;
+    ends.push_back(e);
+  }
+  if (ends.size() < 2) return "";
+  size_t cut = ends[0];
+  for (size_t e : ends) {
+    if (e >= story.size() - 1) break;  // never the whole story
+    if (static_cast<double>(words_of(story.substr(0, e)).size()) > share * static_cast<double>(total)) break;
+    cut = e;
+  }
+  return std::string(story.substr(0, cut));
+}
+
+EvalResult evaluate(const Config& config, const EvalOptions& o) {
+  auto log = [&](const std::string& s) {
+    if (o.progress) std::fprintf(stderr, "%s\n", s.c_str());
+  };
+  EvalResult r;
+  model::LoadedModel loaded = model::load_model(o.checkpoint);
+  r.checkpoint = fs::is_directory(loaded.path) ? loaded.path : loaded.path.parent_path();
+  if (!loaded.tokenizer) throw RunError(loaded.path.string() + " carries no tokenizer.model; cannot complete text");
+  const model::Tokenizer& tok = *loaded.tokenizer;
+  const fs::path data = o.data.empty() ? config.out : o.data;
+  const bool instruct = config.prompts.kind == "tinystories-instruct";
+
+  // validation loss
+  {
+    model::Transformer t(loaded.config);
+    std::copy(loaded.weights.begin(), loaded.weights.end(), t.parameters().begin());
+    if (!data.empty() && fs::exists(data / "tokens")) {
+      r.val_loss = model::validation_loss(t, data, 8, loaded.config.seq_len, 8);
+      if (r.val_loss) r.automatic["val_loss"] = *r.val_loss, r.automatic["perplexity"] = std::exp(*r.val_loss);
+    }
+  }
+
+  // beginnings
+  std::vector<std::string> beginnings;
+  if (o.beginnings) {
+    storage::read_lines(*o.beginnings, [&](std::string_view line) {
+      if (!line.empty() && static_cast<int>(beginnings.size()) < o.samples) beginnings.emplace_back(line);
+    });
+  } else {
+    if (data.empty() || !fs::exists(data))
+      throw RunError("no dataset to take story beginnings from: set out in the config, or pass --data or --beginnings");
+    auto shards = model::dataset_shards(data);
+    std::stable_partition(shards.begin(), shards.end(), [](const auto& s) { return s.split == "validation"; });
+    for (const auto& s : shards) {
+      if (static_cast<int>(beginnings.size()) >= o.samples) break;
+      storage::for_each_record(data / s.path, [&](const storage::RecordView& rec) {
+        if (static_cast<int>(beginnings.size()) >= o.samples) return;
+        std::string b = story_beginning(rec.text);
+        if (!b.empty()) beginnings.push_back(std::move(b));
+      });
+    }
+  }
+  if (beginnings.empty()) throw RunError("no story beginnings found (stories need at least two sentences)");
+  log(fmt::format("eval: {} beginnings, greedy and sampled completions of up to {} tokens", beginnings.size(),
+                  o.max_tokens));
+
+  // completions: greedy and sampled for each beginning
+  const model::InferenceModel im(loaded.config, loaded.weights);
+  std::vector<Completion> done(beginnings.size() * 2);
+  tbb::parallel_for(size_t{0}, done.size(), [&](size_t i) {
+    Completion& c = done[i];
+    c.beginning = beginnings[i / 2];
+    c.greedy = i % 2 == 0;
+    model::GenerateRequest req;
+    req.prompt = {tok.bos_id()};
+    tok.encode(c.beginning, req.prompt);
+    if (static_cast<int>(req.prompt.size()) >= loaded.config.seq_len) return;  // too long: no completion
+    req.max_tokens = o.max_tokens;
+    req.stop_tokens = {tok.bos_id(), tok.eos_id()};
+    req.sampling = c.greedy ? model::SamplingOptions{0.0f, 1.0f, 0, 1}
+                            : model::SamplingOptions{0.8f, 0.95f, 0, o.seed * 1000003 + i};
+    const model::GenerateResult g = model::generate(im, req);
+    std::vector<int> all(req.prompt.begin() + 1, req.prompt.end());
+    const std::string prefix = tok.decode(all);
+    all.insert(all.end(), g.tokens.begin(), g.tokens.end());
+    const std::string full = tok.decode(all);
+    c.text = full.compare(0, prefix.size(), prefix) == 0 ? full.substr(prefix.size()) : tok.decode(g.tokens);
+  });
+
+  // automatic measures per mode
+  const vocab::Vocabulary vocabulary = vocab::Vocabulary::load(config.resolve(config.vocab_list, "vocab.list"));
+  for (const bool greedy : {true, false}) {
+    const std::string mode = greedy ? "greedy." : "sampled.";
+    std::set<std::string> uni, bi, tri;
+    uint64_t n1 = 0, n2 = 0, n3 = 0, ended = 0, count = 0, tokens = 0, oov = 0;
+    double rep = 0;
+    for (const Completion& c : done) {
+      if (c.greedy != greedy) continue;
+      const auto w = words_of(c.text);
+      for (size_t i = 0; i < w.size(); ++i) {
+        uni.insert(w[i]), ++n1;
+        if (i + 1 < w.size()) bi.insert(w[i] + ' ' + w[i + 1]), ++n2;
+        if (i + 2 < w.size()) tri.insert(w[i] + ' ' + w[i + 1] + ' ' + w[i + 2]), ++n3;
+      }
+      rep += repetition(w);
+      ended += ends_sentence(c.text);
+      const auto conf = vocabulary.score(c.text);
+      tokens += conf.tokens, oov += conf.oov_tokens;
+      ++count;
+    }
+    auto ratio = [](uint64_t a, uint64_t b) { return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0; };
+    r.automatic[mode + "distinct_1"] = ratio(uni.size(), n1);
+    r.automatic[mode + "distinct_2"] = ratio(bi.size(), n2);
+    r.automatic[mode + "distinct_3"] = ratio(tri.size(), n3);
+    r.automatic[mode + "repetition"] = count ? rep / static_cast<double>(count) : 0;
+    r.automatic[mode + "oov_rate"] = ratio(oov, tokens);
+    r.automatic[mode + "ends_sentence"] = ratio(ended, count);
+    r.automatic[mode + "words"] = ratio(n1, count);
+  }
+  for (size_t i = 0; i < std::min<size_t>(4, done.size()); ++i)
+    r.examples.push_back(done[i].beginning + " ***" + done[i].text);
+
+  // grading
+  std::vector<std::string> keys = {"grammar", "creativity", "consistency"};
+  if (instruct) keys.push_back("plot");
+  std::string criteria, json_keys = "{";
+  for (size_t i = 0; i < keys.size(); ++i) {
+    criteria += (i ? (i + 1 == keys.size() ? " and " : ", ") : "") + keys[i];
+    json_keys += fmt::format("{}\"{}\": 7", i ? ", " : "", keys[i]);
+  }
+  json_keys += "}";
+  const auto rubric = prompts::PromptTemplate::load(config.resolve("prompts/eval_rubric.txt", "eval rubric"),
+                                                    {"beginning", "completion", "criteria", "json_keys"});
+  std::vector<std::string> answers(done.size());
+  std::vector<bool> answered(done.size(), false);
+  if (config.teacher.kind == "openai") {
+    r.judge = config.teacher.http.request.model;
+    generators::HttpTeacher judge(config.teacher.http);
+    uint64_t submitted = 0;
+    double spent = 0;
+    bool stop = false;
+    for (size_t i = 0; i < done.size() && !stop; ++i) {
+      if (done[i].text.empty()) continue;
+      prompts::PromptSpec spec;
+      spec.index = i;
+      spec.id = prompts::prompt_id(o.seed, i);
+      spec.kind = "eval";
+      spec.text = rubric.render({done[i].beginning, done[i].text, criteria, json_keys});
+      judge.submit(i, spec);
+      ++submitted;
+      // budget: stop sending once what is spent plus what is in flight could cross it
+      while (judge.outstanding() >= static_cast<uint64_t>(config.teacher.http.max_in_flight) ||
+             (i + 1 == done.size() && judge.outstanding() > 0)) {
+        for (auto& c : judge.wait(1.0)) {
+          if (c.ok) answers[c.index] = c.reply.text, answered[c.index] = true;
+          spent += c.cost_usd;
+          if (c.stop_run) stop = true;
+        }
+        if (config.teacher.budget_usd > 0 && spent >= config.teacher.budget_usd) stop = true;
+      }
+    }
+    while (judge.outstanding() > 0)
+      for (auto& c : judge.wait(1.0))
+        if (c.ok) answers[c.index] = c.reply.text, answered[c.index] = true;
+    log(fmt::format("eval: {} grading requests to {}, ${:.4f}", submitted, r.judge, judge.stats().cost_usd));
+  } else {
+    r.judge = "heuristic";
+    for (size_t i = 0; i < done.size(); ++i)
+      if (!done[i].text.empty()) {
+        answers[i] = heuristic_grade(done[i].beginning, done[i].text, vocabulary, instruct);
+        answered[i] = true;
+      }
+  }
+  std::map<std::string, std::vector<double>> values;
+  for (size_t i = 0; i < done.size(); ++i) {
+    const auto s = answered[i] ? parse_scores(answers[i], keys) : std::nullopt;
+    if (!s) {
+      ++r.ungraded;
+      continue;
+    }
+    ++r.graded;
+    for (const auto& [k, v] : *s) values[(done[i].greedy ? "greedy." : "sampled.") + k].push_back(v);
+  }
+  for (const auto& [k, v] : values) {
+    ScoreSummary s;
+    s.n = v.size();
+    for (double x : v) s.mean += x;
+    s.mean /= static_cast<double>(s.n);
+    double var = 0;
+    for (double x : v) var += (x - s.mean) * (x - s.mean);
+    if (s.n > 1) s.ci95 = 1.96 * std::sqrt(var / static_cast<double>(s.n - 1)) / std::sqrt(static_cast<double>(s.n));
+    r.scores[k] = s;
+  }
+  return r;
+}
+
+std::string eval_table(const EvalResult& r) {
+  std::string t = fmt::format("evaluation of {} (grades: {}{})\n", r.checkpoint.string(), r.judge,
+                              r.judge == "heuristic" ? ", an offline stand-in for a teacher" : "");
+  if (r.val_loss) t += fmt::format("  validation loss {:.4f}, perplexity {:.2f}\n", *r.val_loss, std::exp(*r.val_loss));
+  t += fmt::format("  {:<14} {:>16} {:>16}\n", "score (1-10)", "greedy", "sampled");
+  std::set<std::string> names;
+  for (const auto& [k, v] : r.scores) names.insert(k.substr(k.find('.') + 1));
+  for (const auto& n : names) {
+    auto cell = [&](const std::string& mode) {
+      auto it = r.scores.find(mode + "." + n);
+      return it == r.scores.end() ? std::string("-") : fmt::format("{:.2f} ± {:.2f}", it->second.mean, it->second.ci95);
+    };
+    t += fmt::format("  {:<14} {:>16} {:>16}\n", n, cell("greedy"), cell("sampled"));
+  }
+  t += fmt::format("  {:<14} {:>16} {:>16}\n", "measure", "greedy", "sampled");
+  for (const char* m : {"distinct_1", "distinct_2", "distinct_3", "repetition", "oov_rate", "ends_sentence", "words"}) {
+    auto get = [&](const std::string& mode) {
+      auto it = r.automatic.find(mode + "." + m);
+      return it == r.automatic.end() ? 0.0 : it->second;
+    };
+    t += fmt::format("  {:<14} {:>16.3f} {:>16.3f}\n", m, get("greedy"), get("sampled"));
+  }
+  t += fmt::format("  graded {} completions, {} without usable grades\n", r.graded, r.ungraded);
+  return t;
+}
+
+void write_eval_outputs(const EvalResult& r) {
+  generators::JsonWriter w(2);
+  w.begin_object().field("checkpoint", r.checkpoint.string()).field("judge", r.judge);
+  w.key("scores").begin_object();
+  for (const auto& [k, s] : r.scores)
+    w.key(k).begin_object().field("mean", s.mean).field("ci95", s.ci95).field("n", s.n).end_object();
+  w.end_object().key("auto").begin_object();
+  for (const auto& [k, v] : r.automatic) w.field(k, v);
+  w.end_object().field("graded", r.graded).field("ungraded", r.ungraded).key("examples").begin_array();
+  for (const auto& e : r.examples) w.value(e);
+  w.end_array().end_object();
+  storage::write_file_atomic(r.checkpoint / "eval.json", w.take() + "\n");
+
+  // bars per score, greedy and sampled side by side, with 95% intervals
+  const double W = 640, H = 360, left = 60, top = 40, bottom = 50, plot_h = H - top - bottom;
+  std::vector<std::string> names;
+  for (const auto& [k, v] : r.scores) {
+    const std::string n = k.substr(k.find('.') + 1);
+    if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+  }
+  std::string svg = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+      "font-family=\"sans-serif\" font-size=\"12\"><rect width=\"100%\" height=\"100%\" fill=\"white\"/>"
+      "<text x=\"{2}\" y=\"22\" font-size=\"15\">Grades (1-10, mean and 95% interval; {3})</text>\n",
+      W, H, left, r.judge);
+  auto y = [&](double v) { return top + plot_h * (1 - v / 10); };
+  for (int v = 0; v <= 10; v += 2)
+    svg += fmt::format("<line x1=\"{0}\" x2=\"{1}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" stroke=\"#ddd\"/><text x=\"{3}\" "
+                       "y=\"{4:.1f}\" text-anchor=\"end\">{5}</text>\n",
+                       left, W - 20, y(v), left - 6, y(v) + 4, v);
+  const double group = names.empty() ? 1 : (W - left - 20) / static_cast<double>(names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    for (int m = 0; m < 2; ++m) {
+      auto it = r.scores.find((m ? "sampled." : "greedy.") + names[i]);
+      if (it == r.scores.end()) continue;
+      const double x = left + group * static_cast<double>(i) + group * (0.15 + 0.35 * m), bw = group * 0.3;
+      const auto& s = it->second;
+      svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\"/>\n", x,
+                         y(s.mean), bw, top + plot_h - y(s.mean), m ? "#d65f5f" : "#4878d0");
+      svg += fmt::format("<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\" stroke=\"black\"/>\n",
+                         x + bw / 2, y(std::min(10.0, s.mean + s.ci95)), y(std::max(0.0, s.mean - s.ci95)));
+    }
+    svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n",
+                       left + group * (static_cast<double>(i) + 0.5), H - bottom + 18, names[i]);
+  }
+  svg += fmt::format("<rect x=\"{0}\" y=\"{1}\" width=\"12\" height=\"12\" fill=\"#4878d0\"/><text x=\"{2}\" y=\"{3}\">"
+                     "greedy</text><rect x=\"{4}\" y=\"{1}\" width=\"12\" height=\"12\" fill=\"#d65f5f\"/><text "
+                     "x=\"{5}\" y=\"{3}\">sampled</text>\n</svg>\n",
+                     W - 190, H - 22, W - 174, H - 12, W - 110, W - 94);
+  storage::write_file_atomic(r.checkpoint / "eval.svg", svg);
+}
+
+}  // namespace primer::pipeline

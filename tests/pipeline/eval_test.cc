@@ -1,0 +1,132 @@
+// primer eval: score parsing in the forms graders answer in, story beginnings, and the
+// whole evaluation offline (heuristic grades) and with an HTTP teacher as the judge.
+#include <doctest/doctest.h>
+
+#include <simdjson.h>
+
+#include "pipeline/config.h"
+#include "pipeline/eval.h"
+#include "tests/support/fake_openai.h"
+#include "tests/support/testing.h"
+
+namespace fs = std::filesystem;
+using namespace primer;
+
+namespace {
+const std::vector<std::string> kKeys = {"grammar", "creativity", "consistency"};
+
+testing::CommandResult run_primer(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {testing::primer_binary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testing::run_command(argv);
+}
+
+// A dataset with tokens and a small model trained on it (once per process).
+const fs::path& workdir() {
+  static testing::TempDir dir;
+  static bool made = [] {
+    testing::write_file(dir / "run.toml", "seed = 8\ncount = 300\nout = \"" + (dir / "data").string() +
+                                              "\"\n[storage]\nvalidation_fraction = 0.1\n[tokenizer]\nvocab_size = 400\n");
+    auto r = run_primer({"run", (dir / "run.toml").string(), "--quiet"});
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    testing::write_file(dir / "train.toml", "[model]\ndim = 32\nn_layers = 2\nn_heads = 4\nn_kv_heads = 2\n"
+                                                "hidden_dim = 64\nvocab_size = 400\nseq_len = 512\n[train]\ndata = \"" +
+                                                    (dir / "data").string() +
+                                                    "\"\nbatch_size = 8\nsteps = 40\nlr = 4e-3\nlog_every = 0\n");
+    r = run_primer({"train", (dir / "train.toml").string(), "--out", (dir / "model").string()});
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    return true;
+  }();
+  (void)made;
+  return dir.path();
+}
+}  // namespace
+
+TEST_CASE("parse_scores: JSON bare or fenced, the last complete object, and 'Key: 7/10' lines") {
+  auto s = pipeline::parse_scores(R"(Nice story. {"grammar": 8, "creativity": 6, "consistency": 7})", kKeys);
+  REQUIRE(s);
+  CHECK((*s)["grammar"] == 8);
+  s = pipeline::parse_scores("Assessment...\n```json\n{\"Grammar\": \"9/10\", \"Creativity\": 5, \"Consistency\": 6.5}\n```", kKeys);
+  REQUIRE(s);
+  CHECK((*s)["grammar"] == 9);
+  CHECK((*s)["consistency"] == 6.5);
+  // an example object in the rubric text is superseded by the final answer
+  s = pipeline::parse_scores(R"(like {"grammar": 7} ... final: {"grammar": 3, "creativity": 4, "consistency": 5})", kKeys);
+  REQUIRE(s);
+  CHECK((*s)["grammar"] == 3);
+  s = pipeline::parse_scores("Grammar: 7/10\nCreativity - 4\n**Consistency**: 8 / 10", kKeys);
+  REQUIRE(s);
+  CHECK((*s)["creativity"] == 4);
+  CHECK((*s)["consistency"] == 8);
+  CHECK_FALSE(pipeline::parse_scores("Grammar: 7/10, creativity: 12", kKeys));  // out of range, one missing
+  CHECK_FALSE(pipeline::parse_scores("I cannot grade this.", kKeys));
+  CHECK_FALSE(pipeline::parse_scores(R"({"grammar": 8, "creativity": 6})", kKeys));
+}
+
+TEST_CASE("story_beginning cuts whole sentences, never the whole story") {
+  const std::string story =
+      "Tom had a red ball. He liked to play with it every day. One day the ball rolled away. "
+      "Tom ran after it. He found it under a tree. He was happy.";
+  const std::string b = pipeline::story_beginning(story);
+  CHECK(b == "Tom had a red ball.");  // the next sentence would pass 40% of the words
+  CHECK(pipeline::story_beginning(story, 0.5) == "Tom had a red ball. He liked to play with it every day.");
+  CHECK(pipeline::story_beginning("Only one sentence here.") == "");
+  CHECK(pipeline::story_beginning("\"Hi!\" said Sue. \"Hello,\" said Tom.") == "\"Hi!\" said Sue.");
+}
+
+TEST_CASE("primer eval offline: automatic measures and heuristic grades, eval.json and eval.svg") {
+  const fs::path dir = workdir();
+  const auto r = run_primer({"eval", (dir / "model").string(), "--config", (dir / "run.toml").string(), "--samples", "6",
+                             "--max-tokens", "40", "--quiet"});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(r.out.find("heuristic") != std::string::npos);
+  CHECK(r.out.find("perplexity") != std::string::npos);
+  const fs::path ck = fs::path(r.out.substr(r.out.find("wrote ") + 6, r.out.find("/eval.json") - r.out.find("wrote ") - 6));
+  simdjson::dom::parser p;
+  simdjson::dom::element e;
+  REQUIRE(!p.parse(testing::read_file(ck / "eval.json")).get(e));
+  CHECK(e["scores"]["greedy.grammar"]["n"].get_uint64().value() == 6);
+  const double g = e["scores"]["sampled.creativity"]["mean"].get_double().value();
+  CHECK(g >= 1);
+  CHECK(g <= 10);
+  const double d1 = e["auto"]["sampled.distinct_1"].get_double().value();
+  CHECK(d1 > 0);
+  CHECK(d1 <= 1);
+  CHECK(e["auto"]["perplexity"].get_double().value() > 1);
+  CHECK(testing::read_file(ck / "eval.svg").find("<rect") != std::string::npos);
+}
+
+TEST_CASE("primer eval with an HTTP judge: grades parsed from its answers, unusable answers counted") {
+  const fs::path dir = workdir();
+  testing::FakeOpenAI judge;
+  judge.behaviour = [](const testing::FakeCall& call) {
+    testing::FakeReply reply = testing::FakeOpenAI::default_reply(call);
+    // every third answer has no usable grades; the others grade 6/7/8 in a fenced block
+    const std::string content = call.seed % 3 == 0 ? "I would rather not grade."
+                                                    : "Fine.\\n```json\\n{\\\"grammar\\\": 6, \\\"creativity\\\": 7, "
+                                                      "\\\"consistency\\\": 8}\\n```";
+    reply.body = R"({"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":")" +
+                 content + R"("},"finish_reason":"stop"}],"usage":{"prompt_tokens":100,"completion_tokens":20}})";
+    reply.billed = true;
+    return reply;
+  };
+  testing::write_file(dir / "judge.toml", "out = \"" + (dir / "data").string() +
+                                              "\"\n[teacher]\nkind = \"openai\"\nbase_url = \"" + judge.base_url() +
+                                              "\"\nmodel = \"judge-model\"\n");
+  const auto r = run_primer({"eval", (dir / "model").string(), "--config", (dir / "judge.toml").string(), "--samples",
+                             "6", "--max-tokens", "30", "--quiet"});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(judge.requests() == 12);
+  CHECK(r.out.find("judge-model") != std::string::npos);
+  const fs::path ck = fs::path(r.out.substr(r.out.find("wrote ") + 6, r.out.find("/eval.json") - r.out.find("wrote ") - 6));
+  simdjson::dom::parser p;
+  simdjson::dom::element e;
+  REQUIRE(!p.parse(testing::read_file(ck / "eval.json")).get(e));
+  const uint64_t graded = e["graded"].get_uint64().value(), ungraded = e["ungraded"].get_uint64().value();
+  CHECK(graded + ungraded == 12);
+  CHECK(ungraded > 0);
+  CHECK(graded > 0);
+  CHECK(e["scores"]["greedy.grammar"]["mean"].get_double().value() == doctest::Approx(6));
+  CHECK(e["scores"]["sampled.consistency"]["mean"].get_double().value() == doctest::Approx(8));
+  CHECK(e["scores"]["sampled.consistency"]["ci95"].get_double().value() == doctest::Approx(0));
+}
