@@ -43,5 +43,6 @@ void add_inspect_command(Commands& commands);
 void add_tokenizer_commands(Commands& commands);
 void add_batch_commands(Commands& commands);
 void add_filter_command(Commands& commands);
+void add_report_command(Commands& commands);
 
 }  // namespace primer::cli
