@@ -1174,4 +1174,19 @@ ReportSummary write_report(const fs::path& dir, const fs::path& out, const Repor
   return summary;
 }
 
+bool write_report_at_end(const fs::path& dir, bool verify, bool announce) {
+  try {
+    ReportOptions options;
+    options.verify = verify;
+    const ReportSummary s = write_report(dir, dir / "report.html", options);
+    if (announce)
+      std::fprintf(stderr, "primer: report %s%s\n", (dir / "report.html").c_str(),
+                   s.problems.empty() ? "" : fmt::format(" ({} problems listed on it)", s.problems.size()).c_str());
+    return true;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "primer: warning: no report.html: %s\n", e.what());
+    return false;
+  }
+}
+
 }  // namespace primer::pipeline

@@ -67,4 +67,10 @@ std::string render_report(const std::filesystem::path& dir, const ReportOptions&
 ReportSummary write_report(const std::filesystem::path& dir, const std::filesystem::path& out,
                            const ReportOptions& options = {});
 
+// The end of `primer run` (and `primer train`): writes DIR/report.html. A failure is one
+// warning line on stderr, never an error: the data is complete whatever happens to its
+// page. `verify`: ReportOptions::verify. `announce`: one line on stderr naming the page.
+// Returns whether it was written.
+bool write_report_at_end(const std::filesystem::path& dir, bool verify, bool announce);
+
 }  // namespace primer::pipeline
