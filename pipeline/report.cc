@@ -399,28 +399,32 @@ void Builder::load_dataset() {
 
 void Builder::load_vocabulary() {
   fs::path list = o_.vocab_list;
-  std::string why;
+  std::string shown = list.string();  // as the user or the config wrote it
   if (list.empty() && manifest_ && !manifest_->config_json.empty()) {
     simdjson::dom::parser parser;
     simdjson::dom::element root;
     std::string_view s;
     if (!parser.parse(manifest_->config_json).get(root) && !root["vocab"]["list"].get_string().get(s)) {
+      // Where a config path is looked up (the config file itself is not known here).
       const fs::path p(s);
       for (const fs::path& c : {p, dir_ / p, fs::path(PRIMER_DATA_DIR) / p})
-        if (p.is_absolute() ? c == p && fs::exists(c) : fs::exists(c)) {
+        if (fs::exists(c) && (!p.is_absolute() || c == p)) {
           list = c;
+          shown = std::string(s);
           break;
         }
-      if (list.empty()) why = fmt::format("the run's vocabulary {} was not found; ", std::string(s));
+      if (list.empty())
+        notes_.push_back(fmt::format("the run's vocabulary {} was not found; OOV figures use the bundled vocab/default.txt",
+                                     std::string(s)));
     }
   }
   if (list.empty()) {
     list = fs::path(PRIMER_DATA_DIR) / "vocab/default.txt";
-    if (!o_.vocab_list.empty() || why.size()) notes_.push_back(why + "OOV figures use the bundled vocab/default.txt");
+    shown = "vocab/default.txt";
   }
   try {
     vocab_ = vocab::Vocabulary::load(list);
-    vocab_name_ = list.string();
+    vocab_name_ = shown;
   } catch (const vocab::VocabError& e) {
     problem(std::string("vocabulary: ") + e.what() + " (no OOV figures)");
   }
@@ -520,13 +524,13 @@ void Builder::record(const storage::RecordView& r, const std::string& split) {
   std::string meta = fmt::format("<b>{}</b>", esc(split.empty() ? "-" : split));
   const std::string id = string_field(r.json, "id");
   if (!id.empty()) meta += " · " + esc(id);
-  meta += fmt::format("<br>{} words", length);
+  meta += fmt::format(" <br>{} words", length);
   if (vocab_) meta += fmt::format(" · {} OOV", oov_in_doc);
-  if (!words.empty()) meta += "<br>words: " + esc(join(words, ", "));
-  if (!features.empty()) meta += "<br>features: " + esc(join(features, ", "));
+  if (!words.empty()) meta += " <br>words: " + esc(join(words, ", "));
+  if (!features.empty()) meta += " <br>features: " + esc(join(features, ", "));
   for (const auto& [k, v] : {std::pair{"topic", topic}, {"audience", audience}, {"style", style}})
-    if (!v.empty()) meta += fmt::format("<br>{}: {}", k, esc(v));
-  s.kept.add({key, fmt::format("<tr><td class=\"meta\">{}</td><td><div class=\"text\">{}</div></td></tr>", meta,
+    if (!v.empty()) meta += fmt::format(" <br>{}: {}", k, esc(v));
+  s.kept.add({key, fmt::format("<tr><td class=\"meta\">{} </td> <td><div class=\"text\">{}</div></td></tr>", meta,
                                esc(cut_utf8(text, o_.sample_chars)))});
 }
 
@@ -578,10 +582,10 @@ void Builder::scan_rejected() {
         ++scan_.rejected_reasons[{by, reason}];
         const uint64_t key = prompts::mix64(std::hash<std::string_view>{}(r.text) ^ r.line_number);
         if (!scan_.rejected.wants(key)) return;
-        std::string meta = fmt::format("<b>{}</b><br>{}", esc(by.empty() ? "?" : by), esc(reason.empty() ? "?" : reason));
+        std::string meta = fmt::format("<b>{}</b> <br>{}", esc(by.empty() ? "?" : by), esc(reason.empty() ? "?" : reason));
         const std::string id = string_field(r.json, "id");
-        if (!id.empty()) meta += "<br>" + esc(id);
-        scan_.rejected.add({key, fmt::format("<tr><td class=\"meta\">{}</td><td><div class=\"text\">{}</div></td></tr>",
+        if (!id.empty()) meta += " <br>" + esc(id);
+        scan_.rejected.add({key, fmt::format("<tr><td class=\"meta\">{} </td> <td><div class=\"text\">{}</div></td></tr>",
                                              meta, esc(cut_utf8(r.text, o_.sample_chars)))});
       });
       if (st.malformed) problem(rel + ": " + st.describe_malformed());
@@ -725,12 +729,13 @@ std::string Builder::distributions_section() {
          report_svg::histogram(counts, 0, width, true, "words per document", "Story length in words", kHalf) + "</div>";
   }
   if (vocab_) {
-    constexpr double kBin = 0.005;
+    constexpr double kBin = 0.5;  // percent
     constexpr size_t kBins = 21;  // 0 … 10%, then ≥ 10%
     std::vector<uint64_t> counts(kBins, 0);
-    for (float r : s.oov_rates) ++counts[std::min(kBins - 1, static_cast<size_t>(double(r) / kBin + 1e-9))];
+    for (float r : s.oov_rates) ++counts[std::min(kBins - 1, static_cast<size_t>(100.0 * double(r) / kBin + 1e-9))];
     h += "<div><h3>OOV rate</h3>" +
-         report_svg::histogram(counts, 0, kBin, true, "out-of-vocabulary tokens / tokens", "OOV rate per document", kHalf) +
+         report_svg::histogram(counts, 0, kBin, true, "out-of-vocabulary tokens, % of the document's tokens",
+                               "OOV rate per document", kHalf) +
          fmt::format("<p class=\"muted\">Against {}.</p></div>", esc(vocab_name_));
   }
   h += "</div><div class=\"grid2\">";
@@ -738,7 +743,7 @@ std::string Builder::distributions_section() {
     std::vector<report_svg::Bar> bars;
     for (const auto& [f, n] : s.features) bars.push_back({f, double(n), percent(share(n, s.with_features_field)), 4});
     bars.push_back({"(none requested)", double(s.with_no_features), percent(share(s.with_no_features, s.with_features_field)), 5});
-    h += "<div><h3>Features requested</h3>" + report_svg::hbars(bars, "Features requested per document") + "</div>";
+    h += "<div><h3>Features requested</h3>" + report_svg::hbars(bars, "Features requested per document", kHalf) + "</div>";
   }
   if (s.with_words) {
     h += "<div><h3>Required words</h3><table><thead><tr><th>word</th><th class=\"num\">in the story</th>"
@@ -1137,7 +1142,7 @@ std::string Builder::build() {
   page.reserve(body.size() + 16384);
   page += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
   page += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src " + csp_hash(style) +
-          "; script-src " + csp_hash(script) + "; img-src data:; base-uri 'none'; form-action 'none'\">\n";
+          "; script-src " + csp_hash(script) + "; base-uri 'none'; form-action 'none'\">\n";
   page += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   page += "<meta name=\"generator\" content=\"primer report\">\n";
   page += "<title>primer report: " + esc(dir_.filename().empty() ? dir_.string() : dir_.filename().string()) + "</title>\n";

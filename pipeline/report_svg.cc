@@ -72,8 +72,9 @@ std::string percent(double share) {
   return fmt::format("{:.1f}%", 100.0 * share);
 }
 
-std::string hbars(const std::vector<Bar>& bars, std::string_view title) {
-  constexpr double kRow = 22, kLabel = 220, kValue = 150;
+std::string hbars(const std::vector<Bar>& bars, std::string_view title, double kWidth) {
+  constexpr double kRow = 22;
+  const double kLabel = kWidth < 600 ? 150 : 220, kValue = kWidth < 600 ? 110 : 150;
   const double height = kRow * double(bars.size()) + 8;
   double max = 0;
   for (const auto& b : bars) max = std::max(max, b.value);
@@ -83,7 +84,8 @@ std::string hbars(const std::vector<Bar>& bars, std::string_view title) {
     const Bar& b = bars[i];
     const double y = 4 + kRow * double(i);
     const double w = max > 0 ? span * b.value / max : 0;
-    std::string label = b.label.size() > 34 ? b.label.substr(0, 33) + "…" : b.label;
+    const size_t max_chars = static_cast<size_t>(kLabel / 6.5);
+    std::string label = b.label.size() > max_chars ? b.label.substr(0, max_chars - 1) + "…" : b.label;
     s += fmt::format("<text class=\"label\" x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>", kLabel - 8, y + 15,
                      esc(label));
     s += fmt::format("<rect class=\"s{}\" x=\"{}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\"><title>{}: {}</title></rect>",

@@ -29,7 +29,7 @@ struct Bar {
   int series = 0;    // colour class s0..s5
 };
 // Horizontal bars, one per row, labels on the left, values on the right.
-std::string hbars(const std::vector<Bar>& bars, std::string_view title);
+std::string hbars(const std::vector<Bar>& bars, std::string_view title, double svg_width = 720);
 
 // A histogram: counts[i] is the number of values in [lo + i*width, lo + (i+1)*width);
 // the last bin may be open ("≥"). x_label names the unit. `svg_width` in user units (a

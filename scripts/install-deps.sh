@@ -10,6 +10,7 @@ packages=(
   doctest-dev libbenchmark-dev
   zstd jq wordnet-base
   python3-numpy python3-sentencepiece
+  chromium fonts-dejavu-core
 )
 
 missing=()
