@@ -162,6 +162,7 @@ size_t utf8_floor(std::string_view s, size_t pos) {
   return pos;
 }
 
+constexpr size_t kMaxWord = 60;  // bytes of an out-of-vocabulary word shown (a word can be any length)
 constexpr double kHalf = 480;  // SVG width of a chart in half a column (.grid2)
 
 double share(uint64_t a, uint64_t b) { return b ? double(a) / double(b) : NAN; }
@@ -272,7 +273,7 @@ std::vector<fs::path> shard_files_in(const fs::path& dir) {
   std::vector<fs::path> files;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.is_regular_file() && is_shard_file(e.path())) files.push_back(e.path());
+    if (e.is_regular_file() && is_shard_file(e.path()) && e.path().filename() != "metrics.jsonl") files.push_back(e.path());
   std::sort(files.begin(), files.end());
   return files;
 }
@@ -489,7 +490,7 @@ void Builder::record(const storage::RecordView& r, const std::string& split) {
           if (at == std::string_view::npos) return;
           const size_t from = utf8_floor(text, at > 60 ? at - 60 : 0);
           const size_t end = utf8_floor(text, std::min(text.size(), at + t.text.size() + 60));
-          o.examples.push_back((from > 0 ? "…" : "") + esc(text.substr(from, at - from)) + "<mark>" + esc(t.text) +
+          o.examples.push_back((from > 0 ? "…" : "") + esc(text.substr(from, at - from)) + "<mark>" + esc(cut_utf8(t.text, kMaxWord)) +
                                "</mark>" + esc(text.substr(at + t.text.size(), end - at - t.text.size())) +
                                (end < text.size() ? "…" : ""));
         });
@@ -821,7 +822,7 @@ std::string Builder::oov_section() {
     const OovWord& o = scan_.oov.at(w);
     std::string ctx;
     for (const auto& e : o.examples) ctx += "<div class=\"ctx\">" + e + "</div>";
-    h += fmt::format("<tr><td><b>{}</b></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>", esc(w),
+    h += fmt::format("<tr><td><b>{}</b></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>", esc(cut_utf8(w, kMaxWord)),
                      storage::with_commas(o.count), storage::with_commas(o.docs), ctx);
   }
   return h + "</tbody></table></section>";
