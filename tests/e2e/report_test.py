@@ -13,7 +13,7 @@
    src/href/action/url() points anywhere but the page itself, and Chromium's net log of
    the page load holds no request the page started (a control page with one remote image
    proves the net-log check sees requests).
-4. Screenshots of both pages (and the pages) are saved under ARTIFACTS_DIR.
+4. Screenshots of both pages, their PDF prints and the pages are saved under ARTIFACTS_DIR.
 
 Python standard library only (/usr/bin/python3); exits non-zero with one FAIL line.
 """
@@ -250,9 +250,17 @@ def check_page(work, out_dir, label, want_rejected):
     chromium(work, "file://" + path, "--window-size=1280,2400", "--hide-scrollbars", f"--screenshot={shot}")
     if not os.path.exists(shot) or os.path.getsize(shot) < 10000:
         fail(f"{label}: no screenshot at {shot}")
+    # Print: the print style sheet shows every row of the samples (no scroll boxes).
+    pdf = os.path.join(ARTIFACTS, f"report-{label}.pdf")
+    chromium(work, "file://" + path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
+    with open(pdf, "rb") as f:
+        head = f.read(5)
+    if head != b"%PDF-" or os.path.getsize(pdf) < 20000:
+        fail(f"{label}: printing to PDF gave no document ({pdf})")
     shutil.copy(path, os.path.join(ARTIFACTS, f"report-{label}.html"))
     print(f"ok: {label}: {size / 1e3:.0f} KB, {n} funnel numbers match manifest.json, verify ok, "
-          f"search {query!r} shows {shown} of {rows} rows, no network request, screenshot {shot}")
+          f"search {query!r} shows {shown} of {rows} rows, no network request, screenshot {shot}, "
+          f"PDF {os.path.getsize(pdf) / 1e3:.0f} KB")
 
 
 def main():
