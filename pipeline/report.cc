@@ -42,7 +42,7 @@ constexpr std::string_view kStyle = R"CSS(
 *{box-sizing:border-box}
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:var(--fg);background:var(--bg);margin:0}
 main{max-width:1080px;margin:0 auto;padding:0 20px 60px}
-header{border-bottom:1px solid var(--line);margin-bottom:8px}
+header{margin-bottom:8px}
 h1{font-size:1.5em;margin:18px 0 2px}
 h2{font-size:1.2em;margin:28px 0 8px;padding-top:8px;border-top:1px solid var(--line)}
 h3{font-size:1em;margin:18px 0 6px}
@@ -390,9 +390,10 @@ void Builder::load_dataset() {
   } else {
     const fs::path data = fs::is_directory(dir_ / "data") ? dir_ / "data" : dir_;
     for (const auto& f : shard_files_in(data)) shards_.push_back({fs::relative(f, dir_).string(), split_of(f)});
-    if (manifest_from_journal_)
+    if (manifest_from_journal_)  // the checkpointed train shards (journal/shards/)
       for (const auto& s : manifest_->shards) {
-        if (fs::exists(dir_ / s.path)) shards_.push_back({s.path, s.split});
+        const bool listed = std::any_of(shards_.begin(), shards_.end(), [&](const ShardToRead& r) { return r.path == s.path; });
+        if (!listed && fs::exists(dir_ / s.path)) shards_.push_back({s.path, s.split});
       }
   }
   if (shards_.empty() && !has_journal) problem("data/: no shards (.jsonl.zst or .jsonl) found");
@@ -560,7 +561,15 @@ void Builder::scan_records() {
       problem(sh.path + ": cannot be read: " + e.what());
     }
   }
-  const uint64_t total = manifest_ && !manifest_from_journal_ ? manifest_->kept : in_shards;
+  // The records there are: the manifest's count, else what inspect counted reading the
+  // loose shards whole, else at least what this scan saw.
+  uint64_t total = in_shards;
+  if (manifest_ && !manifest_from_journal_) {
+    total = manifest_->kept;
+  } else if (inspect_ && !inspect_->manifest && !manifest_from_journal_) {
+    total = 0;
+    for (const auto& sh : inspect_->shards) total += sh.records;
+  }
   if (scan_.records < total)
     notes_.push_back(fmt::format("distributions and samples come from {} of {} records (the first {} of each shard)",
                                  storage::with_commas(scan_.records), storage::with_commas(total),
