@@ -12,6 +12,7 @@
 #include "model/kernels/matmul.h"
 #include "model/train.h"
 #include "pipeline/commands.h"
+#include "pipeline/report.h"
 #include "pipeline/train_config.h"
 
 namespace primer::cli {
@@ -61,6 +62,7 @@ int train_command(const TrainArgs& a) {
     throw;
   }
   std::signal(SIGINT, old_int), std::signal(SIGTERM, old_term);
+  if (config.report) pipeline::write_report_at_end(req.out, false, true);
   if (r.interrupted) return 130;
   std::printf("done: %lld steps, final loss %.4f%s, %.0f tokens/s, %.1f GFLOP/s; checkpoints in %s/checkpoints, "
               "metrics.jsonl and loss.svg beside them\n",

@@ -46,5 +46,6 @@ void add_filter_command(Commands& commands);
 void add_train_command(Commands& commands);
 void add_model_commands(Commands& commands);
 void add_eval_command(Commands& commands);
+void add_report_command(Commands& commands);
 
 }  // namespace primer::cli

@@ -191,6 +191,12 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
     if (auto v = r.string("license")) c.storage.license = *v;
     r.finish();
   }
+  if (const auto* t = top.table("report")) {
+    TableReader r(*t, "report", file);
+    if (auto v = r.boolean("enabled")) c.report.enabled = *v;
+    if (auto v = r.boolean("verify")) c.report.verify = *v;
+    r.finish();
+  }
   if (const auto* t = top.table("tokenizer")) {
     TableReader r(*t, "tokenizer", file);
     model::TokenizerOptions o;
@@ -218,6 +224,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
   // hard to push it, what may be spent) can change between sessions of one run.
   toml::table canonical = root;
   canonical.erase("out");
+  canonical.erase("report");
   if (auto* teacher = canonical["teacher"].as_table())
     for (const char* key : {"base_url", "api_key_env", "max_in_flight", "rpm", "tpm", "max_attempts", "connect_timeout",
                             "timeout", "stall_timeout", "budget_usd"})

@@ -45,6 +45,13 @@ struct StorageConfig {
   std::string license = "other";      // dataset card licence
 };
 
+// [report]: what `primer run` does at the end (pipeline/report.h). Not part of the
+// config hash: it does not change the dataset.
+struct ReportConfig {
+  bool enabled = true;  // write OUT/report.html when the run finishes
+  bool verify = true;   // its verify status recomputes the shard checksums
+};
+
 // One [[filters]] block: its kind and a reader for its own keys.
 struct FilterConfig {
   std::string kind;
@@ -62,12 +69,13 @@ struct Config {
   TeacherConfig teacher;
   std::vector<FilterConfig> filters;
   StorageConfig storage;
+  ReportConfig report;
   // [tokenizer]: train a sentencepiece model and encode token shards at the end of the run.
   std::optional<model::TokenizerOptions> tokenizer;
   // The config as canonical JSON, and the sha256 of that JSON; a resumed run must have
   // the same hash. Left out: "out" (moving a run keeps its hash) and the teacher's
   // operational keys (base_url, api_key_env, max_in_flight, rpm, tpm, max_attempts,
-  // timeouts, budget_usd), which may change between the sessions of one run.
+  // timeouts, budget_usd), which may change between the sessions of one run, and [report].
   std::string canonical_json;
   std::string hash;
 

@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   cli::add_tokenizer_commands(commands);
   cli::add_batch_commands(commands);
   cli::add_filter_command(commands);
+  cli::add_report_command(commands);
 
   try {
     app.parse(argc, argv);

@@ -17,6 +17,7 @@
 #include "model/tokenizer.h"
 #include "pipeline/http_source.h"
 #include "pipeline/progress.h"
+#include "pipeline/report.h"
 #include "prompts/prompt.h"
 #include "prompts/rng.h"
 #include "storage/card.h"
@@ -537,7 +538,10 @@ RunReport Run::execute() {
 
 RunReport run(const Config& config, const RunOptions& options) {
   Run r(config, options);
-  return r.execute();
+  RunReport report = r.execute();
+  if (config.report.enabled && !report.interrupted && !report.budget_reached && !report.quota_exhausted)
+    write_report_at_end(options.out, config.report.verify, options.progress);
+  return report;
 }
 
 Estimate estimate(const Config& config) {

@@ -10,6 +10,7 @@ packages=(
   doctest-dev libbenchmark-dev
   zstd jq wordnet-base nodejs npm
   python3-numpy python3-sentencepiece python3-torch
+  chromium fonts-dejavu-core
 )
 
 missing=()
