@@ -34,6 +34,17 @@ pipeline::Config example(const TempDir& dir, const std::string& name, int count,
   return pipeline::load_config(dir / name);
 }
 
+// Runs the example in process into dir/out and prints its summary table.
+storage::Manifest run_example(const TempDir& dir, const std::string& name, int count, const std::string& teacher) {
+  const auto config = example(dir, name, count, teacher);
+  pipeline::RunOptions o;
+  o.out = dir / "out";
+  o.progress = false;
+  storage::Manifest m = pipeline::run(config, o).manifest;
+  std::printf("%s", pipeline::summary_table(m).c_str());
+  return m;
+}
+
 std::map<std::string, uint64_t> drops(const storage::Manifest& m, const std::string& filter) {
   std::map<std::string, uint64_t> out;
   for (const auto& f : m.filters)
@@ -70,13 +81,8 @@ print("passed %d of %d" % (passed, len(names)))
 
 TEST_CASE("codeexercises example: planted failures dropped by reason, kept exercises pass when re-run") {
   TempDir dir;
-  const auto config = example(dir, "codeexercises.toml", 260, "kind = \"builtin\"\nnoise = 0.15\nhostile = 0.1");
-  pipeline::RunOptions o;
-  o.out = dir / "out";
-  o.progress = false;
-  const auto report = pipeline::run(config, o);
-  const storage::Manifest& m = report.manifest;
-  std::printf("%s", pipeline::summary_table(m).c_str());
+  const storage::Manifest m =
+      run_example(dir, "codeexercises.toml", 260, "kind = \"builtin\"\nnoise = 0.15\nhostile = 0.1");
   CHECK(m.prompts == 260);
   CHECK(drops(m, "code_blocks")["no_code"] > 0);            // missing code blocks
   CHECK(drops(m, "python_syntax")["syntax_error"] > 0);     // syntax errors
@@ -91,7 +97,7 @@ TEST_CASE("codeexercises example: planted failures dropped by reason, kept exerc
   CHECK(!fs::exists(fs::temp_directory_path() / "escaped.txt"));
 
   // Re-run every kept exercise on its own.
-  const auto lines = records(o.out);
+  const auto lines = records(dir / "out");
   REQUIRE(lines.size() == m.kept);
   REQUIRE(m.kept >= 40);
   simdjson::dom::parser parser;
@@ -123,20 +129,14 @@ TEST_CASE("codeexercises example: planted failures dropped by reason, kept exerc
 
 TEST_CASE("codetextbook example: lessons with runnable code; broken ones dropped; card and records") {
   TempDir dir;
-  const auto config = example(dir, "codetextbook.toml", 200, "kind = \"builtin\"\nnoise = 0.2");
-  pipeline::RunOptions o;
-  o.out = dir / "out";
-  o.progress = false;
-  const auto report = pipeline::run(config, o);
-  const storage::Manifest& m = report.manifest;
-  std::printf("%s", pipeline::summary_table(m).c_str());
+  const storage::Manifest m = run_example(dir, "codetextbook.toml", 200, "kind = \"builtin\"\nnoise = 0.2");
   CHECK(drops(m, "code_blocks")["no_code"] > 0);
   CHECK(drops(m, "python_syntax")["syntax_error"] > 0);
   CHECK(m.kept > 100);
-  CHECK(primer::testing::read_file(o.out / "README.md").find("CodeTextbook-style Python lessons") != std::string::npos);
+  CHECK(primer::testing::read_file(dir / "out" / "README.md").find("CodeTextbook-style Python lessons") != std::string::npos);
   simdjson::dom::parser parser;
   std::map<std::string, int> audiences, styles;
-  for (const auto& line : records(o.out)) {
+  for (const auto& line : records(dir / "out")) {
     simdjson::dom::element e = parser.parse(line);
     CHECK(std::string_view(e["kind"]) == "codetextbook");
     ++audiences[std::string(std::string_view(e["audience"]))];
