@@ -254,6 +254,7 @@ SandboxResult run_python_sandboxed(const SandboxLimits& limits, std::string_view
   const auto deadline = t0 + std::chrono::duration<double>(limits.wall_seconds);
   char buf[8192];
   while (out_open || status_open) {
+    const bool exited_before_poll = exited;
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
     if (left <= 0) {
@@ -279,13 +280,14 @@ SandboxResult run_python_sandboxed(const SandboxLimits& limits, std::string_view
         else if (status.size() < 64) status.append(buf, static_cast<size_t>(n));
       }
     }
-    // The child has gone but something it started may hold the pipes: stop reading.
-    // (WNOWAIT: it stays a zombie, so its pid, the group id, cannot be reused before the
-    // kill below.)
+    // The child has gone but something it started may hold the pipes: stop reading once
+    // a whole poll after its exit found nothing (what it wrote before exiting is read
+    // first). WNOWAIT: it stays a zombie, so its pid, the group id, cannot be reused
+    // before the kill below.
+    if (exited_before_poll && ready == 0) break;
     siginfo_t info{};
     if (!exited && ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid)
       exited = true;
-    if (exited && ready == 0) break;
   }
   ::kill(-pid, SIGKILL);  // the whole group: stragglers, or everything on timeout / output cap
   while (::waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {

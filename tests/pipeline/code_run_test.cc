@@ -8,7 +8,6 @@
 
 #include <cstdio>
 #include <map>
-#include <regex>
 
 #include "filters/code_text.h"
 #include "pipeline/config.h"
@@ -26,10 +25,19 @@ namespace {
 // the source tree (the test runs there).
 pipeline::Config example(const TempDir& dir, const std::string& name, int count, const std::string& teacher) {
   std::string text = primer::testing::read_file(primer::testing::source_path("examples/" + name));
-  text = std::regex_replace(text, std::regex("\ncount = [0-9]+"), "\ncount = " + std::to_string(count));
-  text = std::regex_replace(text, std::regex("\\[teacher\\]\n(.*\n)*?\n"), "[teacher]\n" + teacher + "\n\n");
-  text = std::regex_replace(text, std::regex("cpu_seconds = [0-9]+"), "cpu_seconds = 1");
-  text = std::regex_replace(text, std::regex("wall_seconds = [0-9]+"), "wall_seconds = 2");
+  // Replaces the rest of the line after `key = `, and the [teacher] table up to its blank line.
+  const auto set = [&](const std::string& key, const std::string& value) {
+    const size_t at = text.find("\n" + key + " = ");
+    if (at == std::string::npos) return;
+    const size_t from = at + key.size() + 4, eol = text.find('\n', from);
+    text.replace(from, eol - from, value);
+  };
+  set("count", std::to_string(count));
+  set("cpu_seconds", "1");
+  set("wall_seconds", "2");
+  const size_t table = text.find("[teacher]\n");
+  REQUIRE(table != std::string::npos);
+  text.replace(table, text.find("\n\n", table) - table, "[teacher]\n" + teacher);
   primer::testing::write_file(dir / name, text);
   return pipeline::load_config(dir / name);
 }
