@@ -3,7 +3,12 @@
 //   eval_sets     (required)          files of evaluation items: .jsonl (one JSON object
 //                                     per line, the item in `text_field`) or any other
 //                                     extension: plain text, one item per line
-//   text_field    ("text")            the JSONL field holding the item
+//   text_field    ("text")            the JSONL field(s) holding the item: a name or a
+//                                     list (HumanEval: ["prompt", "canonical_solution"];
+//                                     MBPP: ["text", "code", "test_list"]); the fields
+//                                     present are joined, arrays of strings included
+//   tokens        ("words")           "code": n-grams of normalize_code_tokens() (code
+//                                     tokens; docstring and comment-free code both count)
 //   mode          ("ngram")           "ngram": drop "contaminated" when the document
 //                                     shares one word n-gram with an item (GPT-3, Llama);
 //                                     "fraction": n-grams only find candidates, and the
@@ -35,6 +40,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "filters/code_text.h"
 #include "filters/kinds.h"
 #include "filters/text_norm.h"
 #include "generators/json.h"
@@ -57,11 +63,12 @@ struct EvalSet {
 
 class DecontaminateFilter final : public OrderedFilter {
  public:
-  DecontaminateFilter(bool fraction, size_t n, double min_fraction, std::filesystem::path report)
-      : fraction_(fraction), n_(n), min_fraction_(min_fraction), report_path_(std::move(report)) {}
+  DecontaminateFilter(bool fraction, size_t n, double min_fraction, std::filesystem::path report, bool code)
+      : fraction_(fraction), n_(n), min_fraction_(min_fraction), report_path_(std::move(report)),
+        normalize_(code ? normalize_code_tokens : normalize_words) {}
 
   // Throws std::runtime_error naming the file.
-  void load(const std::filesystem::path& path, const std::string& field) {
+  void load(const std::filesystem::path& path, const std::vector<std::string>& fields) {
     const uint32_t set = static_cast<uint32_t>(sets_.size());
     sets_.push_back({path.string()});
     const bool jsonl = path.extension() == ".jsonl" || path.extension() == ".json";
@@ -72,19 +79,37 @@ class DecontaminateFilter final : public OrderedFilter {
     simdjson::dom::parser parser;
     NormalizedWords words;
     std::vector<uint64_t> grams;
+    std::string joined;
     while (std::getline(in, line)) {
       ++number;
       std::string_view text = line;
       if (jsonl) {
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
         simdjson::dom::element doc;
-        std::string_view v;
-        if (parser.parse(line).get(doc) || doc[field].get_string().get(v))
-          throw std::runtime_error(path.string() + ":" + std::to_string(number) + ": not a JSON object with a string \"" +
-                                   field + "\"");
-        text = v;
+        joined.clear();
+        bool found = false;
+        if (!parser.parse(line).get(doc) && doc.is_object())
+          for (const auto& field : fields) {
+            std::string_view v;
+            simdjson::dom::array list;
+            if (!doc[field].get_string().get(v)) {
+              (joined += v) += '\n';
+              found = true;
+            } else if (!doc[field].get_array().get(list)) {
+              for (auto e : list)
+                if (!e.get_string().get(v)) (joined += v) += '\n';
+              found = true;
+            }
+          }
+        if (!found) {
+          std::string names;
+          for (const auto& f : fields) names += (names.empty() ? "\"" : ", \"") + f + "\"";
+          throw std::runtime_error(path.string() + ":" + std::to_string(number) + ": not a JSON object with a string " +
+                                   names);
+        }
+        text = joined;
       }
-      normalize_words(text, words);
+      normalize_(text, words);
       if (words.words.empty()) continue;
       EvalItem item;
       item.set = set;
@@ -111,7 +136,7 @@ class DecontaminateFilter final : public OrderedFilter {
   FilterKey key(const Doc& doc) const override {
     thread_local NormalizedWords words;
     thread_local std::vector<uint64_t> grams;
-    normalize_words(doc.text(), words);
+    normalize_(doc.text(), words);
     word_ngram_hashes(words, n_, grams);
     FilterKey key;
     key.hash[0] = doc.prompt.id;
@@ -230,6 +255,7 @@ class DecontaminateFilter final : public OrderedFilter {
   size_t n_;
   double min_fraction_;
   std::filesystem::path report_path_;
+  void (*normalize_)(std::string_view, NormalizedWords&);
   std::vector<EvalSet> sets_;
   std::vector<EvalItem> items_;
   std::vector<std::pair<uint64_t, uint32_t>> index_;  // (n-gram hash, item), sorted
@@ -243,7 +269,10 @@ class DecontaminateFilter final : public OrderedFilter {
 std::unique_ptr<Filter> make_decontaminate_filter(FilterSettings& s, const FilterContext& c) {
   const auto sets = s.strings("eval_sets");
   if (!sets || sets->empty()) s.invalid("eval_sets", "is required: evaluation files (.jsonl or text, one item per line)");
-  const std::string field = s.string("text_field").value_or("text");
+  const std::vector<std::string> fields = s.strings("text_field").value_or(std::vector<std::string>{"text"});
+  if (fields.empty()) s.invalid("text_field", "must name at least one field");
+  const std::string tokens = s.string("tokens").value_or("words");
+  if (tokens != "words" && tokens != "code") s.invalid("tokens", "must be \"words\" or \"code\"");
   const std::string mode = s.string("mode").value_or("ngram");
   if (mode != "ngram" && mode != "fraction") s.invalid("mode", "must be \"ngram\" or \"fraction\"");
   const bool fraction = mode == "fraction";
@@ -254,7 +283,8 @@ std::unique_ptr<Filter> make_decontaminate_filter(FilterSettings& s, const Filte
   const std::string report = s.string("report").value_or("decontamination.json");
   if (report.empty() || report.find('/') != std::string::npos) s.invalid("report", "must be a plain file name");
   auto f = std::make_unique<DecontaminateFilter>(fraction, size_t(n), min_fraction,
-                                                 c.out_dir.empty() ? std::filesystem::path() : c.out_dir / report);
+                                                 c.out_dir.empty() ? std::filesystem::path() : c.out_dir / report,
+                                                 tokens == "code");
   for (const auto& path : *sets) {
     std::filesystem::path p;
     try {
@@ -263,7 +293,7 @@ std::unique_ptr<Filter> make_decontaminate_filter(FilterSettings& s, const Filte
       s.invalid("eval_sets", std::string("names a file that does not exist (") + e.what() + ")");
     }
     try {
-      f->load(p, field);
+      f->load(p, fields);
     } catch (const std::runtime_error& e) {
       s.invalid("eval_sets", e.what());
     }

@@ -18,5 +18,8 @@ std::unique_ptr<Filter> make_script_filter(FilterSettings& s, const FilterContex
 std::unique_ptr<Filter> make_features_filter(FilterSettings& s, const FilterContext& c);
 std::unique_ptr<Filter> make_minhash_filter(FilterSettings& s, const FilterContext& c);
 std::unique_ptr<Filter> make_decontaminate_filter(FilterSettings& s, const FilterContext& c);
+std::unique_ptr<Filter> make_code_blocks_filter(FilterSettings& s, const FilterContext& c);
+std::unique_ptr<Filter> make_python_syntax_filter(FilterSettings& s, const FilterContext& c);
+std::unique_ptr<Filter> make_exercise_tests_filter(FilterSettings& s, const FilterContext& c);
 
 }  // namespace primer::filters

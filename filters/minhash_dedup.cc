@@ -13,6 +13,8 @@
 //                             corpus); "none" drops on any collision, as datatrove does
 //   threshold  (0.7)          Jaccard at or above which a candidate is a duplicate
 //   seed       (1)            seeds the hash functions
+//   tokens     ("words")      "code": shingles of normalize_code_tokens() instead (code
+//                             near-dedup: layout and comments ignored, operators kept)
 //
 // Drop reason "near_duplicate": the document is similar to an earlier *kept* document.
 // key() computes the signature and its band keys in parallel; admit() looks the bands up
@@ -36,6 +38,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "filters/code_text.h"
 #include "filters/kinds.h"
 #include "filters/text_norm.h"
 #include "prompts/rng.h"
@@ -89,8 +92,10 @@ class BandTable {
 
 class MinHashDedupFilter final : public OrderedFilter {
  public:
-  MinHashDedupFilter(size_t ngram, size_t bands, size_t rows, Verify verify, double threshold, uint64_t seed)
-      : ngram_(ngram), bands_(bands), rows_(rows), verify_(verify), threshold_(threshold) {
+  MinHashDedupFilter(size_t ngram, size_t bands, size_t rows, Verify verify, double threshold, uint64_t seed,
+                     bool code)
+      : ngram_(ngram), bands_(bands), rows_(rows), verify_(verify), threshold_(threshold),
+        normalize_(code ? normalize_code_tokens : normalize_words) {
     // Hash function i maps a shingle hash x to a_i·x + b_i (mod 2^64), a_i odd: a
     // permutation of the 64-bit values whose high bits (which decide the minimum) are
     // well mixed.
@@ -113,7 +118,7 @@ class MinHashDedupFilter final : public OrderedFilter {
     thread_local NormalizedWords words;
     thread_local std::vector<uint64_t> shingles;
     thread_local std::vector<uint64_t> sig;
-    normalize_words(doc.text(), words);
+    normalize_(doc.text(), words);
     word_ngram_hashes(words, ngram_, shingles);
     const size_t k = a_.size();
     sig.assign(k, ~uint64_t(0));
@@ -229,6 +234,7 @@ class MinHashDedupFilter final : public OrderedFilter {
   size_t ngram_, bands_, rows_;
   Verify verify_;
   double threshold_;
+  void (*normalize_)(std::string_view, NormalizedWords&);
   std::vector<uint64_t> a_, b_;
   BandTable table_;
   uint64_t kept_ = 0;
@@ -256,8 +262,10 @@ std::unique_ptr<Filter> make_minhash_filter(FilterSettings& s, const FilterConte
   const double threshold = s.number("threshold").value_or(0.7);
   if (threshold <= 0 || threshold > 1) s.invalid("threshold", "must be in (0, 1]");
   const int64_t seed = s.integer("seed").value_or(1);
+  const std::string tokens = s.string("tokens").value_or("words");
+  if (tokens != "words" && tokens != "code") s.invalid("tokens", "must be \"words\" or \"code\"");
   return std::make_unique<MinHashDedupFilter>(size_t(ngram), size_t(bands), size_t(rows), verify, threshold,
-                                              uint64_t(seed));
+                                              uint64_t(seed), tokens == "code");
 }
 
 }  // namespace primer::filters

@@ -24,6 +24,9 @@ constexpr Kind kKinds[] = {
     {"features", make_features_filter},
     {"minhash", make_minhash_filter},
     {"decontaminate", make_decontaminate_filter},
+    {"code_blocks", make_code_blocks_filter},
+    {"python_syntax", make_python_syntax_filter},
+    {"exercise_tests", make_exercise_tests_filter},
 };
 
 }  // namespace

@@ -22,6 +22,7 @@
 //
 // Templates are parsed once; rendering appends string pieces into one reserved buffer.
 #include "generators/builtin.h"
+#include "generators/builtin_code.h"
 
 #include <algorithm>
 #include <array>
@@ -739,6 +740,9 @@ BuiltinTeacher::BuiltinTeacher(const vocab::Vocabulary& vocab, BuiltinOptions op
     : vocab_(vocab), options_(options) {
   if (!(options.noise >= 0.0 && options.noise <= 1.0))
     throw std::invalid_argument("builtin teacher: noise must be between 0 and 1");
+  if (!(options.hostile >= 0.0 && options.hostile <= 1.0 && options.noise + options.hostile <= 1.0))
+    throw std::invalid_argument("builtin teacher: hostile must be between 0 and 1 - noise");
+  check_code_tasks();
   auto banks = std::make_unique<Banks>();
   for (int b = 0; b < kBankCount; ++b)
     for (size_t k = 0; k < kBankSources[b].count; ++k)
@@ -1002,6 +1006,7 @@ std::string BuiltinTeacher::write_story(const prompts::PromptSpec& p) const {
 }
 
 Reply BuiltinTeacher::complete(const prompts::PromptSpec& p) const {
+  if (is_code_kind(p.kind)) return write_code_reply(p, CodeOptions{options_.noise, options_.hostile});
   Reply reply;
   Rng noise(p.id, "noise");
   int kind = -1;  // -1 clean, 0 out-of-vocabulary words, 1 truncated, 2 exact dup, 3 near dup

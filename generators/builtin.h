@@ -15,6 +15,9 @@
 // a canned story that ignores the prompt (exact duplicates across prompts), and
 // near-duplicates of a template story.
 //
+// Code prompts (codetextbook, codeexercises) go to builtin_code.h: runnable Python lessons
+// and exercises, with their own realistic failures (noise) and sandbox attacks (hostile).
+//
 // Immutable after construction; complete() is thread-safe.
 #pragma once
 
@@ -26,7 +29,8 @@
 namespace primer::generators {
 
 struct BuiltinOptions {
-  double noise = 0.0;  // 0..1: share of replies that are deliberately bad
+  double noise = 0.0;    // 0..1: share of replies that are deliberately bad
+  double hostile = 0.0;  // 0..1: code exercises only: share that attack the sandbox
 };
 
 class BuiltinTeacher final : public Teacher {

@@ -18,13 +18,9 @@ namespace {
 // The sampler of a config (the vocabulary must outlive it).
 struct Prompts {
   vocab::Vocabulary vocab;
-  prompts::TinyStoriesSampler sampler;
+  std::unique_ptr<prompts::PromptSampler> sampler;
   explicit Prompts(const Config& c)
-      : vocab(vocab::Vocabulary::load(c.resolve(c.vocab_list, "vocab.list"))),
-        sampler(vocab,
-                prompts::PromptTemplate::load(c.resolve(c.prompts.template_path, "prompts.template"),
-                                              prompts::TinyStoriesSampler::placeholders()),
-                prompts::TinyStoriesOptions{c.prompts.feature_probability}) {}
+      : vocab(vocab::Vocabulary::load(c.resolve(c.vocab_list, "vocab.list"))), sampler(make_sampler(c, vocab)) {}
 };
 
 void require_openai(const Config& c) {
@@ -54,7 +50,7 @@ BatchExport export_batch(const Config& config, const fs::path& dir, uint64_t max
     lines = 0;
   };
   for (uint64_t i = 0; i < config.count; ++i) {
-    const prompts::PromptSpec spec = p.sampler.sample(config.seed, i);
+    const prompts::PromptSpec spec = p.sampler->sample(config.seed, i);
     std::string line = "{\"custom_id\":\"" + storage::hex64(spec.id) + "\",\"method\":\"POST\",\"url\":\"" + url +
                        "\",\"body\":" + generators::request_body(request, spec) + "}\n";
     if (lines > 0 && (lines >= max_lines || buffer.size() + line.size() > max_bytes)) flush();

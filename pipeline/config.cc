@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "pipeline/toml_reader.h"
+#include "prompts/sampler.h"
 #include "storage/sha256.h"
 
 #ifndef PRIMER_DATA_DIR
@@ -63,10 +64,15 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
   if (const auto* t = top.table("prompts")) {
     TableReader r(*t, "prompts", file);
     if (auto v = r.string("kind")) {
-      if (*v != "tinystories")
-        r.fail("kind", "'" + *v + "' is not supported by this build (supported: tinystories)");
+      const auto kinds = prompts::sampler_kinds();
+      if (std::find(kinds.begin(), kinds.end(), *v) == kinds.end()) {
+        std::string list;
+        for (auto k : kinds) list += (list.empty() ? "" : ", ") + std::string(k);
+        r.fail("kind", "'" + *v + "' is not supported by this build (supported: " + list + ")");
+      }
       c.prompts.kind = *v;
     }
+    c.prompts.template_path = prompts::default_template(c.prompts.kind);
     if (auto v = r.string("template")) c.prompts.template_path = *v;
     if (auto v = r.number("feature_probability")) {
       if (*v < 0 || *v > 1) r.fail("feature_probability", "must be between 0 and 1");
@@ -89,6 +95,10 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
     if (auto v = r.number("noise")) {
       if (*v < 0 || *v > 1) r.fail("noise", "must be between 0 and 1");
       c.teacher.noise = *v;
+    }
+    if (auto v = r.number("hostile")) {
+      if (*v < 0 || *v + c.teacher.noise > 1) r.fail("hostile", "must be between 0 and 1 - noise");
+      c.teacher.hostile = *v;
     }
     auto& h = c.teacher.http;
     auto& q = h.request;
@@ -257,6 +267,18 @@ std::filesystem::path Config::resolve(const std::filesystem::path& p, std::strin
   throw ConfigError(file.string() + ": " + std::string(key) + " = \"" + p.string() +
                     "\" not found (looked in the working directory, next to the config, and in " +
                     PRIMER_DATA_DIR + ")");
+}
+
+std::unique_ptr<prompts::PromptSampler> make_sampler(const Config& config, const vocab::Vocabulary& vocab) {
+  prompts::SamplerOptions o;
+  o.kind = config.prompts.kind;
+  o.template_path = config.resolve(config.prompts.template_path, "prompts.template");
+  o.feature_probability = config.prompts.feature_probability;
+  try {
+    return prompts::make_sampler(o, vocab);
+  } catch (const prompts::PromptError& e) {
+    throw ConfigError(e.what());
+  }
 }
 
 std::vector<std::unique_ptr<filters::Filter>> make_filters(const Config& config, const filters::FilterContext& context) {

@@ -15,6 +15,7 @@
 #include "filters/filter.h"
 #include "generators/http_teacher.h"
 #include "model/tokenizer.h"
+#include "prompts/prompt.h"
 
 namespace primer::pipeline {
 
@@ -24,14 +25,15 @@ class ConfigError : public std::runtime_error {
 };
 
 struct PromptsConfig {
-  std::string kind = "tinystories";
-  std::filesystem::path template_path = "prompts/tinystories.txt";
+  std::string kind = "tinystories";  // prompts::sampler_kinds(): tinystories | codetextbook | codeexercises
+  std::filesystem::path template_path = "prompts/tinystories.txt";  // default: prompts/<kind>.txt
   double feature_probability = 0.35;
 };
 
 struct TeacherConfig {
   std::string kind = "builtin";  // builtin | openai
   double noise = 0.0;            // builtin: share of deliberately bad replies
+  double hostile = 0.0;          // builtin, codeexercises: share of replies that attack the sandbox
   generators::HttpTeacherOptions http;  // openai: server, request, limits, retries, price
   double budget_usd = 0;                // openai: 0 = no cap
 };
@@ -88,6 +90,10 @@ struct Config {
 // Parses and validates a config file. Throws ConfigError.
 Config load_config(const std::filesystem::path& path);
 Config parse_config(std::string_view toml_text, const std::filesystem::path& origin);
+
+// The config's prompt sampler ([prompts] kind and template). Throws ConfigError. The
+// vocabulary must outlive the sampler.
+std::unique_ptr<prompts::PromptSampler> make_sampler(const Config& config, const vocab::Vocabulary& vocab);
 
 // Builds the [[filters]] chain; errors in filter keys name the file and the line.
 std::vector<std::unique_ptr<filters::Filter>> make_filters(const Config& config, const filters::FilterContext& context);

@@ -8,7 +8,7 @@
 
 namespace primer::pipeline {
 
-HttpSource::HttpSource(const generators::HttpTeacherOptions& options, const prompts::TinyStoriesSampler& sampler,
+HttpSource::HttpSource(const generators::HttpTeacherOptions& options, const prompts::PromptSampler& sampler,
                        uint64_t seed, std::filesystem::path journal_dir, uint64_t from, uint64_t count,
                        double budget_usd, double spent_usd)
     : sampler_(sampler), seed_(seed), count_(count), budget_usd_(budget_usd), spent_usd_(spent_usd) {

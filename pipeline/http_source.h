@@ -35,7 +35,7 @@ enum class StopReason { kNone, kQuota, kBudget };
 class HttpSource {
  public:
   // `spent_usd`: what the replies before `from` cost (from the checkpoint).
-  HttpSource(const generators::HttpTeacherOptions& options, const prompts::TinyStoriesSampler& sampler, uint64_t seed,
+  HttpSource(const generators::HttpTeacherOptions& options, const prompts::PromptSampler& sampler, uint64_t seed,
              std::filesystem::path journal_dir, uint64_t from, uint64_t count, double budget_usd, double spent_usd);
   ~HttpSource();
 
@@ -63,7 +63,7 @@ class HttpSource {
   void submit_until(uint64_t end);
   double worst_case_cost(const prompts::PromptSpec& p) const;
 
-  const prompts::TinyStoriesSampler& sampler_;
+  const prompts::PromptSampler& sampler_;
   uint64_t seed_, count_;
   double budget_usd_;
   std::unique_ptr<generators::HttpTeacher> teacher_;

@@ -19,6 +19,7 @@
 #include "pipeline/progress.h"
 #include "pipeline/report.h"
 #include "prompts/prompt.h"
+#include "prompts/sampler.h"
 #include "prompts/rng.h"
 #include "storage/card.h"
 #include "storage/files.h"
@@ -137,7 +138,7 @@ class Run {
   fs::path out_;
 
   std::unique_ptr<vocab::Vocabulary> vocab_;
-  std::unique_ptr<prompts::TinyStoriesSampler> sampler_;
+  std::unique_ptr<prompts::PromptSampler> sampler_;
   std::unique_ptr<generators::Teacher> teacher_;  // builtin
   std::unique_ptr<HttpSource> http_;              // openai, while generating
   std::string teacher_name_;
@@ -161,7 +162,7 @@ void Run::setup_components() {
   }
   const fs::path tmpl_path = config_.resolve(config_.prompts.template_path, "prompts.template");
   try {
-    auto tmpl = prompts::PromptTemplate::load(tmpl_path, prompts::TinyStoriesSampler::placeholders());
+    sampler_ = make_sampler(config_, *vocab_);
     // The card shows the template as the teacher sees it: without its comment lines.
     const std::string raw = storage::read_file(tmpl_path);
     for (std::string_view rest = raw; !rest.empty();) {
@@ -172,8 +173,6 @@ void Run::setup_components() {
     }
     while (!template_text_.empty() && (template_text_.back() == '\n' || template_text_.back() == ' '))
       template_text_.pop_back();
-    sampler_ = std::make_unique<prompts::TinyStoriesSampler>(
-        *vocab_, std::move(tmpl), prompts::TinyStoriesOptions{config_.prompts.feature_probability});
   } catch (const prompts::PromptError& e) {
     throw ConfigError(e.what());
   }
@@ -182,7 +181,8 @@ void Run::setup_components() {
     teacher_name_ = config_.teacher.http.request.model;
   } else {
     try {
-      teacher_ = std::make_unique<generators::BuiltinTeacher>(*vocab_, generators::BuiltinOptions{config_.teacher.noise});
+      teacher_ = std::make_unique<generators::BuiltinTeacher>(
+          *vocab_, generators::BuiltinOptions{config_.teacher.noise, config_.teacher.hostile});
     } catch (const std::invalid_argument& e) {
       throw ConfigError(config_.file.string() + ": the built-in teacher cannot use this vocabulary: " + e.what());
     }
@@ -475,7 +475,7 @@ void Run::finalize() {
   m.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - finalize_started).count();
 
   storage::CardInfo card;
-  card.title = "TinyStories-style stories";
+  card.title = std::string(sampler_->title());
   card.license = config_.storage.license;
   card.prompt_template = template_text_;
   card.vocabulary = fmt::format("`{}` ({} nouns, {} verbs, {} adjectives, {} names)", config_.vocab_list.string(),
@@ -547,14 +547,10 @@ RunReport run(const Config& config, const RunOptions& options) {
 Estimate estimate(const Config& config) {
   Estimate e;
   const auto vocab = vocab::Vocabulary::load(config.resolve(config.vocab_list, "vocab.list"));
-  prompts::TinyStoriesSampler sampler(
-      vocab,
-      prompts::PromptTemplate::load(config.resolve(config.prompts.template_path, "prompts.template"),
-                                    prompts::TinyStoriesSampler::placeholders()),
-      prompts::TinyStoriesOptions{config.prompts.feature_probability});
+  const auto sampler = make_sampler(config, vocab);
   const bool http = config.teacher.kind == "openai";
   const double max_tokens = http ? double(config.teacher.http.request.max_tokens) : 0;
-  for (uint64_t i = 0; i < config.count; ++i) e.prompt_tokens += double(sampler.sample(config.seed, i).text.size()) / 4.0;
+  for (uint64_t i = 0; i < config.count; ++i) e.prompt_tokens += double(sampler->sample(config.seed, i).text.size()) / 4.0;
   e.requests = config.count;
   e.completion_tokens = max_tokens * double(config.count);
   e.model = http ? config.teacher.http.request.model : "builtin";

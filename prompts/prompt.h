@@ -1,13 +1,17 @@
 // primer::prompts — what to ask the teacher. A PromptSpec is everything sampled for one
-// prompt id: the required words, the story features and the rendered prompt text.
+// prompt id: the required words and story features (tinystories), or the topic,
+// audience, style, function and difficulty (code kinds), and the rendered prompt text.
 //
-// TinyStoriesSampler is immutable after construction and thread-safe: sample(seed, i)
-// is a pure function of its arguments, the vocabulary and the template.
+// A PromptSampler turns (seed, index) into a PromptSpec; make_sampler() (sampler.h)
+// builds the one a config's [prompts] kind names. Samplers are immutable after
+// construction and thread-safe: sample(seed, i) is a pure function of its arguments and
+// what the sampler was built from (vocabulary, template, banks).
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,11 +43,17 @@ struct FeatureSet {
 struct PromptSpec {
   uint64_t id = 0;     // prompt_id(seed, index)
   uint64_t index = 0;  // position in the run
-  std::string kind;    // "tinystories"
+  std::string kind;    // "tinystories", "codetextbook", "codeexercises"
   // Required words as entry indices of the vocabulary, and their lemmas.
   uint32_t verb = 0, noun = 0, adjective = 0;
   std::string verb_word, noun_word, adjective_word;
   FeatureSet features;
+  // Code kinds (prompts/code.h): empty for stories.
+  std::string topic;          // "Strings > Slicing and indexing"
+  std::string audience;       // audience key: "young_beginners", ...
+  std::string style;          // style key (codetextbook): "worked_example", ...
+  std::string function_name;  // codeexercises: the function to write ("count_vowels")
+  std::string difficulty;     // codeexercises: "easy" | "medium" | "hard"
   std::string text;  // the rendered prompt sent to the teacher
 
   std::array<std::string_view, 3> words() const { return {verb_word, noun_word, adjective_word}; }
@@ -75,11 +85,21 @@ class PromptTemplate {
   std::vector<Piece> pieces_;
 };
 
+// What every prompt kind implements (sampler.h: make_sampler builds one by kind).
+class PromptSampler {
+ public:
+  virtual ~PromptSampler() = default;
+  // The prompt of `index` in a run with `seed`; spec.id = prompt_id(seed, index).
+  virtual PromptSpec sample(uint64_t seed, uint64_t index) const = 0;
+  // What the dataset card calls the records: "TinyStories-style stories".
+  virtual std::string_view title() const = 0;
+};
+
 struct TinyStoriesOptions {
   double feature_probability = 0.35;  // each feature is requested independently with this
 };
 
-class TinyStoriesSampler {
+class TinyStoriesSampler final : public PromptSampler {
  public:
   // Placeholders: {verb} {noun} {adjective} {features}.
   static const std::vector<std::string_view>& placeholders();
@@ -87,7 +107,8 @@ class TinyStoriesSampler {
   // The vocabulary must outlive the sampler and list at least one verb, noun and adjective.
   TinyStoriesSampler(const vocab::Vocabulary& vocab, PromptTemplate tmpl, TinyStoriesOptions options);
 
-  PromptSpec sample(uint64_t seed, uint64_t index) const;
+  PromptSpec sample(uint64_t seed, uint64_t index) const override;
+  std::string_view title() const override { return "TinyStories-style stories"; }
 
  private:
   const vocab::Vocabulary& vocab_;

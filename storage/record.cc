@@ -14,21 +14,32 @@ size_t append_record_json(std::string& out, const generators::Doc& doc) {
   append_json_string(out, p.kind);
   out.append(",\"teacher\":");
   append_json_string(out, doc.teacher);
-  out.append(",\"words\":[");
-  bool first = true;
-  for (auto w : p.words()) {
-    if (!first) out.push_back(',');
-    append_json_string(out, w);
-    first = false;
+  if (!p.topic.empty()) {  // code kinds: what the lesson or exercise is about
+    for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"topic", &p.topic},
+                                     {"audience", &p.audience}, {"style", &p.style},
+                                     {"function", &p.function_name}, {"difficulty", &p.difficulty}})
+      if (!value->empty()) {
+        out.append(",\"").append(key).append("\":");
+        append_json_string(out, *value);
+      }
+  } else {
+    out.append(",\"words\":[");
+    bool first = true;
+    for (auto w : p.words()) {
+      if (!first) out.push_back(',');
+      append_json_string(out, w);
+      first = false;
+    }
+    out.append("],\"features\":[");
+    first = true;
+    for (auto f : p.features.list()) {
+      if (!first) out.push_back(',');
+      append_json_string(out, prompts::feature_info(f).key);
+      first = false;
+    }
+    out.append("]");
   }
-  out.append("],\"features\":[");
-  first = true;
-  for (auto f : p.features.list()) {
-    if (!first) out.push_back(',');
-    append_json_string(out, prompts::feature_info(f).key);
-    first = false;
-  }
-  out.append("],\"prompt\":");
+  out.append(",\"prompt\":");
   invalid += append_json_string(out, p.text);
   out.append(",\"finish_reason\":");
   append_json_string(out, doc.reply.finish_reason);

@@ -1,0 +1,127 @@
+// Code filters at speed, on 2 cores (oneTBB arena of 2):
+//   - exercises verified per second by exercise_tests (sandboxed child per exercise),
+//     against the bare cost of starting an interpreter (`python3 -I -S -c pass`) per item;
+//   - Python syntax checks per second through the persistent pool, against a process per
+//     document (`python3 -c "import ast, sys; ast.parse(...)"`).
+// Exercises are clean builtin-teacher exercises (every one passes), so the figure is the
+// steady-state cost of a verified exercise. Prints ratios; no assertions.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "filters/code_text.h"
+#include "filters/filter.h"
+#include "filters/python_pool.h"
+#include "generators/builtin_code.h"
+#include "prompts/sampler.h"
+#include "vocab/vocabulary.h"
+
+using namespace primer;
+
+namespace {
+
+// Defaults, except network_namespace.
+class BenchSettings final : public filters::FilterSettings {
+ public:
+  explicit BenchSettings(bool netns) : netns_(netns) {}
+  std::optional<double> number(std::string_view) override { return std::nullopt; }
+  std::optional<int64_t> integer(std::string_view) override { return std::nullopt; }
+  std::optional<bool> boolean(std::string_view k) override {
+    return k == "network_namespace" ? std::optional<bool>(netns_) : std::nullopt;
+  }
+  std::optional<std::string> string(std::string_view) override { return std::nullopt; }
+  [[noreturn]] void invalid(std::string_view k, const std::string& m) override {
+    throw std::invalid_argument(std::string(k) + " " + m);
+  }
+
+ private:
+  bool netns_;
+};
+
+int run_process(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  char* envp[] = {const_cast<char*>("PATH=/usr/bin:/bin"), nullptr};
+  posix_spawn_file_actions_t quiet;  // the per-document baseline's output is not the point
+  posix_spawn_file_actions_init(&quiet);
+  posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&quiet, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid;
+  const int rc = posix_spawn(&pid, argv[0], &quiet, nullptr, argv.data(), envp);
+  posix_spawn_file_actions_destroy(&quiet);
+  if (rc != 0) return -1;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return status;
+}
+
+// A Python string literal of s (escapes quotes, backslashes and newlines).
+std::string python_literal(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\\' || c == '\'') out += '\\';
+    if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out + "'";
+}
+
+template <typename Fn>
+double per_second(tbb::task_arena& arena, size_t n, Fn&& fn) {
+  const auto t0 = std::chrono::steady_clock::now();
+  arena.execute([&] { tbb::parallel_for(size_t(0), n, [&](size_t i) { fn(i); }); });
+  return double(n) / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const size_t n = argc > 1 ? std::stoul(argv[1]) : 300;
+  const int cores = 2;
+  tbb::task_arena arena(cores);
+  std::printf("code_bench: %zu exercises, %d cores (hardware: %u)\n", n, cores, std::thread::hardware_concurrency());
+
+  const auto vocab = vocab::Vocabulary::parse("x noun\nx verb\nx adj\n", "(bench)");
+  prompts::SamplerOptions o;
+  o.kind = "codeexercises";
+  o.template_path = std::string(PRIMER_SOURCE_DIR) + "/prompts/codeexercises.txt";
+  const auto sampler = prompts::make_sampler(o, vocab);
+  std::vector<generators::Doc> docs(n);
+  for (size_t i = 0; i < n; ++i) {
+    docs[i].prompt = sampler->sample(1, i);
+    docs[i].reply = generators::write_exercise(docs[i].prompt, generators::CodeFailure::kNone);
+  }
+
+  BenchSettings with_netns(true), without_netns(false);
+  const auto exercise = filters::make_filter("exercise_tests", with_netns, {});
+  const auto exercise_shared_net = filters::make_filter("exercise_tests", without_netns, {});
+  std::atomic<size_t> kept{0};
+  const double verified = per_second(arena, n, [&](size_t i) { kept += exercise->check(docs[i]).keep(); });
+  const double verified_shared = per_second(arena, n, [&](size_t i) { exercise_shared_net->check(docs[i]); });
+  const double bare = per_second(arena, n, [&](size_t) { run_process({"/usr/bin/python3", "-I", "-S", "-c", "pass"}); });
+  std::printf("exercises verified      %8.1f /s  (%zu of %zu passed)\n", verified, kept.load(), n);
+  std::printf("  without a network ns  %8.1f /s  (network_namespace = false; audit hook only)\n", verified_shared);
+  std::printf("bare interpreter starts %8.1f /s  (python3 -I -S -c pass)\n", bare);
+  std::printf("ratio                   %8.2f     (verified exercise / bare start)\n", verified / bare);
+
+  // The syntax check sees what python_syntax sees: each Python block (here the solution).
+  std::vector<std::string> solutions;
+  for (const auto& d : docs) solutions.emplace_back(filters::extract_code_blocks(d.reply.text).front().code);
+  filters::PythonSyntaxPool pool("/usr/bin/python3", cores, 10);
+  const double pooled = per_second(arena, n, [&](size_t i) { pool.check(solutions[i]); });
+  const double per_doc = per_second(arena, n, [&](size_t i) {
+    run_process({"/usr/bin/python3", "-I", "-S", "-c", "import ast; ast.parse(" + python_literal(solutions[i]) + ")"});
+  });
+  std::printf("syntax checks (pool)    %8.1f /s\n", pooled);
+  std::printf("syntax checks (process) %8.1f /s  (a process per document)\n", per_doc);
+  std::printf("ratio                   %8.2f     (pool / process per document)\n", pooled / per_doc);
+  return 0;
+}

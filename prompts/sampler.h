@@ -1,0 +1,37 @@
+// make_sampler: the PromptSampler a config's [prompts] kind names.
+//
+//   kind             template (default)             placeholders
+//   tinystories      prompts/tinystories.txt        {verb} {noun} {adjective} {features}
+//   codetextbook     prompts/codetextbook.txt       code.h: CodeTextbookSampler::placeholders()
+//   codeexercises    prompts/codeexercises.txt      code.h: CodeExercisesSampler::placeholders()
+//
+// Adding a kind: its sampler class, one entry in sampler.cc's table.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "prompts/prompt.h"
+
+namespace primer::prompts {
+
+struct SamplerOptions {
+  std::string kind = "tinystories";
+  std::filesystem::path template_path;  // an existing file (the pipeline resolves it)
+  double feature_probability = 0.35;    // tinystories
+};
+
+// Throws PromptError for an unknown kind or a bad template. The vocabulary must outlive
+// the sampler (tinystories draws its words from it).
+std::unique_ptr<PromptSampler> make_sampler(const SamplerOptions& options, const vocab::Vocabulary& vocab);
+
+// The kinds make_sampler knows, in table order.
+std::vector<std::string_view> sampler_kinds();
+
+// "prompts/<kind>.txt": the template a kind uses unless the config names one.
+std::filesystem::path default_template(std::string_view kind);
+
+}  // namespace primer::prompts
