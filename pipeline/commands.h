@@ -43,5 +43,7 @@ void add_inspect_command(Commands& commands);
 void add_tokenizer_commands(Commands& commands);
 void add_batch_commands(Commands& commands);
 void add_filter_command(Commands& commands);
+void add_merge_command(Commands& commands);
+void add_slurm_commands(Commands& commands);
 
 }  // namespace primer::cli
