@@ -261,10 +261,12 @@ void Run::load_or_start() {
       if (fs::exists(out_ / dir)) storage::remove_stale_temporaries(out_ / dir);
     return;
   }
-  // A merge writes next to the tasks/ it merges; anything else needs an empty directory.
+  // A merge writes next to the tasks/ it merges (and slurm/, the jobs' scripts and logs);
+  // anything else needs an empty directory.
   bool empty = true;
   if (fs::exists(out_))
-    for (const auto& e : fs::directory_iterator(out_)) empty &= options_.replay && e.path().filename() == "tasks";
+    for (const auto& e : fs::directory_iterator(out_))
+      empty &= options_.replay && (e.path().filename() == "tasks" || e.path().filename() == "slurm");
   if (!empty) throw RunError(out_.string() + " is not empty and holds no primer run; choose another --out");
   for (const char* dir : {"journal/shards", "journal/validation", "journal/filters"}) fs::create_directories(out_ / dir);
   fs::create_directories(out_ / (options_.task ? "journal/signatures" : "data"));

@@ -122,7 +122,7 @@ SlurmScripts slurm_scripts(const SlurmOptions& o) {
       "#SBATCH --output={logs}/task-%a.log\n"
       "{common}"
       "set -euo pipefail\n"
-      "echo \"primer: job $SLURM_JOB_ID, array task $SLURM_ARRAY_TASK_ID on $(hostname), restart ${{SLURM_RESTART_COUNT:-0}}\"\n"
+      "echo \"primer: $(date -u +%FT%TZ) job $SLURM_JOB_ID, array task $SLURM_ARRAY_TASK_ID on $(hostname), restart ${{SLURM_RESTART_COUNT:-0}}\"\n"
       "exec {primer} run {qconfig} --out {qout}{threads}\n",
       fmt::arg("tasks", o.tasks), fmt::arg("config", o.config.string()), fmt::arg("out", o.out.string()),
       fmt::arg("name", o.job_name), fmt::arg("last", o.tasks - 1),
