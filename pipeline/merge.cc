@@ -68,10 +68,10 @@ std::string task_position(const fs::path& dir, const TaskFile& f) {
   try {
     state = storage::read_file(dir / "journal" / "state.json");
   } catch (const storage::StorageError&) {
-    return "not started";
+    return "has no journal yet";
   }
-  if (parser.parse(state).get(s) || s["next_index"].get(next)) return "journal unreadable";
-  return "checkpoint at prompt " + storage::with_commas(next) + " of " + storage::with_commas(f.begin) + ".." +
+  if (parser.parse(state).get(s) || s["next_index"].get(next)) return "has an unreadable journal";
+  return "resumes at prompt " + storage::with_commas(next) + " of " + storage::with_commas(f.begin) + ".." +
          storage::with_commas(f.end == 0 ? 0 : f.end - 1);
 }
 
@@ -255,7 +255,7 @@ RunReport merge(const MergeOptions& options) {
     const TaskFile& f = it->second;
     if (!fs::exists(dir / "manifest.json")) {
       incomplete.push_back(k);
-      positions += (positions.empty() ? "" : "; ") + std::to_string(k) + ": " + task_position(dir, f);
+      positions += (positions.empty() ? "" : "; ") + ("task " + std::to_string(k) + " ") + task_position(dir, f);
       continue;
     }
     Task t;

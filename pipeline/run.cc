@@ -132,6 +132,7 @@ class Run {
   void finalize();
   // Task runs: the task's identity in OUT/tasks/K/task.json, and its finished layout.
   std::string task_json(const std::vector<std::string>& signatures) const;
+  void check_task_file() const;
   void finalize_task();
   // Moves a journal file (relative to OUT) to its final name; a rerun after a crash may
   // find it there already.
@@ -244,19 +245,7 @@ void Run::load_or_start() {
       for (uint64_t k = 0; k < state_.checkpoints; ++k)
         f.restore_state_delta(storage::read_file(journal(seq_name("filters/f" + std::to_string(i) + "-", k, ".bin"))));
     }
-    if (options_.task) {
-      // The same slice of the same split: K/N of `count` prompts.
-      simdjson::dom::parser parser;
-      simdjson::dom::element t;
-      uint64_t tasks = 0, begin = 0, end = 0;
-      if (parser.parse(storage::read_file(out_ / "task.json")).get(t) || t["tasks"].get(tasks) ||
-          t["begin"].get(begin) || t["end"].get(end))
-        throw RunError((out_ / "task.json").string() + " is corrupt; delete " + out_.string() + " and rerun the task");
-      if (tasks != options_.task->count || begin != begin_ || end != end_)
-        throw RunError(out_.string() + " holds task " + std::to_string(options_.task->index) + " of " +
-                       std::to_string(tasks) + " tasks; rerun it with --task " + std::to_string(options_.task->index) +
-                       "/" + std::to_string(tasks) + ", or choose another --out");
-    }
+    check_task_file();
     for (const char* dir : {"journal", "journal/shards", "journal/validation", "journal/filters", "journal/signatures"})
       if (fs::exists(out_ / dir)) storage::remove_stale_temporaries(out_ / dir);
     return;
@@ -579,6 +568,21 @@ std::string Run::task_json(const std::vector<std::string>& signatures) const {
   return w.take() + "\n";
 }
 
+// A task directory must hold the same slice of the same split: K/N of `count` prompts.
+void Run::check_task_file() const {
+  if (!options_.task) return;
+  simdjson::dom::parser parser;
+  simdjson::dom::element t;
+  uint64_t tasks = 0, begin = 0, end = 0;
+  if (parser.parse(storage::read_file(out_ / "task.json")).get(t) || t["tasks"].get(tasks) || t["begin"].get(begin) ||
+      t["end"].get(end))
+    throw RunError((out_ / "task.json").string() + " is corrupt; delete " + out_.string() + " and rerun the task");
+  if (tasks != options_.task->count || begin != begin_ || end != end_)
+    throw RunError(out_.string() + " holds task " + std::to_string(options_.task->index) + " of " +
+                   std::to_string(tasks) + " tasks; rerun it with --task " + std::to_string(options_.task->index) + "/" +
+                   std::to_string(tasks) + ", or choose another --out");
+}
+
 // A finished task: candidates-NNNNN-of-NNNNN.jsonl.zst (the records no stateless filter
 // dropped, in prompt order), signatures-NNNNN.bin (an outcome per prompt), task.json and,
 // last, a manifest of the slice (its shards are the candidates; no filter counts: the
@@ -619,6 +623,7 @@ RunReport Run::execute() {
     storage::Manifest m = storage::Manifest::load(out_ / "manifest.json");
     if (m.config_hash != config_.hash)
       throw RunError(out_.string() + " holds a finished run of a different config; choose another --out");
+    check_task_file();
     fs::remove_all(out_ / "journal");  // a crash may have left it after the manifest
     report_.already_complete = true;
     report_.manifest = std::move(m);
