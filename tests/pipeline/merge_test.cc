@@ -17,6 +17,7 @@
 #include "pipeline/run.h"
 #include "storage/files.h"
 #include "storage/shard.h"
+#include "tests/support/fake_openai.h"
 #include "tests/support/testing.h"
 
 namespace fs = std::filesystem;
@@ -52,6 +53,14 @@ pipeline::RunReport run_task(const pipeline::Config& c, const fs::path& out, uin
   o.progress = false;
   o.task = pipeline::TaskSlice{k, n};
   return pipeline::run(c, o);
+}
+
+// The reference: the same config on one machine.
+void run_single(const pipeline::Config& c, const fs::path& out) {
+  pipeline::RunOptions o;
+  o.out = out;
+  o.progress = false;
+  pipeline::run(c, o);
 }
 
 pipeline::RunReport merge(const fs::path& out, const fs::path& config = {}) {
@@ -92,10 +101,7 @@ std::vector<std::string> texts_of(const fs::path& shard) {
 TEST_CASE("a split run merges into exactly the dataset of a single-machine run") {
   TempDir dir;
   const auto config = write_config(dir, split_config(3000, 250));
-  pipeline::RunOptions single;
-  single.out = dir / "single";
-  single.progress = false;
-  pipeline::run(config, single);
+  run_single(config, dir / "single");
   const auto reference = data_files(dir / "single");
   const std::string reference_manifest = manifest_without_timings(dir / "single");
   const storage::Manifest r = storage::Manifest::load(dir / "single/manifest.json");
@@ -142,13 +148,43 @@ TEST_CASE("a split run merges into exactly the dataset of a single-machine run")
   CHECK(merged.size() == records);
 }
 
+TEST_CASE("an HTTP teacher split into tasks: failures, usage and cost merge to the single-machine figures") {
+  using primer::testing::FakeCall;
+  using primer::testing::FakeOpenAI;
+  using primer::testing::FakeReply;
+  FakeOpenAI server;
+  server.behaviour = [](const FakeCall& c) {
+    if (c.seed % 7 == 0) {
+      FakeReply r;
+      r.status = 400;
+      r.body = R"({"error":{"message":"prompt rejected"}})";
+      return r;
+    }
+    return FakeOpenAI::default_reply(c);
+  };
+  TempDir dir;
+  const auto config = write_config(
+      dir, "seed = 3\ncount = 400\n[teacher]\nkind = \"openai\"\nmodel = \"gpt-4o-mini\"\nbase_url = \"" +
+               server.base_url() +
+               "\"\nmax_tokens = 100\nmax_attempts = 1\n"
+               "[[filters]]\nkind = \"truncation\"\n[[filters]]\nkind = \"exact_dedup\"\n"
+               "[storage]\nshard_records = 100\nvalidation_fraction = 0.05\n");
+  run_single(config, dir / "single");
+  for (uint32_t k = 0; k < 3; ++k) run_task(config, dir / "split", k, 3);
+  merge(dir / "split");
+  CHECK(server.requests() == 2 * 400);  // each task asked its own prompts once
+  CHECK(data_files(dir / "split") == data_files(dir / "single"));
+  CHECK(manifest_without_timings(dir / "split") == manifest_without_timings(dir / "single"));
+  const auto m = storage::Manifest::load(dir / "split/manifest.json");
+  CHECK(m.teacher_failures > 30);
+  CHECK(m.cost_usd > 0);
+  CHECK(m.teacher == "gpt-4o-mini");
+}
+
 TEST_CASE("merge names missing and incomplete tasks; a killed task resumes and the merge then succeeds") {
   TempDir dir;
   const auto config = write_config(dir, split_config(12000, 800));
-  pipeline::RunOptions single;
-  single.out = dir / "single";
-  single.progress = false;
-  pipeline::run(config, single);
+  run_single(config, dir / "single");
 
   const fs::path out = dir / "split";
   run_task(config, out, 0, 4);
