@@ -146,15 +146,18 @@ shard_records = 1000
 validation_fraction = 0.05
 TOML
 
+# The output directory has a space in its name: the scripts must quote it.
+split="$work/split run"
+
 # The scripts, without submitting anything.
-"$primer" slurm submit "$work/run.toml" --out "$work/split" --throttle 2 --cpus-per-task 1 --job-name primer-e2e \
+"$primer" slurm submit "$work/run.toml" --out "$split" --throttle 2 --cpus-per-task 1 --job-name primer-e2e \
   --dry-run >"$work/dry.txt"
 grep -q -- '--array=0-3%2' "$work/dry.txt" || { echo "FAIL: dry run lacks --array=0-3%2"; cat "$work/dry.txt"; exit 1; }
 grep -q -- '--requeue' "$work/dry.txt" || { echo "FAIL: dry run lacks --requeue"; exit 1; }
 grep -q 'afterok' "$work/dry.txt" || { echo "FAIL: dry run lacks the afterok merge"; exit 1; }
-[ ! -e "$work/split" ] || { echo "FAIL: --dry-run wrote $work/split"; exit 1; }
+[ ! -e "$split" ] || { echo "FAIL: --dry-run wrote $split"; exit 1; }
 
-"$primer" slurm submit "$work/run.toml" --out "$work/split" --throttle 2 --cpus-per-task 1 --job-name primer-e2e \
+"$primer" slurm submit "$work/run.toml" --out "$split" --throttle 2 --cpus-per-task 1 --job-name primer-e2e \
   >"$work/submit.txt"
 cat "$work/submit.txt"
 array=$(sed -n 's/^array job \([0-9]*\):.*/\1/p' "$work/submit.txt")
@@ -162,7 +165,7 @@ merge=$(sed -n 's/.*merge job \([0-9]*\) .*/\1/p' "$work/submit.txt")
 [ -n "$array" ] && [ -n "$merge" ] || { echo "FAIL: no job ids in: $(cat "$work/submit.txt")"; exit 1; }
 
 # Requeue task 1 once it has committed a checkpoint and before it is done.
-t1=$work/split/tasks/1
+t1=$split/tasks/1
 checkpointed() { [ -e "$t1/manifest.json" ] || ls "$t1"/journal/signatures/piece-* >/dev/null 2>&1; }
 wait_for 120 "task 1 to commit a checkpoint" checkpointed
 [ ! -e "$t1/manifest.json" ] || { echo "FAIL: task 1 finished before it could be requeued; raise count"; exit 1; }
@@ -182,23 +185,25 @@ scontrol update JobId="${array}_1" StartTime=now
 merge_done() { [ -z "$(squeue -h -j "$merge" 2>/dev/null)" ]; }
 wait_for 150 "the merge job to finish" merge_done
 
-log1=$work/split/slurm/logs/task-1.log
+log1=$split/slurm/logs/task-1.log
 [ "$(grep -c '^primer: .* job ' "$log1")" -ge 2 ] || { echo "FAIL: task 1 did not run twice:"; cat "$log1"; exit 1; }
 grep -q 'resumed at prompt' "$log1" || { echo "FAIL: task 1 did not resume from its journal:"; cat "$log1"; exit 1; }
-[ -e "$work/split/manifest.json" ] || { echo "FAIL: the merge wrote no manifest:"; cat "$work/split/slurm/logs/merge.log"; exit 1; }
+[ -e "$split/manifest.json" ] || { echo "FAIL: the merge wrote no manifest:"; cat "$split/slurm/logs/merge.log"; exit 1; }
 
 # The merged dataset equals the single-machine run.
-for dir in single split; do
-  (cd "$work/$dir" && sha256sum data/* >"$work/$dir.sums" && jq -S 'del(.timings)' manifest.json >"$work/$dir.manifest")
-  for s in "$work/$dir"/data/*; do zstdcat "$s"; done | jq -r '[.id, .text] | @json' >"$work/$dir.records"
-done
+summarize() {  # summarize DATASET_DIR NAME: shard sums, manifest without timings, (id, text) per record
+  (cd "$1" && sha256sum data/* >"$work/$2.sums" && jq -S 'del(.timings)' manifest.json >"$work/$2.manifest")
+  for s in "$1"/data/*; do zstdcat "$s"; done | jq -r '[.id, .text] | @json' >"$work/$2.records"
+}
+summarize "$work/single" single
+summarize "$split" split
 diff -q "$work/single.records" "$work/split.records" >/dev/null ||
   { echo "FAIL: merged ids/texts differ from the single-machine run"; diff "$work/single.records" "$work/split.records" | head; exit 1; }
 diff "$work/single.manifest" "$work/split.manifest" ||
   { echo "FAIL: merged manifest differs from the single-machine run"; exit 1; }
 diff "$work/single.sums" "$work/split.sums" || { echo "FAIL: merged shard files differ"; exit 1; }
-diff "$work/single/README.md" "$work/split/README.md" >/dev/null || { echo "FAIL: dataset cards differ"; exit 1; }
+diff "$work/single/README.md" "$split/README.md" >/dev/null || { echo "FAIL: dataset cards differ"; exit 1; }
 cross=$(jq '[.filters[] | select(.name == "exact_dedup" or .name == "minhash") | .dropped[]] | add' \
-  "$work/split/manifest.json")
+  "$split/manifest.json")
 echo "ok: merged $(wc -l <"$work/split.records") records from 4 Slurm tasks (one requeued mid-run)," \
   "$cross dropped as duplicates; identical to the single-machine run"
