@@ -37,8 +37,9 @@ int run_command(const RunArgs& a) {
   options.threads = a.threads;
   options.progress = !a.quiet;
   try {
-    options.task = !a.task.empty() ? pipeline::parse_task(a.task)
-                                   : pipeline::task_from_environment([](const char* v) { return std::getenv(v); }, config.tasks);
+    // --task, else the scheduler's environment (Slurm array, Kubernetes Indexed Job), else the whole run.
+    auto getenv = [](const char* name) -> const char* { return std::getenv(name); };
+    options.task = !a.task.empty() ? pipeline::parse_task(a.task) : pipeline::task_from_environment(getenv, config.tasks);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }

@@ -135,7 +135,8 @@ TEST_CASE("primer slurm submit: --dry-run prints both scripts; a submission queu
   CHECK(fs::is_directory(out / "slurm/logs"));
 
   // sbatch's own complaint reaches the user.
-  primer::testing::write_file(dir / "bin/sbatch", "#!/bin/sh\necho 'sbatch: error: invalid partition specified: gpu' >&2\nexit 1\n");
+  primer::testing::write_file(dir / "bin/sbatch",
+                              "#!/bin/sh\necho 'sbatch: error: invalid partition specified: gpu' >&2\nexit 1\n");
   ::setenv("PATH", ((dir / "bin").string() + ":" + old_path).c_str(), 1);
   auto failed = run_command({primer, "slurm", "submit", (dir / "run.toml").string(), "--out", (dir / "o2").string()});
   ::setenv("PATH", old_path.c_str(), 1);
