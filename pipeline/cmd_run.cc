@@ -1,9 +1,11 @@
-// primer run CONFIG.toml [--out DIR] [--threads N] [--quiet]
+// primer run CONFIG.toml [--out DIR] [--task K/N] [--threads N] [--quiet]
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "pipeline/commands.h"
 #include "pipeline/config.h"
+#include "pipeline/merge.h"
 #include "pipeline/run.h"
 
 namespace primer::cli {
@@ -12,6 +14,7 @@ namespace {
 struct RunArgs {
   std::string config;
   std::string out;
+  std::string task;
   int threads = 0;
   bool quiet = false;
   bool estimate = false;
@@ -33,10 +36,31 @@ int run_command(const RunArgs& a) {
   if (options.out.empty()) throw UsageError("no output directory; give --out DIR or set out = \"...\" in " + a.config);
   options.threads = a.threads;
   options.progress = !a.quiet;
+  try {
+    // --task, else the scheduler's environment (Slurm array, Kubernetes Indexed Job), else the whole run.
+    auto getenv = [](const char* name) -> const char* { return std::getenv(name); };
+    options.task = !a.task.empty() ? pipeline::parse_task(a.task) : pipeline::task_from_environment(getenv, config.tasks);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  if (options.task && config.tasks != 0 && config.tasks != options.task->count)
+    throw UsageError("--task " + a.task + " splits the run into " + std::to_string(options.task->count) +
+                     " tasks, the config's tasks = " + std::to_string(config.tasks));
+  std::string task_name;
+  uint64_t begin = 0;
+  if (const auto& t = options.task) {
+    task_name = "task " + std::to_string(t->index) + "/" + std::to_string(t->count);
+    begin = t->begin(config.count);
+    if (!a.quiet)
+      std::fprintf(stderr, "primer run: %s: prompts %llu..%llu of %llu, into %s\n", task_name.c_str(),
+                   static_cast<unsigned long long>(begin), static_cast<unsigned long long>(t->end(config.count)) - 1,
+                   static_cast<unsigned long long>(config.count),
+                   (options.out / "tasks" / std::to_string(t->index)).c_str());
+  }
   const pipeline::RunReport r = pipeline::run(config, options);
   if (r.already_complete) {
-    std::printf("%s is already complete (%llu records); nothing to do.\n", options.out.c_str(),
-                static_cast<unsigned long long>(r.manifest.kept));
+    std::printf("%s%s is already complete (%llu records); nothing to do.\n", options.out.c_str(),
+                options.task ? (" " + task_name).c_str() : "", static_cast<unsigned long long>(r.manifest.kept));
     return 0;
   }
   if (r.budget_reached) {
@@ -50,7 +74,14 @@ int run_command(const RunArgs& a) {
                  static_cast<unsigned long long>(r.manifest.prompts));
     return 130;
   }
-  if (r.resumed_from > 0) std::printf("resumed at prompt %llu\n", static_cast<unsigned long long>(r.resumed_from));
+  if (r.resumed_from > begin) std::printf("resumed at prompt %llu\n", static_cast<unsigned long long>(r.resumed_from));
+  if (options.task) {
+    std::printf("%s done: %llu prompts, %llu replies, %llu candidates for the merge\n", task_name.c_str(),
+                static_cast<unsigned long long>(r.manifest.prompts), static_cast<unsigned long long>(r.manifest.replies),
+                static_cast<unsigned long long>(r.manifest.kept));
+    std::printf("when all %u tasks are done: primer merge %s\n", options.task->count, options.out.c_str());
+    return 0;
+  }
   std::printf("%s", pipeline::summary_table(r.manifest).c_str());
   std::printf("dataset: %s (manifest.json, README.md, data/)\n", options.out.c_str());
   return 0;
@@ -65,9 +96,14 @@ void add_run_command(Commands& commands) {
   run->footer(
       "Writes OUT/data/{train,validation}-NNNNN-of-NNNNN.jsonl.zst, OUT/manifest.json and the dataset card "
       "OUT/README.md. Running the same command again on the same OUT resumes an interrupted run (no record is "
-      "lost or duplicated) and does nothing for a finished one.");
+      "lost or duplicated) and does nothing for a finished one.\n\n"
+      "Split runs: --task K/N runs only task K's slice of the prompts (K = 0..N-1) into OUT/tasks/K/; "
+      "'primer merge OUT' then joins the tasks with global deduplication. Without --task, a Slurm array task "
+      "(SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, with "
+      "N from the config's 'tasks') runs its own task.");
   run->add_option("config", args->config, "Run config (TOML), e.g. examples/tinystories.toml")->required();
   run->add_option("--out", args->out, "Output dataset directory (default: the config's 'out')");
+  run->add_option("--task", args->task, "Run only task K of N (K/N, K = 0..N-1) into OUT/tasks/K/; see 'primer merge'");
   run->add_option("--threads", args->threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
   run->add_flag("-q,--quiet", args->quiet, "No progress lines on stderr");
   run->add_flag("--estimate", args->estimate, "Print the expected requests, tokens and cost; send nothing");

@@ -47,5 +47,7 @@ void add_train_command(Commands& commands);
 void add_model_commands(Commands& commands);
 void add_eval_command(Commands& commands);
 void add_report_command(Commands& commands);
+void add_merge_command(Commands& commands);
+void add_slurm_commands(Commands& commands);
 
 }  // namespace primer::cli

@@ -60,6 +60,10 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
   }
   if (auto v = top.integer("count")) c.count = static_cast<uint64_t>(positive(top, "count", *v));
   if (auto v = top.string("out")) c.out = *v;
+  if (auto v = top.integer("tasks")) {
+    if (*v < 1 || *v > 100000) top.fail("tasks", "must be between 1 and 100000");
+    c.tasks = static_cast<uint32_t>(*v);
+  }
 
   if (const auto* t = top.table("prompts")) {
     TableReader r(*t, "prompts", file);
@@ -235,6 +239,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
   toml::table canonical = root;
   canonical.erase("out");
   canonical.erase("report");
+  canonical.erase("tasks");  // how a run is split does not change its output
   if (auto* teacher = canonical["teacher"].as_table())
     for (const char* key : {"base_url", "api_key_env", "max_in_flight", "rpm", "tpm", "max_attempts", "connect_timeout",
                             "timeout", "stall_timeout", "budget_usd"})

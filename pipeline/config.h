@@ -66,6 +66,9 @@ struct Config {
   uint64_t seed = 1;
   uint64_t count = 2000;
   std::filesystem::path out;  // default for --out (may be empty)
+  // Tasks of a split run, for Kubernetes Indexed Jobs (JOB_COMPLETION_INDEX names the
+  // task, not their number); 0: not set. Not in the hash: a split changes no output.
+  uint32_t tasks = 0;
   PromptsConfig prompts;
   std::filesystem::path vocab_list = "vocab/default.txt";
   TeacherConfig teacher;
@@ -75,7 +78,7 @@ struct Config {
   // [tokenizer]: train a sentencepiece model and encode token shards at the end of the run.
   std::optional<model::TokenizerOptions> tokenizer;
   // The config as canonical JSON, and the sha256 of that JSON; a resumed run must have
-  // the same hash. Left out: "out" (moving a run keeps its hash) and the teacher's
+  // the same hash. Left out: "out" (moving a run keeps its hash), "tasks", and the teacher's
   // operational keys (base_url, api_key_env, max_in_flight, rpm, tpm, max_attempts,
   // timeouts, budget_usd), which may change between the sessions of one run, and [report].
   std::string canonical_json;

@@ -55,6 +55,8 @@ int main(int argc, char** argv) {
   cli::add_batch_commands(commands);
   cli::add_filter_command(commands);
   cli::add_report_command(commands);
+  cli::add_merge_command(commands);
+  cli::add_slurm_commands(commands);
 
   try {
     app.parse(argc, argv);

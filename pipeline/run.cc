@@ -52,6 +52,7 @@ struct State {
   uint64_t next_index = 0;         // first prompt index not yet in a checkpoint
   uint64_t checkpoints = 0;
   std::vector<std::string> validation_pieces;  // paths relative to OUT
+  std::vector<std::string> signature_pieces;   // task runs: outcome records, relative to OUT
   storage::Manifest totals;                    // config_hash, counts, filters, train shards so far
 
   std::string to_json() const {
@@ -60,6 +61,8 @@ struct State {
     w.field("next_index", next_index).field("checkpoints", checkpoints);
     w.key("validation_pieces").begin_array();
     for (const auto& p : validation_pieces) w.value(p);
+    w.end_array().key("signature_pieces").begin_array();
+    for (const auto& p : signature_pieces) w.value(p);
     w.end_array().key("totals").raw(totals.to_json()).end_object();
     return w.take() + "\n";
   }
@@ -77,6 +80,8 @@ struct State {
       s.next_index = uint64_t(root["next_index"]);
       s.checkpoints = uint64_t(root["checkpoints"]);
       for (auto p : root["validation_pieces"].get_array()) s.validation_pieces.emplace_back(std::string_view(p));
+      if (simdjson::dom::array a; !root["signature_pieces"].get(a))
+        for (auto p : a) s.signature_pieces.emplace_back(std::string_view(p));
       s.totals = storage::Manifest::parse(simdjson::minify(root["totals"]), origin.string());
     } catch (const simdjson::simdjson_error&) {
       throw RunError(corrupt);
@@ -93,12 +98,9 @@ std::string seq_name(std::string_view prefix, uint64_t k, std::string_view suffi
 
 // One prompt on its way through the parallel stage.
 struct Item {
-  bool failed = false;  // the teacher gave no usable reply (HTTP: after its retries)
   generators::Doc doc;
-  filters::Prepared prepared;
-  std::string line;  // the JSON record (only if no stateless filter dropped it)
-  bool validation = false;
-  size_t invalid_utf8 = 0;
+  PromptOutcome outcome;  // failed (HTTP: after its retries), stateless verdict, keys, counts
+  std::string line;       // the JSON record (candidates only: no stateless filter dropped it)
 };
 
 struct Batch {
@@ -113,7 +115,12 @@ bool is_validation(uint64_t id, double fraction) {
 
 class Run {
  public:
-  Run(const Config& config, const RunOptions& options) : config_(config), options_(options), out_(options.out) {}
+  Run(const Config& config, const RunOptions& options)
+      : config_(config),
+        options_(options),
+        out_(options.task ? options.out / "tasks" / std::to_string(options.task->index) : options.out),
+        begin_(options.task ? options.task->begin(config.count) : 0),
+        end_(options.task ? options.task->end(config.count) : config.count) {}
 
   RunReport execute();
 
@@ -121,9 +128,20 @@ class Run {
   void setup_components();
   void load_or_start();
   void generate();
-  void consume(Item& item);
+  void prepare(Item& item, double validation_fraction) const;
+  void consume(const PromptOutcome& outcome, std::string_view line);
   void checkpoint(uint64_t next_index);
   void finalize();
+  // Task runs: the task's identity in OUT/tasks/K/task.json, and its finished layout.
+  std::string task_json(const std::vector<std::string>& signatures) const;
+  void check_task_file() const;
+  void finalize_task();
+  // Moves a journal file (relative to OUT) to its final name; a rerun after a crash may
+  // find it there already.
+  void place(const std::string& from, const std::string& to) const {
+    if (fs::exists(out_ / from)) storage::rename_durable(out_ / from, out_ / to);
+    else if (!fs::exists(out_ / to)) throw RunError(from + " is missing; the run cannot be finished");
+  }
   storage::Manifest build_manifest() const;
   std::vector<storage::FilterReport> filter_reports() const;
   fs::path journal(const std::string& rel) const { return out_ / "journal" / rel; }
@@ -136,6 +154,7 @@ class Run {
   const Config& config_;
   RunOptions options_;
   fs::path out_;
+  uint64_t begin_, end_;  // the prompt indices of this run (a task's slice, or all)
 
   std::unique_ptr<vocab::Vocabulary> vocab_;
   std::unique_ptr<prompts::PromptSampler> sampler_;
@@ -149,6 +168,8 @@ class Run {
   std::chrono::steady_clock::time_point t0_;
   std::unique_ptr<storage::ShardWriter> train_;
   std::string validation_buffer_;
+  std::string signature_buffer_;  // task runs: outcome records since the last checkpoint
+  uint64_t signature_records_ = 0;
   uint64_t session_bytes_ = 0;
   std::unique_ptr<Progress> progress_;
   RunReport report_;
@@ -192,7 +213,7 @@ void Run::setup_components() {
   filters::FilterContext ctx;
   ctx.vocab = vocab_.get();
   ctx.resolve_path = [this](const fs::path& p, std::string_view key) { return config_.resolve(p, key); };
-  ctx.out_dir = out_;
+  ctx.out_dir = options_.task ? fs::path() : out_;  // a task's ordered filters never decide
   chain_ = std::make_unique<filters::FilterChain>(make_filters(config_, ctx));
 }
 
@@ -225,16 +246,28 @@ void Run::load_or_start() {
       for (uint64_t k = 0; k < state_.checkpoints; ++k)
         f.restore_state_delta(storage::read_file(journal(seq_name("filters/f" + std::to_string(i) + "-", k, ".bin"))));
     }
-    for (const char* dir : {"journal", "journal/shards", "journal/validation", "journal/filters"})
-      storage::remove_stale_temporaries(out_ / dir);
+    check_task_file();
+    for (const char* dir : {"journal", "journal/shards", "journal/validation", "journal/filters", "journal/signatures"})
+      if (fs::exists(out_ / dir)) storage::remove_stale_temporaries(out_ / dir);
     return;
   }
-  if (fs::exists(out_) && !fs::is_empty(out_))
-    throw RunError(out_.string() + " is not empty and holds no primer run; choose another --out");
-  for (const char* dir : {"journal/shards", "journal/validation", "journal/filters", "data"})
-    fs::create_directories(out_ / dir);
+  // A merge writes next to the tasks/ it merges (and slurm/, the jobs' scripts and logs);
+  // anything else needs an empty directory.
+  bool empty = true;
+  if (fs::exists(out_))
+    for (const auto& e : fs::directory_iterator(out_))
+      empty &= options_.replay && (e.path().filename() == "tasks" || e.path().filename() == "slurm");
+  if (!empty) throw RunError(out_.string() + " is not empty and holds no primer run; choose another --out");
+  for (const char* dir : {"journal/shards", "journal/validation", "journal/filters"}) fs::create_directories(out_ / dir);
+  fs::create_directories(out_ / (options_.task ? "journal/signatures" : "data"));
+  if (options_.task) storage::write_file_atomic(out_ / "task.json", task_json({}));
+  state_.next_index = begin_;
   state_.totals.config_hash = config_.hash;
   state_.totals.started_at = storage::utc_now();
+  if (options_.replay) {  // a merge continues the tasks' run
+    state_.totals.started_at = options_.replay->started_at();
+    state_.totals.seconds = options_.replay->seconds();
+  }
   state_.totals.filters = filter_reports();
   storage::write_file_atomic(journal("state.json"), state_.to_json());
 }
@@ -252,35 +285,64 @@ std::vector<storage::FilterReport> Run::filter_reports() const {
   return out;
 }
 
-void Run::consume(Item& item) {
+// The parallel stage for one prompt: its prompt, the reply, the stateless half of the
+// filter chain, and the JSON record of a candidate.
+void Run::prepare(Item& it, double validation_fraction) const {
+  it.doc.prompt = sampler_->sample(config_.seed, it.doc.prompt.index);
+  it.doc.teacher = teacher_name_;
+  if (teacher_) it.doc.reply = teacher_->complete(it.doc.prompt);
+  PromptOutcome& o = it.outcome;
+  if (o.failed) return;
+  const generators::Usage usage = it.doc.reply.usage;
+  o.prompt_tokens = usage.prompt_tokens;
+  o.completion_tokens = usage.completion_tokens;
+  if (const auto& price = config_.teacher.http.price; price && (http_ || options_.batch_replies))
+    o.cost_usd = generators::cost_usd(*price, usage, options_.batch_replies != nullptr);
+  o.prepared = chain_->prepare(it.doc);
+  o.text_bytes = it.doc.reply.text.size();
+  if (o.prepared.dropped_at >= 0) return;
+  it.line.reserve(it.doc.reply.text.size() + it.doc.prompt.text.size() + 256);
+  o.invalid_utf8 = storage::append_record_json(it.line, it.doc);
+  o.validation = is_validation(it.doc.id(), validation_fraction);
+}
+
+void Run::consume(const PromptOutcome& o, std::string_view line) {
   ++state_.totals.prompts;
-  if (item.failed) {
+  if (options_.task) {
+    append_outcome(signature_buffer_, o);
+    ++signature_records_;
+  }
+  if (o.failed) {
     ++state_.totals.teacher_failures;
     progress_->update(state_.totals.prompts, state_.totals.kept, session_bytes_);
     return;
   }
   ++state_.totals.replies;
-  state_.totals.prompt_tokens += item.doc.reply.usage.prompt_tokens;
-  state_.totals.completion_tokens += item.doc.reply.usage.completion_tokens;
-  if (const auto& price = config_.teacher.http.price; price && (http_ || options_.batch_replies))
-    state_.totals.cost_usd += generators::cost_usd(*price, item.doc.reply.usage, options_.batch_replies != nullptr);
-  session_bytes_ += item.doc.reply.text.size();
-  const filters::Verdict v = chain_->decide(item.prepared);
+  state_.totals.prompt_tokens += o.prompt_tokens;
+  state_.totals.completion_tokens += o.completion_tokens;
+  state_.totals.cost_usd += o.cost_usd;
+  session_bytes_ += o.text_bytes;
+  // A task keeps every candidate: the ordered filters decide at `primer merge`.
+  const filters::Verdict v = options_.task ? filters::Verdict{o.prepared.reason} : chain_->decide(o.prepared);
   if (v.keep()) {
     ++state_.totals.kept;
-    state_.totals.text_bytes += item.doc.reply.text.size();
-    state_.totals.invalid_utf8 += item.invalid_utf8;
-    if (item.validation) {
-      validation_buffer_ += item.line;
+    state_.totals.text_bytes += o.text_bytes;
+    state_.totals.invalid_utf8 += o.invalid_utf8;
+    if (o.validation && !options_.task) {
+      validation_buffer_ += line;
       validation_buffer_.push_back('\n');
     } else {
       if (!train_)
         train_ = std::make_unique<storage::ShardWriter>(
-            journal(seq_name("shards/train-", state_.totals.shards.size(), ".jsonl.zst")), shard_options());
-      train_->append(item.line);
-      if (train_->full(shard_limits())) checkpoint(item.doc.prompt.index + 1);
+            journal(seq_name(options_.task ? "shards/candidates-" : "shards/train-", state_.totals.shards.size(),
+                             ".jsonl.zst")),
+            shard_options());
+      train_->append(line);
+      if (train_->full(shard_limits())) checkpoint(o.index + 1);
     }
   }
+  // A task whose candidates are rare still bounds the outcomes it holds in memory.
+  if (signature_buffer_.size() > (64u << 20)) checkpoint(o.index + 1);
   progress_->update(state_.totals.prompts, state_.totals.kept, session_bytes_);
 }
 
@@ -289,9 +351,16 @@ void Run::checkpoint(uint64_t next_index) {
   if (train_) {
     storage::ShardInfo info = train_->finish();
     info.path = "journal/shards/" + info.path;
-    info.split = "train";
+    info.split = options_.task ? "candidates" : "train";
     state_.totals.shards.push_back(std::move(info));
     train_.reset();
+  }
+  if (signature_records_ > 0) {
+    const std::string rel = seq_name("journal/signatures/piece-", k, ".bin");
+    storage::write_file_atomic(out_ / rel, signature_file(signature_buffer_, signature_records_));
+    state_.signature_pieces.push_back(rel);
+    signature_buffer_.clear();
+    signature_records_ = 0;
   }
   if (!validation_buffer_.empty()) {
     const std::string rel = seq_name("journal/validation/piece-", k, ".jsonl.zst");
@@ -316,17 +385,23 @@ void Run::checkpoint(uint64_t next_index) {
 }
 
 void Run::generate() {
-  const uint64_t count = config_.count;
+  const uint64_t count = end_;
   uint64_t next = state_.next_index;
   report_.resumed_from = next;
-  progress_ = std::make_unique<Progress>("primer run", count, next, options_.progress);
-  if (config_.teacher.kind == "openai" && next < count && !options_.batch_replies) {
+  progress_ = std::make_unique<Progress>(options_.replay ? "primer merge" : "primer run", end_ - begin_, next - begin_,
+                                         options_.progress);
+  if (config_.teacher.kind == "openai" && next < count && !options_.batch_replies && !options_.replay) {
     http_ = std::make_unique<HttpSource>(config_.teacher.http, *sampler_, config_.seed, out_ / "journal/replies", next,
                                          count, config_.teacher.budget_usd, state_.totals.cost_usd);
     progress_->set_note([this] { return http_->progress_note(); });
   }
   bool source_stopped = false;
-  if (next < count) {
+  if (options_.replay && next < count) {
+    options_.replay->replay(next, [&](const PromptOutcome& o, std::string_view line) {
+      consume(o, line);
+      return !g_stop.load();
+    });
+  } else if (next < count) {
     std::unique_ptr<tbb::global_control> limit;
     if (options_.threads > 0)
       limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, options_.threads);
@@ -348,7 +423,7 @@ void Run::generate() {
                 for (size_t k = 0; k < batch->items.size(); ++k) {
                   auto it = replies->find(next + k);
                   if (it == replies->end() || !it->second.ok) {
-                    batch->items[k].failed = true;
+                    batch->items[k].outcome.failed = true;
                   } else {
                     batch->items[k].doc.reply = it->second.reply;
                   }
@@ -363,31 +438,21 @@ void Run::generate() {
                 }
                 for (size_t k = 0; k < got->size(); ++k) {
                   auto& c = (*got)[k];
-                  batch->items[k].failed = !c.ok;
+                  batch->items[k].outcome.failed = !c.ok;
                   batch->items[k].doc.reply = std::move(c.reply);
                 }
               }
-              for (auto& it : batch->items) it.doc.prompt.index = next++;
+              for (auto& it : batch->items) it.doc.prompt.index = it.outcome.index = next++;
               return batch.release();
             }) &
             tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel,
                                              [&](Batch* b) {
-                                               for (auto& it : b->items) {
-                                                 it.doc.prompt = sampler_->sample(config_.seed, it.doc.prompt.index);
-                                                 it.doc.teacher = teacher_name_;
-                                                 if (teacher_) it.doc.reply = teacher_->complete(it.doc.prompt);
-                                                 if (it.failed) continue;
-                                                 it.prepared = chain_->prepare(it.doc);
-                                                 if (it.prepared.dropped_at >= 0) continue;
-                                                 it.line.reserve(it.doc.reply.text.size() + it.doc.prompt.text.size() + 256);
-                                                 it.invalid_utf8 = storage::append_record_json(it.line, it.doc);
-                                                 it.validation = is_validation(it.doc.id(), fraction);
-                                               }
+                                               for (auto& it : b->items) prepare(it, fraction);
                                                return b;
                                              }) &
             tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order, [&](Batch* b) {
               std::unique_ptr<Batch> own(b);
-              for (auto& it : b->items) consume(it);
+              for (auto& it : b->items) consume(it.outcome, it.line);
             }));
   }
   if (g_stop.load() || source_stopped) {
@@ -410,6 +475,9 @@ void Run::generate() {
   // The last (partial) shard and the remaining validation records: a final checkpoint
   // that also switches the run to its finalize phase.
   state_.phase = "finalize";
+  if (options_.replay && state_.totals.prompts != end_)
+    throw RunError("the tasks hold " + std::to_string(state_.totals.prompts) + " prompts, the config has " +
+                   std::to_string(end_));
   checkpoint(count);
   progress_->finish(state_.totals.prompts, state_.totals.kept, session_bytes_);
   http_.reset();
@@ -446,8 +514,7 @@ void Run::finalize() {
     for (size_t i = 0; i < n; ++i) {
       storage::ShardInfo s = (*list)[i];
       const std::string final_rel = fmt::format("data/{}-{:05d}-of-{:05d}.jsonl.zst", s.split, i, n);
-      if (fs::exists(out_ / s.path)) storage::rename_durable(out_ / s.path, out_ / final_rel);
-      else if (!fs::exists(out_ / final_rel)) throw RunError("shard " + s.path + " is missing; the run cannot be finished");
+      place(s.path, final_rel);
       s.path = final_rel;
       shards.push_back(std::move(s));
     }
@@ -491,6 +558,58 @@ void Run::finalize() {
   report_.manifest = std::move(m);
 }
 
+std::string Run::task_json(const std::vector<std::string>& signatures) const {
+  storage::JsonWriter w(1);
+  w.begin_object().field("task", options_.task->index).field("tasks", options_.task->count);
+  w.field("begin", begin_).field("end", end_).field("count", config_.count);
+  w.field("config", fs::absolute(config_.file).lexically_normal().string());
+  w.key("signatures").begin_array();
+  for (const auto& p : signatures) w.value(p);
+  w.end_array().end_object();
+  return w.take() + "\n";
+}
+
+// A task directory must hold the same slice of the same split: K/N of `count` prompts.
+void Run::check_task_file() const {
+  if (!options_.task) return;
+  simdjson::dom::parser parser;
+  simdjson::dom::element t;
+  uint64_t tasks = 0, begin = 0, end = 0;
+  if (parser.parse(storage::read_file(out_ / "task.json")).get(t) || t["tasks"].get(tasks) || t["begin"].get(begin) ||
+      t["end"].get(end))
+    throw RunError((out_ / "task.json").string() + " is corrupt; delete " + out_.string() + " and rerun the task");
+  if (tasks != options_.task->count || begin != begin_ || end != end_)
+    throw RunError(out_.string() + " holds task " + std::to_string(options_.task->index) + " of " +
+                   std::to_string(tasks) + " tasks; rerun it with --task " + std::to_string(options_.task->index) + "/" +
+                   std::to_string(tasks) + ", or choose another --out");
+}
+
+// A finished task: candidates-NNNNN-of-NNNNN.jsonl.zst (the records no stateless filter
+// dropped, in prompt order), signatures-NNNNN.bin (an outcome per prompt), task.json and,
+// last, a manifest of the slice (its shards are the candidates; no filter counts: the
+// ordered filters decide at the merge).
+void Run::finalize_task() {
+  std::vector<storage::ShardInfo> shards = state_.totals.shards;
+  for (size_t i = 0; i < shards.size(); ++i) {
+    const std::string final_rel = fmt::format("candidates-{:05d}-of-{:05d}.jsonl.zst", i, shards.size());
+    place(shards[i].path, final_rel);
+    shards[i].path = final_rel;
+  }
+  std::vector<std::string> signatures;
+  for (size_t i = 0; i < state_.signature_pieces.size(); ++i) {
+    signatures.push_back(seq_name("signatures-", i, ".bin"));
+    place(state_.signature_pieces[i], signatures.back());
+  }
+  storage::write_file_atomic(out_ / "task.json", task_json(signatures));
+  storage::Manifest m = build_manifest();
+  m.shards = std::move(shards);
+  m.filters.clear();
+  m.finished_at = storage::utc_now();
+  storage::write_file_atomic(out_ / "manifest.json", m.to_json());  // last: the task is complete
+  fs::remove_all(out_ / "journal");
+  report_.manifest = std::move(m);
+}
+
 storage::Manifest Run::build_manifest() const {
   storage::Manifest m = state_.totals;  // counts, filters, train shards, timings
   m.primer_version = PRIMER_VERSION;
@@ -505,6 +624,7 @@ RunReport Run::execute() {
     storage::Manifest m = storage::Manifest::load(out_ / "manifest.json");
     if (m.config_hash != config_.hash)
       throw RunError(out_.string() + " holds a finished run of a different config; choose another --out");
+    check_task_file();
     fs::remove_all(out_ / "journal");  // a crash may have left it after the manifest
     report_.already_complete = true;
     report_.manifest = std::move(m);
@@ -530,7 +650,8 @@ RunReport Run::execute() {
     report_.manifest = build_manifest();
     return report_;
   }
-  finalize();
+  if (options_.task) finalize_task();
+  else finalize();
   return report_;
 }
 

@@ -13,6 +13,11 @@
 //   - At the end the validation pieces become validation shards, all shards move to
 //     data/ under their final names, then README.md and, last, manifest.json.
 //     manifest.json present means complete: a rerun says so and does nothing.
+//
+// Split runs (pipeline/outcomes.h): with RunOptions::task, only the task's slice of the
+// prompt indices runs, into OUT/tasks/K/, and the ordered filters are left to
+// `primer merge`, which runs this same pipeline with RunOptions::replay as the source of
+// prompt outcomes. Tasks resume from their journals like whole runs.
 #pragma once
 
 #include <filesystem>
@@ -22,6 +27,7 @@
 
 #include "generators/http_teacher.h"
 #include "pipeline/config.h"
+#include "pipeline/outcomes.h"
 #include "storage/manifest.h"
 
 namespace primer::pipeline {
@@ -31,6 +37,15 @@ class RunError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Task K of N (0 <= K < N) owns the contiguous prompt indices
+// [count * K / N, count * (K + 1) / N): a split is a pure function of (count, N).
+struct TaskSlice {
+  uint32_t index = 0;
+  uint32_t count = 1;
+  uint64_t begin(uint64_t prompts) const { return uint64_t((unsigned __int128)prompts * index / count); }
+  uint64_t end(uint64_t prompts) const { return uint64_t((unsigned __int128)prompts * (index + 1) / count); }
+};
+
 struct RunOptions {
   std::filesystem::path out;  // dataset directory
   int threads = 0;            // 0: all cores
@@ -38,6 +53,12 @@ struct RunOptions {
   // `primer batch import`: the replies come from OpenAI Batch API result files (by
   // prompt index) instead of a live teacher; a missing index is a teacher failure.
   const std::map<uint64_t, generators::Completion>* batch_replies = nullptr;
+  // Run only this task's slice, into out/tasks/K/: candidates and signatures, no
+  // ordered filters, no validation split, no tokenizer, no card.
+  std::optional<TaskSlice> task;
+  // `primer merge`: the outcomes of all tasks replace prompts, teacher and the stateless
+  // filters; `out` may then already hold tasks/.
+  OutcomeSource* replay = nullptr;
 };
 
 struct RunReport {
