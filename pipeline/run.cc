@@ -660,7 +660,10 @@ RunReport Run::execute() {
 RunReport run(const Config& config, const RunOptions& options) {
   Run r(config, options);
   RunReport report = r.execute();
-  if (config.report.enabled && !report.interrupted && !report.budget_reached && !report.quota_exhausted)
+  // A task's slice gets no page: `primer merge` (this same run, replaying) writes the
+  // dataset's.
+  if (config.report.enabled && !options.task && !report.interrupted && !report.budget_reached &&
+      !report.quota_exhausted)
     write_report_at_end(options.out, config.report.verify, options.progress);
   return report;
 }
