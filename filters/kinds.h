@@ -10,6 +10,7 @@ namespace primer::filters {
 std::unique_ptr<Filter> make_vocab_filter(FilterSettings& s, const FilterContext& c);
 std::unique_ptr<Filter> make_length_filter(FilterSettings& s, const FilterContext& c);
 std::unique_ptr<Filter> make_truncation_filter(FilterSettings& s, const FilterContext& c);
+std::unique_ptr<Filter> make_instruct_filter(FilterSettings& s, const FilterContext& c);
 std::unique_ptr<Filter> make_exact_dedup_filter(FilterSettings& s, const FilterContext& c);
 std::unique_ptr<Filter> make_gopher_repetition_filter(FilterSettings& s, const FilterContext& c);
 std::unique_ptr<Filter> make_gopher_quality_filter(FilterSettings& s, const FilterContext& c);

@@ -16,6 +16,7 @@ constexpr Kind kKinds[] = {
     {"vocab", make_vocab_filter},
     {"length", make_length_filter},
     {"truncation", make_truncation_filter},
+    {"instruct", make_instruct_filter},
     {"exact_dedup", make_exact_dedup_filter},
     {"gopher_repetition", make_gopher_repetition_filter},
     {"gopher_quality", make_gopher_quality_filter},

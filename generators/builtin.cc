@@ -22,6 +22,7 @@
 //
 // Templates are parsed once; rendering appends string pieces into one reserved buffer.
 #include "generators/builtin.h"
+#include "generators/instruct.h"
 #include "generators/builtin_code.h"
 
 #include <algorithm>
@@ -1055,6 +1056,31 @@ Reply BuiltinTeacher::complete(const prompts::PromptSpec& p) const {
     reply.finish_reason = "length";
   }
 
+  if (p.kind == kInstructKind) {
+    // The summary: the story's first sentence that names the noun, and its last sentence.
+    // With noise, some replies forget the summary: the instruct filter drops them.
+    const std::string_view story = reply.text;
+    std::vector<std::string_view> sentences;
+    size_t start = 0;
+    for (size_t i = 0; i < story.size(); ++i)
+      if ((story[i] == '.' || story[i] == '!') && (i + 1 == story.size() || story[i + 1] == ' ' || story[i + 1] == '\n')) {
+        std::string_view s = story.substr(start, i + 1 - start);
+        while (!s.empty() && (s.front() == ' ' || s.front() == '\n')) s.remove_prefix(1);
+        if (!s.empty() && s.front() != '"') sentences.push_back(s);
+        start = i + 1;
+      }
+    std::string summary;
+    const std::string& noun = vocab_.entry(p.noun).lemma;
+    for (auto s : sentences)
+      if (s.find(noun) != std::string_view::npos) {
+        summary = std::string(s);
+        break;
+      }
+    if (summary.empty() && !sentences.empty()) summary = std::string(sentences.front());
+    if (sentences.size() > 1 && summary != sentences.back()) summary += " " + std::string(sentences.back());
+    if (options_.noise > 0 && noise.chance(options_.noise / 4)) reply.text = "Story:\n" + reply.text;
+    else reply.text = format_instruct_reply(p, reply.text, summary);
+  }
   reply.usage.completion_tokens = static_cast<uint32_t>(static_cast<double>(count_words(reply.text)) * 1.3);
   reply.usage.prompt_tokens = static_cast<uint32_t>(static_cast<double>(count_words(p.text)) * 1.3);
   return reply;

@@ -289,6 +289,14 @@ std::unique_ptr<prompts::PromptSampler> make_sampler(const Config& config, const
 std::vector<std::unique_ptr<filters::Filter>> make_filters(const Config& config, const filters::FilterContext& context) {
   std::vector<std::unique_ptr<filters::Filter>> out;
   const std::string file = config.file.string();
+  // Instruct replies are split into story and summary before any other filter looks.
+  if (config.prompts.kind == "tinystories-instruct" &&
+      std::none_of(config.filters.begin(), config.filters.end(), [](const FilterConfig& f) { return f.kind == "instruct"; })) {
+    const toml::table empty;
+    TableReader r(empty, "filters", file);
+    TomlFilterSettings settings(r);
+    out.push_back(filters::make_filter("instruct", settings, context));
+  }
   for (const auto& f : config.filters) {
     const auto& table = *static_cast<const toml::table*>(f.table.get());
     TableReader r(table, "filters", file);

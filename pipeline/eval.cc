@@ -248,8 +248,12 @@ EvalResult evaluate(const Config& config, const EvalOptions& o) {
       if (static_cast<int>(beginnings.size()) >= o.samples) break;
       storage::for_each_record(data / s.path, [&](const storage::RecordView& rec) {
         if (static_cast<int>(beginnings.size()) >= o.samples) return;
-        std::string b = story_beginning(rec.text);
-        if (!b.empty()) beginnings.push_back(std::move(b));
+        // Instruct records: the instruction lines, "Story: " and the story's first sentences
+        const std::string_view text = rec.text;
+        const size_t story = text.starts_with("Story: ") ? 0 : text.find("\nStory: ");
+        const size_t cut = story == std::string_view::npos ? 0 : text.find("Story: ", story) + 7;
+        std::string b = story_beginning(text.substr(cut));
+        if (!b.empty()) beginnings.push_back(std::string(text.substr(0, cut)) + b);
       });
     }
   }

@@ -131,7 +131,7 @@ PromptSpec TinyStoriesSampler::sample(uint64_t seed, uint64_t index) const {
   PromptSpec spec;
   spec.index = index;
   spec.id = prompt_id(seed, index);
-  spec.kind = "tinystories";
+  spec.kind = options_.kind;
   Rng words(spec.id, "words");
   spec.verb = words.pick(vocab_.with_pos(Pos::kVerb));
   spec.noun = words.pick(vocab_.with_pos(Pos::kNoun));

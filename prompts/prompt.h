@@ -97,6 +97,7 @@ class PromptSampler {
 
 struct TinyStoriesOptions {
   double feature_probability = 0.35;  // each feature is requested independently with this
+  std::string kind = "tinystories";   // or "tinystories-instruct" (same words and features)
 };
 
 class TinyStoriesSampler final : public PromptSampler {

@@ -17,6 +17,12 @@ constexpr Kind kKinds[] = {
            v, PromptTemplate::load(o.template_path, TinyStoriesSampler::placeholders()),
            TinyStoriesOptions{o.feature_probability});
      }},
+    {"tinystories-instruct",
+     [](const SamplerOptions& o, const vocab::Vocabulary& v) -> std::unique_ptr<PromptSampler> {
+       return std::make_unique<TinyStoriesSampler>(
+           v, PromptTemplate::load(o.template_path, TinyStoriesSampler::placeholders()),
+           TinyStoriesOptions{o.feature_probability, "tinystories-instruct"});
+     }},
     {"codetextbook",
      [](const SamplerOptions& o, const vocab::Vocabulary&) -> std::unique_ptr<PromptSampler> {
        return std::make_unique<CodeTextbookSampler>(

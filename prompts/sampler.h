@@ -2,6 +2,7 @@
 //
 //   kind             template (default)             placeholders
 //   tinystories      prompts/tinystories.txt        {verb} {noun} {adjective} {features}
+//   tinystories-instruct  prompts/tinystories-instruct.txt  the same; asks for a story and a summary
 //   codetextbook     prompts/codetextbook.txt       code.h: CodeTextbookSampler::placeholders()
 //   codeexercises    prompts/codeexercises.txt      code.h: CodeExercisesSampler::placeholders()
 //

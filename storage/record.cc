@@ -1,5 +1,6 @@
 #include "storage/record.h"
 
+#include "generators/instruct.h"
 #include "storage/json.h"
 
 namespace primer::storage {
@@ -8,7 +9,11 @@ size_t append_record_json(std::string& out, const generators::Doc& doc) {
   const auto& p = doc.prompt;
   size_t invalid = 0;
   out.append("{\"text\":");
-  invalid += append_json_string(out, doc.reply.text);
+  // Instruct records: the text is the Instruct format; summary and sentence are fields too
+  const bool instruct = p.kind == generators::kInstructKind;
+  std::string sentence;
+  if (instruct) invalid += append_json_string(out, generators::instruct_text(doc, &sentence));
+  else invalid += append_json_string(out, doc.reply.text);
   out.append(",\"id\":\"").append(hex64(p.id)).append("\",\"index\":").append(std::to_string(p.index));
   out.append(",\"kind\":");
   append_json_string(out, p.kind);
@@ -38,6 +43,12 @@ size_t append_record_json(std::string& out, const generators::Doc& doc) {
       first = false;
     }
     out.append("]");
+    if (instruct) {
+      out.append(",\"summary\":");
+      invalid += append_json_string(out, doc.reply.summary);
+      out.append(",\"sentence\":");
+      invalid += append_json_string(out, sentence);
+    }
   }
   out.append(",\"prompt\":");
   invalid += append_json_string(out, p.text);

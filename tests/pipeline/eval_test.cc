@@ -130,3 +130,46 @@ TEST_CASE("primer eval with an HTTP judge: grades parsed from its answers, unusa
   CHECK(e["scores"]["sampled.consistency"]["mean"].get_double().value() == doctest::Approx(8));
   CHECK(e["scores"]["sampled.consistency"]["ci95"].get_double().value() == doctest::Approx(0));
 }
+
+TEST_CASE("TinyStories-Instruct end to end: records carry summary, sentence, words; the text is the Instruct format") {
+  testing::TempDir tmp;
+  std::string cfg = testing::read_file(testing::source_path("examples/tinystories-instruct.toml"));
+  cfg.replace(cfg.find("count = 5000"), 12, "count = 600");
+  cfg.replace(cfg.find("[tokenizer]"), std::string("[tokenizer]\nvocab_size = 4096\n").size(), "");
+  testing::write_file(tmp / "i.toml", cfg);
+  const auto r = run_primer({"run", (tmp / "i.toml").string(), "--out", (tmp / "out").string(), "--quiet"});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  simdjson::dom::parser p;
+  simdjson::dom::element m;
+  REQUIRE(!p.parse(testing::read_file(tmp / "out" / "manifest.json")).get(m));
+  simdjson::dom::element first_filter = m["filters"].at(0);
+  CHECK(std::string(first_filter["name"].get_string().value()) == "instruct");
+  CHECK(first_filter["dropped"]["unparseable"].get_uint64().value() > 0);  // noise forgets some summaries
+  const auto out = testing::run_command({"/bin/bash", "-c", "zstdcat " + (tmp / "out" / "data").string() + "/train-*.jsonl.zst"});
+  REQUIRE(out.exit_code == 0);
+  size_t records = 0, with_summary_line = 0;
+  size_t start = 0;
+  simdjson::dom::parser lp;
+  while (start < out.out.size()) {
+    const size_t end = out.out.find('\n', start);
+    simdjson::dom::element rec;
+    REQUIRE(!lp.parse(out.out.substr(start, end - start)).get(rec));
+    start = end + 1;
+    const std::string text(rec["text"].get_string().value());
+    const std::string summary(rec["summary"].get_string().value()), sentence(rec["sentence"].get_string().value());
+    CHECK(std::string(rec["kind"].get_string().value()) == "tinystories-instruct");
+    CHECK(!summary.empty());
+    const size_t story = text.find("Story: ");
+    REQUIRE(story != std::string::npos);
+    CHECK(text.find(sentence, story) != std::string::npos);
+    CHECK(rec["words"].get_array().size() == 3);
+    if (text.starts_with("Summary: ")) {
+      ++with_summary_line;
+      CHECK(text.find(summary) == 9);
+    }
+    ++records;
+  }
+  CHECK(records > 400);
+  CHECK(with_summary_line > records / 4);      // about half the records show their summary
+  CHECK(with_summary_line < records * 3 / 4);
+}
