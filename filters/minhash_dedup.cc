@@ -15,8 +15,14 @@
 //   seed       (1)            seeds the hash functions
 //   tokens     ("words")      "code": shingles of normalize_code_tokens() instead (code
 //                             near-dedup: layout and comments ignored, operators kept)
+//   cluster    (true)         union-find clustering in prompt order: every document, kept
+//                             or dropped, joins the index, so a document similar to any
+//                             member of a group (not only to its kept first member) is
+//                             dropped too, and each group keeps its first (lowest-index)
+//                             document. false: compare with kept documents only.
 //
-// Drop reason "near_duplicate": the document is similar to an earlier *kept* document.
+// Drop reason "near_duplicate": the document is similar to an earlier document of its
+// group (with cluster = false: to an earlier kept document).
 // key() computes the signature and its band keys in parallel; admit() looks the bands up
 // and registers kept documents, serially in prompt order, so the first of each group of
 // near-duplicates is kept and the output does not depend on the thread count. (Unlike
@@ -93,8 +99,8 @@ class BandTable {
 class MinHashDedupFilter final : public OrderedFilter {
  public:
   MinHashDedupFilter(size_t ngram, size_t bands, size_t rows, Verify verify, double threshold, uint64_t seed,
-                     bool code)
-      : ngram_(ngram), bands_(bands), rows_(rows), verify_(verify), threshold_(threshold),
+                     bool code, bool cluster)
+      : ngram_(ngram), bands_(bands), rows_(rows), verify_(verify), threshold_(threshold), cluster_(cluster),
         normalize_(code ? normalize_code_tokens : normalize_words) {
     // Hash function i maps a shingle hash x to a_i·x + b_i (mod 2^64), a_i odd: a
     // permutation of the 64-bit values whose high bits (which decide the minimum) are
@@ -157,11 +163,12 @@ class MinHashDedupFilter final : public OrderedFilter {
         if (!duplicate && confirm(key, packed, slot)) duplicate = true;
       });
     }
-    if (duplicate) return Verdict::Drop("near_duplicate");
-    add(key.extra.data(), key.extra.size());
-    delta_.push_back(key.extra.size());
-    delta_.insert(delta_.end(), key.extra.begin(), key.extra.end());
-    return Verdict::Keep();
+    if (!duplicate || cluster_) {  // the group's members stay findable
+      add(key.extra.data(), key.extra.size());
+      delta_.push_back(key.extra.size());
+      delta_.insert(delta_.end(), key.extra.begin(), key.extra.end());
+    }
+    return duplicate ? Verdict::Drop("near_duplicate") : Verdict::Keep();
   }
 
   std::string take_state_delta() override {
@@ -234,10 +241,11 @@ class MinHashDedupFilter final : public OrderedFilter {
   size_t ngram_, bands_, rows_;
   Verify verify_;
   double threshold_;
+  bool cluster_;
   void (*normalize_)(std::string_view, NormalizedWords&);
   std::vector<uint64_t> a_, b_;
   BandTable table_;
-  uint64_t kept_ = 0;
+  uint64_t kept_ = 0;  // documents in the index (with cluster: dropped ones too)
   std::vector<uint64_t> signatures_;       // packed 16-bit minhashes, per kept slot
   std::vector<uint64_t> shingles_;         // "exact": sorted shingle hashes, per kept slot
   std::vector<size_t> shingle_offsets_;
@@ -264,8 +272,9 @@ std::unique_ptr<Filter> make_minhash_filter(FilterSettings& s, const FilterConte
   const int64_t seed = s.integer("seed").value_or(1);
   const std::string tokens = s.string("tokens").value_or("words");
   if (tokens != "words" && tokens != "code") s.invalid("tokens", "must be \"words\" or \"code\"");
+  const bool cluster = s.boolean("cluster").value_or(true);
   return std::make_unique<MinHashDedupFilter>(size_t(ngram), size_t(bands), size_t(rows), verify, threshold,
-                                              uint64_t(seed), tokens == "code");
+                                              uint64_t(seed), tokens == "code", cluster);
 }
 
 }  // namespace primer::filters

@@ -323,3 +323,42 @@ TEST_CASE("decontaminate: settings and files are checked") {
   CHECK_THROWS_WITH(make_with("decontaminate", Settings().set("eval_sets", (dir / "q.jsonl").string().c_str()).set("mode", "x")),
                     doctest::Contains("mode"));
 }
+
+TEST_CASE("minhash: clustering in prompt order: a chain A ~ B ~ C keeps only A; cluster = false keeps C") {
+  // 200 words; B changes 5 words of A and C 5 other words of B: word-5-gram Jaccard
+  // A~B = B~C ≈ 0.77 (near duplicates at threshold 0.7), A~C ≈ 0.59 (not).
+  auto word = [](int n) {  // letters only: normalisation folds digits
+    std::string w = "w";
+    for (int k = 0; k < 3; ++k, n /= 26) w.push_back(static_cast<char>('a' + n % 26));
+    return w;
+  };
+  std::vector<std::string> a;
+  for (int i = 0; i < 200; ++i) a.push_back(word(i * 7919 % 10000));
+  auto join = [](const std::vector<std::string>& w) {
+    std::string s;
+    for (const auto& x : w) s.append(s.empty() ? "" : " ").append(x);
+    return s;
+  };
+  std::vector<std::string> b = a;
+  for (int i : {20, 60, 100, 140, 180}) b[i] = word(20000 + i);
+  std::vector<std::string> c = b;
+  for (int i : {40, 80, 120, 160, 195}) c[i] = word(30000 + i);
+  const auto A = text_doc(join(a), 0), B = text_doc(join(b), 1), C = text_doc(join(c), 2);
+  auto filter = [](bool cluster) {
+    return make_with("minhash",
+                     Settings().set("cluster", cluster).set("bands", 40.0).set("rows", 3.0).set("threshold", 0.7));
+  };
+  auto run = [&](bool cluster) {
+    auto f = filter(cluster);
+    auto& o = static_cast<OrderedFilter&>(*f);
+    std::string verdicts;
+    for (const auto* d : {&A, &B, &C}) verdicts += o.admit(o.key(*d)).keep() ? 'k' : 'd';
+    auto g = filter(cluster);  // A and C alone are not near duplicates
+    auto& og = static_cast<OrderedFilter&>(*g);
+    og.admit(og.key(A));
+    verdicts += og.admit(og.key(C)).keep() ? 'k' : 'd';
+    return verdicts;
+  };
+  CHECK(run(true) == "kddk");
+  CHECK(run(false) == "kdkk");
+}
