@@ -190,7 +190,7 @@ struct Server::Impl {
     bool stopped = false;
     const GenerateResult r = generate(*model, req, [&](int t) {
       ids.push_back(t);
-      text = tok.decode(ids);
+      text = tok.decode_continuation(req.prompt, ids);
       for (const auto& s : a.stop)
         if (auto at = text.find(s); at != std::string::npos) {
           text.resize(at);

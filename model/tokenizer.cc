@@ -191,6 +191,12 @@ std::string Tokenizer::decode(std::span<const int> ids) const {
 }
 
 std::string Tokenizer::piece(int id) const { return sp_->IdToPiece(id); }
+std::string Tokenizer::decode_continuation(std::span<const int> context, std::span<const int> ids) const {
+  std::vector<int> all(context.begin(), context.end());
+  all.insert(all.end(), ids.begin(), ids.end());
+  const std::string head = decode(context), full = decode(all);
+  return full.compare(0, head.size(), head) == 0 ? full.substr(head.size()) : decode(ids);
+}
 int Tokenizer::eos_id() const { return sp_->eos_id(); }
 int Tokenizer::unk_id() const { return sp_->unk_id(); }
 float Tokenizer::score(int id) const { return sp_->GetScore(id); }

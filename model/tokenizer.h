@@ -81,6 +81,9 @@ class Tokenizer {
   // Appends the ids of `text` (no BOS) to `ids`.
   void encode(std::string_view text, std::vector<int>& ids) const;
   std::string decode(std::span<const int> ids) const;
+  // The text of `ids` as it reads after `context` (sentencepiece drops the leading space
+  // of a decoded sequence; a continuation must keep it). BOS/EOS in context are ignored.
+  std::string decode_continuation(std::span<const int> context, std::span<const int> ids) const;
   std::string piece(int id) const;
   int eos_id() const;
   int unk_id() const;

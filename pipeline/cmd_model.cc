@@ -45,7 +45,7 @@ int sample_command(const SampleArgs& a) {
   const model::GenerateResult r = model::generate(im, req, [&](int t) {
     out.push_back(t);
     if (a.json) return true;
-    const std::string text = tok.decode(out);
+    const std::string text = tok.decode_continuation(req.prompt, out);
     // print what is new; a multi-byte character may complete only with a later token
     if (text.size() > printed.size() && text.compare(0, printed.size(), printed) == 0) {
       std::fputs(text.c_str() + printed.size(), stdout);
@@ -62,7 +62,7 @@ int sample_command(const SampleArgs& a) {
     w.end_array().key("tokens").begin_array();
     for (int t : r.tokens) w.value(t);
     w.end_array()
-        .field("text", tok.decode(r.tokens))
+        .field("text", tok.decode_continuation(req.prompt, r.tokens))
         .field("finish_reason", r.finish_reason)
         .field("mean_logprob", r.tokens.empty() ? 0.0 : r.sum_logprob / static_cast<double>(r.tokens.size()))
         .field("tokens_per_s", tps)

@@ -277,11 +277,7 @@ EvalResult evaluate(const Config& config, const EvalOptions& o) {
     req.sampling = c.greedy ? model::SamplingOptions{0.0f, 1.0f, 0, 1}
                             : model::SamplingOptions{0.8f, 0.95f, 0, o.seed * 1000003 + i};
     const model::GenerateResult g = model::generate(im, req);
-    std::vector<int> all(req.prompt.begin() + 1, req.prompt.end());
-    const std::string prefix = tok.decode(all);
-    all.insert(all.end(), g.tokens.begin(), g.tokens.end());
-    const std::string full = tok.decode(all);
-    c.text = full.compare(0, prefix.size(), prefix) == 0 ? full.substr(prefix.size()) : tok.decode(g.tokens);
+    c.text = tok.decode_continuation(req.prompt, g.tokens);
   });
 
   // automatic measures per mode
