@@ -71,6 +71,15 @@ void pack_a_block(float* dst, ConstView a, int i0, int i1, int k0, int kc) {
         for (int r = 0; r < rows; ++r) d[r] = src[r];
         for (int r = rows; r < kMr; ++r) d[r] = 0;
       }
+    } else if (a.col == 1 && rows == kMr) {
+      // six row streams read in step, the panel written in order
+      const float* r0 = &a.at(s, k0);
+      const int64_t ld = a.row;
+      for (int p = 0; p < kc; ++p) {
+        float* d = dst + p * kMr;
+        d[0] = r0[p], d[1] = r0[ld + p], d[2] = r0[2 * ld + p], d[3] = r0[3 * ld + p], d[4] = r0[4 * ld + p],
+        d[5] = r0[5 * ld + p];
+      }
     } else {
       for (int r = 0; r < rows; ++r) {
         const float* src = &a.at(s + r, k0);
@@ -217,20 +226,22 @@ void run(float* c, int64_t ldc, ConstView a, ConstView b, int m, int n, int k, b
   if (parallel && static_cast<double>(m) * n * k < 2e6) parallel = false;
   pack_b_all(bp, b, n, k, strips, parallel);
   const Packed pk{m, n, k, strips, bp};
-  const int mblocks = (m + kMc - 1) / kMc;
   if (!parallel) {
-    for (int mb = 0; mb < mblocks; ++mb)
-      compute_block(pk, a, c, ldc, mb * kMc, std::min(m, (mb + 1) * kMc), 0, strips, accumulate, kernel);
+    for (int i0 = 0; i0 < m; i0 += kMc) compute_block(pk, a, c, ldc, i0, std::min(m, i0 + kMc), 0, strips, accumulate, kernel);
     return;
   }
-  // Enough tasks for every thread to stay busy: split columns too when rows are few.
+  // Enough tasks for every thread to stay busy. Row blocks shrink first (down to 12
+  // rows), so that each task packs its rows of A once; columns are split only when even
+  // that leaves too few tasks.
   const int target = 4 * tbb::this_task_arena::max_concurrency();
+  const int mc = std::clamp(((m + target - 1) / target + kMr - 1) / kMr * kMr, 2 * kMr, kMc);
+  const int mblocks = (m + mc - 1) / mc;
   const int nchunks = std::min(strips, std::max(1, (target + mblocks - 1) / mblocks));
   const int chunk = (strips + nchunks - 1) / nchunks;
   const int nblocks = (strips + chunk - 1) / chunk;
   tbb::parallel_for(0, mblocks * nblocks, [&](int task) {
     const int mb = task / nblocks, nb = task % nblocks;
-    compute_block(pk, a, c, ldc, mb * kMc, std::min(m, (mb + 1) * kMc), nb * chunk, std::min(strips, (nb + 1) * chunk),
+    compute_block(pk, a, c, ldc, mb * mc, std::min(m, (mb + 1) * mc), nb * chunk, std::min(strips, (nb + 1) * chunk),
                   accumulate, kernel);
   });
 }
