@@ -2,7 +2,8 @@
 //
 //   eval_sets     (required)          files of evaluation items: .jsonl (one JSON object
 //                                     per line, the item in `text_field`) or any other
-//                                     extension: plain text, one item per line
+//                                     extension: plain text, one item per line; either
+//                                     compressed with zstd (".jsonl.zst", ".txt.zst")
 //   text_field    ("text")            the JSONL field(s) holding the item: a name or a
 //                                     list (HumanEval: ["prompt", "canonical_solution"];
 //                                     MBPP: ["text", "code", "test_list"]); the fields
@@ -32,9 +33,12 @@
 // last checkpoint, so a resumed run reports every hit.
 #include <fcntl.h>
 #include <simdjson.h>
+#include <zstd.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
+#include <memory>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -61,6 +65,37 @@ struct EvalSet {
   uint64_t items = 0, short_items = 0;
 };
 
+// Calls fn for every line of a text file, or of a zstd-compressed one ("*.zst"),
+// streaming in blocks. Throws std::runtime_error naming the file.
+void for_each_line(const std::filesystem::path& path, bool zst, const std::function<void(const std::string&)>& fn) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read evaluation set " + path.string());
+  std::string line;
+  if (!zst) {
+    while (std::getline(in, line)) fn(line);
+    return;
+  }
+  std::unique_ptr<ZSTD_DStream, size_t (*)(ZSTD_DStream*)> ds(ZSTD_createDStream(), ZSTD_freeDStream);
+  std::vector<char> inbuf(ZSTD_DStreamInSize()), outbuf(ZSTD_DStreamOutSize());
+  size_t last = 1;
+  while (in) {
+    in.read(inbuf.data(), static_cast<std::streamsize>(inbuf.size()));
+    ZSTD_inBuffer input{inbuf.data(), static_cast<size_t>(in.gcount()), 0};
+    while (input.pos < input.size) {
+      ZSTD_outBuffer output{outbuf.data(), outbuf.size(), 0};
+      last = ZSTD_decompressStream(ds.get(), &output, &input);
+      if (ZSTD_isError(last))
+        throw std::runtime_error("evaluation set " + path.string() + ": " + ZSTD_getErrorName(last));
+      for (size_t i = 0; i < output.pos; ++i) {
+        if (outbuf[i] == '\n') fn(line), line.clear();
+        else line += outbuf[i];
+      }
+    }
+  }
+  if (last != 0) throw std::runtime_error("evaluation set " + path.string() + " is truncated (incomplete zstd frame)");
+  if (!line.empty()) fn(line);
+}
+
 class DecontaminateFilter final : public OrderedFilter {
  public:
   DecontaminateFilter(bool fraction, size_t n, double min_fraction, std::filesystem::path report, bool code)
@@ -71,20 +106,20 @@ class DecontaminateFilter final : public OrderedFilter {
   void load(const std::filesystem::path& path, const std::vector<std::string>& fields) {
     const uint32_t set = static_cast<uint32_t>(sets_.size());
     sets_.push_back({path.string()});
-    const bool jsonl = path.extension() == ".jsonl" || path.extension() == ".json";
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read evaluation set " + path.string());
-    std::string line;
+    // "items.jsonl.zst" is JSON Lines too, read through zstd
+    const bool zst = path.extension() == ".zst";
+    const std::filesystem::path inner = zst ? path.stem() : path;
+    const bool jsonl = inner.extension() == ".jsonl" || inner.extension() == ".json";
     uint64_t number = 0;
     simdjson::dom::parser parser;
     NormalizedWords words;
     std::vector<uint64_t> grams;
     std::string joined;
-    while (std::getline(in, line)) {
+    for_each_line(path, zst, [&](const std::string& line) {
       ++number;
       std::string_view text = line;
       if (jsonl) {
-        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) return;
         simdjson::dom::element doc;
         joined.clear();
         bool found = false;
@@ -110,7 +145,7 @@ class DecontaminateFilter final : public OrderedFilter {
         text = joined;
       }
       normalize_(text, words);
-      if (words.words.empty()) continue;
+      if (words.words.empty()) return;
       EvalItem item;
       item.set = set;
       item.line = number;
@@ -125,7 +160,7 @@ class DecontaminateFilter final : public OrderedFilter {
         for (const auto& w : words.words) item.word_chars.push_back(w.second);
       }
       items_.push_back(std::move(item));
-    }
+    });
     std::sort(index_.begin(), index_.end());
     index_.erase(std::unique(index_.begin(), index_.end()), index_.end());
   }

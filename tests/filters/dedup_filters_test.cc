@@ -362,3 +362,22 @@ TEST_CASE("minhash: clustering in prompt order: a chain A ~ B ~ C keeps only A; 
   CHECK(run(true) == "kddk");
   CHECK(run(false) == "kdkk");
 }
+
+TEST_CASE("decontaminate: evaluation sets compressed with zstd (.jsonl.zst), truncated ones named") {
+  primer::testing::TempDir dir;
+  const FilterContext ctx = eval_context(dir);
+  REQUIRE(primer::testing::run_command({"/usr/bin/zstd", "-q", "-k", (dir / "eval.jsonl").string()}).exit_code == 0);
+  Settings s;
+  s.set("eval_sets", (dir / "eval.jsonl.zst").string().c_str());
+  auto f = make_with("decontaminate", s, ctx);
+  auto& o = static_cast<OrderedFilter&>(*f);
+  const std::string story = "Lily and Tom went to the park to play with a big red ball on a sunny day. ";
+  CHECK(verdict(o, text_doc(story, 1)) == "keep");
+  CHECK(verdict(o, text_doc(story + kItemA, 2)) == "contaminated");
+  // a cut-off file is an error that names it
+  const std::string bytes = primer::testing::read_file(dir / "eval.jsonl.zst");
+  primer::testing::write_file(dir / "cut.jsonl.zst", bytes.substr(0, bytes.size() - 4));
+  Settings cut;
+  cut.set("eval_sets", (dir / "cut.jsonl.zst").string().c_str());
+  CHECK_THROWS_WITH(make_with("decontaminate", cut, ctx), doctest::Contains("cut.jsonl.zst"));
+}
