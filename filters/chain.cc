@@ -55,6 +55,7 @@ Prepared FilterChain::prepare(Doc& doc) const {
 
 Verdict FilterChain::decide(const Prepared& p) {
   size_t key = 0;
+  last_dropped_by_ = -1;
   for (size_t i = 0; i < filters_.size(); ++i) {
     FilterCounts& c = counts_[i];
     ++c.seen;
@@ -72,6 +73,7 @@ Verdict FilterChain::decide(const Prepared& p) {
     for (auto& [reason, n] : c.dropped)
       if (reason == v.reason) { ++n; counted = true; break; }
     if (!counted) c.dropped.emplace_back(v.reason, 1);  // a reason the filter did not declare
+    last_dropped_by_ = static_cast<int>(i);
     return v;
   }
   return Verdict::Keep();

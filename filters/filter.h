@@ -142,6 +142,8 @@ class FilterChain {
   // Serial half, in prompt order: applies ordered filters and the stateless verdict in
   // chain order and counts. Returns the final verdict.
   Verdict decide(const Prepared& prepared);
+  // The filter that dropped the document of the last decide() (-1 if it was kept).
+  int last_dropped_by() const { return last_dropped_by_; }
 
   const std::vector<FilterCounts>& counts() const { return counts_; }
   // Restores the counters saved at a checkpoint (same filters, same order).
@@ -152,6 +154,7 @@ class FilterChain {
  private:
   std::vector<std::unique_ptr<Filter>> filters_;
   std::vector<FilterCounts> counts_;
+  int last_dropped_by_ = -1;
 };
 
 // Registry of filter kinds: make_filter("vocab", settings, context).

@@ -194,6 +194,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
       if (*v < 0 || *v > 64) r.fail("zstd_workers", "must be between 0 and 64");
       c.storage.zstd_workers = static_cast<int>(*v);
     }
+    if (auto v = r.boolean("rejected")) c.storage.rejected = *v;
     if (auto v = r.number("validation_fraction")) {
       if (*v < 0 || *v >= 1) r.fail("validation_fraction", "must be in [0, 1)");
       c.storage.validation_fraction = *v;

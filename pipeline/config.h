@@ -45,6 +45,7 @@ struct StorageConfig {
   double validation_fraction = 0.01;  // share of records (by id hash) in the validation split
   int zstd_level = 3;
   std::string license = "other";      // dataset card licence
+  bool rejected = false;              // also keep dropped records in OUT/rejected/ with their reason
 };
 
 // [report]: what `primer run` does at the end (pipeline/report.h). Not part of the

@@ -53,6 +53,7 @@ struct State {
   uint64_t checkpoints = 0;
   std::vector<std::string> validation_pieces;  // paths relative to OUT
   std::vector<std::string> signature_pieces;   // task runs: outcome records, relative to OUT
+  std::vector<std::string> rejected_pieces;    // [storage] rejected: dropped records, relative to OUT
   storage::Manifest totals;                    // config_hash, counts, filters, train shards so far
 
   std::string to_json() const {
@@ -63,6 +64,8 @@ struct State {
     for (const auto& p : validation_pieces) w.value(p);
     w.end_array().key("signature_pieces").begin_array();
     for (const auto& p : signature_pieces) w.value(p);
+    w.end_array().key("rejected_pieces").begin_array();
+    for (const auto& p : rejected_pieces) w.value(p);
     w.end_array().key("totals").raw(totals.to_json()).end_object();
     return w.take() + "\n";
   }
@@ -82,6 +85,8 @@ struct State {
       for (auto p : root["validation_pieces"].get_array()) s.validation_pieces.emplace_back(std::string_view(p));
       if (simdjson::dom::array a; !root["signature_pieces"].get(a))
         for (auto p : a) s.signature_pieces.emplace_back(std::string_view(p));
+      if (simdjson::dom::array a; !root["rejected_pieces"].get(a))
+        for (auto p : a) s.rejected_pieces.emplace_back(std::string_view(p));
       s.totals = storage::Manifest::parse(simdjson::minify(root["totals"]), origin.string());
     } catch (const simdjson::simdjson_error&) {
       throw RunError(corrupt);
@@ -168,6 +173,8 @@ class Run {
   std::chrono::steady_clock::time_point t0_;
   std::unique_ptr<storage::ShardWriter> train_;
   std::string validation_buffer_;
+  std::string rejected_buffer_;  // [storage] rejected: dropped records since the last checkpoint
+  bool keep_rejected() const { return config_.storage.rejected && !options_.task && !options_.replay; }
   std::string signature_buffer_;  // task runs: outcome records since the last checkpoint
   uint64_t signature_records_ = 0;
   uint64_t session_bytes_ = 0;
@@ -247,7 +254,8 @@ void Run::load_or_start() {
         f.restore_state_delta(storage::read_file(journal(seq_name("filters/f" + std::to_string(i) + "-", k, ".bin"))));
     }
     check_task_file();
-    for (const char* dir : {"journal", "journal/shards", "journal/validation", "journal/filters", "journal/signatures"})
+    for (const char* dir : {"journal", "journal/shards", "journal/validation", "journal/filters", "journal/signatures",
+                            "journal/rejected"})
       if (fs::exists(out_ / dir)) storage::remove_stale_temporaries(out_ / dir);
     return;
   }
@@ -258,7 +266,8 @@ void Run::load_or_start() {
     for (const auto& e : fs::directory_iterator(out_))
       empty &= options_.replay && (e.path().filename() == "tasks" || e.path().filename() == "slurm");
   if (!empty) throw RunError(out_.string() + " is not empty and holds no primer run; choose another --out");
-  for (const char* dir : {"journal/shards", "journal/validation", "journal/filters"}) fs::create_directories(out_ / dir);
+  for (const char* dir : {"journal/shards", "journal/validation", "journal/filters", "journal/rejected"})
+    fs::create_directories(out_ / dir);
   fs::create_directories(out_ / (options_.task ? "journal/signatures" : "data"));
   if (options_.task) storage::write_file_atomic(out_ / "task.json", task_json({}));
   state_.next_index = begin_;
@@ -300,7 +309,7 @@ void Run::prepare(Item& it, double validation_fraction) const {
     o.cost_usd = generators::cost_usd(*price, usage, options_.batch_replies != nullptr);
   o.prepared = chain_->prepare(it.doc);
   o.text_bytes = it.doc.reply.text.size();
-  if (o.prepared.dropped_at >= 0) return;
+  if (o.prepared.dropped_at >= 0 && !keep_rejected()) return;
   it.line.reserve(it.doc.reply.text.size() + it.doc.prompt.text.size() + 256);
   o.invalid_utf8 = storage::append_record_json(it.line, it.doc);
   o.validation = is_validation(it.doc.id(), validation_fraction);
@@ -340,6 +349,13 @@ void Run::consume(const PromptOutcome& o, std::string_view line) {
       train_->append(line);
       if (train_->full(shard_limits())) checkpoint(o.index + 1);
     }
+  } else if (keep_rejected() && !line.empty() && line.back() == '}') {
+    // the record with the filter that dropped it and why
+    rejected_buffer_.append(line.substr(0, line.size() - 1)).append(",\"rejected_by\":");
+    storage::append_json_string(rejected_buffer_, chain_->filter(chain_->last_dropped_by()).name());
+    rejected_buffer_.append(",\"reject_reason\":");
+    storage::append_json_string(rejected_buffer_, v.reason);
+    rejected_buffer_.append("}\n");
   }
   // A task whose candidates are rare still bounds the outcomes it holds in memory.
   if (signature_buffer_.size() > (64u << 20)) checkpoint(o.index + 1);
@@ -361,6 +377,14 @@ void Run::checkpoint(uint64_t next_index) {
     state_.signature_pieces.push_back(rel);
     signature_buffer_.clear();
     signature_records_ = 0;
+  }
+  if (!rejected_buffer_.empty()) {
+    const std::string rel = seq_name("journal/rejected/piece-", k, ".jsonl.zst");
+    storage::ShardWriter piece(out_ / rel, 1);
+    piece.append(std::string_view(rejected_buffer_).substr(0, rejected_buffer_.size() - 1));
+    piece.finish();
+    state_.rejected_pieces.push_back(rel);
+    rejected_buffer_.clear();
   }
   if (!validation_buffer_.empty()) {
     const std::string rel = seq_name("journal/validation/piece-", k, ".jsonl.zst");
@@ -519,6 +543,11 @@ void Run::finalize() {
       shards.push_back(std::move(s));
     }
   }
+  // Dropped records ([storage] rejected): the checkpoint pieces become rejected/ shards.
+  for (size_t i = 0; i < state_.rejected_pieces.size(); ++i) {
+    if (i == 0) fs::create_directories(out_ / "rejected");
+    place(state_.rejected_pieces[i], fmt::format("rejected/rejected-{:05d}.jsonl.zst", i));
+  }
   storage::Manifest m = build_manifest();
   m.shards = std::move(shards);
   const auto finalize_started = std::chrono::steady_clock::now();
@@ -601,6 +630,11 @@ void Run::finalize_task() {
     place(state_.signature_pieces[i], signatures.back());
   }
   storage::write_file_atomic(out_ / "task.json", task_json(signatures));
+  // Dropped records ([storage] rejected): the checkpoint pieces become rejected/ shards.
+  for (size_t i = 0; i < state_.rejected_pieces.size(); ++i) {
+    if (i == 0) fs::create_directories(out_ / "rejected");
+    place(state_.rejected_pieces[i], fmt::format("rejected/rejected-{:05d}.jsonl.zst", i));
+  }
   storage::Manifest m = build_manifest();
   m.shards = std::move(shards);
   m.filters.clear();

@@ -173,3 +173,42 @@ TEST_CASE("TinyStories-Instruct end to end: records carry summary, sentence, wor
   CHECK(with_summary_line > records / 4);      // about half the records show their summary
   CHECK(with_summary_line < records * 3 / 4);
 }
+
+TEST_CASE("[storage] rejected = true keeps every dropped record in rejected/ with its filter and reason") {
+  testing::TempDir tmp;
+  testing::write_file(tmp / "r.toml", "seed = 2\ncount = 800\n[teacher]\nnoise = 0.3\n"
+                                      "[[filters]]\nkind = \"truncation\"\n[[filters]]\nkind = \"exact_dedup\"\n"
+                                      "[[filters]]\nkind = \"vocab\"\nmax_oov_rate = 0.0\n"
+                                      "[storage]\nrejected = true\nshard_records = 200\n");
+  const auto r = run_primer({"run", (tmp / "r.toml").string(), "--out", (tmp / "out").string(), "--quiet"});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  simdjson::dom::parser p;
+  simdjson::dom::element m;
+  REQUIRE(!p.parse(testing::read_file(tmp / "out" / "manifest.json")).get(m));
+  std::map<std::string, uint64_t> expected;  // "filter/reason" → dropped
+  uint64_t dropped = 0;
+  for (auto f : m["filters"].get_array())
+    for (auto [reason, n] : f["dropped"].get_object()) {
+      expected[std::string(f["name"].get_string().value()) + "/" + std::string(reason)] += n.get_uint64().value();
+      dropped += n.get_uint64().value();
+    }
+  REQUIRE(dropped > 100);
+  const auto out = testing::run_command(
+      {"/bin/bash", "-c", "zstdcat " + (tmp / "out" / "rejected").string() + "/rejected-*.jsonl.zst"});
+  REQUIRE(out.exit_code == 0);
+  std::map<std::string, uint64_t> got;
+  size_t start = 0;
+  simdjson::dom::parser lp;
+  while (start < out.out.size()) {
+    const size_t end = out.out.find('\n', start);
+    simdjson::dom::element rec;
+    REQUIRE(!lp.parse(out.out.substr(start, end - start)).get(rec));
+    start = end + 1;
+    got[std::string(rec["rejected_by"].get_string().value()) + "/" + std::string(rec["reject_reason"].get_string().value())]++;
+    std::string_view text;
+    CHECK(!rec["text"].get_string().get(text));
+  }
+  // zero-count reasons are listed in the manifest but have no records
+  std::erase_if(expected, [](const auto& e) { return e.second == 0; });
+  CHECK(got == expected);
+}
