@@ -9,7 +9,8 @@ as GGUF (f32 and f16), then:
     with Python's sentencepiece (pieces with U+2581 as space, scores, BOS/EOS strings);
   - parses the GGUF files with its own reader (header, metadata, tensor infos, aligned
     data) and compares every tensor: f32 exactly, f16 equal to numpy's float16 rounding;
-  - checks that `primer sample` is greedy-identical on the checkpoint and the f32 GGUF;
+  - checks that `primer sample` is greedy-identical on the checkpoint, the f32 GGUF and the
+    llama2.c file (with tokenizer.model beside it);
   - runs llama.cpp (npm node-llama-cpp, pinned 3.21.1, installed into a cache outside the
     repository) greedily on the f32 GGUF from primer's prompt tokens and requires the
     same tokens as `primer sample --temperature 0`.
@@ -255,6 +256,9 @@ def main():
         mine = sample(tr)
         if sample(g32)["tokens"] != mine["tokens"]:
             fail("primer sample differs between the checkpoint and its f32 GGUF")
+        shutil.copy(os.path.join(ck, "tokenizer.model"), os.path.dirname(l2c))
+        if sample(l2c)["tokens"] != mine["tokens"]:
+            fail("primer sample differs between the checkpoint and its llama2.c export")
         if len(mine["tokens"]) < 10 or len(set(mine["tokens"])) < 5:
             fail(f"the model is too untrained for a meaningful comparison: {mine}")
         theirs = llama_cpp_greedy(g32, mine["prompt_tokens"], len(mine["tokens"]))
