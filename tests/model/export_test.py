@@ -261,11 +261,14 @@ def main():
             fail("primer sample differs between the checkpoint and its llama2.c export")
         if len(mine["tokens"]) < 10 or len(set(mine["tokens"])) < 5:
             fail(f"the model is too untrained for a meaningful comparison: {mine}")
-        theirs = llama_cpp_greedy(g32, mine["prompt_tokens"], len(mine["tokens"]))
-        print(f"primer greedy:    {mine['tokens']}")
-        print(f"llama.cpp greedy: {theirs}")
-        if theirs != mine["tokens"]:
-            fail("llama.cpp's greedy output on the exported GGUF differs from primer sample")
+        for text in (prompt, "One day, Tom and his dog went to the park. They saw"):
+            ours = mine if text == prompt else json.loads(run([primer, "sample", tr, "--prompt", text, "--temperature",
+                                                               "0", "--max-tokens", str(n), "--json"]))
+            theirs = llama_cpp_greedy(g32, ours["prompt_tokens"], len(ours["tokens"]))
+            print(f"primer greedy:    {ours['tokens']}")
+            print(f"llama.cpp greedy: {theirs}")
+            if theirs != ours["tokens"]:
+                fail("llama.cpp's greedy output on the exported GGUF differs from primer sample")
         print("OK: exports read back exactly; llama.cpp generates the same tokens as primer")
 
 
