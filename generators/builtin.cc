@@ -1077,8 +1077,8 @@ Reply BuiltinTeacher::complete(const prompts::PromptSpec& p) const {
         break;
       }
     if (summary.empty() && !sentences.empty()) summary = std::string(sentences.front());
-    if (sentences.size() > 1 && summary != sentences.back()) summary += " " + std::string(sentences.back());
-    if (options_.noise > 0 && noise.chance(options_.noise / 4)) reply.text = "Story:\n" + reply.text;
+    if (sentences.size() > 1 && summary != sentences.back()) summary.append(" ").append(sentences.back());
+    if (options_.noise > 0 && noise.chance(options_.noise / 4)) reply.text.insert(0, "Story:\n");
     else reply.text = format_instruct_reply(p, reply.text, summary);
   }
   reply.usage.completion_tokens = static_cast<uint32_t>(static_cast<double>(count_words(reply.text)) * 1.3);
