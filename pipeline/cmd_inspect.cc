@@ -2,9 +2,22 @@
 #include <cstdio>
 #include <memory>
 
+#include <cmath>
+#include <cstring>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "generators/json.h"
+#include "model/checkpoint.h"
+#include "model/export.h"
 #include "model/tokenizer.h"
 #include "pipeline/commands.h"
+#include "storage/files.h"
 #include "storage/inspect.h"
+#include "storage/manifest.h"
+#include "storage/tokens.h"
 
 namespace primer::cli {
 namespace {
@@ -16,8 +29,75 @@ struct InspectArgs {
   size_t samples = 3;
 };
 
+// A checkpoint, a training directory or an exported model (.gguf, llama2.c .bin — not a
+// token shard, whose header starts with the magic 20240520).
+bool is_model_path(const std::filesystem::path& p) {
+  namespace fs = std::filesystem;
+  if (fs::is_directory(p))
+    return (fs::exists(p / "config.json") && fs::exists(p / "model.bin")) || !model::list_checkpoints(p).empty();
+  char head[4] = {};
+  std::ifstream(p, std::ios::binary).read(head, 4);
+  if (std::memcmp(head, "GGUF", 4) == 0) return true;
+  int32_t magic = 0;
+  std::memcpy(&magic, head, 4);
+  return p.extension() == ".bin" && magic != storage::kTokenMagic && p.filename() != "model.bin";
+}
+
+int inspect_model(const InspectArgs& a) {
+  namespace fs = std::filesystem;
+  const model::LoadedModel m = model::load_model(a.path);
+  const model::ModelConfig& c = m.config;
+  uint64_t nonfinite = 0;
+  if (a.verify)
+    for (float w : m.weights) nonfinite += !std::isfinite(w);
+  int64_t step = -1;
+  if (m.source == "checkpoint" && fs::exists(m.path / "state.json")) {
+    const std::string state = storage::read_file(m.path / "state.json");
+    if (auto at = state.find("\"step\":"); at != std::string::npos) step = std::strtoll(state.c_str() + at + 7, nullptr, 10);
+  }
+  const auto checkpoints = fs::is_directory(a.path) ? model::list_checkpoints(a.path) : std::vector<fs::path>{};
+  if (a.json) {
+    generators::JsonWriter w;
+    w.begin_object().field("kind", "model").field("source", m.source).field("path", m.path.string());
+    simdjson::dom::parser parser;
+    const std::string config = simdjson::minify(parser.parse(c.to_json()).value());
+    w.key("config").raw(config).field("parameters", c.parameter_count());
+    w.field("tokenizer_vocab", m.tokenizer ? m.tokenizer->vocab_size() : 0);
+    if (step >= 0) w.field("step", step);
+    w.key("checkpoints").begin_array();
+    for (const auto& ck : checkpoints) w.value(ck.filename().string());
+    w.end_array();
+    if (a.verify) w.field("nonfinite_weights", nonfinite);
+    w.end_object();
+    std::printf("%s\n", w.str().c_str());
+  } else {
+    std::printf("model %s (%s)\n", m.path.c_str(), m.source.c_str());
+    std::printf("  llama: dim %d, %d layers, %d heads / %d KV heads, hidden %d, vocab %d, context %d\n", c.dim,
+                c.n_layers, c.n_heads, c.n_kv_heads, c.hidden_dim, c.vocab_size, c.seq_len);
+    std::printf("  parameters %s (%.2f MB as float32)\n", storage::with_commas(c.parameter_count()).c_str(),
+                static_cast<double>(c.parameter_count()) * 4 / 1e6);
+    std::printf("  tokenizer  %s\n", m.tokenizer ? fmt::format("{} pieces", m.tokenizer->vocab_size()).c_str()
+                                                  : "none (sample and serve need tokenizer.model)");
+    if (step >= 0) std::printf("  step       %lld (state.json)\n", static_cast<long long>(step));
+    if (!checkpoints.empty()) {
+      std::string list;
+      for (const auto& ck : checkpoints) list += (list.empty() ? "" : ", ") + ck.filename().string();
+      std::printf("  checkpoints %zu: %s\n", checkpoints.size(), list.c_str());
+    }
+    if (a.verify) std::printf("  verify     %s\n", nonfinite ? fmt::format("{} weights are NaN or infinite", nonfinite).c_str()
+                                                            : "every weight is finite");
+  }
+  if (nonfinite) {
+    std::fprintf(stderr, "primer: error: %s: %llu weights are NaN or infinite\n", m.path.c_str(),
+                 static_cast<unsigned long long>(nonfinite));
+    return 1;
+  }
+  return 0;
+}
+
 int inspect_command(const InspectArgs& a) {
   if (!std::filesystem::exists(a.path)) throw UsageError(a.path + " does not exist");
+  if (is_model_path(a.path)) return inspect_model(a);
   storage::InspectOptions o;
   o.verify = a.verify;
   o.samples = a.samples;
@@ -59,7 +139,9 @@ void add_inspect_command(Commands& commands) {
       "compares them with manifest.json, reads every record, and flags shards the manifest does not list. "
       "Exit code 0 when everything checks out; 1 with each problem named by file (a truncated, corrupted or "
       "missing shard); 2 when PATH does not exist.");
-  cmd->add_option("path", args->path, "Dataset directory, .jsonl[.zst] shard, .bin token shard or tokens/ directory")
+  cmd->add_option("path", args->path,
+                  "Dataset directory, .jsonl[.zst] shard, .bin token shard, tokens/ directory, or a checkpoint, "
+                  "training directory, .gguf or llama2.c .bin (model summary; --verify checks every weight is finite)")
       ->required();
   cmd->add_flag("--verify", args->verify, "Recompute every sha256 and record count; exit 1 on any mismatch");
   cmd->add_flag("--json", args->json, "One JSON object on stdout instead of text");

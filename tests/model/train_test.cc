@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <thread>
 
@@ -222,4 +223,31 @@ TEST_CASE("--init starts from trained weights; a damaged checkpoint is named") {
   const fs::path bin = model::resolve_checkpoint(tmp / "base") / "model.bin";
   fs::resize_file(bin, fs::file_size(bin) - 8);
   CHECK_THROWS_WITH_AS(model::load_checkpoint(tmp / "base", false), doctest::Contains("truncated"), model::ModelError);
+}
+
+TEST_CASE("primer inspect summarises a training directory and a GGUF; --verify finds a NaN weight") {
+  TempDir tmp;
+  write_token_data(tmp.path() / "data", 60);
+  testing::write_file(tmp / "t.toml", train_toml(tmp.path() / "data", 10, 5));
+  REQUIRE(run_primer({"train", (tmp / "t.toml").string(), "--out", (tmp / "run").string()}).exit_code == 0);
+  auto r = run_primer({"inspect", (tmp / "run").string(), "--verify"});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(r.out.find("step       10") != std::string::npos);
+  CHECK(r.out.find("every weight is finite") != std::string::npos);
+  CHECK(r.out.find("checkpoints 2: step-00000005, step-00000010") != std::string::npos);
+  r = run_primer({"inspect", (tmp / "run").string(), "--json"});
+  simdjson::dom::parser p;
+  simdjson::dom::element e;
+  REQUIRE(!p.parse(r.out).get(e));
+  const model::ModelConfig c = small_config();
+  CHECK(e["parameters"].get_int64().value() == c.parameter_count());
+  CHECK(e["config"]["n_kv_heads"].get_int64().value() == 2);
+  // a NaN in the newest checkpoint's weights
+  const fs::path ck = model::resolve_checkpoint(tmp / "run");
+  std::vector<float> w = model::read_float_file(ck / "model.bin", model::kWeightsMagic, c.parameter_count());
+  w[7] = std::nanf("");
+  model::write_float_file(ck / "model.bin", model::kWeightsMagic, w);
+  r = run_primer({"inspect", ck.string(), "--verify"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("1 weights are NaN") != std::string::npos);
 }
