@@ -18,11 +18,7 @@ using namespace primer;
 
 namespace {
 
-testing::CommandResult run_primer(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {testing::primer_binary()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return testing::run_command(argv);
-}
+using testing::run_primer;
 
 // A small model trained for a few steps on a built-in dataset (made once per process).
 const fs::path& trained_model() {

@@ -79,11 +79,7 @@ std::vector<std::tuple<int64_t, double, double>> read_metrics(const fs::path& di
   return rows;
 }
 
-testing::CommandResult run_primer(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {testing::primer_binary()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return testing::run_command(argv);
-}
+using testing::run_primer;
 
 }  // namespace
 

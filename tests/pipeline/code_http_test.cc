@@ -42,8 +42,7 @@ TEST_CASE("examples/codeexercises.toml runs end to end on an HTTP teacher") {
               testing::source_path("examples/eval/code_eval_sample.jsonl").string());
   testing::TempDir tmp;
   testing::write_file(tmp / "c.toml", cfg);
-  const auto r = testing::run_command(
-      {testing::primer_binary(), "run", (tmp / "c.toml").string(), "--out", (tmp / "out").string(), "--quiet"});
+  const auto r = testing::run_primer({"run", (tmp / "c.toml").string(), "--out", (tmp / "out").string(), "--quiet"});
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   simdjson::dom::parser p;
   simdjson::dom::element m;

@@ -68,6 +68,12 @@ int decode_status(int status) {
 
 std::string primer_binary() { return PRIMER_BINARY; }
 
+CommandResult run_primer(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {primer_binary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv);
+}
+
 CommandResult run_command(const std::vector<std::string>& argv) {
   TempDir dir;
   const auto out_path = dir / "stdout", err_path = dir / "stderr";

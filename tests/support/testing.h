@@ -47,6 +47,8 @@ bool has_exited(int pid, int& code);
 
 // Path of the built primer executable.
 std::string primer_binary();
+// Runs the built primer with these arguments (run_command with primer_binary() first).
+CommandResult run_primer(const std::vector<std::string>& args);
 void write_file(const std::filesystem::path& path, const std::string& content);
 
 }  // namespace primer::testing
