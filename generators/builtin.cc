@@ -1059,16 +1059,7 @@ Reply BuiltinTeacher::complete(const prompts::PromptSpec& p) const {
   if (p.kind == kInstructKind) {
     // The summary: the story's first sentence that names the noun, and its last sentence.
     // With noise, some replies forget the summary: the instruct filter drops them.
-    const std::string_view story = reply.text;
-    std::vector<std::string_view> sentences;
-    size_t start = 0;
-    for (size_t i = 0; i < story.size(); ++i)
-      if ((story[i] == '.' || story[i] == '!') && (i + 1 == story.size() || story[i + 1] == ' ' || story[i + 1] == '\n')) {
-        std::string_view s = story.substr(start, i + 1 - start);
-        while (!s.empty() && (s.front() == ' ' || s.front() == '\n')) s.remove_prefix(1);
-        if (!s.empty() && s.front() != '"') sentences.push_back(s);
-        start = i + 1;
-      }
+    const std::vector<std::string_view> sentences = narrative_sentences(reply.text, ".!");
     std::string summary;
     const std::string& noun = vocab_.entry(p.noun).lemma;
     for (auto s : sentences)

@@ -107,18 +107,24 @@ std::string format_instruct_reply(const prompts::PromptSpec& p, std::string_view
   return "Story:\n" + std::string(story) + "\n\nSummary: " + std::string(summary);
 }
 
-std::string pick_sentence(std::string_view story, uint64_t id) {
+std::vector<std::string_view> narrative_sentences(std::string_view story, std::string_view marks) {
   std::vector<std::string_view> sentences;
   size_t start = 0;
   for (size_t i = 0; i < story.size(); ++i) {
-    const char c = story[i];
-    if ((c == '.' || c == '!' || c == '?') && (i + 1 == story.size() || story[i + 1] == ' ' || story[i + 1] == '\n')) {
-      std::string_view s = story.substr(start, i + 1 - start);
-      while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-      if (s.size() > 12 && s.front() != '"') sentences.push_back(s);
-      start = i + 1;
-    }
+    if (marks.find(story[i]) == std::string_view::npos ||
+        !(i + 1 == story.size() || story[i + 1] == ' ' || story[i + 1] == '\n'))
+      continue;
+    std::string_view s = story.substr(start, i + 1 - start);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    if (!s.empty() && s.front() != '"') sentences.push_back(s);
+    start = i + 1;
   }
+  return sentences;
+}
+
+std::string pick_sentence(std::string_view story, uint64_t id) {
+  std::vector<std::string_view> sentences = narrative_sentences(story);
+  std::erase_if(sentences, [](std::string_view s) { return s.size() <= 12; });  // not "Yes." or "The end."
   if (sentences.empty()) return trim(story.substr(0, std::min<size_t>(story.size(), 120)));
   prompts::Rng rng(id, "instruct-sentence");
   return std::string(sentences[rng.below(sentences.size())]);

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "generators/doc.h"
 
@@ -33,6 +34,11 @@ std::optional<InstructParts> parse_instruct_reply(std::string_view reply);
 // The reply the built-in teacher gives for an Instruct prompt (story + summary), in the
 // sections form or, for a third of the ids, as JSON.
 std::string format_instruct_reply(const prompts::PromptSpec& p, std::string_view story, std::string_view summary);
+
+// The narration of a story as sentences: split after one of `marks` followed by a space,
+// a newline or the end, leading whitespace trimmed; empty pieces and sentences that open
+// a quotation left out, so quoted speech is never taken for narration.
+std::vector<std::string_view> narrative_sentences(std::string_view story, std::string_view marks = ".!?");
 
 // A sentence of the story chosen by the prompt id (the "Sentence:" line).
 std::string pick_sentence(std::string_view story, uint64_t id);
