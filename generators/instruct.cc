@@ -28,10 +28,8 @@ std::string lower(std::string_view s) {
 // A JSON object with string fields "story" and "summary" somewhere in the reply.
 std::optional<InstructParts> from_json(std::string_view reply) {
   simdjson::dom::parser parser;
-  for (size_t open = reply.find('{'); open != std::string_view::npos; open = reply.find('{', open + 1)) {
-    const size_t close = reply.rfind('}');
-    if (close == std::string_view::npos || close < open) break;
-    simdjson::padded_string padded(reply.substr(open, close - open + 1));
+  for (const std::string_view candidate : json_object_candidates(reply)) {
+    simdjson::padded_string padded(candidate);
     simdjson::dom::element root;
     simdjson::dom::object obj;
     if (parser.parse(padded).get(root) || root.get_object().get(obj)) continue;

@@ -186,4 +186,27 @@ JsonWriter& JsonWriter::raw(std::string_view json) {
   return *this;
 }
 
+std::vector<std::string_view> json_object_candidates(std::string_view text) {
+  std::vector<std::string_view> out;
+  for (size_t open = text.find('{'); open != std::string_view::npos; open = text.find('{', open + 1)) {
+    int depth = 0;
+    bool in_string = false;
+    for (size_t i = open; i < text.size(); ++i) {
+      const char c = text[i];
+      if (in_string) {
+        if (c == '\\') ++i;
+        else if (c == '"') in_string = false;
+      } else if (c == '"') {
+        in_string = true;
+      } else if (c == '{') {
+        ++depth;
+      } else if (c == '}' && --depth == 0) {
+        out.push_back(text.substr(open, i - open + 1));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace primer::generators

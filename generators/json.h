@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace primer::generators {
 
@@ -54,5 +55,10 @@ class JsonWriter {
 
 // 16 lower-case hex digits.
 std::string hex64(uint64_t v);
+
+// The balanced {...} spans of free text (a model's answer with JSON in it, bare or in a
+// ``` block), one per '{', outermost first, strings and escapes respected; candidates for
+// a JSON parser, which decides whether each is an object.
+std::vector<std::string_view> json_object_candidates(std::string_view text);
 
 }  // namespace primer::generators

@@ -118,22 +118,6 @@ struct Completion {
   bool greedy = true;
 };
 
-// Matching brace of the '{' at `open` (strings and escapes skipped); npos if none.
-size_t matching_brace(std::string_view s, size_t open) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = open; i < s.size(); ++i) {
-    const char c = s[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') in_string = true;
-    else if (c == '{') ++depth;
-    else if (c == '}' && --depth == 0) return i;
-  }
-  return std::string_view::npos;
-}
-
 std::optional<double> score_value(simdjson::dom::element e) {
   double d;
   if (!e.get_double().get(d)) return d;
@@ -154,10 +138,8 @@ std::optional<std::map<std::string, double>> parse_scores(std::string_view answe
   // 1. the last JSON object that holds every key
   simdjson::dom::parser parser;
   std::optional<std::map<std::string, double>> best;
-  for (size_t at = answer.find('{'); at != std::string_view::npos; at = answer.find('{', at + 1)) {
-    const size_t close = matching_brace(answer, at);
-    if (close == std::string_view::npos) continue;
-    simdjson::padded_string padded(answer.substr(at, close - at + 1));
+  for (const std::string_view candidate : generators::json_object_candidates(answer)) {
+    simdjson::padded_string padded(candidate);
     simdjson::dom::element root;
     simdjson::dom::object obj;
     if (parser.parse(padded).get(root) || root.get_object().get(obj)) continue;

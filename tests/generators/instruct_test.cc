@@ -5,6 +5,7 @@
 #include <set>
 
 #include "generators/instruct.h"
+#include "generators/json.h"
 
 using namespace primer::generators;
 
@@ -68,4 +69,12 @@ TEST_CASE("instruct_text: a deterministic subset of instruction lines, the story
     if (t.find("Features: ") != std::string::npos) CHECK(t.find("Features: Dialogue\n") != std::string::npos);
   }
   CHECK(layouts.size() >= 12);  // 16 subsets exist; 64 ids see most of them
+}
+
+TEST_CASE("json_object_candidates: balanced spans, braces inside strings skipped, unclosed ones left out") {
+  const auto c = json_object_candidates(R"(Note {"a": "}{", "b": {"c": 1}} and {"x": 2 then {broken)");
+  REQUIRE(c.size() == 2);
+  CHECK(c[0] == R"({"a": "}{", "b": {"c": 1}})");
+  CHECK(c[1] == R"({"c": 1})");
+  CHECK(json_object_candidates("no json here").empty());
 }
