@@ -1,6 +1,4 @@
 // primer train CONFIG.toml --out DIR [--resume] [--init CHECKPOINT] [--threads N]
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -13,16 +11,11 @@
 #include "model/train.h"
 #include "pipeline/commands.h"
 #include "pipeline/report.h"
+#include "pipeline/stop_signal.h"
 #include "pipeline/train_config.h"
 
 namespace primer::cli {
 namespace {
-
-std::atomic<bool> g_train_stop{false};
-// First SIGINT/SIGTERM: checkpoint after the current step and stop; a second: leave now.
-extern "C" void on_train_signal(int) {
-  if (g_train_stop.exchange(true)) std::_Exit(130);
-}
 
 struct TrainArgs {
   std::string config, out, init;
@@ -45,23 +38,18 @@ int train_command(const TrainArgs& a) {
   const int threads = a.threads >= 0 ? a.threads : config.threads;
   const int use = threads > 0 ? threads : tbb::info::default_concurrency();
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, use);
-  req.stop = &g_train_stop;
+  req.stop = &pipeline::stop_flag();
   req.log = [](const std::string& line) {
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
   };
   std::printf("primer train: %s -> %s (%d threads, %s kernels)\n", a.config.c_str(), req.out.c_str(), use,
               model::kernels::matmul_kernel_name());
-  void (*old_int)(int) = std::signal(SIGINT, on_train_signal);
-  void (*old_term)(int) = std::signal(SIGTERM, on_train_signal);
   model::TrainResult r;
-  try {
+  {
+    const pipeline::StopOnSignals stop;  // Ctrl-C: checkpoint after the current step and stop
     r = model::train(req);
-  } catch (...) {
-    std::signal(SIGINT, old_int), std::signal(SIGTERM, old_term);
-    throw;
   }
-  std::signal(SIGINT, old_int), std::signal(SIGTERM, old_term);
   if (config.report) pipeline::write_report_at_end(req.out, false, true);
   if (r.interrupted) return 130;
   std::printf("done: %lld steps, final loss %.4f%s, %.0f tokens/s, %.1f GFLOP/s; checkpoints in %s/checkpoints, "

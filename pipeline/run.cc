@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -18,6 +17,7 @@
 #include "pipeline/http_source.h"
 #include "pipeline/progress.h"
 #include "pipeline/report.h"
+#include "pipeline/stop_signal.h"
 #include "prompts/prompt.h"
 #include "prompts/sampler.h"
 #include "prompts/rng.h"
@@ -38,12 +38,9 @@ namespace {
 constexpr int kStateSchema = 1;
 constexpr size_t kBatch = 64;  // prompts per pipeline token
 
-std::atomic<bool> g_stop{false};
-// First SIGINT/SIGTERM: stop after the current batch (and wait for paid requests in
-// flight); a second one: leave at once.
-extern "C" void on_stop_signal(int) {
-  if (g_stop.exchange(true)) std::_Exit(130);
-}
+// Set by the first SIGINT/SIGTERM (stop_signal.h): stop after the current batch (and wait
+// for paid requests in flight).
+std::atomic<bool>& g_stop = stop_flag();
 
 // Everything a checkpoint records (journal/state.json): where to continue, and the
 // dataset so far as a Manifest (counters, filter counts, finished train shards).
@@ -667,17 +664,8 @@ RunReport Run::execute() {
   setup_components();
   load_or_start();
   t0_ = std::chrono::steady_clock::now();
-  g_stop.store(false);
   {
-    // SIGINT/SIGTERM stop the run between batches; the previous handlers come back after.
-    struct SignalGuard {
-      void (*old_int)(int) = std::signal(SIGINT, on_stop_signal);
-      void (*old_term)(int) = std::signal(SIGTERM, on_stop_signal);
-      ~SignalGuard() {
-        std::signal(SIGINT, old_int);
-        std::signal(SIGTERM, old_term);
-      }
-    } guard;
+    const StopOnSignals stop;  // SIGINT/SIGTERM stop the run between batches
     if (state_.phase == "generate") generate();
   }
   if (report_.interrupted || report_.budget_reached || report_.quota_exhausted) {
