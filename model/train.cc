@@ -21,6 +21,7 @@
 #include "model/transformer.h"
 #include "prompts/rng.h"
 #include "storage/files.h"
+#include "storage/manifest.h"
 #include "storage/tokens.h"
 
 namespace primer::model {
@@ -213,15 +214,6 @@ void truncate_metrics(const fs::path& path, int64_t step) {
   storage::write_file_atomic(path, kept);
 }
 
-std::string format_count(double v) {
-  std::string s = fmt::format("{:.0f}", v), out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i && (s.size() - i) % 3 == 0) out += ',';
-    out += s[i];
-  }
-  return out;
-}
-
 }  // namespace
 
 std::optional<double> validation_loss(Transformer& model, const fs::path& data, int batch, int seq_len, int batches) {
@@ -314,11 +306,11 @@ TrainResult train(const TrainRequest& req) {
   }
 
   log(fmt::format("model: {} parameters (dim {}, {} layers, {} heads / {} KV, hidden {}, vocab {}, context {})",
-                  format_count(static_cast<double>(mc.parameter_count())), mc.dim, mc.n_layers, mc.n_heads,
+                  storage::with_commas(mc.parameter_count()), mc.dim, mc.n_layers, mc.n_heads,
                   mc.n_kv_heads, mc.hidden_dim, mc.vocab_size, mc.seq_len));
   log(fmt::format("data: {} training tokens in {} shard(s), {} validation tokens; batch {} x {} x {} accumulation",
-                  format_count(static_cast<double>(train_data.tokens())), train_data.files(),
-                  format_count(static_cast<double>(val_data.tokens())), B, T, o.grad_accum));
+                  storage::with_commas(train_data.tokens()), train_data.files(),
+                  storage::with_commas(val_data.tokens()), B, T, o.grad_accum));
 
   const auto layout = tensor_layout(mc);
   std::vector<uint64_t> windows(B);
@@ -405,7 +397,7 @@ TrainResult train(const TrainRequest& req) {
     metrics.flush();  // whole rows for anyone tailing the file; a resume truncates past the checkpoint
     if (o.log_every > 0 && (step % o.log_every == 0 || step == o.steps || val))
       log(fmt::format("step {}/{} | loss {:.4f}{} | lr {:.2e} | grad norm {:.3f} | {} tok/s | {:.1f} GFLOP/s", step,
-                      o.steps, loss, val ? fmt::format(" | val {:.4f}", *val) : "", lr, norm, format_count(tps),
+                      o.steps, loss, val ? fmt::format(" | val {:.4f}", *val) : "", lr, norm, storage::with_commas(static_cast<uint64_t>(std::llround(tps))),
                       gflops));
     result.last_loss = loss;
     if (val) result.last_val_loss = val;
