@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include "storage/files.h"
 
@@ -71,6 +72,19 @@ void save_checkpoint(const fs::path& dir, const ModelConfig& config, std::span<c
   if (!tokenizer.empty()) storage::write_file_atomic(tmp / "tokenizer.model", storage::read_file(tokenizer));
   if (fs::exists(dir)) fs::remove_all(dir);
   storage::rename_durable(tmp, dir);
+}
+
+TrainState parse_train_state(const std::string& json, const fs::path& origin) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(json);
+  simdjson::dom::element root;
+  int64_t step;
+  uint64_t tokens;
+  std::string_view hash;
+  if (parser.parse(padded).get(root) || root["step"].get_int64().get(step) ||
+      root["tokens_seen"].get_uint64().get(tokens) || root["config_hash"].get_string().get(hash))
+    throw ModelError(origin.string() + ": state.json is damaged; resume from an older checkpoint or start over");
+  return {step, tokens, std::string(hash)};
 }
 
 fs::path checkpoint_dir(const fs::path& train_dir, int64_t step) {

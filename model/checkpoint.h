@@ -51,6 +51,15 @@ void save_checkpoint(const std::filesystem::path& dir, const ModelConfig& config
 std::filesystem::path resolve_checkpoint(const std::filesystem::path& path);
 Checkpoint load_checkpoint(const std::filesystem::path& path, bool with_optim);
 
+// What the trainer's state.json says about where a run stands.
+struct TrainState {
+  int64_t step = 0;
+  uint64_t tokens_seen = 0;
+  std::string config_hash;
+};
+// Throws ModelError naming `origin` when the JSON is damaged.
+TrainState parse_train_state(const std::string& json, const std::filesystem::path& origin);
+
 // Checkpoint directories under DIR/checkpoints, oldest first.
 std::vector<std::filesystem::path> list_checkpoints(const std::filesystem::path& train_dir);
 std::filesystem::path checkpoint_dir(const std::filesystem::path& train_dir, int64_t step);

@@ -177,27 +177,6 @@ std::string state_json(const TrainOptions& o, int64_t step, uint64_t tokens_seen
   return w.take() + "\n";
 }
 
-struct ResumeState {
-  int64_t step = 0;
-  uint64_t tokens_seen = 0;
-  std::string config_hash;
-};
-
-ResumeState parse_state(const std::string& json, const fs::path& origin) {
-  simdjson::dom::parser parser;
-  simdjson::padded_string padded(json);
-  simdjson::dom::element root;
-  ResumeState s;
-  int64_t step;
-  uint64_t tokens;
-  std::string_view hash;
-  if (parser.parse(padded).get(root) || root["step"].get_int64().get(step) ||
-      root["tokens_seen"].get_uint64().get(tokens) || root["config_hash"].get_string().get(hash))
-    throw ModelError(origin.string() + ": state.json is damaged; resume from an older checkpoint or start over");
-  s.step = step, s.tokens_seen = tokens, s.config_hash = std::string(hash);
-  return s;
-}
-
 // Keeps the rows of metrics.jsonl up to `step` (a resumed run rewrites what follows).
 void truncate_metrics(const fs::path& path, int64_t step) {
   if (!fs::exists(path)) return;
@@ -277,7 +256,7 @@ TrainResult train(const TrainRequest& req) {
     if (ck.config.to_json() != mc.to_json())
       throw ModelError(ck.dir.string() + ": the checkpoint's model differs from the config's [model]; resume with the "
                                          "same config");
-    const ResumeState st = parse_state(ck.state_json, ck.dir / "state.json");
+    const TrainState st = parse_train_state(ck.state_json, ck.dir / "state.json");
     if (st.config_hash != o.config_hash)
       throw ModelError(ck.dir.string() + ": the training config changed since this run started (its hash differs); "
                                          "resume with the same config or start a new --out");

@@ -51,10 +51,8 @@ int inspect_model(const InspectArgs& a) {
   if (a.verify)
     for (float w : m.weights) nonfinite += !std::isfinite(w);
   int64_t step = -1;
-  if (m.source == "checkpoint" && fs::exists(m.path / "state.json")) {
-    const std::string state = storage::read_file(m.path / "state.json");
-    if (auto at = state.find("\"step\":"); at != std::string::npos) step = std::strtoll(state.c_str() + at + 7, nullptr, 10);
-  }
+  if (m.source == "checkpoint" && fs::exists(m.path / "state.json"))
+    step = model::parse_train_state(storage::read_file(m.path / "state.json"), m.path / "state.json").step;
   const auto checkpoints = fs::is_directory(a.path) ? model::list_checkpoints(a.path) : std::vector<fs::path>{};
   if (a.json) {
     generators::JsonWriter w;
