@@ -16,8 +16,16 @@ namespace {
 
 constexpr int kMr = 6;     // micro-tile rows (A panel height)
 constexpr int kNr = 16;    // micro-tile columns (B panel width: two 8-float vectors)
-constexpr int kKc = 256;   // k block: a 6×256 A panel and a 256×16 B panel fit in L1
-constexpr int kMc = 96;    // rows per task: a 96×256 packed A block (96 KB) stays in L2
+constexpr int kKcMax = 384;  // k block at most: a 6×384 A panel and a 384×16 B panel fit in L1 (48 KB)
+constexpr int kMc = 96;      // rows per task: a 96×384 packed A block (144 KB) stays in L2
+
+// K split into equal blocks of at most kKcMax (320 → one block of 320, 864 → 3 × 288),
+// so no short remainder block pays a C round trip for a few k. Depends on K alone, so
+// the FMA order of every C element is the same for any tiling or thread count.
+inline int k_block(int k) {
+  const int blocks = (k + kKcMax - 1) / kKcMax;
+  return (k + blocks - 1) / blocks;
+}
 
 // A 64-byte aligned float buffer that only grows.
 class Scratch {
@@ -62,16 +70,30 @@ void pack_b_panel(float* dst, ConstView b, int k0, int kc, int j0, int n) {
 
 // Rows i0..i1 of A, k0..k0+kc, as 6-row panels (kc × 6 each); rows past i1 are zero.
 void pack_a_block(float* dst, ConstView a, int i0, int i1, int k0, int kc) {
+  if (a.row == 1) {
+    // A is a transposed view (dyᵀ · x): the rows of the block lie side by side in
+    // memory, so each k reads one contiguous run across all panels of the block (a
+    // panel at a time would touch a new cache line and page for every k).
+    const int panels = (i1 - i0 + kMr - 1) / kMr;
+    const int full = (i1 - i0) / kMr;
+    constexpr int kAhead = 8;  // k rows are far apart (a page or more): prefetch by hand
+    for (int p = 0; p < kc; ++p) {
+      const float* src = &a.at(i0, k0 + p);
+      if (p + kAhead < kc)
+        for (int r = 0; r < i1 - i0; r += 16) __builtin_prefetch(src + kAhead * a.col + r);
+      float* d = dst + p * kMr;
+      for (int q = 0; q < full; ++q, src += kMr, d += static_cast<size_t>(kc) * kMr)
+        d[0] = src[0], d[1] = src[1], d[2] = src[2], d[3] = src[3], d[4] = src[4], d[5] = src[5];
+      if (full < panels) {
+        const int rows = i1 - i0 - full * kMr;
+        for (int r = 0; r < kMr; ++r) d[r] = r < rows ? src[r] : 0.0f;
+      }
+    }
+    return;
+  }
   for (int s = i0; s < i1; s += kMr) {
     const int rows = std::min(kMr, i1 - s);
-    if (a.row == 1) {
-      for (int p = 0; p < kc; ++p) {
-        const float* src = &a.at(s, k0 + p);
-        float* d = dst + p * kMr;
-        for (int r = 0; r < rows; ++r) d[r] = src[r];
-        for (int r = rows; r < kMr; ++r) d[r] = 0;
-      }
-    } else if (a.col == 1 && rows == kMr) {
+    if (a.col == 1 && rows == kMr) {
       // six row streams read in step, the panel written in order
       const float* r0 = &a.at(s, k0);
       const int64_t ld = a.row;
@@ -99,12 +121,14 @@ inline void store_tile(const float* t, float* c, int64_t ldc, int mr, int nr, bo
 }
 
 // C[0:mr, 0:nr] (+)= Apanel (6 × kc) · Bpanel (kc × 16).
-using MicroKernel = void (*)(int kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr,
-                             bool accumulate);
+// lda: floats from one k to the next in the A panel (6 when packed).
+using MicroKernel = void (*)(int kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int mr,
+                             int nr, bool accumulate);
 
-void micro_portable(int kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr, bool accumulate) {
+void micro_portable(int kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int mr, int nr,
+                    bool accumulate) {
   float t[kMr * kNr] = {};
-  for (int p = 0; p < kc; ++p, a += kMr, b += kNr)
+  for (int p = 0; p < kc; ++p, a += lda, b += kNr)
     for (int r = 0; r < kMr; ++r) {
       const float av = a[r];
       for (int j = 0; j < kNr; ++j) t[r * kNr + j] += av * b[j];
@@ -112,15 +136,15 @@ void micro_portable(int kc, const float* a, const float* b, float* c, int64_t ld
   store_tile(t, c, ldc, mr, nr, accumulate);
 }
 
-__attribute__((target("avx2,fma"))) void micro_avx2(int kc, const float* a, const float* b, float* c, int64_t ldc,
-                                                     int mr, int nr, bool accumulate) {
+__attribute__((target("avx2,fma"))) void micro_avx2(int kc, const float* a, int64_t lda, const float* b, float* c,
+                                                     int64_t ldc, int mr, int nr, bool accumulate) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
   __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
   __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
   __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-  for (int p = 0; p < kc; ++p, a += kMr, b += kNr) {
+  for (int p = 0; p < kc; ++p, a += lda, b += kNr) {
     const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
     __m256 av = _mm256_broadcast_ss(a + 0);
     c00 = _mm256_fmadd_ps(av, b0, c00), c01 = _mm256_fmadd_ps(av, b1, c01);
@@ -168,48 +192,48 @@ MicroKernel detect() {
 const MicroKernel kDetected = detect();
 std::atomic<MicroKernel> g_kernel{kDetected};
 
-// B packed as: k block kb (kKc rows, the last one shorter), then its 16-column panels.
+// B packed as: k block kb (kc rows, the last one shorter), then its 16-column panels.
 struct Packed {
   int m, n, k;
+  int kc;      // k_block(k)
   int strips;  // 16-column panels
-  const float* b;
-  const float* panel(int kb, int s) const {
-    const int kc = std::min(kKc, k - kb * kKc);
-    return b + static_cast<size_t>(kb) * kKc * strips * kNr + static_cast<size_t>(s) * kc * kNr;
+  float* b;
+  int kblocks() const { return (k + kc - 1) / kc; }
+  float* panel(int kb, int s) const {
+    const int rows = std::min(kc, k - kb * kc);
+    return b + static_cast<size_t>(kb) * kc * strips * kNr + static_cast<size_t>(s) * rows * kNr;
   }
 };
 
-void pack_b_all(float* dst, ConstView b, int n, int k, int strips, bool parallel) {
-  const int kblocks = (k + kKc - 1) / kKc;
+void pack_b_all(const Packed& pk, ConstView b, bool parallel) {
+  const int strips = pk.strips;
   auto pack = [&](int index) {
     const int kb = index / strips, s = index % strips;
-    const int kc = std::min(kKc, k - kb * kKc);
-    float* d = dst + static_cast<size_t>(kb) * kKc * strips * kNr + static_cast<size_t>(s) * kc * kNr;
-    pack_b_panel(d, b, kb * kKc, kc, s * kNr, n);
+    pack_b_panel(pk.panel(kb, s), b, kb * pk.kc, std::min(pk.kc, pk.k - kb * pk.kc), s * kNr, pk.n);
   };
+  const int tasks = pk.kblocks() * strips;
   if (parallel)
-    tbb::parallel_for(0, kblocks * strips, pack);
+    tbb::parallel_for(0, tasks, pack);
   else
-    for (int i = 0; i < kblocks * strips; ++i) pack(i);
+    for (int i = 0; i < tasks; ++i) pack(i);
 }
 
 // Rows i0..i1 (at most kMc) × panels s0..s1 of C.
 void compute_block(const Packed& pk, ConstView a, float* c, int64_t ldc, int i0, int i1, int s0, int s1,
                    bool accumulate, MicroKernel kernel) {
-  float* ap = tls_a.get(static_cast<size_t>(kMc) * kKc);
-  const int kblocks = (pk.k + kKc - 1) / kKc;
+  float* ap = tls_a.get(static_cast<size_t>(kMc) * kKcMax);
+  const int kblocks = pk.kblocks();
   for (int kb = 0; kb < kblocks; ++kb) {
-    const int k0 = kb * kKc, kc = std::min(kKc, pk.k - k0);
+    const int k0 = kb * pk.kc, kc = std::min(pk.kc, pk.k - k0);
     pack_a_block(ap, a, i0, i1, k0, kc);
     const bool acc = accumulate || kb > 0;
     for (int s = s0; s < s1; ++s) {
       const float* bp = pk.panel(kb, s);
       const int j = s * kNr, nr = std::min(kNr, pk.n - j);
       for (int i = i0; i < i1; i += kMr)
-        kernel(kc, ap + static_cast<size_t>(i - i0) * kc, bp, c + i * ldc + j, ldc, std::min(kMr, i1 - i), nr, acc);
+        kernel(kc, ap + static_cast<size_t>(i - i0) * kc, kMr, bp, c + i * ldc + j, ldc, std::min(kMr, i1 - i), nr, acc);
     }
-  }
-}
+  }}
 
 void run(float* c, int64_t ldc, ConstView a, ConstView b, int m, int n, int k, bool accumulate, bool parallel) {
   if (m <= 0 || n <= 0) return;
@@ -220,12 +244,11 @@ void run(float* c, int64_t ldc, ConstView a, ConstView b, int m, int n, int k, b
   }
   const MicroKernel kernel = g_kernel.load(std::memory_order_relaxed);
   const int strips = (n + kNr - 1) / kNr;
-  const int kblocks = (k + kKc - 1) / kKc;
-  float* bp = tls_b.get(static_cast<size_t>(kblocks) * kKc * strips * kNr);
+  float* bp = tls_b.get(static_cast<size_t>(k) * strips * kNr);
+  const Packed pk{m, n, k, k_block(k), strips, bp};
   // Small products are not worth the threads.
   if (parallel && static_cast<double>(m) * n * k < 2e6) parallel = false;
-  pack_b_all(bp, b, n, k, strips, parallel);
-  const Packed pk{m, n, k, strips, bp};
+  pack_b_all(pk, b, parallel);
   if (!parallel) {
     for (int i0 = 0; i0 < m; i0 += kMc) compute_block(pk, a, c, ldc, i0, std::min(m, i0 + kMc), 0, strips, accumulate, kernel);
     return;
@@ -233,7 +256,7 @@ void run(float* c, int64_t ldc, ConstView a, ConstView b, int m, int n, int k, b
   // Enough tasks for every thread to stay busy. Row blocks shrink first (down to 12
   // rows), so that each task packs its rows of A once; columns are split only when even
   // that leaves too few tasks.
-  const int target = 4 * tbb::this_task_arena::max_concurrency();
+  const int target = 2 * tbb::this_task_arena::max_concurrency();
   const int mc = std::clamp(((m + target - 1) / target + kMr - 1) / kMr * kMr, 2 * kMr, kMc);
   const int mblocks = (m + mc - 1) / mc;
   const int nchunks = std::min(strips, std::max(1, (target + mblocks - 1) / mblocks));
