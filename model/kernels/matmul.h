@@ -12,8 +12,8 @@
 // serves other CPUs (and PRIMER_KERNELS=portable forces it, for tests and comparisons).
 //
 // Determinism: each C element is one FMA chain over k in increasing order, in blocks
-// that depend on K alone, whatever the tiling and thread count, so results are bit-identical across
-// thread counts. `matmul` parallelises over C tiles with oneTBB; `matmul_serial` runs on
+// that depend on K alone, whatever the tiling and thread count, so results are
+// bit-identical across thread counts. `matmul` parallelises over C tiles with oneTBB; `matmul_serial` runs on
 // the calling thread (for use inside an outer parallel loop, e.g. one attention head).
 //
 // Scratch: packing buffers are per thread and grow to the largest shape seen, so after
