@@ -8,24 +8,22 @@
 #include <tbb/parallel_for.h>
 
 #include "model/kernels/matmul.h"
+#include "model/kernels/vmath.h"
 
 namespace primer::model::kernels {
 
 namespace {
 
+// Rows per causal block: a multiple of the micro-kernel's 6 rows and 16 columns.
+constexpr int kCausalBlock = 48;
+
 // Row-wise causal softmax of scale · s (T, T) in place; zeros above the diagonal.
 void causal_softmax(float* s, int t, float scale) {
   for (int i = 0; i < t; ++i) {
     float* row = s + static_cast<int64_t>(i) * t;
-    float mx = -INFINITY;
-    for (int j = 0; j <= i; ++j) mx = std::max(mx, row[j] * scale);
-    float sum = 0;
-    for (int j = 0; j <= i; ++j) {
-      row[j] = std::exp(row[j] * scale - mx);
-      sum += row[j];
-    }
-    const float inv = 1.0f / sum;
-    for (int j = 0; j <= i; ++j) row[j] *= inv;
+    const float mx = max_array(row, i + 1) * scale;  // scale > 0: the max of the scaled row
+    const float sum = exp_scaled_sum(row, i + 1, scale, mx);
+    scale_array(row, i + 1, 1.0f / sum);
     std::fill(row + i + 1, row + t, 0.0f);
   }
 }
@@ -44,11 +42,21 @@ void attention_forward(float* out, float* probs, const float* q, const float* k,
     const float* kh = k + b * s.t * kw + kvh * s.head_size;
     const float* vh = v + b * s.t * kw + kvh * s.head_size;
     float* p = probs + bh * tt;
-    // p (T, T) = qh (T, HS) · khᵀ (HS, T)
-    matmul_serial(p, s.t, rows(qh, qw), transposed(kh, kw), s.t, s.t, s.head_size, false);
+    float* oh = out + b * s.t * qw + h * s.head_size;
+    // Causal: query rows r0..r1 only see keys 0..r1, so each row block multiplies the
+    // keys up to its end (the entries it skips are exact zeros: the results are the
+    // same bits as the full products).
+    for (int r0 = 0; r0 < s.t; r0 += kCausalBlock) {
+      const int r1 = std::min(s.t, r0 + kCausalBlock);
+      // p[r0:r1, 0:r1] = qh[r0:r1] (HS) · khᵀ (HS, r1)
+      matmul_serial(p + r0 * s.t, s.t, rows(qh + r0 * qw, qw), transposed(kh, kw), r1 - r0, r1, s.head_size, false);
+    }
     causal_softmax(p, s.t, scale);
-    // out_h (T, HS) = p (T, T) · vh (T, HS)
-    matmul_serial(out + b * s.t * qw + h * s.head_size, qw, rows(p, s.t), rows(vh, kw), s.t, s.head_size, s.t, false);
+    for (int r0 = 0; r0 < s.t; r0 += kCausalBlock) {
+      const int r1 = std::min(s.t, r0 + kCausalBlock);
+      // out_h[r0:r1] = p[r0:r1, 0:r1] · vh[0:r1]
+      matmul_serial(oh + r0 * qw, qw, rows(p + r0 * s.t, s.t), rows(vh, kw), r1 - r0, s.head_size, r1, false);
+    }
   });
 }
 
@@ -72,9 +80,18 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
       const float* qh = q + b * s.t * qw + h * s.head_size;
       const float* doh = dout + b * s.t * qw + h * s.head_size;
       const bool acc = g > 0;
+      // Causal blocks as in the forward: query rows r0..r1 need keys 0..r1 (dp, dq);
+      // key rows c0..c1 need queries c0..T (dv, dk). Skipped terms are exact zeros.
       // forward: out = p · v  →  dp = dout · vᵀ,  dv += pᵀ · dout
-      matmul_serial(dp, s.t, rows(doh, qw), transposed(vh, kw), s.t, s.t, s.head_size, false);
-      matmul_serial(dvh, kw, transposed(p, s.t), rows(doh, qw), s.t, s.head_size, s.t, acc);
+      for (int r0 = 0; r0 < s.t; r0 += kCausalBlock) {
+        const int r1 = std::min(s.t, r0 + kCausalBlock);
+        matmul_serial(dp + r0 * s.t, s.t, rows(doh + r0 * qw, qw), transposed(vh, kw), r1 - r0, r1, s.head_size, false);
+      }
+      for (int c0 = 0; c0 < s.t; c0 += kCausalBlock) {
+        const int c1 = std::min(s.t, c0 + kCausalBlock);
+        matmul_serial(dvh + c0 * kw, kw, transposed(p + c0 * s.t + c0, s.t), rows(doh + c0 * qw, qw), c1 - c0,
+                      s.head_size, s.t - c0, acc);
+      }
       // forward: p = softmax(scale · qkᵀ)  →  ds = p ⊙ (dp - Σ_j dp·p) · scale
       for (int i = 0; i < s.t; ++i) {
         float* dr = dp + static_cast<int64_t>(i) * s.t;
@@ -85,9 +102,16 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
         std::fill(dr + i + 1, dr + s.t, 0.0f);
       }
       // forward: s = q · kᵀ  →  dq = ds · k,  dk += dsᵀ · q
-      matmul_serial(dq + b * s.t * qw + h * s.head_size, qw, rows(dp, s.t), rows(kh, kw), s.t, s.head_size, s.t,
-                    false);
-      matmul_serial(dkh, kw, transposed(dp, s.t), rows(qh, qw), s.t, s.head_size, s.t, acc);
+      float* dqh = dq + b * s.t * qw + h * s.head_size;
+      for (int r0 = 0; r0 < s.t; r0 += kCausalBlock) {
+        const int r1 = std::min(s.t, r0 + kCausalBlock);
+        matmul_serial(dqh + r0 * qw, qw, rows(dp + r0 * s.t, s.t), rows(kh, kw), r1 - r0, s.head_size, r1, false);
+      }
+      for (int c0 = 0; c0 < s.t; c0 += kCausalBlock) {
+        const int c1 = std::min(s.t, c0 + kCausalBlock);
+        matmul_serial(dkh + c0 * kw, kw, transposed(dp + c0 * s.t + c0, s.t), rows(qh + c0 * qw, qw), c1 - c0,
+                      s.head_size, s.t - c0, acc);
+      }
     }
   });
 }

@@ -1,4 +1,5 @@
 #include "model/kernels/matmul.h"
+#include "model/kernels/vmath.h"
 
 #include <immintrin.h>
 
@@ -281,6 +282,9 @@ void matmul_serial(float* c, int64_t ldc, ConstView a, ConstView b, int m, int n
 
 const char* matmul_kernel_name() { return g_kernel.load() == micro_avx2 ? "avx2-fma" : "portable"; }
 
-void force_portable_kernels(bool portable) { g_kernel.store(portable ? micro_portable : kDetected); }
+void force_portable_kernels(bool portable) {
+  g_kernel.store(portable ? micro_portable : kDetected);
+  force_scalar_math(portable);
+}
 
 }  // namespace primer::model::kernels

@@ -42,7 +42,8 @@ void matmul_serial(float* c, int64_t ldc, ConstView a, ConstView b, int m, int n
 
 // Which micro-kernel runs: "avx2-fma" or "portable".
 const char* matmul_kernel_name();
-// Tests: force the portable kernel (true) or go back to the run-time choice (false).
+// Tests: force the portable kernel and scalar vmath.h (true) or go back to the run-time
+// choice (false).
 void force_portable_kernels(bool portable);
 
 // Naive triple loop (the test oracle), in float or double.

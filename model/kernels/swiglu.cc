@@ -1,14 +1,17 @@
 #include "model/kernels/swiglu.h"
 
 #include <cmath>
+#include <type_traits>
 
 #include "model/kernels/parallel.h"
+#include "model/kernels/vmath.h"
 
 namespace primer::model::kernels {
 
 template <typename T>
 void swiglu_forward(T* g, const T* h1, const T* h3, int64_t n) {
   parallel_rows(n, 16384, [&](int64_t begin, int64_t end) {
+    if constexpr (std::is_same_v<T, float>) return swiglu_forward_f32(g + begin, h1 + begin, h3 + begin, end - begin);
     for (int64_t i = begin; i < end; ++i) {
       const T s = T(1) / (T(1) + std::exp(-h1[i]));
       g[i] = h1[i] * s * h3[i];
@@ -20,6 +23,8 @@ template <typename T>
 void swiglu_backward(T* dh1, T* dh3, const T* dg, const T* h1, const T* h3, int64_t n) {
   // forward: g = h1 · σ(h1) · h3;  d silu(x)/dx = σ(x) · (1 + x · (1 - σ(x)))
   parallel_rows(n, 16384, [&](int64_t begin, int64_t end) {
+    if constexpr (std::is_same_v<T, float>)
+      return swiglu_backward_f32(dh1 + begin, dh3 + begin, dg + begin, h1 + begin, h3 + begin, end - begin);
     for (int64_t i = begin; i < end; ++i) {
       const T s = T(1) / (T(1) + std::exp(-h1[i]));
       const T silu = h1[i] * s;

@@ -16,6 +16,7 @@
 #include "model/kernels/rmsnorm.h"
 #include "model/kernels/rope.h"
 #include "model/kernels/swiglu.h"
+#include "model/kernels/vmath.h"
 #include "prompts/rng.h"
 
 using namespace primer::model::kernels;
@@ -209,6 +210,93 @@ TEST_CASE("cross-entropy: fused gradient matches finite differences; loss is -lo
     CHECK(fused_losses[i] == losses[i]);
   }
   CHECK(finite_difference_error(logits, loss, grad) < kFdTolerance);
+}
+
+TEST_CASE("vmath: vector exp within 2 ulp of std::exp; sums, max and tails agree with the scalar path") {
+  // every 0.001 over the whole clamp range, plus the ends and odd lengths (tails)
+  std::vector<float> x;
+  for (double v = -87.3; v <= 88.3; v += 0.001) x.push_back(static_cast<float>(v));
+  x.push_back(0.0f), x.push_back(-0.0f), x.push_back(1e-30f), x.push_back(-1e-30f);
+  std::vector<float> y(x.size());
+  exp_array(y.data(), x.data(), static_cast<int64_t>(x.size()));
+  double worst_ulp = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const float want = std::exp(x[i]);
+    const double ulp = std::nextafter(want, INFINITY) - want;
+    worst_ulp = std::max(worst_ulp, std::abs(static_cast<double>(y[i]) - want) / ulp);
+  }
+  std::printf("vmath exp (%s): worst %.2f ulp over %zu points\n", vector_math_enabled() ? "avx2" : "scalar", worst_ulp,
+              x.size());
+  CHECK(worst_ulp <= 2.0);
+  // clamped, never inf or NaN
+  float extreme[3] = {-1000.0f, 1000.0f, -88.0f};
+  exp_array(extreme, extreme, 3);
+  CHECK(std::isfinite(extreme[0]));
+  CHECK(extreme[0] < 1e-37f);
+  CHECK(std::isfinite(extreme[1]));
+  CHECK(extreme[2] > 0.0f);
+  CHECK(extreme[2] < 1e-37f);
+
+  for (int n : {1, 7, 8, 9, 31, 4099}) {
+    const auto v = random_vector<float>(static_cast<size_t>(n), 40 + static_cast<uint64_t>(n), 6.0);
+    float mx = v[0];
+    for (float f : v) mx = std::max(mx, f);
+    CHECK(max_array(v.data(), n) == mx);
+    auto e = v;
+    const float sum = exp_scaled_sum(e.data(), n, 0.5f, mx * 0.5f);
+    double want = 0, stored = 0;
+    for (int i = 0; i < n; ++i) {
+      const double w = std::exp(static_cast<double>(v[static_cast<size_t>(i)]) * 0.5 - mx * 0.5);
+      CHECK(e[static_cast<size_t>(i)] == doctest::Approx(w).epsilon(1e-6));
+      want += w, stored += e[static_cast<size_t>(i)];
+    }
+    CHECK(sum == doctest::Approx(want).epsilon(1e-6));
+    CHECK(sum == doctest::Approx(stored).epsilon(1e-6));
+    auto stored_copy = v;
+    CHECK(sum_exp(v.data(), n, mx) == exp_scaled_sum(stored_copy.data(), n, 1.0f, mx));  // the same bits
+    scale_array(e.data(), n, 2.0f);
+    CHECK(e[static_cast<size_t>(n - 1)] == doctest::Approx(2 * std::exp(v.back() * 0.5 - mx * 0.5)).epsilon(1e-6));
+  }
+}
+
+TEST_CASE("swiglu and cross-entropy in float (vector paths) match the double kernels") {
+  for (bool scalar : {false, true}) {
+    force_portable_kernels(scalar);
+    const int n = 1003;  // not a multiple of 8
+    const auto h1 = random_vector<double>(n, 50, 6.0), h3 = random_vector<double>(n, 51, 2.0),
+               dg = random_vector<double>(n, 52);
+    std::vector<double> g(n), d1(n), d3(n);
+    swiglu_forward<double>(g.data(), h1.data(), h3.data(), n);
+    swiglu_backward<double>(d1.data(), d3.data(), dg.data(), h1.data(), h3.data(), n);
+    std::vector<float> h1f(h1.begin(), h1.end()), h3f(h3.begin(), h3.end()), dgf(dg.begin(), dg.end());
+    std::vector<float> gf(n), d1f(n), d3f(n);
+    swiglu_forward<float>(gf.data(), h1f.data(), h3f.data(), n);
+    swiglu_backward<float>(d1f.data(), d3f.data(), dgf.data(), h1f.data(), h3f.data(), n);
+    double worst = 0;
+    for (int i = 0; i < n; ++i)
+      worst = std::max({worst, std::abs(gf[i] - g[i]) / std::max(1.0, std::abs(g[i])),
+                        std::abs(d1f[i] - d1[i]) / std::max(1.0, std::abs(d1[i])),
+                        std::abs(d3f[i] - d3[i]) / std::max(1.0, std::abs(d3[i]))});
+    CHECK(worst < 1e-5);
+
+    const int rows = 5, v = 301;
+    const auto z = random_vector<double>(rows * v, 53, 8.0);
+    const std::vector<int32_t> targets = {0, 300, 7, 7, 150};
+    std::vector<double> loss(rows), grad = z;
+    cross_entropy_forward_backward<double>(loss.data(), grad.data(), targets.data(), rows, v, 0.25);
+    std::vector<float> lossf(rows), lossf_only(rows), gradf(z.begin(), z.end());
+    const std::vector<float> zf(z.begin(), z.end());
+    cross_entropy_forward_backward<float>(lossf.data(), gradf.data(), targets.data(), rows, v, 0.25f);
+    cross_entropy_forward<float>(lossf_only.data(), zf.data(), targets.data(), rows, v);
+    for (int i = 0; i < rows; ++i) {
+      CHECK(lossf[i] == doctest::Approx(loss[i]).epsilon(1e-5));
+      CHECK(lossf_only[i] == lossf[i]);  // the same lse, whichever entry point
+    }
+    double gworst = 0;
+    for (size_t i = 0; i < grad.size(); ++i) gworst = std::max(gworst, std::abs(gradf[i] - grad[i]));
+    CHECK(gworst < 1e-6);
+  }
+  force_portable_kernels(false);
 }
 
 TEST_CASE("embedding backward matches finite differences, repeated tokens add up") {
