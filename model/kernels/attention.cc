@@ -96,8 +96,7 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
       for (int i = 0; i < s.t; ++i) {
         float* dr = dp + static_cast<int64_t>(i) * s.t;
         const float* pr = p + static_cast<int64_t>(i) * s.t;
-        float dot = 0;
-        for (int j = 0; j <= i; ++j) dot += dr[j] * pr[j];
+        const float dot = dot_array(dr, pr, i + 1);
         for (int j = 0; j <= i; ++j) dr[j] = pr[j] * (dr[j] - dot) * scale;
         std::fill(dr + i + 1, dr + s.t, 0.0f);
       }

@@ -111,6 +111,22 @@ PRIMER_AVX2 float sum_exp_avx2(const float* x, int64_t n, float shift) {
   return total;
 }
 
+PRIMER_AVX2 float dot_avx2(const float* a, const float* b, int64_t n) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+  }
+  if (i + 8 <= n) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    i += 8;
+  }
+  float total = hsum(_mm256_add_ps(s0, s1));
+  for (; i < n; ++i) total += a[i] * b[i];
+  return total;
+}
+
 PRIMER_AVX2 void scale_avx2(float* x, int64_t n, float a) {
   const __m256 s = _mm256_set1_ps(a);
   int64_t i = 0;
@@ -189,6 +205,13 @@ float sum_exp(const float* x, int64_t n, float shift) {
   if (vector_math_enabled()) return sum_exp_avx2(x, n, shift);
   float sum = 0;
   for (int64_t i = 0; i < n; ++i) sum += exp_clamped(x[i] - shift);
+  return sum;
+}
+
+float dot_array(const float* a, const float* b, int64_t n) {
+  if (vector_math_enabled()) return dot_avx2(a, b, n);
+  float sum = 0;
+  for (int64_t i = 0; i < n; ++i) sum += a[i] * b[i];
   return sum;
 }
 

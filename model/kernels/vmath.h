@@ -25,6 +25,8 @@ float max_array(const float* x, int64_t n);
 float exp_scaled_sum(float* x, int64_t n, float scale, float shift);
 // Σ exp(x[i] - shift), the same sum as exp_scaled_sum(x, n, 1, shift) without storing.
 float sum_exp(const float* x, int64_t n, float shift);
+// Σ a[i]·b[i] (8 lanes, fixed order).
+float dot_array(const float* a, const float* b, int64_t n);
 // x[i] *= a.
 void scale_array(float* x, int64_t n, float a);
 

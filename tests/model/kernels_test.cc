@@ -254,6 +254,10 @@ TEST_CASE("vmath: vector exp within 2 ulp of std::exp; sums, max and tails agree
     CHECK(sum == doctest::Approx(stored).epsilon(1e-6));
     auto stored_copy = v;
     CHECK(sum_exp(v.data(), n, mx) == exp_scaled_sum(stored_copy.data(), n, 1.0f, mx));  // the same bits
+    const auto w = random_vector<float>(static_cast<size_t>(n), 90 + static_cast<uint64_t>(n));
+    double want_dot = 0;
+    for (int i = 0; i < n; ++i) want_dot += static_cast<double>(v[static_cast<size_t>(i)]) * w[static_cast<size_t>(i)];
+    CHECK(dot_array(v.data(), w.data(), n) == doctest::Approx(want_dot).epsilon(1e-5).scale(1.0));
     scale_array(e.data(), n, 2.0f);
     CHECK(e[static_cast<size_t>(n - 1)] == doctest::Approx(2 * std::exp(v.back() * 0.5 - mx * 0.5)).epsilon(1e-6));
   }
