@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "model/kernels/attention.h"
+#include "model/kernels/parallel.h"
 #include "model/kernels/cross_entropy.h"
 #include "model/kernels/embedding.h"
 #include "model/kernels/matmul.h"
@@ -117,7 +118,7 @@ float Transformer::forward(const int32_t* tokens, const int32_t* targets, int b,
     kernels::rope_forward(a.q, rope_.cos.data(), rope_.sin.data(), b, t, NH, HS);
     kernels::rope_forward(a.k, rope_.cos.data(), rope_.sin.data(), b, t, NKV, HS);
     kernels::attention_forward(a.attn, a.probs, a.q, a.k, a.v, shape);
-    std::copy_n(a.x_in, static_cast<int64_t>(n) * C, a.x_mid);
+    kernels::parallel_copy(a.x_in, static_cast<int64_t>(n) * C, a.x_mid);
     matmul(a.x_mid, C, rows(a.attn, C), transposed(wo, C), n, C, C, true);
     // feed-forward block: x_out = x_mid + (silu(xn2 · w1ᵀ) ⊙ (xn2 · w3ᵀ)) · w2ᵀ
     kernels::rmsnorm_forward(a.xn2, a.rstd2, a.x_mid, w_.ffn_norm + lc, n, C, config_.norm_eps);
@@ -125,7 +126,7 @@ float Transformer::forward(const int32_t* tokens, const int32_t* targets, int b,
     matmul(a.h3, H, rows(a.xn2, C), transposed(w3, C), n, H, C, false);
     kernels::swiglu_forward(a.g, a.h1, a.h3, static_cast<int64_t>(n) * H);
     float* next = l + 1 < config_.n_layers ? act_.layers[l + 1].x_in : act_.x_out;
-    std::copy_n(a.x_mid, static_cast<int64_t>(n) * C, next);
+    kernels::parallel_copy(a.x_mid, static_cast<int64_t>(n) * C, next);
     matmul(next, C, rows(a.g, H), transposed(w2, H), n, C, H, true);
   }
   kernels::rmsnorm_forward(act_.xf, act_.rstdf, act_.x_out, w_.final_norm, n, C, config_.norm_eps);
@@ -187,6 +188,6 @@ void Transformer::backward() {
   kernels::embedding_backward(gw_.embedding, dx, tokens_.data(), n, C);
 }
 
-void Transformer::zero_grad() { std::fill(grads_.begin(), grads_.end(), 0.0f); }
+void Transformer::zero_grad() { kernels::parallel_fill(grads_.data(), static_cast<int64_t>(grads_.size()), 0.0f); }
 
 }  // namespace primer::model

@@ -19,4 +19,20 @@ void parallel_rows(int64_t n, int64_t grain, Fn&& fn) {
                     [&](const tbb::blocked_range<int64_t>& r) { fn(r.begin(), r.end()); });
 }
 
+// dst[0..n) = src[0..n) on all threads (the residual copies of a training step).
+template <typename T>
+void parallel_copy(const T* src, int64_t n, T* dst) {
+  parallel_rows(n, 1 << 16, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) dst[i] = src[i];
+  });
+}
+
+// x[0..n) = value on all threads.
+template <typename T>
+void parallel_fill(T* x, int64_t n, T value) {
+  parallel_rows(n, 1 << 16, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) x[i] = value;
+  });
+}
+
 }  // namespace primer::model::kernels
