@@ -51,9 +51,76 @@ class Scratch {
 thread_local Scratch tls_a;  // packed A block of the running task
 thread_local Scratch tls_b;  // packed B of a call started on this thread
 
+// 8×8 transpose in registers: r[i] = row i in, column i out.
+__attribute__((target("avx2,fma"))) inline void transpose8(__m256 r[8]) {
+  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  const __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+  const __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+  const __m256 s4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 s5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+  const __m256 s6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 s7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20), r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20), r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31), r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31), r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+// Full 16-column B panel, k0..k0+kc, with AVX2 (plain copies: the same bits as the
+// scalar packing). Returns the first k not packed (the caller finishes the tail).
+__attribute__((target("avx2,fma"))) int pack_b_panel_avx2(float* dst, ConstView b, int k0, int kc, int j0) {
+  if (b.col == 1) {  // rows of B: two vectors per k
+    for (int p = 0; p < kc; ++p) {
+      const float* src = &b.at(k0 + p, j0);
+      _mm256_storeu_ps(dst + p * kNr, _mm256_loadu_ps(src));
+      _mm256_storeu_ps(dst + p * kNr + 8, _mm256_loadu_ps(src + 8));
+    }
+    return kc;
+  }
+  if (b.row != 1) return 0;
+  // Bᵀ view (x · Wᵀ): column j of B is a contiguous run over k; 8×8 blocks transposed.
+  int p = 0;
+  for (; p + 8 <= kc; p += 8)
+    for (int h = 0; h < kNr; h += 8) {
+      __m256 r[8];
+      for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(&b.at(k0 + p, j0 + h + i));
+      transpose8(r);
+      for (int q = 0; q < 8; ++q) _mm256_storeu_ps(dst + (p + q) * kNr + h, r[q]);
+    }
+  return p;
+}
+
+// A 6-row panel of a row-major A, k0..k0+kc (6 rows × 8 k transposed per step). Returns
+// the first k not packed.
+__attribute__((target("avx2,fma"))) int pack_a_rows_avx2(float* dst, const float* r0, int64_t ld, int kc) {
+  int p = 0;
+  for (; p + 8 <= kc; p += 8) {
+    __m256 r[8];
+    for (int i = 0; i < kMr; ++i) r[i] = _mm256_loadu_ps(r0 + i * ld + p);
+    r[6] = r[7] = _mm256_setzero_ps();
+    transpose8(r);
+    float* d = dst + p * kMr;
+    for (int q = 0; q < 8; ++q) {  // 6 of each 8: 4 + 2
+      _mm_storeu_ps(d + q * kMr, _mm256_castps256_ps128(r[q]));
+      _mm_storel_pi(reinterpret_cast<__m64*>(d + q * kMr + 4), _mm256_extractf128_ps(r[q], 1));
+    }
+  }
+  return p;
+}
+
 // kc × 16 panel of B starting at (k0, j0); columns past n are zero.
 void pack_b_panel(float* dst, ConstView b, int k0, int kc, int j0, int n) {
   const int cols = std::min(kNr, n - j0);
+  if (cols == kNr && vector_math_enabled()) {
+    const int done = pack_b_panel_avx2(dst, b, k0, kc, j0);
+    dst += done * kNr, k0 += done, kc -= done;
+    if (kc == 0) return;
+  }
   if (b.col == 1) {
     for (int p = 0; p < kc; ++p) {
       const float* src = &b.at(k0 + p, j0);
@@ -98,7 +165,7 @@ void pack_a_block(float* dst, ConstView a, int i0, int i1, int k0, int kc) {
       // six row streams read in step, the panel written in order
       const float* r0 = &a.at(s, k0);
       const int64_t ld = a.row;
-      for (int p = 0; p < kc; ++p) {
+      for (int p = vector_math_enabled() ? pack_a_rows_avx2(dst, r0, ld, kc) : 0; p < kc; ++p) {
         float* d = dst + p * kMr;
         d[0] = r0[p], d[1] = r0[ld + p], d[2] = r0[2 * ld + p], d[3] = r0[3 * ld + p], d[4] = r0[4 * ld + p],
         d[5] = r0[5 * ld + p];
