@@ -189,14 +189,12 @@ inline void store_tile(const float* t, float* c, int64_t ldc, int mr, int nr, bo
 }
 
 // C[0:mr, 0:nr] (+)= Apanel (6 × kc) · Bpanel (kc × 16).
-// lda: floats from one k to the next in the A panel (6 when packed).
-using MicroKernel = void (*)(int kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int mr,
-                             int nr, bool accumulate);
+using MicroKernel = void (*)(int kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr,
+                             bool accumulate);
 
-void micro_portable(int kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int mr, int nr,
-                    bool accumulate) {
+void micro_portable(int kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr, bool accumulate) {
   float t[kMr * kNr] = {};
-  for (int p = 0; p < kc; ++p, a += lda, b += kNr)
+  for (int p = 0; p < kc; ++p, a += kMr, b += kNr)
     for (int r = 0; r < kMr; ++r) {
       const float av = a[r];
       for (int j = 0; j < kNr; ++j) t[r * kNr + j] += av * b[j];
@@ -204,15 +202,15 @@ void micro_portable(int kc, const float* a, int64_t lda, const float* b, float* 
   store_tile(t, c, ldc, mr, nr, accumulate);
 }
 
-__attribute__((target("avx2,fma"))) void micro_avx2(int kc, const float* a, int64_t lda, const float* b, float* c,
-                                                     int64_t ldc, int mr, int nr, bool accumulate) {
+__attribute__((target("avx2,fma"))) void micro_avx2(int kc, const float* a, const float* b, float* c, int64_t ldc,
+                                                     int mr, int nr, bool accumulate) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
   __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
   __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
   __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-  for (int p = 0; p < kc; ++p, a += lda, b += kNr) {
+  for (int p = 0; p < kc; ++p, a += kMr, b += kNr) {
     const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
     __m256 av = _mm256_broadcast_ss(a + 0);
     c00 = _mm256_fmadd_ps(av, b0, c00), c01 = _mm256_fmadd_ps(av, b1, c01);
@@ -299,7 +297,7 @@ void compute_block(const Packed& pk, ConstView a, float* c, int64_t ldc, int i0,
       const float* bp = pk.panel(kb, s);
       const int j = s * kNr, nr = std::min(kNr, pk.n - j);
       for (int i = i0; i < i1; i += kMr)
-        kernel(kc, ap + static_cast<size_t>(i - i0) * kc, kMr, bp, c + i * ldc + j, ldc, std::min(kMr, i1 - i), nr, acc);
+        kernel(kc, ap + static_cast<size_t>(i - i0) * kc, bp, c + i * ldc + j, ldc, std::min(kMr, i1 - i), nr, acc);
     }
   }}
 
