@@ -18,7 +18,7 @@ namespace {
 constexpr int kMr = 6;     // micro-tile rows (A panel height)
 constexpr int kNr = 16;    // micro-tile columns (B panel width: two 8-float vectors)
 constexpr int kKcMax = 384;  // k block at most: a 6×384 A panel and a 384×16 B panel fit in L1 (48 KB)
-constexpr int kMc = 96;      // rows per task: a 96×384 packed A block (144 KB) stays in L2
+constexpr int kMc = 192;     // rows per task at most: a 192×384 packed A block (288 KB) stays in L2
 
 // K split into equal blocks of at most kKcMax (320 → one block of 320, 864 → 3 × 288),
 // so no short remainder block pays a C round trip for a few k. Depends on K alone, so
@@ -322,15 +322,27 @@ void run(float* c, int64_t ldc, ConstView a, ConstView b, int m, int n, int k, b
   // Enough tasks for every thread to stay busy. Row blocks shrink first (down to 12
   // rows), so that each task packs its rows of A once; columns are split only when even
   // that leaves too few tasks.
+  // Tasks: row blocks (at most kMc rows: a packed A block stays in L2) × column chunks.
+  // Every row block streams all of its chunk's B and every column chunk packs its rows
+  // of A again, so among the splits with enough tasks (a multiple of the thread count)
+  // take the one that moves the fewest floats: nchunks·|A| + mblocks·|B|. (x · Wᵀ: many
+  // row blocks, one chunk; dW = dyᵀ · x, K = tokens: 2 × 2.)
   const int threads = tbb::this_task_arena::max_concurrency();
   const int target = 2 * threads;
-  // Row blocks of at most kMc rows, as many as a multiple of the thread count where
-  // that is possible (864 rows: 10 blocks of 90, not 9 of 96 that leave one thread idle).
-  const int wanted = std::max(target, (m + kMc - 1) / kMc);
-  const int blocks = (wanted + threads - 1) / threads * threads;
-  const int mc = std::clamp(((m + blocks - 1) / blocks + kMr - 1) / kMr * kMr, 2 * kMr, kMc);
-  const int mblocks = (m + mc - 1) / mc;
-  const int nchunks = std::min(strips, std::max(1, (target + mblocks - 1) / mblocks));
+  int mc = kMc, mblocks = 1, nchunks = 1;
+  double best = -1;
+  bool best_balanced = false;
+  for (int blocks = (m + kMc - 1) / kMc; blocks <= std::max(1, m / (2 * kMr)); ++blocks) {
+    const int c_mc = std::clamp(((m + blocks - 1) / blocks + kMr - 1) / kMr * kMr, 2 * kMr, kMc);
+    const int c_mblocks = (m + c_mc - 1) / c_mc;
+    int c_nchunks = std::min(strips, std::max(1, (target + c_mblocks - 1) / c_mblocks));
+    while (c_nchunks < strips && c_mblocks * c_nchunks % threads != 0) ++c_nchunks;
+    const double moved = static_cast<double>(c_nchunks) * m * k + static_cast<double>(c_mblocks) * k * n;
+    const bool balanced = c_mblocks * c_nchunks % threads == 0;
+    if (best < 0 || (balanced && !best_balanced) || (balanced == best_balanced && moved < best))
+      best = moved, best_balanced = balanced, mc = c_mc, mblocks = c_mblocks, nchunks = c_nchunks;
+    if (c_mblocks * c_nchunks >= target && balanced && c_nchunks == 1) break;  // more row blocks only add B traffic
+  }
   const int chunk = (strips + nchunks - 1) / nchunks;
   const int nblocks = (strips + chunk - 1) / chunk;
   tbb::parallel_for(0, mblocks * nblocks, [&](int task) {
