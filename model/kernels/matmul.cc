@@ -139,22 +139,28 @@ void pack_b_panel(float* dst, ConstView b, int k0, int kc, int j0, int n) {
 // Rows i0..i1 of A, k0..k0+kc, as 6-row panels (kc × 6 each); rows past i1 are zero.
 void pack_a_block(float* dst, ConstView a, int i0, int i1, int k0, int kc) {
   if (a.row == 1) {
-    // A is a transposed view (dyᵀ · x): the rows of the block lie side by side in
-    // memory, so each k reads one contiguous run across all panels of the block (a
-    // panel at a time would touch a new cache line and page for every k).
+    // A is a transposed view (dyᵀ · x): for each k the rows of the block lie side by
+    // side in memory, and k rows are far apart. Eight k rows (prefetched ahead) are copied
+    // panel by panel, so each panel receives 8 · 6 contiguous floats.
     const int panels = (i1 - i0 + kMr - 1) / kMr;
     const int full = (i1 - i0) / kMr;
-    constexpr int kAhead = 8;  // k rows are far apart (a page or more): prefetch by hand
-    for (int p = 0; p < kc; ++p) {
-      const float* src = &a.at(i0, k0 + p);
-      if (p + kAhead < kc)
-        for (int r = 0; r < i1 - i0; r += 16) __builtin_prefetch(src + kAhead * a.col + r);
-      float* d = dst + p * kMr;
-      for (int q = 0; q < full; ++q, src += kMr, d += static_cast<size_t>(kc) * kMr)
-        d[0] = src[0], d[1] = src[1], d[2] = src[2], d[3] = src[3], d[4] = src[4], d[5] = src[5];
-      if (full < panels) {
-        const int rows = i1 - i0 - full * kMr;
-        for (int r = 0; r < kMr; ++r) d[r] = r < rows ? src[r] : 0.0f;
+    const int rows_left = i1 - i0 - full * kMr;
+    constexpr int kAhead = 16;
+    constexpr int kStep = 8;
+    for (int p0 = 0; p0 < kc; p0 += kStep) {
+      const int p1 = std::min(kc, p0 + kStep);
+      for (int p = p0; p < p1 && p + kAhead < kc; ++p)
+        for (int r = 0; r < i1 - i0; r += 16) __builtin_prefetch(&a.at(i0 + r, k0 + p + kAhead));
+      for (int q = 0; q < panels; ++q) {
+        float* d = dst + static_cast<size_t>(q) * kc * kMr + static_cast<size_t>(p0) * kMr;
+        for (int p = p0; p < p1; ++p, d += kMr) {
+          const float* src = &a.at(i0 + q * kMr, k0 + p);
+          if (q < full) {
+            std::memcpy(d, src, kMr * sizeof(float));
+          } else {
+            for (int r = 0; r < kMr; ++r) d[r] = r < rows_left ? src[r] : 0.0f;
+          }
+        }
       }
     }
     return;
