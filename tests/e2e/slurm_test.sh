@@ -64,8 +64,15 @@ fi
 
 # ---- munge, slurmctld, slurmd ---------------------------------------------------------
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-base=$((20000 + RANDOM % 20000))
-while ! port_free "$base" || ! port_free $((base + 1)); do base=$((base + 2)); done
+# Below the kernel's ephemeral range (outgoing connections of anything else running take
+# ports from it, and a listener cannot bind one of those): [10000, ephemeral start).
+ephemeral=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+pick_ports() {
+  local span=$((ephemeral - 10002))
+  base=$((10000 + (RANDOM * 32768 + RANDOM) % span))
+  while ! port_free "$base" || ! port_free $((base + 1)); do base=$((10000 + (base - 10000 + 2) % span)); done
+}
+pick_ports
 
 mkdir -p "$work/munge" "$work/state" "$work/spool" "$work/run"
 mungekey --create --keyfile="$work/munge/munge.key" >/dev/null 2>&1 ||
@@ -107,19 +114,37 @@ NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=500 State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 CONF
 export SLURM_CONF=$work/slurm.conf
-/usr/sbin/slurmctld -f "$SLURM_CONF" || { cat "$work/slurmctld.log" >&2; exit 1; }
+# slurmctld forks before it binds its port: a port taken in between shows up as a dead
+# daemon ("Address already in use"), and then other ports are tried.
+for attempt in 1 2 3 4 5; do
+  /usr/sbin/slurmctld -f "$SLURM_CONF" || { cat "$work/slurmctld.log" >&2; exit 1; }
+  for _ in $(seq 20); do
+    grep -q 'fatal' "$work/slurmctld.log" 2>/dev/null && break
+    timeout 5 scontrol ping 2>/dev/null | grep -q 'is UP' && break
+    sleep 0.25
+  done
+  timeout 5 scontrol ping 2>/dev/null | grep -q 'is UP' && break
+  echo "slurm e2e: slurmctld did not come up on port $base (attempt $attempt):" >&2
+  grep 'fatal\|error: Error binding' "$work/slurmctld.log" >&2 || tail -n 5 "$work/slurmctld.log" >&2
+  [ -f "$work/slurmctld.pid" ] && kill "$(cat "$work/slurmctld.pid")" 2>/dev/null
+  rm -f "$work/slurmctld.pid" "$work/slurmctld.log"
+  [ "$attempt" -lt 5 ] || { echo "FAIL: slurmctld never came up" >&2; exit 1; }
+  pick_ports
+  sed -i "s/^SlurmctldPort=.*/SlurmctldPort=$base/; s/^SlurmdPort=.*/SlurmdPort=$((base + 1))/" "$SLURM_CONF"
+done
 /usr/sbin/slurmd -f "$SLURM_CONF" -N localhost || { cat "$work/slurmd.log" >&2; exit 1; }
 
-wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
+wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND... (wall clock: a slow command cannot stretch it)
   local limit=$1 what=$2
   shift 2
-  for _ in $(seq $((limit * 10))); do "$@" && return 0; sleep 0.1; done
+  local deadline=$((SECONDS + limit))
+  while [ "$SECONDS" -lt "$deadline" ]; do "$@" && return 0; sleep 0.1; done
   echo "FAIL: timed out after ${limit}s waiting for $what" >&2
   echo "--- squeue"; squeue 2>&1; echo "--- slurmctld.log"; tail -n 30 "$work/slurmctld.log"
   echo "--- slurmd.log"; tail -n 30 "$work/slurmd.log"
   return 1
 }
-node_idle() { sinfo -h -o %T 2>/dev/null | grep -qE '^(idle|mixed|allocated)'; }
+node_idle() { timeout 10 sinfo -h -o %T 2>/dev/null | grep -qE '^(idle|mixed|allocated)'; }
 wait_for 60 "the node to come up" node_idle
 
 # ---- the run ------------------------------------------------------------------------
@@ -182,10 +207,19 @@ scontrol update JobId="${array}_1" StartTime=now
 # Meanwhile, the reference: the same config on one machine.
 "$primer" run "$work/run.toml" --out "$work/single" --quiet >/dev/null
 
-merge_done() { [ -z "$(squeue -h -j "$merge" 2>/dev/null)" ]; }
+# Its state from slurmctld, not an empty squeue (a squeue that times out prints nothing too).
+merge_state() { timeout 10 scontrol show job "$merge" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
+merge_done() {
+  case "$(merge_state)" in COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | DEADLINE) return 0 ;; esac
+  return 1
+}
 wait_for 150 "the merge job to finish" merge_done
 
 log1=$split/slurm/logs/task-1.log
+state=$(merge_state)
+[ "$state" = COMPLETED ] || {
+  echo "FAIL: the merge job ended $state:"; cat "$split/slurm/logs/merge.log"; echo "--- task 1:"; cat "$log1"; exit 1
+}
 [ "$(grep -c '^primer: .* job ' "$log1")" -ge 2 ] || { echo "FAIL: task 1 did not run twice:"; cat "$log1"; exit 1; }
 grep -q 'resumed at prompt' "$log1" || { echo "FAIL: task 1 did not resume from its journal:"; cat "$log1"; exit 1; }
 [ -e "$split/manifest.json" ] || { echo "FAIL: the merge wrote no manifest:"; cat "$split/slurm/logs/merge.log"; exit 1; }
