@@ -58,7 +58,7 @@ int submit_command(const SubmitArgs& a) {
       std::printf("# ---- %s/slurm/array.sbatch (sbatch --parsable array.sbatch) ----\n%s\n", o.out.c_str(),
                   s.array.c_str());
       std::printf("# ---- %s/slurm/merge.sbatch (sbatch --parsable --dependency=afterok:ARRAY_JOB_ID "
-                  "--kill-on-invalid-dep=yes merge.sbatch) ----\n%s",
+                  "--kill-on-invalid-dep=no merge.sbatch) ----\n%s",
                   o.out.c_str(), s.merge.c_str());
       return 0;
     }

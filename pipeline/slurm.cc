@@ -123,7 +123,18 @@ SlurmScripts slurm_scripts(const SlurmOptions& o) {
       "{common}"
       "set -euo pipefail\n"
       "echo \"primer: $(date -u +%FT%TZ) job $SLURM_JOB_ID, array task $SLURM_ARRAY_TASK_ID on $(hostname), restart ${{SLURM_RESTART_COUNT:-0}}\"\n"
-      "exec {primer} run {qconfig} --out {qout}{threads}\n",
+      "{primer} run {qconfig} --out {qout}{threads}\n"
+      "# Slurm never starts a job whose afterok dependency once failed, even when the failed\n"
+      "# task is requeued and then succeeds (sbatch(1)); a requeue can also be seen as a failure\n"
+      "# for a moment. So the merge waits with --kill-on-invalid-dep=no, and the task that\n"
+      "# completes the set releases it if Slurm gave up on its dependency.\n"
+      "out={qout}\n"
+      "merge=$(cat \"$out/slurm/merge.job\" 2>/dev/null || true)\n"
+      "for ((k = 0; k < {tasks}; ++k)); do [ -e \"$out/tasks/$k/manifest.json\" ] || exit 0; done\n"
+      "if [ -n \"$merge\" ] && [ \"$(squeue -h -j \"$merge\" -o %r 2>/dev/null || true)\" = DependencyNeverSatisfied ]; then\n"
+      "  echo \"primer: every task is complete; releasing merge job $merge (Slurm had given up on its dependency)\"\n"
+      "  scontrol update JobId=\"$merge\" Dependency= || echo \"primer: could not release job $merge: run primer merge by hand\"\n"
+      "fi\n",
       fmt::arg("tasks", o.tasks), fmt::arg("config", o.config.string()), fmt::arg("out", o.out.string()),
       fmt::arg("name", o.job_name), fmt::arg("last", o.tasks - 1),
       fmt::arg("throttle", o.throttle > 0 ? fmt::format("%{}", o.throttle) : ""),
@@ -134,6 +145,7 @@ SlurmScripts slurm_scripts(const SlurmOptions& o) {
       "#!/bin/bash\n"
       "# primer: merges the {tasks} tasks of {config} into {out} (written by `primer slurm submit`).\n"
       "# Submitted with --dependency=afterok:ARRAY_JOB_ID: it starts once every task has succeeded.\n"
+      "# (If Slurm gives up on that dependency, the last task to complete releases this job.)\n"
       "#SBATCH --job-name={name}-merge\n"
       "#SBATCH --requeue\n"
       "#SBATCH --open-mode=append\n"
@@ -156,9 +168,11 @@ SlurmJobs slurm_submit(const SlurmOptions& o) {
   storage::write_file_atomic(dir / "merge.sbatch", scripts.merge);
   SlurmJobs jobs;
   jobs.array_job = submit({"sbatch", "--parsable", (dir / "array.sbatch").string()}, "array job");
-  jobs.merge_job = submit({"sbatch", "--parsable", "--dependency=afterok:" + jobs.array_job, "--kill-on-invalid-dep=yes",
+  jobs.merge_job = submit({"sbatch", "--parsable", "--dependency=afterok:" + jobs.array_job, "--kill-on-invalid-dep=no",
                            (dir / "merge.sbatch").string()},
                           "merge job");
+  // For the array tasks: the one that completes the set releases the merge if needed.
+  storage::write_file_atomic(dir / "merge.job", jobs.merge_job + "\n");
   return jobs;
 }
 

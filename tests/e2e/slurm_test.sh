@@ -30,6 +30,7 @@ cleanup() {
   if [ -f "$work/slurm.conf" ] && [ -f "$work/slurmctld.pid" ]; then
     scancel --quiet --user=root --name=primer-e2e >/dev/null 2>&1
     scancel --quiet --user=root --name=primer-e2e-merge >/dev/null 2>&1
+    scancel --quiet --user=root --name=primer-e2e-fail >/dev/null 2>&1
     for _ in $(seq 50); do [ -z "$(squeue -h 2>/dev/null)" ] && break; sleep 0.2; done
   fi
   for d in slurmd slurmctld; do
@@ -182,12 +183,24 @@ grep -q -- '--requeue' "$work/dry.txt" || { echo "FAIL: dry run lacks --requeue"
 grep -q 'afterok' "$work/dry.txt" || { echo "FAIL: dry run lacks the afterok merge"; exit 1; }
 [ ! -e "$split" ] || { echo "FAIL: --dry-run wrote $split"; exit 1; }
 
+# Slurm never starts a job whose afterok dependency once failed, even after the failed
+# task is requeued and succeeds, and a requeue can look like a failure for a moment (this
+# test caught it). The merge then waits as DependencyNeverSatisfied and the task that
+# completes the set releases it. To take that path every time, the merge is also made to
+# depend on a job that has already failed.
+failed=$(sbatch --parsable --job-name primer-e2e-fail --output=/dev/null --wrap 'exit 3')
+failed_done() { timeout 10 scontrol show job "$failed" 2>/dev/null | grep -q 'JobState=FAILED'; }
+wait_for 60 "the job that fails on purpose to fail" failed_done
+
 "$primer" slurm submit "$work/run.toml" --out "$split" --throttle 2 --cpus-per-task 1 --job-name primer-e2e \
   >"$work/submit.txt"
 cat "$work/submit.txt"
 array=$(sed -n 's/^array job \([0-9]*\):.*/\1/p' "$work/submit.txt")
 merge=$(sed -n 's/.*merge job \([0-9]*\) .*/\1/p' "$work/submit.txt")
 [ -n "$array" ] && [ -n "$merge" ] || { echo "FAIL: no job ids in: $(cat "$work/submit.txt")"; exit 1; }
+scontrol update JobId="$merge" Dependency="afterok:$array,afterok:$failed"
+never() { [ "$(timeout 10 squeue -h -j "$merge" -o %r 2>/dev/null)" = DependencyNeverSatisfied ]; }
+wait_for 30 "the merge job to give up on its dependency" never
 
 # Requeue task 1 once it has committed a checkpoint and before it is done.
 t1=$split/tasks/1
@@ -218,10 +231,15 @@ wait_for 150 "the merge job to finish" merge_done
 log1=$split/slurm/logs/task-1.log
 state=$(merge_state)
 [ "$state" = COMPLETED ] || {
-  echo "FAIL: the merge job ended $state:"; cat "$split/slurm/logs/merge.log"; echo "--- task 1:"; cat "$log1"; exit 1
+  set +e
+  echo "FAIL: the merge job ended $state:"; cat "$split/slurm/logs/merge.log" 2>/dev/null; echo "--- task 1:"; cat "$log1"
+  echo "--- slurmctld.log"; tail -n 40 "$work/slurmctld.log"
+  exit 1
 }
 [ "$(grep -c '^primer: .* job ' "$log1")" -ge 2 ] || { echo "FAIL: task 1 did not run twice:"; cat "$log1"; exit 1; }
 grep -q 'resumed at prompt' "$log1" || { echo "FAIL: task 1 did not resume from its journal:"; cat "$log1"; exit 1; }
+grep -q 'releasing merge job' "$split"/slurm/logs/task-*.log ||
+  { echo "FAIL: no task released the merge job:"; tail -n 3 "$split"/slurm/logs/task-*.log; exit 1; }
 [ -e "$split/manifest.json" ] || { echo "FAIL: the merge wrote no manifest:"; cat "$split/slurm/logs/merge.log"; exit 1; }
 
 # The merged dataset equals the single-machine run.

@@ -129,9 +129,10 @@ TEST_CASE("primer slurm submit: --dry-run prints both scripts; a submission queu
   CHECK(submitted.out.find("array job 4242: 4 tasks, at most 2 at once; merge job 4243") != std::string::npos);
   const std::string calls = storage::read_file(dir / "bin/calls");
   CHECK(calls == "--parsable " + (out / "slurm/array.sbatch").string() + "\n" +
-                     "--parsable --dependency=afterok:4242 --kill-on-invalid-dep=yes " +
+                     "--parsable --dependency=afterok:4242 --kill-on-invalid-dep=no " +
                      (out / "slurm/merge.sbatch").string() + "\n");
   CHECK(storage::read_file(out / "slurm/array.sbatch").find("#SBATCH --array=0-3%2") != std::string::npos);
+  CHECK(storage::read_file(out / "slurm/merge.job") == "4243\n");  // the tasks release the merge by this id
   CHECK(fs::is_directory(out / "slurm/logs"));
 
   // sbatch's own complaint reaches the user.
