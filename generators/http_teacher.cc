@@ -248,24 +248,81 @@ struct HttpTeacher::Impl {
     [[maybe_unused]] ssize_t n = ::write(wake_fd, &one, sizeof one);
   }
 
+  // What epoll holds for one fd. When a transfer ends on a kept-alive connection curl
+  // reports CURL_POLL_REMOVE, and the next transfer on it adds the socket again: two
+  // epoll_ctl calls per request for nothing. A connection socket curl stops watching
+  // for input stays in the epoll set instead ("dormant"); a re-add with the same events
+  // costs no call, and an event on a dormant socket (the server closed the idle
+  // connection) removes it then. Only connection sockets can be dormant: on_open_socket
+  // marks them and on_close_socket, which curl calls to close them, clears the entry, so
+  // a later socket that gets the same number never looks registered.
+  struct Watch {
+    uint32_t events = 0;
+    bool registered = false;
+    bool dormant = false;
+    bool connection = false;
+  };
+  std::vector<Watch> watches;  // by fd; I/O thread (and the destructor after it)
+
+  Watch& watch(curl_socket_t s) {
+    if (static_cast<size_t>(s) >= watches.size()) watches.resize(static_cast<size_t>(s) + 64);
+    return watches[static_cast<size_t>(s)];
+  }
+
+  void epoll_set(curl_socket_t s, Watch& w, uint32_t events) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.fd = s;
+    if (w.registered) {
+      if (::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT) ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, s, &ev);
+    } else {
+      if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, s, &ev) != 0 && errno == EEXIST) ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, s, &ev);
+    }
+    w.events = events;
+    w.registered = true;
+  }
+
+  void epoll_remove(curl_socket_t s, Watch& w) {
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, s, nullptr);  // fails harmlessly if already closed
+    w.registered = w.dormant = false;
+  }
+
   static int on_socket(CURL*, curl_socket_t s, int what, void* user, void* known) {
     auto* self = static_cast<Impl*>(user);
+    Watch& w = self->watch(s);
     if (what == CURL_POLL_REMOVE) {
-      ::epoll_ctl(self->epoll_fd, EPOLL_CTL_DEL, s, nullptr);  // fails harmlessly if already closed
+      if (w.connection && w.registered && w.events == EPOLLIN) w.dormant = true;
+      else self->epoll_remove(s, w);
       return 0;
     }
-    epoll_event ev{};
-    ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
-    ev.data.fd = s;
-    if (known) {
-      if (::epoll_ctl(self->epoll_fd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT)
-        ::epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, s, &ev);
-    } else {
-      if (::epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, s, &ev) != 0 && errno == EEXIST)
-        ::epoll_ctl(self->epoll_fd, EPOLL_CTL_MOD, s, &ev);
+    const uint32_t events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+    if (!known) {
+      // curl's first report since it last removed the socket: unless it is dormant
+      // (then certainly still in the set), the set may hold a stale entry.
+      if (!w.dormant) w.registered = false;
       curl_multi_assign(self->multi, s, self);  // any non-null pointer: "registered"
     }
+    w.dormant = false;
+    if (!w.registered || w.events != events) self->epoll_set(s, w, events);
     return 0;
+  }
+
+  // A socket event on a dormant socket: curl is not watching it, so it leaves the set.
+  bool drop_if_dormant(int fd) {
+    if (static_cast<size_t>(fd) >= watches.size() || !watches[static_cast<size_t>(fd)].dormant) return false;
+    epoll_remove(fd, watches[static_cast<size_t>(fd)]);
+    return true;
+  }
+
+  static int on_open_socket(void* user, curl_socket_t s, curlsocktype purpose) {
+    if (purpose == CURLSOCKTYPE_IPCXN) static_cast<Impl*>(user)->watch(s).connection = true;
+    return CURL_SOCKOPT_OK;
+  }
+
+  static int on_close_socket(void* user, curl_socket_t s) {
+    // Closing takes the socket out of the epoll set; the entry must say so.
+    static_cast<Impl*>(user)->watch(s) = Watch{};
+    return ::close(s);
   }
 
   static int on_timer(CURLM*, long timeout_ms, void* user) {
@@ -291,6 +348,10 @@ struct HttpTeacher::Impl {
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout_s * 1000));
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_open_socket);
+    curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, this);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
     return e;
   }
 
@@ -525,6 +586,7 @@ struct HttpTeacher::Impl {
           [[maybe_unused]] ssize_t r = ::read(wake_fd, &count, sizeof count);
           continue;
         }
+        if (drop_if_dormant(fd)) continue;
         int flags = 0;
         if (ev & EPOLLIN) flags |= CURL_CSELECT_IN;
         if (ev & EPOLLOUT) flags |= CURL_CSELECT_OUT;
