@@ -159,6 +159,7 @@ struct HttpTeacher::Impl {
   std::string auth_header;  // "Authorization: Bearer ..." (never printed)
   CURLM* multi = nullptr;
   curl_slist* headers = nullptr;
+  CURLU* parsed_url = nullptr;  // url, when curl can parse it
   int epoll_fd = -1;
   int wake_fd = -1;  // eventfd: submit(), wait() (re-queued calls) and the destructor
 
@@ -199,6 +200,11 @@ struct HttpTeacher::Impl {
     url = o.base_url;
     while (!url.empty() && url.back() == '/') url.pop_back();
     url += endpoint_path(o.request);
+    parsed_url = curl_url();
+    if (parsed_url && curl_url_set(parsed_url, CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
+      curl_url_cleanup(parsed_url);
+      parsed_url = nullptr;
+    }
     if (const char* key = std::getenv(o.api_key_env.c_str()); key && *key) auth_header = std::string("Authorization: Bearer ") + key;
     epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
     wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -237,6 +243,7 @@ struct HttpTeacher::Impl {
     for (CURL* easy : idle_handles) curl_easy_cleanup(easy);
     curl_multi_cleanup(multi);  // may still report sockets to on_socket: epoll_fd stays open until here
     curl_slist_free_all(headers);
+    curl_url_cleanup(parsed_url);
     ::close(wake_fd);
     ::close(epoll_fd);
   }
@@ -338,7 +345,9 @@ struct HttpTeacher::Impl {
     CURL* e = curl_easy_init();
     if (!e) throw std::runtime_error("curl_easy_init failed (out of memory)");
     // Options that are the same for every request stay set across reuses.
-    curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+    // The URL parsed once: curl would parse the string again for every request.
+    if (parsed_url) curl_easy_setopt(e, CURLOPT_CURLU, parsed_url);
+    else curl_easy_setopt(e, CURLOPT_URL, url.c_str());  // a transfer reports what is wrong with it
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
