@@ -71,6 +71,7 @@ struct Call {
   double not_before = 0;
   // The current attempt.
   CURL* easy = nullptr;
+  void* multi = nullptr;  // the Impl::Multi it runs in
   const double* clock = nullptr;  // the I/O loop's clock (steady seconds), for last_activity
   std::string response;
   Headers headers;  // only those the retry and rate-limit rules read (wanted_header)
@@ -153,11 +154,25 @@ struct CurlGlobal {
 // flight. Easy handles are reused (their buffers and options stay; connections stay in
 // the multi handle's cache), and submit() wakes the thread through an eventfd at most
 // once per loop iteration.
+//
+// The requests in flight are spread over several multi handles, one per
+// kConnectionsPerMulti, all served by this thread and its epoll set: to find a free
+// keep-alive connection for a request, curl walks its multi handle's whole list of
+// connections, which with 512 HTTP/1.1 connections in one handle cost ~2 us a request.
+constexpr int kConnectionsPerMulti = 64;
+
 struct HttpTeacher::Impl {
+  struct Multi {
+    Impl* impl = nullptr;
+    CURLM* handle = nullptr;
+    double timer_at = -1;  // when curl wants CURL_SOCKET_TIMEOUT; -1: no timer
+    int active = 0;        // transfers running in it
+  };
+
   const HttpTeacherOptions& options;
   std::string url;
   std::string auth_header;  // "Authorization: Bearer ..." (never printed)
-  CURLM* multi = nullptr;
+  std::vector<std::unique_ptr<Multi>> multis;  // stable addresses: they are curl's callback data
   curl_slist* headers = nullptr;
   CURLU* parsed_url = nullptr;  // url, when curl can parse it
   int epoll_fd = -1;
@@ -183,7 +198,6 @@ struct HttpTeacher::Impl {
   std::vector<CURL*> idle_handles;  // finished easy handles, ready for the next call
   std::vector<std::string> buffers; // response buffers to reuse: no malloc/free per reply
   double clock = 0;                 // steady seconds, refreshed every loop iteration
-  double timer_at = -1;             // when curl wants CURL_SOCKET_TIMEOUT; -1: no timer
   // Outcomes of the attempts that ended in this iteration, handed over under one lock.
   std::vector<std::unique_ptr<Call>> finished;
   std::vector<std::string> finished_errors;
@@ -213,13 +227,21 @@ struct HttpTeacher::Impl {
     ev.events = EPOLLIN;
     ev.data.fd = wake_fd;
     ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &ev);
-    multi = curl_multi_init();
-    curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(std::max(o.max_in_flight, 8)));
-    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
-    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer);
-    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
+    const int n_multis = (o.max_in_flight + kConnectionsPerMulti - 1) / kConnectionsPerMulti;
+    const int per_multi = (o.max_in_flight + n_multis - 1) / n_multis;
+    for (int i = 0; i < n_multis; ++i) {
+      auto m = std::make_unique<Multi>();
+      m->impl = this;
+      m->handle = curl_multi_init();
+      if (!m->handle) throw std::runtime_error("curl_multi_init failed (out of memory)");
+      curl_multi_setopt(m->handle, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+      curl_multi_setopt(m->handle, CURLMOPT_MAXCONNECTS, static_cast<long>(std::max(per_multi, 8)));
+      curl_multi_setopt(m->handle, CURLMOPT_SOCKETFUNCTION, on_socket);
+      curl_multi_setopt(m->handle, CURLMOPT_SOCKETDATA, m.get());
+      curl_multi_setopt(m->handle, CURLMOPT_TIMERFUNCTION, on_timer);
+      curl_multi_setopt(m->handle, CURLMOPT_TIMERDATA, m.get());
+      multis.push_back(std::move(m));
+    }
     headers = curl_slist_append(headers, "Content-Type: application/json");
     headers = curl_slist_append(headers, "Expect:");
     if (!auth_header.empty()) headers = curl_slist_append(headers, auth_header.c_str());
@@ -237,11 +259,11 @@ struct HttpTeacher::Impl {
     [[maybe_unused]] ssize_t n = ::write(wake_fd, &one, sizeof one);
     io.join();
     for (auto& [easy, call] : active) {
-      curl_multi_remove_handle(multi, easy);
+      curl_multi_remove_handle(static_cast<Multi*>(call->multi)->handle, easy);
       curl_easy_cleanup(easy);
     }
     for (CURL* easy : idle_handles) curl_easy_cleanup(easy);
-    curl_multi_cleanup(multi);  // may still report sockets to on_socket: epoll_fd stays open until here
+    for (auto& m : multis) curl_multi_cleanup(m->handle);  // may still report sockets to on_socket: epoll_fd stays open until here
     curl_slist_free_all(headers);
     curl_url_cleanup(parsed_url);
     ::close(wake_fd);
@@ -268,6 +290,7 @@ struct HttpTeacher::Impl {
     bool registered = false;
     bool dormant = false;
     bool connection = false;
+    Multi* multi = nullptr;  // whose socket it is: its events go there
   };
   std::vector<Watch> watches;  // by fd; I/O thread (and the destructor after it)
 
@@ -295,8 +318,10 @@ struct HttpTeacher::Impl {
   }
 
   static int on_socket(CURL*, curl_socket_t s, int what, void* user, void* known) {
-    auto* self = static_cast<Impl*>(user);
+    auto* multi = static_cast<Multi*>(user);
+    Impl* self = multi->impl;
     Watch& w = self->watch(s);
+    w.multi = multi;
     if (what == CURL_POLL_REMOVE) {
       if (w.connection && w.registered && w.events == EPOLLIN) w.dormant = true;
       else self->epoll_remove(s, w);
@@ -307,7 +332,7 @@ struct HttpTeacher::Impl {
       // curl's first report since it last removed the socket: unless it is dormant
       // (then certainly still in the set), the set may hold a stale entry.
       if (!w.dormant) w.registered = false;
-      curl_multi_assign(self->multi, s, self);  // any non-null pointer: "registered"
+      curl_multi_assign(multi->handle, s, self);  // any non-null pointer: "registered"
     }
     w.dormant = false;
     if (!w.registered || w.events != events) self->epoll_set(s, w, events);
@@ -333,11 +358,11 @@ struct HttpTeacher::Impl {
   }
 
   static int on_timer(CURLM*, long timeout_ms, void* user) {
-    auto* self = static_cast<Impl*>(user);
+    auto* multi = static_cast<Multi*>(user);
     // 0 ("now", after every new transfer) needs no clock reading.
-    self->timer_at = timeout_ms < 0    ? -1
-                     : timeout_ms == 0 ? self->clock
-                                       : now_s() + static_cast<double>(timeout_ms) / 1000.0;
+    multi->timer_at = timeout_ms < 0    ? -1
+                      : timeout_ms == 0 ? multi->impl->clock
+                                        : now_s() + static_cast<double>(timeout_ms) / 1000.0;
     return 0;
   }
 
@@ -394,8 +419,13 @@ struct HttpTeacher::Impl {
     curl_easy_setopt(e, CURLOPT_WRITEDATA, call.get());
     curl_easy_setopt(e, CURLOPT_HEADERDATA, call.get());
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, call->errbuf);
+    Multi* m = multis.front().get();  // the one with the fewest transfers
+    for (auto& other : multis)
+      if (other->active < m->active) m = other.get();
+    ++m->active;
+    call->multi = m;
     active.emplace(e, std::move(call));
-    curl_multi_add_handle(multi, e);
+    curl_multi_add_handle(m->handle, e);
   }
 
   void adapt_to_headers(const Headers& h, double t) {
@@ -427,7 +457,10 @@ struct HttpTeacher::Impl {
     auto it = active.find(easy);
     std::unique_ptr<Call> call = std::move(it->second);
     active.erase(it);
-    curl_multi_remove_handle(multi, easy);
+    auto* m = static_cast<Multi*>(call->multi);
+    --m->active;
+    curl_multi_remove_handle(m->handle, easy);
+    call->multi = nullptr;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &call->status);
     if (idle_handles.size() < static_cast<size_t>(options.max_in_flight)) idle_handles.push_back(easy);
     else curl_easy_cleanup(easy);
@@ -473,9 +506,11 @@ struct HttpTeacher::Impl {
   void read_messages() {
     // Read them all first: removing a handle scans the queue of unread messages, so
     // removing while reading would cost O(n²) in a burst of n completions.
-    int left = 0;
-    while (CURLMsg* m = curl_multi_info_read(multi, &left))
-      if (m->msg == CURLMSG_DONE) done_messages.emplace_back(m->easy_handle, m->data.result);
+    for (auto& multi : multis) {
+      int left = 0;
+      while (CURLMsg* m = curl_multi_info_read(multi->handle, &left))
+        if (m->msg == CURLMSG_DONE) done_messages.emplace_back(m->easy_handle, m->data.result);
+    }
     for (const auto& [easy, code] : done_messages) finish_attempt(easy, code);
     done_messages.clear();
   }
@@ -497,11 +532,13 @@ struct HttpTeacher::Impl {
     ended = 0;
   }
 
-  void run_timer_if_due() {
-    if (timer_at < 0 || timer_at > clock) return;
-    timer_at = -1;  // curl sets the next one from inside socket_action
-    int running = 0;
-    curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+  void run_timers_if_due() {
+    for (auto& m : multis) {
+      if (m->timer_at < 0 || m->timer_at > clock) continue;
+      m->timer_at = -1;  // curl sets the next one from inside socket_action
+      int running = 0;
+      curl_multi_socket_action(m->handle, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
   }
 
   void loop() {
@@ -573,7 +610,7 @@ struct HttpTeacher::Impl {
         for (CURL* easy : stalled) finish_attempt(easy, CURLE_OPERATION_TIMEDOUT);
       }
       // New transfers ask for an immediate timeout: start them now.
-      run_timer_if_due();
+      run_timers_if_due();
       read_messages();
       publish(started);
 
@@ -583,7 +620,9 @@ struct HttpTeacher::Impl {
         const double t2 = now_s();
         wait_s = std::min(wait_s, std::max(requests.wait_for(1, t2), tokens.wait_for(ready.front()->est_tokens, t2)));
       }
-      if (timer_at >= 0) wait_s = std::min(wait_s, std::max(0.0, timer_at - now_s()));
+      const double t3 = now_s();
+      for (auto& m : multis)
+        if (m->timer_at >= 0) wait_s = std::min(wait_s, std::max(0.0, m->timer_at - t3));
       const int n = ::epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()),
                                  static_cast<int>(std::ceil(wait_s * 1000)));
       clock = now_s();
@@ -595,15 +634,17 @@ struct HttpTeacher::Impl {
           [[maybe_unused]] ssize_t r = ::read(wake_fd, &count, sizeof count);
           continue;
         }
-        if (drop_if_dormant(fd)) continue;
+        if (drop_if_dormant(fd) || static_cast<size_t>(fd) >= watches.size()) continue;
+        Multi* m = watches[static_cast<size_t>(fd)].multi;
+        if (!m) continue;
         int flags = 0;
         if (ev & EPOLLIN) flags |= CURL_CSELECT_IN;
         if (ev & EPOLLOUT) flags |= CURL_CSELECT_OUT;
         if (ev & (EPOLLERR | EPOLLHUP)) flags |= CURL_CSELECT_ERR;
         int running = 0;
-        curl_multi_socket_action(multi, fd, flags, &running);
+        curl_multi_socket_action(m->handle, fd, flags, &running);
       }
-      run_timer_if_due();
+      run_timers_if_due();
       read_messages();
       publish(0);
     }
