@@ -27,19 +27,25 @@ class ExactDedupFilter final : public OrderedFilter {
   std::vector<std::string_view> reasons() const override { return {"duplicate"}; }
 
   FilterKey key(const Doc& doc) const override {
+    // Branch-free: every byte writes a space and its lower-case form, and the cursor
+    // moves past what is kept (the text never grows, so text + 1 bytes suffice).
     thread_local std::string norm;
-    norm.clear();
-    bool space = false;
-    for (char c : doc.text()) {
-      if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
-        space = !norm.empty();
-        continue;
-      }
-      if (space) norm.push_back(' ');
-      space = false;
-      norm.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+    const std::string_view text = doc.text();
+    norm.resize(text.size() + 1);
+    char* const begin = norm.data();
+    char* out = begin;
+    bool space = false;  // whitespace seen after a kept byte
+    constexpr uint64_t kWhitespace = (1ull << ' ') | (1ull << '\n') | (1ull << '\t') | (1ull << '\r');
+    for (const char ch : text) {
+      const auto c = static_cast<unsigned char>(ch);
+      const bool ws = c <= ' ' && ((kWhitespace >> c) & 1);
+      *out = ' ';
+      out += space & !ws;
+      *out = static_cast<char>(c + 32 * (static_cast<unsigned char>(c - 'A') < 26));
+      out += !ws;
+      space = ws & (out != begin);
     }
-    const XXH128_hash_t h = XXH3_128bits(norm.data(), norm.size());
+    const XXH128_hash_t h = XXH3_128bits(begin, static_cast<size_t>(out - begin));
     FilterKey k;
     k.hash[0] = h.low64;
     k.hash[1] = h.high64;

@@ -71,6 +71,7 @@ struct Call {
   double not_before = 0;
   // The current attempt.
   CURL* easy = nullptr;
+  void* multi = nullptr;  // the Impl::Multi it runs in
   const double* clock = nullptr;  // the I/O loop's clock (steady seconds), for last_activity
   std::string response;
   Headers headers;  // only those the retry and rate-limit rules read (wanted_header)
@@ -153,12 +154,27 @@ struct CurlGlobal {
 // flight. Easy handles are reused (their buffers and options stay; connections stay in
 // the multi handle's cache), and submit() wakes the thread through an eventfd at most
 // once per loop iteration.
+//
+// The requests in flight are spread over several multi handles, one per
+// kConnectionsPerMulti, all served by this thread and its epoll set: to find a free
+// keep-alive connection for a request, curl walks its multi handle's whole list of
+// connections, which with 512 HTTP/1.1 connections in one handle cost ~2 us a request.
+constexpr int kConnectionsPerMulti = 64;
+
 struct HttpTeacher::Impl {
+  struct Multi {
+    Impl* impl = nullptr;
+    CURLM* handle = nullptr;
+    double timer_at = -1;  // when curl wants CURL_SOCKET_TIMEOUT; -1: no timer
+    int active = 0;        // transfers running in it
+  };
+
   const HttpTeacherOptions& options;
   std::string url;
   std::string auth_header;  // "Authorization: Bearer ..." (never printed)
-  CURLM* multi = nullptr;
+  std::vector<std::unique_ptr<Multi>> multis;  // stable addresses: they are curl's callback data
   curl_slist* headers = nullptr;
+  CURLU* parsed_url = nullptr;  // url, when curl can parse it
   int epoll_fd = -1;
   int wake_fd = -1;  // eventfd: submit(), wait() (re-queued calls) and the destructor
 
@@ -182,7 +198,6 @@ struct HttpTeacher::Impl {
   std::vector<CURL*> idle_handles;  // finished easy handles, ready for the next call
   std::vector<std::string> buffers; // response buffers to reuse: no malloc/free per reply
   double clock = 0;                 // steady seconds, refreshed every loop iteration
-  double timer_at = -1;             // when curl wants CURL_SOCKET_TIMEOUT; -1: no timer
   // Outcomes of the attempts that ended in this iteration, handed over under one lock.
   std::vector<std::unique_ptr<Call>> finished;
   std::vector<std::string> finished_errors;
@@ -199,6 +214,11 @@ struct HttpTeacher::Impl {
     url = o.base_url;
     while (!url.empty() && url.back() == '/') url.pop_back();
     url += endpoint_path(o.request);
+    parsed_url = curl_url();
+    if (parsed_url && curl_url_set(parsed_url, CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
+      curl_url_cleanup(parsed_url);
+      parsed_url = nullptr;
+    }
     if (const char* key = std::getenv(o.api_key_env.c_str()); key && *key) auth_header = std::string("Authorization: Bearer ") + key;
     epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
     wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -207,13 +227,21 @@ struct HttpTeacher::Impl {
     ev.events = EPOLLIN;
     ev.data.fd = wake_fd;
     ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &ev);
-    multi = curl_multi_init();
-    curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(std::max(o.max_in_flight, 8)));
-    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
-    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer);
-    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
+    const int n_multis = (o.max_in_flight + kConnectionsPerMulti - 1) / kConnectionsPerMulti;
+    const int per_multi = (o.max_in_flight + n_multis - 1) / n_multis;
+    for (int i = 0; i < n_multis; ++i) {
+      auto m = std::make_unique<Multi>();
+      m->impl = this;
+      m->handle = curl_multi_init();
+      if (!m->handle) throw std::runtime_error("curl_multi_init failed (out of memory)");
+      curl_multi_setopt(m->handle, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+      curl_multi_setopt(m->handle, CURLMOPT_MAXCONNECTS, static_cast<long>(std::max(per_multi, 8)));
+      curl_multi_setopt(m->handle, CURLMOPT_SOCKETFUNCTION, on_socket);
+      curl_multi_setopt(m->handle, CURLMOPT_SOCKETDATA, m.get());
+      curl_multi_setopt(m->handle, CURLMOPT_TIMERFUNCTION, on_timer);
+      curl_multi_setopt(m->handle, CURLMOPT_TIMERDATA, m.get());
+      multis.push_back(std::move(m));
+    }
     headers = curl_slist_append(headers, "Content-Type: application/json");
     headers = curl_slist_append(headers, "Expect:");
     if (!auth_header.empty()) headers = curl_slist_append(headers, auth_header.c_str());
@@ -231,12 +259,13 @@ struct HttpTeacher::Impl {
     [[maybe_unused]] ssize_t n = ::write(wake_fd, &one, sizeof one);
     io.join();
     for (auto& [easy, call] : active) {
-      curl_multi_remove_handle(multi, easy);
+      curl_multi_remove_handle(static_cast<Multi*>(call->multi)->handle, easy);
       curl_easy_cleanup(easy);
     }
     for (CURL* easy : idle_handles) curl_easy_cleanup(easy);
-    curl_multi_cleanup(multi);  // may still report sockets to on_socket: epoll_fd stays open until here
+    for (auto& m : multis) curl_multi_cleanup(m->handle);  // may still report sockets to on_socket: epoll_fd stays open until here
     curl_slist_free_all(headers);
+    curl_url_cleanup(parsed_url);
     ::close(wake_fd);
     ::close(epoll_fd);
   }
@@ -248,32 +277,92 @@ struct HttpTeacher::Impl {
     [[maybe_unused]] ssize_t n = ::write(wake_fd, &one, sizeof one);
   }
 
+  // What epoll holds for one fd. When a transfer ends on a kept-alive connection curl
+  // reports CURL_POLL_REMOVE, and the next transfer on it adds the socket again: two
+  // epoll_ctl calls per request for nothing. A connection socket curl stops watching
+  // for input stays in the epoll set instead ("dormant"); a re-add with the same events
+  // costs no call, and an event on a dormant socket (the server closed the idle
+  // connection) removes it then. Only connection sockets can be dormant: on_open_socket
+  // marks them and on_close_socket, which curl calls to close them, clears the entry, so
+  // a later socket that gets the same number never looks registered.
+  struct Watch {
+    uint32_t events = 0;
+    bool registered = false;
+    bool dormant = false;
+    bool connection = false;
+    Multi* multi = nullptr;  // whose socket it is: its events go there
+  };
+  std::vector<Watch> watches;  // by fd; I/O thread (and the destructor after it)
+
+  Watch& watch(curl_socket_t s) {
+    if (static_cast<size_t>(s) >= watches.size()) watches.resize(static_cast<size_t>(s) + 64);
+    return watches[static_cast<size_t>(s)];
+  }
+
+  void epoll_set(curl_socket_t s, Watch& w, uint32_t events) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.fd = s;
+    if (w.registered) {
+      if (::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT) ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, s, &ev);
+    } else {
+      if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, s, &ev) != 0 && errno == EEXIST) ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, s, &ev);
+    }
+    w.events = events;
+    w.registered = true;
+  }
+
+  void epoll_remove(curl_socket_t s, Watch& w) {
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, s, nullptr);  // fails harmlessly if already closed
+    w.registered = w.dormant = false;
+  }
+
   static int on_socket(CURL*, curl_socket_t s, int what, void* user, void* known) {
-    auto* self = static_cast<Impl*>(user);
+    auto* multi = static_cast<Multi*>(user);
+    Impl* self = multi->impl;
+    Watch& w = self->watch(s);
+    w.multi = multi;
     if (what == CURL_POLL_REMOVE) {
-      ::epoll_ctl(self->epoll_fd, EPOLL_CTL_DEL, s, nullptr);  // fails harmlessly if already closed
+      if (w.connection && w.registered && w.events == EPOLLIN) w.dormant = true;
+      else self->epoll_remove(s, w);
       return 0;
     }
-    epoll_event ev{};
-    ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
-    ev.data.fd = s;
-    if (known) {
-      if (::epoll_ctl(self->epoll_fd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT)
-        ::epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, s, &ev);
-    } else {
-      if (::epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, s, &ev) != 0 && errno == EEXIST)
-        ::epoll_ctl(self->epoll_fd, EPOLL_CTL_MOD, s, &ev);
-      curl_multi_assign(self->multi, s, self);  // any non-null pointer: "registered"
+    const uint32_t events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+    if (!known) {
+      // curl's first report since it last removed the socket: unless it is dormant
+      // (then certainly still in the set), the set may hold a stale entry.
+      if (!w.dormant) w.registered = false;
+      curl_multi_assign(multi->handle, s, self);  // any non-null pointer: "registered"
     }
+    w.dormant = false;
+    if (!w.registered || w.events != events) self->epoll_set(s, w, events);
     return 0;
   }
 
+  // A socket event on a dormant socket: curl is not watching it, so it leaves the set.
+  bool drop_if_dormant(int fd) {
+    if (static_cast<size_t>(fd) >= watches.size() || !watches[static_cast<size_t>(fd)].dormant) return false;
+    epoll_remove(fd, watches[static_cast<size_t>(fd)]);
+    return true;
+  }
+
+  static int on_open_socket(void* user, curl_socket_t s, curlsocktype purpose) {
+    if (purpose == CURLSOCKTYPE_IPCXN) static_cast<Impl*>(user)->watch(s).connection = true;
+    return CURL_SOCKOPT_OK;
+  }
+
+  static int on_close_socket(void* user, curl_socket_t s) {
+    // Closing takes the socket out of the epoll set; the entry must say so.
+    static_cast<Impl*>(user)->watch(s) = Watch{};
+    return ::close(s);
+  }
+
   static int on_timer(CURLM*, long timeout_ms, void* user) {
-    auto* self = static_cast<Impl*>(user);
+    auto* multi = static_cast<Multi*>(user);
     // 0 ("now", after every new transfer) needs no clock reading.
-    self->timer_at = timeout_ms < 0    ? -1
-                     : timeout_ms == 0 ? self->clock
-                                       : now_s() + static_cast<double>(timeout_ms) / 1000.0;
+    multi->timer_at = timeout_ms < 0    ? -1
+                      : timeout_ms == 0 ? multi->impl->clock
+                                        : now_s() + static_cast<double>(timeout_ms) / 1000.0;
     return 0;
   }
 
@@ -281,7 +370,9 @@ struct HttpTeacher::Impl {
     CURL* e = curl_easy_init();
     if (!e) throw std::runtime_error("curl_easy_init failed (out of memory)");
     // Options that are the same for every request stay set across reuses.
-    curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+    // The URL parsed once: curl would parse the string again for every request.
+    if (parsed_url) curl_easy_setopt(e, CURLOPT_CURLU, parsed_url);
+    else curl_easy_setopt(e, CURLOPT_URL, url.c_str());  // a transfer reports what is wrong with it
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -291,6 +382,10 @@ struct HttpTeacher::Impl {
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout_s * 1000));
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_open_socket);
+    curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, this);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
     return e;
   }
 
@@ -324,8 +419,13 @@ struct HttpTeacher::Impl {
     curl_easy_setopt(e, CURLOPT_WRITEDATA, call.get());
     curl_easy_setopt(e, CURLOPT_HEADERDATA, call.get());
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, call->errbuf);
+    Multi* m = multis.front().get();  // the one with the fewest transfers
+    for (auto& other : multis)
+      if (other->active < m->active) m = other.get();
+    ++m->active;
+    call->multi = m;
     active.emplace(e, std::move(call));
-    curl_multi_add_handle(multi, e);
+    curl_multi_add_handle(m->handle, e);
   }
 
   void adapt_to_headers(const Headers& h, double t) {
@@ -357,7 +457,10 @@ struct HttpTeacher::Impl {
     auto it = active.find(easy);
     std::unique_ptr<Call> call = std::move(it->second);
     active.erase(it);
-    curl_multi_remove_handle(multi, easy);
+    auto* m = static_cast<Multi*>(call->multi);
+    --m->active;
+    curl_multi_remove_handle(m->handle, easy);
+    call->multi = nullptr;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &call->status);
     if (idle_handles.size() < static_cast<size_t>(options.max_in_flight)) idle_handles.push_back(easy);
     else curl_easy_cleanup(easy);
@@ -403,9 +506,11 @@ struct HttpTeacher::Impl {
   void read_messages() {
     // Read them all first: removing a handle scans the queue of unread messages, so
     // removing while reading would cost O(n²) in a burst of n completions.
-    int left = 0;
-    while (CURLMsg* m = curl_multi_info_read(multi, &left))
-      if (m->msg == CURLMSG_DONE) done_messages.emplace_back(m->easy_handle, m->data.result);
+    for (auto& multi : multis) {
+      int left = 0;
+      while (CURLMsg* m = curl_multi_info_read(multi->handle, &left))
+        if (m->msg == CURLMSG_DONE) done_messages.emplace_back(m->easy_handle, m->data.result);
+    }
     for (const auto& [easy, code] : done_messages) finish_attempt(easy, code);
     done_messages.clear();
   }
@@ -427,11 +532,13 @@ struct HttpTeacher::Impl {
     ended = 0;
   }
 
-  void run_timer_if_due() {
-    if (timer_at < 0 || timer_at > clock) return;
-    timer_at = -1;  // curl sets the next one from inside socket_action
-    int running = 0;
-    curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+  void run_timers_if_due() {
+    for (auto& m : multis) {
+      if (m->timer_at < 0 || m->timer_at > clock) continue;
+      m->timer_at = -1;  // curl sets the next one from inside socket_action
+      int running = 0;
+      curl_multi_socket_action(m->handle, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
   }
 
   void loop() {
@@ -503,7 +610,7 @@ struct HttpTeacher::Impl {
         for (CURL* easy : stalled) finish_attempt(easy, CURLE_OPERATION_TIMEDOUT);
       }
       // New transfers ask for an immediate timeout: start them now.
-      run_timer_if_due();
+      run_timers_if_due();
       read_messages();
       publish(started);
 
@@ -513,7 +620,9 @@ struct HttpTeacher::Impl {
         const double t2 = now_s();
         wait_s = std::min(wait_s, std::max(requests.wait_for(1, t2), tokens.wait_for(ready.front()->est_tokens, t2)));
       }
-      if (timer_at >= 0) wait_s = std::min(wait_s, std::max(0.0, timer_at - now_s()));
+      const double t3 = now_s();
+      for (auto& m : multis)
+        if (m->timer_at >= 0) wait_s = std::min(wait_s, std::max(0.0, m->timer_at - t3));
       const int n = ::epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()),
                                  static_cast<int>(std::ceil(wait_s * 1000)));
       clock = now_s();
@@ -525,14 +634,17 @@ struct HttpTeacher::Impl {
           [[maybe_unused]] ssize_t r = ::read(wake_fd, &count, sizeof count);
           continue;
         }
+        if (drop_if_dormant(fd) || static_cast<size_t>(fd) >= watches.size()) continue;
+        Multi* m = watches[static_cast<size_t>(fd)].multi;
+        if (!m) continue;
         int flags = 0;
         if (ev & EPOLLIN) flags |= CURL_CSELECT_IN;
         if (ev & EPOLLOUT) flags |= CURL_CSELECT_OUT;
         if (ev & (EPOLLERR | EPOLLHUP)) flags |= CURL_CSELECT_ERR;
         int running = 0;
-        curl_multi_socket_action(multi, fd, flags, &running);
+        curl_multi_socket_action(m->handle, fd, flags, &running);
       }
-      run_timer_if_due();
+      run_timers_if_due();
       read_messages();
       publish(0);
     }

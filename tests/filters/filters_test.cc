@@ -101,6 +101,13 @@ TEST_CASE("exact dedup: first occurrence wins, normalisation, state round trip")
   const auto a = d.key(make_doc("The dog ran."));
   const auto a2 = d.key(make_doc("  the   DOG\n ran. "));
   const auto b = d.key(make_doc("The dog ran!"));
+  // Only ASCII letters fold; other bytes (UTF-8, control characters) are kept as they are.
+  const auto same = [&](const char* x, const char* y) {
+    const auto kx = d.key(make_doc(x)), ky = d.key(make_doc(y));
+    return kx.hash[0] == ky.hash[0] && kx.hash[1] == ky.hash[1];
+  };
+  CHECK(same("\tCaf\xC3\x89\r\n  AU\x01Z@[  ", "caf\xC3\x89 au\x01z@["));
+  CHECK(!same("caf\xC3\x89", "caf\xC3\xA9"));
   CHECK(d.admit(a).keep());
   CHECK(d.admit(a2).reason == "duplicate");
   CHECK(d.admit(b).keep());

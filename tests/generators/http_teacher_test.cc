@@ -292,6 +292,29 @@ TEST_CASE("thousands in flight: 4096 concurrent requests allowed, every prompt a
   CHECK(server.max_concurrent() >= 32);  // the server's pool is the limit here, not the client
 }
 
+TEST_CASE("idle connections the server closed are replaced: later prompts are answered") {
+  // The server closes a keep-alive connection after 1 s idle. The client keeps idle
+  // sockets in its epoll set; the close must neither stall nor fail the next requests.
+  FakeOpenAI server;
+  HttpTeacherOptions o = options_for(server);
+  o.max_in_flight = 16;
+  HttpTeacher t(o);
+  for (int round = 0; round < 3; ++round) {
+    for (uint64_t i = 0; i < 16; ++i) t.submit(round * 16 + i, prompt(round * 16 + i));
+    std::map<uint64_t, Completion> out;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (out.size() < 16 && std::chrono::steady_clock::now() < deadline)
+      for (auto& c : t.wait(0.1)) out.emplace(c.index, std::move(c));
+    REQUIRE(out.size() == 16);
+    for (const auto& [i, c] : out) {
+      INFO(c.error);
+      CHECK(c.ok);
+    }
+    if (round < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // past the server's idle timeout
+  }
+  CHECK(server.completions().size() == 48);
+}
+
 TEST_CASE("completions endpoint and max_completion_tokens") {
   FakeOpenAI server;
   std::string body;

@@ -38,6 +38,23 @@ TEST_CASE("JSON strings: escapes, UTF-8 kept, invalid bytes replaced and counted
   CHECK(out.find("\xEF\xBF\xBD") != std::string::npos);
 }
 
+TEST_CASE("JSON strings: every byte value is escaped the same at every place of a long string") {
+  // Long plain runs are scanned 8 bytes at a time; a one-byte string takes the byte path.
+  for (int b = 0; b < 256; ++b) {
+    std::string alone;
+    const size_t bad = append_json_string(alone, std::string(1, static_cast<char>(b)));
+    const std::string inner = alone.substr(1, alone.size() - 2);
+    for (size_t at = 0; at < 17; ++at) {
+      const std::string text = std::string(at, 'a') + static_cast<char>(b) + std::string(23 - at, 'z');
+      std::string out;
+      CHECK(append_json_string(out, text) == bad);
+      std::string want(1, '"');
+      want.append(at, 'a').append(inner).append(23 - at, 'z').push_back('"');
+      CHECK(out == want);
+    }
+  }
+}
+
 TEST_CASE("JsonWriter produces valid nested JSON") {
   JsonWriter w;
   w.begin_object().field("a", 1).key("b").begin_array().value(true).value("x").value(2.5).end_array();
