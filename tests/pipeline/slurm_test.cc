@@ -60,10 +60,15 @@ TEST_CASE("the array script runs every task with --requeue, a throttle and a log
   const std::string log = line_starting(s.array, "#SBATCH --output=").substr(17);
   CHECK(words_of(log, dir) == std::vector<std::string>{(o.out / "slurm/logs/task-%a.log").string()});
   // The task comes from the Slurm environment; every path is one word.
-  const std::string exec = line_starting(s.array, "exec ").substr(5);
-  CHECK(words_of(exec, dir) == std::vector<std::string>{o.primer.string(), "run", o.config.string(), "--out",
-                                                        o.out.string(), "--threads", "4"});
+  const std::string run = line_starting(s.array, "'" + o.primer.string() + "' run ");
+  CHECK(words_of(run, dir) == std::vector<std::string>{o.primer.string(), "run", o.config.string(), "--out",
+                                                       o.out.string(), "--threads", "4"});
   CHECK(s.array.find("--task") == std::string::npos);
+  // The task that completes the set releases a merge job Slurm gave up on.
+  CHECK(s.array.find("k < 8; ++k") != std::string::npos);
+  CHECK(s.array.find("/slurm/merge.job") != std::string::npos);
+  CHECK(s.array.find("= DependencyNeverSatisfied ]") != std::string::npos);
+  CHECK(s.array.find("scontrol update JobId=\"$merge\" Dependency=") != std::string::npos);
 
   CHECK(line_starting(s.merge, "#SBATCH --array").empty());
   CHECK(line_starting(s.merge, "#SBATCH --partition=") == "#SBATCH --partition=cpu");
