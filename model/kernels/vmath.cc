@@ -29,7 +29,8 @@ inline float exp_clamped(float x) { return std::exp(std::clamp(x, kExpLo, kExpHi
 #define PRIMER_AVX2 __attribute__((target("avx2,fma")))
 
 PRIMER_AVX2 inline __m256 exp8(__m256 x) {
-  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(kExpLo)), _mm256_set1_ps(kExpHi));
+  // x as the second operand: min/max return it when it is NaN, so NaN stays NaN.
+  x = _mm256_min_ps(_mm256_set1_ps(kExpHi), _mm256_max_ps(_mm256_set1_ps(kExpLo), x));
   const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   // r = x - n·ln2, ln2 in two parts so that n·C1 is exact.
@@ -76,11 +77,19 @@ PRIMER_AVX2 void exp_avx2(float* y, const float* x, int64_t n) {
 }
 
 PRIMER_AVX2 float max_avx2(const float* x, int64_t n) {
-  __m256 m = _mm256_set1_ps(-INFINITY);
+  __m256 m = _mm256_set1_ps(-INFINITY), nan = _mm256_setzero_ps();
   int64_t i = 0;
-  for (; i + 8 <= n; i += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(x + i));
-  if (i < n) m = _mm256_max_ps(m, load_partial(x + i, n - i, -INFINITY));
-  return hmax(m);
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    m = _mm256_max_ps(m, v);
+    nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+  }
+  if (i < n) {
+    const __m256 v = load_partial(x + i, n - i, -INFINITY);
+    m = _mm256_max_ps(m, v);
+    nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+  }
+  return _mm256_movemask_ps(nan) ? NAN : hmax(m);  // a NaN anywhere makes the max NaN
 }
 
 PRIMER_AVX2 float exp_scaled_sum_avx2(float* x, int64_t n, float scale, float shift) {
@@ -190,7 +199,10 @@ void exp_array(float* y, const float* x, int64_t n) {
 float max_array(const float* x, int64_t n) {
   if (vector_math_enabled()) return max_avx2(x, n);
   float m = x[0];
-  for (int64_t i = 1; i < n; ++i) m = std::max(m, x[i]);
+  for (int64_t i = 1; i < n; ++i) {
+    if (std::isnan(x[i])) return x[i];
+    m = std::max(m, x[i]);
+  }
   return m;
 }
 

@@ -4,7 +4,8 @@
 //
 // exp is a Cephes-style range reduction (x = n·ln2 + r) with a degree-6 polynomial:
 // within 2 ulp of std::exp over [-87.3, 88.3] (tested); inputs are clamped to that range,
-// so exp(-1000) gives about 1e-38 instead of 0 and exp(1000) gives exp(88.3). Sums run
+// so exp(-1000) gives about 1e-38 instead of 0 and exp(1000) gives exp(88.3); NaN stays
+// NaN everywhere (max included), so a diverging run still shows a NaN loss. Sums run
 // in 8 lanes combined in a fixed order: results depend on n alone, never on threads.
 #pragma once
 
@@ -19,7 +20,7 @@ void force_scalar_math(bool scalar);
 
 // y[i] = exp(x[i]) (y may be x).
 void exp_array(float* y, const float* x, int64_t n);
-// max of x[0..n), n >= 1.
+// max of x[0..n), n >= 1; NaN if any element is NaN.
 float max_array(const float* x, int64_t n);
 // x[i] = exp(x[i] · scale - shift); returns Σ x[i].
 float exp_scaled_sum(float* x, int64_t n, float scale, float shift);

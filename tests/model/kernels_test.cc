@@ -237,6 +237,22 @@ TEST_CASE("vmath: vector exp within 2 ulp of std::exp; sums, max and tails agree
   CHECK(extreme[2] > 0.0f);
   CHECK(extreme[2] < 1e-37f);
 
+  // NaN stays NaN: a diverging run must still show a NaN loss.
+  for (int n : {1, 9, 20}) {
+    std::vector<float> v(static_cast<size_t>(n), 1.0f);
+    v[static_cast<size_t>(n / 2)] = NAN;
+    CHECK(std::isnan(max_array(v.data(), n)));
+    exp_array(v.data(), v.data(), n);
+    CHECK(std::isnan(v[static_cast<size_t>(n / 2)]));
+    v[static_cast<size_t>(n / 2)] = NAN;
+    CHECK(std::isnan(exp_scaled_sum(v.data(), n, 1.0f, 0.0f)));
+    std::vector<float> logits(static_cast<size_t>(n), 0.5f), loss(1);
+    logits[static_cast<size_t>(n - 1)] = NAN;
+    const int32_t target = 0;
+    cross_entropy_forward_backward<float>(loss.data(), logits.data(), &target, 1, n, 1.0f);
+    CHECK(std::isnan(loss[0]));
+  }
+
   for (int n : {1, 7, 8, 9, 31, 4099}) {
     const auto v = random_vector<float>(static_cast<size_t>(n), 40 + static_cast<uint64_t>(n), 6.0);
     float mx = v[0];
