@@ -253,15 +253,7 @@ __attribute__((target("avx2,fma"))) void micro_avx2(int kc, const float* a, cons
   store_tile(t, c, ldc, mr, nr, accumulate);
 }
 
-MicroKernel detect() {
-  const char* env = std::getenv("PRIMER_KERNELS");
-  if (env && std::strcmp(env, "portable") == 0) return micro_portable;
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return micro_avx2;
-  return micro_portable;
-}
-
-const MicroKernel kDetected = detect();
+const MicroKernel kDetected = cpu_has_avx2_fma() ? micro_avx2 : micro_portable;
 std::atomic<MicroKernel> g_kernel{kDetected};
 
 // B packed as: k block kb (kc rows, the last one shorter), then its 16-column panels.

@@ -2,10 +2,8 @@
 
 #include <immintrin.h>
 
-#include <cstdlib>
-#include <cstring>
-
 #include "model/kernels/parallel.h"
+#include "model/kernels/vmath.h"
 
 namespace primer::model::kernels {
 namespace {
@@ -56,13 +54,7 @@ __attribute__((target("avx2,fma"))) void rows_avx2(float* y, const float* w, con
 
 using RowsFn = void (*)(float*, const float*, const float*, int64_t, int64_t, int);
 
-RowsFn detect() {
-  const char* env = std::getenv("PRIMER_KERNELS");
-  if (env && std::strcmp(env, "portable") == 0) return rows_portable;
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? rows_avx2 : rows_portable;
-}
-const RowsFn kRows = detect();
+const RowsFn kRows = cpu_has_avx2_fma() ? rows_avx2 : rows_portable;
 
 }  // namespace
 

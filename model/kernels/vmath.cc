@@ -9,16 +9,20 @@
 #include <cstring>
 
 namespace primer::model::kernels {
-namespace {
 
-bool detect() {
-  const char* env = std::getenv("PRIMER_KERNELS");
-  if (env && std::strcmp(env, "portable") == 0) return false;
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+bool cpu_has_avx2_fma() {
+  static const bool yes = [] {
+    const char* env = std::getenv("PRIMER_KERNELS");
+    if (env && std::strcmp(env, "portable") == 0) return false;
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
+  return yes;
 }
 
-const bool kDetected = detect();
+namespace {
+
+const bool kDetected = cpu_has_avx2_fma();
 std::atomic<bool> g_vector{kDetected};
 
 constexpr float kExpHi = 88.3762626647949f, kExpLo = -87.3365447504019f;

@@ -13,6 +13,9 @@
 
 namespace primer::model::kernels {
 
+// The CPU has AVX2 and FMA and PRIMER_KERNELS is not "portable": the one run-time choice
+// behind the matmul's micro-kernel, the matrix-vector kernel and these functions.
+bool cpu_has_avx2_fma();
 // true when the AVX2+FMA paths run.
 bool vector_math_enabled();
 // Tests: force the scalar paths (true) or go back to the run-time choice (false).
