@@ -17,6 +17,12 @@ namespace {
 // Rows per causal block: a multiple of the micro-kernel's 6 rows and 16 columns.
 constexpr int kCausalBlock = 48;
 
+// fn(b0, b1) for the causal blocks [b0, b1) of 0..t.
+template <typename Fn>
+void for_causal_blocks(int t, Fn&& fn) {
+  for (int b0 = 0; b0 < t; b0 += kCausalBlock) fn(b0, std::min(t, b0 + kCausalBlock));
+}
+
 // Row-wise causal softmax of scale · s (T, T) in place; zeros above the diagonal.
 void causal_softmax(float* s, int t, float scale) {
   for (int i = 0; i < t; ++i) {
@@ -46,17 +52,15 @@ void attention_forward(float* out, float* probs, const float* q, const float* k,
     // Causal: query rows r0..r1 only see keys 0..r1, so each row block multiplies the
     // keys up to its end (the entries it skips are exact zeros: the results are the
     // same bits as the full products).
-    for (int r0 = 0; r0 < s.t; r0 += kCausalBlock) {
-      const int r1 = std::min(s.t, r0 + kCausalBlock);
+    for_causal_blocks(s.t, [&](int r0, int r1) {
       // p[r0:r1, 0:r1] = qh[r0:r1] (HS) · khᵀ (HS, r1)
       matmul_serial(p + r0 * s.t, s.t, rows(qh + r0 * qw, qw), transposed(kh, kw), r1 - r0, r1, s.head_size, false);
-    }
+    });
     causal_softmax(p, s.t, scale);
-    for (int r0 = 0; r0 < s.t; r0 += kCausalBlock) {
-      const int r1 = std::min(s.t, r0 + kCausalBlock);
+    for_causal_blocks(s.t, [&](int r0, int r1) {
       // out_h[r0:r1] = p[r0:r1, 0:r1] · vh[0:r1]
       matmul_serial(oh + r0 * qw, qw, rows(p + r0 * s.t, s.t), rows(vh, kw), r1 - r0, s.head_size, r1, false);
-    }
+    });
   });
 }
 
@@ -80,18 +84,14 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
       const float* qh = q + b * s.t * qw + h * s.head_size;
       const float* doh = dout + b * s.t * qw + h * s.head_size;
       const bool acc = g > 0;
-      // Causal blocks as in the forward: query rows r0..r1 need keys 0..r1 (dp, dq);
-      // key rows c0..c1 need queries c0..T (dv, dk). Skipped terms are exact zeros.
+      // Causal blocks as in the forward: query rows b0..b1 need keys 0..b1 (dp, dq);
+      // key rows b0..b1 need queries b0..T (dv, dk). Skipped terms are exact zeros.
       // forward: out = p · v  →  dp = dout · vᵀ,  dv += pᵀ · dout
-      for (int r0 = 0; r0 < s.t; r0 += kCausalBlock) {
-        const int r1 = std::min(s.t, r0 + kCausalBlock);
-        matmul_serial(dp + r0 * s.t, s.t, rows(doh + r0 * qw, qw), transposed(vh, kw), r1 - r0, r1, s.head_size, false);
-      }
-      for (int c0 = 0; c0 < s.t; c0 += kCausalBlock) {
-        const int c1 = std::min(s.t, c0 + kCausalBlock);
-        matmul_serial(dvh + c0 * kw, kw, transposed(p + c0 * s.t + c0, s.t), rows(doh + c0 * qw, qw), c1 - c0,
-                      s.head_size, s.t - c0, acc);
-      }
+      for_causal_blocks(s.t, [&](int b0, int b1) {
+        matmul_serial(dp + b0 * s.t, s.t, rows(doh + b0 * qw, qw), transposed(vh, kw), b1 - b0, b1, s.head_size, false);
+        matmul_serial(dvh + b0 * kw, kw, transposed(p + b0 * s.t + b0, s.t), rows(doh + b0 * qw, qw), b1 - b0,
+                      s.head_size, s.t - b0, acc);
+      });
       // forward: p = softmax(scale · qkᵀ)  →  ds = p ⊙ (dp - Σ_j dp·p) · scale
       for (int i = 0; i < s.t; ++i) {
         float* dr = dp + static_cast<int64_t>(i) * s.t;
@@ -102,15 +102,11 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
       }
       // forward: s = q · kᵀ  →  dq = ds · k,  dk += dsᵀ · q
       float* dqh = dq + b * s.t * qw + h * s.head_size;
-      for (int r0 = 0; r0 < s.t; r0 += kCausalBlock) {
-        const int r1 = std::min(s.t, r0 + kCausalBlock);
-        matmul_serial(dqh + r0 * qw, qw, rows(dp + r0 * s.t, s.t), rows(kh, kw), r1 - r0, s.head_size, r1, false);
-      }
-      for (int c0 = 0; c0 < s.t; c0 += kCausalBlock) {
-        const int c1 = std::min(s.t, c0 + kCausalBlock);
-        matmul_serial(dkh + c0 * kw, kw, transposed(dp + c0 * s.t + c0, s.t), rows(qh + c0 * qw, qw), c1 - c0,
-                      s.head_size, s.t - c0, acc);
-      }
+      for_causal_blocks(s.t, [&](int b0, int b1) {
+        matmul_serial(dqh + b0 * qw, qw, rows(dp + b0 * s.t, s.t), rows(kh, kw), b1 - b0, s.head_size, b1, false);
+        matmul_serial(dkh + b0 * kw, kw, transposed(dp + b0 * s.t + b0, s.t), rows(qh + b0 * qw, qw), b1 - b0,
+                      s.head_size, s.t - b0, acc);
+      });
     }
   });
 }

@@ -15,12 +15,13 @@ T log_sum_exp(const T* row, int v) {
   if constexpr (std::is_same_v<T, float>) {
     const float mx = max_array(row, v);
     return mx + std::log(sum_exp(row, v, mx));
+  } else {
+    T mx = row[0];
+    for (int j = 1; j < v; ++j) mx = row[j] > mx ? row[j] : mx;
+    T sum = 0;
+    for (int j = 0; j < v; ++j) sum += std::exp(row[j] - mx);
+    return mx + std::log(sum);
   }
-  T mx = row[0];
-  for (int j = 1; j < v; ++j) mx = row[j] > mx ? row[j] : mx;
-  T sum = 0;
-  for (int j = 0; j < v; ++j) sum += std::exp(row[j] - mx);
-  return mx + std::log(sum);
 }
 }  // namespace
 
@@ -46,12 +47,11 @@ void cross_entropy_forward_backward(T* losses, T* logits, const int32_t* targets
         const float sum = exp_scaled_sum(row, v, 1.0f, mx);
         losses[i] = mx + std::log(sum) - target;
         scale_array(row, v, scale / sum);
-        row[targets[i]] -= scale;
-        continue;
+      } else {
+        const T lse = log_sum_exp(row, v);
+        losses[i] = lse - row[targets[i]];
+        for (int j = 0; j < v; ++j) row[j] = std::exp(row[j] - lse) * scale;
       }
-      const T lse = log_sum_exp(row, v);
-      losses[i] = lse - row[targets[i]];
-      for (int j = 0; j < v; ++j) row[j] = std::exp(row[j] - lse) * scale;
       row[targets[i]] -= scale;
     }
   });
