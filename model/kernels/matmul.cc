@@ -297,7 +297,8 @@ void compute_block(const Packed& pk, ConstView a, float* c, int64_t ldc, int i0,
       for (int i = i0; i < i1; i += kMr)
         kernel(kc, ap + static_cast<size_t>(i - i0) * kc, bp, c + i * ldc + j, ldc, std::min(kMr, i1 - i), nr, acc);
     }
-  }}
+  }
+}
 
 void run(float* c, int64_t ldc, ConstView a, ConstView b, int m, int n, int k, bool accumulate, bool parallel) {
   if (m <= 0 || n <= 0) return;
