@@ -212,9 +212,12 @@ running=$(squeue -h -j "$array" -t RUNNING -r | wc -l)
 [ "$running" -le 2 ] || { echo "FAIL: $running array tasks running at once with --throttle 2"; exit 1; }
 scontrol requeue "${array}_1"
 echo "requeued task 1 (job ${array}_1) mid-run"
-# Slurm holds a requeued job for two minutes (BeginTime); let it start again at once.
+# Slurm holds a requeued job for two minutes (BeginTime); let it start again sooner. Not
+# at once: slurmd refuses a job credential made in the same second as the kill revoked
+# the old one ("Job credential revoked"), and the task would fail for good.
 pending() { scontrol show job "${array}_1" | grep -q 'JobState=PENDING'; }
 wait_for 60 "task 1 to be pending again" pending
+sleep 2
 scontrol update JobId="${array}_1" StartTime=now
 
 # Meanwhile, the reference: the same config on one machine.
