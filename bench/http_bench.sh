@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The HTTP teacher's client overhead, side by side with wrk and the official OpenAI
-# Node SDK, against one local nginx whose POST location returns a fixed ~1.2 KB
-# chat.completion (with usage). Prints req/s and cores used for each, with ratios.
+# The HTTP teacher's client overhead, side by side with wrk, a bare libcurl-multi loop
+# and the official OpenAI Node SDK, against one local nginx whose POST location returns
+# a fixed ~1.2 KB chat.completion (with usage). Prints req/s and cores used for each,
+# with ratios.
 #
 #   bench/http_bench.sh [--primer PATH] [--count 200000] [--concurrency 512]
-#                       [--wrk-seconds 10] [--wrk-threads 2] [--sdk-requests 20000]
-#                       [--port 18431] [--skip-wrk] [--skip-sdk] [--skip-primer]
+#                       [--rounds 3] [--wrk-seconds 10] [--wrk-threads 2]
+#                       [--sdk-requests 20000] [--port 18431]
+#                       [--skip-wrk] [--skip-curl] [--skip-sdk] [--skip-primer]
 #
 # Installs what is missing (as root): nginx-light (or nginx), wrk, time and curl with apt-get;
 # the npm package openai, pinned, into a scratch directory outside the repository
@@ -13,12 +15,18 @@
 # 127.0.0.1 from a temporary prefix and is stopped on exit.
 #
 # - wrk is the ceiling of the machine (C, LuaJIT script, POSTs the body primer sends).
+# - The bare libcurl loop (bench/http_bench_curl.cc, built beside primer) is what libcurl
+#   alone costs: `concurrency` easy handles on one multi, curl_multi_perform + poll, no
+#   JSON, journal or filters.
 # - The Node SDK runs `concurrency` workers awaiting chat.completions.create in a loop
 #   (maxRetries 0); its cores are the process's CPU time while the clock ran.
 # - primer is the whole `primer run` process: a generated config (kind = "openai",
 #   max_in_flight = concurrency, truncation + exact_dedup, storage defaults); req/s is
 #   count / wall time of the process (start-up, journal fdatasyncs, filters and
 #   finalisation included), cores = (user + sys) / wall.
+# - A VM's speed drifts by several percent within a minute: wrk, the bare loop and primer
+#   run in alternating rounds and the table shows each one's median (the SDK, slow and
+#   far from the target, runs once).
 set -euo pipefail
 
 SDK_VERSION=6.49.0  # the last major line that supports Node 20 (7.x needs Node >= 22)
@@ -30,19 +38,22 @@ WRK_SECONDS=10
 WRK_THREADS=2
 SDK_REQUESTS=20000
 PORT=18431
-RUN_WRK=1 RUN_SDK=1 RUN_PRIMER=1
+ROUNDS=3
+RUN_WRK=1 RUN_CURL=1 RUN_SDK=1 RUN_PRIMER=1
 
-usage() { sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --primer) PRIMER="$2"; shift 2 ;;
     --count) COUNT="$2"; shift 2 ;;
     --concurrency) CONC="$2"; shift 2 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
     --wrk-seconds) WRK_SECONDS="$2"; shift 2 ;;
     --wrk-threads) WRK_THREADS="$2"; shift 2 ;;
     --sdk-requests) SDK_REQUESTS="$2"; shift 2 ;;
     --port) PORT="$2"; shift 2 ;;
     --skip-wrk) RUN_WRK=0; shift ;;
+    --skip-curl) RUN_CURL=0; shift ;;
     --skip-sdk) RUN_SDK=0; shift ;;
     --skip-primer) RUN_PRIMER=0; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -51,6 +62,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 die() { echo "http_bench: $*" >&2; exit 1; }
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "--rounds takes a positive whole number, not '$ROUNDS'"
 
 # --- what is missing --------------------------------------------------------------
 apt_install() {
@@ -153,36 +165,66 @@ REPLY_BYTES=${#got}
 CORES=$(nproc)
 echo "http_bench: nginx $("$NGINX" -v 2>&1 | sed 's|.*/||') on 127.0.0.1:$PORT, POST reply $REPLY_BYTES bytes, $CONC in flight, $CORES cores" >&2
 
-# --- wrk ---------------------------------------------------------------------------
-WRK_RPS="" WRK_CORES=""
+# --- the runs ----------------------------------------------------------------------
+# Each appends "req/s cores" to its file; the table takes the medians.
+run_wrk() {
+  /usr/bin/time -f '%e %U %S' -o "$TMP/wrk.time" \
+    wrk -t"$WRK_THREADS" -c"$CONC" -d"${WRK_SECONDS}s" -s "$TMP/post.lua" "$URL" >"$TMP/wrk.out" 2>&1 ||
+    { cat "$TMP/wrk.out" >&2; die "wrk failed"; }
+  if grep -q "Non-2xx\|Socket errors" "$TMP/wrk.out"; then grep "Non-2xx\|Socket errors" "$TMP/wrk.out" >&2; fi
+  local rps cores
+  rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$TMP/wrk.out")
+  cores=$(awk '{printf "%.2f", ($2 + $3) / $1}' "$TMP/wrk.time")
+  echo "$rps $cores" >>"$TMP/wrk.results"
+  echo "http_bench:   wrk: $rps req/s, $cores cores" >&2
+}
+
+run_curl() {
+  "$CURL_LOOP" "$URL" "$COUNT" "$CONC" "$REQ" >"$TMP/curl.out" 2>&1 ||
+    { cat "$TMP/curl.out" >&2; die "the bare libcurl loop failed"; }
+  local rps cores
+  read -r rps cores < <(tail -1 "$TMP/curl.out" | tr -d '{}",:' |
+    awk '{ for (i = 1; i < NF; ++i) v[$i] = $(i + 1); printf "%.0f %.2f\n", v["rps"], v["cpu_seconds"] / v["seconds"] }')
+  echo "$rps $cores" >>"$TMP/curl.results"
+  echo "http_bench:   bare libcurl loop: $rps req/s, $cores cores" >&2
+}
+
+run_primer() {
+  rm -rf "$TMP/primer/out"
+  (cd "$ROOT" && /usr/bin/time -f '%e %U %S %M' -o "$TMP/primer.time" \
+    "$PRIMER" run "$TMP/primer/bench.toml" --out "$TMP/primer/out" --quiet >"$TMP/primer.out" 2>&1) ||
+    { cat "$TMP/primer.out" >&2; die "primer run failed"; }
+  local replies p_wall p_user p_sys p_rss rps cores
+  replies=$(grep -o '"replies": *[0-9]*' "$TMP/primer/out/manifest.json" | grep -o '[0-9]*$' || echo "?")
+  [[ $replies == "$COUNT" ]] || { cat "$TMP/primer.out" >&2; die "primer got $replies replies of $COUNT"; }
+  read -r p_wall p_user p_sys p_rss <"$TMP/primer.time"
+  rps=$(awk -v n="$COUNT" -v w="$p_wall" 'BEGIN {printf "%.0f", n / w}')
+  cores=$(awk -v w="$p_wall" -v u="$p_user" -v s="$p_sys" 'BEGIN {printf "%.2f", (u + s) / w}')
+  echo "$rps $cores" >>"$TMP/primer.results"
+  echo "http_bench:   primer: $COUNT replies in $p_wall s ($rps req/s), user $p_user s, sys $p_sys s, $cores cores, max RSS $((p_rss / 1024)) MB" >&2
+}
+
+# The row of file $1 ("req/s cores" per round) with the median req/s.
+median_row() {
+  sort -g -k1,1 "$1" | awk '{ rows[NR] = $0 } END { print rows[int((NR + 1) / 2)] }'
+}
+
+if [[ $RUN_CURL -eq 1 ]]; then
+  CURL_LOOP=""
+  for b in ${PRIMER:+"$(dirname "$PRIMER")/bench/http_bench_curl"} "$ROOT"/build/bench/http_bench_curl "$ROOT"/build-*/bench/http_bench_curl; do
+    [[ $b == *asan* || $b == *sanitize* ]] && continue
+    [[ -x $b ]] && { CURL_LOOP=$b; break; }
+  done
+  if [[ -z $CURL_LOOP ]]; then
+    echo "http_bench: no bare libcurl loop binary (cmake --build build --target http_bench_curl): skipping that row" >&2
+    RUN_CURL=0
+  fi
+fi
 if [[ $RUN_WRK -eq 1 ]]; then
   # A JSON body in a Lua long string: no escaping needed.
   printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [==[%s]==]\n' "$REQ" \
     >"$TMP/post.lua"
-  echo "http_bench: wrk -t$WRK_THREADS -c$CONC -d${WRK_SECONDS}s (POST) ..." >&2
-  /usr/bin/time -f '%e %U %S' -o "$TMP/wrk.time" \
-    wrk -t"$WRK_THREADS" -c"$CONC" -d"${WRK_SECONDS}s" -s "$TMP/post.lua" "$URL" >"$TMP/wrk.out" 2>&1 ||
-    { cat "$TMP/wrk.out" >&2; die "wrk failed"; }
-  WRK_RPS=$(awk '/^Requests\/sec:/ {print $2}' "$TMP/wrk.out")
-  if grep -q "Non-2xx\|Socket errors" "$TMP/wrk.out"; then grep "Non-2xx\|Socket errors" "$TMP/wrk.out" >&2; fi
-  WRK_CORES=$(awk '{printf "%.2f", ($2 + $3) / $1}' "$TMP/wrk.time")
 fi
-
-# --- the official OpenAI Node SDK --------------------------------------------------
-SDK_RPS="" SDK_CORES=""
-if [[ $RUN_SDK -eq 1 ]]; then
-  echo "http_bench: OpenAI Node SDK $SDK_VERSION (node $(node --version)), $SDK_REQUESTS requests ..." >&2
-  node "$ROOT/bench/http_bench_node.mjs" "http://127.0.0.1:$PORT/v1" "$SDK_REQUESTS" "$CONC" "$NODE_DIR" \
-    >"$TMP/sdk.out" 2>&1 || { cat "$TMP/sdk.out" >&2; die "the Node SDK run failed"; }
-  line=$(tail -1 "$TMP/sdk.out")
-  SDK_RPS=$(node -p "JSON.parse(process.argv[1]).rps.toFixed(0)" "$line")
-  SDK_CORES=$(node -p "const j = JSON.parse(process.argv[1]); (j.cpu_seconds / j.seconds).toFixed(2)" "$line")
-  sdk_errors=$(node -p "JSON.parse(process.argv[1]).errors" "$line")
-  [[ $sdk_errors == 0 ]] || echo "http_bench: the SDK had $sdk_errors errors: $(node -p "JSON.parse(process.argv[1]).first_error" "$line")" >&2
-fi
-
-# --- primer run --------------------------------------------------------------------
-PRIMER_RPS="" PRIMER_CORES=""
 if [[ $RUN_PRIMER -eq 1 ]]; then
   mkdir -p "$TMP/primer"
   cat >"$TMP/primer/bench.toml" <<EOF
@@ -202,31 +244,62 @@ kind = "truncation"
 [[filters]]
 kind = "exact_dedup"
 EOF
-  echo "http_bench: primer run, $COUNT prompts, max_in_flight = $CONC ($PRIMER) ..." >&2
-  (cd "$ROOT" && /usr/bin/time -f '%e %U %S %M' -o "$TMP/primer.time" \
-    "$PRIMER" run "$TMP/primer/bench.toml" --out "$TMP/primer/out" --quiet >"$TMP/primer.out" 2>&1) ||
-    { cat "$TMP/primer.out" >&2; die "primer run failed"; }
-  replies=$(grep -o '"replies": *[0-9]*' "$TMP/primer/out/manifest.json" | grep -o '[0-9]*$' || echo "?")
-  [[ $replies == "$COUNT" ]] || { cat "$TMP/primer.out" >&2; die "primer got $replies replies of $COUNT"; }
-  read -r p_wall p_user p_sys p_rss <"$TMP/primer.time"
-  PRIMER_RPS=$(awk -v n="$COUNT" -v w="$p_wall" 'BEGIN {printf "%.0f", n / w}')
-  PRIMER_CORES=$(awk -v w="$p_wall" -v u="$p_user" -v s="$p_sys" 'BEGIN {printf "%.2f", (u + s) / w}')
-  echo "http_bench: primer: $COUNT replies in $p_wall s, user $p_user s, sys $p_sys s, max RSS $((p_rss / 1024)) MB" >&2
+fi
+
+what=""
+[[ $RUN_WRK -eq 0 ]] || what+=" wrk -t$WRK_THREADS -c$CONC -d${WRK_SECONDS}s (POST);"
+[[ $RUN_CURL -eq 0 ]] || what+=" bare libcurl loop ($CURL_LOOP), $COUNT requests;"
+[[ $RUN_PRIMER -eq 0 ]] || what+=" primer run ($PRIMER), $COUNT prompts, max_in_flight = $CONC;"
+echo "http_bench: $ROUNDS rounds of${what%;}" >&2
+for round in $(seq "$ROUNDS"); do
+  echo "http_bench: round $round of $ROUNDS" >&2
+  [[ $RUN_WRK -eq 0 ]] || run_wrk
+  [[ $RUN_CURL -eq 0 ]] || run_curl
+  [[ $RUN_PRIMER -eq 0 ]] || run_primer
+done
+WRK_RPS="" WRK_CORES="" CURL_RPS="" CURL_CORES="" PRIMER_RPS="" PRIMER_CORES=""
+[[ $RUN_WRK -eq 0 ]] || read -r WRK_RPS WRK_CORES < <(median_row "$TMP/wrk.results")
+[[ $RUN_CURL -eq 0 ]] || read -r CURL_RPS CURL_CORES < <(median_row "$TMP/curl.results")
+[[ $RUN_PRIMER -eq 0 ]] || read -r PRIMER_RPS PRIMER_CORES < <(median_row "$TMP/primer.results")
+
+# --- the official OpenAI Node SDK (once) -------------------------------------------
+SDK_RPS="" SDK_CORES=""
+if [[ $RUN_SDK -eq 1 ]]; then
+  echo "http_bench: OpenAI Node SDK $SDK_VERSION (node $(node --version)), $SDK_REQUESTS requests ..." >&2
+  node "$ROOT/bench/http_bench_node.mjs" "http://127.0.0.1:$PORT/v1" "$SDK_REQUESTS" "$CONC" "$NODE_DIR" \
+    >"$TMP/sdk.out" 2>&1 || { cat "$TMP/sdk.out" >&2; die "the Node SDK run failed"; }
+  line=$(tail -1 "$TMP/sdk.out")
+  SDK_RPS=$(node -p "JSON.parse(process.argv[1]).rps.toFixed(0)" "$line")
+  SDK_CORES=$(node -p "const j = JSON.parse(process.argv[1]); (j.cpu_seconds / j.seconds).toFixed(2)" "$line")
+  sdk_errors=$(node -p "JSON.parse(process.argv[1]).errors" "$line")
+  [[ $sdk_errors == 0 ]] || echo "http_bench: the SDK had $sdk_errors errors: $(node -p "JSON.parse(process.argv[1]).first_error" "$line")" >&2
 fi
 
 # --- the table ---------------------------------------------------------------------
 ratio() { [[ -n $1 && -n $2 ]] && awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3gx", a / b}' || echo "-"; }
 row() {  # name rps cores
   [[ -n $2 ]] || return 0
-  printf '%-40s %10s %7s %9s %9s\n' "$1" "$(printf "%'.0f" "$2")" "$3" "$(ratio "$2" "$WRK_RPS")" "$(ratio "$2" "$SDK_RPS")"
+  printf '%-46s %10s %7s %9s %9s\n' "$1" "$(printf "%'.0f" "$2")" "$3" "$(ratio "$2" "$WRK_RPS")" "$(ratio "$2" "$SDK_RPS")"
 }
+med="medians of $ROUNDS rounds"
+[[ $ROUNDS -gt 1 ]] || med="1 round"
 echo
-echo "HTTP client throughput: nginx, fixed ${REPLY_BYTES}-byte chat.completion, $CONC in flight, $CORES cores"
-printf '%-40s %10s %7s %9s %9s\n' "client" "req/s" "cores" "vs wrk" "vs SDK"
+echo "HTTP client throughput: nginx, fixed ${REPLY_BYTES}-byte chat.completion, $CONC in flight, $CORES cores ($med)"
+printf '%-46s %10s %7s %9s %9s\n' "client" "req/s" "cores" "vs wrk" "vs SDK"
 row "wrk -t$WRK_THREADS (${WRK_SECONDS} s; the ceiling)" "$WRK_RPS" "$WRK_CORES"
-row "OpenAI Node SDK $SDK_VERSION ($SDK_REQUESTS req)" "$SDK_RPS" "$SDK_CORES"
+row "bare libcurl-multi loop ($COUNT requests)" "$CURL_RPS" "$CURL_CORES"
+row "OpenAI Node SDK $SDK_VERSION ($SDK_REQUESTS req, 1 round)" "$SDK_RPS" "$SDK_CORES"
 row "primer run ($COUNT prompts, whole process)" "$PRIMER_RPS" "$PRIMER_CORES"
 if [[ -n $PRIMER_RPS ]]; then
+  # Round by round: primer against the wrk and bare-loop runs next to it.
+  per_round() {  # file: the ratios primer / file, round by round, and their median
+    local ratios
+    ratios=$(paste -d' ' "$TMP/primer.results" "$1" | awk '{ printf "%.3f\n", $1 / $3 }')
+    echo "$(tr '\n' ' ' <<<"$ratios")(median $(sort -g <<<"$ratios" | awk '{ r[NR] = $1 } END { print r[int((NR + 1) / 2)] }'))"
+  }
+  echo
+  [[ -z $WRK_RPS ]] || echo "primer / wrk, round by round:               $(per_round "$TMP/wrk.results")"
+  [[ -z $CURL_RPS ]] || echo "primer / bare libcurl loop, round by round: $(per_round "$TMP/curl.results")"
   echo
   echo "Every reply is the same story, so exact_dedup keeps one record and the shards stay tiny:"
   echo "this measures the client (HTTP, JSON parse, journal with fdatasync, filters), not storage."
@@ -234,6 +307,6 @@ if [[ -n $PRIMER_RPS ]]; then
   check() { awk -v a="$2" -v b="$3" "BEGIN {exit !($1)}" && echo yes || echo NO; }
   line="target: <= 1.5 cores: $(check 'a <= 1.5' "$PRIMER_CORES" 0)"
   [[ -z $SDK_RPS ]] || line+="; >= 10x the SDK: $(check 'a >= 10 * b' "$PRIMER_RPS" "$SDK_RPS")"
-  [[ -z $WRK_RPS ]] || line+="; >= 0.25x wrk: $(check 'a >= 0.25 * b' "$PRIMER_RPS" "$WRK_RPS")"
+  [[ -z $WRK_RPS ]] || line+="; >= 0.25x wrk (medians): $(check 'a >= 0.25 * b' "$PRIMER_RPS" "$WRK_RPS")"
   echo "$line"
 fi

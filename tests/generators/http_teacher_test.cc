@@ -335,3 +335,36 @@ TEST_CASE("completions endpoint and max_completion_tokens") {
   CHECK(body.find("\"max_completion_tokens\":512") != std::string::npos);
   CHECK(body.find("\"prompt\":") != std::string::npos);
 }
+
+// Without proxy variables every request is told "no proxy" (curl would otherwise read
+// the environment for each one); with them, curl's own rules still apply.
+TEST_CASE("proxy variables in the environment are honoured: http_proxy, then no_proxy") {
+  FakeOpenAI server;
+  HttpTeacherOptions o = options_for(server);
+  o.max_attempts = 1;
+  o.connect_timeout_s = 5;
+  {
+    ::setenv("http_proxy", "http://127.0.0.1:1", 1);  // nothing listens there
+    HttpTeacher t(o);
+    auto out = run_all(t, 1);
+    REQUIRE(out.size() == 1);
+    CHECK_FALSE(out[0].ok);
+    CHECK(out[0].error_class == "connect");
+    CHECK(server.requests() == 0);
+  }
+  {
+    ::setenv("no_proxy", "127.0.0.1", 1);
+    HttpTeacher t(o);
+    auto out = run_all(t, 1);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].ok);
+    CHECK(server.requests() == 1);
+  }
+  ::unsetenv("http_proxy");
+  ::unsetenv("no_proxy");
+  HttpTeacher t(o);
+  auto out = run_all(t, 1);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].ok);
+  CHECK(server.requests() == 2);
+}
