@@ -46,16 +46,32 @@ __attribute__((target("avx2,fma"))) double fma_loop(int64_t iters) {
   return out[0];
 }
 
-// GFLOP/s of `threads` threads each running the FMA loop.
-double fma_peak(int threads) {
-  const int64_t iters = 40'000'000;
+// The same with 16-float vectors: the peak of a CPU whose matmul runs the AVX-512 tiles.
+__attribute__((target("avx512f"))) double fma_loop_avx512(int64_t iters) {
+  __m512 a[12];
+  for (int i = 0; i < 12; ++i) a[i] = _mm512_set1_ps(1.0f + i * 1e-3f);
+  const __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-6f);
+  for (int64_t it = 0; it < iters; ++it)
+    for (int i = 0; i < 12; ++i) a[i] = _mm512_fmadd_ps(a[i], m, c);
+  __m512 s = a[0];
+  for (int i = 1; i < 12; ++i) s = _mm512_add_ps(s, a[i]);
+  float out[16];
+  _mm512_storeu_ps(out, s);
+  return out[0];
+}
+
+// GFLOP/s of `threads` threads each running the FMA loop of 8-float (AVX2) or 16-float
+// (AVX-512) vectors.
+double fma_peak(int threads, bool avx512) {
+  const int64_t iters = avx512 ? 20'000'000 : 40'000'000;
   std::vector<std::thread> pool;
   std::vector<double> sink(threads);
   const auto start = Clock::now();
-  for (int t = 0; t < threads; ++t) pool.emplace_back([&, t] { sink[t] = fma_loop(iters); });
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] { sink[t] = avx512 ? fma_loop_avx512(iters) : fma_loop(iters); });
   for (auto& th : pool) th.join();
   const double s = seconds_since(start);
-  return threads * static_cast<double>(iters) * 12 * 8 * 2 / s / 1e9;
+  return threads * static_cast<double>(iters) * 12 * (avx512 ? 16 : 8) * 2 / s / 1e9;
 }
 
 struct Shape {
@@ -102,7 +118,10 @@ int main(int argc, char** argv) {
   if (tiny) c.dim = 64, c.n_layers = 2, c.n_heads = 4, c.n_kv_heads = 4, c.hidden_dim = 172, c.seq_len = 256;
   const int B = 8, T = c.seq_len;
 
-  const double peak1 = fma_peak(1), peakn = fma_peak(threads);
+  // MFU is against the peak of the vectors the matmul uses: on an AVX-512 CPU, 16 floats.
+  const bool wide = std::strcmp(kernels::matmul_kernel_name(), "avx512") == 0;
+  const double peak1 = fma_peak(1, wide), peakn = fma_peak(threads, wide);
+  const double peak_avx2 = wide ? fma_peak(threads, false) : peakn;
 
   // The matmuls of one step, at their real shapes.
   const auto shapes = step_shapes(c, B * T);
@@ -152,15 +171,17 @@ int main(int argc, char** argv) {
 
   if (json) {
     std::printf("{\"threads\": %d, \"kernel\": \"%s\", \"parameters\": %lld, \"fma_peak_1\": %.1f, \"fma_peak\": %.1f, "
-                "\"matmul_gflops\": %.1f, \"matmul_mfu\": %.3f, \"step_s\": %.3f, \"tokens_per_s\": %.1f, "
-                "\"gflops\": %.1f, \"mfu\": %.3f}\n",
+                "\"fma_peak_avx2\": %.1f, \"matmul_gflops\": %.1f, \"matmul_mfu\": %.3f, \"step_s\": %.3f, "
+                "\"tokens_per_s\": %.1f, \"gflops\": %.1f, \"mfu\": %.3f}\n",
                 threads, kernels::matmul_kernel_name(), static_cast<long long>(c.parameter_count()), peak1, peakn,
-                mm_gflops, mm_gflops / peakn, step_s, tps, gflops, gflops / peakn);
+                peak_avx2, mm_gflops, mm_gflops / peakn, step_s, tps, gflops, gflops / peakn);
     return 0;
   }
   std::printf("train_bench: %d thread(s), %s kernels, %lld parameters, batch %d x %d\n", threads,
               kernels::matmul_kernel_name(), static_cast<long long>(c.parameter_count()), B, T);
-  std::printf("  FP32 FMA peak          %7.1f GFLOP/s (1 thread: %.1f)\n", peakn, peak1);
+  std::printf("  FP32 FMA peak          %7.1f GFLOP/s (%s vectors; 1 thread: %.1f)\n", peakn, wide ? "AVX-512" : "AVX2",
+              peak1);
+  if (wide) std::printf("  FP32 FMA peak, AVX2    %7.1f GFLOP/s (for comparison)\n", peak_avx2);
   std::printf("  matmuls of one step    %7.1f GFLOP/s = %.0f%% of peak (MFU in the matmuls)\n", mm_gflops,
               100 * mm_gflops / peakn);
   std::printf("  training step          %7.3f s: %.0f tokens/s, %.1f GFLOP/s model = %.0f%% MFU\n", step_s, tps, gflops,

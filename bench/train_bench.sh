@@ -37,7 +37,10 @@ def median(rows, key):
 p = {k: median(ps, k) for k in ("fma_peak", "fma_peak_1", "matmul_gflops", "matmul_mfu", "tokens_per_s", "gflops", "mfu", "step_s")}
 t = {k: median(ts, k) for k in ("tokens_per_s", "step_s")}
 print(f"medians of {len(ps)} rounds:")
-print(f"FP32 FMA peak              {p['fma_peak']:8.1f} GFLOP/s ({ps[0]['threads']} threads; 1 thread {p['fma_peak_1']:.1f})")
+vec = "AVX-512" if ps[0]['kernel'] == "avx512" else "AVX2"
+print(f"FP32 FMA peak              {p['fma_peak']:8.1f} GFLOP/s ({vec} vectors, those the matmul runs; {ps[0]['threads']} threads; 1 thread {p['fma_peak_1']:.1f})")
+if vec == "AVX-512":
+    print(f"FP32 FMA peak, AVX2        {statistics.median(r['fma_peak_avx2'] for r in ps):8.1f} GFLOP/s (for comparison; MFU is against the AVX-512 peak)")
 print(f"primer matmuls of a step   {p['matmul_gflops']:8.1f} GFLOP/s   MFU in the matmuls {100 * p['matmul_mfu']:.0f}%  (target >= 50%)")
 print(f"primer training            {p['tokens_per_s']:8.0f} tokens/s  {p['gflops']:.1f} GFLOP/s  MFU {100 * p['mfu']:.0f}%  ({p['step_s']:.3f} s/step, {ps[0]['kernel']})")
 print(f"PyTorch {ts[0]['torch']:<10s} training {t['tokens_per_s']:8.0f} tokens/s  ({t['step_s']:.3f} s/step, {ts[0]['parameters']:,} parameters)")

@@ -188,10 +188,10 @@ void pack_a_block(float* dst, ConstView a, int i0, int i1, int k0, int kc) {
   }
 }
 
-// Writes a finished micro-tile: only the mr × nr part inside C.
-inline void store_tile(const float* t, float* c, int64_t ldc, int mr, int nr, bool accumulate) {
+// Writes a finished micro-tile (rows `width` floats apart): only the mr × nr part inside C.
+inline void store_tile(const float* t, float* c, int64_t ldc, int mr, int nr, bool accumulate, int width = kNr) {
   for (int r = 0; r < mr; ++r)
-    for (int j = 0; j < nr; ++j) c[r * ldc + j] = accumulate ? c[r * ldc + j] + t[r * kNr + j] : t[r * kNr + j];
+    for (int j = 0; j < nr; ++j) c[r * ldc + j] = accumulate ? c[r * ldc + j] + t[r * width + j] : t[r * width + j];
 }
 
 // C[0:mr, 0:nr] (+)= Apanel (6 × kc) · Bpanel (kc × 16).
@@ -253,8 +253,61 @@ __attribute__((target("avx2,fma"))) void micro_avx2(int kc, const float* a, cons
   store_tile(t, c, ldc, mr, nr, accumulate);
 }
 
+// C[0:mr, 0:nr] (+)= Apanel (6 × kc) · [Bpanel0 Bpanel1] (kc × 32): two neighbouring
+// 16-column panels at once, one 16-float vector each, 12 accumulators. Every lane runs
+// the same FMA chain as micro_avx2 would, so the results are the same bits.
+using PairKernel = void (*)(int kc, const float* a, const float* b0, const float* b1, float* c, int64_t ldc, int mr,
+                            int nr, bool accumulate);
+
+__attribute__((target("avx512f"))) void micro_avx512(int kc, const float* a, const float* b0, const float* b1,
+                                                     float* c, int64_t ldc, int mr, int nr, bool accumulate) {
+  __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
+  __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+  __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
+  __m512 c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
+  __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps();
+  __m512 c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
+  for (int p = 0; p < kc; ++p, a += kMr, b0 += kNr, b1 += kNr) {
+    const __m512 x0 = _mm512_load_ps(b0), x1 = _mm512_load_ps(b1);
+    __m512 av = _mm512_set1_ps(a[0]);
+    c00 = _mm512_fmadd_ps(av, x0, c00), c01 = _mm512_fmadd_ps(av, x1, c01);
+    av = _mm512_set1_ps(a[1]);
+    c10 = _mm512_fmadd_ps(av, x0, c10), c11 = _mm512_fmadd_ps(av, x1, c11);
+    av = _mm512_set1_ps(a[2]);
+    c20 = _mm512_fmadd_ps(av, x0, c20), c21 = _mm512_fmadd_ps(av, x1, c21);
+    av = _mm512_set1_ps(a[3]);
+    c30 = _mm512_fmadd_ps(av, x0, c30), c31 = _mm512_fmadd_ps(av, x1, c31);
+    av = _mm512_set1_ps(a[4]);
+    c40 = _mm512_fmadd_ps(av, x0, c40), c41 = _mm512_fmadd_ps(av, x1, c41);
+    av = _mm512_set1_ps(a[5]);
+    c50 = _mm512_fmadd_ps(av, x0, c50), c51 = _mm512_fmadd_ps(av, x1, c51);
+  }
+  const __m512 acc[kMr][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  if (mr == kMr && nr == 2 * kNr) {
+    for (int r = 0; r < kMr; ++r) {
+      float* row = c + r * ldc;
+      if (accumulate) {
+        _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), acc[r][0]));
+        _mm512_storeu_ps(row + kNr, _mm512_add_ps(_mm512_loadu_ps(row + kNr), acc[r][1]));
+      } else {
+        _mm512_storeu_ps(row, acc[r][0]);
+        _mm512_storeu_ps(row + kNr, acc[r][1]);
+      }
+    }
+    return;
+  }
+  alignas(64) float t[kMr * 2 * kNr];
+  for (int r = 0; r < kMr; ++r) {
+    _mm512_store_ps(t + r * 2 * kNr, acc[r][0]);
+    _mm512_store_ps(t + r * 2 * kNr + kNr, acc[r][1]);
+  }
+  store_tile(t, c, ldc, mr, nr, accumulate, 2 * kNr);
+}
+
 const MicroKernel kDetected = cpu_has_avx2_fma() ? micro_avx2 : micro_portable;
+const PairKernel kDetectedPair = cpu_has_avx512() ? micro_avx512 : nullptr;
 std::atomic<MicroKernel> g_kernel{kDetected};
+std::atomic<PairKernel> g_pair{kDetectedPair};  // nullptr: one panel at a time
 
 // B packed as: k block kb (kc rows, the last one shorter), then its 16-column panels.
 struct Packed {
@@ -284,18 +337,28 @@ void pack_b_all(const Packed& pk, ConstView b, bool parallel) {
 
 // Rows i0..i1 (at most kMc) × panels s0..s1 of C.
 void compute_block(const Packed& pk, ConstView a, float* c, int64_t ldc, int i0, int i1, int s0, int s1,
-                   bool accumulate, MicroKernel kernel) {
+                   bool accumulate, MicroKernel kernel, PairKernel pair) {
   float* ap = tls_a.get(static_cast<size_t>(kMc) * kKcMax);
   const int kblocks = pk.kblocks();
   for (int kb = 0; kb < kblocks; ++kb) {
     const int k0 = kb * pk.kc, kc = std::min(pk.kc, pk.k - k0);
     pack_a_block(ap, a, i0, i1, k0, kc);
     const bool acc = accumulate || kb > 0;
-    for (int s = s0; s < s1; ++s) {
+    for (int s = s0; s < s1;) {
       const float* bp = pk.panel(kb, s);
-      const int j = s * kNr, nr = std::min(kNr, pk.n - j);
+      const int j = s * kNr;
+      if (pair && s + 1 < s1) {
+        const float* bp1 = pk.panel(kb, s + 1);
+        const int nr = std::min(2 * kNr, pk.n - j);
+        for (int i = i0; i < i1; i += kMr)
+          pair(kc, ap + static_cast<size_t>(i - i0) * kc, bp, bp1, c + i * ldc + j, ldc, std::min(kMr, i1 - i), nr, acc);
+        s += 2;
+        continue;
+      }
+      const int nr = std::min(kNr, pk.n - j);
       for (int i = i0; i < i1; i += kMr)
         kernel(kc, ap + static_cast<size_t>(i - i0) * kc, bp, c + i * ldc + j, ldc, std::min(kMr, i1 - i), nr, acc);
+      ++s;
     }
   }
 }
@@ -308,6 +371,7 @@ void run(float* c, int64_t ldc, ConstView a, ConstView b, int m, int n, int k, b
     return;
   }
   const MicroKernel kernel = g_kernel.load(std::memory_order_relaxed);
+  const PairKernel pair = g_pair.load(std::memory_order_relaxed);
   const int strips = (n + kNr - 1) / kNr;
   float* bp = tls_b.get(static_cast<size_t>(k) * strips * kNr);
   const Packed pk{m, n, k, k_block(k), strips, bp};
@@ -315,7 +379,7 @@ void run(float* c, int64_t ldc, ConstView a, ConstView b, int m, int n, int k, b
   if (parallel && static_cast<double>(m) * n * k < 2e6) parallel = false;
   pack_b_all(pk, b, parallel);
   if (!parallel) {
-    for (int i0 = 0; i0 < m; i0 += kMc) compute_block(pk, a, c, ldc, i0, std::min(m, i0 + kMc), 0, strips, accumulate, kernel);
+    for (int i0 = 0; i0 < m; i0 += kMc) compute_block(pk, a, c, ldc, i0, std::min(m, i0 + kMc), 0, strips, accumulate, kernel, pair);
     return;
   }
   // Enough tasks for every thread to stay busy. Row blocks shrink first (down to 12
@@ -347,7 +411,7 @@ void run(float* c, int64_t ldc, ConstView a, ConstView b, int m, int n, int k, b
   tbb::parallel_for(0, mblocks * nblocks, [&](int task) {
     const int mb = task / nblocks, nb = task % nblocks;
     compute_block(pk, a, c, ldc, mb * mc, std::min(m, (mb + 1) * mc), nb * chunk, std::min(strips, (nb + 1) * chunk),
-                  accumulate, kernel);
+                  accumulate, kernel, pair);
   });
 }
 
@@ -361,11 +425,20 @@ void matmul_serial(float* c, int64_t ldc, ConstView a, ConstView b, int m, int n
   run(c, ldc, a, b, m, n, k, accumulate, false);
 }
 
-const char* matmul_kernel_name() { return g_kernel.load() == micro_avx2 ? "avx2-fma" : "portable"; }
+const char* matmul_kernel_name() {
+  if (g_pair.load()) return "avx512";
+  return g_kernel.load() == micro_avx2 ? "avx2-fma" : "portable";
+}
 
 void force_portable_kernels(bool portable) {
   g_kernel.store(portable ? micro_portable : kDetected);
+  g_pair.store(portable ? nullptr : kDetectedPair);
   force_scalar_math(portable);
+}
+
+bool allow_avx512_kernels(bool allowed) {
+  g_pair.store(allowed && g_kernel.load() != micro_portable ? kDetectedPair : nullptr);
+  return g_pair.load() != nullptr;
 }
 
 }  // namespace primer::model::kernels

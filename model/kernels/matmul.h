@@ -8,8 +8,11 @@
 // The fast path is BLIS-shaped: B is packed into 16-column panels, A into 6-row panels
 // (zero-padded at the edges, so odd shapes need no special kernels), and a 6×16
 // micro-kernel keeps 12 AVX2 accumulators in registers with FMA. It is chosen at run
-// time when the CPU has AVX2 and FMA; a portable micro-kernel with the same packing
-// serves other CPUs (and PRIMER_KERNELS=portable forces it, for tests and comparisons).
+// time when the CPU has AVX2 and FMA; on a CPU with AVX-512F a 6×32 micro-kernel takes
+// two neighbouring panels at once in 12 AVX-512 accumulators (twice the FMA width, the
+// same packing, the same bits). A portable micro-kernel with the same packing serves
+// other CPUs. PRIMER_KERNELS=portable or =avx2 forces the lesser paths, for tests and
+// comparisons.
 //
 // Determinism: each C element is one FMA chain over k in increasing order, in blocks
 // that depend on K alone, whatever the tiling and thread count, so results are
@@ -40,11 +43,14 @@ inline ConstView transposed(const float* p, int64_t ld) { return {p, 1, ld}; }
 void matmul(float* c, int64_t ldc, ConstView a, ConstView b, int m, int n, int k, bool accumulate);
 void matmul_serial(float* c, int64_t ldc, ConstView a, ConstView b, int m, int n, int k, bool accumulate);
 
-// Which micro-kernel runs: "avx2-fma" or "portable".
+// Which micro-kernel runs: "avx512", "avx2-fma" or "portable".
 const char* matmul_kernel_name();
 // Tests: force the portable kernel and scalar vmath.h (true) or go back to the run-time
 // choice (false).
 void force_portable_kernels(bool portable);
+// Tests and benchmarks: allow the AVX-512 tiles when the CPU has them (true, the
+// default) or keep to the AVX2 kernel (false). Returns whether they now run.
+bool allow_avx512_kernels(bool allowed);
 
 // Naive triple loop (the test oracle), in float or double.
 template <typename T>

@@ -20,6 +20,15 @@ bool cpu_has_avx2_fma() {
   return yes;
 }
 
+bool cpu_has_avx512() {
+  static const bool yes = [] {
+    const char* env = std::getenv("PRIMER_KERNELS");
+    if (env && std::strcmp(env, "avx2") == 0) return false;
+    return cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f");
+  }();
+  return yes;
+}
+
 namespace {
 
 const bool kDetected = cpu_has_avx2_fma();

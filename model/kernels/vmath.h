@@ -16,6 +16,9 @@ namespace primer::model::kernels {
 // The CPU has AVX2 and FMA and PRIMER_KERNELS is not "portable": the one run-time choice
 // behind the matmul's micro-kernel, the matrix-vector kernel and these functions.
 bool cpu_has_avx2_fma();
+// The CPU also has AVX-512F and PRIMER_KERNELS is neither "portable" nor "avx2": the
+// matmul then runs 6×32 micro-tiles with 16-float vectors (twice the FMA width).
+bool cpu_has_avx512();
 // true when the AVX2+FMA paths run.
 bool vector_math_enabled();
 // Tests: force the scalar paths (true) or go back to the run-time choice (false).

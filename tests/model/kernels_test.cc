@@ -5,7 +5,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "model/kernels/adamw.h"
@@ -67,9 +69,13 @@ constexpr double kFdTolerance = 1e-7;  // double precision, h = 1e-6
 }  // namespace
 
 TEST_CASE("matmul: packed kernels equal the naive reference on odd shapes, all transposes") {
-  const int shapes[][3] = {{1, 1, 1}, {7, 17, 5}, {13, 33, 300}, {97, 50, 257}, {6, 16, 256}, {200, 130, 513}, {50, 40, 1000}};
-  for (bool portable : {false, true}) {
-    force_portable_kernels(portable);
+  const int shapes[][3] = {{1, 1, 1}, {7, 17, 5}, {13, 33, 300}, {97, 50, 257}, {6, 16, 256}, {200, 130, 513},
+                           {50, 40, 1000}, {12, 32, 64}, {19, 95, 77}};
+  // The AVX-512 tiles (where the CPU has them), the AVX2 kernel, the portable one.
+  for (int mode : {0, 1, 2}) {
+    force_portable_kernels(mode == 2);
+    if (mode == 0 && !allow_avx512_kernels(true)) continue;
+    if (mode == 1) allow_avx512_kernels(false);
     double worst = 0;
     for (const auto& s : shapes) {
       const int m = s[0], n = s[1], k = s[2];
@@ -101,6 +107,32 @@ TEST_CASE("matmul: packed kernels equal the naive reference on odd shapes, all t
     std::printf("matmul %s vs reference: max abs error %.3g\n", matmul_kernel_name(), worst);
   }
   force_portable_kernels(false);
+}
+
+TEST_CASE("matmul: the AVX-512 tiles give the AVX2 kernel's bits") {
+  if (!allow_avx512_kernels(true)) {
+    std::printf("matmul: no AVX-512 on this CPU, nothing to compare\n");
+    return;
+  }
+  const int shapes[][3] = {{300, 200, 600}, {97, 50, 257}, {2048, 320, 864}, {31, 47, 1000}};
+  for (const auto& s : shapes) {
+    const int m = s[0], n = s[1], k = s[2];
+    const auto a = random_vector<float>(static_cast<size_t>(m) * k, 21);
+    const auto b = random_vector<float>(static_cast<size_t>(k) * n, 22);
+    for (int ta = 0; ta < 2; ++ta)
+      for (int tb = 0; tb < 2; ++tb) {
+        const ConstView av = ta ? transposed(a.data(), m) : rows(a.data(), k);
+        const ConstView bv = tb ? transposed(b.data(), k) : rows(b.data(), n);
+        std::vector<float> wide(static_cast<size_t>(m) * n), narrow(wide.size());
+        REQUIRE(allow_avx512_kernels(true));
+        matmul(wide.data(), n, av, bv, m, n, k, false);
+        allow_avx512_kernels(false);
+        CHECK(std::string(matmul_kernel_name()) == "avx2-fma");
+        matmul(narrow.data(), n, av, bv, m, n, k, false);
+        CHECK(std::memcmp(wide.data(), narrow.data(), wide.size() * sizeof(float)) == 0);
+      }
+  }
+  allow_avx512_kernels(true);
 }
 
 TEST_CASE("matmul: bit-identical results serial and parallel") {
