@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "generators/http_teacher.h"
@@ -339,6 +341,14 @@ TEST_CASE("completions endpoint and max_completion_tokens") {
 // Without proxy variables every request is told "no proxy" (curl would otherwise read
 // the environment for each one); with them, curl's own rules still apply.
 TEST_CASE("proxy variables in the environment are honoured: http_proxy, then no_proxy") {
+  // The variables curl reads, put back as they were at the end.
+  std::map<std::string, std::optional<std::string>> saved;
+  for (const char* name : {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy",
+                           "NO_PROXY"}) {
+    const char* v = std::getenv(name);
+    saved[name] = v ? std::optional<std::string>(v) : std::nullopt;
+    ::unsetenv(name);
+  }
   FakeOpenAI server;
   HttpTeacherOptions o = options_for(server);
   o.max_attempts = 1;
@@ -367,4 +377,6 @@ TEST_CASE("proxy variables in the environment are honoured: http_proxy, then no_
   REQUIRE(out.size() == 1);
   CHECK(out[0].ok);
   CHECK(server.requests() == 2);
+  for (const auto& [name, value] : saved)
+    if (value) ::setenv(name.c_str(), value->c_str(), 1);
 }
