@@ -111,7 +111,7 @@ TEST_CASE("matmul: packed kernels equal the naive reference on odd shapes, all t
 
 TEST_CASE("matmul: the AVX-512 tiles give the AVX2 kernel's bits") {
   if (!allow_avx512_kernels(true)) {
-    std::printf("matmul: no AVX-512 on this CPU, nothing to compare\n");
+    std::printf("matmul: no AVX-512 tiles here (CPU or PRIMER_KERNELS), nothing to compare\n");
     return;
   }
   const int shapes[][3] = {{300, 200, 600}, {97, 50, 257}, {2048, 320, 864}, {31, 47, 1000}};
