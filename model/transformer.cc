@@ -4,10 +4,10 @@
 #include <cmath>
 
 #include "model/kernels/attention.h"
-#include "model/kernels/parallel.h"
 #include "model/kernels/cross_entropy.h"
 #include "model/kernels/embedding.h"
 #include "model/kernels/matmul.h"
+#include "model/kernels/parallel.h"
 #include "model/kernels/rmsnorm.h"
 #include "model/kernels/swiglu.h"
 #include "prompts/rng.h"

@@ -1,5 +1,4 @@
 #include "model/kernels/matmul.h"
-#include "model/kernels/vmath.h"
 
 #include <immintrin.h>
 
@@ -12,12 +11,15 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include "model/kernels/vmath.h"
+
 namespace primer::model::kernels {
 namespace {
 
 constexpr int kMr = 6;     // micro-tile rows (A panel height)
 constexpr int kNr = 16;    // micro-tile columns (B panel width: two 8-float vectors)
-constexpr int kKcMax = 384;  // k block at most: a 6×384 A panel and a 384×16 B panel fit in L1 (48 KB)
+constexpr int kKcMax = 384;  // k block at most: a 6×384 A panel and a 384×16 B panel fit in L1 (48 KB;
+                             // the AVX-512 kernel's 384×32 pair fills it, and 256 was no faster)
 constexpr int kMc = 192;     // rows per task at most: a 192×384 packed A block (288 KB) stays in L2
 
 // K split into equal blocks of at most kKcMax (320 → one block of 320, 864 → 3 × 288),
@@ -316,9 +318,9 @@ struct Packed {
   int strips;  // 16-column panels
   float* b;
   int kblocks() const { return (k + kc - 1) / kc; }
+  int rows(int kb) const { return std::min(kc, k - kb * kc); }  // k rows of block kb
   float* panel(int kb, int s) const {
-    const int rows = std::min(kc, k - kb * kc);
-    return b + static_cast<size_t>(kb) * kc * strips * kNr + static_cast<size_t>(s) * rows * kNr;
+    return b + static_cast<size_t>(kb) * kc * strips * kNr + static_cast<size_t>(s) * rows(kb) * kNr;
   }
 };
 
@@ -326,7 +328,7 @@ void pack_b_all(const Packed& pk, ConstView b, bool parallel) {
   const int strips = pk.strips;
   auto pack = [&](int index) {
     const int kb = index / strips, s = index % strips;
-    pack_b_panel(pk.panel(kb, s), b, kb * pk.kc, std::min(pk.kc, pk.k - kb * pk.kc), s * kNr, pk.n);
+    pack_b_panel(pk.panel(kb, s), b, kb * pk.kc, pk.rows(kb), s * kNr, pk.n);
   };
   const int tasks = pk.kblocks() * strips;
   if (parallel)
@@ -341,7 +343,7 @@ void compute_block(const Packed& pk, ConstView a, float* c, int64_t ldc, int i0,
   float* ap = tls_a.get(static_cast<size_t>(kMc) * kKcMax);
   const int kblocks = pk.kblocks();
   for (int kb = 0; kb < kblocks; ++kb) {
-    const int k0 = kb * pk.kc, kc = std::min(pk.kc, pk.k - k0);
+    const int k0 = kb * pk.kc, kc = pk.rows(kb);
     pack_a_block(ap, a, i0, i1, k0, kc);
     const bool acc = accumulate || kb > 0;
     for (int s = s0; s < s1;) {
@@ -382,9 +384,6 @@ void run(float* c, int64_t ldc, ConstView a, ConstView b, int m, int n, int k, b
     for (int i0 = 0; i0 < m; i0 += kMc) compute_block(pk, a, c, ldc, i0, std::min(m, i0 + kMc), 0, strips, accumulate, kernel, pair);
     return;
   }
-  // Enough tasks for every thread to stay busy. Row blocks shrink first (down to 12
-  // rows), so that each task packs its rows of A once; columns are split only when even
-  // that leaves too few tasks.
   // Tasks: row blocks (at most kMc rows: a packed A block stays in L2) × column chunks.
   // Every row block streams all of its chunk's B and every column chunk packs its rows
   // of A again, so among the splits with enough tasks (a multiple of the thread count)
