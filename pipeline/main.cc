@@ -2,6 +2,12 @@
 // exit 2 for a bad command line or config (including a missing file), 1 for a failure
 // while running, 130 when interrupted (rerun the same command to resume).
 #include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#ifdef PRIMER_WITH_MIMALLOC
+#include <mimalloc.h>
+#endif
 
 #include "pipeline/commands.h"
 #include "pipeline/config.h"
@@ -27,6 +33,23 @@ int Commands::dispatch() const {
   return -1;
 }
 
+// "VERSION (malloc: ALLOCATOR)": the allocator that actually serves malloc in this
+// process, checked on a live block (an LD_PRELOAD or a link-order slip shows here).
+std::string version_text() {
+  std::string allocator = "glibc";
+#ifdef PRIMER_WITH_MIMALLOC
+  void* probe = std::malloc(64);
+  if (mi_is_in_heap_region(probe)) {
+    const int v = mi_version();  // 209 for 2.0.9
+    allocator = "mimalloc " + std::to_string(v / 100) + "." + std::to_string(v / 10 % 10) + "." + std::to_string(v % 10);
+  } else {
+    allocator = "not mimalloc, although linked with it";
+  }
+  std::free(probe);
+#endif
+  return std::string(PRIMER_VERSION) + " (malloc: " + allocator + ")";
+}
+
 int report_error(int code, const std::string& message) {
   std::fprintf(stderr, "primer: error: %s\n", message.c_str());
   return code;
@@ -40,7 +63,7 @@ int main(int argc, char** argv) {
       "primer turns a teacher language model into clean training data for small language models "
       "(TinyStories-style stories), and trains the small model on it.",
       "primer"};
-  app.set_version_flag("--version", PRIMER_VERSION);
+  app.set_version_flag("--version", cli::version_text());
   app.require_subcommand(1);
   app.footer("Run 'primer COMMAND --help' for the options of a command.");
 
