@@ -71,7 +71,7 @@ struct Call {
   double not_before = 0;
   // The current attempt.
   CURL* easy = nullptr;
-  void* multi = nullptr;  // the Impl::Multi it runs in
+  int multi = -1;  // the Impl::multis entry it runs in
   const double* clock = nullptr;  // the I/O loop's clock (steady seconds), for last_activity
   std::string response;
   Headers headers;  // only those the retry and rate-limit rules read (wanted_header)
@@ -270,7 +270,7 @@ struct HttpTeacher::Impl {
     [[maybe_unused]] ssize_t n = ::write(wake_fd, &one, sizeof one);
     io.join();
     for (auto& [easy, call] : active) {
-      curl_multi_remove_handle(static_cast<Multi*>(call->multi)->handle, easy);
+      curl_multi_remove_handle(multis[static_cast<size_t>(call->multi)]->handle, easy);
       curl_easy_cleanup(easy);
     }
     for (CURL* easy : idle_handles) curl_easy_cleanup(easy);
@@ -434,11 +434,12 @@ struct HttpTeacher::Impl {
     curl_easy_setopt(e, CURLOPT_WRITEDATA, call.get());
     curl_easy_setopt(e, CURLOPT_HEADERDATA, call.get());
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, call->errbuf);
-    Multi* m = multis.front().get();  // the one with the fewest transfers
-    for (auto& other : multis)
-      if (other->active < m->active) m = other.get();
+    size_t k = 0;  // the multi handle with the fewest transfers
+    for (size_t i = 1; i < multis.size(); ++i)
+      if (multis[i]->active < multis[k]->active) k = i;
+    Multi* m = multis[k].get();
     ++m->active;
-    call->multi = m;
+    call->multi = static_cast<int>(k);
     active.emplace(e, std::move(call));
     curl_multi_add_handle(m->handle, e);
   }
@@ -472,10 +473,10 @@ struct HttpTeacher::Impl {
     auto it = active.find(easy);
     std::unique_ptr<Call> call = std::move(it->second);
     active.erase(it);
-    auto* m = static_cast<Multi*>(call->multi);
+    Multi* m = multis[static_cast<size_t>(call->multi)].get();
     --m->active;
     curl_multi_remove_handle(m->handle, easy);
-    call->multi = nullptr;
+    call->multi = -1;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &call->status);
     if (idle_handles.size() < static_cast<size_t>(options.max_in_flight)) idle_handles.push_back(easy);
     else curl_easy_cleanup(easy);
