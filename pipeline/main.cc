@@ -3,6 +3,7 @@
 // while running, 130 when interrupted (rerun the same command to resume).
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <string>
 
 #ifdef PRIMER_WITH_MIMALLOC
@@ -63,7 +64,7 @@ int main(int argc, char** argv) {
       "primer turns a teacher language model into clean training data for small language models "
       "(TinyStories-style stories), and trains the small model on it.",
       "primer"};
-  app.set_version_flag("--version", cli::version_text());
+  app.set_version_flag("--version", std::function<std::string()>(cli::version_text));  // probed only when asked
   app.require_subcommand(1);
   app.footer("Run 'primer COMMAND --help' for the options of a command.");
 
