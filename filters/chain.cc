@@ -97,4 +97,11 @@ void FilterChain::set_counts(const std::vector<FilterCounts>& counts) {
   }
 }
 
+std::vector<std::string> FilterChain::caveats() const {
+  std::vector<std::string> out;
+  for (const auto& f : filters_)
+    if (auto c = f->caveat(); !c.empty()) out.push_back(std::move(c));
+  return out;
+}
+
 }  // namespace primer::filters

@@ -14,16 +14,30 @@
 //
 // kind = "exercise_tests": runs the exercise in the sandbox (sandbox.h): the last Python
 // block that contains an assert is the tests, the Python blocks before it the solution.
+//   isolation     ("bubblewrap")  the OS boundary: bubblewrap + seccomp, as nobody, in its
+//                 own namespaces; "none" runs the code with rlimits and an audit hook only
+//                 (and the manifest, card and report say so). If the boundary cannot start
+//                 here the filter refuses to be made, with what is missing.
 //   python        ("/usr/bin/python3")
+//   bwrap         ("")    the bubblewrap binary (empty: bwrap on PATH)
 //   cpu_seconds   (2)     RLIMIT_CPU
 //   wall_seconds  (5)     wall clock, then the process group is killed
 //   memory_mb     (512)   RLIMIT_AS
 //   output_kb     (64)    stdout + stderr cap
-//   workdir       ("")    where run directories are made (default TMPDIR or /tmp)
-//   network_namespace (true)  run in a new network namespace where the kernel allows
-//   drop reasons: "no_tests", and every sandbox outcome but "passed": test_failed, error,
-//   syntax_error, timeout, memory_limit, spawn_attempt, network_attempt, write_outside,
-//   forbidden, output_limit, crashed, sandbox_error
+//   file_mb       (16)    RLIMIT_FSIZE, and the size of each writable tmpfs
+//   min_coverage  (unset) drop exercises whose tests ran less than this share of the
+//                 solution's function-body statements
+//   workdir       ("")    isolation = "none": where run directories are made (TMPDIR or /tmp)
+//   network_namespace (true)  isolation = "none": a network namespace where the kernel allows
+//   drop reasons: "no_tests", "low_coverage" (with min_coverage), and every verdict of the
+//   sandbox: test_failed, error, syntax_error, timeout, memory_limit, spawn_attempt,
+//   signal_attempt, network_attempt, write_outside, forbidden, output_limit, crashed,
+//   exited_early (the tests did not reach their last statement), no_asserts (no assert ran),
+//   tests_ignore_solution (the tests called nothing the solution defines).
+//   Kept records get "asserts" (checks executed) and "coverage" (that share).
+//   A sandbox that fails to start twice is a run error (FilterError), not a drop.
+#include <cstdio>
+#include <optional>
 #include <thread>
 
 #include "filters/code_text.h"
@@ -91,14 +105,29 @@ bool has_assert(std::string_view code) {
 
 class ExerciseTestsFilter final : public Filter {
  public:
-  explicit ExerciseTestsFilter(SandboxLimits limits) : limits_(std::move(limits)) {}
+  ExerciseTestsFilter(SandboxLimits limits, std::optional<double> min_coverage)
+      : limits_(std::move(limits)), min_coverage_(min_coverage) {}
   std::string_view name() const override { return "exercise_tests"; }
   std::vector<std::string_view> reasons() const override {
     std::vector<std::string_view> r = {"no_tests"};
-    for (int i = 1; i < kSandboxOutcomeCount; ++i) r.push_back(outcome_name(static_cast<SandboxOutcome>(i)));
+    for (int i = 1; i < kSandboxOutcomeCount; ++i)
+      if (is_verdict(static_cast<SandboxOutcome>(i))) r.push_back(outcome_name(static_cast<SandboxOutcome>(i)));
+    if (min_coverage_) r.push_back("low_coverage");
     return r;
   }
-  Verdict check(const Doc& doc) const override {
+  Verdict check(const Doc& doc) const override { return run(doc, nullptr); }
+  bool rewrites() const override { return true; }
+  Verdict rewrite(Doc& doc) const override { return run(doc, &doc); }
+  std::string caveat() const override {
+    return limits_.isolation == Isolation::kNone
+               ? "exercise_tests ran the teacher's code without isolation (isolation = \"none\"): no OS sandbox, "
+                 "only rlimits and an audit hook"
+               : std::string();
+  }
+
+ private:
+  // Runs the exercise; a kept one gets "asserts" and "coverage" fields when `out` is given.
+  Verdict run(const Doc& doc, Doc* out) const {
     std::vector<CodeBlock> blocks;
     for (const auto& b : extract_code_blocks(doc.text()))
       if (is_python_block(b)) blocks.push_back(b);
@@ -107,12 +136,32 @@ class ExerciseTestsFilter final : public Filter {
     if (tests == 0) return Verdict::Drop("no_tests");
     std::string solution;
     for (size_t i = 0; i + 1 < tests; ++i) solution.append(blocks[i].code).append("\n");
-    const SandboxResult r = run_python_sandboxed(limits_, solution, blocks[tests - 1].code);
-    return r.outcome == SandboxOutcome::kPassed ? Verdict::Keep() : Verdict::Drop(outcome_name(r.outcome));
+    SandboxResult r = run_python_sandboxed(limits_, solution, blocks[tests - 1].code);
+    if (r.outcome == SandboxOutcome::kSandboxError) {
+      // Once more (a transient fork or memory failure), then the run stops: a sandbox
+      // that cannot start says nothing about the exercise.
+      r = run_python_sandboxed(limits_, solution, blocks[tests - 1].code);
+      if (r.outcome == SandboxOutcome::kSandboxError) {
+        std::string why = r.output;
+        while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+        if (const size_t nl = why.rfind('\n'); nl != std::string::npos) why = why.substr(nl + 1);
+        throw FilterError("exercise_tests: the sandbox failed to start twice (" + why + ")");
+      }
+    }
+    if (r.outcome == SandboxOutcome::kCancelled) throw FilterCancelled();
+    if (r.outcome != SandboxOutcome::kPassed) return Verdict::Drop(outcome_name(r.outcome));
+    if (min_coverage_ && r.coverage() < *min_coverage_) return Verdict::Drop("low_coverage");
+    if (out) {
+      char coverage[32];
+      std::snprintf(coverage, sizeof coverage, "%.4g", r.coverage());
+      out->fields.emplace_back("asserts", std::to_string(r.asserts));
+      out->fields.emplace_back("coverage", coverage);
+    }
+    return Verdict::Keep();
   }
 
- private:
   SandboxLimits limits_;
+  std::optional<double> min_coverage_;
 };
 
 std::filesystem::path python_setting(FilterSettings& s) {
@@ -139,9 +188,13 @@ std::unique_ptr<Filter> make_python_syntax_filter(FilterSettings& s, const Filte
   return std::make_unique<PythonSyntaxFilter>(python, n, timeout);
 }
 
-std::unique_ptr<Filter> make_exercise_tests_filter(FilterSettings& s, const FilterContext&) {
+std::unique_ptr<Filter> make_exercise_tests_filter(FilterSettings& s, const FilterContext& context) {
   SandboxLimits l;
   l.python = python_setting(s);
+  const std::string isolation = s.string("isolation").value_or("bubblewrap");
+  if (isolation == "none") l.isolation = Isolation::kNone;
+  else if (isolation != "bubblewrap") s.invalid("isolation", "must be \"bubblewrap\" (the default) or \"none\"");
+  if (auto bwrap = s.string("bwrap")) l.bwrap = *bwrap;
   l.cpu_seconds = s.number("cpu_seconds").value_or(2);
   if (l.cpu_seconds < 1 || l.cpu_seconds > 3600) s.invalid("cpu_seconds", "must be between 1 and 3600");
   l.wall_seconds = s.number("wall_seconds").value_or(5);
@@ -152,12 +205,19 @@ std::unique_ptr<Filter> make_exercise_tests_filter(FilterSettings& s, const Filt
   const double output_kb = s.number("output_kb").value_or(64);
   if (output_kb < 1 || output_kb > 1 << 20) s.invalid("output_kb", "must be between 1 and 1048576");
   l.output_bytes = static_cast<uint64_t>(output_kb * 1024);
+  const double file_mb = s.number("file_mb").value_or(16);
+  if (file_mb < 1 || file_mb > 4096) s.invalid("file_mb", "must be between 1 and 4096");
+  l.file_bytes = static_cast<uint64_t>(file_mb * (1 << 20));
   if (auto w = s.string("workdir")) {
     if (!w->empty() && !std::filesystem::is_directory(*w)) s.invalid("workdir", "= \"" + *w + "\" is not a directory");
     l.workdir_root = *w;
   }
   l.network_namespace = s.boolean("network_namespace").value_or(true);
-  return std::make_unique<ExerciseTestsFilter>(std::move(l));
+  const auto min_coverage = s.share("min_coverage");
+  l.cancel = context.cancel;
+  // No silent downgrade: a boundary the kernel refuses stops the run before it starts.
+  if (auto why = sandbox_unavailable(l)) s.invalid("isolation", *why);
+  return std::make_unique<ExerciseTestsFilter>(std::move(l), min_coverage);
 }
 
 }  // namespace primer::filters

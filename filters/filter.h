@@ -17,11 +17,13 @@
 // filter, documents seen, kept and dropped per reason.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +55,23 @@ class Filter {
   // of check() when the chain has a mutable Doc. Thread-safe like check().
   virtual bool rewrites() const { return false; }
   virtual Verdict rewrite(Doc& doc) const { return check(doc); }
+  // A sentence the dataset must carry about how this filter ran (manifest "caveats", the
+  // dataset card and the report), e.g. that exercises ran without isolation. Empty: none.
+  virtual std::string caveat() const { return {}; }
+};
+
+// Thrown by check()/rewrite() when the filter's own machinery fails (a helper process
+// that cannot start or keeps dying): a run error, never a verdict on the document.
+class FilterError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Thrown by check()/rewrite() when FilterContext::cancel turned true mid-document: the
+// document has no verdict and must not be committed.
+class FilterCancelled : public std::runtime_error {
+ public:
+  FilterCancelled() : std::runtime_error("cancelled") {}
 };
 
 // The key an OrderedFilter computes for a document in parallel (a hash, a signature).
@@ -110,6 +129,9 @@ struct FilterContext {
   // The output directory of the run (empty in tests and config checks): where filters
   // with a report (decontaminate) write it at every checkpoint.
   std::filesystem::path out_dir;
+  // Set by the pipeline to its stop flag (Ctrl-C): filters that run long work per
+  // document (exercise_tests) poll it and throw FilterCancelled.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // Resolves a filter's file setting with context.resolve_path, or without one: the path
@@ -149,6 +171,8 @@ class FilterChain {
   // Restores the counters saved at a checkpoint (same filters, same order).
   void set_counts(const std::vector<FilterCounts>& counts);
   size_t size() const { return filters_.size(); }
+  // Every filter's caveat() that is not empty, in chain order.
+  std::vector<std::string> caveats() const;
   Filter& filter(size_t i) { return *filters_[i]; }
 
  private:

@@ -1,10 +1,17 @@
 #include "filters/sandbox.h"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
+#include <seccomp.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,115 +25,46 @@
 namespace primer::filters {
 namespace {
 
-// The harness: reads both files, installs the audit hook, runs them in one namespace and
-// writes one verdict word to fd 3. A verdict from the hook ends the process at once
-// (os._exit), so the code cannot catch it.
-constexpr const char* kHarness = R"py(
-import os, sys
+// filters/sandbox_harness.py, embedded at build time (filters/CMakeLists.txt).
+constexpr const char* kHarness =
+#include "sandbox_harness.inc"
+    ;
 
-def _primer_main():
-    def verdict(word, code):
-        try:
-            os.write(3, word.encode())
-        except OSError:
-            pass
-        os._exit(code)
-
-    with open("solution.py", encoding="utf-8") as f:
-        solution = f.read()
-    with open("tests.py", encoding="utf-8") as f:
-        tests = f.read()
-    cwd = os.getcwd()
-    root = cwd + os.sep
-    realpath, join, fsdecode = os.path.realpath, os.path.join, os.fsdecode
-    write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
-
-    def inside(path):
-        try:
-            p = realpath(join(cwd, fsdecode(path)))
-        except Exception:
-            return False
-        return p == cwd or p.startswith(root)
-
-    spawn = {"os.fork", "os.forkpty", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "subprocess.Popen",
-             "pty.spawn", "os.kill", "os.killpg", "os.setsid", "os.startfile"}
-    network = {"socket.__new__", "socket.connect", "socket.bind", "socket.getaddrinfo", "socket.gethostbyname",
-               "socket.gethostbyname_ex", "socket.gethostbyaddr", "socket.getnameinfo", "socket.sendto",
-               "socket.sendmsg", "urllib.Request", "ftplib.connect", "http.client.connect", "smtplib.connect"}
-    paths = {"os.remove", "os.rmdir", "os.mkdir", "os.rename", "os.truncate", "os.chmod", "os.chown", "os.link",
-             "os.symlink", "os.utime", "shutil.rmtree", "shutil.move", "shutil.copyfile", "os.chdir"}
-    forbidden = {"ctypes.dlopen", "ctypes.dlsym", "ctypes.addressof", "ctypes.cdata"}
-
-    def hook(event, args):
-        if event == "open":
-            path, mode, flags = args
-            if path is None or isinstance(path, int):
-                return
-            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or \
-                      (isinstance(flags, int) and flags & write_flags)
-            if writing and not inside(path):
-                verdict("write_outside", 97)
-        elif event in spawn:
-            verdict("spawn_attempt", 97)
-        elif event in network:
-            verdict("network_attempt", 97)
-        elif event in paths:
-            for p in args[:2]:
-                if isinstance(p, (str, bytes, os.PathLike)) and not inside(p):
-                    verdict("write_outside", 97)
-        elif event in forbidden:
-            verdict("forbidden", 97)
-
-    sys.addaudithook(hook)
-    scope = {"__name__": "__main__", "__builtins__": __builtins__}
-    try:
-        exec(compile(solution, "solution.py", "exec"), scope)
-        exec(compile(tests, "tests.py", "exec"), scope)
-        sys.stdout.flush()
-    except AssertionError:
-        import traceback
-        traceback.print_exc()
-        verdict("test_failed", 1)
-    except MemoryError:
-        verdict("memory_limit", 1)
-    except SyntaxError:
-        verdict("syntax_error", 1)
-    except SystemExit as e:
-        if e.code not in (None, 0):
-            verdict("error", 1)
-    except BaseException:
-        import traceback
-        traceback.print_exc()
-        verdict("error", 1)
-    verdict("passed", 0)
-
-_primer_main()
-)py";
+constexpr uid_t kNobody = 65534;
+constexpr const char* kWorkdir = "/exercise";  // inside the sandbox
 
 void set_limit(int resource, rlim_t soft, rlim_t hard) {
   rlimit r{soft, hard};
   ::setrlimit(resource, &r);  // async-signal-safe; a failure leaves the inherited limit
 }
 
-bool write_file(const std::filesystem::path& path, std::string_view data) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
+bool write_all(int fd, std::string_view data) {
   while (!data.empty()) {
     const ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      return false;
-    }
+    if (n <= 0) return false;
     data.remove_prefix(static_cast<size_t>(n));
   }
-  return ::close(fd) == 0;
+  return true;
 }
 
-SandboxOutcome outcome_of_word(std::string_view w) {
-  for (int i = 0; i < kSandboxOutcomeCount; ++i)
-    if (outcome_name(static_cast<SandboxOutcome>(i)) == w) return static_cast<SandboxOutcome>(i);
-  return SandboxOutcome::kError;
+bool write_file(const std::filesystem::path& path, std::string_view data) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  const bool ok = write_all(fd, data);
+  return ::close(fd) == 0 && ok;
+}
+
+// An anonymous in-memory file holding `data`, positioned at its start (bwrap --file and
+// --seccomp read their descriptor to the end). -1 on failure.
+int memory_file(const char* name, std::string_view data) {
+  const int fd = ::memfd_create(name, MFD_CLOEXEC);
+  if (fd < 0) return -1;
+  if (!write_all(fd, data) || ::lseek(fd, 0, SEEK_SET) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 // Closes every descriptor from `first` up, in a forked child (async-signal-safe).
@@ -135,6 +73,207 @@ void close_from(int first) {
   if (::syscall(SYS_close_range, first, ~0u, 0) == 0) return;
 #endif
   for (int fd = first; fd < 4096; ++fd) ::close(fd);
+}
+
+// The seccomp program (classic BPF, as bwrap --seccomp takes it), compiled once.
+struct SeccompProgram {
+  std::string bpf;
+  std::string error;
+};
+
+const SeccompProgram& seccomp_program() {
+  static const SeccompProgram program = [] {
+    SeccompProgram p;
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx) {
+      p.error = "seccomp_init failed";
+      return p;
+    }
+    const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
+    // Nothing an exercise needs; each a way out of, or a way to attack, the boundary.
+    static const char* const kRefused[] = {
+        "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
+        "mount", "umount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen", "fsconfig",
+        "fsmount", "fspick", "mount_setattr", "bpf", "perf_event_open", "keyctl", "add_key", "request_key",
+        "unshare", "setns", "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load",
+        "reboot", "swapon", "swapoff", "acct", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
+        "sethostname", "setdomainname", "syslog", "quotactl", "quotactl_fd", "name_to_handle_at",
+        "open_by_handle_at", "lookup_dcookie", "iopl", "ioperm", "userfaultfd", "io_uring_setup",
+        "io_uring_enter", "io_uring_register", "fanotify_init", "vhangup", "uselib", "ustat", "sysfs",
+        "nfsservctl", "_sysctl", "fork", "vfork", "execveat", "personality", "migrate_pages", "move_pages",
+        "memfd_secret", "landlock_create_ruleset"};
+    int rc = 0;
+    for (const char* name : kRefused) {
+      const int nr = seccomp_syscall_resolve_name(name);
+      if (nr == __NR_SCMP_ERROR) continue;  // not a system call on this architecture
+      rc |= seccomp_rule_add(ctx, eperm, nr, 0);
+    }
+    // clone: threads only (CLONE_THREAD set), and never with a namespace flag.
+    rc |= seccomp_rule_add(ctx, eperm, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
+    static constexpr uint64_t kNamespaceFlags[] = {CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
+                                                   CLONE_NEWUSER, CLONE_NEWPID,    CLONE_NEWNET, CLONE_NEWTIME};
+    for (const uint64_t flag : kNamespaceFlags)
+      rc |= seccomp_rule_add(ctx, eperm, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
+    // clone3 passes its flags in memory, out of a filter's reach: ENOSYS makes the C
+    // library fall back to clone for threads.
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+    // Sockets: local ones only (Python's socketpair); the network is gone anyway.
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socketpair), 1,
+                           SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+    // Typing into a terminal (bwrap's new session already takes the terminal away).
+    rc |= seccomp_rule_add(ctx, eperm, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, TIOCSTI));
+    rc |= seccomp_rule_add(ctx, eperm, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, TIOCLINUX));
+    if (rc != 0) {
+      seccomp_release(ctx);
+      p.error = "a seccomp rule could not be added";
+      return p;
+    }
+    const int fd = ::memfd_create("primer-seccomp", MFD_CLOEXEC);
+    if (fd < 0 || seccomp_export_bpf(ctx, fd) != 0) {
+      if (fd >= 0) ::close(fd);
+      seccomp_release(ctx);
+      p.error = "the seccomp program could not be exported";
+      return p;
+    }
+    seccomp_release(ctx);
+    const off_t size = ::lseek(fd, 0, SEEK_END);
+    p.bpf.resize(size > 0 ? static_cast<size_t>(size) : 0);
+    if (size <= 0 || ::pread(fd, p.bpf.data(), p.bpf.size(), 0) != size) {
+      p.bpf.clear();
+      p.error = "the seccomp program could not be read back";
+    }
+    ::close(fd);
+    return p;
+  }();
+  return program;
+}
+
+std::filesystem::path find_bwrap(const std::filesystem::path& configured) {
+  if (!configured.empty()) return configured;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path && *path ? path : "/usr/bin:/bin";
+  for (size_t start = 0; start <= dirs.size();) {
+    const size_t end = std::min(dirs.find(':', start), dirs.size());
+    const std::filesystem::path candidate = std::filesystem::path(dirs.substr(start, end - start)) / "bwrap";
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return "/usr/bin/bwrap";
+}
+
+// As root, a network namespace made before dropping to nobody has its loopback down; where
+// root may not make one (a container without CAP_SYS_ADMIN), bwrap makes it (loopback up).
+bool root_can_unshare_net() {
+  static const bool can = [] {
+    if (::geteuid() != 0) return false;
+    const pid_t pid = ::fork();
+    if (pid == 0) ::_exit(::unshare(CLONE_NEWNET) == 0 ? 0 : 1);
+    int status = 0;
+    return pid > 0 && ::waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }();
+  return can;
+}
+
+// The bwrap command line (outer part; the interpreter's follows).
+std::vector<std::string> bwrap_arguments(const SandboxLimits& limits, const std::filesystem::path& bwrap,
+                                         bool netns_made) {
+  const std::string size = std::to_string(limits.file_bytes + (1 << 20));
+  std::vector<std::string> a = {bwrap.string(), "--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-uts",
+                                "--unshare-cgroup-try"};
+  if (!netns_made) a.push_back("--unshare-net");
+  for (const char* s : {"--disable-userns", "--die-with-parent", "--new-session", "--uid", "65534", "--gid", "65534",
+                        "--hostname", "sandbox", "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG",
+                        "C.UTF-8", "--setenv", "HOME", kWorkdir, "--setenv", "TMPDIR", kWorkdir, "--setenv",
+                        "PYTHONHASHSEED", "0", "--ro-bind", "/usr", "/usr"})
+    a.emplace_back(s);
+  // /bin, /lib, ... as the host has them: links into /usr (merged /usr) or directories.
+  for (const char* top : {"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}) {
+    std::error_code ec;
+    const auto status = std::filesystem::symlink_status(top, ec);
+    if (ec) continue;
+    if (std::filesystem::is_symlink(status)) {
+      const auto target = std::filesystem::read_symlink(top, ec);
+      if (!ec) a.insert(a.end(), {"--symlink", target.string(), top});
+    } else if (std::filesystem::is_directory(status)) {
+      a.insert(a.end(), {"--ro-bind", top, top});
+    }
+  }
+  // An interpreter outside /usr (a pyenv build, a venv): its prefix, read-only.
+  std::error_code ec;
+  const auto real = std::filesystem::weakly_canonical(limits.python, ec);
+  if (!ec && real.string().rfind("/usr/", 0) != 0) {
+    const auto prefix = real.parent_path().parent_path();
+    if (!prefix.empty() && prefix != "/") a.insert(a.end(), {"--ro-bind", prefix.string(), prefix.string()});
+  }
+  for (const char* s : {"--proc", "/proc", "--dev", "/dev"}) a.emplace_back(s);
+  for (const char* dir : {"/tmp", "/dev/shm", kWorkdir}) a.insert(a.end(), {"--size", size, "--tmpfs", dir});
+  a.insert(a.end(), {"--perms", "0444", "--file", "5", std::string(kWorkdir) + "/solution.py", "--perms", "0444",
+                     "--file", "6", std::string(kWorkdir) + "/tests.py", "--chdir", kWorkdir, "--remount-ro", "/",
+                     "--seccomp", "4", "--info-fd", "7"});
+  return a;
+}
+
+// The host pid of the sandbox's PID 1, from bwrap's --info-fd JSON ({"child-pid": 123}),
+// or 0 when bwrap has not written it (yet).
+pid_t namespace_init(int info_fd) {
+  if (info_fd < 0) return 0;
+  char buf[512];
+  std::string info;
+  pollfd p{info_fd, POLLIN, 0};
+  while (info.size() < 4096 && ::poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
+    const ssize_t n = ::read(info_fd, buf, sizeof buf);
+    if (n <= 0) break;
+    info.append(buf, static_cast<size_t>(n));
+  }
+  const size_t key = info.find("\"child-pid\"");
+  if (key == std::string::npos) return 0;
+  const size_t colon = info.find(':', key);
+  if (colon == std::string::npos) return 0;
+  return static_cast<pid_t>(std::strtol(info.c_str() + colon + 1, nullptr, 10));
+}
+
+// Waits (WNOWAIT: the child stays reapable) until `pid` has exited or `ms` have passed.
+void wait_until_exit(pid_t pid, int ms) {
+  for (int waited = 0; waited < ms; waited += 5) {
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) return;
+    ::usleep(5000);
+  }
+}
+
+struct Verdict {
+  bool started = false;
+  std::string word;
+  uint32_t asserts = 0, covered = 0, lines = 0;
+};
+
+// fd 3's bytes: "started\n" then "<word> <asserts> <covered> <lines>\n".
+Verdict parse_status(std::string_view s) {
+  Verdict v;
+  if (!s.starts_with("started\n")) return v;
+  v.started = true;
+  s.remove_prefix(8);
+  const size_t eol = s.find('\n');
+  if (eol == std::string_view::npos) return v;
+  s = s.substr(0, eol);
+  const size_t sp = s.find(' ');
+  v.word = std::string(s.substr(0, sp));
+  if (sp != std::string_view::npos) {
+    unsigned long a = 0, c = 0, l = 0;
+    if (std::sscanf(std::string(s.substr(sp + 1)).c_str(), "%lu %lu %lu", &a, &c, &l) == 3) {
+      v.asserts = static_cast<uint32_t>(a);
+      v.covered = static_cast<uint32_t>(c);
+      v.lines = static_cast<uint32_t>(l);
+    }
+  }
+  return v;
+}
+
+SandboxOutcome outcome_of_word(std::string_view w) {
+  for (int i = 0; i < kSandboxOutcomeCount; ++i)
+    if (outcome_name(static_cast<SandboxOutcome>(i)) == w) return static_cast<SandboxOutcome>(i);
+  return SandboxOutcome::kError;
 }
 
 }  // namespace
@@ -148,12 +287,17 @@ std::string_view outcome_name(SandboxOutcome o) {
     case SandboxOutcome::kTimeout: return "timeout";
     case SandboxOutcome::kMemoryLimit: return "memory_limit";
     case SandboxOutcome::kSpawnAttempt: return "spawn_attempt";
+    case SandboxOutcome::kSignalAttempt: return "signal_attempt";
     case SandboxOutcome::kNetworkAttempt: return "network_attempt";
     case SandboxOutcome::kWriteOutside: return "write_outside";
     case SandboxOutcome::kForbidden: return "forbidden";
     case SandboxOutcome::kOutputLimit: return "output_limit";
     case SandboxOutcome::kCrashed: return "crashed";
+    case SandboxOutcome::kExitedEarly: return "exited_early";
+    case SandboxOutcome::kNoAsserts: return "no_asserts";
+    case SandboxOutcome::kTestsIgnoreSolution: return "tests_ignore_solution";
     case SandboxOutcome::kSandboxError: return "sandbox_error";
+    case SandboxOutcome::kCancelled: return "cancelled";
   }
   return "error";
 }
@@ -176,34 +320,78 @@ bool network_namespace_available() {
 SandboxResult run_python_sandboxed(const SandboxLimits& limits, std::string_view solution, std::string_view tests) {
   SandboxResult result;
   const auto t0 = std::chrono::steady_clock::now();
-  std::filesystem::path root = limits.workdir_root;
-  if (root.empty()) {
-    const char* tmp = std::getenv("TMPDIR");
-    root = tmp && *tmp ? tmp : "/tmp";
-  }
-  std::string dir_template = (root / "primer-exercise-XXXXXX").string();
-  if (!::mkdtemp(dir_template.data())) {
-    result.output = "cannot create a directory under " + root.string() + ": " + std::strerror(errno);
-    return result;
-  }
-  const std::filesystem::path dir = dir_template;
+  const bool isolated = limits.isolation == Isolation::kBubblewrap;
+
+  // Everything the child needs is prepared before fork: after it, only system calls.
+  struct Fds {
+    std::vector<int> fds;
+    ~Fds() {
+      for (int fd : fds)
+        if (fd >= 0) ::close(fd);
+    }
+    // Kept above the numbers the child dup2()s onto (0-6), so that no dup2 there
+    // overwrites a descriptor a later one still needs.
+    int add(int fd) {
+      if (fd >= 0 && fd < 16) {
+        const int high = ::fcntl(fd, F_DUPFD_CLOEXEC, 16);
+        ::close(fd);
+        fd = high;
+      }
+      return fds.emplace_back(fd);
+    }
+  } own;
+  std::filesystem::path dir;  // kNone: the host directory the code runs in
   struct Cleanup {
     std::filesystem::path dir;
     ~Cleanup() {
       std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
+      if (!dir.empty()) std::filesystem::remove_all(dir, ec);
     }
-  } cleanup{dir};
-  if (!write_file(dir / "solution.py", solution) || !write_file(dir / "tests.py", tests)) {
-    result.output = "cannot write the exercise files into " + dir.string();
-    return result;
+  } cleanup;
+  std::vector<std::string> args;
+  int seccomp_fd = -1, solution_fd = -1, tests_fd = -1;
+  bool netns_made = false, drop_to_nobody = false;
+  if (isolated) {
+    const SeccompProgram& program = seccomp_program();
+    if (program.bpf.empty()) {
+      result.output = "seccomp: " + program.error;
+      return result;
+    }
+    seccomp_fd = own.add(memory_file("primer-seccomp", program.bpf));
+    solution_fd = own.add(memory_file("solution.py", solution));
+    tests_fd = own.add(memory_file("tests.py", tests));
+    if (seccomp_fd < 0 || solution_fd < 0 || tests_fd < 0) {
+      result.output = std::string("memfd_create: ") + std::strerror(errno);
+      return result;
+    }
+    drop_to_nobody = ::geteuid() == 0;
+    netns_made = drop_to_nobody && root_can_unshare_net();
+    args = bwrap_arguments(limits, find_bwrap(limits.bwrap), netns_made);
+  } else {
+    std::filesystem::path root = limits.workdir_root;
+    if (root.empty()) {
+      const char* tmp = std::getenv("TMPDIR");
+      root = tmp && *tmp ? tmp : "/tmp";
+    }
+    std::string dir_template = (root / "primer-exercise-XXXXXX").string();
+    if (!::mkdtemp(dir_template.data())) {
+      result.output = "cannot create a directory under " + root.string() + ": " + std::strerror(errno);
+      return result;
+    }
+    dir = cleanup.dir = dir_template;
+    if (!write_file(dir / "solution.py", solution) || !write_file(dir / "tests.py", tests)) {
+      result.output = "cannot write the exercise files into " + dir.string();
+      return result;
+    }
   }
-
-  // Everything the child needs is prepared before fork: after it, only system calls.
-  const std::string python = limits.python.string();
+  args.push_back(limits.python.string());
+  for (const char* s : {"-I", "-S", "-B", "-c", kHarness}) args.emplace_back(s);
+  args.push_back(std::to_string(isolated ? limits.threads : 0));
+  args.emplace_back(isolated ? "private_tmp" : "host_tmp");
+  std::vector<char*> argv;
+  for (auto& s : args) argv.push_back(s.data());
+  argv.push_back(nullptr);
   const std::string home = "HOME=" + dir.string(), tmpdir = "TMPDIR=" + dir.string();
-  char* argv[] = {const_cast<char*>(python.c_str()), const_cast<char*>("-I"), const_cast<char*>("-S"),
-                  const_cast<char*>("-B"), const_cast<char*>("-c"), const_cast<char*>(kHarness), nullptr};
   char* envp[] = {const_cast<char*>("PATH=/usr/bin:/bin"), const_cast<char*>("LANG=C.UTF-8"),
                   const_cast<char*>(home.c_str()), const_cast<char*>(tmpdir.c_str()),
                   const_cast<char*>("PYTHONHASHSEED=0"), nullptr};
@@ -213,60 +401,103 @@ SandboxResult run_python_sandboxed(const SandboxLimits& limits, std::string_view
     result.output = std::string("pipe: ") + std::strerror(errno);
     return result;
   }
+  const int out_read = own.add(out_pipe[0]);
+  const int out_write = own.add(out_pipe[1]);
   if (::pipe2(status_pipe, O_CLOEXEC) != 0) {
-    ::close(out_pipe[0]);
-    ::close(out_pipe[1]);
     result.output = std::string("pipe: ") + std::strerror(errno);
     return result;
   }
+  const int status_read = own.add(status_pipe[0]);
+  const int status_write = own.add(status_pipe[1]);
+  if (out_read < 0 || out_write < 0 || status_read < 0 || status_write < 0) {
+    result.output = std::string("fcntl: ") + std::strerror(errno);
+    return result;
+  }
+  // bwrap writes {"child-pid": N} here: the host pid of the namespace's PID 1.
+  int info_pipe[2] = {-1, -1};
+  int info_read = -1, info_write = -1;
+  if (isolated) {
+    if (::pipe2(info_pipe, O_CLOEXEC) != 0) {
+      result.output = std::string("pipe: ") + std::strerror(errno);
+      return result;
+    }
+    info_read = own.add(info_pipe[0]);
+    info_write = own.add(info_pipe[1]);
+    if (info_read < 0 || info_write < 0) {
+      result.output = std::string("fcntl: ") + std::strerror(errno);
+      return result;
+    }
+  }
   const pid_t pid = ::fork();
   if (pid == 0) {
-    ::setpgid(0, 0);
-    if (limits.network_namespace && ::unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0) ::unshare(CLONE_NEWNET);
+    ::setpgid(0, 0);  // its own group: killed as a whole, and out of the terminal's reach
+    if (isolated) {
+      if (netns_made && ::unshare(CLONE_NEWNET) != 0) ::_exit(126);
+      if (drop_to_nobody) {
+        // Raw system calls: glibc's wrappers would signal threads the forked child lacks.
+        if (::syscall(SYS_setgroups, 0, nullptr) != 0 || ::syscall(SYS_setresgid, kNobody, kNobody, kNobody) != 0 ||
+            ::syscall(SYS_setresuid, kNobody, kNobody, kNobody) != 0)
+          ::_exit(126);
+      }
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // after the drop, which clears it
+    } else {
+      if (limits.network_namespace && ::unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0) ::unshare(CLONE_NEWNET);
+      if (::chdir(dir.c_str()) != 0) ::_exit(126);
+    }
     set_limit(RLIMIT_CPU, cpu, cpu + 1);
     set_limit(RLIMIT_AS, limits.memory_bytes, limits.memory_bytes);
     set_limit(RLIMIT_FSIZE, limits.file_bytes, limits.file_bytes);
     set_limit(RLIMIT_CORE, 0, 0);
     set_limit(RLIMIT_NOFILE, 64, 64);
-    if (::chdir(dir.c_str()) != 0) ::_exit(126);
     const int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, 0);
-    ::dup2(out_pipe[1], 1);
-    ::dup2(out_pipe[1], 2);
-    ::dup2(status_pipe[1], 3);
-    close_from(4);
-    ::execve(argv[0], argv, envp);
+    ::dup2(out_write, 1);
+    ::dup2(out_write, 2);
+    ::dup2(status_write, 3);
+    if (isolated) {
+      ::dup2(seccomp_fd, 4);
+      ::dup2(solution_fd, 5);
+      ::dup2(tests_fd, 6);
+      ::dup2(info_write, 7);
+    }
+    close_from(isolated ? 8 : 4);
+    ::execve(argv[0], argv.data(), envp);
     ::_exit(127);
   }
-  ::close(out_pipe[1]);
-  ::close(status_pipe[1]);
   if (pid < 0) {
-    ::close(out_pipe[0]);
-    ::close(status_pipe[0]);
     result.output = std::string("fork: ") + std::strerror(errno);
     return result;
   }
   ::setpgid(pid, pid);  // also here, so that the group exists before any kill below
+  for (int& fd : own.fds)  // the parent keeps only the read ends
+    if (fd != out_read && fd != status_read && fd != info_read) {
+      ::close(fd);
+      fd = -1;
+    }
 
   std::string status;
-  bool out_open = true, status_open = true, timed_out = false, over_output = false, exited = false;
+  bool out_open = true, status_open = true, timed_out = false, over_output = false, exited = false, cancelled = false;
   int wait_status = 0;
   const auto deadline = t0 + std::chrono::duration<double>(limits.wall_seconds);
   char buf[8192];
   while (out_open || status_open) {
     const bool exited_before_poll = exited;
+    if (limits.cancel && limits.cancel->load(std::memory_order_relaxed)) {
+      cancelled = true;
+      break;
+    }
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
     if (left <= 0) {
       timed_out = true;
       break;
     }
-    pollfd fds[2] = {{out_open ? out_pipe[0] : -1, POLLIN, 0}, {status_open ? status_pipe[0] : -1, POLLIN, 0}};
+    pollfd fds[2] = {{out_open ? out_read : -1, POLLIN, 0}, {status_open ? status_read : -1, POLLIN, 0}};
     const int ready = ::poll(fds, 2, static_cast<int>(std::min<long long>(left, 100)));
     if (ready < 0 && errno != EINTR) break;
     if (ready > 0) {
       if (fds[0].revents) {
-        const ssize_t n = ::read(out_pipe[0], buf, sizeof buf);
+        const ssize_t n = ::read(out_read, buf, sizeof buf);
         if (n <= 0) out_open = false;
         else if (result.output.size() + static_cast<size_t>(n) > limits.output_bytes) {
           result.output.append(buf, limits.output_bytes - result.output.size());
@@ -275,9 +506,9 @@ SandboxResult run_python_sandboxed(const SandboxLimits& limits, std::string_view
         } else result.output.append(buf, static_cast<size_t>(n));
       }
       if (fds[1].revents) {
-        const ssize_t n = ::read(status_pipe[0], buf, sizeof buf);
+        const ssize_t n = ::read(status_read, buf, sizeof buf);
         if (n <= 0) status_open = false;
-        else if (status.size() < 64) status.append(buf, static_cast<size_t>(n));
+        else if (status.size() < 256) status.append(buf, static_cast<size_t>(n));
       }
     }
     // The child has gone but something it started may hold the pipes: stop reading once
@@ -289,30 +520,84 @@ SandboxResult run_python_sandboxed(const SandboxLimits& limits, std::string_view
     if (!exited && ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid)
       exited = true;
   }
-  ::kill(-pid, SIGKILL);  // the whole group: stragglers, or everything on timeout / output cap
+  if (isolated && !exited) {
+    // Timeout, output cap or cancel. Killing the namespace's PID 1 makes the kernel kill
+    // everything in the namespace, and PID 1 is gone only once all of it is; bwrap then
+    // exits with it. So by the time bwrap is reaped below, nothing of the run is left
+    // (killing bwrap itself would leave the namespace to die on its own, later).
+    if (const pid_t init = namespace_init(info_read); init > 0) {
+      const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, init, 0));
+      if (pidfd >= 0) {
+        // Still bwrap's unreaped child (bwrap has not exited): the pid names it.
+        siginfo_t info{};
+        if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0)
+          ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+        ::close(pidfd);
+        wait_until_exit(pid, 2000);
+      }
+    }
+  }
+  // The whole group: stragglers, or everything on timeout / output cap / cancel (and, for
+  // a bwrap that never said where its namespace is, --die-with-parent does the rest).
+  ::kill(-pid, SIGKILL);
   while (::waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
   }
-  ::close(out_pipe[0]);
-  ::close(status_pipe[0]);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  if (timed_out) result.outcome = SandboxOutcome::kTimeout;
+  const Verdict v = parse_status(status);
+  result.asserts = v.asserts;
+  result.covered = v.covered;
+  result.lines = v.lines;
+  // A signal that ended the interpreter: directly (kNone), or as bwrap's 128 + signal.
+  int signal = 0;
+  if (WIFSIGNALED(wait_status)) signal = WTERMSIG(wait_status);
+  else if (isolated && WIFEXITED(wait_status) && WEXITSTATUS(wait_status) > 128) signal = WEXITSTATUS(wait_status) - 128;
+  if (cancelled) result.outcome = SandboxOutcome::kCancelled;
+  else if (timed_out) result.outcome = SandboxOutcome::kTimeout;
   else if (over_output) result.outcome = SandboxOutcome::kOutputLimit;
-  else if (!status.empty()) {
-    result.outcome = outcome_of_word(status);
+  else if (!v.started) {
+    // The interpreter never ran the harness: the sandbox or the interpreter is broken.
+    result.outcome = SandboxOutcome::kSandboxError;
+    if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 126)
+      result.output += isolated ? "could not drop to nobody or make a network namespace before starting bwrap"
+                                : "could not enter the run directory";
+    else if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 127)
+      result.output += "cannot execute " + std::string(argv[0]);
+  } else if (!v.word.empty()) {
+    result.outcome = outcome_of_word(v.word);
+    if (!is_verdict(result.outcome)) result.outcome = SandboxOutcome::kError;  // a word the harness never writes
     if (result.outcome == SandboxOutcome::kPassed && !(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0))
       result.outcome = SandboxOutcome::kError;
-  } else if (WIFSIGNALED(wait_status)) {
-    const int sig = WTERMSIG(wait_status);
-    result.outcome = sig == SIGXCPU || sig == SIGKILL ? SandboxOutcome::kTimeout
-                     : sig == SIGXFSZ                 ? SandboxOutcome::kOutputLimit
-                                                      : SandboxOutcome::kCrashed;
-  } else if (WIFEXITED(wait_status) && (WEXITSTATUS(wait_status) == 127 || WEXITSTATUS(wait_status) == 126)) {
-    result.outcome = SandboxOutcome::kSandboxError;
+  } else if (signal) {
+    result.outcome = signal == SIGXCPU || signal == SIGKILL ? SandboxOutcome::kTimeout
+                     : signal == SIGXFSZ                    ? SandboxOutcome::kOutputLimit
+                                                            : SandboxOutcome::kCrashed;
   } else {
-    result.outcome = SandboxOutcome::kError;  // exited without a verdict (os._exit in the code)
+    result.outcome = SandboxOutcome::kExitedEarly;  // os._exit in the code, before its verdict
   }
   return result;
+}
+
+std::optional<std::string> sandbox_unavailable(const SandboxLimits& limits) {
+  SandboxLimits probe = limits;
+  probe.cpu_seconds = 5;
+  probe.wall_seconds = 20;
+  probe.cancel = nullptr;
+  const auto r = run_python_sandboxed(probe, "def f():\n    return 1\n", "assert f() == 1\n");
+  if (r.outcome == SandboxOutcome::kPassed) return std::nullopt;
+  std::string why = r.output;
+  while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+  if (const size_t nl = why.rfind('\n'); nl != std::string::npos) why = why.substr(nl + 1);
+  if (why.empty()) why = std::string("a trivial exercise ended as ") + std::string(outcome_name(r.outcome));
+  if (limits.isolation == Isolation::kNone) return "the exercise runner does not work here: " + why;
+  std::string hint;
+  if (::access(find_bwrap(limits.bwrap).c_str(), X_OK) != 0)
+    hint = "install bubblewrap (apt-get install bubblewrap)";
+  else
+    hint = "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 and "
+           "user.max_user_namespaces > 0; in a container, a seccomp or AppArmor profile that permits them)";
+  return "the exercise sandbox cannot start (" + why + "): " + hint +
+         "; or set isolation = \"none\" to run exercises without isolation (the dataset will say so)";
 }
 
 }  // namespace primer::filters

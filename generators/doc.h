@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "prompts/prompt.h"
 
@@ -26,6 +28,9 @@ struct Doc {
   prompts::PromptSpec prompt;  // id, index, kind, required words, features, prompt text
   std::string teacher;         // "builtin", or the model name of an HTTP teacher
   Reply reply;
+  // Fields a filter attaches to the record, written after the standard ones: the key and
+  // its value as JSON (exercise_tests: "asserts": 3, "coverage": 0.875).
+  std::vector<std::pair<std::string, std::string>> fields;
 
   uint64_t id() const { return prompt.id; }
   const std::string& text() const { return reply.text; }

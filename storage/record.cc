@@ -54,6 +54,11 @@ size_t append_record_json(std::string& out, const generators::Doc& doc) {
   invalid += append_json_string(out, p.text);
   out.append(",\"finish_reason\":");
   append_json_string(out, doc.reply.finish_reason);
+  for (const auto& [key, json] : doc.fields) {
+    out.push_back(',');
+    append_json_string(out, key);
+    out.append(":").append(json);
+  }
   out.push_back('}');
   return invalid;
 }
