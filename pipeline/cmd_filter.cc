@@ -154,6 +154,7 @@ int filter_command(const FilterArgs& a) {
   m.config_hash = config.hash;
   m.config_json = config.canonical_json;
   m.kind = config.prompts.kind;
+  m.caveats = chain.caveats();
   m.started_at = storage::utc_now();
   const storage::ShardOptions options{config.storage.zstd_level, config.storage.zstd_workers};
   const storage::ShardLimits limits{static_cast<uint64_t>(config.storage.shard_records),

@@ -385,6 +385,7 @@ void Builder::load_dataset() {
               "found in data/");
     }
   }
+  if (manifest_) notes_.insert(notes_.end(), manifest_->caveats.begin(), manifest_->caveats.end());
   if (manifest_ && !manifest_from_journal_) {
     for (const auto& s : manifest_->shards) shards_.push_back({s.path, s.split});
   } else {

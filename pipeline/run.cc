@@ -218,6 +218,7 @@ void Run::setup_components() {
   ctx.vocab = vocab_.get();
   ctx.resolve_path = [this](const fs::path& p, std::string_view key) { return config_.resolve(p, key); };
   ctx.out_dir = options_.task ? fs::path() : out_;  // a task's ordered filters never decide
+  ctx.cancel = &g_stop;  // Ctrl-C: exercises in flight are killed, not waited for
   chain_ = std::make_unique<filters::FilterChain>(make_filters(config_, ctx));
 }
 
@@ -313,6 +314,9 @@ void Run::prepare(Item& it, double validation_fraction) const {
 }
 
 void Run::consume(const PromptOutcome& o, std::string_view line) {
+  // Stopping: what was prepared after the signal may be cut short; it is redone on resume
+  // (nothing past the last checkpoint is kept), so none of it is counted or written.
+  if (g_stop.load()) return;
   ++state_.totals.prompts;
   if (options_.task) {
     append_outcome(signature_buffer_, o);
@@ -428,6 +432,7 @@ void Run::generate() {
       limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, options_.threads);
     const size_t tokens = 4 * static_cast<size_t>(tbb::this_task_arena::max_concurrency());
     const double fraction = config_.storage.validation_fraction;
+    try {
     tbb::parallel_pipeline(
         tokens,
         tbb::make_filter<void, Batch*>(
@@ -475,6 +480,9 @@ void Run::generate() {
               std::unique_ptr<Batch> own(b);
               for (auto& it : b->items) consume(it.outcome, it.line);
             }));
+    } catch (const filters::FilterCancelled&) {
+      // A filter saw the stop flag mid-document (g_stop is set): stop as between batches.
+    }
   }
   if (g_stop.load() || source_stopped) {
     report_.interrupted = g_stop.load();
@@ -647,6 +655,7 @@ storage::Manifest Run::build_manifest() const {
   m.config_json = config_.canonical_json;
   m.kind = config_.prompts.kind;
   m.teacher = teacher_name_;
+  m.caveats = chain_->caveats();
   return m;
 }
 

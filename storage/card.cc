@@ -88,7 +88,9 @@ std::string dataset_card(const Manifest& m, const CardInfo& info) {
   if (!info.vocabulary.empty()) s += "- **Vocabulary:** " + info.vocabulary + "\n";
   s += fmt::format("- **Teacher usage:** {} prompt tokens, {} completion tokens, ${:.4f}\n",
                    m.prompt_tokens, m.completion_tokens, m.cost_usd);
-  s += "- **Config hash:** `" + m.config_hash + "` (the full config is in manifest.json)\n\n";
+  s += "- **Config hash:** `" + m.config_hash + "` (the full config is in manifest.json)\n";
+  for (const auto& c : m.caveats) s += "- **Caveat:** " + c + "\n";
+  s += "\n";
   if (!info.prompt_template.empty()) {
     s += "### Prompt template\n\n```text\n" + info.prompt_template + "\n```\n\n";
   }

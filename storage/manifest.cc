@@ -54,6 +54,11 @@ std::string Manifest::to_json() const {
   w.field("config_hash", config_hash);
   w.key("config").raw(config_json.empty() ? "{}" : config_json);
   w.field("kind", kind).field("teacher", teacher);
+  if (!caveats.empty()) {
+    w.key("caveats").begin_array();
+    for (const auto& c : caveats) w.value(c);
+    w.end_array();
+  }
   w.key("counts").begin_object();
   w.field("prompts", prompts).field("replies", replies).field("teacher_failures", teacher_failures);
   w.field("kept", kept);
@@ -145,6 +150,9 @@ Manifest Manifest::parse(std::string_view json, std::string_view origin) {
     m.started_at = std::string(std::string_view(root["timings"]["started_at"]));
     m.finished_at = std::string(std::string_view(root["timings"]["finished_at"]));
     m.seconds = double(root["timings"]["seconds"]);
+    simdjson::dom::array caveats;
+    if (!root["caveats"].get(caveats))
+      for (auto c : caveats) m.caveats.emplace_back(std::string_view(c));
     simdjson::dom::element t;
     if (!root["tokenizer"].get(t)) {
       TokenizerInfo info;

@@ -56,6 +56,9 @@ struct Manifest {
   uint64_t prompt_tokens = 0, completion_tokens = 0;  // as reported by the teacher
   double cost_usd = 0;
   std::vector<FilterReport> filters;
+  // What a user must know about how the data was made (e.g. exercises run without
+  // isolation); shown by the dataset card and the report. Absent from the JSON when empty.
+  std::vector<std::string> caveats;
   std::vector<ShardInfo> shards;  // paths relative to the dataset directory
   std::string started_at, finished_at;  // UTC, ISO 8601
   double seconds = 0;                   // wall time of the run (all sessions)
