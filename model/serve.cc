@@ -5,12 +5,14 @@
 #include <simdjson.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 
 #include <fmt/format.h>
 
 #include "generators/json.h"
+#include "model/http_server.h"
 #include "model/inference.h"
 
 namespace primer::model {
@@ -20,24 +22,33 @@ namespace {
 using generators::JsonWriter;
 using Clock = std::chrono::steady_clock;
 
-struct HttpError {
-  int status;
-  std::string message, type, param, code;
-};
-
-std::string error_body(const HttpError& e) {
-  JsonWriter w;
-  w.begin_object().key("error").begin_object().field("message", e.message).field("type", e.type);
-  if (e.param.empty()) w.key("param").raw("null");
-  else w.field("param", e.param);
-  if (e.code.empty()) w.key("code").raw("null");
-  else w.field("code", e.code);
-  w.end_object().end_object();
-  return w.take();
+HttpError bad_request(std::string message, std::string param = "", std::string code = "") {
+  return HttpError(400, std::move(message), "invalid_request_error", std::move(param), std::move(code));
 }
 
-HttpError bad_request(std::string message, std::string param = "", std::string code = "") {
-  return {400, std::move(message), "invalid_request_error", std::move(param), std::move(code)};
+// A message's content: a string, null (an assistant turn with tool calls), or OpenAI's
+// array of parts, of which text parts are joined by newlines (as vLLM does).
+std::string message_content(simdjson::dom::element m) {
+  simdjson::dom::element content;
+  if (m.get_object().error() || m["content"].get(content))
+    throw bad_request("each message needs a 'content'", "messages");
+  std::string_view s;
+  if (content.get_string().get(s) == simdjson::SUCCESS) return std::string(s);
+  if (content.is_null()) return "";
+  simdjson::dom::array parts;
+  if (content.get_array().get(parts))
+    throw bad_request("a message's 'content' must be a string or an array of content parts", "messages");
+  std::string text;
+  for (auto part : parts) {
+    std::string_view type, part_text;
+    if (part["type"].get_string().get(type) || type != "text")
+      throw bad_request("only text content parts ({\"type\":\"text\",\"text\":\"...\"}) are supported", "messages");
+    if (part["text"].get_string().get(part_text))
+      throw bad_request("a text content part needs a string 'text'", "messages");
+    if (!text.empty()) text += "\n";
+    text += part_text;
+  }
+  return text;
 }
 
 // What a request asks for, parsed and checked.
@@ -61,8 +72,8 @@ Ask parse_request(const std::string& body, bool chat, const std::string& served_
   std::string_view s;
   if (!root["model"].get_string().get(s)) a.model = std::string(s);
   if (!a.model.empty() && a.model != served_name)
-    throw HttpError{404, "The model '" + a.model + "' does not exist; this server serves '" + served_name + "'.",
-                    "invalid_request_error", "model", "model_not_found"};
+    throw HttpError(404, "The model '" + a.model + "' does not exist; this server serves '" + served_name + "'.",
+                    "invalid_request_error", "model", "model_not_found");
   auto number = [&](const char* key, double lo, double hi, double& out) {
     simdjson::dom::element e;
     if (root[key].get(e)) return false;
@@ -100,9 +111,7 @@ Ask parse_request(const std::string& body, bool chat, const std::string& served_
       throw bad_request("'messages' must be a non-empty array of {role, content}", "messages");
     std::string text;
     for (auto m : messages) {
-      std::string_view content;
-      if (m["content"].get_string().get(content))
-        throw bad_request("each message needs a string 'content'", "messages");
+      const std::string content = message_content(m);
       if (!text.empty()) text += "\n";
       text += content;
     }
@@ -149,7 +158,7 @@ struct Server::Impl {
   LoadedModel loaded;
   ServeOptions options;
   std::unique_ptr<InferenceModel> model;
-  httplib::Server http;
+  std::unique_ptr<HttpServer> http;
   std::string name;
   std::string api_key;
   int64_t created = 0;
@@ -168,18 +177,19 @@ struct Server::Impl {
     std::string upstream_body;  // escalated: the big model's JSON response
   };
 
-  // Generates locally; `emit` gets text deltas (streaming), or nothing when null.
-  Outcome generate_local(const Ask& a, const std::function<void(const std::string&)>& emit) {
+  // Generates locally; `emit` gets text deltas (streaming), or nothing when null. When
+  // emit returns false (the client is gone) generation stops, freeing the worker.
+  Outcome generate_local(const Ask& a, const std::function<bool(const std::string&)>& emit) {
     const Tokenizer& tok = *loaded.tokenizer;
     GenerateRequest req;
     req.prompt = {tok.bos_id()};
     tok.encode(a.prompt, req.prompt);
     const int ctx = model->config().seq_len;
     if (static_cast<int>(req.prompt.size()) >= ctx)
-      throw HttpError{400,
+      throw HttpError(400,
                       fmt::format("This model's maximum context length is {} tokens. However, your prompt has {} tokens.",
                                   ctx, req.prompt.size()),
-                      "invalid_request_error", a.chat ? "messages" : "prompt", "context_length_exceeded"};
+                      "invalid_request_error", a.chat ? "messages" : "prompt", "context_length_exceeded");
     req.max_tokens = a.max_tokens;
     req.sampling = a.sampling;
     req.stop_tokens = {tok.bos_id(), tok.eos_id()};
@@ -187,7 +197,7 @@ struct Server::Impl {
     std::vector<int> ids;
     std::string text;
     size_t sent = 0;
-    bool stopped = false;
+    bool stopped = false, gone = false;
     const GenerateResult r = generate(*model, req, [&](int t) {
       ids.push_back(t);
       text = tok.decode_continuation(req.prompt, ids);
@@ -199,13 +209,13 @@ struct Server::Impl {
       if (emit) {
         const size_t safe = stopped ? text.size() : safe_length(text, a.stop);
         if (safe > sent) {
-          emit(text.substr(sent, safe - sent));
+          gone = !emit(text.substr(sent, safe - sent));
           sent = safe;
         }
       }
-      return !stopped;
+      return !stopped && !gone;
     });
-    if (emit && text.size() > sent) emit(text.substr(sent));
+    if (emit && !gone && text.size() > sent) emit(text.substr(sent));
     o.text = text;
     o.finish_reason = stopped ? "stop" : r.finish_reason;
     o.prompt_tokens = r.prompt_tokens;
@@ -312,7 +322,8 @@ struct Server::Impl {
     r.requests++, r.prompt_tokens += o.prompt_tokens, r.completion_tokens += o.completion_tokens, r.seconds += seconds;
   }
 
-  void handle(const httplib::Request& req, httplib::Response& res, bool chat) {
+  // `slot` is this request's turn to generate: kept until its last byte is sent.
+  void handle(const httplib::Request& req, httplib::Response& res, bool chat, HttpServer::Slot slot) {
     const auto start = Clock::now();
     Ask a;
     try {
@@ -327,19 +338,25 @@ struct Server::Impl {
     if (a.stream && !routing) {
       // stream as the model writes
       res.set_header("x-primer-route", "local");
-      res.set_chunked_content_provider("text/event-stream", [this, a, id, start](size_t, httplib::DataSink& sink) {
+      res.set_chunked_content_provider("text/event-stream", [this, a, id, start, slot](size_t, httplib::DataSink& sink) {
         bool first = true;
         try {
           Outcome o = generate_local(a, [&](const std::string& delta) {
             const std::string c = chunk_json(a, id, &delta, nullptr, first && a.chat);
             first = false;
-            sink.write(c.data(), c.size());
+            return sink.write(c.data(), c.size());
           });
           const std::string c = chunk_json(a, id, nullptr, &o.finish_reason, first && a.chat);
           sink.write(c.data(), c.size());
           record(o, std::chrono::duration<double>(Clock::now() - start).count());
         } catch (const HttpError& e) {
-          const std::string c = "data: " + error_body(e) + "\n\n";
+          const std::string c = "data: " + openai_error_body(e) + "\n\n";
+          sink.write(c.data(), c.size());
+        } catch (const std::exception& e) {  // the headers are out: the error goes in the stream
+          std::fprintf(stderr, "primer serve: internal error while streaming: %s\n", e.what());
+          const std::string c =
+              "data: " + openai_error_body(HttpError(500, "The server had an error while generating.", "server_error")) +
+              "\n\n";
           sink.write(c.data(), c.size());
         }
         sink.write("data: [DONE]\n\n", 14);
@@ -355,6 +372,7 @@ struct Server::Impl {
       fail(res, e);
       return;
     }
+    slot.reset();  // waiting for a bigger model is not generating: let the next request in
     if (routing && o.mean_logprob < options.escalate_below) {
       std::string upstream;
       if (escalate(req.body, chat, upstream)) {
@@ -393,7 +411,7 @@ struct Server::Impl {
       errors++;
     }
     res.status = e.status;
-    res.set_content(error_body(e), "application/json");
+    res.set_content(openai_error_body(e), "application/json");
   }
 
   std::string metrics_text() {
@@ -413,6 +431,13 @@ struct Server::Impl {
     m += fmt::format("primer_escalated_share {:.6f}\n", total ? static_cast<double>(escalated.requests) / total : 0.0);
     m += fmt::format("primer_escalation_errors_total {}\n", escalation_errors);
     m += fmt::format("primer_request_errors_total {}\n", errors);
+    const HttpServer::Stats h = http->stats();
+    m += fmt::format("primer_open_connections {}\nprimer_requests_running {}\nprimer_requests_queued {}\n", h.connections,
+                     h.running, h.queued);
+    m += fmt::format("primer_rejected_total{{reason=\"connections\"}} {}\n", h.rejected_connections);
+    m += fmt::format("primer_rejected_total{{reason=\"queue\"}} {}\n", h.rejected_queue);
+    m += fmt::format("primer_request_timeouts_total {}\nprimer_internal_errors_total {}\n", h.timed_out,
+                     h.internal_errors);
     return m;
   }
 };
@@ -436,49 +461,47 @@ Server::Server(LoadedModel loaded, ServeOptions options) : impl_(std::make_uniqu
     curl_global_init(CURL_GLOBAL_DEFAULT);
   }
   s.created = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  const int threads = std::max(1, s.options.http_threads);
-  s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  s.http.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+  HttpLimits limits;
+  limits.workers = std::max(1, s.options.http_threads);
+  limits.max_queued = s.options.max_queued;
+  limits.max_connections = s.options.max_connections;
+  limits.max_body_bytes = s.options.max_body_bytes;
+  limits.request_timeout_s = s.options.request_timeout_s;
+  limits.idle_timeout_s = s.options.idle_timeout_s;
+  s.http = std::make_unique<HttpServer>(limits);
+  s.http->get("/health", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("{\"status\":\"ok\"}", "application/json");
   });
-  s.http.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
+  s.http->get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
     JsonWriter w;
     w.begin_object().field("object", "list").key("data").begin_array().begin_object();
     w.field("id", impl_->name).field("object", "model").field("created", impl_->created).field("owned_by", "primer");
     w.field("context_length", impl_->model->config().seq_len).end_object().end_array().end_object();
     res.set_content(w.take(), "application/json");
   });
-  s.http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+  s.http->get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(impl_->metrics_text(), "text/plain; version=0.0.4");
   });
-  s.http.Post("/v1/completions", [this](const httplib::Request& q, httplib::Response& r) { impl_->handle(q, r, false); });
-  s.http.Post("/v1/chat/completions",
-              [this](const httplib::Request& q, httplib::Response& r) { impl_->handle(q, r, true); });
-  s.http.set_error_handler([](const httplib::Request& q, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    const HttpError e{res.status, fmt::format("{} {} is not an endpoint of this server", q.method, q.path),
-                      "invalid_request_error", "", res.status == 404 ? "not_found" : ""};
-    res.set_content(error_body(e), "application/json");
+  s.http->post("/v1/completions", [this](const httplib::Request& q, httplib::Response& r, HttpServer::Slot slot) {
+    impl_->handle(q, r, false, std::move(slot));
+  });
+  s.http->post("/v1/chat/completions", [this](const httplib::Request& q, httplib::Response& r, HttpServer::Slot slot) {
+    impl_->handle(q, r, true, std::move(slot));
   });
 }
 
 Server::~Server() = default;
 
 int Server::bind() {
-  Impl& s = *impl_;
-  if (s.options.port == 0) {
-    const int port = s.http.bind_to_any_port(s.options.host.c_str());
-    if (port <= 0) throw ModelError("cannot listen on " + s.options.host);
-    return port;
+  try {
+    return impl_->http->bind(impl_->options.host, impl_->options.port);
+  } catch (const std::runtime_error& e) {
+    throw ModelError(e.what());
   }
-  if (!s.http.bind_to_port(s.options.host.c_str(), s.options.port))
-    throw ModelError(fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", s.options.host,
-                                 s.options.port));
-  return s.options.port;
 }
 
-void Server::listen() { impl_->http.listen_after_bind(); }
-void Server::stop() { impl_->http.stop(); }
+void Server::listen() { impl_->http->listen(); }
+void Server::stop() { impl_->http->stop(); }
 const std::string& Server::model_name() const { return impl_->name; }
 
 }  // namespace primer::model

@@ -13,7 +13,11 @@
 // finish_reason ("stop" at a stop string or when the model starts a new document,
 // "length" at max_tokens or the end of the context). Bad requests get OpenAI's error
 // shape {"error":{"message","type","param","code"}}: 400 for bad JSON or fields, 404 for
-// an unknown model or path, 400 context_length_exceeded when the prompt fills the context.
+// an unknown model or path, 400 context_length_exceeded when the prompt fills the context,
+// 413 for a body over max_body_bytes, 503 with Retry-After when too many connections are
+// open or too many requests wait, 500 for an internal error (logged, never sent).
+// A chat message's content is a string or an array of text parts
+// ([{"type":"text","text":"..."}], joined by newlines), as OpenAI's clients send it.
 //
 // Chat template (also the Instruct format's): the messages' contents, in order, each on
 // its own line; when they hold Instruct lines (Summary:, Features:, Sentence:, Words:) and
@@ -26,12 +30,15 @@
 // the header x-primer-route (local | escalated) and the field "primer_route". If the big
 // server fails, the local answer is returned (route "local", counted as an escalation error).
 //
-// Concurrency: a pool of HTTP worker threads, each request with its own KV cache; the
-// model's weights are shared read-only.
+// Concurrency (model/http_server.h): every connection has its own thread, so clients that
+// hold connections open without finishing a request delay nobody; http_threads requests
+// generate at once, each with its own KV cache (the weights are shared read-only), and
+// max_queued more wait for a turn.
 #pragma once
 
 #include <atomic>
 #include <cmath>
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -43,7 +50,12 @@ struct ServeOptions {
   std::string host = "127.0.0.1";  // loopback by default
   int port = 8000;                 // 0: any free port (see Server::port())
   std::string model_name;          // default: the checkpoint's name
-  int http_threads = 8;            // concurrent requests
+  int http_threads = 8;            // requests generating at once
+  int max_queued = 64;             // requests waiting for a turn; beyond: 503 + Retry-After
+  int max_connections = 256;       // open connections; beyond: 503 + Retry-After
+  size_t max_body_bytes = size_t{1} << 20;  // beyond: 413
+  double request_timeout_s = 10;   // a whole request must arrive within this
+  double idle_timeout_s = 5;       // a kept-alive connection idle longer is closed
   std::string escalate_to;         // base URL of the bigger model, e.g. https://api.openai.com/v1
   double escalate_below = -INFINITY;
   std::string escalate_model;      // model name sent upstream (default: the request's)

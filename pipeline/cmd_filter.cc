@@ -13,6 +13,16 @@
 //
 // Records are processed in batches: prepare() in parallel (oneTBB), decide() in file
 // order, so the output is the same whatever --threads.
+//
+// Input: zstd or plain by the file's first bytes, whatever its name; CRLF line ends and a
+// UTF-8 byte order mark are read as plain lines; blank lines are skipped. Malformed lines
+// are skipped and counted per reason in the manifest (the "input" row); a file none of
+// whose lines is a record is an error.
+//
+// Unfinished output: DIR/.primer-filter-unfinished marks a directory this command is
+// writing. A failure or Ctrl-C removes what it wrote; if it could not (killed, power
+// lost), the rerun finds the marker without manifest.json and starts over. Filtering is
+// deterministic, so starting over gives what one uninterrupted run gives.
 #include <simdjson.h>
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
@@ -20,12 +30,14 @@
 #include <chrono>
 #include <cstdio>
 #include <fmt/format.h>
+#include <map>
 #include <memory>
 
 #include "generators/json.h"
 #include "pipeline/commands.h"
 #include "pipeline/config.h"
 #include "pipeline/run.h"
+#include "pipeline/stop_signal.h"
 #include "prompts/rng.h"
 #include "storage/files.h"
 #include "storage/manifest.h"
@@ -50,6 +62,39 @@ struct FilterArgs {
 };
 
 constexpr size_t kBatch = 4096;
+constexpr const char* kUnfinished = ".primer-filter-unfinished";
+constexpr const char* kMalformedReasons[] = {"invalid_json", "not_object", "no_text"};  // storage::ReadStats
+
+struct Interrupted {};
+
+// Makes `out` ready to write: new, empty, or this command's own unfinished output (then
+// emptied). Returns whether the directory was created here.
+bool prepare_out(const fs::path& out, bool quiet) {
+  if (!fs::exists(out)) {
+    fs::create_directories(out);
+    return true;
+  }
+  if (!fs::is_directory(out)) throw UsageError(out.string() + " is not a directory; choose another --out");
+  if (fs::is_empty(out)) return false;
+  if (fs::exists(out / "manifest.json"))
+    throw UsageError(out.string() + " already holds a finished dataset (manifest.json); choose another --out");
+  if (!fs::exists(out / kUnfinished)) throw UsageError(out.string() + " is not empty; choose another --out");
+  if (!quiet)
+    std::fprintf(stderr, "primer filter: %s holds an unfinished primer filter output (no manifest.json); starting over\n",
+                 out.c_str());
+  for (const auto& e : fs::directory_iterator(out)) fs::remove_all(e.path());
+  return false;
+}
+
+// Removes what this command wrote into `out` (all of it: it was new or empty).
+void discard(const fs::path& out, bool created) noexcept {
+  std::error_code ec;
+  if (created) {
+    fs::remove_all(out, ec);
+    return;
+  }
+  for (fs::directory_iterator it(out, ec), end; !ec && it != end; it.increment(ec)) fs::remove_all(it->path(), ec);
+}
 
 struct Pending {
   generators::Doc doc;
@@ -124,12 +169,39 @@ std::string rewrite_record(std::string_view line, std::string_view text, std::st
   return out + "}";
 }
 
+int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::path& out);
+
 int filter_command(const FilterArgs& a) {
   const pipeline::Config config = pipeline::load_config(a.config);
   const fs::path out = a.out;
-  if (fs::exists(out) && !fs::is_empty(out)) throw UsageError(out.string() + " is not empty; choose another --out");
   for (const auto& f : a.files)
     if (!fs::is_regular_file(f)) throw UsageError(f + ": no such file");
+  const bool created = prepare_out(out, a.quiet);
+  pipeline::StopOnSignals signals;  // Ctrl-C: stop at the next batch, remove the partial output
+  try {
+    storage::write_file_atomic(out / kUnfinished, "primer filter is writing this directory\n");
+    const int code = run_filter(a, config, out);
+    fs::remove(out / kUnfinished);  // after manifest.json: the output is complete
+    return code;
+  } catch (const Interrupted&) {
+    discard(out, created);
+    std::fprintf(stderr, "primer filter: interrupted; removed the partial output in %s (rerun the same command to start "
+                         "again)\n", out.c_str());
+    return 130;
+  } catch (const UsageError&) {
+    discard(out, created);
+    throw;
+  } catch (const pipeline::ConfigError&) {
+    discard(out, created);
+    throw;
+  } catch (const std::exception& e) {
+    discard(out, created);
+    throw pipeline::RunError(fmt::format("{}; removed the partial output in {} (rerun the same command to start again)",
+                                         e.what(), out.string()));
+  }
+}
+
+int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::path& out) {
   std::unique_ptr<tbb::global_control> limit;
   if (a.threads > 0) limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, a.threads);
 
@@ -166,7 +238,8 @@ int filter_command(const FilterArgs& a) {
     list.push_back(w->finish());
     w.reset();
   };
-  uint64_t ordinal = 0, malformed = 0;
+  uint64_t ordinal = 0, malformed = 0, lines = 0, blank = 0;
+  std::map<std::string, uint64_t> malformed_by_reason;
   std::vector<Pending> batch;
   std::vector<uint64_t> seen(chain.size(), 0);
   auto flush = [&] {
@@ -212,12 +285,22 @@ int filter_command(const FilterArgs& a) {
       p.doc.reply.text = r.text;
       p.original = r.text;
       read_metadata(r.json, vocab, ordinal++, p.doc);
-      if (batch.size() == kBatch) flush();
+      if (batch.size() == kBatch) {
+        flush();
+        if (pipeline::stop_flag()) throw Interrupted{};
+      }
     });
+    if (st.records == 0 && st.malformed > 0)
+      throw pipeline::RunError(fmt::format("{}: no line is a JSON object with a string \"text\": {}", file,
+                                           st.describe_malformed()));
+    lines += st.lines;
+    blank += st.blank;
     if (st.malformed) {
       malformed += st.malformed;
+      for (const auto& [reason, n] : st.malformed_by_reason) malformed_by_reason[reason] += n;
       if (!a.quiet) std::fprintf(stderr, "primer filter: %s: %s\n", file.c_str(), st.describe_malformed().c_str());
     }
+    if (pipeline::stop_flag()) throw Interrupted{};
   }
   flush();
   close(train, shards);
@@ -233,6 +316,14 @@ int filter_command(const FilterArgs& a) {
     s.path = rel;
     s.split = "train";
     m.shards.push_back(std::move(s));
+  }
+  {  // the input: lines that are not records, per reason (blank lines are not counted)
+    storage::FilterReport r;
+    r.name = "input";
+    r.seen = lines - blank;
+    r.kept = r.seen - malformed;
+    for (const char* reason : kMalformedReasons) r.dropped.push_back({reason, malformed_by_reason[reason]});
+    m.filters.push_back(std::move(r));
   }
   for (const auto& c : chain.counts()) {
     storage::FilterReport r;
@@ -265,10 +356,14 @@ void add_filter_command(Commands& commands) {
       "Reads .jsonl and .jsonl.zst files (records with a string \"text\"), keeps what the chain keeps, in order, "
       "and writes DIR/data/train-NNNNN-of-NNNNN.jsonl.zst and DIR/manifest.json (counts per filter and reason). "
       "Records written by `primer run` carry the prompt metadata that the vocab and features filters use; other "
-      "records skip those checks.");
+      "records skip those checks. Malformed lines are skipped and counted per reason (the manifest's \"input\" row); "
+      "a file with no valid record is an error. Interrupted or failed, it removes its partial output; rerun to start "
+      "again.");
   cmd->add_option("files", args->files, "Input .jsonl / .jsonl.zst files")->required();
   cmd->add_option("--config", args->config, "Run config whose [[filters]], [vocab] and [storage] apply")->required();
-  cmd->add_option("--out", args->out, "Output directory (new or empty)")->required();
+  cmd->add_option("--out", args->out,
+                  "Output directory (new, empty, or an unfinished primer filter output, which is started over)")
+      ->required();
   cmd->add_flag("--rejected", args->rejected,
                 "Also write dropped records to DIR/rejected/ with \"rejected_by\" and \"reject_reason\"");
   cmd->add_option("--threads", args->threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);

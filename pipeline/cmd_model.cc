@@ -174,7 +174,19 @@ void add_model_commands(Commands& commands) {
   serve->add_option("--port", v->options.port, "Port (default 8000; 0: any free port)")->check(CLI::Range(0, 65535));
   serve->add_option("--host", v->options.host, "Address to bind (default 127.0.0.1)");
   serve->add_option("--model-name", v->options.model_name, "Name in /v1/models and responses (default: the checkpoint's)");
-  serve->add_option("--threads", v->options.http_threads, "Concurrent requests (default 8)")->check(CLI::PositiveNumber);
+  serve->add_option("--threads", v->options.http_threads, "Requests generating at once (default 8)")
+      ->check(CLI::Range(1, 4096));
+  serve->add_option("--max-queued", v->options.max_queued,
+                    "Requests waiting for a turn; beyond, 503 with Retry-After (default 64)")
+      ->check(CLI::Range(0, 1 << 20));
+  serve->add_option("--max-connections", v->options.max_connections,
+                    "Open connections, one thread each; beyond, 503 with Retry-After (default 256)")
+      ->check(CLI::Range(1, 1 << 16));
+  serve->add_option("--max-body-bytes", v->options.max_body_bytes, "Largest request body; beyond, 413 (default 1 MiB)")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 32));
+  serve->add_option("--request-timeout", v->options.request_timeout_s,
+                    "Seconds for a whole request to arrive, headers and body (default 10)")
+      ->check(CLI::Range(0.1, 3600.0));
   auto* to = serve->add_option("--escalate-to", v->options.escalate_to, "Base URL of a bigger OpenAI-compatible model");
   serve->add_option("--escalate-below", v->escalate_below, "Escalate when the mean token log-probability is below this")
       ->needs(to);

@@ -78,6 +78,7 @@ class TableReader {
   const toml::array* array_of_tables(std::string_view key) {
     const toml::node* n = find(key);
     if (!n) return nullptr;
+    if (n->is_array() && n->as_array()->empty()) return n->as_array();  // `key = []`: none (toml++ calls it no array of tables)
     if (!n->is_array_of_tables()) fail(key, "must be an array of tables ([[" + full(key) + "]])");
     return n->as_array();
   }

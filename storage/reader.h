@@ -1,7 +1,8 @@
 // The streaming record reader every command that reads shards uses: a .jsonl.zst (or
-// .jsonl) file is decompressed in blocks (constant memory) and each line is parsed with
-// simdjson. A line that is not a JSON object with a string "text" is not fatal: it is
-// counted as malformed, with its line number, and skipped.
+// .jsonl) file is decompressed in blocks (constant memory; zstd or not by its first
+// bytes, see read_lines) and each line is parsed with simdjson. A line that is not a JSON
+// object with a string "text" is not fatal: it is counted as malformed, by reason and with
+// its line number, and skipped. Blank lines are skipped and counted apart.
 //
 //   ReadStats st = storage::for_each_record(path, [&](const RecordView& r) {
 //     use(r.text);                         // views valid during the call only
@@ -19,6 +20,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,15 +36,19 @@ struct RecordView {
 
 struct ReadStats {
   static constexpr size_t kMaxListed = 20;
-  uint64_t lines = 0;       // lines seen (records + malformed)
+  uint64_t lines = 0;       // lines seen (records + malformed + blank)
   uint64_t records = 0;     // well-formed records delivered to the callback
-  uint64_t malformed = 0;   // lines skipped
+  uint64_t malformed = 0;   // lines skipped as bad
+  uint64_t blank = 0;       // empty or whitespace-only lines, skipped (not malformed)
+  // malformed lines per reason: "invalid_json", "not_object", "no_text" (no string "text")
+  std::map<std::string, uint64_t> malformed_by_reason;
   uint64_t bytes = 0;       // uncompressed bytes, newlines included
   uint64_t text_bytes = 0;  // bytes of the "text" fields of the records
   std::vector<uint64_t> malformed_lines;  // the first kMaxListed line numbers
   std::string first_error;                // why the first malformed line was skipped
 
-  // "3 malformed lines (17, 240, 1022): line 17: not valid JSON (TAPE_ERROR)"; "" if none.
+  // "3 malformed lines (17, 240, 1022): line 17: not valid JSON (TAPE_ERROR)", and with
+  // several reasons "...; by reason: invalid_json 2, no_text 1"; "" if none.
   std::string describe_malformed() const;
 };
 

@@ -2,7 +2,9 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <initializer_list>
 #include <fstream>
 #include <vector>
 
@@ -82,19 +84,48 @@ ShardInfo ShardWriter::finish() {
 void read_lines(const std::filesystem::path& path, const std::function<void(std::string_view)>& fn) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw StorageError("cannot read " + path.string());
-  const bool zst = path.extension() == ".zst";
+  // The first bytes decide, not the name: a zstd file named .jsonl is still zstd.
+  unsigned char magic[6] = {};
+  in.read(reinterpret_cast<char*>(magic), sizeof magic);
+  const size_t got = static_cast<size_t>(in.gcount());
+  in.clear();
+  in.seekg(0);
+  auto starts = [&](std::initializer_list<unsigned char> m) {
+    return got >= m.size() && std::equal(m.begin(), m.end(), magic);
+  };
+  const bool zst = starts({0x28, 0xB5, 0x2F, 0xFD}) ||                                     // a zstd frame
+                   (got >= 4 && (magic[0] & 0xF0) == 0x50 && starts({magic[0], 0x2A, 0x4D, 0x18}));  // skippable
+  const char* other = starts({0x1F, 0x8B})                       ? "gzip (gunzip it)"
+                      : starts({'B', 'Z', 'h'})                  ? "bzip2 (bunzip2 it)"
+                      : starts({0xFD, '7', 'z', 'X', 'Z', 0x00}) ? "xz (unxz it)"
+                      : starts({0x04, 0x22, 0x4D, 0x18})         ? "lz4 (lz4 -d it)"
+                                                                 : nullptr;
+  if (other)
+    throw StorageError(path.string() + " is compressed with " + other +
+                       "; primer reads plain or zstd-compressed JSON Lines");
+  // Lines are delivered without "\n", without a "\r" before it (CRLF files) and, for the
+  // first, without a UTF-8 byte order mark.
   std::vector<char> inbuf(zst ? ZSTD_DStreamInSize() : (1 << 20));
   std::vector<char> outbuf(ZSTD_DStreamOutSize());
   std::string carry;
+  bool first = true;
+  auto deliver = [&](std::string_view line) {
+    if (first) {
+      first = false;
+      if (line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
+    }
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    fn(line);
+  };
   auto emit = [&](const char* data, size_t n) {
     size_t start = 0;
     for (const char* nl; (nl = static_cast<const char*>(std::memchr(data + start, '\n', n - start)));) {
       const size_t i = static_cast<size_t>(nl - data);
       if (carry.empty()) {
-        fn(std::string_view(data + start, i - start));
+        deliver(std::string_view(data + start, i - start));
       } else {
         carry.append(data + start, i - start);
-        fn(carry);
+        deliver(carry);
         carry.clear();
       }
       start = i + 1;
@@ -136,7 +167,7 @@ void read_lines(const std::filesystem::path& path, const std::function<void(std:
     if (any && last != 0)
       throw StorageError(path.string() + " is truncated (the zstd stream ends mid-frame)");
   }
-  if (!carry.empty()) fn(carry);
+  if (!carry.empty()) deliver(carry);
 }
 
 }  // namespace primer::storage

@@ -84,8 +84,10 @@ class ShardWriter {
 };
 
 // Reads a .jsonl.zst or .jsonl file line by line (streaming, constant memory). Calls
-// fn(line) for each line without its '\n'. Throws StorageError on a corrupt or
-// truncated zstd stream, naming the file.
+// fn(line) for each line without its '\n' (nor a '\r' before it; the first line without
+// a UTF-8 byte order mark). The file's first bytes decide whether it is zstd, whatever
+// its name. Throws StorageError on a corrupt or truncated zstd stream, or a file in
+// another compression (gzip, bzip2, xz, lz4), naming the file.
 void read_lines(const std::filesystem::path& path, const std::function<void(std::string_view)>& fn);
 
 }  // namespace primer::storage

@@ -440,6 +440,7 @@ Vocabulary Vocabulary::parse(std::string_view text, std::string_view origin) {
     fold_word(s, scratch);
     return scratch;
   };
+  if (text.starts_with("\xEF\xBB\xBF")) pos = 3;  // a UTF-8 byte order mark (Windows editors write one)
   while (pos < text.size()) {
     size_t eol = text.find('\n', pos);
     if (eol == std::string_view::npos) eol = text.size();

@@ -6,8 +6,15 @@
 #include <httplib.h>
 #include <simdjson.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include "model/serve.h"
 #include "tests/support/fake_openai.h"
@@ -250,4 +257,144 @@ TEST_CASE("primer run with the HTTP teacher pointed at primer serve completes") 
   CHECK(m["counts"]["prompts"].get_uint64().value() == 40);
   CHECK(m["counts"]["replies"].get_uint64().value() == 40);
   CHECK(m["counts"]["kept"].get_uint64().value() > 0);
+}
+
+namespace {
+
+int connect_raw(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  return fd;
+}
+
+// Clients that hold connections open without finishing a request: half connect and send
+// nothing, half send part of a request's headers.
+struct Stalled {
+  std::vector<int> fds;
+  Stalled(int port, int n) {
+    for (int i = 0; i < n; ++i) {
+      fds.push_back(connect_raw(port));
+      if (i % 2) {
+        const std::string part = "POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n";
+        REQUIRE(::send(fds.back(), part.data(), part.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(part.size()));
+      }
+    }
+  }
+  ~Stalled() {
+    for (int fd : fds) ::close(fd);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("serve: 64 stalled connections block neither /health nor completions") {
+  model::ServeOptions o = any_port();
+  o.request_timeout_s = 120;  // the stalled clients stay for the whole test
+  o.idle_timeout_s = 120;
+  Running s(o);
+  Stalled stalled(s.port, 64);
+  // a server that gives its few threads to the stalled clients answers only after their
+  // timeouts: the clients here wait 20 s, far longer than a free server needs
+  httplib::Client c("127.0.0.1", s.port);
+  c.set_connection_timeout(20, 0);
+  c.set_read_timeout(20, 0);
+  auto r = c.Get("/health");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  std::vector<std::thread> threads;
+  std::vector<int> status(4, -1);
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&, i] {
+      httplib::Client k("127.0.0.1", s.port);
+      k.set_connection_timeout(20, 0);
+      k.set_read_timeout(20, 0);
+      auto q = k.Post("/v1/completions", R"({"prompt":"Once upon a time","max_tokens":10,"stream":true})",
+                      "application/json");
+      if (q && q->body.ends_with("data: [DONE]\n\n")) status[i] = q->status;
+    });
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < 4; ++i) CHECK(status[i] == 200);
+  r = c.Get("/metrics");
+  REQUIRE(r);
+  // the stalled clients were held, not closed to make room: 64 of them and this client
+  const size_t at = r->body.find("primer_open_connections ");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stoi(r->body.substr(at + 24)) >= 65);
+}
+
+TEST_CASE("serve: beyond max_connections a client gets 503 with Retry-After, and room again once they leave") {
+  model::ServeOptions o = any_port();
+  o.max_connections = 2;
+  o.request_timeout_s = 120;
+  o.idle_timeout_s = 120;
+  Running s(o);
+  simdjson::dom::parser p;
+  {
+    Stalled stalled(s.port, 2);
+    auto c = s.client();
+    auto r = c.Get("/health");
+    REQUIRE(r);
+    CHECK(r->status == 503);
+    CHECK(r->get_header_value("Retry-After") == "1");
+    auto e = parse(p, r->body);
+    CHECK(std::string(e["error"]["type"].get_string().value()) == "server_error");
+    CHECK(std::string(e["error"]["code"].get_string().value()) == "overloaded");
+  }
+  // the server notices the closed connections on its own; poll until it has
+  int status = -1;
+  for (int i = 0; i < 300 && status != 200; ++i) {
+    auto c = s.client();
+    auto r = c.Get("/health");
+    status = r ? r->status : -1;
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(status == 200);
+}
+
+TEST_CASE("serve: a body over the limit gets 413 in OpenAI's shape, not 'not an endpoint'") {
+  Running s(any_port());  // the default limit, 1 MiB
+  auto c = s.client();
+  const std::string body = R"({"prompt":")" + std::string(2 << 20, 'a') + R"("})";
+  auto r = c.Post("/v1/completions", body, "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 413);
+  simdjson::dom::parser p;
+  auto e = parse(p, r->body);
+  CHECK(std::string(e["error"]["type"].get_string().value()) == "invalid_request_error");
+  CHECK(std::string(e["error"]["code"].get_string().value()) == "request_too_large");
+  CHECK(r->body.find("not an endpoint") == std::string::npos);
+  // a small request on a new connection still works
+  auto c2 = s.client();
+  r = c2.Post("/v1/completions", R"({"prompt":"The dog","max_tokens":3})", "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+}
+
+TEST_CASE("serve: chat content given as an array of text parts, as OpenAI's clients send it") {
+  Running s(any_port());
+  auto c = s.client();
+  simdjson::dom::parser p;
+  auto answer = [&](const std::string& content) {
+    auto r = c.Post("/v1/chat/completions",
+                    R"({"messages":[{"role":"system","content":null},{"role":"user","content":)" + content +
+                        R"(}],"max_tokens":12,"temperature":0})",
+                    "application/json");
+    REQUIRE(r);
+    REQUIRE_MESSAGE(r->status == 200, r->body);
+    return std::string(parse(p, r->body)["choices"].at(0)["message"]["content"].get_string().value());
+  };
+  const std::string parts = answer(R"([{"type":"text","text":"Words: dog, run"},{"type":"text","text":"happy"}])");
+  CHECK(parts == answer(R"("Words: dog, run\nhappy")"));
+  CHECK(!parts.empty());
+
+  auto r = c.Post("/v1/chat/completions",
+                  R"({"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]})",
+                  "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 400);
+  CHECK(std::string(parse(p, r->body)["error"]["param"].get_string().value()) == "messages");
 }

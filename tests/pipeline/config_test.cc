@@ -58,6 +58,12 @@ zstd_level = 5
   CHECK(d.filters.empty());
 }
 
+TEST_CASE("filters = [] is TOML for no filters") {
+  const Config c = parse_config("count = 5\nfilters = []\n", "run.toml");
+  CHECK(c.filters.empty());
+  CHECK(error_of("count = 5\nfilters = [1]\n") == "run.toml:2: filters must be an array of tables ([[filters]])");
+}
+
 TEST_CASE("the config hash ignores 'out' and sees everything else") {
   const Config a = parse_config("count = 5\nout = \"x\"\n", "a.toml");
   const Config b = parse_config("out = \"y\"\ncount = 5\n", "b.toml");

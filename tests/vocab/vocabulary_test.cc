@@ -96,6 +96,15 @@ TEST_CASE("parsing a list: parts of speech, overrides, categories") {
   CHECK(v.find("cat", Pos::kNoun) == -1);
 }
 
+TEST_CASE("a byte order mark and CRLF line ends are read as the plain list") {
+  const std::string crlf = "dog noun\r\ngo verb past=went\r\n";
+  const Vocabulary v = Vocabulary::parse("\xEF\xBB\xBF" + crlf, "bom.txt");
+  REQUIRE(v.find("dog", Pos::kNoun) >= 0);
+  CHECK(v.entry(static_cast<uint32_t>(v.find("dog", Pos::kNoun))).lemma == "dog");
+  CHECK(v.find("go", Pos::kVerb) >= 0);
+  CHECK(v.entries().size() == Vocabulary::parse(crlf, "plain.txt").entries().size());
+}
+
 TEST_CASE("malformed lists name the file and the line") {
   auto message = [](const char* text) {
     try {
