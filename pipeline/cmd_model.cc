@@ -39,6 +39,7 @@ int sample_command(const SampleArgs& a) {
   req.max_tokens = a.max_tokens;
   req.sampling = {a.temperature, a.top_p, a.top_k, a.seed};
   req.stop_tokens = {tok.bos_id(), tok.eos_id()};
+  req.vocab_limit = tok.vocab_size();  // never an id the tokenizer cannot decode
   std::vector<int> out;
   std::string printed;
   if (!a.json) std::fputs(a.prompt.c_str(), stdout);
