@@ -43,6 +43,7 @@ int train_command(const TrainArgs& a) {
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
   };
+  req.warn = [](const std::string& line) { std::fprintf(stderr, "primer: warning: %s\n", line.c_str()); };
   std::printf("primer train: %s -> %s (%d threads, %s kernels)\n", a.config.c_str(), req.out.c_str(), use,
               model::kernels::matmul_kernel_name());
   model::TrainResult r;
