@@ -64,14 +64,20 @@ void save_checkpoint(const fs::path& dir, const ModelConfig& config, std::span<c
                      std::span<const float> optim, const std::string& state_json, const fs::path& tokenizer) {
   const fs::path tmp = dir.string() + ".tmp-" + std::to_string(getpid());
   fs::remove_all(tmp);
-  fs::create_directories(tmp);
-  storage::write_file_atomic(tmp / "config.json", config.to_json());
-  write_float_file(tmp / "model.bin", kWeightsMagic, weights);
-  if (!optim.empty()) write_float_file(tmp / "optim.bin", kOptimMagic, optim);
-  if (!state_json.empty()) storage::write_file_atomic(tmp / "state.json", state_json);
-  if (!tokenizer.empty()) storage::write_file_atomic(tmp / "tokenizer.model", storage::read_file(tokenizer));
-  if (fs::exists(dir)) fs::remove_all(dir);
-  storage::rename_durable(tmp, dir);
+  try {
+    fs::create_directories(tmp);
+    storage::write_file_atomic(tmp / "config.json", config.to_json());
+    write_float_file(tmp / "model.bin", kWeightsMagic, weights);
+    if (!optim.empty()) write_float_file(tmp / "optim.bin", kOptimMagic, optim);
+    if (!state_json.empty()) storage::write_file_atomic(tmp / "state.json", state_json);
+    if (!tokenizer.empty()) storage::write_file_atomic(tmp / "tokenizer.model", storage::read_file(tokenizer));
+    if (fs::exists(dir)) fs::remove_all(dir);
+    storage::rename_durable(tmp, dir);
+  } catch (...) {  // a full disk: no model-sized half checkpoint left behind
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw;
+  }
 }
 
 TrainState parse_train_state(const std::string& json, const fs::path& origin) {

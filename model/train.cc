@@ -232,6 +232,21 @@ TrainResult train(const TrainRequest& req) {
     else log("warning: " + line);
   };
 
+  // A new run goes into an empty directory, or one holding only what an earlier attempt of
+  // a run wrote before its first checkpoint; never into someone's unrelated files.
+  if (!req.resume) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(req.out, ec)) {
+      const std::string name = e.path().filename().string();
+      if (name == "metrics.jsonl" || name == "loss.svg" || name == "checkpoints" || name == "report.html" ||
+          name.find(".tmp-") != std::string::npos)
+        continue;
+      throw ModelError(fmt::format("{} is not empty and holds no primer training run (it has '{}'); choose another "
+                                   "--out",
+                                   req.out.string(), name));
+    }
+  }
+
   // The dataset's tokenizer: the model must have a row for each of its pieces. It may have
   // fewer pieces than its training asked for (sentencepiece stops when the text runs out
   // of merges), so a config's vocab_size can easily be too large: say so. Token shards
@@ -295,6 +310,13 @@ TrainResult train(const TrainRequest& req) {
       throw ModelError(ck.dir.string() + ": the training config changed since this run started (its hash differs); "
                                          "resume with the same config or start a new --out");
     if (ck.optim.size() != optim.size()) throw ModelError(ck.dir.string() + ": optim.bin is missing; cannot resume");
+    if (st.step >= o.steps) {  // nothing to do: leave every file as it is
+      log(fmt::format("{} is already finished: step {} of {}; nothing to resume", req.out.string(), st.step, o.steps));
+      TrainResult done;
+      done.step = st.step;
+      done.already_finished = true;
+      return done;
+    }
     std::copy(ck.weights.begin(), ck.weights.end(), model.parameters().begin());
     optim = ck.optim;
     step = st.step, tokens_seen = st.tokens_seen;

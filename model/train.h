@@ -60,6 +60,7 @@ struct TrainRequest {
 struct TrainResult {
   int64_t step = 0;            // completed steps
   bool interrupted = false;    // stopped by `stop`; --resume continues
+  bool already_finished = false;  // --resume of a run that had done all its steps: nothing changed
   double last_loss = 0;
   std::optional<double> last_val_loss;
   double tokens_per_s = 0;     // mean over this session

@@ -51,6 +51,11 @@ int train_command(const TrainArgs& a) {
     const pipeline::StopOnSignals stop;  // Ctrl-C: checkpoint after the current step and stop
     r = model::train(req);
   }
+  if (r.already_finished) {
+    std::printf("%s: already finished at step %lld; nothing to do (its files are unchanged)\n", req.out.c_str(),
+                static_cast<long long>(r.step));
+    return 0;
+  }
   if (config.report) pipeline::write_report_at_end(req.out, false, true);
   if (r.interrupted) return 130;
   std::printf("done: %lld steps, final loss %.4f%s, %.0f tokens/s, %.1f GFLOP/s; checkpoints in %s/checkpoints, "

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include <simdjson.h>
@@ -246,4 +247,51 @@ TEST_CASE("primer inspect summarises a training directory and a GGUF; --verify f
   r = run_primer({"inspect", ck.string(), "--verify"});
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("1 weights are NaN") != std::string::npos);
+}
+
+TEST_CASE("primer train --resume of a finished run changes nothing; --out into unrelated files is refused") {
+  TempDir tmp;
+  write_token_data(tmp.path() / "data", 60);
+  testing::write_file(tmp / "t.toml", train_toml(tmp.path() / "data", 10, 5));
+  REQUIRE(run_primer({"train", (tmp / "t.toml").string(), "--out", (tmp / "run").string()}).exit_code == 0);
+  auto snapshot = [](const fs::path& dir) {
+    std::map<std::string, std::string> files;
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+      if (e.is_regular_file()) files[fs::relative(e.path(), dir).string()] = testing::read_file(e.path());
+    return files;
+  };
+  const auto before = snapshot(tmp / "run");
+  REQUIRE(before.count("metrics.jsonl"));
+  auto r = run_primer({"train", (tmp / "t.toml").string(), "--out", (tmp / "run").string(), "--resume"});
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(r.out.find("already finished at step 10; nothing to do") != std::string::npos);
+  CHECK(r.out.find("final loss") == std::string::npos);
+  CHECK(snapshot(tmp / "run") == before);
+
+  fs::create_directories(tmp / "mine");
+  testing::write_file(tmp / "mine" / "notes.txt", "my notes\n");
+  r = run_primer({"train", (tmp / "t.toml").string(), "--out", (tmp / "mine").string()});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("is not empty and holds no primer training run (it has 'notes.txt')") != std::string::npos);
+  CHECK(snapshot(tmp / "mine") == std::map<std::string, std::string>{{"notes.txt", "my notes\n"}});
+}
+
+TEST_CASE("a failed export or report leaves no temporary file behind") {
+  TempDir tmp;
+  write_token_data(tmp.path() / "data", 60);
+  testing::write_file(tmp / "t.toml", train_toml(tmp.path() / "data", 5, 5));
+  REQUIRE(run_primer({"train", (tmp / "t.toml").string(), "--out", (tmp / "run").string()}).exit_code == 0);
+  // the output names an existing directory: the rename at the end fails
+  fs::create_directories(tmp / "taken" / "model.bin");
+  fs::create_directories(tmp / "taken" / "report.html");
+  for (const auto& args : {std::vector<std::string>{"export", (tmp / "run").string(), "--format", "llama2c", "--out",
+                                                    (tmp / "taken" / "model.bin").string()},
+                           std::vector<std::string>{"report", (tmp / "run").string(), "--out",
+                                                    (tmp / "taken" / "report.html").string()}}) {
+    const auto r = run_primer(args);
+    CHECK(r.exit_code != 0);
+    CHECK_MESSAGE(r.err.find("cannot rename to") != std::string::npos, r.err);
+    for (const auto& e : fs::recursive_directory_iterator(tmp / "taken"))
+      CHECK_MESSAGE(e.path().string().find(".tmp-") == std::string::npos, e.path().string());
+  }
 }
