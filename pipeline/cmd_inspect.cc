@@ -161,7 +161,8 @@ void add_inspect_command(Commands& commands) {
       "missing shard); 2 when PATH does not exist.");
   cmd->add_option("path", args->path,
                   "Dataset directory, .jsonl[.zst] shard, .bin token shard, tokens/ directory, or a checkpoint, "
-                  "training directory, .gguf or llama2.c .bin (model summary; --verify checks every weight is finite)")
+                  "training directory, .gguf or llama2.c .bin (model summary; fails on NaN or infinite weights; "
+                  "--verify also checks model.bin and optim.bin against the sha256 in state.json)")
       ->required();
   cmd->add_flag("--verify", args->verify, "Recompute every sha256 and record count; exit 1 on any mismatch");
   cmd->add_flag("--json", args->json, "One JSON object on stdout instead of text");
