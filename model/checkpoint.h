@@ -2,7 +2,9 @@
 //   config.json  the model shape (ModelConfig::to_json)
 //   model.bin    float32 weights in tensor_layout order (llama2.c's order)
 //   optim.bin    AdamW moments m then v (float32), absent in weight-only exports
-//   state.json   written by the trainer: step, RNG seed, data position, config hash
+//   state.json   written by the trainer: step, RNG seed, data position, config hash;
+//                save_checkpoint adds "sha256": {"model.bin": hex, "optim.bin": hex},
+//                checked whenever the checkpoint is loaded (a damaged file is refused)
 //   tokenizer.model  the dataset's sentencepiece model, when it has one (for sampling
 //                and exports)
 //
@@ -14,6 +16,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -27,9 +30,12 @@ inline constexpr uint32_t kWeightsMagic = 0x57495250;  // "PRIW"
 inline constexpr uint32_t kOptimMagic = 0x4F495250;    // "PRIO"
 inline constexpr uint32_t kFloatFileVersion = 1;
 
-void write_float_file(const std::filesystem::path& path, uint32_t magic, std::span<const float> data);
-// Throws ModelError naming the file when the magic, version or count is wrong.
-std::vector<float> read_float_file(const std::filesystem::path& path, uint32_t magic, uint64_t expected_count);
+// Returns the sha256 (hex) of the file's bytes.
+std::string write_float_file(const std::filesystem::path& path, uint32_t magic, std::span<const float> data);
+// Throws ModelError naming the file when the magic, version or count is wrong, or when
+// expected_sha256 is given and the file's sha256 differs.
+std::vector<float> read_float_file(const std::filesystem::path& path, uint32_t magic, uint64_t expected_count,
+                                   const std::string& expected_sha256 = "");
 
 struct Checkpoint {
   std::filesystem::path dir;
@@ -39,8 +45,9 @@ struct Checkpoint {
   std::string state_json;    // empty when absent
 };
 
-// Writes DIR atomically (temporary directory, then rename). optim may be empty; state_json
-// may be empty. An existing DIR is replaced.
+// Writes DIR atomically (temporary directory, then rename; removed on failure). optim may
+// be empty; state_json (a JSON object) may be empty, else it is written with the files'
+// checksums added. An existing DIR is replaced.
 void save_checkpoint(const std::filesystem::path& dir, const ModelConfig& config, std::span<const float> weights,
                      std::span<const float> optim, const std::string& state_json,
                      const std::filesystem::path& tokenizer = {});
@@ -49,7 +56,11 @@ void save_checkpoint(const std::filesystem::path& dir, const ModelConfig& config
 // output directory (its newest complete checkpoints/step-*). Throws ModelError saying
 // what was looked for.
 std::filesystem::path resolve_checkpoint(const std::filesystem::path& path);
-Checkpoint load_checkpoint(const std::filesystem::path& path, bool with_optim);
+// verify_checksums: model.bin (and optim.bin when loaded) must match the sha256 that
+// state.json recorded, if it recorded one (ModelError otherwise).
+Checkpoint load_checkpoint(const std::filesystem::path& path, bool with_optim, bool verify_checksums = true);
+// The checksums state.json records: file name → sha256 hex (empty when none or unreadable).
+std::map<std::string, std::string> recorded_checksums(const std::string& state_json);
 
 // What the trainer's state.json says about where a run stands.
 struct TrainState {

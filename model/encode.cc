@@ -27,7 +27,7 @@ namespace {
 // Encodes one record shard into one token shard, a batch of documents at a time.
 void encode_shard(const fs::path& in, const fs::path& out, const Tokenizer& tok, const EncodeOptions& o,
                   storage::TokenShardInfo& info, EncodeReport& report) {
-  storage::TokenShardWriter writer(out);
+  storage::TokenShardWriter writer(out, tok.sha256());
   const uint16_t bos = static_cast<uint16_t>(tok.bos_id());
   std::vector<std::string> batch;
   std::vector<std::vector<uint16_t>> encoded;

@@ -1,6 +1,7 @@
 // Encoding a dataset into token shards for training (storage/tokens.h has the format):
 // data/{split}-{i}-of-{n}.jsonl.zst → tokens/{split}-{i:05d}.bin, one token shard per
-// record shard, every document as [BOS] + encode(text).
+// record shard, every document as [BOS] + encode(text). Each token shard's header records
+// the sha256 of the tokenizer's model file (Tokenizer::sha256()).
 //
 // Documents are read in order, encoded in parallel batches (oneTBB) and written in
 // order, so the files are identical whatever the thread count. Memory is bounded by

@@ -288,9 +288,9 @@ LoadedModel load_llama2c(const fs::path& path) {
 
 }  // namespace
 
-LoadedModel load_model(const fs::path& path) {
+LoadedModel load_model(const fs::path& path, bool verify_checksums) {
   if (fs::is_directory(path)) {
-    const Checkpoint ck = load_checkpoint(path, false);
+    const Checkpoint ck = load_checkpoint(path, false, verify_checksums);
     LoadedModel m;
     m.config = ck.config, m.weights = ck.weights, m.source = "checkpoint", m.path = ck.dir;
     if (fs::exists(ck.dir / "tokenizer.model")) m.tokenizer = Tokenizer::load(ck.dir / "tokenizer.model");

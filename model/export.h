@@ -38,7 +38,9 @@ struct LoadedModel {
 
 // A checkpoint directory, a training directory (its newest checkpoint), a .gguf file or a
 // llama2.c .bin file. Throws ModelError saying what the path is not.
-LoadedModel load_model(const std::filesystem::path& path);
+// verify_checksums: a checkpoint's model.bin must match state.json's sha256 (inspect
+// turns it off to report every problem itself).
+LoadedModel load_model(const std::filesystem::path& path, bool verify_checksums = true);
 
 // Writes FILE (and tokenizer.bin beside it). Throws ModelError.
 void export_llama2c(const LoadedModel& m, const std::filesystem::path& out);

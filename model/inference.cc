@@ -152,6 +152,8 @@ GenerateResult generate(const InferenceModel& model, const GenerateRequest& req,
   if (r.prompt_tokens >= model.config().seq_len)
     throw ModelError("the prompt (" + std::to_string(r.prompt_tokens) + " tokens) does not fit the context of " +
                      std::to_string(model.config().seq_len));
+  const int vocab = model.config().vocab_size;
+  const int limit = req.vocab_limit > 0 ? std::min(req.vocab_limit, vocab) : vocab;
   Session s(model);
   TokenSampler sampler(req.sampling);
   auto t0 = Clock::now();
@@ -162,7 +164,7 @@ GenerateResult generate(const InferenceModel& model, const GenerateRequest& req,
   while (static_cast<int>(r.tokens.size()) < req.max_tokens) {
     if (s.pos() >= model.config().seq_len) break;  // the next token has no position left: "length"
     double lp = 0;
-    const int next = sampler.sample(logits, &lp);
+    const int next = sampler.sample(logits.first(limit), &lp);
     if (std::find(req.stop_tokens.begin(), req.stop_tokens.end(), next) != req.stop_tokens.end()) {
       r.finish_reason = "stop";
       break;

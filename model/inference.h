@@ -78,6 +78,11 @@ struct GenerateRequest {
   int max_tokens = 256;
   SamplingOptions sampling;
   std::vector<int> stop_tokens;  // e.g. BOS and EOS: a new document would begin
+  // Ids at or above this are never drawn: the tokenizer's piece count, which can be
+  // smaller than the model's vocab_size (the tokenizer may train fewer pieces than asked;
+  // those rows of the embedding are never trained, and the tokenizer cannot decode them).
+  // 0: the model's vocab_size.
+  int vocab_limit = 0;
 };
 
 struct GenerateResult {

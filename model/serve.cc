@@ -193,6 +193,7 @@ struct Server::Impl {
     req.max_tokens = a.max_tokens;
     req.sampling = a.sampling;
     req.stop_tokens = {tok.bos_id(), tok.eos_id()};
+    req.vocab_limit = tok.vocab_size();  // never an id the tokenizer cannot decode
     Outcome o;
     std::vector<int> ids;
     std::string text;

@@ -148,6 +148,7 @@ storage::TokenizerInfo train_tokenizer(const fs::path& dir, const std::vector<st
   storage::TokenizerInfo info;
   info.model_type = o.model_type;
   info.vocab_size = static_cast<uint32_t>(t.vocab_size());
+  info.requested_vocab_size = static_cast<uint32_t>(o.vocab_size);
   info.sentences = sample.size();
   info.sha256 = storage::sha256_hex(proto);
   return info;
@@ -170,6 +171,7 @@ Tokenizer Tokenizer::from_serialized(std::string_view model_proto, const std::st
   if (sp->bos_id() < 0) throw TokenizerError(origin + " has no BOS piece; token shards need one");
   Tokenizer t;
   t.sp_ = std::move(sp);
+  t.sha256_ = storage::sha256_hex(model_proto);
   return t;
 }
 

@@ -18,6 +18,7 @@
 #include "generators/json.h"
 #include "model/checkpoint.h"
 #include "model/kernels/adamw.h"
+#include "model/tokenizer.h"
 #include "model/transformer.h"
 #include "prompts/rng.h"
 #include "storage/files.h"
@@ -34,7 +35,9 @@ namespace {
 // tokens that never cross a shard boundary.
 class TokenStream {
  public:
-  TokenStream(const fs::path& dir, const std::string& split, int window) : window_(window) {
+  // tokenizer_sha256: DIR/tokenizer.model's; a shard that records another is refused.
+  TokenStream(const fs::path& dir, const std::string& split, int window, const std::string& tokenizer_sha256)
+      : window_(window) {
     std::vector<fs::path> files;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(dir / "tokens", ec)) {
@@ -45,7 +48,9 @@ class TokenStream {
     for (const auto& f : files) {
       uint64_t count = 0;
       try {
-        count = storage::read_token_count(f);
+        const storage::TokenShardHeader h = storage::read_token_header(f);
+        storage::check_token_tokenizer(f, h, tokenizer_sha256);
+        count = h.tokens;
       } catch (const std::exception& e) {
         throw ModelError(e.what());
       }
@@ -195,9 +200,10 @@ void truncate_metrics(const fs::path& path, int64_t step) {
 
 }  // namespace
 
-std::optional<double> validation_loss(Transformer& model, const fs::path& data, int batch, int seq_len, int batches) {
+std::optional<double> validation_loss(Transformer& model, const fs::path& data, int batch, int seq_len, int batches,
+                                     const std::string& tokenizer_sha256) {
   model.reserve(batch, seq_len);
-  const TokenStream val(data, "validation", seq_len + 1);
+  const TokenStream val(data, "validation", seq_len + 1, tokenizer_sha256);
   if (val.windows() > 0 && val.max_token() >= model.config().vocab_size)
     throw ModelError(data.string() + ": validation token ids exceed the model's vocab_size");
   return validation_loss_on(model, val, batch, seq_len, batches);
@@ -221,8 +227,51 @@ TrainResult train(const TrainRequest& req) {
   auto log = [&](const std::string& line) {
     if (req.log) req.log(line);
   };
+  auto warn = [&](const std::string& line) {
+    if (req.warn) req.warn(line);
+    else log("warning: " + line);
+  };
 
-  const TokenStream train_data(o.data, "train", T + 1);
+  // A new run goes into an empty directory, or one holding only what an earlier attempt of
+  // a run wrote before its first checkpoint; never into someone's unrelated files.
+  if (!req.resume) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(req.out, ec)) {
+      const std::string name = e.path().filename().string();
+      if (name == "metrics.jsonl" || name == "loss.svg" || name == "checkpoints" || name == "report.html" ||
+          name.find(".tmp-") != std::string::npos)
+        continue;
+      throw ModelError(fmt::format("{} is not empty and holds no primer training run (it has '{}'); choose another "
+                                   "--out",
+                                   req.out.string(), name));
+    }
+  }
+
+  // The dataset's tokenizer: the model must have a row for each of its pieces. It may have
+  // fewer pieces than its training asked for (sentencepiece stops when the text runs out
+  // of merges), so a config's vocab_size can easily be too large: say so. Token shards
+  // record the tokenizer that made them; shards of another one are refused.
+  int pieces = 0;
+  std::string tokenizer_sha256;
+  if (const fs::path tp = o.data / "tokenizer.model"; fs::exists(tp)) {
+    try {
+      const Tokenizer tok = Tokenizer::load(tp);
+      pieces = tok.vocab_size(), tokenizer_sha256 = tok.sha256();
+    } catch (const TokenizerError& e) {
+      throw ModelError(e.what());
+    }
+    if (pieces > mc.vocab_size)
+      throw ModelError(fmt::format("{} has {} pieces but model.vocab_size is {}: the model cannot read every token id; "
+                                   "set vocab_size = {} in [model]",
+                                   tp.string(), pieces, mc.vocab_size, pieces));
+    if (pieces < mc.vocab_size)
+      warn(fmt::format("model.vocab_size is {} but {} has only {} pieces: {} embedding rows will never be trained "
+                       "(sampling never draws them); set vocab_size = {} in [model] to save {} parameters",
+                       mc.vocab_size, tp.string(), pieces, mc.vocab_size - pieces, pieces,
+                       storage::with_commas(static_cast<uint64_t>(mc.vocab_size - pieces) * mc.dim)));
+  }
+
+  const TokenStream train_data(o.data, "train", T + 1, tokenizer_sha256);
   if (train_data.files() == 0)
     throw ModelError(o.data.string() + ": no tokens/train-*.bin; make them with a [tokenizer] section in the run "
                                        "config or `primer tokenizer encode`");
@@ -233,7 +282,7 @@ TrainResult train(const TrainRequest& req) {
     throw ModelError(fmt::format("{}: token id {} does not fit model.vocab_size {}; set vocab_size to the "
                                  "tokenizer's vocabulary size",
                                  o.data.string(), train_data.max_token(), mc.vocab_size));
-  const TokenStream val_data(o.data, "validation", T + 1);
+  const TokenStream val_data(o.data, "validation", T + 1, tokenizer_sha256);
   if (val_data.windows() > 0 && val_data.max_token() >= mc.vocab_size)
     throw ModelError(o.data.string() + ": validation token ids exceed model.vocab_size");
 
@@ -261,6 +310,13 @@ TrainResult train(const TrainRequest& req) {
       throw ModelError(ck.dir.string() + ": the training config changed since this run started (its hash differs); "
                                          "resume with the same config or start a new --out");
     if (ck.optim.size() != optim.size()) throw ModelError(ck.dir.string() + ": optim.bin is missing; cannot resume");
+    if (st.step >= o.steps) {  // nothing to do: leave every file as it is
+      log(fmt::format("{} is already finished: step {} of {}; nothing to resume", req.out.string(), st.step, o.steps));
+      TrainResult done;
+      done.step = st.step;
+      done.already_finished = true;
+      return done;
+    }
     std::copy(ck.weights.begin(), ck.weights.end(), model.parameters().begin());
     optim = ck.optim;
     step = st.step, tokens_seen = st.tokens_seen;

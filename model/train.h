@@ -53,19 +53,24 @@ struct TrainRequest {
   bool resume = false;                        // continue the newest checkpoint in out
   std::optional<std::filesystem::path> init;  // start from these weights (fine-tuning)
   const std::atomic<bool>* stop = nullptr;    // set by SIGINT/SIGTERM: checkpoint and return
-  std::function<void(const std::string&)> log;  // progress lines (stdout)
+  std::function<void(const std::string&)> log;   // progress lines (stdout)
+  std::function<void(const std::string&)> warn;  // warnings (stderr); unset: through log
 };
 
 struct TrainResult {
   int64_t step = 0;            // completed steps
   bool interrupted = false;    // stopped by `stop`; --resume continues
+  bool already_finished = false;  // --resume of a run that had done all its steps: nothing changed
   double last_loss = 0;
   std::optional<double> last_val_loss;
   double tokens_per_s = 0;     // mean over this session
   double gflops = 0;           // mean achieved model GFLOP/s over this session
 };
 
-// Throws ModelError for bad data, configs, or a resume that does not match.
+// Throws ModelError for bad data, configs, or a resume that does not match. When
+// DATA/tokenizer.model exists, model.vocab_size must cover its pieces (else ModelError);
+// a vocab_size larger than the pieces is warned about: those embedding rows are never
+// trained, and sampling never draws them.
 TrainResult train(const TrainRequest& request);
 
 // Learning rate at 0-based step s: linear warm-up to lr, then cosine down to min_lr.
@@ -74,8 +79,10 @@ double learning_rate(const TrainOptions& o, int64_t step);
 class Transformer;
 // Mean cross-entropy of `model` over up to batches × batch windows of seq_len tokens,
 // evenly spaced through DATA/tokens/validation-*.bin; nullopt when there are none.
+// tokenizer_sha256 (the model's tokenizer, Tokenizer::sha256()): shards that record
+// another tokenizer are refused with ModelError ("" checks nothing).
 std::optional<double> validation_loss(Transformer& model, const std::filesystem::path& data, int batch, int seq_len,
-                                      int batches);
+                                      int batches, const std::string& tokenizer_sha256 = "");
 
 // Writes DIR/loss.svg from DIR/metrics.jsonl.
 void write_loss_chart(const std::filesystem::path& train_dir);

@@ -17,6 +17,7 @@
 #include "storage/files.h"
 #include "storage/inspect.h"
 #include "storage/manifest.h"
+#include "storage/sha256.h"
 #include "storage/tokens.h"
 
 namespace primer::cli {
@@ -45,14 +46,30 @@ bool is_model_path(const std::filesystem::path& p) {
 
 int inspect_model(const InspectArgs& a) {
   namespace fs = std::filesystem;
-  const model::LoadedModel m = model::load_model(a.path);
+  // Loaded without the checksum check, so that every problem is reported below.
+  const model::LoadedModel m = model::load_model(a.path, false);
   const model::ModelConfig& c = m.config;
-  uint64_t nonfinite = 0;
-  if (a.verify)
-    for (float w : m.weights) nonfinite += !std::isfinite(w);
+  uint64_t nonfinite = 0;  // always counted: a diverged or damaged model is never "fine"
+  for (float w : m.weights) nonfinite += !std::isfinite(w);
   int64_t step = -1;
-  if (m.source == "checkpoint" && fs::exists(m.path / "state.json"))
-    step = model::parse_train_state(storage::read_file(m.path / "state.json"), m.path / "state.json").step;
+  std::vector<std::string> problems;
+  std::string checksums;  // verify: what the files' sha256 say against state.json's
+  if (m.source == "checkpoint" && fs::exists(m.path / "state.json")) {
+    const std::string state = storage::read_file(m.path / "state.json");
+    step = model::parse_train_state(state, m.path / "state.json").step;
+    if (a.verify) {
+      const auto sums = model::recorded_checksums(state);
+      if (sums.empty()) checksums = "none recorded (written by an older primer)";
+      for (const auto& [name, sha] : sums) {
+        if (!fs::exists(m.path / name)) problems.push_back(name + " is missing (state.json records its sha256)");
+        else if (storage::sha256_file(m.path / name) != sha)
+          problems.push_back(name + ": sha256 differs from state.json's: the file is damaged");
+        else checksums += (checksums.empty() ? "" : ", ") + name;
+      }
+      if (!sums.empty() && problems.empty()) checksums += " match state.json";
+    }
+  }
+  if (nonfinite) problems.push_back(fmt::format("{} weights are NaN or infinite", nonfinite));
   const auto checkpoints = fs::is_directory(a.path) ? model::list_checkpoints(a.path) : std::vector<fs::path>{};
   if (a.json) {
     generators::JsonWriter w;
@@ -65,7 +82,10 @@ int inspect_model(const InspectArgs& a) {
     w.key("checkpoints").begin_array();
     for (const auto& ck : checkpoints) w.value(ck.filename().string());
     w.end_array();
-    if (a.verify) w.field("nonfinite_weights", nonfinite);
+    w.field("nonfinite_weights", nonfinite);
+    w.key("problems").begin_array();
+    for (const auto& p : problems) w.value(p);
+    w.end_array();
     w.end_object();
     std::printf("%s\n", w.str().c_str());
   } else {
@@ -82,12 +102,14 @@ int inspect_model(const InspectArgs& a) {
       for (const auto& ck : checkpoints) list += (list.empty() ? "" : ", ") + ck.filename().string();
       std::printf("  checkpoints %zu: %s\n", checkpoints.size(), list.c_str());
     }
-    if (a.verify) std::printf("  verify     %s\n", nonfinite ? fmt::format("{} weights are NaN or infinite", nonfinite).c_str()
-                                                            : "every weight is finite");
+    std::printf("  weights    %s\n", nonfinite ? fmt::format("{} are NaN or infinite", nonfinite).c_str()
+                                                  : "every weight is finite");
+    if (!checksums.empty()) std::printf("  checksums  %s\n", checksums.c_str());
+    for (const auto& p : problems) std::printf("  problem    %s\n", p.c_str());
   }
-  if (nonfinite) {
-    std::fprintf(stderr, "primer: error: %s: %llu weights are NaN or infinite\n", m.path.c_str(),
-                 static_cast<unsigned long long>(nonfinite));
+  if (!problems.empty()) {
+    std::fprintf(stderr, "primer: error: %s: %zu problem%s, the first: %s\n", m.path.c_str(), problems.size(),
+                 problems.size() == 1 ? "" : "s", problems.front().c_str());
     return 1;
   }
   return 0;
@@ -139,7 +161,8 @@ void add_inspect_command(Commands& commands) {
       "missing shard); 2 when PATH does not exist.");
   cmd->add_option("path", args->path,
                   "Dataset directory, .jsonl[.zst] shard, .bin token shard, tokens/ directory, or a checkpoint, "
-                  "training directory, .gguf or llama2.c .bin (model summary; --verify checks every weight is finite)")
+                  "training directory, .gguf or llama2.c .bin (model summary; fails on NaN or infinite weights; "
+                  "--verify also checks model.bin and optim.bin against the sha256 in state.json)")
       ->required();
   cmd->add_flag("--verify", args->verify, "Recompute every sha256 and record count; exit 1 on any mismatch");
   cmd->add_flag("--json", args->json, "One JSON object on stdout instead of text");

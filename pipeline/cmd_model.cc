@@ -3,7 +3,9 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <thread>
 
@@ -17,6 +19,17 @@
 
 namespace primer::cli {
 namespace {
+
+// CLI::Range lets NaN through (every comparison with it is false): refuse it, and
+// infinities, before the range check.
+const CLI::Validator kFinite(
+    [](std::string& text) -> std::string {
+      char* end = nullptr;
+      const double v = std::strtod(text.c_str(), &end);
+      if (end != text.c_str() && !std::isfinite(v)) return "'" + text + "' is not a finite number";
+      return {};
+    },
+    "FINITE");
 
 struct SampleArgs {
   std::string checkpoint, prompt;
@@ -39,6 +52,7 @@ int sample_command(const SampleArgs& a) {
   req.max_tokens = a.max_tokens;
   req.sampling = {a.temperature, a.top_p, a.top_k, a.seed};
   req.stop_tokens = {tok.bos_id(), tok.eos_id()};
+  req.vocab_limit = tok.vocab_size();  // never an id the tokenizer cannot decode
   std::vector<int> out;
   std::string printed;
   if (!a.json) std::fputs(a.prompt.c_str(), stdout);
@@ -143,8 +157,11 @@ void add_model_commands(Commands& commands) {
                  "at --max-tokens or at the model's context.");
   sample->add_option("checkpoint", s->checkpoint, "Checkpoint, training directory or exported model")->required();
   sample->add_option("--prompt", s->prompt, "The beginning of the text")->required();
-  sample->add_option("--temperature", s->temperature, "0: greedy (default 1)")->check(CLI::Range(0.0, 100.0));
+  sample->add_option("--temperature", s->temperature, "0: greedy (default 1)")
+      ->check(kFinite)
+      ->check(CLI::Range(0.0, 100.0));
   sample->add_option("--top-p", s->top_p, "Nucleus sampling: keep the most likely tokens up to this probability (default 1)")
+      ->check(kFinite)
       ->check(CLI::Range(0.0, 1.0));
   sample->add_option("--top-k", s->top_k, "Keep the K most likely tokens (default 0: all)")->check(CLI::NonNegativeNumber);
   sample->add_option("--seed", s->seed, "Sampling seed (default 1)");
@@ -189,6 +206,7 @@ void add_model_commands(Commands& commands) {
       ->check(CLI::Range(0.1, 3600.0));
   auto* to = serve->add_option("--escalate-to", v->options.escalate_to, "Base URL of a bigger OpenAI-compatible model");
   serve->add_option("--escalate-below", v->escalate_below, "Escalate when the mean token log-probability is below this")
+      ->check(kFinite)
       ->needs(to);
   serve->add_option("--escalate-model", v->options.escalate_model, "Model name sent to the bigger server");
   serve->add_option("--api-key-env", v->options.api_key_env, "Environment variable with its API key (default OPENAI_API_KEY)");

@@ -46,6 +46,11 @@ int train_command(const TrainArgs& a) {
   std::printf("%s: sentencepiece %s, %u pieces, trained on %llu sentences in %.1f s\n",
               (fs::path(a.data) / "tokenizer.model").c_str(), info.model_type.c_str(), info.vocab_size,
               static_cast<unsigned long long>(info.sentences), seconds);
+  if (info.vocab_size < info.requested_vocab_size)
+    std::fprintf(stderr,
+                 "primer: warning: the tokenizer has %u pieces, fewer than the %u asked for (the text offers no more "
+                 "merges); set [model] vocab_size = %u in the training config\n",
+                 info.vocab_size, info.requested_vocab_size, info.vocab_size);
   if (had_tokens)
     std::printf("tokens/ was encoded with the previous tokenizer: run 'primer tokenizer encode --data %s'\n",
                 a.data.c_str());

@@ -43,12 +43,18 @@ int train_command(const TrainArgs& a) {
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
   };
+  req.warn = [](const std::string& line) { std::fprintf(stderr, "primer: warning: %s\n", line.c_str()); };
   std::printf("primer train: %s -> %s (%d threads, %s kernels)\n", a.config.c_str(), req.out.c_str(), use,
               model::kernels::matmul_kernel_name());
   model::TrainResult r;
   {
     const pipeline::StopOnSignals stop;  // Ctrl-C: checkpoint after the current step and stop
     r = model::train(req);
+  }
+  if (r.already_finished) {
+    std::printf("%s: already finished at step %lld; nothing to do (its files are unchanged)\n", req.out.c_str(),
+                static_cast<long long>(r.step));
+    return 0;
   }
   if (config.report) pipeline::write_report_at_end(req.out, false, true);
   if (r.interrupted) return 130;

@@ -118,6 +118,37 @@ struct Completion {
   bool greedy = true;
 };
 
+// BOS + the tokens of `text`, in at most `budget` tokens: a text too long loses words at
+// its front (the model continues its end), or tokens when even its last word is too long.
+// `text` becomes what is kept. Returns whether it was cut.
+bool fit_prompt(const model::Tokenizer& tok, std::string& text, size_t budget, std::vector<int>& ids) {
+  auto encode = [&](std::string_view t) {
+    ids.assign(1, tok.bos_id());
+    tok.encode(t, ids);
+    return ids.size() <= budget;
+  };
+  if (encode(text)) return false;
+  std::vector<size_t> starts;  // word starts after the first, in order
+  for (size_t i = 1; i < text.size(); ++i)
+    if (std::isspace(static_cast<unsigned char>(text[i - 1])) && !std::isspace(static_cast<unsigned char>(text[i])))
+      starts.push_back(i);
+  // the earliest start whose rest fits (the token count falls as the start moves right)
+  size_t lo = 0, hi = starts.size();
+  while (lo < hi) {
+    const size_t mid = (lo + hi) / 2;
+    if (encode(std::string_view(text).substr(starts[mid]))) hi = mid;
+    else lo = mid + 1;
+  }
+  if (lo < starts.size() && encode(std::string_view(text).substr(starts[lo]))) {
+    text.erase(0, starts[lo]);
+    return true;
+  }
+  encode(text);  // not even the last word fits: its last tokens
+  ids.erase(ids.begin() + 1, ids.end() - static_cast<std::ptrdiff_t>(budget - 1));
+  text = tok.decode(std::span<const int>(ids).subspan(1));
+  return true;
+}
+
 std::optional<double> score_value(simdjson::dom::element e) {
   double d;
   if (!e.get_double().get(d)) return d;
@@ -210,7 +241,7 @@ EvalResult evaluate(const Config& config, const EvalOptions& o) {
     model::Transformer t(loaded.config);
     std::copy(loaded.weights.begin(), loaded.weights.end(), t.parameters().begin());
     if (!data.empty() && fs::exists(data / "tokens")) {
-      r.val_loss = model::validation_loss(t, data, 8, loaded.config.seq_len, 8);
+      r.val_loss = model::validation_loss(t, data, 8, loaded.config.seq_len, 8, tok.sha256());
       if (r.val_loss) r.automatic["val_loss"] = *r.val_loss, r.automatic["perplexity"] = std::exp(*r.val_loss);
     }
   }
@@ -243,6 +274,19 @@ EvalResult evaluate(const Config& config, const EvalOptions& o) {
   log(fmt::format("eval: {} beginnings, greedy and sampled completions of up to {} tokens", beginnings.size(),
                   o.max_tokens));
 
+  // Prompts: BOS + the beginning, leaving room in the context for the completion (up to
+  // max_tokens, at most half the context). A longer beginning keeps its end.
+  const int context = loaded.config.seq_len;
+  const size_t budget = static_cast<size_t>(context - std::min(o.max_tokens, context / 2));
+  std::vector<std::vector<int>> prompts(beginnings.size());
+  for (size_t i = 0; i < beginnings.size(); ++i)
+    r.beginnings_cut += fit_prompt(tok, beginnings[i], budget, prompts[i]);
+  r.beginnings = beginnings.size();
+  if (r.beginnings_cut)
+    log(fmt::format("eval: {} of {} beginnings were longer than {} tokens (the context of {} less room for the "
+                    "completion) and lost their first words",
+                    r.beginnings_cut, beginnings.size(), budget, context));
+
   // completions: greedy and sampled for each beginning
   const model::InferenceModel im(loaded.config, loaded.weights);
   std::vector<Completion> done(beginnings.size() * 2);
@@ -251,16 +295,20 @@ EvalResult evaluate(const Config& config, const EvalOptions& o) {
     c.beginning = beginnings[i / 2];
     c.greedy = i % 2 == 0;
     model::GenerateRequest req;
-    req.prompt = {tok.bos_id()};
-    tok.encode(c.beginning, req.prompt);
-    if (static_cast<int>(req.prompt.size()) >= loaded.config.seq_len) return;  // too long: no completion
+    req.prompt = prompts[i / 2];
     req.max_tokens = o.max_tokens;
     req.stop_tokens = {tok.bos_id(), tok.eos_id()};
+    req.vocab_limit = tok.vocab_size();  // never an id the tokenizer cannot decode
     req.sampling = c.greedy ? model::SamplingOptions{0.0f, 1.0f, 0, 1}
                             : model::SamplingOptions{0.8f, 0.95f, 0, o.seed * 1000003 + i};
     const model::GenerateResult g = model::generate(im, req);
     c.text = tok.decode_continuation(req.prompt, g.tokens);
   });
+
+  if (std::all_of(done.begin(), done.end(), [](const Completion& c) { return c.text.empty(); }))
+    throw RunError(fmt::format("nothing to measure: the model wrote no text after any of the {} beginnings (each "
+                               "ended at once); train it longer or check the checkpoint",
+                               beginnings.size()));
 
   // automatic measures per mode
   const vocab::Vocabulary vocabulary = vocab::Vocabulary::load(config.resolve(config.vocab_list, "vocab.list"));
@@ -356,6 +404,10 @@ EvalResult evaluate(const Config& config, const EvalOptions& o) {
     ++r.graded;
     for (const auto& [k, v] : *s) values[(done[i].greedy ? "greedy." : "sampled.") + k].push_back(v);
   }
+  if (r.graded == 0)
+    throw RunError(fmt::format("nothing was graded: none of the {} completions got usable grades from {} (answers "
+                               "without every score: {})",
+                               done.size(), r.judge, r.ungraded));
   for (const auto& [k, v] : values) {
     ScoreSummary s;
     s.n = v.size();
@@ -391,7 +443,9 @@ std::string eval_table(const EvalResult& r) {
     };
     t += fmt::format("  {:<14} {:>16.3f} {:>16.3f}\n", m, get("greedy"), get("sampled"));
   }
-  t += fmt::format("  graded {} completions, {} without usable grades\n", r.graded, r.ungraded);
+  t += fmt::format("  graded {} completions, {} without usable grades\n", r.graded, r.ungraded);  if (r.beginnings_cut)
+    t += fmt::format("  {} of {} beginnings were cut to fit the context (their first words dropped)\n",
+                     r.beginnings_cut, r.beginnings);
   return t;
 }
 
@@ -403,7 +457,8 @@ void write_eval_outputs(const EvalResult& r) {
     w.key(k).begin_object().field("mean", s.mean).field("ci95", s.ci95).field("n", s.n).end_object();
   w.end_object().key("auto").begin_object();
   for (const auto& [k, v] : r.automatic) w.field(k, v);
-  w.end_object().field("graded", r.graded).field("ungraded", r.ungraded).key("examples").begin_array();
+  w.end_object().field("graded", r.graded).field("ungraded", r.ungraded);
+  w.field("beginnings", r.beginnings).field("beginnings_cut", r.beginnings_cut).key("examples").begin_array();
   for (const auto& e : r.examples) w.value(e);
   w.end_array().end_object();
   storage::write_file_atomic(r.checkpoint / "eval.json", w.take() + "\n");

@@ -4,7 +4,9 @@
 //
 // Beginnings: the first sentences (about 40% of the words, cut at a sentence end) of the
 // validation stories of the config's dataset (its `out`, or --data), or the lines of a
-// file. Each is completed twice: greedy, and sampled (temperature 0.8, top-p 0.95).
+// file. Each is completed twice: greedy, and sampled (temperature 0.8, top-p 0.95). A
+// beginning longer than the context allows (seq_len less min(max_tokens, seq_len / 2)
+// for the completion) loses words at its front, keeping its end, and is counted as cut.
 //
 // Automatic measures: validation loss and perplexity on tokens/validation-*.bin; over the
 // completions distinct-1/2/3 (unique n-grams / n-grams), repetition (the share of word
@@ -56,9 +58,12 @@ struct EvalResult {
   std::map<std::string, double> automatic;  // measure → value, per mode "greedy.distinct_1", ...
   std::map<std::string, ScoreSummary> scores;  // "greedy.grammar", "sampled.creativity", ...
   uint64_t graded = 0, ungraded = 0;           // completions with / without usable grades
+  uint64_t beginnings = 0;                     // beginnings completed (each greedy and sampled)
+  uint64_t beginnings_cut = 0;                 // of them, cut at the front to fit the context
   std::vector<std::string> examples;           // a few "beginning *** completion" texts
 };
 
+// Throws RunError when nothing was measured: every completion empty, or none graded.
 EvalResult evaluate(const Config& config, const EvalOptions& options);
 std::string eval_table(const EvalResult& r);
 // Writes eval.json and eval.svg into r.checkpoint.

@@ -75,13 +75,21 @@ void AtomicFile::write_at(uint64_t offset, std::string_view bytes) {
 }
 
 void AtomicFile::commit() {
-  if (::fsync(fd_) != 0) fail("fsync", temp_, errno);
-  if (::close(fd_) != 0) {
-    fd_ = -1;
-    fail("close", temp_, errno);
-  }
+  if (::fsync(fd_) != 0) fail("fsync", temp_, errno);  // the destructor removes the temporary
+  const int closed = ::close(fd_), close_errno = errno;
   fd_ = -1;
-  rename_durable(temp_, final_);
+  // From here the destructor no longer owns the temporary: a failure removes it, so a
+  // failed write never leaves a file as large as what was written (a model export) behind.
+  if (closed != 0) {
+    ::unlink(temp_.c_str());
+    fail("close", temp_, close_errno);
+  }
+  if (::rename(temp_.c_str(), final_.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(temp_.c_str());
+    fail("rename to", final_, err);
+  }
+  fsync_dir(final_.parent_path());
 }
 
 void rename_durable(const std::filesystem::path& from, const std::filesystem::path& to) {

@@ -33,7 +33,8 @@ class AtomicFile {
   // Overwrites bytes already written (a header whose values are known only at the end).
   // The range must lie within what write() has written.
   void write_at(uint64_t offset, std::string_view bytes);
-  // fsync, rename to the final name, fsync the directory.
+  // fsync, rename to the final name, fsync the directory. On failure (a final name that is
+  // a directory, a full disk) the temporary is removed and StorageError thrown.
   void commit();
   uint64_t bytes_written() const { return written_; }
   const std::filesystem::path& path() const { return final_; }

@@ -9,6 +9,7 @@
 #include "storage/json.h"
 #include "storage/reader.h"
 #include "storage/sha256.h"
+#include "storage/tokens.h"
 
 namespace primer::storage {
 namespace fs = std::filesystem;
@@ -72,6 +73,7 @@ class Inspector {
       r_.shards.push_back(std::move(s));
     } else if (path_.extension() == ".bin") {
       r_.kind = "tokens";
+      tokenizer_beside(path_.parent_path());
       token_file(path_, path_.string(), nullptr);
     } else {
       throw StorageError(path_.string() + " is neither a dataset directory, a .jsonl[.zst] shard nor a .bin token shard");
@@ -88,6 +90,16 @@ class Inspector {
   }
 
   void problem(const std::string& file, const std::string& what) { r_.problems.push_back(file + ": " + what); }
+
+  // DATASET/tokenizer.model for token shards in DATASET/tokens: the tokenizer they must
+  // have been encoded with (each shard's header records the sha256 of its own).
+  void tokenizer_beside(const fs::path& tokens_dir) {
+    fs::path dir = tokens_dir.empty() ? fs::path(".") : tokens_dir;
+    if (dir.filename().empty()) dir = dir.parent_path();  // "out/tokens/"
+    std::error_code ec;
+    if (dir.filename() == "tokens" && fs::exists(dir.parent_path() / "tokenizer.model", ec))
+      tokenizer_sha256_ = sha256_file(dir.parent_path() / "tokenizer.model");
+  }
 
   // Reads up to `limit` records of a shard into the field counts and samples. Reading
   // errors become problems (verify) or stop the scan (otherwise they are problems too:
@@ -190,6 +202,7 @@ class Inspector {
     if (fs::exists(model, ec)) {
       r_.has_tokenizer = true;
       r_.tokenizer_bytes = fs::file_size(model);
+      tokenizer_sha256_ = sha256_file(model);
       if (m && m->tokenizer) r_.tokenizer_vocab = m->tokenizer->vocab_size;
       if (o_.verify && m && m->tokenizer && sha256_file(model) != m->tokenizer->sha256)
         problem(m->tokenizer->path, "corrupted: sha256 differs from the manifest");
@@ -225,7 +238,9 @@ class Inspector {
     }
     t.bytes = fs::file_size(file);
     try {
-      t.tokens = read_token_count(file);
+      const TokenShardHeader h = read_token_header(file);
+      t.tokens = h.tokens;
+      check_token_tokenizer(file, h, tokenizer_sha256_);
     } catch (const StorageError& e) {
       problem(name, e.what());
       if (listed) t.tokens = listed->tokens;
@@ -262,6 +277,7 @@ class Inspector {
 
   void tokens_dir(const fs::path& dir, const std::string&) {
     r_.kind = "tokens";
+    tokenizer_beside(dir);
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(dir))
       if (e.path().extension() == ".bin") files.push_back(e.path());
@@ -272,6 +288,7 @@ class Inspector {
   fs::path path_;
   InspectOptions o_;
   InspectReport r_;
+  std::string tokenizer_sha256_;  // of the dataset's tokenizer.model; "" when there is none
   std::map<std::string, size_t, std::less<>> field_index_;
   std::map<std::string, size_t> samples_per_split_;
 };
@@ -335,9 +352,12 @@ std::string InspectReport::to_text() const {
       s += fmt::format("  [{}] {}\n", split.empty() ? "-" : split, one);
     }
   }
-  if (has_tokenizer)
-    s += fmt::format("tokenizer: {} bytes{}\n", with_commas(tokenizer_bytes),
-                     tokenizer_vocab ? fmt::format(", {} pieces", tokenizer_vocab) : "");
+  if (has_tokenizer) {
+    const uint32_t asked = manifest && manifest->tokenizer ? manifest->tokenizer->requested_vocab_size : 0;
+    s += fmt::format("tokenizer: {} bytes{}{}\n", with_commas(tokenizer_bytes),
+                     tokenizer_vocab ? fmt::format(", {} pieces", tokenizer_vocab) : "",
+                     asked > tokenizer_vocab && tokenizer_vocab ? fmt::format(" ({} asked for)", asked) : "");
+  }
   if (!token_files.empty()) {
     uint64_t total = 0;
     for (const auto& t : token_files) total += t.tokens;

@@ -85,8 +85,9 @@ std::string Manifest::to_json() const {
       .field("seconds", seconds).end_object();
   if (tokenizer) {
     w.key("tokenizer").begin_object().field("path", tokenizer->path).field("model_type", tokenizer->model_type)
-        .field("vocab_size", uint64_t(tokenizer->vocab_size)).field("sentences", tokenizer->sentences)
-        .field("sha256", tokenizer->sha256).end_object();
+        .field("vocab_size", uint64_t(tokenizer->vocab_size));
+    if (tokenizer->requested_vocab_size) w.field("requested_vocab_size", uint64_t(tokenizer->requested_vocab_size));
+    w.field("sentences", tokenizer->sentences).field("sha256", tokenizer->sha256).end_object();
   }
   if (!token_shards.empty()) {
     w.key("tokens").begin_object().field("train", split_tokens("train")).field("validation", split_tokens("validation"));
@@ -159,6 +160,8 @@ Manifest Manifest::parse(std::string_view json, std::string_view origin) {
       info.path = std::string(std::string_view(t["path"]));
       info.model_type = std::string(std::string_view(t["model_type"]));
       info.vocab_size = static_cast<uint32_t>(uint64_t(t["vocab_size"]));
+      uint64_t requested = 0;
+      if (!t["requested_vocab_size"].get_uint64().get(requested)) info.requested_vocab_size = static_cast<uint32_t>(requested);
       info.sentences = uint64_t(t["sentences"]);
       info.sha256 = std::string(std::string_view(t["sha256"]));
       m.tokenizer = std::move(info);

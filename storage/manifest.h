@@ -34,9 +34,11 @@ struct FilterReport {
 struct TokenizerInfo {
   std::string path = "tokenizer.model";  // relative to the dataset directory
   std::string model_type;                // "bpe" | "unigram"
-  uint32_t vocab_size = 0;
+  uint32_t vocab_size = 0;               // pieces delivered
   uint64_t sentences = 0;                // training sentences sampled from the train split
   std::string sha256;                    // of the model file
+  uint32_t requested_vocab_size = 0;     // pieces asked for (0: not known); sentencepiece
+                                         // delivers fewer when the text has no more merges
 };
 
 struct Manifest {

@@ -10,7 +10,26 @@ static_assert(std::endian::native == std::endian::little, "token shards are litt
 
 namespace primer::storage {
 
-TokenShardWriter::TokenShardWriter(std::filesystem::path path) : file_(std::move(path)) {
+namespace {
+
+constexpr size_t kTokenizerFlagSlot = 3, kTokenizerHashSlot = 4;  // header ints
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+TokenShardWriter::TokenShardWriter(std::filesystem::path path, const std::string& tokenizer_sha256)
+    : file_(std::move(path)), tokenizer_sha256_(tokenizer_sha256) {
+  if (!tokenizer_sha256_.empty()) {
+    bool hex = tokenizer_sha256_.size() == 64;
+    for (char c : tokenizer_sha256_) hex &= hex_value(c) >= 0;
+    if (!hex) throw StorageError("internal error: '" + tokenizer_sha256_ + "' is not a sha256 in hex");
+  }
   file_.write(std::string(kTokenHeaderBytes, '\0'));  // placeholder until finish()
   buffer_.reserve(1 << 20);
 }
@@ -36,6 +55,13 @@ TokenShardInfo TokenShardWriter::finish() {
   header[0] = kTokenMagic;
   header[1] = kTokenVersion;
   header[2] = static_cast<int32_t>(tokens_);
+  if (!tokenizer_sha256_.empty()) {
+    header[kTokenizerFlagSlot] = 1;
+    unsigned char digest[32];
+    for (size_t i = 0; i < 32; ++i)
+      digest[i] = static_cast<unsigned char>(hex_value(tokenizer_sha256_[2 * i]) * 16 + hex_value(tokenizer_sha256_[2 * i + 1]));
+    std::memcpy(header + kTokenizerHashSlot, digest, sizeof digest);
+  }
   file_.write_at(0, std::string_view(reinterpret_cast<const char*>(header), sizeof header));
   file_.commit();
   TokenShardInfo info;
@@ -49,7 +75,7 @@ TokenShardInfo TokenShardWriter::finish() {
 
 namespace {
 
-uint64_t check_header(std::ifstream& in, const std::filesystem::path& path) {
+TokenShardHeader check_header(std::ifstream& in, const std::filesystem::path& path) {
   const std::string hint = "; re-create it with 'primer tokenizer encode --data DIR'";
   if (!in) throw StorageError("cannot read token shard " + path.string());
   int32_t header[kTokenHeaderInts];
@@ -72,19 +98,40 @@ uint64_t check_header(std::ifstream& in, const std::filesystem::path& path) {
     throw StorageError(path.string() + (size < want ? " is truncated" : " has trailing bytes") + ": header says " +
                        std::to_string(count) + " tokens (" + std::to_string(want) + " bytes), the file has " +
                        std::to_string(size) + " bytes" + hint);
-  return count;
+  TokenShardHeader h;
+  h.tokens = count;
+  if (header[kTokenizerFlagSlot] == 1) {
+    unsigned char digest[32];
+    std::memcpy(digest, header + kTokenizerHashSlot, sizeof digest);
+    static const char* kHex = "0123456789abcdef";
+    for (unsigned char b : digest) h.tokenizer_sha256 += {kHex[b >> 4], kHex[b & 15]};
+  }
+  return h;
 }
 
 }  // namespace
 
-uint64_t read_token_count(const std::filesystem::path& path) {
+TokenShardHeader read_token_header(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return check_header(in, path);
 }
 
+uint64_t read_token_count(const std::filesystem::path& path) { return read_token_header(path).tokens; }
+
+void check_token_tokenizer(const std::filesystem::path& path, const TokenShardHeader& header,
+                           const std::string& tokenizer_sha256) {
+  if (header.tokenizer_sha256.empty() || tokenizer_sha256.empty() || header.tokenizer_sha256 == tokenizer_sha256) return;
+  const std::filesystem::path tokens = path.parent_path();
+  const std::string dir = tokens.filename() == "tokens" && !tokens.parent_path().empty() ? tokens.parent_path().string() : "DIR";
+  throw StorageError(path.string() + " was encoded with another tokenizer (sha256 " +
+                     header.tokenizer_sha256.substr(0, 12) + "…) than " + dir + "/tokenizer.model (" +
+                     tokenizer_sha256.substr(0, 12) + "…): it is stale; re-create the token shards with 'primer "
+                     "tokenizer encode --data " + dir + "'");
+}
+
 std::vector<uint16_t> read_token_shard(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  const uint64_t count = check_header(in, path);
+  const uint64_t count = check_header(in, path).tokens;
   std::vector<uint16_t> tokens(count);
   in.read(reinterpret_cast<char*>(tokens.data()), static_cast<std::streamsize>(2 * count));
   if (static_cast<uint64_t>(in.gcount()) != 2 * count) throw StorageError("cannot read " + path.string());

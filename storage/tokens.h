@@ -1,8 +1,13 @@
 // Token shards: the training data format of llm.c (`tokens/{split}-NNNNN.bin`).
 //
 //   header  256 × int32, little-endian: [0] magic 20240520, [1] version 1,
-//           [2] number of tokens; the rest 0
+//           [2] number of tokens, [3] 1 when [4..11] hold the sha256 (32 bytes, in
+//           digest order) of the tokenizer.model that made the tokens, else 0; the rest 0
 //   body    that many uint16 token ids
+//
+// llm.c's readers look at [0..2] only, so the tokenizer's hash costs them nothing; primer
+// checks it (`train`, `inspect`) so that shards left over from an older tokenizer are
+// never read with a new one.
 //
 // Every document starts with the tokenizer's BOS id, so a reader splits documents at
 // BOS. The writer streams tokens to a temporary file (AtomicFile), writes the header
@@ -41,7 +46,9 @@ struct TokenShardInfo {
 // Not thread-safe.
 class TokenShardWriter {
  public:
-  explicit TokenShardWriter(std::filesystem::path path);
+  // tokenizer_sha256: lower-case hex sha256 of the tokenizer.model file that encodes the
+  // documents, recorded in the header ("" records none).
+  explicit TokenShardWriter(std::filesystem::path path, const std::string& tokenizer_sha256 = "");
   ~TokenShardWriter();
   TokenShardWriter(const TokenShardWriter&) = delete;
   TokenShardWriter& operator=(const TokenShardWriter&) = delete;
@@ -57,14 +64,27 @@ class TokenShardWriter {
 
  private:
   AtomicFile file_;
+  std::string tokenizer_sha256_;
   std::string buffer_;
   uint64_t tokens_ = 0;
   uint64_t documents_ = 0;
 };
 
-// Reads and checks a token shard's header; returns its token count. Throws StorageError
-// naming the file when the magic, version or size is wrong.
+struct TokenShardHeader {
+  uint64_t tokens = 0;
+  std::string tokenizer_sha256;  // lower-case hex; "" when the shard does not record it
+};
+
+// Reads and checks a token shard's header. Throws StorageError naming the file when the
+// magic, version or size is wrong.
+TokenShardHeader read_token_header(const std::filesystem::path& path);
+// read_token_header(path).tokens
 uint64_t read_token_count(const std::filesystem::path& path);
+// Throws StorageError saying what to do when `header` records another tokenizer than
+// `tokenizer_sha256` (the hex sha256 of DIR/tokenizer.model). Shards that record none
+// (older primer, other tools) pass.
+void check_token_tokenizer(const std::filesystem::path& path, const TokenShardHeader& header,
+                           const std::string& tokenizer_sha256);
 // Reads a whole token shard (header checked).
 std::vector<uint16_t> read_token_shard(const std::filesystem::path& path);
 

@@ -2,6 +2,7 @@
 // temperature 0, deterministic per seed, and follows the model's distribution.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -100,4 +101,30 @@ TEST_CASE("generate stops at a stop token and at max_tokens") {
   req.max_tokens = 100;  // capped by the context
   req.stop_tokens = {};
   CHECK(generate(im, req).tokens.size() == 10);
+}
+
+TEST_CASE("generate never draws an id at or above vocab_limit (the tokenizer's pieces)") {
+  // A model whose vocab_size exceeds the tokenizer's pieces: the extra rows must never be
+  // sampled, or the tokenizer fails to decode them ("Invalid id").
+  ModelConfig c;
+  c.dim = 16, c.n_layers = 1, c.n_heads = 2, c.n_kv_heads = 2, c.hidden_dim = 20, c.vocab_size = 40, c.seq_len = 64;
+  Transformer t(c);
+  t.init_random(5);
+  std::vector<float> w(t.parameters().begin(), t.parameters().end());
+  for (float& x : w) x *= 4;  // sharper logits, so greedy and sampling both range widely
+  InferenceModel im(c, w);
+  const int limit = 25;
+  GenerateRequest req;
+  req.prompt = {1, 4};
+  req.max_tokens = 60;
+  req.sampling = {100.0f, 1.0f, 0, 9};  // nearly uniform: 15 of 40 ids lie past the limit
+  const auto unlimited = generate(im, req);
+  REQUIRE(std::any_of(unlimited.tokens.begin(), unlimited.tokens.end(), [&](int id) { return id >= limit; }));
+  req.vocab_limit = limit;
+  for (float temperature : {100.0f, 1.0f, 0.0f}) {
+    req.sampling.temperature = temperature;
+    const auto r = generate(im, req);
+    CHECK(r.tokens.size() == 60);
+    for (int id : r.tokens) CHECK(id < limit);
+  }
 }

@@ -3,12 +3,13 @@
 
 Builds a small dataset with `primer run`, trains a tokenizer, encodes it, then reads every
 tokens/*.bin with numpy (header: 256 little-endian int32, magic 20240520, version 1,
-token count; body: uint16 ids), splits documents at BOS and decodes them with Debian's
-python3-sentencepiece. Every record's text must come back exactly, in order, and the
+token count, then 1 and the 32 bytes of the tokenizer.model's sha256 in ints 3..11; body:
+uint16 ids), splits documents at BOS and decodes them with Debian's python3-sentencepiece. Every record's text must come back exactly, in order, and the
 manifest's token figures must match. Exit status 0 on success, 1 with a FAIL line.
 
 usage: token_shards_test.py PRIMER_BINARY
 """
+import hashlib
 import json
 import os
 import subprocess
@@ -26,13 +27,20 @@ def fail(msg):
     sys.exit(1)
 
 
-def read_token_shard(path):
+def read_token_shard(path, tokenizer_sha256):
     with open(path, "rb") as f:
-        header = np.frombuffer(f.read(HEADER_INTS * 4), dtype="<i4")
+        raw_header = f.read(HEADER_INTS * 4)
+        header = np.frombuffer(raw_header, dtype="<i4")
         if header.size != HEADER_INTS:
             fail(f"{path}: short header")
         if header[0] != MAGIC or header[1] != VERSION:
             fail(f"{path}: magic {header[0]} version {header[1]}")
+        # the tokenizer that made the tokens: a flag, then its sha256 (digest bytes)
+        if header[3] != 1 or raw_header[16:48] != tokenizer_sha256:
+            fail(f"{path}: header does not record tokenizer.model's sha256 "
+                 f"({raw_header[16:48].hex()} vs {tokenizer_sha256.hex()})")
+        if any(header[12:]):
+            fail(f"{path}: header ints 12..255 are not zero")
         tokens = np.frombuffer(f.read(), dtype="<u2")
     if tokens.size != header[2]:
         fail(f"{path}: header says {header[2]} tokens, file holds {tokens.size}")
@@ -60,6 +68,8 @@ def main():
                 fail(f"primer {' '.join(args)} exited {r.returncode}: {r.stderr.strip()}")
 
         sp = spm.SentencePieceProcessor(model_file=os.path.join(out, "tokenizer.model"))
+        with open(os.path.join(out, "tokenizer.model"), "rb") as f:
+            tokenizer_sha256 = hashlib.sha256(f.read()).digest()
         if sp.get_piece_size() > 512 or sp.bos_id() != 1:
             fail(f"tokenizer: {sp.get_piece_size()} pieces, bos {sp.bos_id()}")
         with open(os.path.join(out, "manifest.json")) as f:
@@ -71,7 +81,7 @@ def main():
         documents = 0
         for data, tok in zip(data_shards, token_shards):
             texts = shard_texts(os.path.join(out, data["path"]))
-            tokens = read_token_shard(os.path.join(out, tok["path"]))
+            tokens = read_token_shard(os.path.join(out, tok["path"]), tokenizer_sha256)
             if tokens.size != tok["tokens"]:
                 fail(f"{tok['path']}: {tokens.size} tokens, manifest says {tok['tokens']}")
             if tokens.size == 0 or tokens[0] != sp.bos_id():

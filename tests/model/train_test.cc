@@ -8,12 +8,15 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include <simdjson.h>
 
 #include "model/checkpoint.h"
+#include "storage/sha256.h"
 #include "model/kernels/adamw.h"
 #include "model/train.h"
 #include "model/transformer.h"
@@ -245,5 +248,104 @@ TEST_CASE("primer inspect summarises a training directory and a GGUF; --verify f
   model::write_float_file(ck / "model.bin", model::kWeightsMagic, w);
   r = run_primer({"inspect", ck.string(), "--verify"});
   CHECK(r.exit_code == 1);
-  CHECK(r.err.find("1 weights are NaN") != std::string::npos);
+  CHECK(r.out.find("1 are NaN or infinite") != std::string::npos);
+  // the file no longer matches the checksum state.json recorded when it was written
+  CHECK(r.out.find("model.bin: sha256 differs from state.json's") != std::string::npos);
+  CHECK(r.err.find("2 problems") != std::string::npos);
+}
+
+TEST_CASE("checkpoints carry sha256 checksums: a damaged model.bin is refused on load; NaN weights fail inspect") {
+  TempDir tmp;
+  write_token_data(tmp.path() / "data", 60);
+  testing::write_file(tmp / "t.toml", train_toml(tmp.path() / "data", 10, 5));
+  REQUIRE(run_primer({"train", (tmp / "t.toml").string(), "--out", (tmp / "run").string()}).exit_code == 0);
+  const fs::path ck = model::resolve_checkpoint(tmp / "run");
+  const auto sums = model::recorded_checksums(testing::read_file(ck / "state.json"));
+  REQUIRE(sums.size() == 2);
+  CHECK(sums.at("model.bin") == storage::sha256_file(ck / "model.bin"));
+  CHECK(sums.at("optim.bin") == storage::sha256_file(ck / "optim.bin"));
+  CHECK(model::parse_train_state(testing::read_file(ck / "state.json"), ck).step == 10);
+  auto r = run_primer({"inspect", ck.string(), "--verify"});
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(r.out.find("checksums  model.bin, optim.bin match state.json") != std::string::npos);
+
+  // One float of the weights overwritten in place by a NaN (same size, header intact).
+  std::string bytes = testing::read_file(ck / "model.bin");
+  const float nan = std::nanf("");
+  std::memcpy(bytes.data() + 64 + 4 * 100, &nan, 4);
+  testing::write_file(ck / "model.bin", bytes);
+  CHECK_THROWS_WITH_AS(model::load_checkpoint(tmp / "run", false), doctest::Contains("sha256 differs"),
+                       model::ModelError);
+  r = run_primer({"train", (tmp / "t.toml").string(), "--out", (tmp / "run").string(), "--resume"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("model.bin: sha256 differs") != std::string::npos);
+  r = run_primer({"inspect", ck.string()});  // no --verify: the NaN is found all the same
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("1 weights are NaN or infinite") != std::string::npos);
+
+  // A checkpoint saved with NaN weights (its checksums agree) fails inspect too.
+  const model::ModelConfig c = small_config();
+  std::vector<float> w(c.parameter_count(), std::nanf(""));
+  model::save_checkpoint(tmp / "nan", c, w, {}, "{\"step\": 1, \"tokens_seen\": 0, \"config_hash\": \"x\"}\n");
+  CHECK(model::recorded_checksums(testing::read_file(tmp / "nan" / "state.json")).size() == 1);
+  CHECK_NOTHROW(model::load_checkpoint(tmp / "nan", false));
+  r = run_primer({"inspect", (tmp / "nan").string()});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find(std::to_string(c.parameter_count()) + " weights are NaN or infinite") != std::string::npos);
+}
+
+TEST_CASE("primer train --resume of a finished run changes nothing; --out into unrelated files is refused") {
+  TempDir tmp;
+  write_token_data(tmp.path() / "data", 60);
+  testing::write_file(tmp / "t.toml", train_toml(tmp.path() / "data", 10, 5));
+  REQUIRE(run_primer({"train", (tmp / "t.toml").string(), "--out", (tmp / "run").string()}).exit_code == 0);
+  auto snapshot = [](const fs::path& dir) {
+    std::map<std::string, std::string> files;
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+      if (e.is_regular_file()) files[fs::relative(e.path(), dir).string()] = testing::read_file(e.path());
+    return files;
+  };
+  const auto before = snapshot(tmp / "run");
+  REQUIRE(before.count("metrics.jsonl"));
+  auto r = run_primer({"train", (tmp / "t.toml").string(), "--out", (tmp / "run").string(), "--resume"});
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(r.out.find("already finished at step 10; nothing to do") != std::string::npos);
+  CHECK(r.out.find("final loss") == std::string::npos);
+  CHECK(snapshot(tmp / "run") == before);
+
+  fs::create_directories(tmp / "mine");
+  testing::write_file(tmp / "mine" / "notes.txt", "my notes\n");
+  r = run_primer({"train", (tmp / "t.toml").string(), "--out", (tmp / "mine").string()});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("is not empty and holds no primer training run (it has 'notes.txt')") != std::string::npos);
+  CHECK(snapshot(tmp / "mine") == std::map<std::string, std::string>{{"notes.txt", "my notes\n"}});
+}
+
+TEST_CASE("a failed export or report leaves no temporary file behind") {
+  TempDir tmp;
+  write_token_data(tmp.path() / "data", 60);
+  testing::write_file(tmp / "t.toml", train_toml(tmp.path() / "data", 5, 5));
+  REQUIRE(run_primer({"train", (tmp / "t.toml").string(), "--out", (tmp / "run").string()}).exit_code == 0);
+  // the output names an existing directory: the rename at the end fails
+  fs::create_directories(tmp / "taken" / "model.bin");
+  fs::create_directories(tmp / "taken" / "report.html");
+  for (const auto& args : {std::vector<std::string>{"export", (tmp / "run").string(), "--format", "llama2c", "--out",
+                                                    (tmp / "taken" / "model.bin").string()},
+                           std::vector<std::string>{"report", (tmp / "run").string(), "--out",
+                                                    (tmp / "taken" / "report.html").string()}}) {
+    const auto r = run_primer(args);
+    CHECK(r.exit_code != 0);
+    CHECK_MESSAGE(r.err.find("cannot rename to") != std::string::npos, r.err);
+    for (const auto& e : fs::recursive_directory_iterator(tmp / "taken"))
+      CHECK_MESSAGE(e.path().string().find(".tmp-") == std::string::npos, e.path().string());
+  }
+}
+
+TEST_CASE("sampling flags refuse NaN and infinities") {
+  for (const auto& flag : {"--temperature", "--top-p"})
+    for (const auto& value : {"nan", "inf", "NaN"}) {
+      const auto r = run_primer({"sample", "nowhere", "--prompt", "x", flag, value});
+      CHECK(r.exit_code == 2);
+      CHECK(r.err.find("is not a finite number") != std::string::npos);
+    }
 }

@@ -4,6 +4,8 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "pipeline/config.h"
 #include "pipeline/eval.h"
 #include "storage/reader.h"
@@ -137,6 +139,64 @@ TEST_CASE("primer eval with an HTTP judge: grades parsed from its answers, unusa
   CHECK(e["scores"]["greedy.grammar"]["mean"].get_double().value() == doctest::Approx(6));
   CHECK(e["scores"]["sampled.consistency"]["mean"].get_double().value() == doctest::Approx(8));
   CHECK(e["scores"]["sampled.consistency"]["ci95"].get_double().value() == doctest::Approx(0));
+}
+
+TEST_CASE("primer eval: beginnings longer than the context are cut to their end and counted; nothing graded fails") {
+  const fs::path dir = workdir();
+  // Two beginnings of about 3,000 words (the model's context is 512 tokens) between two short ones.
+  std::string stories;
+  for_each_record_in(dir / "data" / "data", "train-", [&](const storage::RecordView& rec) {
+    if (stories.size() < 20000) {
+      std::string one(rec.text);
+      std::replace(one.begin(), one.end(), '\n', ' ');
+      stories += one + " ";
+    }
+  });
+  REQUIRE(stories.size() >= 15000);
+  testing::write_file(dir / "long.txt", "Tom had a red ball.\n" + stories + "\nLily went to the park.\n" +
+                                            stories.substr(stories.size() / 3) + "\n");
+  auto r = run_primer({"eval", (dir / "model").string(), "--config", (dir / "run.toml").string(), "--beginnings",
+                       (dir / "long.txt").string(), "--max-tokens", "20"});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(r.err.find("eval: 2 of 4 beginnings were longer than 492 tokens") != std::string::npos);
+  CHECK(r.out.find("2 of 4 beginnings were cut to fit the context") != std::string::npos);
+  const fs::path ck = fs::path(r.out.substr(r.out.find("wrote ") + 6, r.out.find("/eval.json") - r.out.find("wrote ") - 6));
+  simdjson::dom::parser p;
+  simdjson::dom::element e;
+  REQUIRE(!p.parse(testing::read_file(ck / "eval.json")).get(e));
+  CHECK(e["beginnings"].get_uint64().value() == 4);
+  CHECK(e["beginnings_cut"].get_uint64().value() == 2);
+  // every beginning was completed, the long ones too (before, they were skipped silently)
+  CHECK(e["graded"].get_uint64().value() + e["ungraded"].get_uint64().value() == 8);
+  CHECK(e["graded"].get_uint64().value() > 4);
+  // a cut beginning keeps its end and loses its start (examples: beginning 0 greedy and
+  // sampled, then beginning 1, the long one)
+  std::vector<std::string> examples;
+  for (auto x : e["examples"].get_array()) examples.emplace_back(std::string_view(x));
+  REQUIRE(examples.size() == 4);
+  const std::string tail = stories.substr(stories.size() - 41, 40);  // before the trailing space
+  CHECK(examples[2].find(tail) != std::string::npos);
+  CHECK(examples[2].size() < stories.size() / 2);
+  CHECK(!examples[2].starts_with(stories.substr(0, 40)));
+
+  // A judge whose answers never hold grades: nothing measured, one line, exit 1.
+  testing::FakeOpenAI judge;
+  judge.behaviour = [](const testing::FakeCall& call) {
+    testing::FakeReply reply = testing::FakeOpenAI::default_reply(call);
+    reply.body = R"({"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":)"
+                 R"("I would rather not grade."},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":5}})";
+    reply.billed = true;
+    return reply;
+  };
+  testing::write_file(dir / "nograde.toml", "out = \"" + (dir / "data").string() +
+                                                "\"\n[teacher]\nkind = \"openai\"\nbase_url = \"" + judge.base_url() +
+                                                "\"\nmodel = \"judge-model\"\n");
+  r = run_primer({"eval", (dir / "model").string(), "--config", (dir / "nograde.toml").string(), "--samples", "3",
+                  "--max-tokens", "10", "--quiet"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("nothing was graded: none of the 6 completions got usable grades from judge-model") !=
+        std::string::npos);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
 }
 
 TEST_CASE("TinyStories-Instruct end to end: records carry summary, sentence, words; the text is the Instruct format") {
