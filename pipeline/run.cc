@@ -433,53 +433,56 @@ void Run::generate() {
     const size_t tokens = 4 * static_cast<size_t>(tbb::this_task_arena::max_concurrency());
     const double fraction = config_.storage.validation_fraction;
     try {
-    tbb::parallel_pipeline(
-        tokens,
-        tbb::make_filter<void, Batch*>(
-            tbb::filter_mode::serial_in_order,
-            [&](tbb::flow_control& fc) -> Batch* {
-              if (next >= count || g_stop.load()) {
-                fc.stop();
-                return nullptr;
-              }
-              const uint64_t end = std::min<uint64_t>(next + kBatch, count);
-              auto batch = std::make_unique<Batch>();
-              batch->items.resize(end - next);
-              if (const auto* replies = options_.batch_replies) {
-                for (size_t k = 0; k < batch->items.size(); ++k) {
-                  auto it = replies->find(next + k);
-                  if (it == replies->end() || !it->second.ok) {
-                    batch->items[k].outcome.failed = true;
-                  } else {
-                    batch->items[k].doc.reply = it->second.reply;
-                  }
-                }
-              } else if (http_) {
-                // Replies in prompt order; nullopt: quota, budget or an interrupt.
-                auto got = http_->fetch(next, end, g_stop);
-                if (!got) {
-                  source_stopped = true;
+      tbb::parallel_pipeline(
+          tokens,
+          tbb::make_filter<void, Batch*>(
+              tbb::filter_mode::serial_in_order,
+              [&](tbb::flow_control& fc) -> Batch* {
+                if (next >= count || g_stop.load()) {
                   fc.stop();
                   return nullptr;
                 }
-                for (size_t k = 0; k < got->size(); ++k) {
-                  auto& c = (*got)[k];
-                  batch->items[k].outcome.failed = !c.ok;
-                  batch->items[k].doc.reply = std::move(c.reply);
+                const uint64_t end = std::min<uint64_t>(next + kBatch, count);
+                auto batch = std::make_unique<Batch>();
+                batch->items.resize(end - next);
+                if (const auto* replies = options_.batch_replies) {
+                  for (size_t k = 0; k < batch->items.size(); ++k) {
+                    auto it = replies->find(next + k);
+                    if (it == replies->end() || !it->second.ok) {
+                      batch->items[k].outcome.failed = true;
+                    } else {
+                      batch->items[k].doc.reply = it->second.reply;
+                    }
+                  }
+                } else if (http_) {
+                  // Replies in prompt order; nullopt: quota, budget or an interrupt.
+                  auto got = http_->fetch(next, end, g_stop);
+                  if (!got) {
+                    source_stopped = true;
+                    fc.stop();
+                    return nullptr;
+                  }
+                  for (size_t k = 0; k < got->size(); ++k) {
+                    auto& c = (*got)[k];
+                    batch->items[k].outcome.failed = !c.ok;
+                    batch->items[k].doc.reply = std::move(c.reply);
+                  }
                 }
-              }
-              for (auto& it : batch->items) it.doc.prompt.index = it.outcome.index = next++;
-              return batch.release();
-            }) &
-            tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel,
-                                             [&](Batch* b) {
-                                               for (auto& it : b->items) prepare(it, fraction);
-                                               return b;
-                                             }) &
-            tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order, [&](Batch* b) {
-              std::unique_ptr<Batch> own(b);
-              for (auto& it : b->items) consume(it.outcome, it.line);
-            }));
+                for (auto& it : batch->items) it.doc.prompt.index = it.outcome.index = next++;
+                return batch.release();
+              }) &
+              tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel,
+                                               [&](Batch* b) {
+                                                 for (auto& it : b->items) {
+                                                   if (g_stop.load()) break;  // not consumed anyway
+                                                   prepare(it, fraction);
+                                                 }
+                                                 return b;
+                                               }) &
+              tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order, [&](Batch* b) {
+                std::unique_ptr<Batch> own(b);
+                for (auto& it : b->items) consume(it.outcome, it.line);
+              }));
     } catch (const filters::FilterCancelled&) {
       // A filter saw the stop flag mid-document (g_stop is set): stop as between batches.
     }

@@ -99,7 +99,8 @@ TEST_CASE("codeexercises example: planted failures dropped by reason, kept exerc
     CHECK_MESSAGE(run.at(reason) > 0, reason);
   CHECK(run.at("error") == 0);
   CHECK(run.count("sandbox_error") == 0);  // a sandbox that cannot start stops the run; it is no drop reason
-  CHECK(run.at("exited_early") + run.at("no_asserts") + run.at("tests_ignore_solution") >= 0);  // reasons listed
+  for (const char* reason : {"exited_early", "no_asserts", "tests_ignore_solution", "signal_attempt"})
+    CHECK_MESSAGE(run.count(reason) == 1, reason);  // every reason is listed, zeros included
   CHECK(drops(m, "minhash")["near_duplicate"] > 0);
   CHECK(drops(m, "decontaminate")["contaminated"] > 0);     // is_palindrome is in the sample eval set
   CHECK(!fs::exists(dir / "escaped.txt"));
