@@ -11,6 +11,7 @@
 
 #include "filters/code_text.h"
 #include "pipeline/config.h"
+#include "pipeline/report.h"
 #include "pipeline/run.h"
 #include "storage/shard.h"
 #include "tests/support/testing.h"
@@ -139,6 +140,34 @@ TEST_CASE("codeexercises example: planted failures dropped by reason, kept exerc
   REQUIRE(std::sscanf(r.out.substr(r.out.rfind("passed ")).c_str(), "passed %u of %u", &passed, &total) == 2);
   CHECK(total == m.kept);
   CHECK(double(passed) >= 0.99 * double(total));
+}
+
+TEST_CASE("codeexercises example with isolation = \"none\": the manifest, card and report say so") {
+  TempDir dir;
+  std::string text = primer::testing::read_file(primer::testing::source_path("examples/codeexercises.toml"));
+  const auto replace = [&](const std::string& from, const std::string& to) {
+    const size_t at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), to);
+  };
+  replace("count = 1000", "count = 30");
+  replace("isolation = \"bubblewrap\"", "isolation = \"none\"");
+  primer::testing::write_file(dir / "bare.toml", text);
+  pipeline::RunOptions o;
+  o.out = dir / "out";
+  o.progress = false;
+  const storage::Manifest m = pipeline::run(pipeline::load_config(dir / "bare.toml"), o).manifest;
+  REQUIRE(m.caveats.size() == 1);
+  CHECK(m.caveats[0].find("without isolation") != std::string::npos);
+  CHECK(storage::Manifest::load(dir / "out/manifest.json").caveats == m.caveats);
+  CHECK(primer::testing::read_file(dir / "out/README.md").find("**Caveat:** exercise_tests ran the teacher's code "
+                                                                "without isolation") != std::string::npos);
+  pipeline::write_report(dir / "out", dir / "report.html");
+  CHECK(primer::testing::read_file(dir / "report.html").find("without isolation") != std::string::npos);
+  // The default boundary states nothing of the kind.
+  TempDir boxed;
+  const storage::Manifest b = run_example(boxed, "codeexercises.toml", 30, "kind = \"builtin\"");
+  CHECK(b.caveats.empty());
 }
 
 TEST_CASE("codetextbook example: lessons with runnable code; broken ones dropped; card and records") {
