@@ -232,7 +232,12 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
   filters::FilterContext dry;
   vocab::Vocabulary empty = vocab::Vocabulary::parse("x noun\nx verb\nx adj\n", "(check)");
   dry.vocab = &empty;
-  dry.resolve_path = [&c](const std::filesystem::path& p, std::string_view key) { return c.resolve(p, key); };
+  c.input_files = {{"vocab.list", c.vocab_list}, {"prompts.template", c.prompts.template_path}};
+  dry.resolve_path = [&c](const std::filesystem::path& p, std::string_view key) {
+    auto resolved = c.resolve(p, key);
+    c.input_files.emplace_back(std::string(key), p);  // the run reads it: its bytes join the inputs
+    return resolved;
+  };
   make_filters(c, dry);
 
   // The hash covers what decides the output. Operational keys (where the server is, how
@@ -250,6 +255,35 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
   c.canonical_json = json.str();
   c.hash = storage::sha256_hex(c.canonical_json);
   return c;
+}
+
+std::vector<storage::InputFile> hash_inputs(const Config& config) {
+  std::vector<storage::InputFile> out;
+  for (const auto& [key, path] : config.input_files) {
+    const std::filesystem::path resolved = config.resolve(path, key);
+    out.push_back({key, resolved.string(), storage::sha256_file(resolved)});
+  }
+  return out;
+}
+
+std::string changed_input(const std::vector<storage::InputFile>& before, const std::vector<storage::InputFile>& now) {
+  if (before.empty()) return "";
+  auto what = [](const std::string& key) -> std::string {
+    if (key == "vocab.list") return "the vocabulary list";
+    if (key == "prompts.template") return "the prompt template";
+    if (key == "filters.rules") return "the regex rules";
+    if (key == "filters.eval_sets") return "the evaluation set";
+    return "the file";
+  };
+  for (size_t i = 0; i < std::max(before.size(), now.size()); ++i) {
+    if (i >= before.size()) return what(now[i].key) + " " + now[i].path + " (" + now[i].key + ") was not read before";
+    if (i >= now.size() || before[i].key != now[i].key)
+      return what(before[i].key) + " " + before[i].path + " (" + before[i].key + ") is no longer read";
+    if (before[i].sha256 != now[i].sha256)
+      return what(now[i].key) + " " + now[i].path + " (" + now[i].key + ") changed (sha256 " +
+             before[i].sha256.substr(0, 12) + "..., now " + now[i].sha256.substr(0, 12) + "...)";
+  }
+  return "";
 }
 
 Config load_config(const std::filesystem::path& path) {

@@ -128,6 +128,7 @@ class Run {
 
  private:
   void setup_components();
+  bool read_journal();
   void load_or_start();
   void generate();
   void prepare(Item& item, double validation_fraction) const;
@@ -165,6 +166,8 @@ class Run {
   std::string teacher_name_;
   std::unique_ptr<filters::FilterChain> chain_;
   std::string template_text_;
+  std::vector<storage::InputFile> inputs_;  // the bytes this session reads (vocab list, template, filter files)
+  bool resuming_ = false;                   // OUT holds an unfinished run (journal/state.json)
 
   State state_;
   std::chrono::steady_clock::time_point t0_;
@@ -222,14 +225,25 @@ void Run::setup_components() {
   chain_ = std::make_unique<filters::FilterChain>(make_filters(config_, ctx));
 }
 
+// An unfinished run in OUT: its state, checked against this config and the bytes of its
+// inputs before anything is built from them (a changed list is named, not parsed).
+bool Run::read_journal() {
+  const fs::path state_path = journal("state.json");
+  if (!fs::exists(state_path)) return false;
+  state_ = State::parse(storage::read_file(state_path), state_path);
+  if (state_.totals.config_hash != config_.hash)
+    throw RunError(out_.string() + " holds an unfinished run of a different config (hash " +
+                   state_.totals.config_hash.substr(0, 12) + ", this config " + config_.hash.substr(0, 12) +
+                   "); rerun with the original config to resume, or choose another --out");
+  if (const std::string changed = changed_input(state_.totals.inputs, inputs_); !changed.empty())
+    throw RunError(out_.string() + " holds an unfinished run made from other inputs: " + changed +
+                   " since it started; restore it to resume, or choose another --out");
+  return true;
+}
+
 void Run::load_or_start() {
   const fs::path state_path = journal("state.json");
-  if (fs::exists(state_path)) {
-    state_ = State::parse(storage::read_file(state_path), state_path);
-    if (state_.totals.config_hash != config_.hash)
-      throw RunError(out_.string() + " holds an unfinished run of a different config (hash " +
-                     state_.totals.config_hash.substr(0, 12) + ", this config " + config_.hash.substr(0, 12) +
-                     "); rerun with the original config to resume, or choose another --out");
+  if (resuming_) {
     // Counters and filter state as of the last checkpoint.
     std::vector<filters::FilterCounts> counts;
     for (const auto& f : state_.totals.filters) {
@@ -270,6 +284,7 @@ void Run::load_or_start() {
   if (options_.task) storage::write_file_atomic(out_ / "task.json", task_json({}));
   state_.next_index = begin_;
   state_.totals.config_hash = config_.hash;
+  state_.totals.inputs = inputs_;
   state_.totals.started_at = storage::utc_now();
   if (options_.replay) {  // a merge continues the tasks' run
     state_.totals.started_at = options_.replay->started_at();
@@ -664,12 +679,17 @@ RunReport Run::execute() {
     storage::Manifest m = storage::Manifest::load(out_ / "manifest.json");
     if (m.config_hash != config_.hash)
       throw RunError(out_.string() + " holds a finished run of a different config; choose another --out");
+    if (const std::string changed = changed_input(m.inputs, hash_inputs(config_)); !changed.empty())
+      throw RunError(out_.string() + " holds a finished run made from other inputs: " + changed +
+                     " since it was made; choose another --out");
     check_task_file();
     fs::remove_all(out_ / "journal");  // a crash may have left it after the manifest
     report_.already_complete = true;
     report_.manifest = std::move(m);
     return report_;
   }
+  inputs_ = hash_inputs(config_);
+  resuming_ = read_journal();
   setup_components();
   load_or_start();
   t0_ = std::chrono::steady_clock::now();
