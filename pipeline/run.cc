@@ -581,6 +581,11 @@ void Run::finalize() {
     for (const auto& s : m.shards)
       if (s.split == "train") train.push_back(s);
     m.tokenizer = model::train_tokenizer(out_, train, t);
+    if (m.tokenizer->requested_vocab_size > m.tokenizer->vocab_size)  // said even with --quiet: train must know
+      std::fprintf(stderr,
+                   "primer run: warning: the tokenizer has %u pieces, fewer than [tokenizer] vocab_size = %u (the train "
+                   "split has no more to merge); give the model vocab_size = %u\n",
+                   m.tokenizer->vocab_size, m.tokenizer->requested_vocab_size, m.tokenizer->vocab_size);
     if (options_.progress) std::fprintf(stderr, "primer run: encoding token shards\n");
     model::EncodeOptions e;
     e.threads = options_.threads;
