@@ -104,7 +104,7 @@ void add_run_command(Commands& commands) {
   run->add_option("config", args->config, "Run config (TOML), e.g. examples/tinystories.toml")->required();
   run->add_option("--out", args->out, "Output dataset directory (default: the config's 'out')");
   run->add_option("--task", args->task, "Run only task K of N (K/N, K = 0..N-1) into OUT/tasks/K/; see 'primer merge'");
-  run->add_option("--threads", args->threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  run->add_option("--threads", args->threads, "Worker threads (default: all cores)")->check(at_least(0));
   run->add_flag("-q,--quiet", args->quiet, "No progress lines on stderr");
   run->add_flag("--estimate", args->estimate, "Print the expected requests, tokens and cost; send nothing");
 }
