@@ -3,6 +3,8 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <mutex>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -10,6 +12,7 @@
 
 #include "pipeline/toml_reader.h"
 #include "prompts/sampler.h"
+#include "storage/files.h"
 #include "storage/sha256.h"
 
 #ifndef PRIMER_DATA_DIR
@@ -286,6 +289,22 @@ std::string changed_input(const std::vector<storage::InputFile>& before, const s
   return "";
 }
 
+// The working directory's copy of a file wins over the one next to the config; when the
+// two differ, say once (per key and file) which was loaded, so that a stray copy in the
+// working directory does not pass for the config's own.
+static void note_shadowed(std::string_view key, const std::filesystem::path& used, const std::filesystem::path& beside) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(beside, ec) || std::filesystem::equivalent(used, beside, ec)) return;
+  if (!std::filesystem::is_regular_file(used, ec)) return;
+  if (storage::read_file(used) == storage::read_file(beside)) return;
+  static std::mutex mutex;
+  static std::set<std::string> noted;
+  const std::lock_guard lock(mutex);
+  if (!noted.insert(std::string(key) + "\n" + used.string()).second) return;
+  std::fprintf(stderr, "primer: note: %.*s: loaded %s from the working directory (%s), not the different %s next to the config\n",
+               int(key.size()), key.data(), used.c_str(), std::filesystem::current_path(ec).c_str(), beside.c_str());
+}
+
 Config load_config(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in || std::filesystem::is_directory(path))
@@ -303,7 +322,10 @@ std::filesystem::path Config::resolve(const std::filesystem::path& p, std::strin
   }
   const std::filesystem::path candidates[] = {p, file.parent_path() / p, std::filesystem::path(PRIMER_DATA_DIR) / p};
   for (const auto& c : candidates)
-    if (std::filesystem::exists(c)) return c;
+    if (std::filesystem::exists(c)) {
+      if (&c == &candidates[0]) note_shadowed(key, c, candidates[1]);
+      return c;
+    }
   throw ConfigError(file.string() + ": " + std::string(key) + " = \"" + p.string() +
                     "\" not found (looked in the working directory, next to the config, and in " +
                     PRIMER_DATA_DIR + ")");

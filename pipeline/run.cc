@@ -5,6 +5,7 @@
 #include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -212,7 +213,8 @@ void Run::setup_components() {
       teacher_ = std::make_unique<generators::BuiltinTeacher>(
           *vocab_, generators::BuiltinOptions{config_.teacher.noise, config_.teacher.hostile});
     } catch (const std::invalid_argument& e) {
-      throw ConfigError(config_.file.string() + ": the built-in teacher cannot use this vocabulary: " + e.what());
+      throw ConfigError(config_.file.string() + ": the built-in teacher cannot use the vocabulary list " +
+                        config_.resolve(config_.vocab_list, "vocab.list").string() + ": " + e.what());
     }
     // The builtin teacher regenerates any reply for free: nothing to journal.
     teacher_name_ = teacher_->name();
@@ -730,7 +732,15 @@ Estimate estimate(const Config& config) {
   const auto sampler = make_sampler(config, vocab);
   const bool http = config.teacher.kind == "openai";
   const double max_tokens = http ? double(config.teacher.http.request.max_tokens) : 0;
-  for (uint64_t i = 0; i < config.count; ++i) e.prompt_tokens += double(sampler->sample(config.seed, i).text.size()) / 4.0;
+  // Every prompt up to kEstimateSample; beyond, prompt k * count / kEstimateSample of each
+  // k (128-bit: count may be 2^63), and the mean scaled to the count.
+  e.sampled = std::min(config.count, kEstimateSample);
+  double chars = 0;
+  for (uint64_t k = 0; k < e.sampled; ++k) {
+    const auto i = static_cast<uint64_t>(static_cast<unsigned __int128>(k) * config.count / e.sampled);
+    chars += double(sampler->sample(config.seed, i).text.size());
+  }
+  e.prompt_tokens = chars / double(e.sampled) * double(config.count) / 4.0;
   e.requests = config.count;
   e.completion_tokens = max_tokens * double(config.count);
   e.model = http ? config.teacher.http.request.model : "builtin";

@@ -6,7 +6,11 @@
 #include <algorithm>
 #include <random>
 
+#include "pipeline/config.h"
+#include "pipeline/run.h"
+#include "prompts/sampler.h"
 #include "storage/files.h"
+#include "storage/manifest.h"
 #include "tests/support/testing.h"
 
 namespace fs = std::filesystem;
@@ -17,6 +21,12 @@ using primer::testing::TempDir;
 namespace {
 
 size_t lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+// `primer ARGS` run with `cwd` as the working directory.
+primer::testing::CommandResult run_primer_in(const fs::path& cwd, const std::string& args) {
+  return primer::testing::run_command(
+      {"/bin/sh", "-c", "cd '" + cwd.string() + "' && exec '" + primer::testing::primer_binary() + "' " + args});
+}
 
 }  // namespace
 
@@ -83,6 +93,66 @@ TEST_CASE("inspect on bytes it does not know says so and lists what it reads") {
   CHECK(weights.exit_code == 2);
   CHECK(weights.err.find("is one file of a checkpoint; inspect the checkpoint: primer inspect " + (dir / "ckpt").string()) !=
         std::string::npos);
+}
+
+TEST_CASE("an empty vocabulary list is named") {
+  TempDir dir;
+  primer::testing::write_file(dir / "empty.txt", "# nothing yet\n");
+  primer::testing::write_file(dir / "run.toml", "count = 5\n[vocab]\nlist = \"" + (dir / "empty.txt").string() + "\"\n");
+  const auto r = run_primer({"run", (dir / "run.toml").string(), "--out", (dir / "out").string()});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "primer: error: " + (dir / "empty.txt").string() +
+                     ": the vocabulary list has no words (one 'lemma pos [key=value ...]' a line)\n");
+  CHECK_THROWS_WITH_AS(vocab::Vocabulary::parse("\n\n", "list.txt"), doctest::Contains("list.txt: the vocabulary list has no words"),
+                       vocab::VocabError);
+}
+
+TEST_CASE("--estimate measures a sample of a huge run instead of every prompt") {
+  TempDir dir;
+  primer::testing::write_file(dir / "huge.toml", "count = 9223372036854775807\n");
+  const auto r = run_primer({"run", (dir / "huge.toml").string(), "--estimate"});  // rendered 2^63 prompts before
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("requests           9223372036854775807\n") == 0);
+  CHECK(r.out.find("measured on 10000 prompts spread over the run") != std::string::npos);
+
+  // Up to the sample size every prompt is measured; beyond, the sample is within 2% of all.
+  primer::testing::write_file(dir / "small.toml", "count = 30000\n");
+  const auto config = pipeline::load_config(dir / "small.toml");
+  const auto vocab = vocab::Vocabulary::load(config.resolve(config.vocab_list, "vocab.list"));
+  const auto sampler = pipeline::make_sampler(config, vocab);
+  double chars = 0;
+  for (uint64_t i = 0; i < config.count; ++i) chars += double(sampler->sample(config.seed, i).text.size());
+  const auto e = pipeline::estimate(config);
+  CHECK(e.sampled == pipeline::kEstimateSample);
+  CHECK(e.prompt_tokens == doctest::Approx(chars / 4).epsilon(0.02));
+  primer::testing::write_file(dir / "exact.toml", "count = 500\n");
+  CHECK(pipeline::estimate(pipeline::load_config(dir / "exact.toml")).sampled == 500);
+}
+
+TEST_CASE("relative paths: a working-directory copy that shadows the config's file is named; out is cwd-relative") {
+  TempDir dir;
+  fs::create_directories(dir / "conf");
+  fs::create_directories(dir / "work");
+  const std::string tmpl = storage::read_file(primer::testing::source_path("prompts/tinystories.txt"));
+  primer::testing::write_file(dir / "conf/story.txt", tmpl);
+  primer::testing::write_file(dir / "work/story.txt", tmpl + "Use short sentences.\n");
+  primer::testing::write_file(dir / "conf/run.toml",
+                              "count = 20\nout = \"made/here\"\n[prompts]\ntemplate = \"story.txt\"\n"
+                              "[storage]\nshard_records = 100\n[report]\nenabled = false\n");
+  const auto r = run_primer_in(dir / "work", "run ../conf/run.toml --quiet");
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("primer: note: prompts.template: loaded story.txt from the working directory (" +
+                   (dir / "work").string() + "), not the different ../conf/story.txt next to the config\n") !=
+        std::string::npos);
+  CHECK(lines(r.err) == 1);  // once, however often the path is resolved
+  // `out` in the config is relative to the working directory, like --out.
+  CHECK(fs::exists(dir / "work/made/here/manifest.json"));
+  CHECK_FALSE(fs::exists(dir / "conf/made"));
+  // The same file in both places is no news.
+  primer::testing::write_file(dir / "work/story.txt", tmpl);
+  const auto same = run_primer_in(dir / "work", "run ../conf/run.toml --quiet --out other");
+  CHECK(same.exit_code == 0);
+  CHECK(same.err.empty());
 }
 
 TEST_CASE("an output directory holding other files: exit 1 from run and filter alike") {
