@@ -123,7 +123,7 @@ std::vector<TensorRef> gguf_tensors(const ModelConfig& c, const ParameterViews& 
 // A cursor over a GGUF file in memory; every read is bounds-checked.
 class GgufReader {
  public:
-  GgufReader(const std::string& bytes, const fs::path& path) : b_(bytes), path_(path) {}
+  GgufReader(std::string_view bytes, const fs::path& path) : b_(bytes), path_(path) {}
   template <typename T>
   T raw() {
     need(sizeof(T));
@@ -135,7 +135,7 @@ class GgufReader {
   std::string str() {
     const uint64_t n = raw<uint64_t>();
     need(n);
-    std::string s = b_.substr(pos_, n);
+    std::string s(b_.substr(pos_, n));
     pos_ += n;
     return s;
   }
@@ -158,12 +158,13 @@ class GgufReader {
   uint64_t pos_ = 0;
 
  private:
-  const std::string& b_;
+  std::string_view b_;
   fs::path path_;
 };
 
-LoadedModel load_gguf(const fs::path& path) {
-  std::string bytes = storage::read_file(path);
+}  // namespace
+
+LoadedModel parse_gguf(std::string_view bytes, const fs::path& path) {
   GgufReader r(bytes, path);
   if (r.raw<uint32_t>() != kGgufMagic) r.fail("no GGUF magic");
   const uint32_t version = r.raw<uint32_t>();
@@ -180,7 +181,7 @@ LoadedModel load_gguf(const fs::path& path) {
       if (r.raw<uint32_t>() != kU8) r.fail("primer.tokenizer.model is not a uint8 array");
       const uint64_t n = r.raw<uint64_t>();
       r.need(n);
-      tokenizer_proto = bytes.substr(r.pos_, n);
+      tokenizer_proto = std::string(bytes.substr(r.pos_, n));
       r.pos_ += n;
     } else if (type == kU32) num[key] = r.raw<uint32_t>();
     else if (type == kI32) num[key] = r.raw<int32_t>();
@@ -258,8 +259,7 @@ LoadedModel load_gguf(const fs::path& path) {
 }
 
 // ---- llama2.c ---------------------------------------------------------------------
-LoadedModel load_llama2c(const fs::path& path) {
-  const std::string bytes = storage::read_file(path);
+LoadedModel parse_llama2c(std::string_view bytes, const fs::path& path) {
   int32_t h[7];
   if (bytes.size() < sizeof h) throw ModelError(path.string() + ": too short for a llama2.c model");
   std::memcpy(h, bytes.data(), sizeof h);
@@ -281,6 +281,15 @@ LoadedModel load_llama2c(const fs::path& path) {
   m.weights.resize(n);
   // run.c's order is tensor_layout's order up to rms_final; the RoPE tables follow.
   std::memcpy(m.weights.data(), bytes.data() + sizeof h, n * sizeof(float));
+  return m;
+}
+
+namespace {
+
+LoadedModel load_gguf(const fs::path& path) { return parse_gguf(storage::read_file(path), path); }
+
+LoadedModel load_llama2c(const fs::path& path) {
+  LoadedModel m = parse_llama2c(storage::read_file(path), path);
   const fs::path tok = path.parent_path() / "tokenizer.model";
   if (fs::exists(tok)) m.tokenizer = Tokenizer::load(tok);
   return m;
