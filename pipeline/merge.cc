@@ -280,7 +280,7 @@ RunReport merge(const MergeOptions& options) {
     for (const auto& s : f.signatures) t.signatures.push_back(dir / s);
     tasks.push_back(std::move(t));
   }
-  for (uint32_t k : std::views::keys(files))
+  for (const auto& [k, file] : files)  // (not std::views::keys: clang 14 cannot build it with libstdc++ 12)
     if (k >= n) throw RunError("task " + std::to_string(k) + " is not one of the " + std::to_string(n) + " tasks");
   if (!missing.empty() || !incomplete.empty()) {
     std::string msg = "cannot merge " + out.string() + " (" + std::to_string(n) + " tasks):";
