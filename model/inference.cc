@@ -4,21 +4,109 @@
 #include <chrono>
 #include <cmath>
 
-#include "model/kernels/matvec.h"
+#include <fmt/format.h>
+
+#include "model/kernels/quant.h"
 #include "model/kernels/rmsnorm.h"
 #include "model/kernels/swiglu.h"
 #include "prompts/rng.h"
 
 namespace primer::model {
 
-InferenceModel::InferenceModel(const ModelConfig& config, std::vector<float> weights)
-    : config_(config), params_(std::move(weights)) {
+std::pair<int, int> packed_shape(const ModelConfig& c, size_t index) {
+  if (index == 0) return {c.vocab_size, c.dim};
+  switch (static_cast<LayerMatrix>((index - 1) % kLayerMatrices)) {
+    case kWq:
+    case kWo: return {c.dim, c.dim};
+    case kWk:
+    case kWv: return {c.kv_dim(), c.dim};
+    case kW1:
+    case kW3: return {c.hidden_dim, c.dim};
+    case kW2: return {c.dim, c.hidden_dim};
+    default: return {0, 0};
+  }
+}
+
+PackedWeights packed_layout(const ModelConfig& c, const std::vector<WeightType>& types) {
+  const size_t n = 1 + static_cast<size_t>(c.n_layers) * kLayerMatrices;
+  if (types.size() != n) throw ModelError("packed_layout: one type per matrix");
+  PackedWeights p;
+  p.norms.assign(static_cast<size_t>(2 * c.n_layers + 1) * c.dim, 0.0f);
+  size_t offset = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const auto [rows, cols] = packed_shape(c, i);
+    if (!kernels::fits_row(types[i], cols))
+      throw ModelError(fmt::format("{} stores rows in blocks of {}; this model has rows of {} (dim {}, hidden_dim {})",
+                                   kernels::weight_type_name(types[i]), kernels::kQ8Block, cols, c.dim, c.hidden_dim));
+    p.matrices.push_back({types[i], offset});
+    offset += (static_cast<size_t>(rows) * kernels::row_bytes(types[i], cols) + 63) / 64 * 64;
+  }
+  p.bytes.assign(offset, 0);
+  return p;
+}
+
+PackedWeights pack_weights(const ModelConfig& c, std::span<const float> weights, WeightType type) {
+  if (static_cast<int64_t>(weights.size()) != c.parameter_count())
+    throw ModelError("weights hold " + std::to_string(weights.size()) + " floats; the model needs " +
+                     std::to_string(c.parameter_count()));
+  PackedWeights p = packed_layout(c, std::vector<WeightType>(1 + static_cast<size_t>(c.n_layers) * kLayerMatrices, type));
+  const ParameterViews w = bind_parameters(c, const_cast<float*>(weights.data()));
+  const int64_t C = c.dim;
+  std::copy_n(w.attn_norm, c.n_layers * C, p.norms.begin());
+  std::copy_n(w.ffn_norm, c.n_layers * C, p.norms.begin() + c.n_layers * C);
+  std::copy_n(w.final_norm, C, p.norms.begin() + 2 * c.n_layers * C);
+  auto encode = [&](size_t index, const float* m) {
+    const auto [rows, cols] = packed_shape(c, index);
+    const size_t stride = kernels::row_bytes(type, cols);
+    uint8_t* out = p.bytes.data() + p.matrices[index].offset;
+    for (int r = 0; r < rows; ++r) kernels::quantize_row(type, m + static_cast<int64_t>(r) * cols, cols, out + r * stride);
+  };
+  encode(0, w.embedding);
+  const int64_t KV = c.kv_dim(), H = c.hidden_dim;
+  for (int l = 0; l < c.n_layers; ++l) {
+    encode(packed_index(l, kWq), w.wq + l * C * C);
+    encode(packed_index(l, kWk), w.wk + l * KV * C);
+    encode(packed_index(l, kWv), w.wv + l * KV * C);
+    encode(packed_index(l, kWo), w.wo + l * C * C);
+    encode(packed_index(l, kW1), w.w1 + l * H * C);
+    encode(packed_index(l, kW3), w.w3 + l * H * C);
+    encode(packed_index(l, kW2), w.w2 + l * C * H);
+  }
+  return p;
+}
+
+InferenceModel::InferenceModel(const ModelConfig& config, std::vector<float> weights, WeightType type)
+    : config_(config) {
   config_.validate();
-  if (static_cast<int64_t>(params_.size()) != config_.parameter_count())
-    throw ModelError("weights hold " + std::to_string(params_.size()) + " floats; the model needs " +
-                     std::to_string(config_.parameter_count()));
-  w_ = bind_parameters(config_, params_.data());
+  w_ = pack_weights(config_, weights, type);
+  bind();
+}
+
+InferenceModel::InferenceModel(const ModelConfig& config, PackedWeights weights) : config_(config), w_(std::move(weights)) {
+  config_.validate();
+  bind();
+}
+
+void InferenceModel::bind() {
+  const size_t n = 1 + static_cast<size_t>(config_.n_layers) * kLayerMatrices;
+  if (w_.matrices.size() != n || w_.norms.size() != static_cast<size_t>(2 * config_.n_layers + 1) * config_.dim)
+    throw ModelError("packed weights do not match the model's shape");
+  matrices_.clear();
+  for (size_t i = 0; i < n; ++i) {
+    const auto [rows, cols] = packed_shape(config_, i);
+    const PackedWeights::Matrix& m = w_.matrices[i];
+    if (!kernels::fits_row(m.type, cols) || m.offset % 4 ||
+        m.offset + static_cast<size_t>(rows) * kernels::row_bytes(m.type, cols) > w_.bytes.size())
+      throw ModelError("packed weights: matrix " + std::to_string(i) + " lies outside its buffer");
+    matrices_.push_back({m.type, w_.bytes.data() + m.offset, rows, cols});
+  }
   rope_ = kernels::RopeTable(config_.seq_len, config_.head_size(), config_.rope_theta);
+}
+
+size_t InferenceModel::bytes_per_token() const {
+  size_t n = w_.norms.size() * sizeof(float);
+  for (const kernels::WeightMatrix& m : matrices_) n += static_cast<size_t>(m.rows) * kernels::row_bytes(m.type, m.cols);
+  return n + kernels::row_bytes(matrices_[0].type, config_.dim);
 }
 
 Session::Session(const InferenceModel& model) : m_(model) {
@@ -33,22 +121,23 @@ Session::Session(const InferenceModel& model) : m_(model) {
 
 std::span<const float> Session::step(int token) {
   const ModelConfig& c = m_.config();
-  const ParameterViews& w = m_.weights();
   if (pos_ >= c.seq_len) throw ModelError("the context is full (" + std::to_string(c.seq_len) + " tokens)");
   if (token < 0 || token >= c.vocab_size) throw ModelError("token id " + std::to_string(token) + " out of range");
   const int C = c.dim, KV = c.kv_dim(), H = c.hidden_dim, HS = c.head_size(), T = c.seq_len;
   const int group = c.n_heads / c.n_kv_heads;
   const float scale = 1.0f / std::sqrt(static_cast<float>(HS));
   float rstd;
-  std::copy_n(w.embedding + static_cast<int64_t>(token) * C, C, x_.data());
+  const kernels::WeightMatrix& emb = m_.embedding();
+  kernels::dequantize_row(emb.type,
+                          static_cast<const uint8_t*>(emb.data) + static_cast<size_t>(token) * kernels::row_bytes(emb.type, C),
+                          C, x_.data());
   for (int l = 0; l < c.n_layers; ++l) {
-    const int64_t lc = static_cast<int64_t>(l) * C;
-    kernels::rmsnorm_forward(xn_.data(), &rstd, x_.data(), w.attn_norm + lc, 1, C, c.norm_eps);
-    kernels::matvec(q_.data(), w.wq + lc * C, xn_.data(), C, C);
+    kernels::rmsnorm_forward(xn_.data(), &rstd, x_.data(), m_.attn_norm(l), 1, C, c.norm_eps);
+    kernels::matvec(q_.data(), m_.matrix(l, kWq), xn_.data(), scratch_);
     float* kc = k_cache_.data() + (static_cast<int64_t>(l) * T + pos_) * KV;
     float* vc = v_cache_.data() + (static_cast<int64_t>(l) * T + pos_) * KV;
-    kernels::matvec(kc, w.wk + static_cast<int64_t>(l) * KV * C, xn_.data(), KV, C);
-    kernels::matvec(vc, w.wv + static_cast<int64_t>(l) * KV * C, xn_.data(), KV, C);
+    kernels::matvec(kc, m_.matrix(l, kWk), xn_.data(), scratch_);
+    kernels::matvec(vc, m_.matrix(l, kWv), xn_.data(), scratch_);
     kernels::rope_forward(q_.data(), m_.rope().cos.data(), m_.rope().sin.data(), 1, 1, c.n_heads, HS, pos_);
     kernels::rope_forward(kc, m_.rope().cos.data(), m_.rope().sin.data(), 1, 1, c.n_kv_heads, HS, pos_);
     // one query row against the cached keys and values of positions 0..pos
@@ -75,17 +164,17 @@ std::span<const float> Session::step(int token) {
         for (int i = 0; i < HS; ++i) out[i] += p * vt[i];
       }
     }
-    kernels::matvec(xn_.data(), w.wo + lc * C, att_.data(), C, C);
+    kernels::matvec(xn_.data(), m_.matrix(l, kWo), att_.data(), scratch_);
     for (int i = 0; i < C; ++i) x_[i] += xn_[i];
-    kernels::rmsnorm_forward(xn_.data(), &rstd, x_.data(), w.ffn_norm + lc, 1, C, c.norm_eps);
-    kernels::matvec(h1_.data(), w.w1 + static_cast<int64_t>(l) * H * C, xn_.data(), H, C);
-    kernels::matvec(h3_.data(), w.w3 + static_cast<int64_t>(l) * H * C, xn_.data(), H, C);
+    kernels::rmsnorm_forward(xn_.data(), &rstd, x_.data(), m_.ffn_norm(l), 1, C, c.norm_eps);
+    kernels::matvec(h1_.data(), m_.matrix(l, kW1), xn_.data(), scratch_);
+    kernels::matvec(h3_.data(), m_.matrix(l, kW3), xn_.data(), scratch_);
     kernels::swiglu_forward(h1_.data(), h1_.data(), h3_.data(), H);
-    kernels::matvec(xn_.data(), w.w2 + lc * H, h1_.data(), C, H);
+    kernels::matvec(xn_.data(), m_.matrix(l, kW2), h1_.data(), scratch_);
     for (int i = 0; i < C; ++i) x_[i] += xn_[i];
   }
-  kernels::rmsnorm_forward(xn_.data(), &rstd, x_.data(), w.final_norm, 1, C, c.norm_eps);
-  kernels::matvec(logits_.data(), w.embedding, xn_.data(), c.vocab_size, C);
+  kernels::rmsnorm_forward(xn_.data(), &rstd, x_.data(), m_.final_norm(), 1, C, c.norm_eps);
+  kernels::matvec(logits_.data(), m_.embedding(), xn_.data(), scratch_);
   ++pos_;
   return logits_;
 }
