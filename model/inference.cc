@@ -5,10 +5,12 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <tbb/parallel_for.h>
 
 #include "model/kernels/quant.h"
 #include "model/kernels/rmsnorm.h"
 #include "model/kernels/swiglu.h"
+#include "model/kernels/vmath.h"
 #include "prompts/rng.h"
 
 namespace primer::model {
@@ -115,7 +117,8 @@ Session::Session(const InferenceModel& model) : m_(model) {
   k_cache_.assign(cache, 0.0f);
   v_cache_.assign(cache, 0.0f);
   x_.resize(c.dim), xn_.resize(c.dim), q_.resize(c.dim), k_.resize(c.kv_dim()), v_.resize(c.kv_dim());
-  att_.resize(c.dim), h1_.resize(c.hidden_dim), h3_.resize(c.hidden_dim), scores_.resize(c.seq_len);
+  att_.resize(c.dim), h1_.resize(c.hidden_dim), h3_.resize(c.hidden_dim);
+  scores_.resize(static_cast<size_t>(c.n_heads) * c.seq_len);
   logits_.resize(c.vocab_size);
 }
 
@@ -143,27 +146,24 @@ std::span<const float> Session::step(int token) {
     // one query row against the cached keys and values of positions 0..pos
     const float* keys = k_cache_.data() + static_cast<int64_t>(l) * T * KV;
     const float* values = v_cache_.data() + static_cast<int64_t>(l) * T * KV;
-    for (int h = 0; h < c.n_heads; ++h) {
+    auto head = [&](int h) {
       const float* qh = q_.data() + h * HS;
       const int kvh = h / group;
-      float mx = -INFINITY;
-      for (int t = 0; t <= pos_; ++t) {
-        const float* kt = keys + static_cast<int64_t>(t) * KV + kvh * HS;
-        float d = 0;
-        for (int i = 0; i < HS; ++i) d += qh[i] * kt[i];
-        scores_[t] = d * scale;
-        mx = std::max(mx, scores_[t]);
-      }
-      float sum = 0;
-      for (int t = 0; t <= pos_; ++t) sum += scores_[t] = std::exp(scores_[t] - mx);
+      float* scores = scores_.data() + static_cast<size_t>(h) * T;
+      for (int t = 0; t <= pos_; ++t)
+        scores[t] = kernels::dot_array(qh, keys + static_cast<int64_t>(t) * KV + kvh * HS, HS);
+      const float mx = kernels::max_array(scores, pos_ + 1);
+      const float sum = kernels::exp_scaled_sum(scores, pos_ + 1, scale, mx * scale);
       float* out = att_.data() + h * HS;
       std::fill(out, out + HS, 0.0f);
-      for (int t = 0; t <= pos_; ++t) {
-        const float p = scores_[t] / sum;
-        const float* vt = values + static_cast<int64_t>(t) * KV + kvh * HS;
-        for (int i = 0; i < HS; ++i) out[i] += p * vt[i];
-      }
-    }
+      for (int t = 0; t <= pos_; ++t)
+        kernels::axpy_array(out, scores[t] / sum, values + static_cast<int64_t>(t) * KV + kvh * HS, HS);
+    };
+    // heads in parallel once the cache is long enough to pay for the tasks
+    if (static_cast<int64_t>(pos_ + 1) * HS * c.n_heads >= 32768)
+      tbb::parallel_for(0, c.n_heads, head);
+    else
+      for (int h = 0; h < c.n_heads; ++h) head(h);
     kernels::matvec(xn_.data(), m_.matrix(l, kWo), att_.data(), scratch_);
     for (int i = 0; i < C; ++i) x_[i] += xn_[i];
     kernels::rmsnorm_forward(xn_.data(), &rstd, x_.data(), m_.ffn_norm(l), 1, C, c.norm_eps);
@@ -231,6 +231,28 @@ int TokenSampler::sample(std::span<const float> logits, double* logprob) {
     *logprob = static_cast<double>(logits[chosen] - mx) - std::log(sum);
   }
   return chosen;
+}
+
+double decoding_loss(const InferenceModel& model, const std::vector<std::vector<int>>& windows) {
+  std::vector<double> sums(windows.size(), 0.0);
+  std::vector<int64_t> counts(windows.size(), 0);
+  tbb::parallel_for(size_t{0}, windows.size(), [&](size_t w) {
+    Session s(model);
+    const std::vector<int>& t = windows[w];
+    for (size_t i = 0; i + 1 < t.size() && s.pos() < model.config().seq_len; ++i) {
+      const auto logits = s.step(t[i]);
+      const float mx = *std::max_element(logits.begin(), logits.end());
+      double z = 0;
+      for (float l : logits) z += std::exp(static_cast<double>(l - mx));
+      sums[w] += std::log(z) - static_cast<double>(logits[t[i + 1]] - mx);
+      ++counts[w];
+    }
+  });
+  double sum = 0;
+  int64_t n = 0;
+  for (size_t w = 0; w < windows.size(); ++w) sum += sums[w], n += counts[w];
+  if (n == 0) throw ModelError("no tokens to measure a loss on");
+  return sum / static_cast<double>(n);
 }
 
 GenerateResult generate(const InferenceModel& model, const GenerateRequest& req, const std::function<bool(int)>& on_token) {

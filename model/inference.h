@@ -142,6 +142,11 @@ struct GenerateResult {
   double prefill_seconds = 0, decode_seconds = 0;
 };
 
+// Mean next-token cross-entropy (nats) of decoding each window from its first token: the
+// logits after tokens 0..i against token i + 1, over all softmax ids. Windows run in
+// parallel, each with its own Session; the sum is taken in window order (deterministic).
+double decoding_loss(const InferenceModel& model, const std::vector<std::vector<int>>& windows);
+
 // Generates after `prompt`. on_token(token) returning false stops early ("stop"). The
 // prompt plus max_tokens is capped at the model's context ("length" when reached).
 GenerateResult generate(const InferenceModel& model, const GenerateRequest& request,
