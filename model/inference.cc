@@ -136,11 +136,10 @@ std::span<const float> Session::step(int token) {
                           C, x_.data());
   for (int l = 0; l < c.n_layers; ++l) {
     kernels::rmsnorm_forward(xn_.data(), &rstd, x_.data(), m_.attn_norm(l), 1, C, c.norm_eps);
-    kernels::matvec(q_.data(), m_.matrix(l, kWq), xn_.data(), scratch_);
     float* kc = k_cache_.data() + (static_cast<int64_t>(l) * T + pos_) * KV;
     float* vc = v_cache_.data() + (static_cast<int64_t>(l) * T + pos_) * KV;
-    kernels::matvec(kc, m_.matrix(l, kWk), xn_.data(), scratch_);
-    kernels::matvec(vc, m_.matrix(l, kWv), xn_.data(), scratch_);
+    kernels::matvec_many({{q_.data(), &m_.matrix(l, kWq)}, {kc, &m_.matrix(l, kWk)}, {vc, &m_.matrix(l, kWv)}},
+                         xn_.data(), scratch_);
     kernels::rope_forward(q_.data(), m_.rope().cos.data(), m_.rope().sin.data(), 1, 1, c.n_heads, HS, pos_);
     kernels::rope_forward(kc, m_.rope().cos.data(), m_.rope().sin.data(), 1, 1, c.n_kv_heads, HS, pos_);
     // one query row against the cached keys and values of positions 0..pos
@@ -167,8 +166,7 @@ std::span<const float> Session::step(int token) {
     kernels::matvec(xn_.data(), m_.matrix(l, kWo), att_.data(), scratch_);
     for (int i = 0; i < C; ++i) x_[i] += xn_[i];
     kernels::rmsnorm_forward(xn_.data(), &rstd, x_.data(), m_.ffn_norm(l), 1, C, c.norm_eps);
-    kernels::matvec(h1_.data(), m_.matrix(l, kW1), xn_.data(), scratch_);
-    kernels::matvec(h3_.data(), m_.matrix(l, kW3), xn_.data(), scratch_);
+    kernels::matvec_many({{h1_.data(), &m_.matrix(l, kW1)}, {h3_.data(), &m_.matrix(l, kW3)}}, xn_.data(), scratch_);
     kernels::swiglu_forward(h1_.data(), h1_.data(), h3_.data(), H);
     kernels::matvec(xn_.data(), m_.matrix(l, kW2), h1_.data(), scratch_);
     for (int i = 0; i < C; ++i) x_[i] += xn_[i];

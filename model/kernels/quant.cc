@@ -404,39 +404,69 @@ void force_quant_path(std::optional<QuantPath> p) {
   g_path.store(p.value_or(kDetectedPath));
 }
 
-void matvec(float* y, const WeightMatrix& w, const float* x, MatvecScratch& scratch) {
-  const int m = w.rows, k = w.cols;
-  const QuantPath path = quant_path();
-  if (w.type == WeightType::kF32) {
-    // the float32 kernel has its own AVX2 / portable choice (vmath.h)
-    kernels::matvec(y, static_cast<const float*>(w.data), x, m, k);
-    return;
-  }
+namespace {
+
+using Q8Rows = void (*)(float*, const uint8_t*, size_t, const BlockQ8_0*, int64_t, int64_t, int);
+
+// Rows r0..r1 of y = W·x on `path`; xq: x quantized when W is q8_0.
+void rows_of(const WeightMatrix& w, float* y, const float* x, const BlockQ8_0* xq, QuantPath path, int64_t r0,
+             int64_t r1) {
+  const int k = w.cols;
   const auto* bytes = static_cast<const uint8_t*>(w.data);
   const size_t stride = row_bytes(w.type, k);
-  // About 64K weights per task, as kernels::matvec: big enough to pay for the task.
-  const int64_t grain = std::max<int64_t>(4, (65536 / std::max(k, 1)) / 4 * 4);
-  if (w.type == WeightType::kQ8_0) {
+  switch (w.type) {
+    case WeightType::kF32:  // the float32 kernel has its own AVX2 / portable choice (vmath.h)
+      kernels::matvec(y + r0, static_cast<const float*>(w.data) + r0 * k, x, static_cast<int>(r1 - r0), k);
+      return;
+    case WeightType::kQ8_0: {
+      const Q8Rows rows = path == QuantPath::kAvx512Vnni ? rows_q8_0_vnni
+                          : path == QuantPath::kAvx2     ? rows_q8_0_avx2
+                                                         : rows_q8_0_portable;
+      rows(y, bytes, stride, xq, r0, r1, k);
+      return;
+    }
+    case WeightType::kF16:
+      if (path == QuantPath::kPortable) rows_half_portable(y, bytes, stride, x, r0, r1, k, fp16_to_fp32);
+      else rows_half_avx2<false>(y, bytes, stride, x, r0, r1, k);
+      return;
+    case WeightType::kBF16:
+      if (path == QuantPath::kPortable) rows_half_portable(y, bytes, stride, x, r0, r1, k, bf16_to_fp32);
+      else rows_half_avx2<true>(y, bytes, stride, x, r0, r1, k);
+      return;
+  }
+}
+
+}  // namespace
+
+void matvec(float* y, const WeightMatrix& w, const float* x, MatvecScratch& scratch) { matvec_many({{y, &w}}, x, scratch); }
+
+void matvec_many(std::initializer_list<MatvecOut> outs, const float* x, MatvecScratch& scratch) {
+  if (outs.size() == 0) return;
+  const int k = outs.begin()->w->cols;
+  int64_t total = 0;
+  bool q8 = false;
+  for (const MatvecOut& o : outs) {
+    if (o.w->cols != k) throw std::invalid_argument("matvec_many: matrices of different widths");
+    total += o.w->rows;
+    q8 = q8 || o.w->type == WeightType::kQ8_0;
+  }
+  const QuantPath path = quant_path();
+  const BlockQ8_0* xq = nullptr;
+  if (q8) {
     scratch.xq.resize(static_cast<size_t>(k / kQ8Block));
     quantize_input_q8_0(x, k, scratch.xq.data());
-    const BlockQ8_0* xq = scratch.xq.data();
-    auto rows = path == QuantPath::kAvx512Vnni ? rows_q8_0_vnni
-                : path == QuantPath::kAvx2     ? rows_q8_0_avx2
-                                               : rows_q8_0_portable;
-    parallel_rows(m, grain, [&](int64_t r0, int64_t r1) { rows(y, bytes, stride, xq, r0, r1, k); });
-    return;
+    xq = scratch.xq.data();
   }
-  const bool bf16 = w.type == WeightType::kBF16;
-  if (path == QuantPath::kPortable) {
-    parallel_rows(m, grain, [&](int64_t r0, int64_t r1) {
-      if (bf16) rows_half_portable(y, bytes, stride, x, r0, r1, k, bf16_to_fp32);
-      else rows_half_portable(y, bytes, stride, x, r0, r1, k, fp16_to_fp32);
-    });
-    return;
-  }
-  parallel_rows(m, grain, [&](int64_t r0, int64_t r1) {
-    if (bf16) rows_half_avx2<true>(y, bytes, stride, x, r0, r1, k);
-    else rows_half_avx2<false>(y, bytes, stride, x, r0, r1, k);
+  // About 64K weights per task, as kernels::matvec: big enough to pay for the task. The
+  // rows of all matrices form one range; a task may span two matrices.
+  const int64_t grain = std::max<int64_t>(4, (65536 / std::max(k, 1)) / 4 * 4);
+  parallel_rows(total, grain, [&](int64_t r0, int64_t r1) {
+    int64_t base = 0;
+    for (const MatvecOut& o : outs) {
+      const int64_t a = std::max(r0, base), b = std::min(r1, base + o.w->rows);
+      if (a < b) rows_of(*o.w, o.y, x, xq, path, a - base, b - base);
+      base += o.w->rows;
+    }
   });
 }
 

@@ -35,6 +35,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -90,6 +91,15 @@ struct MatvecScratch {
 // y (M) = W (M, K) · x (K) in W's format, on the chosen path, rows across threads.
 // q8_0: x is quantized first (about 1 ns a value, serial; the rows then run in parallel).
 void matvec(float* y, const WeightMatrix& w, const float* x, MatvecScratch& scratch);
+
+// Products of one input x with several matrices of the same cols (q, k, v; gate and up)
+// in one parallel region: x quantized once, one synchronisation instead of one each.
+// Each y gets exactly matvec's bits.
+struct MatvecOut {
+  float* y;
+  const WeightMatrix* w;
+};
+void matvec_many(std::initializer_list<MatvecOut> outs, const float* x, MatvecScratch& scratch);
 
 // The naive oracle: one row at a time, in order; q8_0 with the same input quantization,
 // its int32 block sums scaled and added one block after another in double; f16 / bf16

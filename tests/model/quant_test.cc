@@ -243,3 +243,25 @@ TEST_CASE("a model decoded in f16, bf16 and q8_0 keeps to its float32 logits") {
   CHECK_THROWS_AS(InferenceModel(odd, std::vector<float>(t2.parameters().begin(), t2.parameters().end()), WeightType::kQ8_0),
                   ModelError);
 }
+
+TEST_CASE("matvec_many gives each product matvec's bits, whatever the task boundaries") {
+  for (WeightType t : {WeightType::kF32, WeightType::kF16, WeightType::kQ8_0}) {
+    const int k = 320;
+    const int rows[3] = {321, 40, 1000};
+    std::vector<std::vector<uint8_t>> bytes;
+    std::vector<WeightMatrix> mats;
+    for (int i = 0; i < 3; ++i) bytes.push_back(encode(t, random_floats(static_cast<size_t>(rows[i]) * k, 40 + i), rows[i], k));
+    for (int i = 0; i < 3; ++i) mats.push_back({t, bytes[i].data(), rows[i], k});
+    const auto x = random_floats(k, 99);
+    MatvecScratch scratch;
+    std::vector<std::vector<float>> one(3), many(3);
+    for (int i = 0; i < 3; ++i) {
+      one[i].resize(rows[i]);
+      many[i].assign(rows[i], NAN);
+      matvec(one[i].data(), mats[i], x.data(), scratch);
+    }
+    matvec_many({{many[0].data(), &mats[0]}, {many[1].data(), &mats[1]}, {many[2].data(), &mats[2]}}, x.data(), scratch);
+    CAPTURE(weight_type_name(t));
+    for (int i = 0; i < 3; ++i) CHECK(std::memcmp(one[i].data(), many[i].data(), rows[i] * sizeof(float)) == 0);
+  }
+}
