@@ -1,5 +1,5 @@
 // primer sample CHECKPOINT --prompt TEXT [--temperature T] [--top-p P] [--top-k K] [--seed S] [--max-tokens N]
-// primer export CHECKPOINT --format llama2c|gguf --out FILE [--dtype f32|f16]
+// primer export CHECKPOINT --format llama2c|gguf --out FILE [--dtype f32|f16|bf16|q8_0]
 #include <pthread.h>
 #include <signal.h>
 
@@ -45,7 +45,7 @@ int sample_command(const SampleArgs& a) {
     throw UsageError(m.path.string() + " carries no tokenizer (tokenizer.model); sample a checkpoint of a run whose "
                                        "dataset had one, or put tokenizer.model beside the file");
   const model::Tokenizer& tok = *m.tokenizer;
-  const model::InferenceModel im(m.config, m.weights);
+  const model::InferenceModel im = model::inference_model(m);
   model::GenerateRequest req;
   req.prompt = {tok.bos_id()};
   tok.encode(a.prompt, req.prompt);
@@ -80,14 +80,20 @@ int sample_command(const SampleArgs& a) {
         .field("finish_reason", r.finish_reason)
         .field("mean_logprob", r.tokens.empty() ? 0.0 : r.sum_logprob / static_cast<double>(r.tokens.size()))
         .field("tokens_per_s", tps)
+        .field("weights", std::string(model::kernels::weight_type_name(im.weight_type())))
+        .field("weight_bytes_per_token", static_cast<uint64_t>(im.bytes_per_token()))
+        .field("kernels", std::string(model::kernels::quant_path_name(model::kernels::quant_path())))
         .end_object();
     std::printf("%s\n", w.str().c_str());
     return 0;
   }
   std::fputs("\n", stdout);
   if (!a.quiet)
-    std::fprintf(stderr, "[%d prompt + %zu generated tokens, %s; %.1f tokens/s (%s, %s)]\n", r.prompt_tokens,
-                 r.tokens.size(), r.finish_reason.c_str(), tps, m.source.c_str(), a.temperature <= 0 ? "greedy" : "sampled");
+    std::fprintf(stderr, "[%d prompt + %zu generated tokens, %s; %.1f tokens/s (%s %s, %s kernels, %s)]\n",
+                 r.prompt_tokens, r.tokens.size(), r.finish_reason.c_str(), tps, m.source.c_str(),
+                 std::string(model::kernels::weight_type_name(im.weight_type())).c_str(),
+                 std::string(model::kernels::quant_path_name(model::kernels::quant_path())).c_str(),
+                 a.temperature <= 0 ? "greedy" : "sampled");
   return 0;
 }
 
@@ -105,7 +111,7 @@ int export_command(const ExportArgs& a) {
     std::printf("wrote %s (llama2.c run.c format)%s\n", a.out.c_str(),
                 m.tokenizer ? " and tokenizer.bin beside it" : "; no tokenizer.bin (the checkpoint has no tokenizer)");
   } else {
-    model::export_gguf(m, a.out, a.dtype == "f16");
+    model::export_gguf(m, a.out, *model::kernels::parse_weight_type(a.dtype));
     std::printf("wrote %s (GGUF v3, llama, %s)\n", a.out.c_str(), a.dtype.c_str());
   }
   return 0;
@@ -155,7 +161,11 @@ void add_model_commands(Commands& commands) {
   sample->footer("CHECKPOINT: a checkpoint directory, a training directory (its newest checkpoint), a .gguf or a "
                  "llama2.c .bin file (with tokenizer.model beside it). Generation stops at a new document (BOS/EOS), "
                  "at --max-tokens or at the model's context.");
-  sample->add_option("checkpoint", s->checkpoint, "Checkpoint, training directory or exported model")->required()->check(existing_path());
+  sample->add_option("checkpoint", s->checkpoint,
+                     "Checkpoint, training directory or exported model (a GGUF decodes in its own format: f32, f16, "
+                     "bf16 or q8_0)")
+      ->required()
+      ->check(existing_path());
   sample->add_option("--prompt", s->prompt, "The beginning of the text")->required();
   sample->add_option("--temperature", s->temperature, "0: greedy (default 1)")
       ->check(kFinite)
@@ -177,8 +187,10 @@ void add_model_commands(Commands& commands) {
   exp->add_option("checkpoint", e->checkpoint, "Checkpoint or training directory")->required()->check(existing_path());
   exp->add_option("--format", e->format, "llama2c or gguf")->required()->check(CLI::IsMember({"llama2c", "gguf"}));
   exp->add_option("--out", e->out, "Output file")->required();
-  exp->add_option("--dtype", e->dtype, "gguf: f32 (default) or f16 (matrices; norms stay f32)")
-      ->check(CLI::IsMember({"f32", "f16"}));
+  exp->add_option("--dtype", e->dtype,
+                  "gguf: the matrices as f32 (default), f16, bf16 or q8_0 (llama.cpp's Q8_0: blocks of 32 int8 "
+                  "with one fp16 scale; dim and hidden_dim multiples of 32); norms stay f32")
+      ->check(CLI::IsMember({"f32", "f16", "bf16", "q8_0"}));
 
   auto v = std::make_shared<ServeArgs>();
   CLI::App* serve = commands.add("serve", "Serve a trained model over an OpenAI-compatible HTTP API.",
