@@ -243,9 +243,9 @@ LoadedModel parse_gguf(std::string_view bytes, const fs::path& path) {
   }
   if (infos.count("output.weight")) r.fail("has a separate output.weight; primer's model ties it to token_embd");
 
-  // every element takes at least 2 bytes (F16): refuse a file too short for its model
-  // before allocating the model
-  if (static_cast<uint64_t>(c.parameter_count()) > bytes.size() / 2)
+  // every element takes more than 1 byte (Q8_0: 34 bytes per 32; F16, BF16: 2): refuse a
+  // file too short for its model before allocating the model
+  if (static_cast<uint64_t>(c.parameter_count()) > bytes.size())
     r.fail(fmt::format("{} bytes cannot hold the {} parameters its metadata describes", bytes.size(),
                        c.parameter_count()));
   LoadedModel m;
