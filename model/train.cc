@@ -20,6 +20,7 @@
 #include "generators/json.h"
 #include "model/checkpoint.h"
 #include "model/distributed.h"
+#include "model/export.h"
 #include "model/kernels/parallel.h"
 #include "model/kernels/adamw.h"
 #include "model/tokenizer.h"
@@ -392,14 +393,14 @@ TrainResult train(const TrainRequest& req) {
         throw ModelError(req.out.string() + " already holds a training run; pass --resume to continue it or choose "
                                             "another --out");
       if (req.init) {
-        const Checkpoint ck = load_checkpoint(*req.init, false);
-        if (ck.config.to_json() != mc.to_json())
-          throw ModelError(ck.dir.string() + ": --init weights have another model shape than [model] (" +
-                           std::to_string(ck.config.parameter_count()) + " vs " +
+        const LoadedModel init = load_model(*req.init);  // a checkpoint or a transformers export
+        if (init.config.to_json() != mc.to_json())
+          throw ModelError(init.path.string() + ": --init weights have another model shape than [model] (" +
+                           std::to_string(init.config.parameter_count()) + " vs " +
                            std::to_string(mc.parameter_count()) + " parameters); use the same [model] section");
-        std::copy(ck.weights.begin(), ck.weights.end(), model.parameters().begin());
+        std::copy(init.weights.begin(), init.weights.end(), model.parameters().begin());
         start.loaded = 1;
-        log("initialised from " + ck.dir.string());
+        log("initialised from " + init.path.string());
       }
       storage::write_file_atomic(metrics_path, "");
     }

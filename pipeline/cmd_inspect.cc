@@ -35,7 +35,8 @@ struct InspectArgs {
 bool is_model_path(const std::filesystem::path& p) {
   namespace fs = std::filesystem;
   if (fs::is_directory(p))
-    return (fs::exists(p / "config.json") && fs::exists(p / "model.bin")) || !model::list_checkpoints(p).empty();
+    return (fs::exists(p / "config.json") && (fs::exists(p / "model.bin") || fs::exists(p / "model.safetensors"))) ||
+           !model::list_checkpoints(p).empty();
   char head[4] = {};
   std::ifstream(p, std::ios::binary).read(head, 4);
   if (std::memcmp(head, "GGUF", 4) == 0) return true;
