@@ -306,6 +306,7 @@ TrainResult train(const TrainRequest& req) {
       for (const auto& e : fs::directory_iterator(req.out, ec)) {
         const std::string name = e.path().filename().string();
         if (name == "metrics.jsonl" || name == "loss.svg" || name == "checkpoints" || name == "report.html" ||
+            name == "slurm" ||  // `primer slurm train` keeps its script and log there
             name.find(".tmp-") != std::string::npos)
           continue;
         throw ModelError(fmt::format("{} is not empty and holds no primer training run (it has '{}'); choose another "

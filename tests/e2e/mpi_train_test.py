@@ -12,14 +12,15 @@ Exits 77 (skipped, with the reason) when primer was built without MPI or mpirun 
 """
 import json
 import os
-import random
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from token_data import write_dataset  # noqa: E402
 
 PRIMER = os.path.abspath(sys.argv[1])
 WITH_MPI = sys.argv[2] in ("1", "ON", "TRUE", "true")
@@ -49,22 +50,6 @@ ENV = dict(os.environ, OMPI_MCA_btl_vader_single_copy_mechanism="none", OMPI_MCA
 
 def run(cmd):
     return subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=240)
-
-
-def write_shard(path, documents, seed):
-    # llm.c layout: 256 int32 header (magic, version, count), then uint16 tokens. Documents
-    # follow a fixed successor rule, so there is something to learn.
-    rng = random.Random(seed)
-    tokens = []
-    for _ in range(documents):
-        doc, t = [1], 2 + rng.randrange(50)
-        for _ in range(40):
-            doc.append(t)
-            t = 2 + (t * 7 + 3) % 59
-        tokens += doc
-    with open(path, "wb") as f:
-        f.write(struct.pack("<256i", 20240520, 1, len(tokens), *([0] * 253)))
-        f.write(struct.pack("<%dH" % len(tokens), *tokens))
 
 
 def config(data, steps, grad_accum, checkpoint_every):
@@ -133,9 +118,7 @@ def final(out, steps, name):
 tmp = tempfile.mkdtemp(prefix="primer-mpi-")
 try:
     data = os.path.join(tmp, "data")
-    os.makedirs(os.path.join(data, "tokens"))
-    write_shard(os.path.join(data, "tokens", "train-00000.bin"), 200, 1)
-    write_shard(os.path.join(data, "tokens", "validation-00000.bin"), 27, 2)
+    write_dataset(data)
 
     # 1. The same bits on 1, 2 and 4 ranks (grad_accum 4: 4, 2 and 1 micro-batches a rank).
     cfg = os.path.join(tmp, "t.toml")
