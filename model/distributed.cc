@@ -1,5 +1,6 @@
 #include "model/distributed.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -82,6 +83,11 @@ int local_ranks() {
   for (const char* name : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"})
     if (const int n = env_int(name); n > 0) return n;
   return 1;
+}
+
+int default_threads_per_rank(int cores) {
+  if (const int slurm = env_int("SLURM_CPUS_PER_TASK"); slurm > 0) return slurm;
+  return std::max(1, cores / local_ranks());
 }
 
 }  // namespace primer::model

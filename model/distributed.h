@@ -78,7 +78,10 @@ std::unique_ptr<Communicator> start_ranks();
 std::string mpi_library_version();
 
 // Ranks started on this node by the launcher (OMPI_COMM_WORLD_LOCAL_SIZE,
-// SLURM_NTASKS_PER_NODE, ...); 1 when unknown. Threads per rank default to cores / this.
+// SLURM_NTASKS_PER_NODE, ...); 1 when unknown.
 int local_ranks();
+// The threads a rank uses when not told: SLURM_CPUS_PER_TASK when Slurm set it, else the
+// cores this process may use divided among the ranks on its node (at least 1).
+int default_threads_per_rank(int cores);
 
 }  // namespace primer::model

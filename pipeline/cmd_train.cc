@@ -1,6 +1,5 @@
 // primer train CONFIG.toml --out DIR [--resume] [--init CHECKPOINT] [--threads N]
 // Under mpirun or srun every rank runs this; model/distributed.h joins them.
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -54,7 +53,7 @@ int train_command(const TrainArgs& a) {
   }
   // Ranks on one node share its cores: each takes its part unless told otherwise.
   const int threads = a.threads >= 0 ? a.threads : config.threads;
-  const int use = threads > 0 ? threads : std::max(1, tbb::info::default_concurrency() / model::local_ranks());
+  const int use = threads > 0 ? threads : model::default_threads_per_rank(tbb::info::default_concurrency());
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, use);
   req.stop = &pipeline::stop_flag();
   req.comm = comm.get();
