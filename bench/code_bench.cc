@@ -11,6 +11,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -27,22 +28,22 @@ using namespace primer;
 
 namespace {
 
-// Defaults, except network_namespace.
+// Defaults, except isolation.
 class BenchSettings final : public filters::FilterSettings {
  public:
-  explicit BenchSettings(bool netns) : netns_(netns) {}
+  explicit BenchSettings(std::string isolation) : isolation_(std::move(isolation)) {}
   std::optional<double> number(std::string_view) override { return std::nullopt; }
   std::optional<int64_t> integer(std::string_view) override { return std::nullopt; }
-  std::optional<bool> boolean(std::string_view k) override {
-    return k == "network_namespace" ? std::optional<bool>(netns_) : std::nullopt;
+  std::optional<bool> boolean(std::string_view) override { return std::nullopt; }
+  std::optional<std::string> string(std::string_view k) override {
+    return k == "isolation" ? std::optional<std::string>(isolation_) : std::nullopt;
   }
-  std::optional<std::string> string(std::string_view) override { return std::nullopt; }
   [[noreturn]] void invalid(std::string_view k, const std::string& m) override {
     throw std::invalid_argument(std::string(k) + " " + m);
   }
 
  private:
-  bool netns_;
+  std::string isolation_;
 };
 
 int run_process(const std::vector<std::string>& args) {
@@ -100,16 +101,34 @@ int main(int argc, char** argv) {
     docs[i].reply = generators::write_exercise(docs[i].prompt, generators::CodeFailure::kNone);
   }
 
-  BenchSettings with_netns(true), without_netns(false);
-  const auto exercise = filters::make_filter("exercise_tests", with_netns, {});
-  const auto exercise_shared_net = filters::make_filter("exercise_tests", without_netns, {});
-  std::atomic<size_t> kept{0};
-  const double verified = per_second(arena, n, [&](size_t i) { kept += exercise->check(docs[i]).keep(); });
-  const double verified_shared = per_second(arena, n, [&](size_t i) { exercise_shared_net->check(docs[i]); });
-  const double bare = per_second(arena, n, [&](size_t) { run_process({"/usr/bin/python3", "-I", "-S", "-c", "pass"}); });
-  std::printf("exercises verified      %8.1f /s  (%zu of %zu passed)\n", verified, kept.load(), n);
-  std::printf("  without a network ns  %8.1f /s  (network_namespace = false; audit hook only)\n", verified_shared);
+  // The boundary (bubblewrap + seccomp, as nobody) against isolation = "none" (the layers
+  // the previous sandbox had: fork, rlimits, a network namespace, the audit hook; the same
+  // harness) and against bare interpreter starts, in alternating rounds; medians.
+  BenchSettings bwrap_settings("bubblewrap"), none_settings("none");
+  const auto boxed = filters::make_filter("exercise_tests", bwrap_settings, {});
+  const auto bare_layers = filters::make_filter("exercise_tests", none_settings, {});
+  std::atomic<size_t> kept{0}, kept_none{0};
+  const int rounds = 5;
+  std::vector<double> boxed_rate, none_rate, start_rate;
+  for (int r = 0; r < rounds; ++r) {
+    kept = kept_none = 0;
+    boxed_rate.push_back(per_second(arena, n, [&](size_t i) { kept += boxed->check(docs[i]).keep(); }));
+    none_rate.push_back(per_second(arena, n, [&](size_t i) { kept_none += bare_layers->check(docs[i]).keep(); }));
+    start_rate.push_back(per_second(arena, n, [&](size_t) { run_process({"/usr/bin/python3", "-I", "-S", "-c", "pass"}); }));
+    std::printf("  round %d: bubblewrap %.1f /s, none %.1f /s, bare starts %.1f /s\n", r, boxed_rate.back(),
+                none_rate.back(), start_rate.back());
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  const double verified = median(boxed_rate), verified_none = median(none_rate), bare = median(start_rate);
+  std::printf("exercises verified      %8.1f /s  (isolation = \"bubblewrap\"; %zu of %zu passed)\n", verified,
+              kept.load(), n);
+  std::printf("  isolation = \"none\"    %8.1f /s  (rlimits, network namespace, audit hook; %zu passed)\n",
+              verified_none, kept_none.load());
   std::printf("bare interpreter starts %8.1f /s  (python3 -I -S -c pass)\n", bare);
+  std::printf("ratio                   %8.2f     (bubblewrap / none: what the boundary costs)\n", verified / verified_none);
   std::printf("ratio                   %8.2f     (verified exercise / bare start)\n", verified / bare);
 
   // The syntax check sees what python_syntax sees: each Python block (here the solution).

@@ -10,7 +10,9 @@
 //   python       ("/usr/bin/python3")
 //   workers      (0)      pool size; 0: one per core
 //   timeout      (10)     seconds per document before its worker is replaced
-//   drop reasons: "no_code", "syntax_error", "checker_failed" (the worker died or hung)
+//   drop reasons: "no_code", "syntax_error", "checker_failed" (the worker died or hung on
+//   this source twice while it still checks a trivial one). A checker that cannot check
+//   anything is refused when the filter is made, and a run error (FilterError) mid-run.
 //
 // kind = "exercise_tests": runs the exercise in the sandbox (sandbox.h): the last Python
 // block that contains an assert is the tests, the Python blocks before it the solution.
@@ -75,15 +77,32 @@ class PythonSyntaxFilter final : public Filter {
   PythonSyntaxFilter(std::filesystem::path python, size_t workers, double timeout_s)
       : pool_(std::move(python), workers, timeout_s) {}
   std::string_view name() const override { return "python_syntax"; }
+  // Why the checker cannot check a trivial source, or nothing when it can.
+  std::optional<std::string> unusable() const {
+    const auto r = pool_.check("x = 1\n");
+    if (r.status == PythonSyntaxPool::Result::kOk) return std::nullopt;
+    return r.message.empty() ? std::string("no answer") : r.message;
+  }
   std::vector<std::string_view> reasons() const override { return {"no_code", "syntax_error", "checker_failed"}; }
   Verdict check(const Doc& doc) const override {
     bool any = false;
     for (const auto& b : extract_code_blocks(doc.text())) {
       if (!is_python_block(b)) continue;
       any = true;
-      const auto r = pool_.check(b.code);
+      auto r = pool_.check(b.code);
+      if (r.status == PythonSyntaxPool::Result::kFailed) {
+        // Once more on a fresh worker. A checker that fails on this source but checks a
+        // trivial one has met a source that kills or hangs the parser: a verdict on the
+        // document. One that cannot check anything is broken: a run error.
+        r = pool_.check(b.code);
+        if (r.status == PythonSyntaxPool::Result::kFailed) {
+          const auto probe = pool_.check("x = 1\n");
+          if (probe.status != PythonSyntaxPool::Result::kOk)
+            throw FilterError("python_syntax: the checker does not work (" + r.message + ")");
+          return Verdict::Drop("checker_failed");
+        }
+      }
       if (r.status == PythonSyntaxPool::Result::kSyntaxError) return Verdict::Drop("syntax_error");
-      if (r.status == PythonSyntaxPool::Result::kFailed) return Verdict::Drop("checker_failed");
     }
     return any ? Verdict::Keep() : Verdict::Drop("no_code");
   }
@@ -185,7 +204,11 @@ std::unique_ptr<Filter> make_python_syntax_filter(FilterSettings& s, const Filte
   const double timeout = s.number("timeout").value_or(10);
   if (timeout <= 0) s.invalid("timeout", "must be positive (seconds)");
   const size_t n = workers ? static_cast<size_t>(workers) : std::max(1u, std::thread::hardware_concurrency());
-  return std::make_unique<PythonSyntaxFilter>(python, n, timeout);
+  auto filter = std::make_unique<PythonSyntaxFilter>(python, n, timeout);
+  // A broken interpreter must stop the run before it starts, not drop every document.
+  if (auto why = filter->unusable())
+    s.invalid("python", "= \"" + python.string() + "\" does not work as a Python syntax checker (" + *why + ")");
+  return filter;
 }
 
 std::unique_ptr<Filter> make_exercise_tests_filter(FilterSettings& s, const FilterContext& context) {

@@ -80,8 +80,14 @@ std::unique_ptr<PythonSyntaxPool::Worker> PythonSyntaxPool::spawn() const {
   char* argv[] = {const_cast<char*>(py.c_str()), const_cast<char*>("-I"), const_cast<char*>("-S"),
                   const_cast<char*>("-B"), const_cast<char*>("-c"), const_cast<char*>(kWorkerScript), nullptr};
   char* envp[] = {const_cast<char*>("PATH=/usr/bin:/bin"), const_cast<char*>("LANG=C.UTF-8"), nullptr};
+  // A session of its own: a terminal's Ctrl-C (SIGINT to the foreground group) must not
+  // kill a worker mid-check; primer decides when its workers stop.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
   pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, py.c_str(), &actions, nullptr, argv, envp);
+  const int rc = ::posix_spawn(&pid, py.c_str(), &actions, &attr, argv, envp);
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
   ::close(sv[1]);
   if (rc != 0) {

@@ -7,6 +7,7 @@
 // "<bytes>\n<source>", the reply one line, "ok" or "syntax <line> <message>". A worker
 // that dies or exceeds `timeout_s` on one source is killed and replaced, and that check
 // reports kFailed. Destruction closes the sockets (the workers exit) and reaps them.
+// Workers run in a session of their own, out of reach of a terminal's Ctrl-C.
 //
 // Thread-safe: check() may be called from any number of threads; each call borrows an
 // idle worker (or waits for one).

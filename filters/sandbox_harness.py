@@ -104,20 +104,50 @@ def _primer_main():
         elif event in forbidden:
             verdict("forbidden", 97)
 
-    import ast, types
+    # The C parser's own node classes (_ast, built in): importing ast.py would pull in enum,
+    # contextlib and collections, more than the interpreter's whole start-up.
+    import _ast
+    only_ast = 0x400  # ast.PyCF_ONLY_AST
+    FunctionType, ModuleType = type(_primer_main), type(sys)
+
+    def children(node):
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, _ast.AST):
+                        yield item
+            elif isinstance(value, _ast.AST):
+                yield value
 
     def is_vacuous(test):
         # assert (x, "message") is a non-empty tuple: always true; assert 1 / assert "s" too.
-        if isinstance(test, ast.Tuple):
+        if isinstance(test, _ast.Tuple):
             return len(test.elts) > 0
-        return isinstance(test, ast.Constant) and bool(test.value)
+        return isinstance(test, _ast.Constant) and bool(test.value)
 
-    class CountAsserts(ast.NodeTransformer):
-        def visit_Assert(self, node):
-            if is_vacuous(node.test):
-                return node
-            count = ast.Expr(ast.Call(ast.Name("__primer_assert__", ast.Load()), [], []))
-            return [ast.copy_location(count, node), node]
+    def located(new, old):
+        for a in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
+            setattr(new, a, getattr(old, a))
+        return new
+
+    def count_asserts(node):
+        # Before every assert that checks something: __primer_assert__().
+        for name in node._fields:
+            body = getattr(node, name, None)
+            if not isinstance(body, list):
+                if isinstance(body, _ast.AST):
+                    count_asserts(body)
+                continue
+            out = []
+            for item in body:
+                if isinstance(item, _ast.Assert) and not is_vacuous(item.test):
+                    call = located(_ast.Call(located(_ast.Name("__primer_assert__", _ast.Load()), item), [], []), item)
+                    out.append(located(_ast.Expr(call), item))
+                if isinstance(item, _ast.AST):
+                    count_asserts(item)
+                out.append(item)
+            setattr(node, name, out)
 
     def function_body_lines(tree):
         # The statements that run when the solution's functions are called (statement
@@ -126,30 +156,27 @@ def _primer_main():
         lines = set()
 
         def visit(node, in_function):
-            for child in ast.iter_child_nodes(node):
-                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                    if isinstance(child, ast.Lambda):
+            for child in children(node):
+                if isinstance(child, (_ast.FunctionDef, _ast.AsyncFunctionDef, _ast.Lambda)):
+                    if isinstance(child, _ast.Lambda):
                         lines.add(child.body.lineno)
                     visit(child, True)
                     continue
-                if isinstance(child, ast.stmt) and in_function and not isinstance(
-                        child, (ast.Pass, ast.Global, ast.Nonlocal)) and not (
-                        isinstance(child, ast.Expr) and isinstance(child.value, ast.Constant)
+                if isinstance(child, _ast.stmt) and in_function and not isinstance(
+                        child, (_ast.Pass, _ast.Global, _ast.Nonlocal)) and not (
+                        isinstance(child, _ast.Expr) and isinstance(child.value, _ast.Constant)
                         and isinstance(child.value.value, str)):
                     lines.add(child.lineno)
-                if isinstance(child, ast.ClassDef):
-                    visit(child, False)
-                else:
-                    visit(child, in_function)
+                visit(child, in_function and not isinstance(child, _ast.ClassDef))
 
         visit(tree, False)
         return lines
 
     try:
-        solution_tree = ast.parse(solution, "solution.py")
+        solution_tree = compile(solution, "solution.py", "exec", only_ast)
         solution_code = compile(solution_tree, "solution.py", "exec")
-        tests_tree = CountAsserts().visit(ast.parse(tests, "tests.py"))
-        ast.fix_missing_locations(tests_tree)
+        tests_tree = compile(tests, "tests.py", "exec", only_ast)
+        count_asserts(tests_tree)
         tests_code = compile(tests_tree, "tests.py", "exec")
     except (SyntaxError, ValueError):  # ValueError: a NUL byte in the source
         verdict("syntax_error", 1)
@@ -162,7 +189,7 @@ def _primer_main():
     def count_assert():
         asserts[0] += 1
 
-    module = types.ModuleType("__main__")
+    module = ModuleType("__main__")
     module.__dict__["__builtins__"] = __builtins__
     module.__dict__["__primer_assert__"] = count_assert
     sys.modules["__main__"] = module
@@ -236,7 +263,7 @@ def _primer_main():
     def run_discovered():
         # pytest-style functions and classes that the tests define and never call.
         for name, value in list(scope.items()):
-            if not name.startswith("test") or not isinstance(value, types.FunctionType):
+            if not name.startswith("test") or not isinstance(value, FunctionType):
                 continue
             code = value.__code__
             if code.co_filename != "tests.py" or code in called_tests:
@@ -249,7 +276,7 @@ def _primer_main():
                     issubclass(value, sys.modules["unittest"].TestCase):
                 continue
             methods = [(n, m) for n, m in vars(value).items() if n.startswith("test") and
-                       isinstance(m, types.FunctionType) and m.__code__.co_filename == "tests.py" and
+                       isinstance(m, FunctionType) and m.__code__.co_filename == "tests.py" and
                        m.__code__ not in called_tests and m.__code__.co_argcount == 1]
             if methods:
                 instance = value()

@@ -50,6 +50,11 @@ std::vector<float> read_float_file(const fs::path& path, uint32_t magic, uint64_
   } catch (const storage::StorageError& e) {
     throw ModelError(e.what());
   }
+  return parse_float_file(bytes, path, magic, expected_count, expected_sha256);
+}
+
+std::vector<float> parse_float_file(std::string_view bytes, const fs::path& path, uint32_t magic,
+                                    uint64_t expected_count, const std::string& expected_sha256) {
   Header h{};
   if (bytes.size() >= kHeaderBytes) std::memcpy(&h, bytes.data(), sizeof h);
   if (bytes.size() < kHeaderBytes || h.magic != magic)
@@ -68,7 +73,7 @@ std::vector<float> read_float_file(const fs::path& path, uint32_t magic, uint64_
     throw ModelError(path.string() + ": sha256 differs from the one state.json recorded when it was written: the "
                                      "file is damaged; use an older checkpoint or train again");
   std::vector<float> data(h.count);
-  std::memcpy(data.data(), bytes.data() + kHeaderBytes, h.count * sizeof(float));
+  if (h.count) std::memcpy(data.data(), bytes.data() + kHeaderBytes, h.count * sizeof(float));
   return data;
 }
 

@@ -20,6 +20,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/config.h"
@@ -36,6 +37,9 @@ std::string write_float_file(const std::filesystem::path& path, uint32_t magic, 
 // expected_sha256 is given and the file's sha256 differs.
 std::vector<float> read_float_file(const std::filesystem::path& path, uint32_t magic, uint64_t expected_count,
                                    const std::string& expected_sha256 = "");
+// The same checks over a file's bytes in memory; `path` names it in errors.
+std::vector<float> parse_float_file(std::string_view bytes, const std::filesystem::path& path, uint32_t magic,
+                                    uint64_t expected_count, const std::string& expected_sha256 = "");
 
 struct Checkpoint {
   std::filesystem::path dir;

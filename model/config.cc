@@ -18,6 +18,12 @@ void ModelConfig::validate() const {
   require(n_heads % n_kv_heads == 0, "n_heads must be a multiple of n_kv_heads");
   require(vocab_size <= 65535, "vocab_size must be at most 65,535 (token shards hold uint16 ids)");
   require(norm_eps > 0 && rope_theta > 0, "norm_eps and rope_theta must be positive");
+  // Counted in double first: a hostile header (GGUF, llama2.c, config.json) must not make
+  // parameter_count() overflow int64. 2^40 floats (4 TB) is far beyond any model here.
+  const double C = dim, L = n_layers, H = hidden_dim, V = vocab_size, KV = kv_dim();
+  const double parameters = V * C + L * (2 * C + 2 * C * C + 2 * KV * C + 3 * H * C) + C;
+  require(parameters <= 0x1p40, "the shape has " + std::to_string(parameters) +
+                                    " parameters; primer's models have at most 2^40");
 }
 
 std::vector<TensorInfo> tensor_layout(const ModelConfig& c) {

@@ -124,7 +124,7 @@ std::vector<TensorRef> gguf_tensors(const ModelConfig& c, const ParameterViews& 
 // A cursor over a GGUF file in memory; every read is bounds-checked.
 class GgufReader {
  public:
-  GgufReader(const std::string& bytes, const fs::path& path) : b_(bytes), path_(path) {}
+  GgufReader(std::string_view bytes, const fs::path& path) : b_(bytes), path_(path) {}
   template <typename T>
   T raw() {
     need(sizeof(T));
@@ -136,17 +136,19 @@ class GgufReader {
   std::string str() {
     const uint64_t n = raw<uint64_t>();
     need(n);
-    std::string s = b_.substr(pos_, n);
+    std::string s(b_.substr(pos_, n));
     pos_ += n;
     return s;
   }
-  void skip_value(uint32_t type) {
+  void skip_value(uint32_t type, int depth = 0) {
     static const int sizes[] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
     if (type == kString) str();
     else if (type == kArray) {
+      // arrays of arrays recurse: bounded, so that a hostile file cannot exhaust the stack
+      if (depth >= 8) fail("metadata arrays nested deeper than 8");
       const uint32_t et = raw<uint32_t>();
       const uint64_t n = raw<uint64_t>();
-      for (uint64_t i = 0; i < n; ++i) skip_value(et);
+      for (uint64_t i = 0; i < n; ++i) skip_value(et, depth + 1);
     } else if (type < 13) {
       need(sizes[type]);
       pos_ += sizes[type];
@@ -159,12 +161,13 @@ class GgufReader {
   uint64_t pos_ = 0;
 
  private:
-  const std::string& b_;
+  std::string_view b_;
   fs::path path_;
 };
 
-LoadedModel load_gguf(const fs::path& path) {
-  std::string bytes = storage::read_file(path);
+}  // namespace
+
+LoadedModel parse_gguf(std::string_view bytes, const fs::path& path) {
   GgufReader r(bytes, path);
   if (r.raw<uint32_t>() != kGgufMagic) r.fail("no GGUF magic");
   const uint32_t version = r.raw<uint32_t>();
@@ -181,20 +184,34 @@ LoadedModel load_gguf(const fs::path& path) {
       if (r.raw<uint32_t>() != kU8) r.fail("primer.tokenizer.model is not a uint8 array");
       const uint64_t n = r.raw<uint64_t>();
       r.need(n);
-      tokenizer_proto = bytes.substr(r.pos_, n);
+      tokenizer_proto = std::string(bytes.substr(r.pos_, n));
       r.pos_ += n;
     } else if (type == kU32) num[key] = r.raw<uint32_t>();
     else if (type == kI32) num[key] = r.raw<int32_t>();
     else if (type == kF32) num[key] = r.raw<float>();
     else if (type == kU64) num[key] = static_cast<double>(r.raw<uint64_t>());
     else r.skip_value(type);
-    if (key == "general.alignment" && num.count(key)) alignment = static_cast<uint64_t>(num[key]);
+    if (key == "general.alignment" && num.count(key)) {  // a power of two, as llama.cpp requires
+      const double a = num[key];
+      if (!(a >= 1 && a <= 65536) || (static_cast<uint64_t>(a) & (static_cast<uint64_t>(a) - 1)) ||
+          a != static_cast<double>(static_cast<uint64_t>(a)))
+        r.fail("general.alignment " + std::to_string(a) + " is not a power of two up to 65536");
+      alignment = static_cast<uint64_t>(a);
+    }
   }
   if (arch != "llama") r.fail("architecture '" + arch + "'; primer loads llama models");
   auto get = [&](const std::string& k) {
     auto it = num.find(k);
     if (it == num.end()) r.fail("missing " + k);
     return it->second;
+  };
+  // A hyperparameter that is a count: checked before it becomes an int (a double out of
+  // int's range does not convert).
+  auto count = [&](const std::string& k) {
+    const double v = get(k);
+    if (!(v >= 1 && v <= 0x1p30) || v != static_cast<double>(static_cast<int>(v)))
+      r.fail(k + " = " + std::to_string(v) + " is not a whole number from 1 to 2^30");
+    return static_cast<int>(v);
   };
   struct Info {
     std::vector<uint64_t> ne;
@@ -215,12 +232,12 @@ LoadedModel load_gguf(const fs::path& path) {
   const uint64_t data_start = (r.pos_ + alignment - 1) / alignment * alignment;
 
   ModelConfig c;
-  c.dim = static_cast<int>(get("llama.embedding_length"));
-  c.n_layers = static_cast<int>(get("llama.block_count"));
-  c.hidden_dim = static_cast<int>(get("llama.feed_forward_length"));
-  c.n_heads = static_cast<int>(get("llama.attention.head_count"));
-  c.n_kv_heads = num.count("llama.attention.head_count_kv") ? static_cast<int>(num["llama.attention.head_count_kv"]) : c.n_heads;
-  c.seq_len = static_cast<int>(get("llama.context_length"));
+  c.dim = count("llama.embedding_length");
+  c.n_layers = count("llama.block_count");
+  c.hidden_dim = count("llama.feed_forward_length");
+  c.n_heads = count("llama.attention.head_count");
+  c.n_kv_heads = num.count("llama.attention.head_count_kv") ? count("llama.attention.head_count_kv") : c.n_heads;
+  c.seq_len = count("llama.context_length");
   c.norm_eps = static_cast<float>(get("llama.attention.layer_norm_rms_epsilon"));
   if (num.count("llama.rope.freq_base")) c.rope_theta = static_cast<float>(num["llama.rope.freq_base"]);
   auto emb = infos.find("token_embd.weight");
@@ -233,6 +250,11 @@ LoadedModel load_gguf(const fs::path& path) {
   }
   if (infos.count("output.weight")) r.fail("has a separate output.weight; primer's model ties it to token_embd");
 
+  // every element takes at least 2 bytes (F16): refuse a file too short for its model
+  // before allocating the model
+  if (static_cast<uint64_t>(c.parameter_count()) > bytes.size() / 2)
+    r.fail(fmt::format("{} bytes cannot hold the {} parameters its metadata describes", bytes.size(),
+                       c.parameter_count()));
   LoadedModel m;
   m.config = c, m.source = "gguf", m.path = path;
   m.weights.assign(c.parameter_count(), 0.0f);
@@ -259,8 +281,7 @@ LoadedModel load_gguf(const fs::path& path) {
 }
 
 // ---- llama2.c ---------------------------------------------------------------------
-LoadedModel load_llama2c(const fs::path& path) {
-  const std::string bytes = storage::read_file(path);
+LoadedModel parse_llama2c(std::string_view bytes, const fs::path& path) {
   int32_t h[7];
   if (bytes.size() < sizeof h) throw ModelError(path.string() + ": too short for a llama2.c model");
   std::memcpy(h, bytes.data(), sizeof h);
@@ -282,6 +303,15 @@ LoadedModel load_llama2c(const fs::path& path) {
   m.weights.resize(n);
   // run.c's order is tensor_layout's order up to rms_final; the RoPE tables follow.
   std::memcpy(m.weights.data(), bytes.data() + sizeof h, n * sizeof(float));
+  return m;
+}
+
+namespace {
+
+LoadedModel load_gguf(const fs::path& path) { return parse_gguf(storage::read_file(path), path); }
+
+LoadedModel load_llama2c(const fs::path& path) {
+  LoadedModel m = parse_llama2c(storage::read_file(path), path);
   const fs::path tok = path.parent_path() / "tokenizer.model";
   if (fs::exists(tok)) m.tokenizer = Tokenizer::load(tok);
   return m;

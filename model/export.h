@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/config.h"
@@ -41,6 +42,10 @@ struct LoadedModel {
 // verify_checksums: a checkpoint's model.bin must match state.json's sha256 (inspect
 // turns it off to report every problem itself).
 LoadedModel load_model(const std::filesystem::path& path, bool verify_checksums = true);
+// The parsers of the two single-file formats, over the file's bytes in memory (`path`
+// names it in errors; no tokenizer.model is looked for beside a llama2.c model).
+LoadedModel parse_gguf(std::string_view bytes, const std::filesystem::path& path);
+LoadedModel parse_llama2c(std::string_view bytes, const std::filesystem::path& path);
 
 // Writes FILE (and tokenizer.bin beside it). Throws ModelError.
 void export_llama2c(const LoadedModel& m, const std::filesystem::path& out);

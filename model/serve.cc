@@ -501,6 +501,10 @@ int Server::bind() {
   }
 }
 
+std::string request_prompt(std::string_view body, bool chat, const std::string& served_name) {
+  return parse_request(std::string(body), chat, served_name).prompt;
+}
+
 void Server::listen() { impl_->http->listen(); }
 void Server::stop() { impl_->http->stop(); }
 const std::string& Server::model_name() const { return impl_->name; }

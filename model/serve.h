@@ -41,6 +41,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "model/export.h"
 
@@ -62,6 +63,12 @@ struct ServeOptions {
   std::string api_key_env = "OPENAI_API_KEY";
   double escalate_timeout_s = 120;
 };
+
+// A request body parsed and checked as the server does (chat: /v1/chat/completions, else
+// /v1/completions); returns the prompt the model is given. Throws HttpError
+// (model/http_server.h) with the 400 or 404 the client would get. For tests and the
+// fuzzer (tests/fuzz/serve_request.cc).
+std::string request_prompt(std::string_view body, bool chat, const std::string& served_name);
 
 class Server {
  public:

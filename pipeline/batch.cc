@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <fmt/format.h>
+#include <functional>
 #include <unordered_map>
 
 #include "prompts/prompt.h"
@@ -62,7 +63,12 @@ BatchExport export_batch(const Config& config, const fs::path& dir, uint64_t max
   return out;
 }
 
-BatchResults read_batch_results(const Config& config, const std::vector<fs::path>& files) {
+namespace {
+
+using LineFn = std::function<void(std::string_view)>;
+
+// Joins the result lines that `each_source` delivers (one file after another) on custom_id.
+BatchResults read_results(const Config& config, const std::function<void(const LineFn&)>& each_source) {
   require_openai(config);
   std::unordered_map<uint64_t, uint64_t> index_of;  // prompt id → index
   index_of.reserve(config.count);
@@ -72,8 +78,8 @@ BatchResults read_batch_results(const Config& config, const std::vector<fs::path
 
   BatchResults r;
   simdjson::dom::parser parser;
-  for (const auto& file : files) {
-    storage::read_lines(file, [&](std::string_view line) {
+  {
+    each_source([&](std::string_view line) {
       if (line.empty()) return;
       ++r.lines;
       simdjson::dom::element e;
@@ -140,6 +146,18 @@ BatchResults read_batch_results(const Config& config, const std::vector<fs::path
     });
   }
   return r;
+}
+
+}  // namespace
+
+BatchResults read_batch_results(const Config& config, const std::vector<fs::path>& files) {
+  return read_results(config, [&](const LineFn& fn) {
+    for (const auto& file : files) storage::read_lines(file, fn);
+  });
+}
+
+BatchResults read_batch_results(const Config& config, std::istream& in, const std::string& name) {
+  return read_results(config, [&](const LineFn& fn) { storage::read_lines(in, name, fn); });
 }
 
 }  // namespace primer::pipeline

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <filesystem>
+#include <istream>
 #include <map>
 #include <string>
 #include <vector>
@@ -39,5 +40,7 @@ struct BatchResults {
 };
 // Reads result files (.jsonl or .jsonl.zst). Throws StorageError for unreadable files.
 BatchResults read_batch_results(const Config& config, const std::vector<std::filesystem::path>& files);
+// The same over one file's bytes in an open stream; `name` names it in errors.
+BatchResults read_batch_results(const Config& config, std::istream& in, const std::string& name);
 
 }  // namespace primer::pipeline

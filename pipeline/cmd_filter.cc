@@ -77,8 +77,9 @@ bool prepare_out(const fs::path& out, bool quiet) {
   if (!fs::is_directory(out)) throw UsageError(out.string() + " is not a directory; choose another --out");
   if (fs::is_empty(out)) return false;
   if (fs::exists(out / "manifest.json"))
-    throw UsageError(out.string() + " already holds a finished dataset (manifest.json); choose another --out");
-  if (!fs::exists(out / kUnfinished)) throw UsageError(out.string() + " is not empty; choose another --out");
+    throw pipeline::RunError(out.string() + " already holds a finished dataset (manifest.json); choose another --out");
+  if (!fs::exists(out / kUnfinished))  // exit 1, as `run` and `train` say of a directory of other files
+    throw pipeline::RunError(out.string() + " is not empty and holds no primer filter output; choose another --out");
   if (!quiet)
     std::fprintf(stderr, "primer filter: %s holds an unfinished primer filter output (no manifest.json); starting over\n",
                  out.c_str());
@@ -366,7 +367,7 @@ void add_filter_command(Commands& commands) {
       ->required();
   cmd->add_flag("--rejected", args->rejected,
                 "Also write dropped records to DIR/rejected/ with \"rejected_by\" and \"reject_reason\"");
-  cmd->add_option("--threads", args->threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", args->threads, "Worker threads (default: all cores)")->check(at_least(0));
   cmd->add_flag("-q,--quiet", args->quiet, "Print nothing but errors");
 }
 

@@ -30,19 +30,49 @@ struct InspectArgs {
   size_t samples = 3;
 };
 
-// A checkpoint, a training directory or an exported model (.gguf, llama2.c .bin — not a
-// token shard, whose header starts with the magic 20240520).
-bool is_model_path(const std::filesystem::path& p) {
+// What `primer inspect` reads, for the message about anything else.
+constexpr const char* kAccepts =
+    "inspect reads a dataset directory, a .jsonl or .jsonl.zst shard, a token shard (.bin with magic 20240520) or "
+    "tokens/ directory, a checkpoint or training directory, a transformers export directory, a .gguf model, or a "
+    "llama2.c .bin model";
+
+// The seven int32 of a llama2.c header (dim, hidden_dim, n_layers, n_heads, n_kv_heads,
+// vocab_size (negative: a separate classifier), seq_len) within what any model has:
+// random bytes named .bin are not taken for a model and then blamed on its shape.
+bool plausible_llama2c_header(const char* head) {
+  int32_t v[7];
+  std::memcpy(v, head, sizeof v);
+  auto in = [](int64_t x, int64_t lo, int64_t hi) { return x >= lo && x <= hi; };
+  return in(v[0], 1, 1 << 16) && in(v[1], 1, 1 << 20) && in(v[2], 1, 1024) && in(v[3], 1, v[0]) &&
+         in(v[4], 1, v[3]) && v[0] % v[3] == 0 && v[3] % v[4] == 0 && in(std::abs(int64_t{v[5]}), 1, 1 << 22) &&
+         in(v[6], 1, 1 << 20);
+}
+
+enum class PathKind { kModel, kData, kCheckpointFile, kUnknown };
+
+// A checkpoint, a training directory or an exported model (.gguf, llama2.c .bin); data
+// (a dataset or shard directory, a .jsonl[.zst] shard, a token shard); or neither.
+PathKind path_kind(const std::filesystem::path& p) {
   namespace fs = std::filesystem;
   if (fs::is_directory(p))
     return (fs::exists(p / "config.json") && (fs::exists(p / "model.bin") || fs::exists(p / "model.safetensors"))) ||
-           !model::list_checkpoints(p).empty();
-  char head[4] = {};
-  std::ifstream(p, std::ios::binary).read(head, 4);
-  if (std::memcmp(head, "GGUF", 4) == 0) return true;
+                   !model::list_checkpoints(p).empty()
+               ? PathKind::kModel
+               : PathKind::kData;
+  const std::string name = p.filename().string();
+  if (name.ends_with(".jsonl") || name.ends_with(".jsonl.zst")) return PathKind::kData;
+  char head[28] = {};
+  std::ifstream in(p, std::ios::binary);
+  in.read(head, sizeof head);
+  const auto got = in.gcount();
+  if (got >= 4 && std::memcmp(head, "GGUF", 4) == 0) return PathKind::kModel;
+  if (p.extension() != ".bin") return PathKind::kUnknown;
+  if (name == "model.bin" || name == "optim.bin") return PathKind::kCheckpointFile;
   int32_t magic = 0;
   std::memcpy(&magic, head, 4);
-  return p.extension() == ".bin" && magic != storage::kTokenMagic && p.filename() != "model.bin";
+  if (got >= 4 && magic == storage::kTokenMagic) return PathKind::kData;
+  if (got == sizeof head && plausible_llama2c_header(head)) return PathKind::kModel;
+  return PathKind::kUnknown;
 }
 
 int inspect_model(const InspectArgs& a) {
@@ -118,7 +148,16 @@ int inspect_model(const InspectArgs& a) {
 
 int inspect_command(const InspectArgs& a) {
   if (!std::filesystem::exists(a.path)) throw UsageError(a.path + " does not exist");
-  if (is_model_path(a.path)) return inspect_model(a);
+  switch (path_kind(a.path)) {
+    case PathKind::kModel: return inspect_model(a);
+    case PathKind::kUnknown: throw UsageError(a.path + " is not a file primer recognises; " + kAccepts);
+    case PathKind::kCheckpointFile: {
+      const auto dir = std::filesystem::path(a.path).parent_path();
+      throw UsageError(a.path + " is one file of a checkpoint; inspect the checkpoint: primer inspect " +
+                       (dir.empty() ? std::string(".") : dir.string()));
+    }
+    case PathKind::kData: break;
+  }
   storage::InspectOptions o;
   o.verify = a.verify;
   o.samples = a.samples;
@@ -167,7 +206,7 @@ void add_inspect_command(Commands& commands) {
       ->required();
   cmd->add_flag("--verify", args->verify, "Recompute every sha256 and record count; exit 1 on any mismatch");
   cmd->add_flag("--json", args->json, "One JSON object on stdout instead of text");
-  cmd->add_option("--samples", args->samples, "Sample texts shown per split (default 3)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--samples", args->samples, "Sample texts shown per split (default 3)")->check(at_least(0));
 }
 
 }  // namespace primer::cli

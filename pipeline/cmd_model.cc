@@ -163,17 +163,17 @@ void add_model_commands(Commands& commands) {
   sample->footer("CHECKPOINT: a checkpoint directory, a training directory (its newest checkpoint), a transformers "
                  "export directory (primer export --format hf), a .gguf or a llama2.c .bin file (with tokenizer.model beside it). Generation stops at a new document (BOS/EOS), "
                  "at --max-tokens or at the model's context.");
-  sample->add_option("checkpoint", s->checkpoint, "Checkpoint, training directory or exported model")->required();
+  sample->add_option("checkpoint", s->checkpoint, "Checkpoint, training directory or exported model")->required()->check(existing_path());
   sample->add_option("--prompt", s->prompt, "The beginning of the text")->required();
   sample->add_option("--temperature", s->temperature, "0: greedy (default 1)")
       ->check(kFinite)
-      ->check(CLI::Range(0.0, 100.0));
+      ->check(between(0, 100));
   sample->add_option("--top-p", s->top_p, "Nucleus sampling: keep the most likely tokens up to this probability (default 1)")
       ->check(kFinite)
-      ->check(CLI::Range(0.0, 1.0));
-  sample->add_option("--top-k", s->top_k, "Keep the K most likely tokens (default 0: all)")->check(CLI::NonNegativeNumber);
+      ->check(between(0, 1));
+  sample->add_option("--top-k", s->top_k, "Keep the K most likely tokens (default 0: all)")->check(at_least(0));
   sample->add_option("--seed", s->seed, "Sampling seed (default 1)");
-  sample->add_option("--max-tokens", s->max_tokens, "Most tokens to generate (default 200)")->check(CLI::PositiveNumber);
+  sample->add_option("--max-tokens", s->max_tokens, "Most tokens to generate (default 200)")->check(at_least(1));
   sample->add_flag("-q,--quiet", s->quiet, "No statistics line on stderr");
   sample->add_flag("--json", s->json, "One JSON object: prompt_tokens, tokens, text, finish_reason, mean_logprob, tokens_per_s");
 
@@ -185,7 +185,7 @@ void add_model_commands(Commands& commands) {
               "tokenizer.model + tokenizer_config.json, generation_config.json) that "
               "LlamaForCausalLM.from_pretrained and `primer sample DIR` load; q/k rows are permuted for rotate_half "
               "RoPE.");
-  exp->add_option("checkpoint", e->checkpoint, "Checkpoint or training directory")->required();
+  exp->add_option("checkpoint", e->checkpoint, "Checkpoint or training directory")->required()->check(existing_path());
   exp->add_option("--format", e->format, "llama2c, gguf or hf (Hugging Face transformers directory)")
       ->required()
       ->check(CLI::IsMember({"llama2c", "gguf", "hf"}));
@@ -200,23 +200,23 @@ void add_model_commands(Commands& commands) {
                 "/health, /metrics. Binds 127.0.0.1 unless --host says otherwise. With --escalate-to, requests whose "
                 "mean token log-probability falls below --escalate-below go to the bigger model (API key from "
                 "--api-key-env); responses say which model answered (x-primer-route, \"primer_route\").");
-  serve->add_option("checkpoint", v->checkpoint, "Checkpoint, training directory, .gguf or llama2.c .bin")->required();
-  serve->add_option("--port", v->options.port, "Port (default 8000; 0: any free port)")->check(CLI::Range(0, 65535));
+  serve->add_option("checkpoint", v->checkpoint, "Checkpoint, training directory, .gguf or llama2.c .bin")->required()->check(existing_path());
+  serve->add_option("--port", v->options.port, "Port (default 8000; 0: any free port)")->check(between(0, 65535));
   serve->add_option("--host", v->options.host, "Address to bind (default 127.0.0.1)");
   serve->add_option("--model-name", v->options.model_name, "Name in /v1/models and responses (default: the checkpoint's)");
   serve->add_option("--threads", v->options.http_threads, "Requests generating at once (default 8)")
-      ->check(CLI::Range(1, 4096));
+      ->check(between(1, 4096));
   serve->add_option("--max-queued", v->options.max_queued,
                     "Requests waiting for a turn; beyond, 503 with Retry-After (default 64)")
-      ->check(CLI::Range(0, 1 << 20));
+      ->check(between(0, 1 << 20));
   serve->add_option("--max-connections", v->options.max_connections,
                     "Open connections, one thread each; beyond, 503 with Retry-After (default 256)")
-      ->check(CLI::Range(1, 1 << 16));
+      ->check(between(1, 1 << 16));
   serve->add_option("--max-body-bytes", v->options.max_body_bytes, "Largest request body; beyond, 413 (default 1 MiB)")
-      ->check(CLI::Range(size_t{1}, size_t{1} << 32));
+      ->check(between(1, double(uint64_t{1} << 32)));
   serve->add_option("--request-timeout", v->options.request_timeout_s,
                     "Seconds for a whole request to arrive, headers and body (default 10)")
-      ->check(CLI::Range(0.1, 3600.0));
+      ->check(between(0.1, 3600));
   auto* to = serve->add_option("--escalate-to", v->options.escalate_to, "Base URL of a bigger OpenAI-compatible model");
   serve->add_option("--escalate-below", v->escalate_below, "Escalate when the mean token log-probability is below this")
       ->check(kFinite)

@@ -25,7 +25,11 @@ int run_command(const RunArgs& a) {
   if (a.estimate) {
     const auto e = pipeline::estimate(config);
     std::printf("requests           %llu\n", static_cast<unsigned long long>(e.requests));
-    std::printf("prompt tokens      ~%.0f (prompt characters / 4)\n", e.prompt_tokens);
+    if (e.sampled < e.requests)
+      std::printf("prompt tokens      ~%.0f (prompt characters / 4, measured on %llu prompts spread over the run)\n",
+                  e.prompt_tokens, static_cast<unsigned long long>(e.sampled));
+    else
+      std::printf("prompt tokens      ~%.0f (prompt characters / 4)\n", e.prompt_tokens);
     std::printf("completion tokens  at most %.0f (max_tokens per request)\n", e.completion_tokens);
     if (e.cost_usd) std::printf("cost               at most $%.2f (%s)\n", *e.cost_usd, e.model.c_str());
     else std::printf("cost               unknown: no price for model '%s' (set teacher.price_input and price_output)\n", e.model.c_str());
@@ -102,9 +106,9 @@ void add_run_command(Commands& commands) {
       "(SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, with "
       "N from the config's 'tasks') runs its own task.");
   run->add_option("config", args->config, "Run config (TOML), e.g. examples/tinystories.toml")->required();
-  run->add_option("--out", args->out, "Output dataset directory (default: the config's 'out')");
+  run->add_option("--out", args->out, "Output dataset directory (default: the config's 'out'; either is relative to the working directory)");
   run->add_option("--task", args->task, "Run only task K of N (K/N, K = 0..N-1) into OUT/tasks/K/; see 'primer merge'");
-  run->add_option("--threads", args->threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  run->add_option("--threads", args->threads, "Worker threads (default: all cores)")->check(at_least(0));
   run->add_flag("-q,--quiet", args->quiet, "No progress lines on stderr");
   run->add_flag("--estimate", args->estimate, "Print the expected requests, tokens and cost; send nothing");
 }

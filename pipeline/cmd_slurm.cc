@@ -129,13 +129,13 @@ void add_slurm_commands(Commands& commands) {
       "submits both with sbatch. A task that is requeued, preempted or rerun resumes from its journal. "
       "--dry-run prints both scripts and submits nothing.");
   s->add_option("config", args->config, "Run config (TOML)")->required();
-  s->add_option("--tasks", args->tasks, "Array tasks (default: the config's 'tasks')")->check(CLI::PositiveNumber);
+  s->add_option("--tasks", args->tasks, "Array tasks (default: the config's 'tasks')")->check(at_least(1));
   s->add_option("--throttle", args->throttle, "At most K tasks running at once (default: no limit)")
-      ->check(CLI::PositiveNumber);
+      ->check(at_least(1));
   s->add_option("--partition", args->partition, "Slurm partition (default: the cluster's)");
   s->add_option("--time", args->time, "Time limit per job, e.g. 4:00:00 (default: the partition's)");
   s->add_option("--cpus-per-task", args->cpus, "CPUs per task, also primer's --threads (default: Slurm's)")
-      ->check(CLI::PositiveNumber);
+      ->check(at_least(1));
   s->add_option("--job-name", args->job_name, "Job name (default: primer; the merge job adds -merge)");
   s->add_option("--out", args->out, "Output dataset directory (default: the config's 'out')");
   s->add_flag("--dry-run", args->dry_run, "Print both sbatch scripts; write and submit nothing");

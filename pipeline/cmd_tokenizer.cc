@@ -114,7 +114,7 @@ void add_tokenizer_commands(Commands& commands) {
       "whatever the thread count. Refuses tokenizers with more than 65,535 pieces. Records the token shards in "
       "manifest.json and the token count in README.md.");
   e->add_option("--data", encode->data, "Dataset directory with tokenizer.model")->required();
-  e->add_option("--threads", encode->threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  e->add_option("--threads", encode->threads, "Worker threads (default: all cores)")->check(at_least(0));
 }
 
 }  // namespace primer::cli

@@ -111,9 +111,9 @@ void add_train_command(Commands& commands) {
   cmd->add_option("config", args->config, "Training config (TOML), e.g. examples/train.toml")->required();
   cmd->add_option("--out", args->out, "Output directory (default: the config's 'out')");
   cmd->add_flag("--resume", args->resume, "Continue the newest checkpoint in --out");
-  cmd->add_option("--init", args->init, "Start from these trained weights (fine-tuning): a checkpoint or training directory");
+  cmd->add_option("--init", args->init, "Start from these trained weights (fine-tuning): a checkpoint or training directory")->check(existing_path());
   cmd->add_option("--threads", args->threads, "Threads (default: train.threads, else all cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least(0));
 }
 
 }  // namespace primer::cli

@@ -546,7 +546,7 @@ void add_vocab_commands(Commands& commands) {
                   "(a dataset directory: its data/ shards)")
         ->required();
     c->add_option("--top", args->top, "How many OOV words to list (default 20)");
-    c->add_option("--threads", args->threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+    c->add_option("--threads", args->threads, "Worker threads (default: all cores)")->check(at_least(0));
     c->add_flag("--icu-only", args->icu_only, "Segment everything with ICU (no ASCII fast path; same results)");
     c->add_flag("--json", args->json,
                 "One JSON object: tokens, oov_tokens, oov_rate, top_oov [{word, count}], documents, invalid_utf8, ...");

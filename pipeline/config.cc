@@ -3,6 +3,8 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <mutex>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -10,6 +12,7 @@
 
 #include "pipeline/toml_reader.h"
 #include "prompts/sampler.h"
+#include "storage/files.h"
 #include "storage/sha256.h"
 
 #ifndef PRIMER_DATA_DIR
@@ -232,7 +235,12 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
   filters::FilterContext dry;
   vocab::Vocabulary empty = vocab::Vocabulary::parse("x noun\nx verb\nx adj\n", "(check)");
   dry.vocab = &empty;
-  dry.resolve_path = [&c](const std::filesystem::path& p, std::string_view key) { return c.resolve(p, key); };
+  c.input_files = {{"vocab.list", c.vocab_list}, {"prompts.template", c.prompts.template_path}};
+  dry.resolve_path = [&c](const std::filesystem::path& p, std::string_view key) {
+    auto resolved = c.resolve(p, key);
+    c.input_files.emplace_back(std::string(key), p);  // the run reads it: its bytes join the inputs
+    return resolved;
+  };
   make_filters(c, dry);
 
   // The hash covers what decides the output. Operational keys (where the server is, how
@@ -252,6 +260,51 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
   return c;
 }
 
+std::vector<storage::InputFile> hash_inputs(const Config& config) {
+  std::vector<storage::InputFile> out;
+  for (const auto& [key, path] : config.input_files) {
+    const std::filesystem::path resolved = config.resolve(path, key);
+    out.push_back({key, resolved.string(), storage::sha256_file(resolved)});
+  }
+  return out;
+}
+
+std::string changed_input(const std::vector<storage::InputFile>& before, const std::vector<storage::InputFile>& now) {
+  if (before.empty()) return "";
+  auto what = [](const std::string& key) -> std::string {
+    if (key == "vocab.list") return "the vocabulary list";
+    if (key == "prompts.template") return "the prompt template";
+    if (key == "filters.rules") return "the regex rules";
+    if (key == "filters.eval_sets") return "the evaluation set";
+    return "the file";
+  };
+  for (size_t i = 0; i < std::max(before.size(), now.size()); ++i) {
+    if (i >= before.size()) return what(now[i].key) + " " + now[i].path + " (" + now[i].key + ") was not read before";
+    if (i >= now.size() || before[i].key != now[i].key)
+      return what(before[i].key) + " " + before[i].path + " (" + before[i].key + ") is no longer read";
+    if (before[i].sha256 != now[i].sha256)
+      return what(now[i].key) + " " + now[i].path + " (" + now[i].key + ") changed (sha256 " +
+             before[i].sha256.substr(0, 12) + "..., now " + now[i].sha256.substr(0, 12) + "...)";
+  }
+  return "";
+}
+
+// The working directory's copy of a file wins over the one next to the config; when the
+// two differ, say once (per key and file) which was loaded, so that a stray copy in the
+// working directory does not pass for the config's own.
+static void note_shadowed(std::string_view key, const std::filesystem::path& used, const std::filesystem::path& beside) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(beside, ec) || std::filesystem::equivalent(used, beside, ec)) return;
+  if (!std::filesystem::is_regular_file(used, ec)) return;
+  if (storage::read_file(used) == storage::read_file(beside)) return;
+  static std::mutex mutex;
+  static std::set<std::string> noted;
+  const std::lock_guard lock(mutex);
+  if (!noted.insert(std::string(key) + "\n" + used.string()).second) return;
+  std::fprintf(stderr, "primer: note: %.*s: loaded %s from the working directory (%s), not the different %s next to the config\n",
+               int(key.size()), key.data(), used.c_str(), std::filesystem::current_path(ec).c_str(), beside.c_str());
+}
+
 Config load_config(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in || std::filesystem::is_directory(path))
@@ -269,7 +322,10 @@ std::filesystem::path Config::resolve(const std::filesystem::path& p, std::strin
   }
   const std::filesystem::path candidates[] = {p, file.parent_path() / p, std::filesystem::path(PRIMER_DATA_DIR) / p};
   for (const auto& c : candidates)
-    if (std::filesystem::exists(c)) return c;
+    if (std::filesystem::exists(c)) {
+      if (&c == &candidates[0]) note_shadowed(key, c, candidates[1]);
+      return c;
+    }
   throw ConfigError(file.string() + ": " + std::string(key) + " = \"" + p.string() +
                     "\" not found (looked in the working directory, next to the config, and in " +
                     PRIMER_DATA_DIR + ")");

@@ -16,6 +16,7 @@
 #include "generators/http_teacher.h"
 #include "model/tokenizer.h"
 #include "prompts/prompt.h"
+#include "storage/manifest.h"
 
 namespace primer::pipeline {
 
@@ -84,12 +85,25 @@ struct Config {
   // timeouts, budget_usd), which may change between the sessions of one run, and [report].
   std::string canonical_json;
   std::string hash;
+  // The files the run reads besides the config, as named in it: [vocab] list, [prompts]
+  // template and every file a filter setting names (found by the filter check below).
+  // The hash covers their names; hash_inputs() covers their bytes.
+  std::vector<std::pair<std::string, std::filesystem::path>> input_files;  // {key, path}
 
   // Resolves a path from the config: absolute as is; otherwise the first that exists of
   // the working directory, the config file's directory and primer's data directory.
   // Throws ConfigError naming the key and the places tried.
   std::filesystem::path resolve(const std::filesystem::path& p, std::string_view key) const;
 };
+
+// Resolves and hashes every file of config.input_files, in order. Throws ConfigError
+// naming the key of a file that is missing, StorageError if one cannot be read.
+std::vector<storage::InputFile> hash_inputs(const Config& config);
+// The first difference between the inputs a run was made from and those of now, as
+// "the vocabulary list words.txt (vocab.list) changed (sha256 1a2b3c4d5e6f..., now
+// 9f8e7d6c5b4a...)"; empty when they are the same. `before` empty: not recorded (runs
+// of older versions), nothing to compare.
+std::string changed_input(const std::vector<storage::InputFile>& before, const std::vector<storage::InputFile>& now);
 
 // Parses and validates a config file. Throws ConfigError.
 Config load_config(const std::filesystem::path& path);

@@ -241,6 +241,7 @@ RunReport merge(const MergeOptions& options) {
   if (!fs::exists(config_path))
     throw ConfigError("the tasks ran " + config_path.string() + ", which is gone; give the config with --config");
   const Config config = load_config(config_path);
+  const std::vector<storage::InputFile> inputs = hash_inputs(config);
 
   std::vector<uint32_t> missing, incomplete;
   std::string positions;
@@ -266,6 +267,9 @@ RunReport merge(const MergeOptions& options) {
       throw RunError("task " + std::to_string(k) + " ran another config than " + config_path.string() + " (hash " +
                      t.manifest.config_hash.substr(0, 12) + ", this config " + config.hash.substr(0, 12) +
                      "); merge with the config the tasks ran (--config)");
+    if (const std::string changed = changed_input(t.manifest.inputs, inputs); !changed.empty())
+      throw RunError("task " + std::to_string(k) + " was made from other inputs: " + changed +
+                     " since the task ran; merge with the files the tasks read");
     const TaskSlice slice{k, static_cast<uint32_t>(n)};
     t.begin = slice.begin(config.count);
     t.end = slice.end(config.count);
@@ -276,7 +280,7 @@ RunReport merge(const MergeOptions& options) {
     for (const auto& s : f.signatures) t.signatures.push_back(dir / s);
     tasks.push_back(std::move(t));
   }
-  for (uint32_t k : std::views::keys(files))
+  for (const auto& [k, file] : files)  // (not std::views::keys: clang 14 cannot build it with libstdc++ 12)
     if (k >= n) throw RunError("task " + std::to_string(k) + " is not one of the " + std::to_string(n) + " tasks");
   if (!missing.empty() || !incomplete.empty()) {
     std::string msg = "cannot merge " + out.string() + " (" + std::to_string(n) + " tasks):";

@@ -5,6 +5,7 @@
 #include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -128,6 +129,7 @@ class Run {
 
  private:
   void setup_components();
+  bool read_journal();
   void load_or_start();
   void generate();
   void prepare(Item& item, double validation_fraction) const;
@@ -165,6 +167,8 @@ class Run {
   std::string teacher_name_;
   std::unique_ptr<filters::FilterChain> chain_;
   std::string template_text_;
+  std::vector<storage::InputFile> inputs_;  // the bytes this session reads (vocab list, template, filter files)
+  bool resuming_ = false;                   // OUT holds an unfinished run (journal/state.json)
 
   State state_;
   std::chrono::steady_clock::time_point t0_;
@@ -209,7 +213,8 @@ void Run::setup_components() {
       teacher_ = std::make_unique<generators::BuiltinTeacher>(
           *vocab_, generators::BuiltinOptions{config_.teacher.noise, config_.teacher.hostile});
     } catch (const std::invalid_argument& e) {
-      throw ConfigError(config_.file.string() + ": the built-in teacher cannot use this vocabulary: " + e.what());
+      throw ConfigError(config_.file.string() + ": the built-in teacher cannot use the vocabulary list " +
+                        config_.resolve(config_.vocab_list, "vocab.list").string() + ": " + e.what());
     }
     // The builtin teacher regenerates any reply for free: nothing to journal.
     teacher_name_ = teacher_->name();
@@ -222,14 +227,25 @@ void Run::setup_components() {
   chain_ = std::make_unique<filters::FilterChain>(make_filters(config_, ctx));
 }
 
+// An unfinished run in OUT: its state, checked against this config and the bytes of its
+// inputs before anything is built from them (a changed list is named, not parsed).
+bool Run::read_journal() {
+  const fs::path state_path = journal("state.json");
+  if (!fs::exists(state_path)) return false;
+  state_ = State::parse(storage::read_file(state_path), state_path);
+  if (state_.totals.config_hash != config_.hash)
+    throw RunError(out_.string() + " holds an unfinished run of a different config (hash " +
+                   state_.totals.config_hash.substr(0, 12) + ", this config " + config_.hash.substr(0, 12) +
+                   "); rerun with the original config to resume, or choose another --out");
+  if (const std::string changed = changed_input(state_.totals.inputs, inputs_); !changed.empty())
+    throw RunError(out_.string() + " holds an unfinished run made from other inputs: " + changed +
+                   " since it started; restore it to resume, or choose another --out");
+  return true;
+}
+
 void Run::load_or_start() {
   const fs::path state_path = journal("state.json");
-  if (fs::exists(state_path)) {
-    state_ = State::parse(storage::read_file(state_path), state_path);
-    if (state_.totals.config_hash != config_.hash)
-      throw RunError(out_.string() + " holds an unfinished run of a different config (hash " +
-                     state_.totals.config_hash.substr(0, 12) + ", this config " + config_.hash.substr(0, 12) +
-                     "); rerun with the original config to resume, or choose another --out");
+  if (resuming_) {
     // Counters and filter state as of the last checkpoint.
     std::vector<filters::FilterCounts> counts;
     for (const auto& f : state_.totals.filters) {
@@ -270,6 +286,7 @@ void Run::load_or_start() {
   if (options_.task) storage::write_file_atomic(out_ / "task.json", task_json({}));
   state_.next_index = begin_;
   state_.totals.config_hash = config_.hash;
+  state_.totals.inputs = inputs_;
   state_.totals.started_at = storage::utc_now();
   if (options_.replay) {  // a merge continues the tasks' run
     state_.totals.started_at = options_.replay->started_at();
@@ -433,53 +450,56 @@ void Run::generate() {
     const size_t tokens = 4 * static_cast<size_t>(tbb::this_task_arena::max_concurrency());
     const double fraction = config_.storage.validation_fraction;
     try {
-    tbb::parallel_pipeline(
-        tokens,
-        tbb::make_filter<void, Batch*>(
-            tbb::filter_mode::serial_in_order,
-            [&](tbb::flow_control& fc) -> Batch* {
-              if (next >= count || g_stop.load()) {
-                fc.stop();
-                return nullptr;
-              }
-              const uint64_t end = std::min<uint64_t>(next + kBatch, count);
-              auto batch = std::make_unique<Batch>();
-              batch->items.resize(end - next);
-              if (const auto* replies = options_.batch_replies) {
-                for (size_t k = 0; k < batch->items.size(); ++k) {
-                  auto it = replies->find(next + k);
-                  if (it == replies->end() || !it->second.ok) {
-                    batch->items[k].outcome.failed = true;
-                  } else {
-                    batch->items[k].doc.reply = it->second.reply;
-                  }
-                }
-              } else if (http_) {
-                // Replies in prompt order; nullopt: quota, budget or an interrupt.
-                auto got = http_->fetch(next, end, g_stop);
-                if (!got) {
-                  source_stopped = true;
+      tbb::parallel_pipeline(
+          tokens,
+          tbb::make_filter<void, Batch*>(
+              tbb::filter_mode::serial_in_order,
+              [&](tbb::flow_control& fc) -> Batch* {
+                if (next >= count || g_stop.load()) {
                   fc.stop();
                   return nullptr;
                 }
-                for (size_t k = 0; k < got->size(); ++k) {
-                  auto& c = (*got)[k];
-                  batch->items[k].outcome.failed = !c.ok;
-                  batch->items[k].doc.reply = std::move(c.reply);
+                const uint64_t end = std::min<uint64_t>(next + kBatch, count);
+                auto batch = std::make_unique<Batch>();
+                batch->items.resize(end - next);
+                if (const auto* replies = options_.batch_replies) {
+                  for (size_t k = 0; k < batch->items.size(); ++k) {
+                    auto it = replies->find(next + k);
+                    if (it == replies->end() || !it->second.ok) {
+                      batch->items[k].outcome.failed = true;
+                    } else {
+                      batch->items[k].doc.reply = it->second.reply;
+                    }
+                  }
+                } else if (http_) {
+                  // Replies in prompt order; nullopt: quota, budget or an interrupt.
+                  auto got = http_->fetch(next, end, g_stop);
+                  if (!got) {
+                    source_stopped = true;
+                    fc.stop();
+                    return nullptr;
+                  }
+                  for (size_t k = 0; k < got->size(); ++k) {
+                    auto& c = (*got)[k];
+                    batch->items[k].outcome.failed = !c.ok;
+                    batch->items[k].doc.reply = std::move(c.reply);
+                  }
                 }
-              }
-              for (auto& it : batch->items) it.doc.prompt.index = it.outcome.index = next++;
-              return batch.release();
-            }) &
-            tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel,
-                                             [&](Batch* b) {
-                                               for (auto& it : b->items) prepare(it, fraction);
-                                               return b;
-                                             }) &
-            tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order, [&](Batch* b) {
-              std::unique_ptr<Batch> own(b);
-              for (auto& it : b->items) consume(it.outcome, it.line);
-            }));
+                for (auto& it : batch->items) it.doc.prompt.index = it.outcome.index = next++;
+                return batch.release();
+              }) &
+              tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel,
+                                               [&](Batch* b) {
+                                                 for (auto& it : b->items) {
+                                                   if (g_stop.load()) break;  // not consumed anyway
+                                                   prepare(it, fraction);
+                                                 }
+                                                 return b;
+                                               }) &
+              tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order, [&](Batch* b) {
+                std::unique_ptr<Batch> own(b);
+                for (auto& it : b->items) consume(it.outcome, it.line);
+              }));
     } catch (const filters::FilterCancelled&) {
       // A filter saw the stop flag mid-document (g_stop is set): stop as between batches.
     }
@@ -566,6 +586,11 @@ void Run::finalize() {
     for (const auto& s : m.shards)
       if (s.split == "train") train.push_back(s);
     m.tokenizer = model::train_tokenizer(out_, train, t);
+    if (m.tokenizer->requested_vocab_size > m.tokenizer->vocab_size)  // said even with --quiet: train must know
+      std::fprintf(stderr,
+                   "primer run: warning: the tokenizer has %u pieces, fewer than [tokenizer] vocab_size = %u (the train "
+                   "split has no more to merge); give the model vocab_size = %u\n",
+                   m.tokenizer->vocab_size, m.tokenizer->requested_vocab_size, m.tokenizer->vocab_size);
     if (options_.progress) std::fprintf(stderr, "primer run: encoding token shards\n");
     model::EncodeOptions e;
     e.threads = options_.threads;
@@ -664,12 +689,17 @@ RunReport Run::execute() {
     storage::Manifest m = storage::Manifest::load(out_ / "manifest.json");
     if (m.config_hash != config_.hash)
       throw RunError(out_.string() + " holds a finished run of a different config; choose another --out");
+    if (const std::string changed = changed_input(m.inputs, hash_inputs(config_)); !changed.empty())
+      throw RunError(out_.string() + " holds a finished run made from other inputs: " + changed +
+                     " since it was made; choose another --out");
     check_task_file();
     fs::remove_all(out_ / "journal");  // a crash may have left it after the manifest
     report_.already_complete = true;
     report_.manifest = std::move(m);
     return report_;
   }
+  inputs_ = hash_inputs(config_);
+  resuming_ = read_journal();
   setup_components();
   load_or_start();
   t0_ = std::chrono::steady_clock::now();
@@ -705,7 +735,15 @@ Estimate estimate(const Config& config) {
   const auto sampler = make_sampler(config, vocab);
   const bool http = config.teacher.kind == "openai";
   const double max_tokens = http ? double(config.teacher.http.request.max_tokens) : 0;
-  for (uint64_t i = 0; i < config.count; ++i) e.prompt_tokens += double(sampler->sample(config.seed, i).text.size()) / 4.0;
+  // Every prompt up to kEstimateSample; beyond, prompt k * count / kEstimateSample of each
+  // k (128-bit: count may be 2^63), and the mean scaled to the count.
+  e.sampled = std::min(config.count, kEstimateSample);
+  double chars = 0;
+  for (uint64_t k = 0; k < e.sampled; ++k) {
+    const auto i = static_cast<uint64_t>(static_cast<unsigned __int128>(k) * config.count / e.sampled);
+    chars += double(sampler->sample(config.seed, i).text.size());
+  }
+  e.prompt_tokens = chars / double(e.sampled) * double(config.count) / 4.0;
   e.requests = config.count;
   e.completion_tokens = max_tokens * double(config.count);
   e.model = http ? config.teacher.http.request.model : "builtin";

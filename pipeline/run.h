@@ -80,7 +80,11 @@ struct Estimate {
   double completion_tokens = 0;  // at most max_tokens per request
   std::optional<double> cost_usd;  // nullopt when the model's price is unknown
   std::string model;
+  uint64_t sampled = 0;  // prompts rendered to measure prompt_tokens (= requests up to kEstimateSample)
 };
+// Prompts rendered at most by estimate(): a run of more is measured on this many, spread
+// evenly over its indices, and scaled (so 2^63 prompts take as long as 10,000).
+inline constexpr uint64_t kEstimateSample = 10000;
 Estimate estimate(const Config& config);
 
 // The end-of-run table: counts per stage, per filter and reason, shards.

@@ -53,6 +53,12 @@ std::string Manifest::to_json() const {
   w.field("schema", schema).field("primer_version", primer_version);
   w.field("config_hash", config_hash);
   w.key("config").raw(config_json.empty() ? "{}" : config_json);
+  if (!inputs.empty()) {
+    w.key("inputs").begin_array();
+    for (const auto& f : inputs)
+      w.begin_object().field("key", f.key).field("path", f.path).field("sha256", f.sha256).end_object();
+    w.end_array();
+  }
   w.field("kind", kind).field("teacher", teacher);
   if (!caveats.empty()) {
     w.key("caveats").begin_array();
@@ -118,6 +124,11 @@ Manifest Manifest::parse(std::string_view json, std::string_view origin) {
     m.primer_version = std::string(std::string_view(root["primer_version"]));
     m.config_hash = std::string(std::string_view(root["config_hash"]));
     m.config_json = simdjson::minify(root["config"]);
+    simdjson::dom::array inputs;
+    if (!root["inputs"].get(inputs))
+      for (auto f : inputs)
+        m.inputs.push_back({std::string(std::string_view(f["key"])), std::string(std::string_view(f["path"])),
+                            std::string(std::string_view(f["sha256"]))});
     m.kind = std::string(std::string_view(root["kind"]));
     m.teacher = std::string(std::string_view(root["teacher"]));
     auto counts = root["counts"];

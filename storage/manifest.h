@@ -41,11 +41,20 @@ struct TokenizerInfo {
                                          // delivers fewer when the text has no more merges
 };
 
+// A file the run read besides its config (vocabulary list, prompt template, a filter's
+// rules or evaluation sets), by content: a resumed run or a merge must read the same bytes.
+struct InputFile {
+  std::string key;     // the config key that names it ("vocab.list", "filters.rules", ...)
+  std::string path;    // the file that was loaded (as resolved from the config)
+  std::string sha256;  // of its bytes
+};
+
 struct Manifest {
   int schema = kManifestSchema;
   std::string primer_version;
   std::string config_hash;  // sha256 of the canonical config JSON
   std::string config_json;  // the config as a JSON object (verbatim)
+  std::vector<InputFile> inputs;  // absent from the JSON of runs that recorded none
   std::string kind;         // prompt kind
   std::string teacher;
   // Counts per stage.

@@ -65,6 +65,13 @@ ReadStats for_each_record(const std::filesystem::path& path, const RecordFn& fn)
   return stats;
 }
 
+ReadStats for_each_record(std::istream& in, const std::string& name, const RecordFn& fn) {
+  ReadStats stats;
+  LineParser parse(stats, fn);
+  read_lines(in, name, [&](std::string_view line) { parse(line); });
+  return stats;
+}
+
 ReadStats for_each_record_in(const std::vector<std::string_view>& lines, const RecordFn& fn) {
   ReadStats stats;
   LineParser parse(stats, fn);

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <istream>
 #include <map>
 #include <string>
 #include <string_view>
@@ -55,6 +56,8 @@ struct ReadStats {
 using RecordFn = std::function<void(const RecordView&)>;
 
 ReadStats for_each_record(const std::filesystem::path& path, const RecordFn& fn);
+// The same over an open stream (the bytes of a file held in memory); `name` names it in errors.
+ReadStats for_each_record(std::istream& in, const std::string& name, const RecordFn& fn);
 
 // The same over lines already in memory (one record per element), for tests and tools.
 ReadStats for_each_record_in(const std::vector<std::string_view>& lines, const RecordFn& fn);

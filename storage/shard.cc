@@ -84,6 +84,10 @@ ShardInfo ShardWriter::finish() {
 void read_lines(const std::filesystem::path& path, const std::function<void(std::string_view)>& fn) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw StorageError("cannot read " + path.string());
+  read_lines(in, path.string(), fn);
+}
+
+void read_lines(std::istream& in, const std::string& name, const std::function<void(std::string_view)>& fn) {
   // The first bytes decide, not the name: a zstd file named .jsonl is still zstd.
   unsigned char magic[6] = {};
   in.read(reinterpret_cast<char*>(magic), sizeof magic);
@@ -101,7 +105,7 @@ void read_lines(const std::filesystem::path& path, const std::function<void(std:
                       : starts({0x04, 0x22, 0x4D, 0x18})         ? "lz4 (lz4 -d it)"
                                                                  : nullptr;
   if (other)
-    throw StorageError(path.string() + " is compressed with " + other +
+    throw StorageError(name + " is compressed with " + other +
                        "; primer reads plain or zstd-compressed JSON Lines");
   // Lines are delivered without "\n", without a "\r" before it (CRLF files) and, for the
   // first, without a UTF-8 byte order mark.
@@ -150,7 +154,7 @@ void read_lines(const std::filesystem::path& path, const std::function<void(std:
         ZSTD_outBuffer output{outbuf.data(), outbuf.size(), 0};
         last = ZSTD_decompressStream(dctx, &output, &input);
         if (ZSTD_isError(last))
-          throw StorageError(path.string() + " is corrupt: " + ZSTD_getErrorName(last));
+          throw StorageError(name + " is corrupt: " + ZSTD_getErrorName(last));
         emit(outbuf.data(), output.pos);
       }
     }
@@ -159,13 +163,13 @@ void read_lines(const std::filesystem::path& path, const std::function<void(std:
       ZSTD_inBuffer input{nullptr, 0, 0};
       ZSTD_outBuffer output{outbuf.data(), outbuf.size(), 0};
       const size_t r = ZSTD_decompressStream(dctx, &output, &input);
-      if (ZSTD_isError(r)) throw StorageError(path.string() + " is corrupt: " + ZSTD_getErrorName(r));
+      if (ZSTD_isError(r)) throw StorageError(name + " is corrupt: " + ZSTD_getErrorName(r));
       emit(outbuf.data(), output.pos);
       if (output.pos < output.size) break;
       last = r;
     }
     if (any && last != 0)
-      throw StorageError(path.string() + " is truncated (the zstd stream ends mid-frame)");
+      throw StorageError(name + " is truncated (the zstd stream ends mid-frame)");
   }
   if (!carry.empty()) deliver(carry);
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <istream>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -89,5 +90,8 @@ class ShardWriter {
 // its name. Throws StorageError on a corrupt or truncated zstd stream, or a file in
 // another compression (gzip, bzip2, xz, lz4), naming the file.
 void read_lines(const std::filesystem::path& path, const std::function<void(std::string_view)>& fn);
+// The same over a stream already open (in-memory bytes for the fuzzer); `name` names it
+// in errors.
+void read_lines(std::istream& in, const std::string& name, const std::function<void(std::string_view)>& fn);
 
 }  // namespace primer::storage

@@ -3,6 +3,7 @@
 #include <bit>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 
 #include "storage/sha256.h"
 
@@ -75,9 +76,9 @@ TokenShardInfo TokenShardWriter::finish() {
 
 namespace {
 
-TokenShardHeader check_header(std::ifstream& in, const std::filesystem::path& path) {
+// `size`: the whole file's bytes, header included.
+TokenShardHeader check_header(std::istream& in, uint64_t size, const std::filesystem::path& path) {
   const std::string hint = "; re-create it with 'primer tokenizer encode --data DIR'";
-  if (!in) throw StorageError("cannot read token shard " + path.string());
   int32_t header[kTokenHeaderInts];
   in.read(reinterpret_cast<char*>(header), sizeof header);
   if (in.gcount() != static_cast<std::streamsize>(sizeof header))
@@ -90,9 +91,6 @@ TokenShardHeader check_header(std::ifstream& in, const std::filesystem::path& pa
                        " is not supported (expected " + std::to_string(kTokenVersion) + ")" + hint);
   if (header[2] < 0) throw StorageError(path.string() + ": negative token count in the header" + hint);
   const uint64_t count = static_cast<uint64_t>(header[2]);
-  std::error_code ec;
-  const uint64_t size = std::filesystem::file_size(path, ec);
-  if (ec) throw StorageError("cannot stat " + path.string() + ": " + ec.message());
   const uint64_t want = kTokenHeaderBytes + 2 * count;
   if (size != want)
     throw StorageError(path.string() + (size < want ? " is truncated" : " has trailing bytes") + ": header says " +
@@ -109,11 +107,21 @@ TokenShardHeader check_header(std::ifstream& in, const std::filesystem::path& pa
   return h;
 }
 
+std::ifstream open_shard(const std::filesystem::path& path, uint64_t& size) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw StorageError("cannot read token shard " + path.string());
+  std::error_code ec;
+  size = std::filesystem::file_size(path, ec);
+  if (ec) throw StorageError("cannot stat " + path.string() + ": " + ec.message());
+  return in;
+}
+
 }  // namespace
 
 TokenShardHeader read_token_header(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return check_header(in, path);
+  uint64_t size = 0;
+  std::ifstream in = open_shard(path, size);
+  return check_header(in, size, path);
 }
 
 uint64_t read_token_count(const std::filesystem::path& path) { return read_token_header(path).tokens; }
@@ -130,11 +138,20 @@ void check_token_tokenizer(const std::filesystem::path& path, const TokenShardHe
 }
 
 std::vector<uint16_t> read_token_shard(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  const uint64_t count = check_header(in, path).tokens;
+  uint64_t size = 0;
+  std::ifstream in = open_shard(path, size);
+  const uint64_t count = check_header(in, size, path).tokens;
   std::vector<uint16_t> tokens(count);
   in.read(reinterpret_cast<char*>(tokens.data()), static_cast<std::streamsize>(2 * count));
   if (static_cast<uint64_t>(in.gcount()) != 2 * count) throw StorageError("cannot read " + path.string());
+  return tokens;
+}
+
+std::vector<uint16_t> parse_token_shard(std::string_view bytes, const std::filesystem::path& origin) {
+  std::istringstream in{std::string(bytes)};
+  const uint64_t count = check_header(in, bytes.size(), origin).tokens;
+  std::vector<uint16_t> tokens(count);
+  if (count) std::memcpy(tokens.data(), bytes.data() + kTokenHeaderBytes, 2 * count);
   return tokens;
 }
 

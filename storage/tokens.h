@@ -20,6 +20,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "storage/files.h"
@@ -87,5 +88,7 @@ void check_token_tokenizer(const std::filesystem::path& path, const TokenShardHe
                            const std::string& tokenizer_sha256);
 // Reads a whole token shard (header checked).
 std::vector<uint16_t> read_token_shard(const std::filesystem::path& path);
+// The same checks over a whole file's bytes in memory; `origin` names it in errors.
+std::vector<uint16_t> parse_token_shard(std::string_view bytes, const std::filesystem::path& origin);
 
 }  // namespace primer::storage

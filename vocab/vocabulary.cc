@@ -531,6 +531,8 @@ Vocabulary Vocabulary::parse(std::string_view text, std::string_view origin) {
     v.by_pos_[static_cast<int>(e.pos)].push_back(index);
     v.entries_.push_back(std::move(e));
   }
+  if (v.entries_.empty())
+    throw VocabError(std::string(origin) + ": the vocabulary list has no words (one 'lemma pos [key=value ...]' a line)");
 
   std::map<std::string, std::vector<uint32_t>> forms, names;
   for (uint32_t index = 0; index < v.entries_.size(); ++index) {

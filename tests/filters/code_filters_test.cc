@@ -96,6 +96,11 @@ TEST_CASE("python_syntax: a persistent pool of workers, not a process per docume
   CHECK(f->check(exercise_doc(CodeFailure::kSyntaxError)).reason == "syntax_error");
   CHECK(f->check(exercise_doc(CodeFailure::kMissingCodeBlock)).reason == "no_code");
   CHECK_THROWS_WITH(make_with("python_syntax", Settings().set("python", "/no/python")), doctest::Contains("no such file"));
+  // A program that is no Python at all: refused up front, not a run that drops everything.
+  CHECK_THROWS_WITH(make_with("python_syntax", Settings().set("python", "/bin/true")),
+                    doctest::Contains("does not work as a Python syntax checker"));
+  CHECK_THROWS_WITH(make_with("exercise_tests", Settings().set("python", "/bin/true")),
+                    doctest::Contains("cannot start"));
 
   auto blocks = make_with("code_blocks");
   CHECK(blocks->check(exercise_doc(CodeFailure::kNone)).keep());

@@ -46,10 +46,11 @@ TEST_CASE("primer filter: runs the chain over JSONL, writes kept and rejected sh
   CHECK(manifest.find("\"contaminated\"") != std::string::npos);
   const std::string report = read_file(dir / "out/decontamination.json");
   CHECK(report.find("\"index\": 4") != std::string::npos);  // the fifth record (malformed lines do not count)
-  // A non-empty --out is refused; a missing input is a usage error.
+  // A finished --out is refused (exit 1, as run and train say it); a missing input is a
+  // usage error (exit 2).
   CHECK(run_command({primer_binary(), "filter", (dir / "in.jsonl").string(), "--config", (dir / "f.toml").string(),
                      "--out", (dir / "out").string()})
-            .exit_code == 2);
+            .exit_code == 1);
   CHECK(run_command({primer_binary(), "filter", (dir / "nope.jsonl").string(), "--config", (dir / "f.toml").string(),
                      "--out", (dir / "out2").string()})
             .exit_code == 2);
@@ -172,10 +173,11 @@ TEST_CASE("primer filter: a failed or killed run does not block the rerun") {
   CHECK(manifest_row(dir / "out/manifest.json", "exact_dedup").kept == 50);
   const auto kept = run_command({"/bin/bash", "-c", "zstdcat " + (dir / "out/data").string() + "/train-*.jsonl.zst"});
   CHECK(kept.out == lines);
-  // finished: a rerun into it is refused, and so is a directory that is not ours
-  CHECK(filter({(dir / "whole.jsonl").string()}, dir / "f.toml", dir / "out").exit_code == 2);
+  // finished: a rerun into it is refused, and so is a directory that is not ours (exit 1,
+  // as `run` and `train` refuse a directory of other files)
+  CHECK(filter({(dir / "whole.jsonl").string()}, dir / "f.toml", dir / "out").exit_code == 1);
   std::filesystem::create_directories(dir / "other");
   write_file(dir / "other/notes.txt", "mine");
-  CHECK(filter({(dir / "whole.jsonl").string()}, dir / "f.toml", dir / "other").exit_code == 2);
+  CHECK(filter({(dir / "whole.jsonl").string()}, dir / "f.toml", dir / "other").exit_code == 1);
   CHECK(read_file(dir / "other/notes.txt") == "mine");
 }

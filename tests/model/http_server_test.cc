@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "model/http_server.h"
+#include "tests/support/testing.h"
 
 using namespace primer;
 using model::HttpServer;
@@ -42,16 +43,6 @@ struct Running {
     return c;
   }
 };
-
-int connect_raw(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  return fd;
-}
 
 // Waits (polling, with a generous bound against hangs) until `ready` holds.
 template <typename F>
@@ -152,7 +143,8 @@ TEST_CASE("http server: a request that never finishes arriving is cut off, howev
   Running s(limits);
   s.server.get("/health", [](const httplib::Request&, httplib::Response& r) { r.set_content("ok", "text/plain"); });
   s.start();
-  const int fd = connect_raw(s.port);
+  const int fd = primer::testing::connect_loopback(s.port);
+  REQUIRE(fd >= 0);
   const std::string head = "GET /health HTTP/1.1\r\nHost: x\r\n";
   // a byte every 100 ms, each well within any per-read timeout: only a deadline for the
   // whole request ends it (bounded at 60 s so that a server without one fails, not hangs)
@@ -179,7 +171,8 @@ TEST_CASE("http server: a request it cannot read gets 400 in OpenAI's shape") {
   limits.idle_timeout_s = 0.2;  // then the kept-alive connection closes and the reply is whole
   Running s(limits);
   s.start();
-  const int fd = connect_raw(s.port);
+  const int fd = primer::testing::connect_loopback(s.port);
+  REQUIRE(fd >= 0);
   const std::string garbage = "NOT HTTP AT ALL\r\n\r\n";
   REQUIRE(::send(fd, garbage.data(), garbage.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(garbage.size()));
   std::string reply;

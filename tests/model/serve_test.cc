@@ -261,23 +261,14 @@ TEST_CASE("primer run with the HTTP teacher pointed at primer serve completes") 
 
 namespace {
 
-int connect_raw(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  return fd;
-}
-
 // Clients that hold connections open without finishing a request: half connect and send
 // nothing, half send part of a request's headers.
 struct Stalled {
   std::vector<int> fds;
   Stalled(int port, int n) {
     for (int i = 0; i < n; ++i) {
-      fds.push_back(connect_raw(port));
+      fds.push_back(primer::testing::connect_loopback(port));
+      REQUIRE(fds.back() >= 0);
       if (i % 2) {
         const std::string part = "POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n";
         REQUIRE(::send(fds.back(), part.data(), part.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(part.size()));

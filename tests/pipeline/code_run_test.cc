@@ -11,6 +11,7 @@
 
 #include "filters/code_text.h"
 #include "pipeline/config.h"
+#include "pipeline/report.h"
 #include "pipeline/run.h"
 #include "storage/shard.h"
 #include "tests/support/testing.h"
@@ -99,7 +100,8 @@ TEST_CASE("codeexercises example: planted failures dropped by reason, kept exerc
     CHECK_MESSAGE(run.at(reason) > 0, reason);
   CHECK(run.at("error") == 0);
   CHECK(run.count("sandbox_error") == 0);  // a sandbox that cannot start stops the run; it is no drop reason
-  CHECK(run.at("exited_early") + run.at("no_asserts") + run.at("tests_ignore_solution") >= 0);  // reasons listed
+  for (const char* reason : {"exited_early", "no_asserts", "tests_ignore_solution", "signal_attempt"})
+    CHECK_MESSAGE(run.count(reason) == 1, reason);  // every reason is listed, zeros included
   CHECK(drops(m, "minhash")["near_duplicate"] > 0);
   CHECK(drops(m, "decontaminate")["contaminated"] > 0);     // is_palindrome is in the sample eval set
   CHECK(!fs::exists(dir / "escaped.txt"));
@@ -138,6 +140,34 @@ TEST_CASE("codeexercises example: planted failures dropped by reason, kept exerc
   REQUIRE(std::sscanf(r.out.substr(r.out.rfind("passed ")).c_str(), "passed %u of %u", &passed, &total) == 2);
   CHECK(total == m.kept);
   CHECK(double(passed) >= 0.99 * double(total));
+}
+
+TEST_CASE("codeexercises example with isolation = \"none\": the manifest, card and report say so") {
+  TempDir dir;
+  std::string text = primer::testing::read_file(primer::testing::source_path("examples/codeexercises.toml"));
+  const auto replace = [&](const std::string& from, const std::string& to) {
+    const size_t at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), to);
+  };
+  replace("count = 1000", "count = 30");
+  replace("isolation = \"bubblewrap\"", "isolation = \"none\"");
+  primer::testing::write_file(dir / "bare.toml", text);
+  pipeline::RunOptions o;
+  o.out = dir / "out";
+  o.progress = false;
+  const storage::Manifest m = pipeline::run(pipeline::load_config(dir / "bare.toml"), o).manifest;
+  REQUIRE(m.caveats.size() == 1);
+  CHECK(m.caveats[0].find("without isolation") != std::string::npos);
+  CHECK(storage::Manifest::load(dir / "out/manifest.json").caveats == m.caveats);
+  CHECK(primer::testing::read_file(dir / "out/README.md").find("**Caveat:** exercise_tests ran the teacher's code "
+                                                                "without isolation") != std::string::npos);
+  pipeline::write_report(dir / "out", dir / "report.html");
+  CHECK(primer::testing::read_file(dir / "report.html").find("without isolation") != std::string::npos);
+  // The default boundary states nothing of the kind.
+  TempDir boxed;
+  const storage::Manifest b = run_example(boxed, "codeexercises.toml", 30, "kind = \"builtin\"");
+  CHECK(b.caveats.empty());
 }
 
 TEST_CASE("codetextbook example: lessons with runnable code; broken ones dropped; card and records") {

@@ -370,6 +370,10 @@ TEST_CASE("primer run finds its task in SLURM_ARRAY_* or JOB_COMPLETION_INDEX") 
   auto help = run_command({primer, "merge", "--help"});
   CHECK(help.exit_code == 0);
   CHECK(help.out.find("incomplete") != std::string::npos);
+  auto gone = run_command({primer, "merge", (dir / "nothing").string()});
+  CHECK(gone.exit_code == 2);  // a path on the command line that does not exist, as in every command
+  CHECK(gone.err.find("does not exist") != std::string::npos);
+  fs::create_directories(dir / "nothing");
   auto none = run_command({primer, "merge", (dir / "nothing").string()});
   CHECK(none.exit_code == 1);
   CHECK(none.err.find("holds no tasks/") != std::string::npos);

@@ -308,3 +308,18 @@ TEST_CASE("[tokenizer] trains the tokenizer and writes token shards as the last 
   CHECK(storage::read_file(dir / "out/README.md").find("okens") != std::string::npos);
   CHECK(pipeline::summary_table(r.manifest).find("tokens") != std::string::npos);
 }
+
+TEST_CASE("[tokenizer]: a tokenizer with fewer pieces than vocab_size asks is a warning on stderr") {
+  TempDir dir;
+  primer::testing::write_file(dir / "run.toml",
+                              "count = 200\n[storage]\nshard_records = 1000\n[report]\nenabled = false\n"
+                              "[tokenizer]\nvocab_size = 8000\n");
+  const auto r = primer::testing::run_primer({"run", (dir / "run.toml").string(), "--out", (dir / "out").string(), "--quiet"});
+  CHECK(r.exit_code == 0);
+  const auto m = storage::Manifest::load(dir / "out/manifest.json");
+  REQUIRE(m.tokenizer);
+  REQUIRE(m.tokenizer->vocab_size < 8000);
+  CHECK(r.err == "primer run: warning: the tokenizer has " + std::to_string(m.tokenizer->vocab_size) +
+                     " pieces, fewer than [tokenizer] vocab_size = 8000 (the train split has no more to merge); give "
+                     "the model vocab_size = " + std::to_string(m.tokenizer->vocab_size) + "\n");
+}

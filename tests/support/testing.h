@@ -50,5 +50,7 @@ std::string primer_binary();
 // Runs the built primer with these arguments (run_command with primer_binary() first).
 CommandResult run_primer(const std::vector<std::string>& args);
 void write_file(const std::filesystem::path& path, const std::string& content);
+// A TCP connection to 127.0.0.1:port (blocking); -1 if it cannot be made.
+int connect_loopback(int port);
 
 }  // namespace primer::testing
