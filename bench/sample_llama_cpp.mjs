@@ -1,7 +1,8 @@
 // llama.cpp (npm node-llama-cpp) decoding speed on a GGUF, for bench/sample_bench.sh.
 // usage: node sample_llama_cpp.mjs MODEL.gguf PROMPT_TOKENS_JSON N_TOKENS THREADS STREAMS
 // Prints one JSON line: single-stream tokens/s (greedy, no stop), and the aggregate
-// tokens/s of STREAMS sequences decoded at once in one context (llama.cpp batches them).
+// tokens/s of STREAMS sequences decoded at once in one context (llama.cpp batches them);
+// STREAMS 0 measures the single stream only.
 import {getLlama} from "node-llama-cpp";
 
 const [modelPath, promptJson, nText, threadsText, streamsText] = process.argv.slice(2);
@@ -28,6 +29,10 @@ const got = await decode(seq, n);
 const singleTps = got / ((performance.now() - t0) / 1000);
 await single.dispose();
 
+if (streams === 0) {
+  console.log(JSON.stringify({single_tokens_per_s: singleTps, threads}));
+  process.exit(0);
+}
 const multi = await model.createContext({contextSize: model.trainContextSize, sequences: streams, threads,
   flashAttention: false, experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32"});
 const seqs = Array.from({length: streams}, () => multi.getSequence());

@@ -197,7 +197,7 @@ std::unique_ptr<Filter> make_code_blocks_filter(FilterSettings& s, const FilterC
   return std::make_unique<CodeBlocksFilter>(static_cast<size_t>(min_blocks));
 }
 
-std::unique_ptr<Filter> make_python_syntax_filter(FilterSettings& s, const FilterContext&) {
+std::unique_ptr<Filter> make_python_syntax_filter(FilterSettings& s, const FilterContext& context) {
   const auto python = python_setting(s);
   const int64_t workers = s.integer("workers").value_or(0);
   if (workers < 0 || workers > 256) s.invalid("workers", "must be between 0 (one per core) and 256");
@@ -206,7 +206,7 @@ std::unique_ptr<Filter> make_python_syntax_filter(FilterSettings& s, const Filte
   const size_t n = workers ? static_cast<size_t>(workers) : std::max(1u, std::thread::hardware_concurrency());
   auto filter = std::make_unique<PythonSyntaxFilter>(python, n, timeout);
   // A broken interpreter must stop the run before it starts, not drop every document.
-  if (auto why = filter->unusable())
+  if (auto why = context.check_only ? std::nullopt : filter->unusable())
     s.invalid("python", "= \"" + python.string() + "\" does not work as a Python syntax checker (" + *why + ")");
   return filter;
 }
@@ -239,7 +239,8 @@ std::unique_ptr<Filter> make_exercise_tests_filter(FilterSettings& s, const Filt
   const auto min_coverage = s.share("min_coverage");
   l.cancel = context.cancel;
   // No silent downgrade: a boundary the kernel refuses stops the run before it starts.
-  if (auto why = sandbox_unavailable(l)) s.invalid("isolation", *why);
+  if (!context.check_only)
+    if (auto why = sandbox_unavailable(l)) s.invalid("isolation", *why);
   return std::make_unique<ExerciseTestsFilter>(std::move(l), min_coverage);
 }
 

@@ -132,6 +132,9 @@ struct FilterContext {
   // Set by the pipeline to its stop flag (Ctrl-C): filters that run long work per
   // document (exercise_tests) poll it and throw FilterCancelled.
   const std::atomic<bool>* cancel = nullptr;
+  // Set when the filters are made only to check a config's settings: no helper process is
+  // started and no probe run (the sandbox's, the syntax checker's).
+  bool check_only = false;
 };
 
 // Resolves a filter's file setting with context.resolve_path, or without one: the path

@@ -1,6 +1,7 @@
 #include "model/export.h"
 #include "model/export_hf.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -9,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "model/checkpoint.h"
+#include "model/kernels/quant.h"
 #include "model/kernels/rope.h"
 #include "model/transformer.h"
 #include "storage/files.h"
@@ -17,48 +19,8 @@ namespace primer::model {
 
 namespace fs = std::filesystem;
 
-uint16_t float_to_half(float f) {
-  uint32_t x;
-  std::memcpy(&x, &f, 4);
-  const uint32_t sign = (x >> 16) & 0x8000;
-  const int32_t exp = static_cast<int32_t>((x >> 23) & 0xff) - 127 + 15;
-  uint32_t mant = x & 0x7fffff;
-  if (((x >> 23) & 0xff) == 0xff) return static_cast<uint16_t>(sign | 0x7c00 | (mant ? 0x200 : 0));  // inf / nan
-  if (exp >= 31) return static_cast<uint16_t>(sign | 0x7c00);                                          // overflow
-  if (exp <= 0) {                                                                                      // subnormal
-    if (exp < -10) return static_cast<uint16_t>(sign);
-    mant |= 0x800000;
-    const int shift = 14 - exp;
-    uint32_t half = mant >> shift;
-    const uint32_t rest = mant & ((1u << shift) - 1), mid = 1u << (shift - 1);
-    if (rest > mid || (rest == mid && (half & 1))) ++half;
-    return static_cast<uint16_t>(sign | half);
-  }
-  uint32_t half = (static_cast<uint32_t>(exp) << 10) | (mant >> 13);
-  const uint32_t rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest == 0x1000 && (half & 1))) ++half;  // may carry into the exponent: correct
-  return static_cast<uint16_t>(sign | half);
-}
-
-float half_to_float(uint16_t h) {
-  const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
-  uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ff, x;
-  if (exp == 0) {
-    if (mant == 0) x = sign;
-    else {  // subnormal: normalise
-      int e = -1;
-      do { ++e; mant <<= 1; } while (!(mant & 0x400));
-      x = sign | ((127 - 15 - e) << 23) | ((mant & 0x3ff) << 13);
-    }
-  } else if (exp == 31) {
-    x = sign | 0x7f800000 | (mant << 13);
-  } else {
-    x = sign | ((exp - 15 + 127) << 23) | (mant << 13);
-  }
-  float f;
-  std::memcpy(&f, &x, 4);
-  return f;
-}
+uint16_t float_to_half(float f) { return kernels::fp32_to_fp16(f); }
+float half_to_float(uint16_t h) { return kernels::fp16_to_fp32(h); }
 
 namespace {
 
@@ -70,7 +32,38 @@ enum GgufType : uint32_t {
   kU8 = 0, kI8 = 1, kU16 = 2, kI16 = 3, kU32 = 4, kI32 = 5, kF32 = 6, kBool = 7, kString = 8, kArray = 9,
   kU64 = 10, kI64 = 11, kF64 = 12
 };
-constexpr uint32_t kGgmlF32 = 0, kGgmlF16 = 1;
+// ggml's tensor type ids (ggml.h enum ggml_type) and llama.cpp's file types (llama_ftype)
+constexpr uint32_t kGgmlF32 = 0, kGgmlF16 = 1, kGgmlQ8_0 = 8, kGgmlBF16 = 30;
+
+uint32_t ggml_type(WeightType t) {
+  switch (t) {
+    case WeightType::kF32: return kGgmlF32;
+    case WeightType::kF16: return kGgmlF16;
+    case WeightType::kBF16: return kGgmlBF16;
+    case WeightType::kQ8_0: return kGgmlQ8_0;
+  }
+  return kGgmlF32;
+}
+
+std::optional<WeightType> from_ggml_type(uint32_t t) {
+  switch (t) {
+    case kGgmlF32: return WeightType::kF32;
+    case kGgmlF16: return WeightType::kF16;
+    case kGgmlBF16: return WeightType::kBF16;
+    case kGgmlQ8_0: return WeightType::kQ8_0;
+    default: return std::nullopt;
+  }
+}
+
+uint32_t llama_file_type(WeightType t) {  // LLAMA_FTYPE_ALL_F32, MOSTLY_F16, MOSTLY_BF16, MOSTLY_Q8_0
+  switch (t) {
+    case WeightType::kF32: return 0;
+    case WeightType::kF16: return 1;
+    case WeightType::kBF16: return 32;
+    case WeightType::kQ8_0: return 7;
+  }
+  return 0;
+}
 
 class GgufWriter {
  public:
@@ -94,6 +87,7 @@ struct TensorRef {
   std::vector<uint64_t> ne;  // ggml order: ne[0] is the contiguous (input) dimension
   const float* data;
   bool norm;
+  size_t packed = 0;  // matrices: the index in PackedWeights::matrices
   uint64_t count() const {
     uint64_t n = 1;
     for (uint64_t d : ne) n *= d;
@@ -104,18 +98,18 @@ struct TensorRef {
 std::vector<TensorRef> gguf_tensors(const ModelConfig& c, const ParameterViews& w) {
   const uint64_t C = c.dim, KV = c.kv_dim(), H = c.hidden_dim, V = c.vocab_size;
   std::vector<TensorRef> t;
-  t.push_back({"token_embd.weight", {C, V}, w.embedding, false});
+  t.push_back({"token_embd.weight", {C, V}, w.embedding, false, 0});
   for (int l = 0; l < c.n_layers; ++l) {
     const std::string b = "blk." + std::to_string(l) + ".";
     t.push_back({b + "attn_norm.weight", {C}, w.attn_norm + l * C, true});
-    t.push_back({b + "attn_q.weight", {C, C}, w.wq + l * C * C, false});
-    t.push_back({b + "attn_k.weight", {C, KV}, w.wk + l * KV * C, false});
-    t.push_back({b + "attn_v.weight", {C, KV}, w.wv + l * KV * C, false});
-    t.push_back({b + "attn_output.weight", {C, C}, w.wo + l * C * C, false});
+    t.push_back({b + "attn_q.weight", {C, C}, w.wq + l * C * C, false, packed_index(l, kWq)});
+    t.push_back({b + "attn_k.weight", {C, KV}, w.wk + l * KV * C, false, packed_index(l, kWk)});
+    t.push_back({b + "attn_v.weight", {C, KV}, w.wv + l * KV * C, false, packed_index(l, kWv)});
+    t.push_back({b + "attn_output.weight", {C, C}, w.wo + l * C * C, false, packed_index(l, kWo)});
     t.push_back({b + "ffn_norm.weight", {C}, w.ffn_norm + l * C, true});
-    t.push_back({b + "ffn_gate.weight", {C, H}, w.w1 + l * H * C, false});
-    t.push_back({b + "ffn_down.weight", {H, C}, w.w2 + l * C * H, false});
-    t.push_back({b + "ffn_up.weight", {C, H}, w.w3 + l * H * C, false});
+    t.push_back({b + "ffn_gate.weight", {C, H}, w.w1 + l * H * C, false, packed_index(l, kW1)});
+    t.push_back({b + "ffn_down.weight", {H, C}, w.w2 + l * C * H, false, packed_index(l, kW2)});
+    t.push_back({b + "ffn_up.weight", {C, H}, w.w3 + l * H * C, false, packed_index(l, kW3)});
   }
   t.push_back({"output_norm.weight", {C}, w.final_norm, true});
   return t;
@@ -259,22 +253,44 @@ LoadedModel parse_gguf(std::string_view bytes, const fs::path& path) {
   m.config = c, m.source = "gguf", m.path = path;
   m.weights.assign(c.parameter_count(), 0.0f);
   const ParameterViews w = bind_parameters(c, m.weights.data());
-  for (const TensorRef& t : gguf_tensors(c, w)) {
+  const auto tensors = gguf_tensors(c, w);
+  auto info_of = [&](const TensorRef& t) -> const Info& {
     auto it = infos.find(t.name);
     if (it == infos.end()) r.fail("missing tensor " + t.name);
     if (it->second.ne != t.ne) r.fail(t.name + " has another shape than the metadata implies");
-    const uint64_t n = t.count(), esize = it->second.type == kGgmlF32 ? 4 : it->second.type == kGgmlF16 ? 2 : 0;
-    if (!esize) r.fail(t.name + ": tensor type " + std::to_string(it->second.type) + " (primer reads F32 and F16)");
-    const uint64_t at = data_start + it->second.offset;
-    if (at > bytes.size() || n * esize > bytes.size() - at) r.fail(t.name + " lies past the end of the file");
-    float* dst = const_cast<float*>(t.data);
-    if (esize == 4) std::memcpy(dst, bytes.data() + at, n * 4);
-    else
-      for (uint64_t i = 0; i < n; ++i) {
-        uint16_t h;
-        std::memcpy(&h, bytes.data() + at + 2 * i, 2);
-        dst[i] = half_to_float(h);
-      }
+    return it->second;
+  };
+  std::vector<WeightType> types(1 + static_cast<size_t>(c.n_layers) * kLayerMatrices, WeightType::kF32);
+  for (const TensorRef& t : tensors) {
+    const Info& info = info_of(t);
+    const auto type = from_ggml_type(info.type);
+    if (!type || (t.norm && *type == WeightType::kQ8_0))
+      r.fail(t.name + ": tensor type " + std::to_string(info.type) + " (primer reads F32, F16, BF16 and Q8_0; norms not Q8_0)");
+    if (!kernels::fits_row(*type, static_cast<int64_t>(t.ne[0])))
+      r.fail(t.name + ": rows of " + std::to_string(t.ne[0]) + " cannot be " + std::string(kernels::weight_type_name(*type)));
+    if (!t.norm) types[t.packed] = *type;
+  }
+  PackedWeights packed = packed_layout(c, types);
+  bool all_f32 = true;
+  for (const TensorRef& t : tensors) {
+    const Info& info = info_of(t);
+    const WeightType type = *from_ggml_type(info.type);
+    const uint64_t cols = t.ne[0], rows = t.count() / cols, stride = kernels::row_bytes(type, static_cast<int64_t>(cols));
+    const uint64_t at = data_start + info.offset;
+    if (at > bytes.size() || rows * stride > bytes.size() - at) r.fail(t.name + " lies past the end of the file");
+    const char* src = bytes.data() + at;
+    kernels::dequantize_row(type, src, static_cast<int64_t>(t.count()), const_cast<float*>(t.data));
+    if (!t.norm) {
+      std::memcpy(packed.bytes.data() + packed.matrices[t.packed].offset, src, rows * stride);
+      all_f32 = all_f32 && type == WeightType::kF32;
+    }
+  }
+  if (!all_f32) {
+    const int64_t C = c.dim;
+    std::copy_n(w.attn_norm, c.n_layers * C, packed.norms.begin());
+    std::copy_n(w.ffn_norm, c.n_layers * C, packed.norms.begin() + c.n_layers * C);
+    std::copy_n(w.final_norm, C, packed.norms.begin() + 2 * c.n_layers * C);
+    m.packed = std::move(packed);
   }
   if (!tokenizer_proto.empty()) m.tokenizer = Tokenizer::from_serialized(tokenizer_proto, path.string());
   return m;
@@ -374,7 +390,18 @@ void export_llama2c(const LoadedModel& m, const fs::path& out) {
   storage::write_file_atomic(out.parent_path() / "tokenizer.bin", tb);
 }
 
-void export_gguf(const LoadedModel& m, const fs::path& out, bool f16) {
+WeightType stored_type(const LoadedModel& m) { return m.packed ? m.packed->matrices[0].type : WeightType::kF32; }
+
+InferenceModel inference_model(const LoadedModel& m, std::optional<WeightType> as) {
+  if (m.packed) {
+    const auto& ms = m.packed->matrices;
+    const bool uniform = std::all_of(ms.begin(), ms.end(), [&](const PackedWeights::Matrix& x) { return x.type == ms[0].type; });
+    if (!as || (uniform && *as == ms[0].type)) return InferenceModel(m.config, *m.packed);
+  }
+  return InferenceModel(m.config, m.weights, as.value_or(WeightType::kF32));
+}
+
+void export_gguf(const LoadedModel& m, const fs::path& out, WeightType type) {
   if (!m.tokenizer) throw ModelError("GGUF embeds the tokenizer, and " + m.path.string() + " has none (no tokenizer.model)");
   const ModelConfig& c = m.config;
   const Tokenizer& tok = *m.tokenizer;
@@ -384,7 +411,7 @@ void export_gguf(const LoadedModel& m, const fs::path& out, bool f16) {
   g.kv_str("general.architecture", "llama");
   g.kv_str("general.name", "primer");
   g.kv_u32("general.alignment", kAlignment);
-  g.kv_u32("general.file_type", f16 ? 1 : 0);
+  g.kv_u32("general.file_type", llama_file_type(type));
   g.kv_u32("llama.context_length", c.seq_len);
   g.kv_u32("llama.embedding_length", c.dim);
   g.kv_u32("llama.block_count", c.n_layers);
@@ -418,6 +445,16 @@ void export_gguf(const LoadedModel& m, const fs::path& out, bool f16) {
 
   const ParameterViews w = bind_parameters(c, const_cast<float*>(m.weights.data()));
   const auto tensors = gguf_tensors(c, w);
+  for (const TensorRef& t : tensors)
+    if (!t.norm && !kernels::fits_row(type, static_cast<int64_t>(t.ne[0])))
+      throw ModelError(fmt::format("{} stores rows in blocks of {}, and {} has rows of {} (dim {}, hidden_dim {}); "
+                                   "use f16 or bf16 for this model",
+                                   kernels::weight_type_name(type), kernels::kQ8Block, t.name, t.ne[0], c.dim,
+                                   c.hidden_dim));
+  auto type_of = [&](const TensorRef& t) { return t.norm ? WeightType::kF32 : type; };
+  auto size_of = [&](const TensorRef& t) {
+    return t.count() / t.ne[0] * kernels::row_bytes(type_of(t), static_cast<int64_t>(t.ne[0]));
+  };
   GgufWriter info;
   uint64_t offset = 0;
   std::vector<uint64_t> offsets;
@@ -425,11 +462,10 @@ void export_gguf(const LoadedModel& m, const fs::path& out, bool f16) {
     info.str(t.name);
     info.raw<uint32_t>(static_cast<uint32_t>(t.ne.size()));
     for (uint64_t d : t.ne) info.raw<uint64_t>(d);
-    const bool half = f16 && !t.norm;
-    info.raw<uint32_t>(half ? kGgmlF16 : kGgmlF32);
+    info.raw<uint32_t>(ggml_type(type_of(t)));
     info.raw<uint64_t>(offset);
     offsets.push_back(offset);
-    offset += (t.count() * (half ? 2 : 4) + kAlignment - 1) / kAlignment * kAlignment;
+    offset += (size_of(t) + kAlignment - 1) / kAlignment * kAlignment;
   }
   std::string file;
   GgufWriter head;
@@ -442,12 +478,14 @@ void export_gguf(const LoadedModel& m, const fs::path& out, bool f16) {
   for (size_t i = 0; i < tensors.size(); ++i) {
     const TensorRef& t = tensors[i];
     char* dst = file.data() + data_start + offsets[i];
-    if (f16 && !t.norm)
-      for (uint64_t k = 0; k < t.count(); ++k) {
-        const uint16_t hv = float_to_half(t.data[k]);
-        std::memcpy(dst + 2 * k, &hv, 2);
-      }
-    else std::memcpy(dst, t.data, t.count() * 4);
+    const WeightType tt = type_of(t);
+    if (!t.norm && m.packed && m.packed->matrices[t.packed].type == tt)  // as stored: no second rounding
+      std::memcpy(dst, m.packed->bytes.data() + m.packed->matrices[t.packed].offset, size_of(t));
+    else {
+      const uint64_t cols = t.ne[0], stride = kernels::row_bytes(tt, static_cast<int64_t>(cols));
+      for (uint64_t r = 0; r < t.count() / cols; ++r)
+        kernels::quantize_row(tt, t.data + r * cols, static_cast<int64_t>(cols), dst + r * stride);
+    }
   }
   storage::write_file_atomic(out, file);
 }

@@ -25,20 +25,23 @@
 #include <vector>
 
 #include "model/config.h"
+#include "model/inference.h"
 #include "model/tokenizer.h"
 
 namespace primer::model {
 
 struct LoadedModel {
   ModelConfig config;
-  std::vector<float> weights;          // tensor_layout order
+  std::vector<float> weights;          // tensor_layout order; encoded matrices decoded exactly
+  std::optional<PackedWeights> packed; // a GGUF's matrices as stored (absent: float32 files)
   std::optional<Tokenizer> tokenizer;  // when the source carries or sits beside one
   std::string source;                  // "checkpoint", "gguf", "llama2c" or "hf"
   std::filesystem::path path;
 };
 
 // A checkpoint directory, a training directory (its newest checkpoint), a transformers
-// export directory (model/export_hf.h), a .gguf file or a llama2.c .bin file. Throws ModelError saying what the path is not.
+// export directory (model/export_hf.h), a .gguf file or a llama2.c .bin file. Throws
+// ModelError saying what the path is not.
 // verify_checksums: a checkpoint's model.bin must match state.json's sha256 (inspect
 // turns it off to report every problem itself).
 LoadedModel load_model(const std::filesystem::path& path, bool verify_checksums = true);
@@ -49,8 +52,16 @@ LoadedModel parse_llama2c(std::string_view bytes, const std::filesystem::path& p
 
 // Writes FILE (and tokenizer.bin beside it). Throws ModelError.
 void export_llama2c(const LoadedModel& m, const std::filesystem::path& out);
-// f16: matrices as float16 (norms stay float32). Needs a tokenizer.
-void export_gguf(const LoadedModel& m, const std::filesystem::path& out, bool f16);
+// Matrices as `type` (norms stay float32); from the float32 weights, or copied as stored
+// when the source already holds them in `type`. q8_0 needs dim and hidden_dim multiples
+// of 32. Needs a tokenizer. Throws ModelError.
+void export_gguf(const LoadedModel& m, const std::filesystem::path& out, WeightType type = WeightType::kF32);
+
+// The model for decoding: in the format the file stores (a q8_0 GGUF runs as q8_0), or,
+// with `as`, encoded into that format (from the float32 values unless stored so already).
+InferenceModel inference_model(const LoadedModel& m, std::optional<WeightType> as = {});
+// The format decoding would run: the stored one, f32 for checkpoints and llama2.c files.
+WeightType stored_type(const LoadedModel& m);
 
 // IEEE half precision, round to nearest even (portable; no F16C needed).
 uint16_t float_to_half(float f);

@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <bit>
 #include <cstring>
 #include <set>
 
@@ -11,21 +10,13 @@
 #include <simdjson.h>
 
 #include "generators/json.h"
+#include "model/kernels/quant.h"
 #include "model/transformer.h"
 #include "storage/files.h"
 
 namespace primer::model {
 
 namespace fs = std::filesystem;
-
-uint16_t float_to_bfloat16(float f) {
-  const uint32_t bits = std::bit_cast<uint32_t>(f);
-  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40);  // quiet NaN
-  const uint32_t rounding = 0x7fffu + ((bits >> 16) & 1u);  // to nearest, ties to even
-  return static_cast<uint16_t>((bits + rounding) >> 16);
-}
-
-float bfloat16_to_float(uint16_t h) { return std::bit_cast<float>(static_cast<uint32_t>(h) << 16); }
 
 namespace {
 
@@ -156,7 +147,7 @@ void export_hf(const LoadedModel& m, const fs::path& dir, HfDtype dtype) {
       if (dtype == HfDtype::kF32) {
         file.append(reinterpret_cast<const char*>(&v), 4);
       } else {
-        const uint16_t half = dtype == HfDtype::kF16 ? float_to_half(v) : float_to_bfloat16(v);
+        const uint16_t half = dtype == HfDtype::kF16 ? float_to_half(v) : kernels::fp32_to_bf16(v);
         file.append(reinterpret_cast<const char*>(&half), 2);
       }
     }
@@ -298,7 +289,7 @@ LoadedModel load_hf(const fs::path& dir) {
         } else {
           uint16_t h;
           std::memcpy(&h, row + k * 2, 2);
-          v = dtype == "F16" ? half_to_float(h) : bfloat16_to_float(h);
+          v = dtype == "F16" ? half_to_float(h) : kernels::bf16_to_fp32(h);
         }
         dst[r * t.cols + k] = v;
       }

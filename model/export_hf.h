@@ -13,7 +13,7 @@
 //                                self_attn.{q,k,v,o}_proj, post_attention_layernorm,
 //                                mlp.{gate,up,down}_proj}, model.norm — all ".weight";
 //                                no lm_head (tied to the embedding). F32, F16 or BF16
-//                                (every tensor; rounded to nearest even).
+//                                (every tensor; rounded to nearest even, kernels/quant.h).
 //   DIR/tokenizer.model          the sentencepiece model, with tokenizer_config.json
 //                                (LlamaTokenizer, BOS added) and special_tokens_map.json
 //   DIR/generation_config.json   bos/eos ids, max_length = the context
@@ -43,9 +43,5 @@ bool is_hf_dir(const std::filesystem::path& dir);
 // Reads such a directory back (any of the three dtypes, as float32). Throws ModelError
 // naming the file and what is wrong (another architecture, a missing tensor, a shape).
 LoadedModel load_hf(const std::filesystem::path& dir);
-
-// bfloat16, round to nearest even (NaN stays NaN).
-uint16_t float_to_bfloat16(float f);
-float bfloat16_to_float(uint16_t h);
 
 }  // namespace primer::model

@@ -2,9 +2,13 @@
 //
 // InferenceModel holds read-only weights and is shared by any number of Sessions, one per
 // stream, each with its own KV cache (L, seq_len, KV) and scratch. A step feeds one token
-// and returns the next token's logits: matrix–vector products (kernels/matvec), the
+// and returns the next token's logits: matrix–vector products in the weights' own format
+// (kernels/quant.h: f32, f16, bf16 or q8_0, never widened to a float32 matrix), the
 // training kernels for RMSNorm, RoPE and SwiGLU, and single-row attention over the cache.
 // Sessions are not thread-safe; different sessions may run on different threads.
+//
+// A step reads every matrix once: bytes_per_token() is what bounds decoding on a CPU
+// (bench/sample_bench.sh sets tokens/s beside memory bandwidth / bytes_per_token).
 #pragma once
 
 #include <cstdint>
@@ -16,23 +20,67 @@
 #include <vector>
 
 #include "model/config.h"
+#include "model/kernels/quant.h"
 #include "model/kernels/rope.h"
 #include "model/transformer.h"
 
 namespace primer::model {
 
+using kernels::WeightType;
+
+// The matrices of one layer, in decoding order.
+enum LayerMatrix { kWq, kWk, kWv, kWo, kW1, kW3, kW2, kLayerMatrices };
+
+// A model's weights as decoding reads them: RMSNorm gains in float32, each matrix in its
+// own storage format (a GGUF file may mix them), 64-byte aligned in one buffer.
+struct PackedWeights {
+  std::vector<float> norms;  // attn_norm (L, C), ffn_norm (L, C), final_norm (C)
+  struct Matrix {
+    WeightType type = WeightType::kF32;
+    size_t offset = 0;  // into bytes; rows row_bytes(type, cols) apart
+  };
+  std::vector<Matrix> matrices;  // embedding (V, C), then per layer kWq..kW2 (LayerMatrix order)
+  std::vector<uint8_t> bytes;
+};
+// Index of a layer's matrix in PackedWeights::matrices.
+inline size_t packed_index(int layer, LayerMatrix which) { return 1 + static_cast<size_t>(layer) * kLayerMatrices + which; }
+// The shape (rows, cols) of matrix `index`.
+std::pair<int, int> packed_shape(const ModelConfig& c, size_t index);
+// Float32 weights (tensor_layout order) encoded as `type`; every matrix's rows must fit it
+// (kernels::fits_row: q8_0 needs dim and hidden_dim multiples of 32; ModelError if not).
+PackedWeights pack_weights(const ModelConfig& c, std::span<const float> weights, WeightType type);
+// An empty PackedWeights with room for each matrix in its type (norms sized, bytes zero).
+PackedWeights packed_layout(const ModelConfig& c, const std::vector<WeightType>& types);
+
 class InferenceModel {
  public:
-  InferenceModel(const ModelConfig& config, std::vector<float> weights);
+  // Float32 weights (tensor_layout order), decoded as `type` (encoded once, here).
+  InferenceModel(const ModelConfig& config, std::vector<float> weights, WeightType type = WeightType::kF32);
+  InferenceModel(const ModelConfig& config, PackedWeights weights);
+  // Moving keeps the buffer (the matrices point into it); a copy would not.
+  InferenceModel(InferenceModel&&) = default;
+  InferenceModel(const InferenceModel&) = delete;
+  InferenceModel& operator=(const InferenceModel&) = delete;
   const ModelConfig& config() const { return config_; }
-  const ParameterViews& weights() const { return w_; }
-  std::span<const float> parameters() const { return params_; }
   const kernels::RopeTable& rope() const { return rope_; }
+  const kernels::WeightMatrix& embedding() const { return matrices_[0]; }
+  const kernels::WeightMatrix& matrix(int layer, LayerMatrix which) const { return matrices_[packed_index(layer, which)]; }
+  const float* attn_norm(int layer) const { return w_.norms.data() + static_cast<size_t>(layer) * config_.dim; }
+  const float* ffn_norm(int layer) const {
+    return w_.norms.data() + static_cast<size_t>(config_.n_layers + layer) * config_.dim;
+  }
+  const float* final_norm() const { return w_.norms.data() + static_cast<size_t>(2 * config_.n_layers) * config_.dim; }
+  // The matrices' format: the embedding's (a mixed file: see matrix(...).type).
+  WeightType weight_type() const { return matrices_[0].type; }
+  // Bytes a decoding step reads from the weights: every matrix once (the embedding as the
+  // classifier), the norms, and one embedding row.
+  size_t bytes_per_token() const;
 
  private:
+  void bind();
   ModelConfig config_;
-  std::vector<float> params_;
-  ParameterViews w_;
+  PackedWeights w_;
+  std::vector<kernels::WeightMatrix> matrices_;
   kernels::RopeTable rope_;
 };
 
@@ -50,6 +98,7 @@ class Session {
   int pos_ = 0;
   std::vector<float> k_cache_, v_cache_;  // (L, T, KV)
   std::vector<float> x_, xn_, q_, k_, v_, att_, h1_, h3_, scores_, logits_;
+  kernels::MatvecScratch scratch_;
 };
 
 struct SamplingOptions {
@@ -92,6 +141,11 @@ struct GenerateResult {
   int prompt_tokens = 0;
   double prefill_seconds = 0, decode_seconds = 0;
 };
+
+// Mean next-token cross-entropy (nats) of decoding each window from its first token: the
+// logits after tokens 0..i against token i + 1, over all softmax ids. Windows run in
+// parallel, each with its own Session; the sum is taken in window order (deterministic).
+double decoding_loss(const InferenceModel& model, const std::vector<std::vector<int>>& windows);
 
 // Generates after `prompt`. on_token(token) returning false stops early ("stop"). The
 // prompt plus max_tokens is capped at the model's context ("length" when reached).

@@ -449,7 +449,8 @@ Server::Server(LoadedModel loaded, ServeOptions options) : impl_(std::make_uniqu
     throw ModelError(loaded.path.string() + " carries no tokenizer (tokenizer.model); the server needs one for text");
   s.loaded = std::move(loaded);
   s.options = std::move(options);
-  s.model = std::make_unique<InferenceModel>(s.loaded.config, s.loaded.weights);
+  s.model = std::make_unique<InferenceModel>(inference_model(s.loaded));
+  s.loaded.weights = {};  // decoding reads s.model's copy, in the file's own format
   s.name = s.options.model_name;
   if (s.name.empty()) {
     std::filesystem::path p = s.loaded.path;

@@ -1,5 +1,7 @@
 // primer eval CHECKPOINT --config CONFIG [--samples N] [--data DIR] [--beginnings FILE]
 #include <cstdio>
+#include <string>
+#include <vector>
 #include <memory>
 
 #include "pipeline/commands.h"
@@ -21,6 +23,7 @@ int eval_command(EvalArgs a) {
   a.options.data = a.data;
   if (!a.beginnings.empty()) a.options.beginnings = a.beginnings;
   a.options.progress = !a.quiet;
+  std::erase(a.options.formats, "none");
   const pipeline::EvalResult r = pipeline::evaluate(config, a.options);
   pipeline::write_eval_outputs(r);
   std::printf("%s", pipeline::eval_table(r).c_str());
@@ -46,6 +49,11 @@ void add_eval_command(Commands& commands) {
   cmd->add_option("--beginnings", a->beginnings, "A file of beginnings, one per line, instead of the dataset's")->check(existing_path());
   cmd->add_option("--max-tokens", a->options.max_tokens, "Tokens per completion (default 200)")->check(at_least(1));
   cmd->add_option("--seed", a->options.seed, "Sampling seed (default 1)");
+  cmd->add_option("--formats", a->options.formats,
+                  "Weight formats compared with the model as loaded: perplexity on the same validation tokens and "
+                  "the share of identical 50-token greedy continuations (default f16,q8_0; 'none' for none)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"f32", "f16", "bf16", "q8_0", "none"}));
   cmd->add_flag("-q,--quiet", a->quiet, "No progress lines");
 }
 

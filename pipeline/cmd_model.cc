@@ -1,5 +1,5 @@
 // primer sample CHECKPOINT --prompt TEXT [--temperature T] [--top-p P] [--top-k K] [--seed S] [--max-tokens N]
-// primer export CHECKPOINT --format llama2c|gguf --out FILE [--dtype f32|f16]
+// primer export CHECKPOINT --format llama2c|gguf --out FILE [--dtype f32|f16|bf16|q8_0]
 #include <pthread.h>
 #include <signal.h>
 
@@ -46,7 +46,7 @@ int sample_command(const SampleArgs& a) {
     throw UsageError(m.path.string() + " carries no tokenizer (tokenizer.model); sample a checkpoint of a run whose "
                                        "dataset had one, or put tokenizer.model beside the file");
   const model::Tokenizer& tok = *m.tokenizer;
-  const model::InferenceModel im(m.config, m.weights);
+  const model::InferenceModel im = model::inference_model(m);
   model::GenerateRequest req;
   req.prompt = {tok.bos_id()};
   tok.encode(a.prompt, req.prompt);
@@ -81,14 +81,20 @@ int sample_command(const SampleArgs& a) {
         .field("finish_reason", r.finish_reason)
         .field("mean_logprob", r.tokens.empty() ? 0.0 : r.sum_logprob / static_cast<double>(r.tokens.size()))
         .field("tokens_per_s", tps)
+        .field("weights", std::string(model::kernels::weight_type_name(im.weight_type())))
+        .field("weight_bytes_per_token", static_cast<uint64_t>(im.bytes_per_token()))
+        .field("kernels", std::string(model::kernels::quant_path_name(model::kernels::quant_path())))
         .end_object();
     std::printf("%s\n", w.str().c_str());
     return 0;
   }
   std::fputs("\n", stdout);
   if (!a.quiet)
-    std::fprintf(stderr, "[%d prompt + %zu generated tokens, %s; %.1f tokens/s (%s, %s)]\n", r.prompt_tokens,
-                 r.tokens.size(), r.finish_reason.c_str(), tps, m.source.c_str(), a.temperature <= 0 ? "greedy" : "sampled");
+    std::fprintf(stderr, "[%d prompt + %zu generated tokens, %s; %.1f tokens/s (%s %s, %s kernels, %s)]\n",
+                 r.prompt_tokens, r.tokens.size(), r.finish_reason.c_str(), tps, m.source.c_str(),
+                 std::string(model::kernels::weight_type_name(im.weight_type())).c_str(),
+                 std::string(model::kernels::quant_path_name(model::kernels::quant_path())).c_str(),
+                 a.temperature <= 0 ? "greedy" : "sampled");
   return 0;
 }
 
@@ -106,14 +112,14 @@ int export_command(const ExportArgs& a) {
     std::printf("wrote %s (llama2.c run.c format)%s\n", a.out.c_str(),
                 m.tokenizer ? " and tokenizer.bin beside it" : "; no tokenizer.bin (the checkpoint has no tokenizer)");
   } else if (a.format == "hf") {
+    if (a.dtype == "q8_0") throw UsageError("--format hf takes --dtype f32, f16 or bf16; q8_0 is for gguf");
     const auto dtype = a.dtype == "f16" ? model::HfDtype::kF16 : a.dtype == "bf16" ? model::HfDtype::kBF16
                                                                                    : model::HfDtype::kF32;
     model::export_hf(m, a.out, dtype);
     std::printf("wrote %s/ (transformers LlamaForCausalLM, %s: config.json, model.safetensors, tokenizer)\n",
                 a.out.c_str(), a.dtype.c_str());
   } else {
-    if (a.dtype == "bf16") throw UsageError("--dtype bf16 is for --format hf; gguf takes f32 or f16");
-    model::export_gguf(m, a.out, a.dtype == "f16");
+    model::export_gguf(m, a.out, *model::kernels::parse_weight_type(a.dtype));
     std::printf("wrote %s (GGUF v3, llama, %s)\n", a.out.c_str(), a.dtype.c_str());
   }
   return 0;
@@ -163,7 +169,11 @@ void add_model_commands(Commands& commands) {
   sample->footer("CHECKPOINT: a checkpoint directory, a training directory (its newest checkpoint), a transformers "
                  "export directory (primer export --format hf), a .gguf or a llama2.c .bin file (with tokenizer.model beside it). Generation stops at a new document (BOS/EOS), "
                  "at --max-tokens or at the model's context.");
-  sample->add_option("checkpoint", s->checkpoint, "Checkpoint, training directory or exported model")->required()->check(existing_path());
+  sample->add_option("checkpoint", s->checkpoint,
+                     "Checkpoint, training directory or exported model (a GGUF decodes in its own format: f32, f16, "
+                     "bf16 or q8_0)")
+      ->required()
+      ->check(existing_path());
   sample->add_option("--prompt", s->prompt, "The beginning of the text")->required();
   sample->add_option("--temperature", s->temperature, "0: greedy (default 1)")
       ->check(kFinite)
@@ -190,8 +200,11 @@ void add_model_commands(Commands& commands) {
       ->required()
       ->check(CLI::IsMember({"llama2c", "gguf", "hf"}));
   exp->add_option("--out", e->out, "Output file (hf: directory)")->required();
-  exp->add_option("--dtype", e->dtype, "gguf: f32 (default) or f16 (matrices; norms stay f32); hf: f32, f16 or bf16")
-      ->check(CLI::IsMember({"f32", "f16", "bf16"}));
+  exp->add_option("--dtype", e->dtype,
+                  "gguf: the matrices as f32 (default), f16, bf16 or q8_0 (llama.cpp's Q8_0: blocks of 32 int8 "
+                  "with one fp16 scale; dim and hidden_dim multiples of 32); norms stay f32. hf: f32, f16 or bf16 "
+                  "(every tensor)")
+      ->check(CLI::IsMember({"f32", "f16", "bf16", "q8_0"}));
 
   auto v = std::make_shared<ServeArgs>();
   CLI::App* serve = commands.add("serve", "Serve a trained model over an OpenAI-compatible HTTP API.",

@@ -233,6 +233,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
 
   // Validate the filter blocks now (unknown kinds and keys), so a typo fails before the run.
   filters::FilterContext dry;
+  dry.check_only = true;
   vocab::Vocabulary empty = vocab::Vocabulary::parse("x noun\nx verb\nx adj\n", "(check)");
   dry.vocab = &empty;
   c.input_files = {{"vocab.list", c.vocab_list}, {"prompts.template", c.prompts.template_path}};

@@ -25,6 +25,7 @@
 #include "pipeline/run.h"
 #include "storage/reader.h"
 #include "storage/shard.h"
+#include "storage/tokens.h"
 
 namespace primer::pipeline {
 
@@ -224,6 +225,96 @@ std::string story_beginning(std::string_view story, double share) {
   return std::string(story.substr(0, cut));
 }
 
+namespace {
+
+// Validation windows of seq_len + 1 tokens, up to `count`, evenly spaced through the
+// concatenated tokens/validation-*.bin shards (in name order).
+std::vector<std::vector<int>> validation_windows(const fs::path& data, int seq_len, int count, const std::string& sha) {
+  std::vector<fs::path> shards;
+  if (!data.empty() && fs::exists(data / "tokens"))
+    for (const auto& e : fs::directory_iterator(data / "tokens")) {
+      const std::string name = e.path().filename().string();
+      if (name.starts_with("validation-") && e.path().extension() == ".bin") shards.push_back(e.path());
+    }
+  std::sort(shards.begin(), shards.end());
+  std::vector<uint16_t> all;
+  for (const fs::path& p : shards) {
+    storage::check_token_tokenizer(p, storage::read_token_header(p), sha);
+    const auto t = storage::read_token_shard(p);
+    all.insert(all.end(), t.begin(), t.end());
+  }
+  const size_t w = static_cast<size_t>(seq_len) + 1, available = all.size() / w;
+  const size_t n = std::min<size_t>(available, static_cast<size_t>(count));
+  std::vector<std::vector<int>> out;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t start = i * available / n * w;
+    out.emplace_back(all.begin() + static_cast<std::ptrdiff_t>(start), all.begin() + static_cast<std::ptrdiff_t>(start + w));
+  }
+  return out;
+}
+
+// EvalResult::formats: the model as loaded, then each of o.formats (see eval.h).
+template <typename Log>
+void compare_formats(const model::LoadedModel& loaded, const model::InferenceModel& reference, const fs::path& data,
+                     const std::vector<std::vector<int>>& prompts, const model::Tokenizer& tok, const EvalOptions& o,
+                     EvalResult& r, Log&& log) {
+  if (o.formats.empty()) return;
+  constexpr int kGreedyTokens = 50;
+  const auto windows = validation_windows(data, loaded.config.seq_len, 16, tok.sha256());
+  r.format_windows = windows.size();
+  for (const auto& w : windows) r.format_tokens += w.size() - 1;
+  auto greedy = [&](const model::InferenceModel& m) {
+    std::vector<std::vector<int>> out(prompts.size());
+    tbb::parallel_for(size_t{0}, prompts.size(), [&](size_t i) {
+      model::GenerateRequest req;
+      req.prompt = prompts[i];
+      req.max_tokens = kGreedyTokens;
+      req.stop_tokens = {tok.bos_id(), tok.eos_id()};
+      req.vocab_limit = tok.vocab_size();
+      req.sampling = model::SamplingOptions{0.0f, 1.0f, 0, 1};
+      out[i] = model::generate(m, req).tokens;
+    });
+    return out;
+  };
+  auto measure = [&](const model::InferenceModel& m, FormatQuality& q) {
+    q.bytes_per_token = m.bytes_per_token();
+    if (!windows.empty()) q.perplexity = std::exp(model::decoding_loss(m, windows));
+  };
+  FormatQuality ref;
+  ref.format = std::string(model::kernels::weight_type_name(reference.weight_type()));
+  ref.reference = true;
+  ref.greedy_identical = 1;
+  measure(reference, ref);
+  const auto ref_greedy = greedy(reference);
+  r.formats.push_back(ref);
+  for (const std::string& name : o.formats) {
+    FormatQuality q;
+    q.format = name;
+    const auto type = model::kernels::parse_weight_type(name);
+    if (!type) throw RunError("unknown weight format '" + name + "' (f32, f16, bf16 or q8_0)");
+    try {
+      const model::InferenceModel m = model::inference_model(loaded, *type);
+      log(fmt::format("eval: {} weights: perplexity on {} validation windows, {} greedy continuations", name,
+                      windows.size(), prompts.size()));
+      measure(m, q);
+      const auto g = greedy(m);
+      size_t same = 0;
+      for (size_t i = 0; i < g.size(); ++i) same += g[i] == ref_greedy[i];
+      q.greedy_identical = g.empty() ? 0 : static_cast<double>(same) / static_cast<double>(g.size());
+    } catch (const model::ModelError& e) {
+      q.skipped = e.what();
+    }
+    r.formats.push_back(q);
+  }
+  for (const FormatQuality& q : r.formats) {
+    if (!q.skipped.empty()) continue;
+    if (q.perplexity) r.automatic["weights." + q.format + ".perplexity"] = *q.perplexity;
+    r.automatic["weights." + q.format + ".greedy_identical_50"] = q.greedy_identical;
+  }
+}
+
+}  // namespace
+
 EvalResult evaluate(const Config& config, const EvalOptions& o) {
   auto log = [&](const std::string& s) {
     if (o.progress) std::fprintf(stderr, "%s\n", s.c_str());
@@ -288,7 +379,7 @@ EvalResult evaluate(const Config& config, const EvalOptions& o) {
                     r.beginnings_cut, beginnings.size(), budget, context));
 
   // completions: greedy and sampled for each beginning
-  const model::InferenceModel im(loaded.config, loaded.weights);
+  const model::InferenceModel im = model::inference_model(loaded);
   std::vector<Completion> done(beginnings.size() * 2);
   tbb::parallel_for(size_t{0}, done.size(), [&](size_t i) {
     Completion& c = done[i];
@@ -304,6 +395,8 @@ EvalResult evaluate(const Config& config, const EvalOptions& o) {
     const model::GenerateResult g = model::generate(im, req);
     c.text = tok.decode_continuation(req.prompt, g.tokens);
   });
+
+  compare_formats(loaded, im, data, prompts, tok, o, r, log);
 
   if (std::all_of(done.begin(), done.end(), [](const Completion& c) { return c.text.empty(); }))
     throw RunError(fmt::format("nothing to measure: the model wrote no text after any of the {} beginnings (each "
@@ -443,7 +536,28 @@ std::string eval_table(const EvalResult& r) {
     };
     t += fmt::format("  {:<14} {:>16.3f} {:>16.3f}\n", m, get("greedy"), get("sampled"));
   }
-  t += fmt::format("  graded {} completions, {} without usable grades\n", r.graded, r.ungraded);  if (r.beginnings_cut)
+  t += fmt::format("  graded {} completions, {} without usable grades\n", r.graded, r.ungraded);
+  if (!r.formats.empty()) {
+    t += fmt::format("  {:<16} {:>13} {:>20} {:>12}   (perplexity: {} validation windows, {} tokens; greedy: first 50 "
+                     "tokens of {} beginnings)\n",
+                     "weights", "MB read/token", "perplexity", "greedy same", r.format_windows, r.format_tokens,
+                     r.beginnings);
+    const auto& ref = r.formats.front();
+    for (const auto& q : r.formats) {
+      if (!q.skipped.empty()) {
+        t += fmt::format("  {:<16} skipped: {}\n", q.format, q.skipped);
+        continue;
+      }
+      std::string ppl = "-";
+      if (q.perplexity)
+        ppl = q.reference || !ref.perplexity
+                  ? fmt::format("{:.4f}", *q.perplexity)
+                  : fmt::format("{:.4f} ({:+.3f}%)", *q.perplexity, (*q.perplexity / *ref.perplexity - 1) * 100);
+      t += fmt::format("  {:<16} {:>13.2f} {:>20} {:>12}\n", q.format + (q.reference ? " (as loaded)" : ""),
+                       static_cast<double>(q.bytes_per_token) / 1e6, ppl,
+                       q.reference ? std::string("reference") : fmt::format("{:.1f}%", q.greedy_identical * 100));
+    }
+  }  if (r.beginnings_cut)
     t += fmt::format("  {} of {} beginnings were cut to fit the context (their first words dropped)\n",
                      r.beginnings_cut, r.beginnings);
   return t;

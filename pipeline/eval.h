@@ -22,6 +22,14 @@
 // whole path runs with no network: grammar from sentence shape and vocabulary, consistency
 // from the beginning's content words reused, creativity from distinct words.
 //
+// Weight formats (--formats, default f16,q8_0): the model as loaded is the reference;
+// each listed format is the same weights encoded for decoding (kernels/quant.h). For each
+// (reference included): perplexity by decoding the same validation windows (up to 16 of
+// seq_len + 1 tokens from tokens/validation-*.bin) with that format's kernels, and the
+// share of beginnings whose first 50 greedy tokens equal the reference's. Formats whose
+// blocks do not fit the model's rows (q8_0 needs dim and hidden_dim multiples of 32) are
+// reported as skipped.
+//
 // Output: a table on stdout (mean and 95% interval per score), CHECKPOINT/eval.json and
 // CHECKPOINT/eval.svg (bars per score with their intervals).
 #pragma once
@@ -44,6 +52,16 @@ struct EvalOptions {
   int max_tokens = 200;
   uint64_t seed = 1;
   bool progress = true;
+  std::vector<std::string> formats = {"f16", "q8_0"};  // compared with the model as loaded
+};
+
+struct FormatQuality {
+  std::string format;             // "f32", "f16", "bf16", "q8_0"
+  bool reference = false;         // the model as loaded
+  std::optional<double> perplexity;  // decoding the validation windows
+  double greedy_identical = 0;    // share of beginnings with the reference's first 50 greedy tokens
+  uint64_t bytes_per_token = 0;   // weight bytes a decoding step reads
+  std::string skipped;            // why the format could not run on this model
 };
 
 struct ScoreSummary {
@@ -61,6 +79,8 @@ struct EvalResult {
   uint64_t beginnings = 0;                     // beginnings completed (each greedy and sampled)
   uint64_t beginnings_cut = 0;                 // of them, cut at the front to fit the context
   std::vector<std::string> examples;           // a few "beginning *** completion" texts
+  std::vector<FormatQuality> formats;          // the reference first
+  uint64_t format_windows = 0, format_tokens = 0;  // validation windows / tokens per perplexity
 };
 
 // Throws RunError when nothing was measured: every completion empty, or none graded.

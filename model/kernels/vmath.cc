@@ -233,6 +233,18 @@ float sum_exp(const float* x, int64_t n, float shift) {
   return sum;
 }
 
+PRIMER_AVX2 void axpy_avx2(float* y, float a, const float* x, int64_t n) {
+  const __m256 av = _mm256_set1_ps(a);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+  for (; i < n; ++i) y[i] = std::fma(a, x[i], y[i]);
+}
+
+void axpy_array(float* y, float a, const float* x, int64_t n) {
+  if (vector_math_enabled()) return axpy_avx2(y, a, x, n);
+  for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
 float dot_array(const float* a, const float* b, int64_t n) {
   if (vector_math_enabled()) return dot_avx2(a, b, n);
   float sum = 0;

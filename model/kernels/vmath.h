@@ -36,6 +36,8 @@ float sum_exp(const float* x, int64_t n, float shift);
 float dot_array(const float* a, const float* b, int64_t n);
 // x[i] *= a.
 void scale_array(float* x, int64_t n, float a);
+// y[i] += a · x[i] (one FMA each on the AVX2 path).
+void axpy_array(float* y, float a, const float* x, int64_t n);
 
 // SwiGLU on float arrays (see swiglu.h): g = h1 · σ(h1) · h3, and its backward.
 void swiglu_forward_f32(float* g, const float* h1, const float* h3, int64_t n);

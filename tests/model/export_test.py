@@ -3,17 +3,22 @@
 
 Builds a small dataset (`primer run` with a 512-piece tokenizer), trains a small model
 with grouped KV heads for a few steps, exports it as llama2.c (.bin + tokenizer.bin) and
-as GGUF (f32 and f16), then:
+as GGUF (f32, f16, bf16 and q8_0), then:
   - reads the llama2.c file with numpy (7 x int32 header, run.c's tensor order, RoPE
     tables) and compares every tensor with the checkpoint's model.bin, and tokenizer.bin
     with Python's sentencepiece (pieces with U+2581 as space, scores, BOS/EOS strings);
   - parses the GGUF files with its own reader (header, metadata, tensor infos, aligned
-    data) and compares every tensor: f32 exactly, f16 equal to numpy's float16 rounding;
+    data) and compares every tensor: f32 exactly, f16 equal to numpy's float16 rounding,
+    bf16 equal to the float32 rounded to nearest even in its top 16 bits, q8_0 as ggml's
+    block_q8_0 (34 bytes: fp16 d = max|w|/127, then 32 int8 q = round(w/d), half away
+    from zero) recomputed here with numpy;
   - checks that `primer sample` is greedy-identical on the checkpoint, the f32 GGUF and the
     llama2.c file (with tokenizer.model beside it);
   - runs llama.cpp (npm node-llama-cpp, pinned 3.21.1, installed into a cache outside the
     repository) greedily on the f32 GGUF from primer's prompt tokens and requires the
-    same tokens as `primer sample --temperature 0`.
+    same tokens as `primer sample --temperature 0`; and on the q8_0 GGUF, llama.cpp's
+    greedy tokens equal primer's (decoding the int8 weights as stored) over the first 30
+    tokens of two prompts.
 usage: export_test.py PRIMER_BINARY
 """
 import json
@@ -30,7 +35,7 @@ import sentencepiece as spm
 NODE_LLAMA_CPP = "3.21.1"
 CACHE = os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "primer",
                      "node-llama-cpp-" + NODE_LLAMA_CPP)
-MODEL = dict(dim=48, n_layers=2, n_heads=4, n_kv_heads=2, hidden_dim=96, vocab_size=512, seq_len=64)
+MODEL = dict(dim=64, n_layers=2, n_heads=4, n_kv_heads=2, hidden_dim=128, vocab_size=512, seq_len=64)
 
 
 def fail(msg):
@@ -154,12 +159,39 @@ def read_gguf(path):
     tensors = {}
     for name, ne, typ, off in infos:
         n = int(np.prod(ne))
-        dt = {0: "<f4", 1: "<f2"}[typ]
-        tensors[name] = (np.frombuffer(raw, dtype=dt, count=n, offset=start + off).reshape(list(reversed(ne))), typ)
+        shape = list(reversed(ne))
+        if typ == 8:  # Q8_0: per 32 weights along a row, fp16 d then 32 int8
+            blocks = np.frombuffer(raw, dtype=np.dtype([("d", "<f2"), ("q", "i1", 32)]), count=n // 32, offset=start + off)
+            tensors[name] = ((blocks["d"].copy(), blocks["q"].copy(), shape), typ)
+        elif typ == 30:  # BF16: the top half of a float32
+            bits = np.frombuffer(raw, dtype="<u2", count=n, offset=start + off).astype(np.uint32) << 16
+            tensors[name] = (bits.view(np.float32).reshape(shape), typ)
+        else:
+            dt = {0: "<f4", 1: "<f2"}[typ]
+            tensors[name] = (np.frombuffer(raw, dtype=dt, count=n, offset=start + off).reshape(shape), typ)
     return version, meta, tensors
 
 
-def check_gguf(path, weights, sp, f16):
+def bf16_round(w):
+    """float32 → bf16 → float32, round to nearest even (ggml's GGML_FP32_TO_BF16)."""
+    u = w.astype(np.float32).view(np.uint32).astype(np.uint64)
+    r = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint32) << 16
+    return r.view(np.float32)
+
+
+def q8_0_blocks(w):
+    """ggml's quantize_row_q8_0_ref in numpy: d = amax/127 (fp16), q = roundf(w * (1/d))."""
+    b = w.astype(np.float32).reshape(-1, 32)
+    d = np.abs(b).max(axis=1) / np.float32(127)
+    inv = np.where(d != 0, np.float32(1) / np.where(d != 0, d, 1), 0).astype(np.float32)
+    x = b * inv[:, None]
+    a = np.abs(x)
+    whole = np.floor(a)
+    q = (np.sign(x) * (whole + (a - whole >= np.float32(0.5)))).astype(np.int8)  # roundf: half away from zero
+    return d.astype(np.float16), q
+
+
+def check_gguf(path, weights, sp, dtype):
     version, meta, tensors = read_gguf(path)
     C, L = MODEL["dim"], MODEL["n_layers"]
     want_meta = {"general.architecture": "llama", "llama.embedding_length": C, "llama.block_count": L,
@@ -183,13 +215,21 @@ def check_gguf(path, weights, sp, f16):
     for gname, (ours, l) in names.items():
         want = weights[ours] if l is None else weights[ours][l]
         got, typ = tensors[gname]
-        if want.ndim == 1 or not f16:
+        if want.ndim == 1 or dtype == "f32":
             ok = typ == 0 and np.array_equal(got, want)
-        else:
+        elif dtype == "f16":
             ok = typ == 1 and np.array_equal(got, want.astype(np.float16))
+        elif dtype == "bf16":
+            ok = typ == 30 and np.array_equal(got, bf16_round(want))
+        else:
+            d, q = q8_0_blocks(want)
+            ok = typ == 8 and got[2] == list(want.shape) and np.array_equal(got[0], d) and np.array_equal(got[1], q)
         if not ok:
             fail(f"{path}: tensor {gname} differs from {ours}")
-    print(f"gguf ({'f16' if f16 else 'f32'}): metadata, vocabulary and {len(names)} tensors match")
+    want_type = {"f32": 0, "f16": 1, "bf16": 32, "q8_0": 7}[dtype]
+    if meta.get("general.file_type") != want_type:
+        fail(f"{path}: general.file_type {meta.get('general.file_type')} != {want_type}")
+    print(f"gguf ({dtype}): metadata, vocabulary and {len(names)} tensors match")
 
 
 def llama_cpp_greedy(gguf, prompt_tokens, n):
@@ -243,11 +283,12 @@ def main():
         l2c = os.path.join(work, "l2c", "model.bin")
         run([primer, "export", tr, "--format", "llama2c", "--out", l2c])
         check_llama2c(l2c, weights, sp)
-        g32, g16 = os.path.join(work, "m32.gguf"), os.path.join(work, "m16.gguf")
-        run([primer, "export", tr, "--format", "gguf", "--out", g32])
-        run([primer, "export", tr, "--format", "gguf", "--dtype", "f16", "--out", g16])
-        check_gguf(g32, weights, sp, False)
-        check_gguf(g16, weights, sp, True)
+        ggufs = {}
+        for dtype in ("f32", "f16", "bf16", "q8_0"):
+            ggufs[dtype] = os.path.join(work, f"m-{dtype}.gguf")
+            run([primer, "export", tr, "--format", "gguf", "--dtype", dtype, "--out", ggufs[dtype]])
+            check_gguf(ggufs[dtype], weights, sp, dtype)
+        g32 = ggufs["f32"]
 
         prompt = "Once upon a time, there was a little"
         n = 40
@@ -269,6 +310,17 @@ def main():
             print(f"llama.cpp greedy: {theirs}")
             if theirs != ours["tokens"]:
                 fail("llama.cpp's greedy output on the exported GGUF differs from primer sample")
+        # q8_0: primer decodes the int8 blocks as stored; llama.cpp must agree over 30 tokens
+        for text in (prompt, "One day, Tom and his dog went to the park. They saw"):
+            ours = json.loads(run([primer, "sample", ggufs["q8_0"], "--prompt", text, "--temperature", "0",
+                                   "--max-tokens", "30", "--json"]))
+            if ours.get("weights") != "q8_0":
+                fail(f"primer sample did not decode the q8_0 GGUF as q8_0: {ours.get('weights')}")
+            theirs = llama_cpp_greedy(ggufs["q8_0"], ours["prompt_tokens"], len(ours["tokens"]))
+            print(f"q8_0 primer greedy:    {ours['tokens']}")
+            print(f"q8_0 llama.cpp greedy: {theirs}")
+            if len(ours["tokens"]) < 10 or theirs != ours["tokens"]:
+                fail("llama.cpp's greedy output on the q8_0 GGUF differs from primer sample on it")
         print("OK: exports read back exactly; llama.cpp generates the same tokens as primer")
 
 

@@ -53,6 +53,25 @@ TEST_CASE("KV-cache decoding reproduces the training forward's logits at every p
   CHECK_THROWS_AS(full_ctx.step(1), ModelError);
 }
 
+TEST_CASE("decoding_loss equals the training forward's loss on the same windows") {
+  ModelConfig c;
+  c.dim = 32, c.n_layers = 2, c.n_heads = 4, c.n_kv_heads = 2, c.hidden_dim = 64, c.vocab_size = 50, c.seq_len = 12;
+  Transformer t(c);
+  t.init_random(3);
+  std::vector<std::vector<int>> windows = {{1, 4, 9, 16, 25, 36, 49, 2, 3, 5, 8, 13, 21}, {7, 7, 7, 1, 0, 44, 3, 3, 9, 10, 11, 12, 30}};
+  std::vector<int32_t> in, tg;
+  for (const auto& w : windows) {
+    in.insert(in.end(), w.begin(), w.end() - 1);
+    tg.insert(tg.end(), w.begin() + 1, w.end());
+  }
+  t.reserve(2, 12);
+  const double want = t.forward(in.data(), tg.data(), 2, 12);
+  InferenceModel im(c, std::vector<float>(t.parameters().begin(), t.parameters().end()));
+  const double got = decoding_loss(im, windows);
+  MESSAGE("decoding loss " << got << ", forward loss " << want);
+  CHECK(std::abs(got - want) < 1e-4);
+}
+
 TEST_CASE("sampling: greedy at temperature 0, top_k = 1 is greedy, seeds repeat, frequencies follow the softmax") {
   const std::vector<float> logits = {0.0f, 2.0f, 1.0f, -1.0f, 1.5f};
   TokenSampler greedy({0.0f, 1.0f, 0, 1});

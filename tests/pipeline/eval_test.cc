@@ -106,6 +106,38 @@ TEST_CASE("primer eval offline: automatic measures and heuristic grades, eval.js
   CHECK(testing::read_file(ck / "eval.svg").find("<rect") != std::string::npos);
 }
 
+TEST_CASE("primer eval compares weight formats: perplexity on the same tokens, identical greedy continuations") {
+  const fs::path dir = workdir();
+  auto r = run_primer({"eval", (dir / "model").string(), "--config", (dir / "run.toml").string(), "--samples", "6",
+                       "--max-tokens", "20", "--formats", "f16,bf16,q8_0", "--quiet"});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  INFO(r.out);
+  CHECK(r.out.find("greedy same") != std::string::npos);
+  CHECK(r.out.find("f32 (as loaded)") != std::string::npos);
+  const fs::path ck = fs::path(r.out.substr(r.out.find("wrote ") + 6, r.out.find("/eval.json") - r.out.find("wrote ") - 6));
+  simdjson::dom::parser p;
+  simdjson::dom::element e;
+  REQUIRE(!p.parse(testing::read_file(ck / "eval.json")).get(e));
+  const double f32 = e["auto"]["weights.f32.perplexity"].get_double().value();
+  const double f16 = e["auto"]["weights.f16.perplexity"].get_double().value();
+  const double q8 = e["auto"]["weights.q8_0.perplexity"].get_double().value();
+  const double bf16 = e["auto"]["weights.bf16.perplexity"].get_double().value();
+  MESSAGE("perplexity f32 " << f32 << ", f16 " << f16 << ", bf16 " << bf16 << ", q8_0 " << q8);
+  CHECK(f32 > 1);
+  CHECK(std::abs(f16 / f32 - 1) < 0.001);
+  CHECK(std::abs(q8 / f32 - 1) < 0.01);
+  CHECK(q8 != f32);  // really decoded with int8 weights
+  CHECK(e["auto"]["weights.f32.greedy_identical_50"].get_double().value() == 1);
+  const double same = e["auto"]["weights.q8_0.greedy_identical_50"].get_double().value();
+  CHECK(same >= 0);
+  CHECK(same <= 1);
+  // --formats none: no comparison
+  r = run_primer({"eval", (dir / "model").string(), "--config", (dir / "run.toml").string(), "--samples", "2",
+                  "--max-tokens", "5", "--formats", "none", "--quiet"});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(r.out.find("greedy same") == std::string::npos);
+}
+
 TEST_CASE("primer eval with an HTTP judge: grades parsed from its answers, unusable answers counted") {
   const fs::path dir = workdir();
   testing::FakeOpenAI judge;
