@@ -1,4 +1,5 @@
 #include "model/export.h"
+#include "model/export_hf.h"
 
 #include <algorithm>
 #include <cmath>
@@ -335,6 +336,7 @@ LoadedModel load_llama2c(const fs::path& path) {
 }  // namespace
 
 LoadedModel load_model(const fs::path& path, bool verify_checksums) {
+  if (is_hf_dir(path) && !fs::exists(path / "model.bin")) return load_hf(path);
   if (fs::is_directory(path)) {
     const Checkpoint ck = load_checkpoint(path, false, verify_checksums);
     LoadedModel m;

@@ -35,12 +35,13 @@ struct LoadedModel {
   std::vector<float> weights;          // tensor_layout order; encoded matrices decoded exactly
   std::optional<PackedWeights> packed; // a GGUF's matrices as stored (absent: float32 files)
   std::optional<Tokenizer> tokenizer;  // when the source carries or sits beside one
-  std::string source;                  // "checkpoint", "gguf" or "llama2c"
+  std::string source;                  // "checkpoint", "gguf", "llama2c" or "hf"
   std::filesystem::path path;
 };
 
-// A checkpoint directory, a training directory (its newest checkpoint), a .gguf file or a
-// llama2.c .bin file. Throws ModelError saying what the path is not.
+// A checkpoint directory, a training directory (its newest checkpoint), a transformers
+// export directory (model/export_hf.h), a .gguf file or a llama2.c .bin file. Throws
+// ModelError saying what the path is not.
 // verify_checksums: a checkpoint's model.bin must match state.json's sha256 (inspect
 // turns it off to report every problem itself).
 LoadedModel load_model(const std::filesystem::path& path, bool verify_checksums = true);

@@ -4,8 +4,20 @@
 //
 // Determinism: batches are windows of the token stream chosen by a counter-based RNG of
 // (seed, step, micro-step), and every kernel reduces in a fixed order, so the same
-// config, seed and thread count give bit-identical losses, and a run resumed from a
-// checkpoint continues the very same loss curve.
+// config and seed give bit-identical losses on any thread count, and a run resumed from
+// a checkpoint continues the very same loss curve.
+//
+// Data parallel (TrainRequest::comm, model/distributed.h): a step is the global batch of
+// grad_accum micro-batches whatever the rank count N; rank r computes micro-batches
+// [r·G/N, (r+1)·G/N). Each micro-batch's gradient is computed on its own, and the G
+// gradients are summed as a fixed tree over micro-batch order: halves while the count is
+// even, an odd count adds its last one to the sum of the others (G = 6: (g0+g1)+g2 +
+// (g3+g4)+g5). Each rank sums its own block; when N is a power of two the blocks are
+// subtrees, and Communicator::sum_tree finishes the same tree across ranks. So N ∈ {1,
+// 2, 4, 8, ...} dividing grad_accum give bit-identical losses and weights (other N are
+// refused), and a run killed on N ranks resumes on M. Every rank keeps the full weights
+// and AdamW moments and applies the same update; rank 0 evaluates, logs and writes
+// every file.
 //
 // Output directory:
 //   metrics.jsonl                  one object per step: step, loss, lr, grad_norm,
@@ -24,6 +36,8 @@
 #include "model/config.h"
 
 namespace primer::model {
+
+class Communicator;
 
 struct TrainOptions {
   std::filesystem::path data;  // dataset directory with tokens/train-*.bin (and validation-*.bin)
@@ -53,6 +67,8 @@ struct TrainRequest {
   bool resume = false;                        // continue the newest checkpoint in out
   std::optional<std::filesystem::path> init;  // start from these weights (fine-tuning)
   const std::atomic<bool>* stop = nullptr;    // set by SIGINT/SIGTERM: checkpoint and return
+                                              // (on any rank: all stop at the same step)
+  Communicator* comm = nullptr;               // the ranks sharing the run; nullptr: one process
   std::function<void(const std::string&)> log;   // progress lines (stdout)
   std::function<void(const std::string&)> warn;  // warnings (stderr); unset: through log
 };
@@ -67,7 +83,8 @@ struct TrainResult {
   double gflops = 0;           // mean achieved model GFLOP/s over this session
 };
 
-// Throws ModelError for bad data, configs, or a resume that does not match. When
+// Throws ModelError for bad data, configs, or a resume that does not match (with several
+// ranks: SetupFailed on the rank that says it, PeerFailed on the others). When
 // DATA/tokenizer.model exists, model.vocab_size must cover its pieces (else ModelError);
 // a vocab_size larger than the pieces is warned about: those embedding rows are never
 // trained, and sampling never draws them.

@@ -33,7 +33,8 @@ struct InspectArgs {
 // What `primer inspect` reads, for the message about anything else.
 constexpr const char* kAccepts =
     "inspect reads a dataset directory, a .jsonl or .jsonl.zst shard, a token shard (.bin with magic 20240520) or "
-    "tokens/ directory, a checkpoint or training directory, a .gguf model, or a llama2.c .bin model";
+    "tokens/ directory, a checkpoint or training directory, a transformers export directory, a .gguf model, or a "
+    "llama2.c .bin model";
 
 // The seven int32 of a llama2.c header (dim, hidden_dim, n_layers, n_heads, n_kv_heads,
 // vocab_size (negative: a separate classifier), seq_len) within what any model has:
@@ -54,7 +55,8 @@ enum class PathKind { kModel, kData, kCheckpointFile, kUnknown };
 PathKind path_kind(const std::filesystem::path& p) {
   namespace fs = std::filesystem;
   if (fs::is_directory(p))
-    return (fs::exists(p / "config.json") && fs::exists(p / "model.bin")) || !model::list_checkpoints(p).empty()
+    return (fs::exists(p / "config.json") && (fs::exists(p / "model.bin") || fs::exists(p / "model.safetensors"))) ||
+                   !model::list_checkpoints(p).empty()
                ? PathKind::kModel
                : PathKind::kData;
   const std::string name = p.filename().string();

@@ -13,6 +13,7 @@
 
 #include "generators/json.h"
 #include "model/export.h"
+#include "model/export_hf.h"
 #include "model/inference.h"
 #include "model/serve.h"
 #include "pipeline/commands.h"
@@ -110,6 +111,13 @@ int export_command(const ExportArgs& a) {
     model::export_llama2c(m, a.out);
     std::printf("wrote %s (llama2.c run.c format)%s\n", a.out.c_str(),
                 m.tokenizer ? " and tokenizer.bin beside it" : "; no tokenizer.bin (the checkpoint has no tokenizer)");
+  } else if (a.format == "hf") {
+    if (a.dtype == "q8_0") throw UsageError("--format hf takes --dtype f32, f16 or bf16; q8_0 is for gguf");
+    const auto dtype = a.dtype == "f16" ? model::HfDtype::kF16 : a.dtype == "bf16" ? model::HfDtype::kBF16
+                                                                                   : model::HfDtype::kF32;
+    model::export_hf(m, a.out, dtype);
+    std::printf("wrote %s/ (transformers LlamaForCausalLM, %s: config.json, model.safetensors, tokenizer)\n",
+                a.out.c_str(), a.dtype.c_str());
   } else {
     model::export_gguf(m, a.out, *model::kernels::parse_weight_type(a.dtype));
     std::printf("wrote %s (GGUF v3, llama, %s)\n", a.out.c_str(), a.dtype.c_str());
@@ -158,8 +166,8 @@ void add_model_commands(Commands& commands) {
   auto s = std::make_shared<SampleArgs>();
   CLI::App* sample = commands.add("sample", "Generate text with a trained model (KV cache; greedy at temperature 0).",
                                   [s] { return sample_command(*s); });
-  sample->footer("CHECKPOINT: a checkpoint directory, a training directory (its newest checkpoint), a .gguf or a "
-                 "llama2.c .bin file (with tokenizer.model beside it). Generation stops at a new document (BOS/EOS), "
+  sample->footer("CHECKPOINT: a checkpoint directory, a training directory (its newest checkpoint), a transformers "
+                 "export directory (primer export --format hf), a .gguf or a llama2.c .bin file (with tokenizer.model beside it). Generation stops at a new document (BOS/EOS), "
                  "at --max-tokens or at the model's context.");
   sample->add_option("checkpoint", s->checkpoint,
                      "Checkpoint, training directory or exported model (a GGUF decodes in its own format: f32, f16, "
@@ -180,16 +188,22 @@ void add_model_commands(Commands& commands) {
   sample->add_flag("--json", s->json, "One JSON object: prompt_tokens, tokens, text, finish_reason, mean_logprob, tokens_per_s");
 
   auto e = std::make_shared<ExportArgs>();
-  CLI::App* exp = commands.add("export", "Export a trained model to llama2.c's run.c format or to GGUF (llama.cpp).",
+  CLI::App* exp = commands.add("export", "Export a trained model to llama2.c's run.c format, GGUF (llama.cpp) or Hugging Face transformers.",
                                [e] { return export_command(*e); });
   exp->footer("llama2c writes FILE plus tokenizer.bin beside it (run.c: ./run FILE -z tokenizer.bin). gguf embeds the "
-              "tokenizer; llama.cpp and `primer sample FILE` load it.");
+              "tokenizer; llama.cpp and `primer sample FILE` load it. hf writes a directory (config.json, model.safetensors, "
+              "tokenizer.model + tokenizer_config.json, generation_config.json) that "
+              "LlamaForCausalLM.from_pretrained and `primer sample DIR` load; q/k rows are permuted for rotate_half "
+              "RoPE.");
   exp->add_option("checkpoint", e->checkpoint, "Checkpoint or training directory")->required()->check(existing_path());
-  exp->add_option("--format", e->format, "llama2c or gguf")->required()->check(CLI::IsMember({"llama2c", "gguf"}));
-  exp->add_option("--out", e->out, "Output file")->required();
+  exp->add_option("--format", e->format, "llama2c, gguf or hf (Hugging Face transformers directory)")
+      ->required()
+      ->check(CLI::IsMember({"llama2c", "gguf", "hf"}));
+  exp->add_option("--out", e->out, "Output file (hf: directory)")->required();
   exp->add_option("--dtype", e->dtype,
                   "gguf: the matrices as f32 (default), f16, bf16 or q8_0 (llama.cpp's Q8_0: blocks of 32 int8 "
-                  "with one fp16 scale; dim and hidden_dim multiples of 32); norms stay f32")
+                  "with one fp16 scale; dim and hidden_dim multiples of 32); norms stay f32. hf: f32, f16 or bf16 "
+                  "(every tensor)")
       ->check(CLI::IsMember({"f32", "f16", "bf16", "q8_0"}));
 
   auto v = std::make_shared<ServeArgs>();

@@ -1,4 +1,5 @@
 // primer train CONFIG.toml --out DIR [--resume] [--init CHECKPOINT] [--threads N]
+// Under mpirun or srun every rank runs this; model/distributed.h joins them.
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -7,9 +8,11 @@
 #include <tbb/global_control.h>
 #include <tbb/info.h>
 
+#include "model/distributed.h"
 #include "model/kernels/matmul.h"
 #include "model/train.h"
 #include "pipeline/commands.h"
+#include "pipeline/config.h"
 #include "pipeline/report.h"
 #include "pipeline/stop_signal.h"
 #include "pipeline/train_config.h"
@@ -24,7 +27,20 @@ struct TrainArgs {
 };
 
 int train_command(const TrainArgs& a) {
-  const pipeline::TrainConfig config = pipeline::load_train_config(a.config);
+  const std::unique_ptr<model::Communicator> comm = model::start_ranks();
+  const bool root = comm->rank() == 0;
+  pipeline::TrainConfig config;
+  if (comm->size() == 1) {
+    config = pipeline::load_train_config(a.config);
+  } else {
+    try {
+      model::agree(*comm, [&] { config = pipeline::load_train_config(a.config); });
+    } catch (const model::PeerFailed&) {
+      return 2;
+    } catch (const model::SetupFailed& e) {
+      throw pipeline::ConfigError(e.what());
+    }
+  }
   model::TrainRequest req;
   req.model = config.model;
   req.options = config.train;
@@ -35,22 +51,37 @@ int train_command(const TrainArgs& a) {
     if (a.resume) throw UsageError("--init starts a new run from trained weights; it cannot be combined with --resume");
     req.init = a.init;
   }
+  // Ranks on one node share its cores: each takes its part unless told otherwise.
   const int threads = a.threads >= 0 ? a.threads : config.threads;
-  const int use = threads > 0 ? threads : tbb::info::default_concurrency();
+  const int use = threads > 0 ? threads : model::default_threads_per_rank(tbb::info::default_concurrency());
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, use);
   req.stop = &pipeline::stop_flag();
-  req.log = [](const std::string& line) {
-    std::printf("%s\n", line.c_str());
-    std::fflush(stdout);
-  };
-  req.warn = [](const std::string& line) { std::fprintf(stderr, "primer: warning: %s\n", line.c_str()); };
-  std::printf("primer train: %s -> %s (%d threads, %s kernels)\n", a.config.c_str(), req.out.c_str(), use,
-              model::kernels::matmul_kernel_name());
+  req.comm = comm.get();
+  if (root) {
+    req.log = [](const std::string& line) {
+      std::printf("%s\n", line.c_str());
+      std::fflush(stdout);
+    };
+    req.warn = [](const std::string& line) { std::fprintf(stderr, "primer: warning: %s\n", line.c_str()); };
+    std::printf("primer train: %s -> %s (%d threads%s, %s kernels)\n", a.config.c_str(), req.out.c_str(), use,
+                comm->size() > 1 ? fmt::format(" on each of {} ranks", comm->size()).c_str() : "",
+                model::kernels::matmul_kernel_name());
+  }
   model::TrainResult r;
-  {
+  try {
     const pipeline::StopOnSignals stop;  // Ctrl-C: checkpoint after the current step and stop
     r = model::train(req);
+  } catch (const model::PeerFailed&) {
+    return 1;  // the rank that failed says why
+  } catch (const model::SetupFailed&) {
+    throw;  // every rank knows; each exits normally
+  } catch (const std::exception& e) {
+    if (comm->size() == 1) throw;
+    // A failure the other ranks cannot see (a full disk on rank 0's checkpoint): end the job.
+    std::fprintf(stderr, "primer: error: %s%s\n", root ? "" : fmt::format("rank {}: ", comm->rank()).c_str(), e.what());
+    comm->abort(1);
   }
+  if (!root) return r.interrupted ? 130 : 0;
   if (r.already_finished) {
     std::printf("%s: already finished at step %lld; nothing to do (its files are unchanged)\n", req.out.c_str(),
                 static_cast<long long>(r.step));

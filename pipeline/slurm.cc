@@ -176,4 +176,48 @@ SlurmJobs slurm_submit(const SlurmOptions& o) {
   return jobs;
 }
 
+std::string slurm_train_script(const SlurmTrainOptions& o) {
+  check_word("partition", o.partition);
+  check_word("time", o.time);
+  check_word("job name", o.job_name);
+  check_word("mpi", o.mpi);
+  if (o.nodes < 1 || o.tasks_per_node < 1) throw std::invalid_argument("--nodes and --tasks-per-node must be at least 1");
+  const uint32_t ranks = o.nodes * o.tasks_per_node;
+  const std::string threads = o.cpus_per_task > 0 ? fmt::format(" --threads {}", o.cpus_per_task) : "";
+  SlurmOptions common;
+  common.partition = o.partition, common.time = o.time, common.cpus_per_task = o.cpus_per_task;
+  return fmt::format(
+      "#!/bin/bash\n"
+      "# primer: data-parallel training of {config} on {ranks} MPI ranks ({nodes} node(s) x {per} task(s)),\n"
+      "# written by `primer slurm train`. Rank 0 writes {out}; a requeued or restarted job\n"
+      "# resumes from its newest checkpoint there and continues the same loss curve.\n"
+      "#SBATCH --job-name={name}\n"
+      "#SBATCH --nodes={nodes}\n"
+      "#SBATCH --ntasks-per-node={per}\n"
+      "#SBATCH --requeue\n"
+      "#SBATCH --open-mode=append\n"
+      "#SBATCH --output={log}\n"
+      "{common}"
+      "set -euo pipefail\n"
+      "echo \"primer: $(date -u +%FT%TZ) job $SLURM_JOB_ID on $SLURM_JOB_NODELIST, restart ${{SLURM_RESTART_COUNT:-0}}\"\n"
+      "out={qout}\n"
+      "resume=()\n"
+      "if compgen -G \"$out/checkpoints/step-*\" >/dev/null; then resume=(--resume); fi\n"
+      "srun --mpi={mpi} {primer} train {qconfig} --out \"$out\"{threads} \"${{resume[@]}}\"\n",
+      fmt::arg("config", o.config.string()), fmt::arg("ranks", ranks), fmt::arg("nodes", o.nodes),
+      fmt::arg("per", o.tasks_per_node), fmt::arg("out", o.out.string()), fmt::arg("name", o.job_name),
+      fmt::arg("log", shell_quote((o.out / "slurm" / "logs" / "train.log").string())),
+      fmt::arg("common", common_lines(common)), fmt::arg("qout", shell_quote(o.out.string())), fmt::arg("mpi", o.mpi),
+      fmt::arg("primer", shell_quote(o.primer.string())), fmt::arg("qconfig", shell_quote(o.config.string())),
+      fmt::arg("threads", threads));
+}
+
+std::string slurm_submit_train(const SlurmTrainOptions& o) {
+  const std::string script = slurm_train_script(o);
+  const fs::path dir = o.out / "slurm";
+  fs::create_directories(dir / "logs");
+  storage::write_file_atomic(dir / "train.sbatch", script);
+  return submit({"sbatch", "--parsable", (dir / "train.sbatch").string()}, "training job");
+}
+
 }  // namespace primer::pipeline

@@ -48,6 +48,26 @@ struct SlurmJobs {
 };
 SlurmJobs slurm_submit(const SlurmOptions& options);
 
+// `primer slurm train`: one data-parallel training job (model/distributed.h) of
+// nodes × tasks_per_node MPI ranks started by `srun --mpi=MPI primer train`. --requeue
+// lets Slurm restart it after a node failure or preemption; the script passes --resume
+// whenever OUT has a checkpoint, so a restarted job continues the same loss curve (on any
+// rank count). Files: OUT/slurm/train.sbatch, OUT/slurm/logs/train.log (every attempt,
+// appended).
+struct SlurmTrainOptions {
+  std::filesystem::path primer, config, out;  // absolute
+  uint32_t nodes = 1;
+  uint32_t tasks_per_node = 1;
+  uint32_t cpus_per_task = 0;  // --cpus-per-task and primer --threads (0: not set)
+  std::string partition, time;
+  std::string mpi = "pmix";    // srun --mpi=... (`srun --mpi=list`)
+  std::string job_name = "primer-train";
+};
+// Throws std::invalid_argument for values a script line cannot hold safely.
+std::string slurm_train_script(const SlurmTrainOptions& options);
+// Writes OUT/slurm/train.sbatch and submits it; returns the job id.
+std::string slurm_submit_train(const SlurmTrainOptions& options);
+
 // 'text' quoted for a POSIX shell.
 std::string shell_quote(std::string_view text);
 

@@ -9,6 +9,7 @@ packages=(
   libtbb-dev libcurl4-openssl-dev libsimdjson-dev libre2-dev libicu-dev libzstd-dev libssl-dev
   libtomlplusplus-dev libcli11-dev libfmt-dev libxxhash-dev libsentencepiece-dev libcpp-httplib-dev
   doctest-dev libbenchmark-dev libmimalloc-dev libseccomp-dev bubblewrap
+  libopenmpi-dev openmpi-bin
   zstd jq wordnet-base nodejs npm
   python3-numpy python3-sentencepiece python3-torch
   chromium fonts-dejavu-core

@@ -3,7 +3,10 @@
 # (throttle 2) and its afterok merge job; one task is requeued mid-run (Slurm kills it
 # and starts it again, and it resumes from its journal); the merged dataset must equal a
 # single-machine `primer run` of the same config: the same shard files (ids, texts),
-# the same manifest counts and the same dataset card.
+# the same manifest counts and the same dataset card. Then `primer slurm train` runs a
+# 2-task data-parallel training job (srun --mpi=pmix, Open MPI), requeued once mid-run:
+# it resumes from its checkpoint, and its losses and final weights equal one process's
+# (only when primer was built with MPI; said otherwise).
 #
 # Needs root and apt (Debian 12): installs munge, slurmctld, slurmd and slurm-client if
 # missing (a policy-rc.d keeps the package scripts from starting daemons), then runs its
@@ -31,6 +34,7 @@ cleanup() {
     scancel --quiet --user=root --name=primer-e2e >/dev/null 2>&1
     scancel --quiet --user=root --name=primer-e2e-merge >/dev/null 2>&1
     scancel --quiet --user=root --name=primer-e2e-fail >/dev/null 2>&1
+    scancel --quiet --user=root --name=primer-e2e-train >/dev/null 2>&1
     for _ in $(seq 50); do [ -z "$(squeue -h 2>/dev/null)" ] && break; sleep 0.2; done
   fi
   for d in slurmd slurmctld; do
@@ -262,3 +266,71 @@ cross=$(jq '[.filters[] | select(.name == "exact_dedup" or .name == "minhash") |
   "$split/manifest.json")
 echo "ok: merged $(wc -l <"$work/split.records") records from 4 Slurm tasks (one requeued mid-run)," \
   "$cross dropped as duplicates; identical to the single-machine run"
+
+# ---- data-parallel training: a 2-task job, requeued once --------------------------------
+if ! ldd "$primer" | grep libmpi >/dev/null; then
+  echo "note: primer was built without MPI: the 2-task training job is not tried (apt-get install libopenmpi-dev)"
+  exit 0
+fi
+/usr/bin/python3 "$(dirname "$0")/token_data.py" "$work/tokens"
+cat >"$work/train.toml" <<TOML
+[model]
+dim = 32
+n_layers = 2
+n_heads = 4
+n_kv_heads = 2
+hidden_dim = 48
+vocab_size = 61
+seq_len = 16
+[train]
+data = "$work/tokens"
+batch_size = 4
+grad_accum = 2
+steps = 1500
+lr = 3e-3
+warmup = 5
+eval_every = 100
+eval_batches = 2
+checkpoint_every = 20
+log_every = 0
+seed = 7
+TOML
+trained="$work/train run"
+"$primer" slurm train "$work/train.toml" --nodes 1 --tasks-per-node 2 --cpus-per-task 1 --out "$trained" \
+  --job-name primer-e2e-train --dry-run >"$work/dry-train.txt"
+for want in '--ntasks-per-node=2' '--requeue' 'srun --mpi=pmix'; do
+  grep -q -- "$want" "$work/dry-train.txt" || { echo "FAIL: the training script lacks $want"; cat "$work/dry-train.txt"; exit 1; }
+done
+[ ! -e "$trained" ] || { echo "FAIL: --dry-run wrote $trained"; exit 1; }
+"$primer" slurm train "$work/train.toml" --nodes 1 --tasks-per-node 2 --cpus-per-task 1 --out "$trained" \
+  --job-name primer-e2e-train >"$work/submit-train.txt"
+cat "$work/submit-train.txt"
+job=$(sed -n 's/^training job \([0-9]*\):.*/\1/p' "$work/submit-train.txt")
+[ -n "$job" ] || { echo "FAIL: no job id in: $(cat "$work/submit-train.txt")"; exit 1; }
+train_log=$trained/slurm/logs/train.log
+first_checkpoint() { ls -d "$trained"/checkpoints/step-* >/dev/null 2>&1; }
+wait_for 120 "the training job to write a checkpoint" first_checkpoint || { echo "--- train.log"; cat "$train_log"; exit 1; }
+[ ! -e "$trained/checkpoints/step-00001500" ] || { echo "FAIL: training finished before the requeue; raise steps"; exit 1; }
+scontrol requeue "$job"
+echo "requeued training job $job mid-run"
+job_pending() { scontrol show job "$job" | grep -q 'JobState=PENDING'; }
+wait_for 60 "the training job to be pending again" job_pending
+sleep 2
+scontrol update JobId="$job" StartTime=now
+job_state() { timeout 10 scontrol show job "$job" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
+job_done() {
+  case "$(job_state)" in COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | DEADLINE) return 0 ;; esac
+  return 1
+}
+"$primer" train "$work/train.toml" --out "$work/train single" --threads 1 >/dev/null
+wait_for 180 "the training job to finish" job_done
+[ "$(job_state)" = COMPLETED ] || { echo "FAIL: the training job ended $(job_state):"; cat "$train_log"; exit 1; }
+grep -q 'ranks: 2 ' "$train_log" || { echo "FAIL: the job did not train on 2 ranks:"; cat "$train_log"; exit 1; }
+[ "$(grep -c '^primer: .* job ' "$train_log")" -ge 2 ] || { echo "FAIL: the job did not run twice:"; cat "$train_log"; exit 1; }
+grep -q '^resuming ' "$train_log" || { echo "FAIL: the requeued job did not resume:"; cat "$train_log"; exit 1; }
+curve() { jq -c '[.step, .loss, .val_loss, .grad_norm]' "$1/metrics.jsonl"; }
+diff <(curve "$trained") <(curve "$work/train single") >/dev/null ||
+  { echo "FAIL: the 2-task job's losses differ from one process's"; diff <(curve "$trained") <(curve "$work/train single") | head; exit 1; }
+cmp "$trained/checkpoints/step-00001500/model.bin" "$work/train single/checkpoints/step-00001500/model.bin" ||
+  { echo "FAIL: the 2-task job's final model.bin differs from one process's"; exit 1; }
+echo "ok: a 2-task Slurm training job (srun --mpi=pmix), requeued mid-run, resumed and equals one process bit for bit"

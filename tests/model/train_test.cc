@@ -1,11 +1,12 @@
-// The trainer: a tiny model memorises a batch; runs are bit-identical across repeats and
-// thread counts; a run interrupted (SIGINT) or killed (SIGKILL) and resumed gives the
+// The trainer: a tiny model memorises a batch; runs are bit-identical across repeats,
+// thread counts and rank counts (threads standing in for MPI ranks); a run interrupted (SIGINT) or killed (SIGKILL) and resumed gives the
 // same losses as one that was not; bad inputs get clear errors.
 #include <doctest/doctest.h>
 
 #include <signal.h>
 #include <unistd.h>
 
+#include <barrier>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -16,6 +17,8 @@
 #include <simdjson.h>
 
 #include "model/checkpoint.h"
+#include "model/distributed.h"
+#include "storage/files.h"
 #include "storage/sha256.h"
 #include "model/kernels/adamw.h"
 #include "model/train.h"
@@ -349,4 +352,127 @@ TEST_CASE("sampling flags refuse NaN and infinities") {
       CHECK(r.exit_code == 2);
       CHECK_MESSAGE(r.err.find("is not a finite number") != std::string::npos, r.err);
     }
+}
+
+namespace {
+
+// N ranks as N threads of this process: the collectives of model/distributed.h over
+// shared memory, with the same arithmetic contract as MPI's (the tree over rank order).
+class ThreadRanks {
+ public:
+  explicit ThreadRanks(int n) : n_(n), sync_(n), slots_(n) {}
+
+  class Rank final : public model::Communicator {
+   public:
+    Rank(ThreadRanks& all, int rank) : all_(all), rank_(rank) {}
+    int rank() const override { return rank_; }
+    int size() const override { return all_.n_; }
+    void sum_tree(float* data, int64_t n) override {
+      all_.slots_[rank_] = data;
+      all_.sync_.arrive_and_wait();
+      std::vector<std::vector<float>> parts(all_.n_);
+      for (int r = 0; r < all_.n_; ++r) parts[r].assign(all_.slots_[r], all_.slots_[r] + n);
+      for (int stride = 1; stride < all_.n_; stride *= 2)
+        for (int r = 0; r + stride < all_.n_; r += 2 * stride)
+          for (int64_t i = 0; i < n; ++i) parts[r][i] += parts[r + stride][i];
+      all_.sync_.arrive_and_wait();
+      std::copy(parts[0].begin(), parts[0].end(), data);
+    }
+    void all_gather(const float* mine, int count, float* all) override {
+      all_.slots_[rank_] = const_cast<float*>(mine);
+      all_.sync_.arrive_and_wait();
+      for (int r = 0; r < all_.n_; ++r) std::copy_n(all_.slots_[r], count, all + static_cast<int64_t>(r) * count);
+      all_.sync_.arrive_and_wait();
+    }
+    void broadcast(void* data, size_t bytes) override {
+      if (rank_ == 0) all_.slots_[0] = static_cast<float*>(data);
+      all_.sync_.arrive_and_wait();
+      if (rank_ != 0) std::memcpy(data, all_.slots_[0], bytes);
+      all_.sync_.arrive_and_wait();
+    }
+    bool any(bool flag) override {
+      all_.flags_[rank_] = flag;
+      all_.sync_.arrive_and_wait();
+      bool result = false;
+      for (int r = 0; r < all_.n_; ++r) result = result || all_.flags_[r];
+      all_.sync_.arrive_and_wait();
+      return result;
+    }
+    [[noreturn]] void abort(int) override { std::abort(); }
+    std::string library() const override { return "threads"; }
+
+   private:
+    ThreadRanks& all_;
+    int rank_;
+  };
+
+  // Runs train(request) on every rank (rank 0 writes request.out); returns rank 0's result.
+  model::TrainResult train(model::TrainRequest request) {
+    std::vector<model::TrainResult> results(n_);
+    std::vector<std::exception_ptr> errors(n_);
+    std::vector<std::thread> threads;
+    for (int r = 0; r < n_; ++r)
+      threads.emplace_back([&, r] {
+        Rank me(*this, r);
+        model::TrainRequest mine = request;
+        mine.comm = &me;
+        try {
+          results[r] = model::train(mine);
+        } catch (...) {
+          errors[r] = std::current_exception();
+        }
+      });
+    for (auto& t : threads) t.join();
+    if (errors[0]) std::rethrow_exception(errors[0]);
+    return results[0];
+  }
+
+ private:
+  int n_;
+  std::barrier<> sync_;
+  std::vector<float*> slots_;
+  bool flags_[16] = {};
+};
+
+model::TrainRequest ranks_request(const fs::path& data, const fs::path& out, int grad_accum) {
+  model::TrainRequest req;
+  req.model = small_config();
+  req.options.data = data;
+  req.options.batch_size = 4;
+  req.options.grad_accum = grad_accum;
+  req.options.steps = 12;
+  req.options.lr = 3e-3;
+  req.options.warmup = 3;
+  req.options.eval_every = 6;
+  req.options.eval_batches = 2;
+  req.options.checkpoint_every = 0;
+  req.options.seed = 7;
+  req.out = out;
+  return req;
+}
+
+}  // namespace
+
+TEST_CASE("data parallel: 2 and 4 ranks (threads standing in for MPI) give one process's bits; 3 ranks are refused") {
+  TempDir tmp;
+  write_token_data(tmp.path() / "data", 100);
+  for (int accum : {4, 8}) {
+    const fs::path ref = tmp / ("one-" + std::to_string(accum));
+    model::train(ranks_request(tmp.path() / "data", ref, accum));
+    const auto reference = read_metrics(ref);
+    REQUIRE(reference.size() == 12);
+    const auto ref_model = storage::read_file(ref / "checkpoints/step-00000012/model.bin");
+    for (int n : {2, 4}) {
+      CAPTURE(accum);
+      CAPTURE(n);
+      const fs::path out = tmp / ("ranks-" + std::to_string(accum) + "-" + std::to_string(n));
+      ThreadRanks ranks(n);
+      ranks.train(ranks_request(tmp.path() / "data", out, accum));
+      CHECK(read_metrics(out) == reference);
+      CHECK(storage::read_file(out / "checkpoints/step-00000012/model.bin") == ref_model);
+    }
+  }
+  ThreadRanks three(3);
+  CHECK_THROWS_WITH_AS(three.train(ranks_request(tmp.path() / "data", tmp / "three", 3)),
+                       doctest::Contains("power of two"), model::SetupFailed);
 }

@@ -85,7 +85,7 @@ TEST_CASE("inspect on bytes it does not know says so and lists what it reads") {
     CHECK(r.err == "primer: error: " + (dir / name).string() +
                        " is not a file primer recognises; inspect reads a dataset directory, a .jsonl or .jsonl.zst "
                        "shard, a token shard (.bin with magic 20240520) or tokens/ directory, a checkpoint or "
-                       "training directory, a .gguf model, or a llama2.c .bin model\n");
+                       "training directory, a transformers export directory, a .gguf model, or a llama2.c .bin model\n");
   }
   fs::create_directories(dir / "ckpt");
   primer::testing::write_file(dir / "ckpt/model.bin", bytes);

@@ -150,3 +150,48 @@ TEST_CASE("primer slurm submit: --dry-run prints both scripts; a submission queu
   CHECK(failed.err ==
         "primer: error: sbatch could not submit the array job: sbatch: error: invalid partition specified: gpu\n");
 }
+
+TEST_CASE("the training script: nodes x tasks ranks through srun --mpi, --requeue, --resume once a checkpoint exists") {
+  TempDir dir;
+  pipeline::SlurmTrainOptions o;
+  o.primer = "/opt/primer/bin/primer";
+  o.config = dir / "my configs/train's.toml";
+  o.out = dir / "train out";
+  o.nodes = 2, o.tasks_per_node = 4, o.cpus_per_task = 8;
+  o.time = "24:00:00";
+  const std::string s = pipeline::slurm_train_script(o);
+  CHECK(line_starting(s, "#SBATCH --nodes=") == "#SBATCH --nodes=2");
+  CHECK(line_starting(s, "#SBATCH --ntasks-per-node=") == "#SBATCH --ntasks-per-node=4");
+  CHECK(line_starting(s, "#SBATCH --cpus-per-task=") == "#SBATCH --cpus-per-task=8");
+  CHECK(line_starting(s, "#SBATCH --requeue") == "#SBATCH --requeue");
+  CHECK(line_starting(s, "#SBATCH --time=") == "#SBATCH --time=24:00:00");
+  CHECK(words_of(line_starting(s, "#SBATCH --output=").substr(17), dir) ==
+        std::vector<std::string>{(o.out / "slurm/logs/train.log").string()});
+
+  // Run the script with a stand-in srun that prints its arguments, one per line.
+  fs::create_directories(dir / "bin");
+  primer::testing::write_file(dir / "bin" / "srun", "#!/bin/sh\nprintf '%s\\n' \"$@\"\n");
+  ::chmod((dir / "bin" / "srun").c_str(), 0755);
+  primer::testing::write_file(dir / "train.sbatch", s);
+  auto srun_words = [&] {
+    const auto r = primer::testing::run_command(
+        {"/usr/bin/env", "PATH=" + (dir / "bin").string() + ":/usr/bin:/bin", "SLURM_JOB_ID=7",
+         "SLURM_JOB_NODELIST=n[1-2]", "/bin/bash", (dir / "train.sbatch").string()});
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    std::vector<std::string> words;
+    std::istringstream in(r.out);
+    for (std::string w; std::getline(in, w);)
+      if (!w.starts_with("primer: ")) words.push_back(w);
+    return words;
+  };
+  const std::vector<std::string> fresh = {"--mpi=pmix", o.primer.string(), "train", o.config.string(), "--out",
+                                          o.out.string(), "--threads", "8"};
+  CHECK(srun_words() == fresh);
+  fs::create_directories(o.out / "checkpoints" / "step-00000500");
+  std::vector<std::string> resumed = fresh;
+  resumed.push_back("--resume");
+  CHECK(srun_words() == resumed);
+
+  o.mpi = "pmi2\n#SBATCH --exclusive";
+  CHECK_THROWS_AS(pipeline::slurm_train_script(o), std::invalid_argument);
+}
