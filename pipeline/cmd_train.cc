@@ -36,9 +36,12 @@ int train_command(const TrainArgs& a) {
     try {
       model::agree(*comm, [&] { config = pipeline::load_train_config(a.config); });
     } catch (const model::PeerFailed&) {
+      comm->any(false);  // until the rank that speaks has said why (mpirun ends the job at the first exit)
       return 2;
     } catch (const model::SetupFailed& e) {
-      throw pipeline::ConfigError(e.what());
+      const int code = cli::report_error(2, e.what());
+      comm->any(false);
+      return code;
     }
   }
   model::TrainRequest req;
@@ -72,9 +75,12 @@ int train_command(const TrainArgs& a) {
     const pipeline::StopOnSignals stop;  // Ctrl-C: checkpoint after the current step and stop
     r = model::train(req);
   } catch (const model::PeerFailed&) {
-    return 1;  // the rank that failed says why
-  } catch (const model::SetupFailed&) {
-    throw;  // every rank knows; each exits normally
+    comm->any(false);  // the rank that failed says why; wait until it has
+    return 1;
+  } catch (const model::SetupFailed& e) {
+    const int code = cli::report_error(1, e.what());  // every rank knows; each exits normally
+    comm->any(false);
+    return code;
   } catch (const std::exception& e) {
     if (comm->size() == 1) throw;
     // A failure the other ranks cannot see (a full disk on rank 0's checkpoint): end the job.

@@ -179,7 +179,7 @@ try:
         with open(bad, "w") as f:
             f.write(config(data, 4, accum, 5))
         r = run(mpirun(n, "train", bad, "--out", os.path.join(tmp, f"bad{n}"), "--threads", "1"))
-        check(r.returncode != 0 and needle in r.stderr, f"-np {n} with grad_accum {accum}: refused ({needle})")
+        check(r.returncode != 0 and needle in r.stderr, f"-np {n} with grad_accum {accum}: refused ({needle}): " + r.stderr.strip()[-1500:])
         check(r.stderr.count("primer: error:") == 1, f"-np {n}: the error is said once, not once per rank")
         check(not os.path.exists(os.path.join(tmp, f"bad{n}", "metrics.jsonl")), f"-np {n}: nothing written")
 finally:
