@@ -30,6 +30,7 @@ import sys
 import tempfile
 
 import numpy as np
+from small_model import train_small_model
 import sentencepiece as spm
 
 NODE_LLAMA_CPP = "3.21.1"
@@ -263,20 +264,8 @@ process.exit(0);
 def main():
     primer = sys.argv[1]
     with tempfile.TemporaryDirectory() as work:
-        cfg = os.path.join(work, "run.toml")
-        with open(cfg, "w") as f:
-            f.write('seed = 4\ncount = 600\n[storage]\nvalidation_fraction = 0.05\n[tokenizer]\nvocab_size = 512\n')
-        data = os.path.join(work, "data")
-        run([primer, "run", cfg, "--out", data, "--quiet"])
-        tcfg = os.path.join(work, "train.toml")
-        with open(tcfg, "w") as f:
-            f.write("[model]\n" + "".join(f"{k} = {v}\n" for k, v in MODEL.items()) +
-                    f'[train]\ndata = "{data}"\nbatch_size = 16\nsteps = 250\nlr = 5e-3\nwarmup = 10\n'
-                    'eval_every = 50\nlog_every = 0\n')
-        tr = os.path.join(work, "train")
-        run([primer, "train", tcfg, "--out", tr])
-        ck = sorted(os.listdir(os.path.join(tr, "checkpoints")))[-1]
-        ck = os.path.join(tr, "checkpoints", ck)
+        ck = train_small_model(primer, work, MODEL, run)
+        tr = os.path.dirname(os.path.dirname(ck))  # the training directory
         weights = read_checkpoint(ck)
         sp = spm.SentencePieceProcessor(model_file=os.path.join(ck, "tokenizer.model"))
 

@@ -23,6 +23,7 @@ import sys
 import tempfile
 
 import numpy as np
+from small_model import train_small_model
 import sentencepiece as spm
 import torch
 
@@ -157,19 +158,8 @@ class HfLlama:
 def main():
     primer = sys.argv[1]
     with tempfile.TemporaryDirectory() as work:
-        cfg = os.path.join(work, "run.toml")
-        with open(cfg, "w") as f:
-            f.write('seed = 4\ncount = 600\n[storage]\nvalidation_fraction = 0.05\n[tokenizer]\nvocab_size = 512\n')
-        data = os.path.join(work, "data")
-        run([primer, "run", cfg, "--out", data, "--quiet"])
-        tcfg = os.path.join(work, "train.toml")
-        with open(tcfg, "w") as f:
-            f.write("[model]\n" + "".join(f"{k} = {v}\n" for k, v in MODEL.items()) +
-                    f'[train]\ndata = "{data}"\nbatch_size = 16\nsteps = 250\nlr = 5e-3\nwarmup = 10\n'
-                    'eval_every = 50\nlog_every = 0\n')
-        tr = os.path.join(work, "train")
-        run([primer, "train", tcfg, "--out", tr])
-        ck = os.path.join(tr, "checkpoints", sorted(os.listdir(os.path.join(tr, "checkpoints")))[-1])
+        ck = train_small_model(primer, work, MODEL, run)
+        tr = os.path.dirname(os.path.dirname(ck))  # the training directory
         weights = read_checkpoint(ck)
 
         hf = {d: os.path.join(work, "hf-" + d) for d in ("f32", "f16", "bf16")}
@@ -267,7 +257,7 @@ def main():
         if str(sum(np.prod(v.shape) for v in weights.values())) not in out.replace(",", ""):
             fail("primer inspect on the hf export: " + out)
         init = os.path.join(work, "init")
-        with open(tcfg) as f:
+        with open(os.path.join(work, "train.toml")) as f:  # written by train_small_model
             short = f.read().replace("steps = 250", "steps = 2")
         with open(os.path.join(work, "short.toml"), "w") as f:
             f.write(short)
