@@ -96,9 +96,7 @@ class PythonSyntaxFilter final : public Filter {
         // document. One that cannot check anything is broken: a run error.
         r = pool_.check(b.code);
         if (r.status == PythonSyntaxPool::Result::kFailed) {
-          const auto probe = pool_.check("x = 1\n");
-          if (probe.status != PythonSyntaxPool::Result::kOk)
-            throw FilterError("python_syntax: the checker does not work (" + r.message + ")");
+          if (unusable()) throw FilterError("python_syntax: the checker does not work (" + r.message + ")");
           return Verdict::Drop("checker_failed");
         }
       }
@@ -160,12 +158,8 @@ class ExerciseTestsFilter final : public Filter {
       // Once more (a transient fork or memory failure), then the run stops: a sandbox
       // that cannot start says nothing about the exercise.
       r = run_python_sandboxed(limits_, solution, blocks[tests - 1].code);
-      if (r.outcome == SandboxOutcome::kSandboxError) {
-        std::string why = r.output;
-        while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
-        if (const size_t nl = why.rfind('\n'); nl != std::string::npos) why = why.substr(nl + 1);
-        throw FilterError("exercise_tests: the sandbox failed to start twice (" + why + ")");
-      }
+      if (r.outcome == SandboxOutcome::kSandboxError)
+        throw FilterError("exercise_tests: the sandbox failed to start twice (" + r.last_line() + ")");
     }
     if (r.outcome == SandboxOutcome::kCancelled) throw FilterCancelled();
     if (r.outcome != SandboxOutcome::kPassed) return Verdict::Drop(outcome_name(r.outcome));

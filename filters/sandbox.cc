@@ -162,16 +162,25 @@ std::filesystem::path find_bwrap(const std::filesystem::path& configured) {
   return "/usr/bin/bwrap";
 }
 
+// Whether a forked child may unshare(flags) here.
+bool child_can_unshare(int flags) {
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(::unshare(flags) == 0 ? 0 : 1);
+  int status = 0;
+  return pid > 0 && ::waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// Whether the child `pid` has exited (WNOWAIT: it stays reapable, so its pid, also its
+// group id, cannot be reused meanwhile).
+bool has_exited(pid_t pid) {
+  siginfo_t info{};
+  return ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
+}
+
 // As root, a network namespace made before dropping to nobody has its loopback down; where
 // root may not make one (a container without CAP_SYS_ADMIN), bwrap makes it (loopback up).
 bool root_can_unshare_net() {
-  static const bool can = [] {
-    if (::geteuid() != 0) return false;
-    const pid_t pid = ::fork();
-    if (pid == 0) ::_exit(::unshare(CLONE_NEWNET) == 0 ? 0 : 1);
-    int status = 0;
-    return pid > 0 && ::waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  }();
+  static const bool can = ::geteuid() == 0 && child_can_unshare(CLONE_NEWNET);
   return can;
 }
 
@@ -235,11 +244,7 @@ pid_t namespace_init(int info_fd) {
 
 // Waits (WNOWAIT: the child stays reapable) until `pid` has exited or `ms` have passed.
 void wait_until_exit(pid_t pid, int ms) {
-  for (int waited = 0; waited < ms; waited += 5) {
-    siginfo_t info{};
-    if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) return;
-    ::usleep(5000);
-  }
+  for (int waited = 0; waited < ms && !has_exited(pid); waited += 5) ::usleep(5000);
 }
 
 struct Verdict {
@@ -306,13 +311,7 @@ bool network_namespace_available() {
   static std::once_flag once;
   static bool available = false;
   std::call_once(once, [] {
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      if (::unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0 || ::unshare(CLONE_NEWNET) == 0) ::_exit(0);
-      ::_exit(1);
-    }
-    int status = 0;
-    if (pid > 0 && ::waitpid(pid, &status, 0) == pid) available = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    available = child_can_unshare(CLONE_NEWUSER | CLONE_NEWNET) || child_can_unshare(CLONE_NEWNET);
   });
   return available;
 }
@@ -513,12 +512,10 @@ SandboxResult run_python_sandboxed(const SandboxLimits& limits, std::string_view
     }
     // The child has gone but something it started may hold the pipes: stop reading once
     // a whole poll after its exit found nothing (what it wrote before exiting is read
-    // first). WNOWAIT: it stays a zombie, so its pid, the group id, cannot be reused
+    // first). has_exited() leaves it a zombie, so its pid, the group id, cannot be reused
     // before the kill below.
     if (exited_before_poll && ready == 0) break;
-    siginfo_t info{};
-    if (!exited && ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid)
-      exited = true;
+    if (!exited) exited = has_exited(pid);
   }
   if (isolated && !exited) {
     // Timeout, output cap or cancel. Killing the namespace's PID 1 makes the kernel kill
@@ -529,9 +526,7 @@ SandboxResult run_python_sandboxed(const SandboxLimits& limits, std::string_view
       const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, init, 0));
       if (pidfd >= 0) {
         // Still bwrap's unreaped child (bwrap has not exited): the pid names it.
-        siginfo_t info{};
-        if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0)
-          ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+        if (!has_exited(pid)) ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
         ::close(pidfd);
         wait_until_exit(pid, 2000);
       }
@@ -551,7 +546,8 @@ SandboxResult run_python_sandboxed(const SandboxLimits& limits, std::string_view
   // A signal that ended the interpreter: directly (kNone), or as bwrap's 128 + signal.
   int signal = 0;
   if (WIFSIGNALED(wait_status)) signal = WTERMSIG(wait_status);
-  else if (isolated && WIFEXITED(wait_status) && WEXITSTATUS(wait_status) > 128) signal = WEXITSTATUS(wait_status) - 128;
+  else if (isolated && WIFEXITED(wait_status) && WEXITSTATUS(wait_status) > 128)
+    signal = WEXITSTATUS(wait_status) - 128;
   if (cancelled) result.outcome = SandboxOutcome::kCancelled;
   else if (timed_out) result.outcome = SandboxOutcome::kTimeout;
   else if (over_output) result.outcome = SandboxOutcome::kOutputLimit;
@@ -578,6 +574,13 @@ SandboxResult run_python_sandboxed(const SandboxLimits& limits, std::string_view
   return result;
 }
 
+std::string SandboxResult::last_line() const {
+  std::string_view s = output;
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
+  if (const size_t nl = s.rfind('\n'); nl != std::string_view::npos) s.remove_prefix(nl + 1);
+  return std::string(s);
+}
+
 std::optional<std::string> sandbox_unavailable(const SandboxLimits& limits) {
   SandboxLimits probe = limits;
   probe.cpu_seconds = 5;
@@ -585,9 +588,7 @@ std::optional<std::string> sandbox_unavailable(const SandboxLimits& limits) {
   probe.cancel = nullptr;
   const auto r = run_python_sandboxed(probe, "def f():\n    return 1\n", "assert f() == 1\n");
   if (r.outcome == SandboxOutcome::kPassed) return std::nullopt;
-  std::string why = r.output;
-  while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
-  if (const size_t nl = why.rfind('\n'); nl != std::string::npos) why = why.substr(nl + 1);
+  std::string why = r.last_line();
   if (why.empty()) why = std::string("a trivial exercise ended as ") + std::string(outcome_name(r.outcome));
   if (limits.isolation == Isolation::kNone) return "the exercise runner does not work here: " + why;
   std::string hint;

@@ -90,6 +90,8 @@ struct SandboxResult {
   uint32_t covered = 0;    // ... of which the tests executed
   // The share of the solution's function-body statements the tests ran (1 when there are none).
   double coverage() const { return lines ? static_cast<double>(covered) / lines : 1.0; }
+  // The output's last line: for kSandboxError, why the sandbox could not start.
+  std::string last_line() const;
 };
 
 // Puts solution.py and tests.py in the sandbox's working directory and runs them there.
