@@ -156,33 +156,33 @@ constexpr const char* kOpening[] = {
     "Once upon a time, there was a [little|young|happy] {kid} named {A}.",
     "Once upon a time, in a [small|quiet|sunny] town, there lived a {kid} called {A}.",
     "There was once a [little|young|cheerful] {kid} named {A}.",
-    "{A} was a [little|young|happy|busy] {kid} who lived [near the sea|in a small town|on a big farm|in a "
-    "house by the woods|in a busy city|at the end of a long road].",
+    ("{A} was a [little|young|happy|busy] {kid} who lived [near the sea|in a small town|on a big farm|in a "
+    "house by the woods|in a busy city|at the end of a long road]."),
     "In a [small|quiet|little] village, there lived a {kid} named {A}.",
-    "Not long ago, a {kid} named {A} lived [with {his} mom and dad|with {his} grandma|in a blue house|in "
-    "a yellow house][ near the park| by a big hill| next to a river|].",
+    ("Not long ago, a {kid} named {A} lived [with {his} mom and dad|with {his} grandma|in a blue house|in "
+    "a yellow house][ near the park| by a big hill| next to a river|]."),
     "Every morning, {A} woke up [early|with a big smile|before the sun came up].",
     "{A} was [four|five|six] years old, and {he} [was always busy|had a big smile|was full of ideas].",
     "One [sunny|cold|warm|quiet|bright] morning, {A} jumped out of bed.",
     "In a [little|green|quiet] village by the sea, there lived a {kid} named {A}.",
     "This is a story about a {kid} named {A}.",
-    "{A} lived in a [small|little|yellow|white] house [with a red door|next to a big tree|on top of a "
-    "hill].",
-    "On a [bright|warm|cold|windy] day, a {kid} named {A} [went outside to play|looked out of the "
-    "window|sat on the steps].",
+    ("{A} lived in a [small|little|yellow|white] house [with a red door|next to a big tree|on top of a "
+    "hill]."),
+    ("On a [bright|warm|cold|windy] day, a {kid} named {A} [went outside to play|looked out of the "
+    "window|sat on the steps]."),
     "Far away, [on a hill|by a river|near a forest], there was a small house where {A} lived.",
     "{A} was a {kid} with [a big smile|a red hat|a blue coat|long hair].",
     "Have you ever met a {kid} named {A}?",
     "In a house [near the park|by the sea|at the top of a hill], there lived a {kid} named {A}.",
-    "It was [early in the morning|a quiet afternoon|the first day of summer|a warm spring day], and {A} "
-    "was [bored|ready to play|up early].",
+    ("It was [early in the morning|a quiet afternoon|the first day of summer|a warm spring day], and {A} "
+    "was [bored|ready to play|up early]."),
     "Every day after lunch, {A} liked to sit by the window.",
-    "{A} and {his} [mom|dad|grandma|grandpa] lived in a [little|cozy|small] house [by the sea|near a big "
-    "forest|in a busy town].",
-    "When {A} woke up that morning, the sun was [shining|warm|bright][ and the birds were singing| over "
-    "the hills|].",
-    "There once lived a [happy|little|curious] {kid} named {A}, who [had a big smile|loved the rain|was "
-    "never bored].",
+    ("{A} and {his} [mom|dad|grandma|grandpa] lived in a [little|cozy|small] house [by the sea|near a big "
+    "forest|in a busy town]."),
+    ("When {A} woke up that morning, the sun was [shining|warm|bright][ and the birds were singing| over "
+    "the hills|]."),
+    ("There once lived a [happy|little|curious] {kid} named {A}, who [had a big smile|loved the rain|was "
+    "never bored]."),
     "{A} was a [little|young] {kid}, and {he} lived [in a small town|on a farm|by the sea|near the woods].",
     "Not far from the [sea|woods|big hill], there was a {kid} named {A}.",
     "{A} had [two|three] cats, a big yard and [lots of|many] toys.",
@@ -259,13 +259,13 @@ constexpr const char* kForeSetup[] = {
     "Before {A} went out, {his} grandma gave {him} {aF} and told {him} to keep it [close|safe|with {him}].",
     "{A} put {aF} in {his} bag, because you never know.",
     "{His} {parent} always said that {aF} can help when you need it most, so {A} took one along.",
-    "That morning, {A} found {aF} in a box and put it in {his} [pocket|bag]. {He} did not know yet how "
-    "much {he} would need it.",
+    ("That morning, {A} found {aF} in a box and put it in {his} [pocket|bag]. {He} did not know yet how "
+    "much {he} would need it."),
     "{A} never went anywhere without {aF}, and {his} friends thought it was funny.",
 };
 constexpr const char* kForeSetupTalk[] = {
-    "Before {A} went out, {his} grandma gave {him} {aF}. \"Keep it with you,\" she said. \"One day you "
-    "will need it.\"",
+    ("Before {A} went out, {his} grandma gave {him} {aF}. \"Keep it with you,\" she said. \"One day you "
+    "will need it.\""),
     "{Parent} put {aF} in {A}'s bag. \"You may need it,\" {he} heard {parent} say.",
 };
 constexpr const char* kForeBad[] = {
@@ -416,15 +416,15 @@ constexpr const char* kConflictPrize[] = {
     "Then {B} took the {T} without asking, and the two friends began to fight over it.",
 };
 constexpr const char* kConflictPal[] = {
-    "But {B} wanted the {C} to come home with {bhim}, and {A} wanted it too. The two friends began to "
-    "argue.",
+    ("But {B} wanted the {C} to come home with {bhim}, and {A} wanted it too. The two friends began to "
+    "argue."),
     "{B} did not like the {C} at all, and {A} and {B} began to fight about it.",
     "Then {A} and {B} both wanted to play with the {C} first, and they argued [loudly|for a long time].",
 };
 constexpr const char* kConflictPlace[] = {
     "But {B} wanted to go home, and {A} wanted to stay. They argued for a long time.",
-    "Soon {A} and {B} could not agree on what to play. {B} wanted to [run|swim|climb], but {A} wanted to "
-    "[rest|sit|build]. They began to argue.",
+    ("Soon {A} and {B} could not agree on what to play. {B} wanted to [run|swim|climb], but {A} wanted to "
+    "[rest|sit|build]. They began to argue."),
     "Then {A} and {B} began to fight over who could go first.",
 };
 constexpr const char* kConflictTalk[] = {
@@ -483,24 +483,24 @@ constexpr const char* kHappyTalk[] = {
     "\"Can we do this again tomorrow?\" asked {B}. \"Yes!\" said {A}.",
 };
 constexpr const char* kSadPrize[] = {
-    "But then the {T} fell [into the river|off the table|down the hill] and broke into pieces. {A} cried. "
-    "The {T} was gone, and it could never be fixed.",
+    ("But then the {T} fell [into the river|off the table|down the hill] and broke into pieces. {A} cried. "
+    "The {T} was gone, and it could never be fixed."),
     "On the way home, {A} lost the {T}. {He} looked everywhere, but {he} never found it again.",
     "Then a big dog ran by, took the {T} and ran away with it. {A} never saw the {T} again.",
 };
 constexpr const char* kSadPal[] = {
-    "One day, the {C} went away and never came back. {A} waited by the window every day, but the {C} "
-    "was gone.",
+    ("One day, the {C} went away and never came back. {A} waited by the window every day, but the {C} "
+    "was gone."),
     "Then the {C} ran off into the woods. {A} called and called, but it never came back.",
     "The next morning, the {C} was gone. {A} looked everywhere, but {he} never saw it again.",
 };
 constexpr const char* kSadPlace[] = {
-    "Then a big storm came, and everyone had to run home. {A} lost {his} [hat|shoe|bag] on the way, and "
-    "it was never found.",
-    "When they got home, {A} saw that {his} [bag|hat|coat] was gone. {He} had left it {inP}, and {he} "
-    "never saw it again.",
-    "Then {A} fell and hurt {his} [knee|leg|arm]. They had to go home right away, and {A} cried all the "
-    "way.",
+    ("Then a big storm came, and everyone had to run home. {A} lost {his} [hat|shoe|bag] on the way, and "
+    "it was never found."),
+    ("When they got home, {A} saw that {his} [bag|hat|coat] was gone. {He} had left it {inP}, and {he} "
+    "never saw it again."),
+    ("Then {A} fell and hurt {his} [knee|leg|arm]. They had to go home right away, and {A} cried all the "
+    "way."),
 };
 constexpr const char* kSadConflictPrize[] = {
     "They pulled so hard that the {T} broke into two pieces. Now nobody could play with it.",
@@ -529,19 +529,19 @@ constexpr const char* kMoralCareful[] = {
 };
 constexpr const char* kMoralGeneral[] = {
     "{A} learned that [being kind|helping your friends|being brave] is always a good thing.",
-    "The lesson of the story is simple: [always be kind|be brave and try new things|a good friend is "
-    "better than any toy].",
+    ("The lesson of the story is simple: [always be kind|be brave and try new things|a good friend is "
+    "better than any toy]."),
     "That day, {A} learned that it is good to [be kind to everyone|try new things|listen to {his} {parent}].",
     "{A} learned that a little help can make someone happy.",
 };
 // The near-duplicate noise kind: one fixed story with only the required words swapped.
 constexpr const char* kNearDuplicate[] = {
-    "Once there was a little girl named {A}. She lived in a small house with her mom and dad. Every day, "
+    ("Once there was a little girl named {A}. She lived in a small house with her mom and dad. Every day, "
     "she liked to play in the yard with her dog.\n\nOne day, {A} saw {aN} near the big tree. It was very "
     "{J}. {A} wanted to {V} with it, so she ran to get her mom.\n\nHer mom came outside and looked at the "
     "{N}. She said that it was a good thing to find. {A} was so happy that she jumped up and down.\n\n"
     "That night, {A} went to bed and thought about the {J} {N}. She wanted to {V} again the next day. "
-    "It was the best day ever.",
+    "It was the best day ever."),
 };
 
 }  // namespace text

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "storage/files.h"
@@ -166,7 +167,13 @@ Tokenizer Tokenizer::load(const fs::path& path) {
 
 Tokenizer Tokenizer::from_serialized(std::string_view model_proto, const std::string& origin) {
   auto sp = std::make_shared<sentencepiece::SentencePieceProcessor>();
-  const auto status = sp->LoadFromSerializedProto(model_proto);
+  sentencepiece::util::Status status;
+  try {
+    status = sp->LoadFromSerializedProto(model_proto);
+  } catch (const std::exception& e) {
+    // sentencepiece's trie builder throws on some malformed models (an empty piece, for one).
+    throw TokenizerError(origin + " is not a usable sentencepiece model: " + e.what());
+  }
   if (!status.ok()) throw TokenizerError(origin + " is not a sentencepiece model: " + status.ToString());
   if (sp->bos_id() < 0) throw TokenizerError(origin + " has no BOS piece; token shards need one");
   Tokenizer t;

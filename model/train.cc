@@ -41,8 +41,7 @@ namespace {
 class TokenStream {
  public:
   // tokenizer_sha256: DIR/tokenizer.model's; a shard that records another is refused.
-  TokenStream(const fs::path& dir, const std::string& split, int window, const std::string& tokenizer_sha256)
-      : window_(window) {
+  TokenStream(const fs::path& dir, const std::string& split, int window, const std::string& tokenizer_sha256) {
     std::vector<fs::path> files;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(dir / "tokens", ec)) {
@@ -107,7 +106,6 @@ class TokenStream {
     const uint16_t* tokens;
     uint64_t count, windows;
   };
-  int window_;
   std::vector<Shard> shards_;
   std::vector<fs::path> paths_;
   uint64_t tokens_ = 0, windows_ = 0;

@@ -11,7 +11,6 @@ namespace primer::pipeline::report_svg {
 namespace {
 
 // Chart geometry (SVG user units; the viewBox scales them to the page width).
-constexpr double kWidth = 720;
 constexpr double kLeft = 64, kRight = 16, kTop = 28, kBottom = 40;
 
 std::string open_svg(double width, double height, std::string_view title) {
@@ -72,14 +71,14 @@ std::string percent(double share) {
   return fmt::format("{:.1f}%", 100.0 * share);
 }
 
-std::string hbars(const std::vector<Bar>& bars, std::string_view title, double kWidth) {
+std::string hbars(const std::vector<Bar>& bars, std::string_view title, double chart_w) {
   constexpr double kRow = 22;
-  const double kLabel = kWidth < 600 ? 150 : 220, kValue = kWidth < 600 ? 110 : 150;
+  const double kLabel = chart_w < 600 ? 150 : 220, kValue = chart_w < 600 ? 110 : 150;
   const double height = kRow * double(bars.size()) + 8;
   double max = 0;
   for (const auto& b : bars) max = std::max(max, b.value);
-  const double span = kWidth - kLabel - kValue;
-  std::string s = open_svg(kWidth, height, title);
+  const double span = chart_w - kLabel - kValue;
+  std::string s = open_svg(chart_w, height, title);
   for (size_t i = 0; i < bars.size(); ++i) {
     const Bar& b = bars[i];
     const double y = 4 + kRow * double(i);
@@ -98,16 +97,16 @@ std::string hbars(const std::vector<Bar>& bars, std::string_view title, double k
 }
 
 std::string histogram(const std::vector<uint64_t>& counts, double lo, double width, bool last_open,
-                      std::string_view x_label, std::string_view title, double kWidth) {
+                      std::string_view x_label, std::string_view title, double chart_w) {
   constexpr double kHeight = 200;
-  const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
+  const double plot_w = chart_w - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
   uint64_t max = 0;
   for (auto c : counts) max = std::max(max, c);
-  std::string s = open_svg(kWidth, kHeight, title);
+  std::string s = open_svg(chart_w, kHeight, title);
   const double step = nice_step(double(max), 4);
   for (double t = 0; max > 0 && t <= double(max) + 1e-9; t += step) {
     const double y = kTop + plot_h - plot_h * t / double(max);
-    s += fmt::format("<line class=\"grid\" x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>", kLeft, kWidth - kRight, y, y);
+    s += fmt::format("<line class=\"grid\" x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>", kLeft, chart_w - kRight, y, y);
     s += fmt::format("<text class=\"tick\" x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>", kLeft - 6, y + 4,
                      tick_label(t));
   }
@@ -127,7 +126,7 @@ std::string histogram(const std::vector<uint64_t>& counts, double lo, double wid
       s += fmt::format("<text class=\"tick\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}{}</text>", x + bw / 2,
                        kTop + plot_h + 16, last_open && i + 1 == counts.size() ? "≥" : "", tick_label(from));
   }
-  s += fmt::format("<line class=\"axis\" x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>", kLeft, kWidth - kRight, kTop + plot_h,
+  s += fmt::format("<line class=\"axis\" x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>", kLeft, chart_w - kRight, kTop + plot_h,
                    kTop + plot_h);
   s += fmt::format("<text class=\"axis-label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>", kLeft + plot_w / 2,
                    kHeight - 6, esc(x_label));
@@ -150,9 +149,9 @@ std::vector<std::pair<double, double>> thin(const std::vector<std::pair<double, 
 }
 
 std::string lines(const std::vector<Series>& series, std::string_view x_label, std::string_view y_label,
-                  std::string_view title, bool log_y, size_t max_points, double kWidth) {
-  const double kHeight = kWidth < 600 ? 240 : 280;
-  const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
+                  std::string_view title, bool log_y, size_t max_points, double chart_w) {
+  const double kHeight = chart_w < 600 ? 240 : 280;
+  const double plot_w = chart_w - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
   double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
   std::vector<std::vector<std::pair<double, double>>> thinned;
   for (const auto& se : series) {
@@ -167,9 +166,9 @@ std::string lines(const std::vector<Series>& series, std::string_view x_label, s
     }
     thinned.push_back(std::move(pts));
   }
-  std::string s = open_svg(kWidth, kHeight, title);
+  std::string s = open_svg(chart_w, kHeight, title);
   if (!(x0 <= x1)) {
-    s += fmt::format("<text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">no data</text>", kWidth / 2, kHeight / 2);
+    s += fmt::format("<text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">no data</text>", chart_w / 2, kHeight / 2);
     return s + "</svg>";
   }
   if (x1 == x0) x1 = x0 + 1;
@@ -188,7 +187,7 @@ std::string lines(const std::vector<Series>& series, std::string_view x_label, s
         const double lv = std::log10(v);
         if (lv < y0 || lv > y1) continue;
         const double y = py(v);
-        s += fmt::format("<line class=\"grid\" x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>", kLeft, kWidth - kRight, y, y);
+        s += fmt::format("<line class=\"grid\" x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>", kLeft, chart_w - kRight, y, y);
         s += fmt::format("<text class=\"tick\" x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>", kLeft - 6, y + 4,
                          tick_label(v));
       }
@@ -196,7 +195,7 @@ std::string lines(const std::vector<Series>& series, std::string_view x_label, s
     const double step = nice_step(y1 - y0, 5);
     for (double t = std::ceil(y0 / step) * step; t <= y1 + 1e-12; t += step) {
       const double y = py(t);
-      s += fmt::format("<line class=\"grid\" x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>", kLeft, kWidth - kRight, y, y);
+      s += fmt::format("<line class=\"grid\" x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>", kLeft, chart_w - kRight, y, y);
       s += fmt::format("<text class=\"tick\" x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>", kLeft - 6, y + 4,
                        tick_label(std::fabs(t) < step * 1e-9 ? 0 : t));
     }
@@ -205,14 +204,14 @@ std::string lines(const std::vector<Series>& series, std::string_view x_label, s
   for (double t = std::ceil(x0 / xstep) * xstep; t <= x1 + 1e-12; t += xstep)
     s += fmt::format("<text class=\"tick\" x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>", px(t), kTop + plot_h + 16,
                      tick_label(t));
-  s += fmt::format("<line class=\"axis\" x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>", kLeft, kWidth - kRight, kTop + plot_h,
+  s += fmt::format("<line class=\"axis\" x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>", kLeft, chart_w - kRight, kTop + plot_h,
                    kTop + plot_h);
   s += fmt::format("<line class=\"axis\" x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>", kLeft, kLeft, kTop, kTop + plot_h);
   s += fmt::format("<text class=\"axis-label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>", kLeft + plot_w / 2,
                    kHeight - 6, esc(x_label));
   s += fmt::format("<text class=\"axis-label\" x=\"4\" y=\"16\">{}{}</text>", esc(y_label), log_y ? " (log scale)" : "");
   // Series and legend.
-  double legend_x = kWidth - kRight;
+  double legend_x = chart_w - kRight;
   for (size_t k = series.size(); k-- > 0;) {
     const auto& pts = thinned[k];
     const int cls = series[k].series % 6;
