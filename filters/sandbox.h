@@ -43,6 +43,8 @@
 // Thread-safe: every call uses its own pipes, memory files and process group.
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -100,6 +102,21 @@ SandboxResult run_python_sandboxed(const SandboxLimits& limits, std::string_view
 // Empty when the boundary that `limits` asks for works here (a trivial exercise passes in
 // it); otherwise one line: what is missing and how to allow it.
 std::optional<std::string> sandbox_unavailable(const SandboxLimits& limits);
+
+// Parsers of the bytes that come back from inside (exposed for tests and fuzzing).
+// The harness's report on fd 3: "started\n" (the sandbox came up), then
+// "<word> <asserts> <covered> <lines>\n". Counts that do not parse, or covered > lines,
+// read as zeros.
+struct HarnessReport {
+  bool started = false;
+  std::string word;
+  uint32_t asserts = 0, covered = 0, lines = 0;
+};
+HarnessReport parse_harness_report(std::string_view bytes);
+// bwrap's --info-fd JSON ({"child-pid": 123}): the host pid of the sandbox's PID 1, or 0
+// when it is missing or not a plausible pid (never 0, 1 or negative: kill() would read
+// those as a group or everyone).
+pid_t parse_bwrap_child_pid(std::string_view info);
 
 // Whether unshare(CLONE_NEWUSER | CLONE_NEWNET) (or CLONE_NEWNET) works here (probed once).
 bool network_namespace_available();

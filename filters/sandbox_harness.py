@@ -1,10 +1,12 @@
 # The exercise harness: runs solution.py, then tests.py, in one namespace, inside the OS
 # sandbox (sandbox.h), and reports one verdict line on fd 3.
 #
-# It is run as `python3 -I -S -B -c <this file> NPROC private_tmp|host_tmp`: it reads the
-# two files from its working directory, installs an audit hook (which names verdicts such as spawn_attempt; the
-# OS boundary around the process is what contains them), and proves that the tests did
-# their job before it says "passed":
+# It is run as `python3 -I -S -B -c <loader> NPROC private_tmp|host_tmp`, the loader reading
+# this file's code object, compiled once per primer process, from descriptor 8 (or as
+# `-c <this file>` where that compilation failed). It reads the two files from its working
+# directory, installs an audit hook (which names verdicts such as spawn_attempt; the OS
+# boundary around the process is what contains them), and proves that the tests did their
+# job before it says "passed":
 #   - the tests ran to their last statement (SystemExit, os._exit or a signal anywhere
 #     before that is "exited_early" or a crash, never a pass);
 #   - at least one assert statement (or a unittest assert* method) executed: "no_asserts"

@@ -53,7 +53,7 @@ def leftovers():
             cmdline = open("/proc/%s/cmdline" % pid, "rb").read()
         except OSError:
             continue
-        if b"_primer_main" in cmdline or b"ast.parse(src" in cmdline:
+        if b"primer exercise harness" in cmdline or b"_primer_main" in cmdline or b"ast.parse(src" in cmdline:
             found.append(int(pid))
     return found
 

@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <map>
 #include <sstream>
@@ -85,6 +86,13 @@ std::set<std::string> entries(const fs::path& dir) {
 }
 
 // Processes still running the harness (its source is on their command line).
+// A harness interpreter's command line: its loader, or its source where it could not be
+// compiled ahead.
+bool is_harness(const std::string& cmdline) {
+  return cmdline.find("primer exercise harness") != std::string::npos ||
+         cmdline.find("_primer_main") != std::string::npos;
+}
+
 int harness_processes() {
   int n = 0;
   for (const auto& entry : fs::directory_iterator("/proc")) {
@@ -96,7 +104,7 @@ int harness_processes() {
     } catch (...) {
       continue;
     }
-    n += cmdline.find("_primer_main") != std::string::npos;
+    n += is_harness(cmdline);
   }
   return n;
 }
@@ -245,7 +253,7 @@ TEST_CASE("sandbox: the code runs as nobody, in its own namespaces, on a read-on
         } catch (...) {
           continue;
         }
-        if (cmdline.find("_primer_main") == std::string::npos) continue;
+        if (!is_harness(cmdline)) continue;
         const size_t at = status.find("\nUid:\t");
         if (at != std::string::npos) uids.insert(status.substr(at + 6, status.find('\t', at + 6) - at - 6));
       }
@@ -292,6 +300,24 @@ TEST_CASE("sandbox: no silent downgrade; isolation = \"none\" is said out loud")
   CHECK(bare->caveat().find("without isolation") != std::string::npos);
 }
 
+TEST_CASE("sandbox: an interpreter that cannot compile the harness ahead runs its source") {
+  TempDir dir;
+  const fs::path python = dir / "python3";
+  {
+    std::ofstream f(python);
+    f << "#!/bin/sh\ncase \"$*\" in *marshal.dumps*) exit 3 ;; esac\nexec /usr/bin/python3 \"$@\"\n";
+  }
+  fs::permissions(python, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                              fs::perms::others_read | fs::perms::others_exec);
+  SandboxLimits l;
+  l.isolation = Isolation::kNone;
+  l.python = python;
+  l.workdir_root = dir.path();
+  const auto r = run_python_sandboxed(l, "def f():\n    return 2\n", "assert f() == 2\n");
+  CHECK_MESSAGE(r.outcome == SandboxOutcome::kPassed, outcome_name(r.outcome), "\n", r.output);
+  CHECK(r.asserts == 1);
+}
+
 TEST_CASE("sandbox: a run cancelled mid-exercise stops at once and gives no verdict") {
   std::atomic<bool> cancel{false};
   SandboxLimits l;
@@ -307,4 +333,27 @@ TEST_CASE("sandbox: a run cancelled mid-exercise stops at once and gives no verd
   CHECK(r.outcome == SandboxOutcome::kCancelled);
   CHECK(!is_verdict(r.outcome));
   CHECK(harness_processes() == 0);
+}
+
+TEST_CASE("sandbox: what comes back from inside is parsed strictly") {
+  using primer::filters::parse_bwrap_child_pid;
+  using primer::filters::parse_harness_report;
+  const auto ok = parse_harness_report("started\npassed 3 2 4\n");
+  CHECK(ok.started);
+  CHECK(ok.word == "passed");
+  CHECK((ok.asserts == 3 && ok.covered == 2 && ok.lines == 4));
+  CHECK_FALSE(parse_harness_report("").started);
+  CHECK_FALSE(parse_harness_report("passed 1 1 1\n").started);  // no start line: the sandbox never came up
+  const auto cut = parse_harness_report("started\npassed 3 2");  // no end of line: a report cut short
+  CHECK(cut.started);
+  CHECK(cut.word.empty());
+  const auto odd = parse_harness_report("started\npassed 1 9 4\n");  // covered > lines
+  CHECK(odd.word == "passed");
+  CHECK((odd.covered == 0 && odd.lines == 0));
+  CHECK(parse_harness_report("started\npassed 1 1 99999999999\n").lines == 0);
+  CHECK(parse_bwrap_child_pid("{\n    \"child-pid\": 4242\n}\n") == 4242);
+  CHECK(parse_bwrap_child_pid("{\"child-pid\":77,\"cgroup-namespace\":1}") == 77);
+  for (const char* bad : {"", "{}", "{\"child-pid\": -1}", "{\"child-pid\": 0}", "{\"child-pid\": 1}",
+                          "{\"child-pid\": 99999999999}", "{\"child-pid\": x}", "{\"child-pid\""})
+    CHECK_MESSAGE(parse_bwrap_child_pid(bad) == 0, bad);
 }
