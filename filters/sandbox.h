@@ -12,8 +12,9 @@
 //     user, mapped to 65534 inside;
 //   - its own mount namespace on an empty read-only root: /usr read-only (and /bin, /lib...
 //     as the host has them), the configured interpreter's prefix read-only when it lives
-//     outside /usr, a private /proc and a minimal /dev; nothing else of the host (no /etc,
-//     /root, /home, dataset, journal or config). Writable: the working directory
+//     outside /usr, a private /proc and a /dev of null, zero, full, random and urandom
+//     (no terminal, no pts); nothing else of the host (no /etc, /root, /home, dataset,
+//     journal or config). Writable: the working directory
 //     /exercise, a private /tmp and /dev/shm, each a tmpfs of `tmpfs_bytes`;
 //   - its own PID, IPC, UTS, user and network namespaces: it sees and signals only its own
 //     processes, and all of them die with it (--die-with-parent, PID 1 of the namespace);
