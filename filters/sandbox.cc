@@ -167,8 +167,10 @@ const SeccompProgram& seccomp_program() {
     // clone3 passes its flags in memory, out of a filter's reach: ENOSYS makes the C
     // library fall back to clone for threads.
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-    // Sockets: local ones only (Python's socketpair); the network is gone anyway.
-    rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+    // Sockets: none with an address, of any family (the network namespace is empty anyway,
+    // and may be shared by the exercises of one run); unnamed local pairs (Python's
+    // socketpair) only.
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 0);
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socketpair), 1,
                            SCMP_A0(SCMP_CMP_NE, AF_UNIX));
     // Typing into a terminal (bwrap's new session already takes the terminal away).
@@ -227,11 +229,45 @@ bool has_exited(pid_t pid) {
   return ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
 }
 
-// As root, a network namespace made before dropping to nobody has its loopback down; where
-// root may not make one (a container without CAP_SYS_ADMIN), bwrap makes it (loopback up).
-bool root_can_unshare_net() {
-  static const bool can = ::geteuid() == 0 && child_can_unshare(CLONE_NEWNET);
-  return can;
+// As root: one empty network namespace for every exercise of this process, made once
+// (its loopback down, no other interface) and entered with setns() by each child before it
+// drops to nobody. Making and tearing down a namespace per exercise costs more than a
+// millisecond of CPU each, part of it in the kernel's cleanup worker. Exercises cannot
+// reach each other through it: seccomp refuses socket() for every family (only unnamed
+// socketpairs remain), so no socket has an address to find. -1 where root may not make one
+// (a container without CAP_SYS_ADMIN): bwrap then makes one per exercise (loopback up).
+int shared_network_namespace() {
+  static const int fd = [] {
+    if (::geteuid() != 0) return -1;
+    int ready[2];
+    if (::pipe2(ready, O_CLOEXEC) != 0) return -1;
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      const char ok = ::unshare(CLONE_NEWNET) == 0 ? 1 : 0;
+      (void)!::write(ready[1], &ok, 1);
+      ::pause();  // killed below once the parent holds the namespace
+      ::_exit(0);
+    }
+    ::close(ready[1]);
+    char ok = 0;
+    int ns = -1;
+    if (pid > 0 && ::read(ready[0], &ok, 1) == 1 && ok == 1) {
+      const std::string path = "/proc/" + std::to_string(pid) + "/ns/net";
+      ns = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    }
+    ::close(ready[0]);
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      int status = 0;
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+    }
+    if (ns < 0) return -1;
+    const int high = ::fcntl(ns, F_DUPFD_CLOEXEC, 16);  // above what a child dup2()s onto
+    ::close(ns);
+    return high;
+  }();
+  return fd;
 }
 
 // The bwrap command line (outer part; the interpreter's follows).
@@ -411,6 +447,7 @@ SandboxResult run_python_sandboxed(const SandboxLimits& limits, std::string_view
   std::vector<std::string> args;
   int seccomp_fd = -1, solution_fd = -1, tests_fd = -1;
   bool netns_made = false, drop_to_nobody = false;
+  int netns_fd = -1;
   if (isolated) {
     const SeccompProgram& program = seccomp_program();
     if (program.bpf.empty()) {
@@ -425,7 +462,8 @@ SandboxResult run_python_sandboxed(const SandboxLimits& limits, std::string_view
       return result;
     }
     drop_to_nobody = ::geteuid() == 0;
-    netns_made = drop_to_nobody && root_can_unshare_net();
+    netns_fd = drop_to_nobody ? shared_network_namespace() : -1;
+    netns_made = netns_fd >= 0;
     args = bwrap_arguments(limits, find_bwrap(limits.bwrap), netns_made);
   } else {
     std::filesystem::path root = limits.workdir_root;
@@ -497,7 +535,7 @@ SandboxResult run_python_sandboxed(const SandboxLimits& limits, std::string_view
   if (pid == 0) {
     ::setpgid(0, 0);  // its own group: killed as a whole, and out of the terminal's reach
     if (isolated) {
-      if (netns_made && ::unshare(CLONE_NEWNET) != 0) ::_exit(126);
+      if (netns_made && ::setns(netns_fd, CLONE_NEWNET) != 0) ::_exit(126);
       if (drop_to_nobody) {
         // Raw system calls: glibc's wrappers would signal threads the forked child lacks.
         if (::syscall(SYS_setgroups, 0, nullptr) != 0 || ::syscall(SYS_setresgid, kNobody, kNobody, kNobody) != 0 ||

@@ -18,13 +18,14 @@
 //     /exercise, a private /tmp and /dev/shm, each a tmpfs of `tmpfs_bytes`;
 //   - its own PID, IPC, UTS, user and network namespaces: it sees and signals only its own
 //     processes, and all of them die with it (--die-with-parent, PID 1 of the namespace);
-//     the network namespace has a loopback and nothing else (as root, one made before the
-//     drop: its loopback is down);
+//     the network namespace has a loopback and nothing else (as root, one made once per
+//     process before the drop and entered by every exercise: its loopback is down);
 //   - seccomp: fork/vfork and clone without CLONE_THREAD, namespace flags, clone3 (ENOSYS:
 //     threads fall back to clone), ptrace, process_vm_*, mount and the new mount API,
 //     pivot_root, chroot, bpf, perf_event_open, keyctl and keys, unshare, setns, kernel
 //     modules, kexec, reboot, swap, clock and host name changes, io_uring, userfaultfd,
-//     handle-based opens, sockets other than AF_UNIX, TIOCSTI: all refused (EPERM);
+//     handle-based opens, TIOCSTI: all refused (EPERM); socket() of every family
+//     (EAFNOSUPPORT: only unnamed AF_UNIX socketpairs remain);
 //   - rlimits: CPU seconds, address space, file size, open files, no core files, and
 //     (inside the user namespace) threads;
 //   - an empty environment but PATH, LANG, HOME, TMPDIR and PYTHONHASHSEED;
