@@ -19,6 +19,10 @@
 # "<verdict> <asserts> <covered> <lines>\n": the asserts executed, and the statements of
 # the solution's function bodies the tests executed out of all of them.
 #
+# Asserts are counted by the tracer when a line event lands where an assert statement
+# starts (found in the compiled tests: the instruction that loads AssertionError); coverage
+# uses the lines of the solution's function code objects. No syntax tree is built.
+#
 # The harness runs in the same interpreter as the code it checks: a solution that wants to
 # can reach it. Verification guards against careless tests, not against a forger; what the
 # sandbox guarantees is containment.
@@ -106,94 +110,91 @@ def _primer_main():
         elif event in forbidden:
             verdict("forbidden", 97)
 
-    # The C parser's own node classes (_ast, built in): importing ast.py would pull in enum,
-    # contextlib and collections, more than the interpreter's whole start-up.
-    import _ast
-    only_ast = 0x400  # ast.PyCF_ONLY_AST
-    FunctionType, ModuleType = type(_primer_main), type(sys)
+    # What the verification needs comes from the compiled code, not from a syntax tree:
+    # the parser's node classes (_ast) cost more to set up than the rest of the harness.
+    FunctionType, ModuleType, CodeType = type(_primer_main), type(sys), type(_primer_main.__code__)
+    optimized = 0x1  # CO_OPTIMIZED: functions, lambdas and comprehensions, not module or class bodies
 
-    def children(node):
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if isinstance(value, list):
-                for item in value:
-                    if isinstance(item, _ast.AST):
-                        yield item
-            elif isinstance(value, _ast.AST):
-                yield value
+    def ops(source):
+        code = compile(source, "", "exec").co_code
+        return {code[i] for i in range(0, len(code), 2)}
 
-    def is_vacuous(test):
-        # assert (x, "message") is a non-empty tuple: always true; assert 1 / assert "s" too.
-        if isinstance(test, _ast.Tuple):
-            return len(test.elts) > 0
-        return isinstance(test, _ast.Constant) and bool(test.value)
+    # The opcodes that load AssertionError for a failing assert and build a tuple, found by
+    # compiling two pairs of probes that differ only in them.
+    load_assertion_error = ops("assert a") - ops("if not a: raise b")
+    build_tuple = ops("(a, b)") - ops("a; b")
+    if len(load_assertion_error) != 1 or len(build_tuple) != 1:
+        import opcode
+        load_assertion_error = {opcode.opmap["LOAD_ASSERTION_ERROR"]}
+        build_tuple = {opcode.opmap["BUILD_TUPLE"]}
+    (load_assertion_error,), (build_tuple,) = load_assertion_error, build_tuple
 
-    def located(new, old):
-        for a in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
-            setattr(new, a, getattr(old, a))
-        return new
+    def codes(code):
+        yield code
+        for const in code.co_consts:
+            if isinstance(const, CodeType):
+                yield from codes(const)
 
-    def count_asserts(node):
-        # Before every assert that checks something: __primer_assert__().
-        for name in node._fields:
-            body = getattr(node, name, None)
-            if not isinstance(body, list):
-                if isinstance(body, _ast.AST):
-                    count_asserts(body)
-                continue
-            out = []
-            for item in body:
-                if isinstance(item, _ast.Assert) and not is_vacuous(item.test):
-                    call = located(_ast.Call(located(_ast.Name("__primer_assert__", _ast.Load()), item), [], []), item)
-                    out.append(located(_ast.Expr(call), item))
-                if isinstance(item, _ast.AST):
-                    count_asserts(item)
-                out.append(item)
-            setattr(node, name, out)
+    def line_at(code):
+        table = [(start, end, line) for start, end, line in code.co_lines() if line is not None]
+        return lambda offset: next((line for start, end, line in table if start <= offset < end), None)
 
-    def function_body_lines(tree):
-        # The statements that run when the solution's functions are called (statement
-        # coverage, like coverage.py's): module and class bodies run on import and do not
-        # count; nor do docstrings, pass, global and nonlocal (they execute no line).
+    def assert_entries(code):
+        # Each assert that checks something, as (code, the offset its statement starts at):
+        # the line tracer counts it when a line event lands there. Asserts of a constant
+        # compile to nothing; `assert (x, "message")` (a non-empty tuple: always true) is a
+        # tuple built right before the jump over the raise, and does not count.
+        entries = set()
+        for c in codes(code):
+            raw, line = c.co_code, line_at(c)
+            first = {}
+            for start, end, ln in c.co_lines():
+                if ln is not None and ln not in first:
+                    first[ln] = start
+            for i in range(0, len(raw), 2):
+                if raw[i] != load_assertion_error:
+                    continue
+                if i >= 4 and raw[i - 4] == build_tuple and raw[i - 3] > 0:
+                    continue
+                ln = line(i)
+                if ln is not None:
+                    entries.add((c, first[ln]))
+        return entries
+
+    def function_body_lines(code):
+        # The lines that run when the solution's functions are called (statement coverage,
+        # like coverage.py's): module and class bodies run on import and do not count, nor
+        # do comprehensions there; a function's own first line (its def) does not either.
         lines = set()
 
-        def visit(node, in_function):
-            for child in children(node):
-                if isinstance(child, (_ast.FunctionDef, _ast.AsyncFunctionDef, _ast.Lambda)):
-                    if isinstance(child, _ast.Lambda):
-                        lines.add(child.body.lineno)
-                    visit(child, True)
+        def visit(c, in_function):
+            for const in c.co_consts:
+                if not isinstance(const, CodeType):
                     continue
-                if isinstance(child, _ast.stmt) and in_function and not isinstance(
-                        child, (_ast.Pass, _ast.Global, _ast.Nonlocal)) and not (
-                        isinstance(child, _ast.Expr) and isinstance(child.value, _ast.Constant)
-                        and isinstance(child.value.value, str)):
-                    lines.add(child.lineno)
-                visit(child, in_function and not isinstance(child, _ast.ClassDef))
+                is_function = bool(const.co_flags & optimized)
+                if is_function and (in_function or not const.co_name.startswith("<") or const.co_name == "<lambda>"):
+                    own = {ln for _, _, ln in const.co_lines() if ln is not None}
+                    if const.co_name != "<lambda>":
+                        own.discard(const.co_firstlineno)
+                    lines.update(own)
+                visit(const, in_function or is_function)
 
-        visit(tree, False)
+        visit(code, False)
         return lines
 
     try:
-        solution_tree = compile(solution, "solution.py", "exec", only_ast)
-        solution_code = compile(solution_tree, "solution.py", "exec")
-        tests_tree = compile(tests, "tests.py", "exec", only_ast)
-        count_asserts(tests_tree)
-        tests_code = compile(tests_tree, "tests.py", "exec")
+        solution_code = compile(solution, "solution.py", "exec")
+        tests_code = compile(tests, "tests.py", "exec")
     except (SyntaxError, ValueError):  # ValueError: a NUL byte in the source
         verdict("syntax_error", 1)
     except (MemoryError, RecursionError):
         verdict("syntax_error", 1)
-    body_lines = function_body_lines(solution_tree)
+    body_lines = function_body_lines(solution_code)
     lines_total[0] = len(body_lines)
-    del solution_tree, tests_tree
-
-    def count_assert():
-        asserts[0] += 1
+    checks = assert_entries(tests_code)
 
     module = ModuleType("__main__")
     module.__dict__["__builtins__"] = __builtins__
-    module.__dict__["__primer_assert__"] = count_assert
     sys.modules["__main__"] = module
     scope = module.__dict__
 
@@ -205,6 +206,11 @@ def _primer_main():
             executed.add(frame.f_lineno)
         return line_trace
 
+    def assert_trace(frame, event, arg):
+        if event == "line" and (frame.f_code, frame.f_lasti) in checks:
+            asserts[0] += 1
+        return assert_trace
+
     def call_trace(frame, event, arg):
         code = frame.f_code
         if code.co_filename == "solution.py":
@@ -212,6 +218,7 @@ def _primer_main():
             return line_trace
         if code.co_filename == "tests.py":
             called_tests.add(code)
+            return assert_trace
         return None
 
     ran_cases = set()
