@@ -1,5 +1,5 @@
-// The record that travels from the teacher to the shard (DESIGN.md: "A record travels
-// as one Doc"). Filters read it; storage serialises it as one JSON line.
+// The record that travels from the teacher to the shard (docs/architecture.md, "A record's
+// life in `primer run`"). Filters read it; storage serialises it as one JSON line.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Checkpoints (DESIGN.md): a directory with
+// Checkpoints (README, "The reference model"): a directory with
 //   config.json  the model shape (ModelConfig::to_json)
 //   model.bin    float32 weights in tensor_layout order (llama2.c's order)
 //   optim.bin    AdamW moments m then v (float32), absent in weight-only exports

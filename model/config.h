@@ -1,4 +1,4 @@
-// The reference transformer's shape (DESIGN.md "Reference model"): Llama with RMSNorm,
+// The reference transformer's shape (README, "The reference model"): Llama with RMSNorm,
 // RoPE on interleaved pairs, grouped-query attention, SwiGLU, no biases and a tied
 // input/output embedding. Lives in every checkpoint as config.json.
 #pragma once

@@ -1,4 +1,4 @@
-// The training config of `primer train CONFIG.toml` (DESIGN.md "Reference model"):
+// The training config of `primer train CONFIG.toml` (README, "The reference model"):
 // [model] the transformer's shape, [train] data, optimisation, evaluation, checkpoints.
 // Keys are checked as strictly as the run config's (unknown key → file:line + did you
 // mean). README.md ("Training config") documents every key.

@@ -1,4 +1,4 @@
-// The JSON line of one record: "text" first, then the metadata (DESIGN.md).
+// The JSON line of one record: "text" first, then the metadata (README, "Dataset directory").
 #pragma once
 
 #include <string>
