@@ -326,18 +326,31 @@ __attribute__((target("avx2,fma,f16c"))) inline float tail_sum(const uint16_t* r
   return r;
 }
 
+// Rows to prefetch ahead: about 8 KB past the block being read (16 rows of 320 f16
+// weights, 8 of 864), in software. Four interleaved rows of a few hundred bytes each keep
+// the hardware prefetchers from ramping up: on the default model's matrices (20 MB in f16)
+// the products ran 2.5–3× faster with these prefetches (bench/matvec_bench).
+constexpr size_t kPrefetchBytes = 8192;
+inline int64_t prefetch_rows(size_t stride) {
+  return std::max<int64_t>(4, static_cast<int64_t>((kPrefetchBytes + stride - 1) / stride + 3) / 4 * 4);
+}
+
 template <bool kBf16>
 __attribute__((target("avx2,fma,f16c"))) void rows_half_avx2(float* y, const uint8_t* w, size_t stride,
                                                               const float* x, int64_t r0, int64_t r1, int k) {
   const int k8 = k / 8 * 8;
+  const int64_t ahead = prefetch_rows(stride);
   int64_t i = r0;
   for (; i + 4 <= r1; i += 4) {
     const auto* a = reinterpret_cast<const uint16_t*>(w + i * stride);
     const auto* b = reinterpret_cast<const uint16_t*>(w + (i + 1) * stride);
     const auto* c = reinterpret_cast<const uint16_t*>(w + (i + 2) * stride);
     const auto* d = reinterpret_cast<const uint16_t*>(w + (i + 3) * stride);
+    // the four rows `ahead` rows on span 8·k bytes: 64 of them per step of 8 columns
+    const char* pf = reinterpret_cast<const char*>(w + (i + ahead) * stride);
     __m256 sa = _mm256_setzero_ps(), sb = sa, sc = sa, sd = sa;
     for (int j = 0; j < k8; j += 8) {
+      _mm_prefetch(pf + 8 * j, _MM_HINT_T0);
       const __m256 xv = _mm256_loadu_ps(x + j);
       sa = _mm256_fmadd_ps(widen8<kBf16>(a + j), xv, sa);
       sb = _mm256_fmadd_ps(widen8<kBf16>(b + j), xv, sb);
