@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
+#include "model/kernels/attention.h"
 #include "model/kernels/quant.h"
 #include "model/kernels/rmsnorm.h"
 #include "model/kernels/swiglu.h"
@@ -146,17 +147,9 @@ std::span<const float> Session::step(int token) {
     const float* keys = k_cache_.data() + static_cast<int64_t>(l) * T * KV;
     const float* values = v_cache_.data() + static_cast<int64_t>(l) * T * KV;
     auto head = [&](int h) {
-      const float* qh = q_.data() + h * HS;
       const int kvh = h / group;
-      float* scores = scores_.data() + static_cast<size_t>(h) * T;
-      for (int t = 0; t <= pos_; ++t)
-        scores[t] = kernels::dot_array(qh, keys + static_cast<int64_t>(t) * KV + kvh * HS, HS);
-      const float mx = kernels::max_array(scores, pos_ + 1);
-      const float sum = kernels::exp_scaled_sum(scores, pos_ + 1, scale, mx * scale);
-      float* out = att_.data() + h * HS;
-      std::fill(out, out + HS, 0.0f);
-      for (int t = 0; t <= pos_; ++t)
-        kernels::axpy_array(out, scores[t] / sum, values + static_cast<int64_t>(t) * KV + kvh * HS, HS);
+      kernels::attention_decode(att_.data() + h * HS, scores_.data() + static_cast<size_t>(h) * T, q_.data() + h * HS,
+                                keys + kvh * HS, values + kvh * HS, pos_ + 1, KV, HS, scale);
     };
     // heads in parallel once the cache is long enough to pay for the tasks
     if (static_cast<int64_t>(pos_ + 1) * HS * c.n_heads >= 32768)
