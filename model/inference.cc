@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <new>
+
+#include <sys/mman.h>
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
@@ -15,6 +18,29 @@
 #include "prompts/rng.h"
 
 namespace primer::model {
+
+namespace {
+constexpr size_t kHugePage = size_t{2} << 20;
+size_t huge_round(size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
+}  // namespace
+
+void* weight_alloc(size_t bytes) {
+  if (bytes < kHugePage) return ::operator new(bytes);
+  // map one huge page more than needed and trim the ends to a 2 MB-aligned range
+  const size_t size = huge_round(bytes), span = size + kHugePage;
+  void* m = ::mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) throw std::bad_alloc();
+  const uintptr_t start = reinterpret_cast<uintptr_t>(m), aligned = (start + kHugePage - 1) / kHugePage * kHugePage;
+  if (aligned > start) ::munmap(m, aligned - start);
+  if (aligned + size < start + span) ::munmap(reinterpret_cast<void*>(aligned + size), start + span - aligned - size);
+  ::madvise(reinterpret_cast<void*>(aligned), size, MADV_HUGEPAGE);  // advice only: ignored without THP
+  return reinterpret_cast<void*>(aligned);
+}
+
+void weight_free(void* p, size_t bytes) {
+  if (bytes < kHugePage) ::operator delete(p);
+  else ::munmap(p, huge_round(bytes));
+}
 
 std::pair<int, int> packed_shape(const ModelConfig& c, size_t index) {
   if (index == 0) return {c.vocab_size, c.dim};
