@@ -3,10 +3,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <new>
+
+#include <sys/mman.h>
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
+#include "model/kernels/attention.h"
 #include "model/kernels/quant.h"
 #include "model/kernels/rmsnorm.h"
 #include "model/kernels/swiglu.h"
@@ -14,6 +18,29 @@
 #include "prompts/rng.h"
 
 namespace primer::model {
+
+namespace {
+constexpr size_t kHugePage = size_t{2} << 20;
+size_t huge_round(size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
+}  // namespace
+
+void* weight_alloc(size_t bytes) {
+  if (bytes < kHugePage) return ::operator new(bytes);
+  // map one huge page more than needed and trim the ends to a 2 MB-aligned range
+  const size_t size = huge_round(bytes), span = size + kHugePage;
+  void* m = ::mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) throw std::bad_alloc();
+  const uintptr_t start = reinterpret_cast<uintptr_t>(m), aligned = (start + kHugePage - 1) / kHugePage * kHugePage;
+  if (aligned > start) ::munmap(m, aligned - start);
+  if (aligned + size < start + span) ::munmap(reinterpret_cast<void*>(aligned + size), start + span - aligned - size);
+  ::madvise(reinterpret_cast<void*>(aligned), size, MADV_HUGEPAGE);  // advice only: ignored without THP
+  return reinterpret_cast<void*>(aligned);
+}
+
+void weight_free(void* p, size_t bytes) {
+  if (bytes < kHugePage) ::operator delete(p);
+  else ::munmap(p, huge_round(bytes));
+}
 
 std::pair<int, int> packed_shape(const ModelConfig& c, size_t index) {
   if (index == 0) return {c.vocab_size, c.dim};
@@ -146,17 +173,9 @@ std::span<const float> Session::step(int token) {
     const float* keys = k_cache_.data() + static_cast<int64_t>(l) * T * KV;
     const float* values = v_cache_.data() + static_cast<int64_t>(l) * T * KV;
     auto head = [&](int h) {
-      const float* qh = q_.data() + h * HS;
       const int kvh = h / group;
-      float* scores = scores_.data() + static_cast<size_t>(h) * T;
-      for (int t = 0; t <= pos_; ++t)
-        scores[t] = kernels::dot_array(qh, keys + static_cast<int64_t>(t) * KV + kvh * HS, HS);
-      const float mx = kernels::max_array(scores, pos_ + 1);
-      const float sum = kernels::exp_scaled_sum(scores, pos_ + 1, scale, mx * scale);
-      float* out = att_.data() + h * HS;
-      std::fill(out, out + HS, 0.0f);
-      for (int t = 0; t <= pos_; ++t)
-        kernels::axpy_array(out, scores[t] / sum, values + static_cast<int64_t>(t) * KV + kvh * HS, HS);
+      kernels::attention_decode(att_.data() + h * HS, scores_.data() + static_cast<size_t>(h) * T, q_.data() + h * HS,
+                                keys + kvh * HS, values + kvh * HS, pos_ + 1, KV, HS, scale);
     };
     // heads in parallel once the cache is long enough to pay for the tasks
     if (static_cast<int64_t>(pos_ + 1) * HS * c.n_heads >= 32768)

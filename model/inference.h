@@ -31,6 +31,24 @@ using kernels::WeightType;
 // The matrices of one layer, in decoding order.
 enum LayerMatrix { kWq, kWk, kWv, kWo, kW1, kW3, kW2, kLayerMatrices };
 
+// Memory for weights that every decoded token reads from end to end: buffers of 2 MB and
+// more are mapped on 2 MB boundaries and marked for transparent huge pages (madvise)
+// before their first touch, so reading 10–40 MB of weights walks a few dozen pages, not
+// thousands of 4 KB ones. Smaller buffers, or a kernel without THP, get ordinary pages.
+void* weight_alloc(size_t bytes);
+void weight_free(void* p, size_t bytes);
+template <typename T>
+struct WeightAllocator {
+  using value_type = T;
+  WeightAllocator() = default;
+  template <typename U>
+  WeightAllocator(const WeightAllocator<U>&) {}
+  T* allocate(size_t n) { return static_cast<T*>(weight_alloc(n * sizeof(T))); }
+  void deallocate(T* p, size_t n) { weight_free(p, n * sizeof(T)); }
+  template <typename U>
+  bool operator==(const WeightAllocator<U>&) const { return true; }
+};
+
 // A model's weights as decoding reads them: RMSNorm gains in float32, each matrix in its
 // own storage format (a GGUF file may mix them), 64-byte aligned in one buffer.
 struct PackedWeights {
@@ -40,7 +58,7 @@ struct PackedWeights {
     size_t offset = 0;  // into bytes; rows row_bytes(type, cols) apart
   };
   std::vector<Matrix> matrices;  // embedding (V, C), then per layer kWq..kW2 (LayerMatrix order)
-  std::vector<uint8_t> bytes;
+  std::vector<uint8_t, WeightAllocator<uint8_t>> bytes;
 };
 // Index of a layer's matrix in PackedWeights::matrices.
 inline size_t packed_index(int layer, LayerMatrix which) { return 1 + static_cast<size_t>(layer) * kLayerMatrices + which; }

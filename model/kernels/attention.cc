@@ -1,5 +1,7 @@
 #include "model/kernels/attention.h"
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -181,6 +183,89 @@ void attention_backward_reference(T* dq, T* dk, T* dv, const T* dout, const T* q
         }
       }
     }
+}
+
+namespace {
+
+#define PRIMER_AVX2 __attribute__((target("avx2,fma")))
+
+// lane i of the result: the sum of a_i's 8 lanes, ((0+1)+(2+3)) + ((4+5)+(6+7))
+PRIMER_AVX2 inline __m128 hsum4(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
+  const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+  return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+}
+
+// kV = hs / 8 vectors of q and of out in registers
+template <int kV>
+PRIMER_AVX2 void decode_avx2(float* out, float* scores, const float* q, const float* keys, const float* values, int n,
+                             int64_t stride, float scale) {
+  __m256 qv[kV];
+  for (int c = 0; c < kV; ++c) qv[c] = _mm256_loadu_ps(q + 8 * c);
+  int t = 0;
+  for (; t + 4 <= n; t += 4) {  // four positions at a time: independent FMA chains, one reduction
+    const float* k0 = keys + t * stride;
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    for (int c = 0; c < kV; ++c) {
+      a0 = _mm256_fmadd_ps(qv[c], _mm256_loadu_ps(k0 + 8 * c), a0);
+      a1 = _mm256_fmadd_ps(qv[c], _mm256_loadu_ps(k0 + stride + 8 * c), a1);
+      a2 = _mm256_fmadd_ps(qv[c], _mm256_loadu_ps(k0 + 2 * stride + 8 * c), a2);
+      a3 = _mm256_fmadd_ps(qv[c], _mm256_loadu_ps(k0 + 3 * stride + 8 * c), a3);
+    }
+    _mm_storeu_ps(scores + t, hsum4(a0, a1, a2, a3));
+  }
+  for (; t < n; ++t) {  // the same sum in the same order, one position
+    const float* k0 = keys + t * stride;
+    __m256 a = _mm256_setzero_ps();
+    for (int c = 0; c < kV; ++c) a = _mm256_fmadd_ps(qv[c], _mm256_loadu_ps(k0 + 8 * c), a);
+    scores[t] = _mm_cvtss_f32(hsum4(a, a, a, a));
+  }
+  const float mx = max_array(scores, n);
+  const float sum = exp_scaled_sum(scores, n, scale, mx * scale);
+  __m256 acc[kV];
+  for (int c = 0; c < kV; ++c) acc[c] = _mm256_setzero_ps();
+  for (t = 0; t < n; ++t) {
+    const __m256 p = _mm256_set1_ps(scores[t] / sum);
+    const float* v = values + t * stride;
+    for (int c = 0; c < kV; ++c) acc[c] = _mm256_fmadd_ps(p, _mm256_loadu_ps(v + 8 * c), acc[c]);
+  }
+  for (int c = 0; c < kV; ++c) _mm256_storeu_ps(out + 8 * c, acc[c]);
+}
+
+#undef PRIMER_AVX2
+
+using DecodeFn = void (*)(float*, float*, const float*, const float*, const float*, int, int64_t, float);
+constexpr DecodeFn kDecode[] = {nullptr,           decode_avx2<1>, decode_avx2<2>, decode_avx2<3>, decode_avx2<4>,
+                                decode_avx2<5>,    decode_avx2<6>, decode_avx2<7>, decode_avx2<8>};
+
+}  // namespace
+
+void attention_decode(float* out, float* scores, const float* q, const float* keys, const float* values, int n,
+                      int64_t stride, int hs, float scale) {
+  if (vector_math_enabled() && hs % 8 == 0 && hs / 8 >= 1 && hs / 8 <= 8)
+    return kDecode[hs / 8](out, scores, q, keys, values, n, stride, scale);
+  for (int t = 0; t < n; ++t) scores[t] = dot_array(q, keys + t * stride, hs);
+  const float mx = max_array(scores, n);
+  const float sum = exp_scaled_sum(scores, n, scale, mx * scale);
+  std::fill(out, out + hs, 0.0f);
+  for (int t = 0; t < n; ++t) axpy_array(out, scores[t] / sum, values + t * stride, hs);
+}
+
+void attention_decode_reference(float* out, const float* q, const float* keys, const float* values, int n,
+                                int64_t stride, int hs, float scale) {
+  std::vector<double> s(static_cast<size_t>(n));
+  double mx = -INFINITY, sum = 0;
+  for (int t = 0; t < n; ++t) {
+    double d = 0;
+    for (int j = 0; j < hs; ++j) d += static_cast<double>(q[j]) * keys[t * stride + j];
+    s[t] = d * scale;
+    mx = std::max(mx, s[t]);
+  }
+  for (int t = 0; t < n; ++t) sum += (s[t] = std::exp(s[t] - mx));
+  for (int j = 0; j < hs; ++j) {
+    double o = 0;
+    for (int t = 0; t < n; ++t) o += s[t] / sum * values[t * stride + j];
+    out[j] = static_cast<float>(o);
+  }
 }
 
 template void attention_forward_reference<float>(float*, float*, const float*, const float*, const float*,

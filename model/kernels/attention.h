@@ -10,6 +10,8 @@
 // finite-difference target.
 #pragma once
 
+#include <cstdint>
+
 namespace primer::model::kernels {
 
 struct AttentionShape {
@@ -30,5 +32,17 @@ void attention_forward_reference(T* out, T* probs, const T* q, const T* k, const
 template <typename T>
 void attention_backward_reference(T* dq, T* dk, T* dv, const T* dout, const T* q, const T* k, const T* v,
                                   const T* probs, const AttentionShape& s);
+
+// Decoding: one query row q (hs) against the n cached positions 0..n-1 of its KV head,
+// key and value rows `stride` floats apart (the KV cache's row width):
+//   out (hs) = softmax(scale · q·kᵀ) · v
+// scores (n) is scratch; it is left holding the unnormalised weights exp(scale·(q·k − max)).
+// The AVX2 path (head sizes 8..64 in steps of 8) keeps q and out in registers and reduces
+// four scores at a time; other sizes and the portable path use the vmath.h helpers.
+void attention_decode(float* out, float* scores, const float* q, const float* keys, const float* values, int n,
+                      int64_t stride, int hs, float scale);
+// Its oracle: the same in double, one position at a time.
+void attention_decode_reference(float* out, const float* q, const float* keys, const float* values, int n,
+                                int64_t stride, int hs, float scale);
 
 }  // namespace primer::model::kernels

@@ -251,6 +251,21 @@ __attribute__((target("avx2,fma"))) inline float hsum8(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
+// Rows to prefetch ahead: about 8 KB past the block being read (f16: 16 rows of 320
+// weights, 8 of 864; q8_0: 28 of 320), in software. Four interleaved rows of a few hundred
+// bytes each keep the hardware prefetchers from ramping up: on the default model's
+// matrices (20 MB in f16) the f16 products ran 2.5–3× faster with these prefetches
+// (bench/matvec_bench).
+constexpr size_t kPrefetchBytes = 8192;
+inline int64_t prefetch_rows(size_t stride) {
+  return std::max<int64_t>(4, static_cast<int64_t>((kPrefetchBytes + stride - 1) / stride + 3) / 4 * 4);
+}
+// The address of row `row`, which may lie past the matrix (a prefetch there is harmless:
+// it reads the next matrix of the packed buffer, or nothing), computed as an integer.
+inline const char* prefetch_address(const uint8_t* w, int64_t row, size_t stride) {
+  return reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(w) + static_cast<uintptr_t>(row) * stride);
+}
+
 // |x| and w with x's signs: maddubs(|x|, ±w) multiplies unsigned by signed bytes. Quants
 // lie in [-127, 127], so a pair sums to at most 2·127² < 2^15: no saturation. vpdpbusd
 // sums the same four products per lane in one instruction.
@@ -274,14 +289,20 @@ __attribute__((target(PRIMER_VNNI_TARGET))) inline __m256 block_dot_vnni(__m256i
   __attribute__((target(TARGET))) void NAME(float* y, const uint8_t* w, size_t stride, const BlockQ8_0* xq, \
                                             int64_t r0, int64_t r1, int k) {                              \
     const int nb = k / kQ8Block;                                                                          \
+    const int64_t ahead = prefetch_rows(stride);                                                          \
     int64_t i = r0;                                                                                       \
     for (; i + 4 <= r1; i += 4) {                                                                         \
       const auto* a = reinterpret_cast<const BlockQ8_0*>(w + i * stride);                                 \
       const auto* b = reinterpret_cast<const BlockQ8_0*>(w + (i + 1) * stride);                           \
       const auto* c = reinterpret_cast<const BlockQ8_0*>(w + (i + 2) * stride);                           \
       const auto* e = reinterpret_cast<const BlockQ8_0*>(w + (i + 3) * stride);                           \
+      /* the four rows `ahead` on: 4 · 34 bytes per block, three lines cover them */                      \
+      const char* pf = prefetch_address(w, i + ahead, stride);                                            \
       __m256 sa = _mm256_setzero_ps(), sb = sa, sc = sa, se = sa;                                         \
       for (int j = 0; j < nb; ++j) {                                                                      \
+        _mm_prefetch(pf + 136 * j, _MM_HINT_T0);                                                          \
+        _mm_prefetch(pf + 136 * j + 64, _MM_HINT_T0);                                                     \
+        _mm_prefetch(pf + 136 * j + 128, _MM_HINT_T0);                                                    \
         const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[j].q));                 \
         const __m256i ax = _mm256_sign_epi8(x, x);                                                        \
         const float dx = _cvtsh_ss(xq[j].d);                                                              \
@@ -330,14 +351,18 @@ template <bool kBf16>
 __attribute__((target("avx2,fma,f16c"))) void rows_half_avx2(float* y, const uint8_t* w, size_t stride,
                                                               const float* x, int64_t r0, int64_t r1, int k) {
   const int k8 = k / 8 * 8;
+  const int64_t ahead = prefetch_rows(stride);
   int64_t i = r0;
   for (; i + 4 <= r1; i += 4) {
     const auto* a = reinterpret_cast<const uint16_t*>(w + i * stride);
     const auto* b = reinterpret_cast<const uint16_t*>(w + (i + 1) * stride);
     const auto* c = reinterpret_cast<const uint16_t*>(w + (i + 2) * stride);
     const auto* d = reinterpret_cast<const uint16_t*>(w + (i + 3) * stride);
+    // the four rows `ahead` rows on span 8·k bytes: 64 of them per step of 8 columns
+    const char* pf = prefetch_address(w, i + ahead, stride);
     __m256 sa = _mm256_setzero_ps(), sb = sa, sc = sa, sd = sa;
     for (int j = 0; j < k8; j += 8) {
+      _mm_prefetch(pf + 8 * j, _MM_HINT_T0);
       const __m256 xv = _mm256_loadu_ps(x + j);
       sa = _mm256_fmadd_ps(widen8<kBf16>(a + j), xv, sa);
       sb = _mm256_fmadd_ps(widen8<kBf16>(b + j), xv, sb);

@@ -17,9 +17,11 @@
 // Paths (chosen once at run time; PRIMER_KERNELS=portable or =avx2 caps the choice):
 //   portable    scalar C++, any CPU
 //   avx2        AVX2 + FMA + F16C: int8 products by sign trick + maddubs + madd, f16 by
-//               vcvtph2ps, bf16 by a 16-bit shift; 4 rows at a time
+//               vcvtph2ps, bf16 by a 16-bit shift; 4 rows at a time, the rows ~8 KB
+//               ahead prefetched in software (short interleaved rows defeat the
+//               hardware prefetchers)
 //   avx512vnni  AVX-512 F/BW/VL + VNNI: the int8 products by vpdpbusd (q8_0 only; f16
-//               and bf16 take the avx2 path, which is bandwidth-bound already)
+//               and bf16 take the avx2 path)
 // Each has the naive reference below (matvec_reference) as its test oracle. Rows are
 // split across the threads of the current TBB arena, like kernels::matvec.
 //

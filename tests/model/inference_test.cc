@@ -28,6 +28,19 @@ TEST_CASE("matvec equals the naive product on odd shapes") {
   }
 }
 
+TEST_CASE("weight buffers: 2 MB aligned from 2 MB on, zeroed, usable to the last byte") {
+  for (size_t n : {size_t{1}, size_t{4096}, (size_t{2} << 20) - 1, size_t{2} << 20, (size_t{5} << 20) + 3}) {
+    std::vector<uint8_t, WeightAllocator<uint8_t>> v(n, 0);
+    CAPTURE(n);
+    if (n >= (size_t{2} << 20)) CHECK(reinterpret_cast<uintptr_t>(v.data()) % (size_t{2} << 20) == 0);
+    CHECK(std::all_of(v.begin(), v.end(), [](uint8_t b) { return b == 0; }));
+    v.front() = 1, v.back() = 2;
+    auto moved = std::move(v);  // moving keeps the buffer
+    CHECK(moved.front() == (n == 1 ? 2 : 1));
+    CHECK(moved.back() == 2);
+  }
+}
+
 TEST_CASE("KV-cache decoding reproduces the training forward's logits at every position") {
   ModelConfig c;
   c.dim = 48, c.n_layers = 2, c.n_heads = 4, c.n_kv_heads = 2, c.hidden_dim = 100, c.vocab_size = 67, c.seq_len = 24;

@@ -425,6 +425,31 @@ TEST_CASE("attention: fast path equals the reference on odd shapes") {
   }
 }
 
+TEST_CASE("attention_decode: one query row against the cache equals its double oracle") {
+  // head sizes with the register path (8..64 by 8) and without (12, 72); position counts
+  // around the four-at-a-time blocks; key/value rows wider than a head (the KV cache)
+  for (const bool scalar : {false, true}) {
+    force_scalar_math(scalar);
+    for (const int hs : {8, 12, 40, 64, 72}) {
+      for (const int n : {1, 2, 3, 4, 5, 7, 8, 9, 33, 256}) {
+        const int64_t stride = 3 * hs + 5;
+        const auto q = random_vector<float>(hs, 41 + hs, 2.0);
+        const auto k = random_vector<float>(static_cast<size_t>(n) * stride, 42 + n, 2.0);
+        const auto v = random_vector<float>(static_cast<size_t>(n) * stride, 43 + n);
+        std::vector<float> out(hs, NAN), ref(hs), scores(n);
+        const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
+        attention_decode(out.data(), scores.data(), q.data(), k.data() + hs, v.data() + hs, n, stride, hs, scale);
+        attention_decode_reference(ref.data(), q.data(), k.data() + hs, v.data() + hs, n, stride, hs, scale);
+        CAPTURE(scalar);
+        CAPTURE(hs);
+        CAPTURE(n);
+        CHECK(max_abs_diff(out.data(), ref.data(), hs) < 1e-6);
+      }
+    }
+  }
+  force_scalar_math(false);
+}
+
 TEST_CASE("AdamW: one step by hand, decay only where asked") {
   std::vector<double> p = {1.0, -2.0}, g = {0.5, -0.25}, m = {0, 0}, v = {0, 0};
   AdamW opt;

@@ -141,7 +141,8 @@ TEST_CASE("typed matvec: every path gives the same bits, within rounding of the 
   for (WeightType t : {WeightType::kF16, WeightType::kBF16, WeightType::kQ8_0}) {
     std::vector<Shape> shapes = {{1, 32}, {7, 96}, {37, 320}, {320, 864}, {4099, 320}};
     if (t != WeightType::kQ8_0) shapes.insert(shapes.end(), {{3, 13}, {9, 321}});
-    for (auto [m, k] : shapes) {
+    for (const Shape& shape : shapes) {
+      const int m = shape.m, k = shape.k;  // not a structured binding: clang 14 cannot capture those
       const auto w = random_floats(static_cast<size_t>(m) * k, static_cast<uint64_t>(m) * 31 + k, 0.5);
       const auto x = random_floats(k, k, 2.0);
       const auto bytes = encode(t, w, m, k);
