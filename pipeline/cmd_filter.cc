@@ -147,6 +147,19 @@ class BlockReader {
     changed_.notify_all();
     thread_.join();
   }
+  // A block the pipeline is done with: its buffers are reused (memory stays warm and
+  // flat instead of being returned to the system and faulted in again).
+  void recycle(std::unique_ptr<Block> b) {
+    b->bytes.clear();
+    b->ends.clear();
+    b->verdicts.clear();
+    b->text_bytes.clear();
+    b->records.clear();
+    b->last = false;
+    b->error = nullptr;
+    std::lock_guard lock(mu_);
+    if (spare_.size() < 2 * kBlocksQueued) spare_.push_back(std::move(b));
+  }
   // The next block, or nullptr after the last one.
   std::unique_ptr<Block> next() {
     std::unique_lock lock(mu_);
@@ -161,6 +174,23 @@ class BlockReader {
 
  private:
   struct Quit {};
+  std::unique_ptr<Block> fresh(size_t file, uint64_t first_line) {
+    std::unique_ptr<Block> b;
+    {
+      std::lock_guard lock(mu_);
+      if (!spare_.empty()) {
+        b = std::move(spare_.back());
+        spare_.pop_back();
+      }
+    }
+    if (!b) {
+      b = std::make_unique<Block>();
+      b->bytes.reserve(kBlockBytes + (kBlockBytes >> 2));
+    }
+    b->file = file;
+    b->first_line = first_line;
+    return b;
+  }
   void push(std::unique_ptr<Block>& b) {
     std::unique_lock lock(mu_);
     changed_.wait(lock, [&] { return queue_.size() < kBlocksQueued || quit_; });
@@ -172,8 +202,7 @@ class BlockReader {
   void read_all() {
     try {
       for (size_t f = 0; f < files_.size(); ++f) {
-        auto b = std::make_unique<Block>();
-        b->file = f;
+        auto b = fresh(f, 0);
         uint64_t lines = 0;
         try {
           storage::read_lines(files_[f], [&](std::string_view line) {
@@ -182,9 +211,7 @@ class BlockReader {
             ++lines;
             if (b->bytes.size() >= kBlockBytes) {
               push(b);
-              b = std::make_unique<Block>();
-              b->file = f;
-              b->first_line = lines;
+              b = fresh(f, lines);
             }
           });
         } catch (const Quit&) {
@@ -208,6 +235,7 @@ class BlockReader {
   std::mutex mu_;
   std::condition_variable changed_;
   std::deque<std::unique_ptr<Block>> queue_;
+  std::vector<std::unique_ptr<Block>> spare_;
   bool quit_ = false, done_ = false;
   std::thread thread_;
 };
@@ -453,11 +481,12 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
                                              return b;
                                            }) &
           tbb::make_filter<Block*, void>(tbb::filter_mode::serial_in_order, [&](Block* b) {
-            const std::unique_ptr<Block> own(b);
+            std::unique_ptr<Block> own(b);
             for (size_t i = 0; i < b->ends.size(); ++i)
               st.count(b->first_line + i + 1, b->line(i).size(), b->verdicts[i], b->text_bytes[i]);
             for (const auto& p : b->records) decide(p);
             if (b->last) end_file(*b);
+            reader.recycle(std::move(own));
           }));
   if (stopped || pipeline::stop_flag()) throw Interrupted{};
   close(train, shards);
