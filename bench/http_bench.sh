@@ -8,6 +8,7 @@
 #                       [--rounds 3] [--wrk-seconds 10] [--wrk-threads 2]
 #                       [--sdk-requests 20000] [--port 18431]
 #                       [--skip-wrk] [--skip-curl] [--skip-sdk] [--skip-primer]
+#                       [--store-all]
 #
 # Installs what is missing (as root): nginx-light (or nginx), wrk, time and curl with apt-get;
 # the npm package openai, pinned, into a scratch directory outside the repository
@@ -21,7 +22,8 @@
 # - The Node SDK runs `concurrency` workers awaiting chat.completions.create in a loop
 #   (maxRetries 0); its cores are the process's CPU time while the clock ran.
 # - primer is the whole `primer run` process: a generated config (kind = "openai",
-#   max_in_flight = concurrency, truncation + exact_dedup, storage defaults); req/s is
+#   max_in_flight = concurrency, truncation + exact_dedup, storage defaults; with
+#   --store-all no filters, so every reply is stored and compressed); req/s is
 #   count / wall time of the process (start-up, journal fdatasyncs, filters and
 #   finalisation included), cores = (user + sys) / wall.
 # - A VM's speed drifts by several percent within a minute: wrk, the bare loop and primer
@@ -40,8 +42,9 @@ SDK_REQUESTS=20000
 PORT=18431
 ROUNDS=3
 RUN_WRK=1 RUN_CURL=1 RUN_SDK=1 RUN_PRIMER=1
+STORE_ALL=0
 
-usage() { sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --primer) PRIMER="$2"; shift 2 ;;
@@ -56,6 +59,7 @@ while [[ $# -gt 0 ]]; do
     --skip-curl) RUN_CURL=0; shift ;;
     --skip-sdk) RUN_SDK=0; shift ;;
     --skip-primer) RUN_PRIMER=0; shift ;;
+    --store-all) STORE_ALL=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "http_bench: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -238,12 +242,13 @@ model = "gpt-4o-mini"
 api_key_env = "PRIMER_HTTP_BENCH_NO_KEY"
 max_in_flight = $CONC
 
-[[filters]]
-kind = "truncation"
-
-[[filters]]
-kind = "exact_dedup"
 EOF
+  if [[ $STORE_ALL -eq 1 ]]; then
+    { echo 'filters = []'; cat "$TMP/primer/bench.toml"; } >"$TMP/primer/bench.toml.new"
+    mv "$TMP/primer/bench.toml.new" "$TMP/primer/bench.toml"
+  else
+    printf '\n[[filters]]\nkind = "truncation"\n\n[[filters]]\nkind = "exact_dedup"\n' >>"$TMP/primer/bench.toml"
+  fi
 fi
 
 what=""
@@ -301,8 +306,12 @@ if [[ -n $PRIMER_RPS ]]; then
   [[ -z $WRK_RPS ]] || echo "primer / wrk, round by round:               $(per_round "$TMP/wrk.results")"
   [[ -z $CURL_RPS ]] || echo "primer / bare libcurl loop, round by round: $(per_round "$TMP/curl.results")"
   echo
-  echo "Every reply is the same story, so exact_dedup keeps one record and the shards stay tiny:"
-  echo "this measures the client (HTTP, JSON parse, journal with fdatasync, filters), not storage."
+  if [[ $STORE_ALL -eq 1 ]]; then
+    echo "No filters: every reply is stored (journal, record, zstd shards with sha256), as a user's run does."
+  else
+    echo "Every reply is the same story, so exact_dedup keeps one record and the shards stay tiny:"
+    echo "this measures the client (HTTP, JSON parse, journal with fdatasync, filters), not storage."
+  fi
   # The target of issue 10: >= 0.25x wrk (>= 10x the SDK), within 1.5 cores.
   check() { awk -v a="$2" -v b="$3" "BEGIN {exit !($1)}" && echo yes || echo NO; }
   line="target: <= 1.5 cores: $(check 'a <= 1.5' "$PRIMER_CORES" 0)"

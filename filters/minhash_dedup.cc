@@ -57,8 +57,8 @@ namespace {
 enum class Verify : uint8_t { kNone, kSignature, kExact };
 
 // sig[i] = min(sig[i], a[i]·x + b[i] mod 2^64) over all shingles x: the hot loop. The
-// AVX-512 version (vpmullq, vpminuq; chosen at run time) computes exactly the same
-// values 8 lanes at a time.
+// AVX-512 version (vpmullq, vpminuq) and the AVX2 one (below; chosen at run time)
+// compute exactly the same values 8 and 4 lanes at a time.
 using UpdateFn = void (*)(uint64_t*, const uint64_t*, const uint64_t*, size_t, const uint64_t*, size_t);
 
 void update_portable(uint64_t* s, const uint64_t* a, const uint64_t* b, size_t k, const uint64_t* x, size_t n) {
@@ -102,12 +102,71 @@ __attribute__((target("avx512f,avx512dq"))) void update_avx512(uint64_t* s, cons
   if (i < k) update_portable(s + i, a + i, b + i, k - i, x, n);
 }
 
+// AVX2 has neither a 64-bit multiply nor an unsigned 64-bit min. The product mod 2^64 is
+// lo(a)·lo(x) + ((hi(a)·lo(x) + lo(a)·hi(x)) << 32), three vpmuludq; the unsigned min is
+// a signed min of values with the top bit flipped ("biased": v ^ 2^63), and since
+// adding 2^63 mod 2^64 flips the top bit, a·x + b biased is a·x + (b ^ 2^63). The state
+// stays biased across all shingles. Same values as update_portable, 4 lanes at a time.
+__attribute__((target("avx2"))) inline __m256i mul_add_biased(__m256i a, __m256i a_hi, __m256i b_biased, __m256i x_lo,
+                                                            __m256i x_hi) {
+  const __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(a_hi, x_lo), _mm256_mul_epu32(a, x_hi));
+  return _mm256_add_epi64(_mm256_add_epi64(_mm256_mul_epu32(a, x_lo), _mm256_slli_epi64(cross, 32)), b_biased);
+}
+
+__attribute__((target("avx2"))) inline __m256i load(const uint64_t* p) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+}
+
+__attribute__((target("avx2"))) inline __m256i min_biased(__m256i s, __m256i v) {
+  return _mm256_blendv_epi8(s, v, _mm256_cmpgt_epi64(s, v));
+}
+
+__attribute__((target("avx2"))) void update_avx2(uint64_t* s, const uint64_t* a, const uint64_t* b, size_t k,
+                                                 const uint64_t* x, size_t n) {
+  const __m256i bias = _mm256_set1_epi64x(static_cast<long long>(uint64_t(1) << 63));
+  size_t i = 0;
+  for (; i + 16 <= k; i += 16) {  // four vectors of state in registers across all shingles
+    __m256i s0 = _mm256_xor_si256(load(s + i), bias), s1 = _mm256_xor_si256(load(s + i + 4), bias);
+    __m256i s2 = _mm256_xor_si256(load(s + i + 8), bias), s3 = _mm256_xor_si256(load(s + i + 12), bias);
+    const __m256i a0 = load(a + i), a1 = load(a + i + 4), a2 = load(a + i + 8), a3 = load(a + i + 12);
+    const __m256i h0 = _mm256_srli_epi64(a0, 32), h1 = _mm256_srli_epi64(a1, 32);
+    const __m256i h2 = _mm256_srli_epi64(a2, 32), h3 = _mm256_srli_epi64(a3, 32);
+    const __m256i b0 = _mm256_xor_si256(load(b + i), bias), b1 = _mm256_xor_si256(load(b + i + 4), bias);
+    const __m256i b2 = _mm256_xor_si256(load(b + i + 8), bias), b3 = _mm256_xor_si256(load(b + i + 12), bias);
+    for (size_t j = 0; j < n; ++j) {
+      const __m256i lo = _mm256_set1_epi64x(static_cast<long long>(x[j]));
+      const __m256i hi = _mm256_srli_epi64(lo, 32);
+      s0 = min_biased(s0, mul_add_biased(a0, h0, b0, lo, hi));
+      s1 = min_biased(s1, mul_add_biased(a1, h1, b1, lo, hi));
+      s2 = min_biased(s2, mul_add_biased(a2, h2, b2, lo, hi));
+      s3 = min_biased(s3, mul_add_biased(a3, h3, b3, lo, hi));
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(s + i), _mm256_xor_si256(s0, bias));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(s + i + 4), _mm256_xor_si256(s1, bias));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(s + i + 8), _mm256_xor_si256(s2, bias));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(s + i + 12), _mm256_xor_si256(s3, bias));
+  }
+  for (; i + 4 <= k; i += 4) {
+    __m256i s0 = _mm256_xor_si256(load(s + i), bias);
+    const __m256i a0 = load(a + i), h0 = _mm256_srli_epi64(a0, 32), b0 = _mm256_xor_si256(load(b + i), bias);
+    for (size_t j = 0; j < n; ++j) {
+      const __m256i lo = _mm256_set1_epi64x(static_cast<long long>(x[j]));
+      s0 = min_biased(s0, mul_add_biased(a0, h0, b0, lo, _mm256_srli_epi64(lo, 32)));
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(s + i), _mm256_xor_si256(s0, bias));
+  }
+  if (i < k) update_portable(s + i, a + i, b + i, k - i, x, n);
+}
+
 UpdateFn choose_update() {
   // PRIMER_KERNELS=portable, or =avx2 (no AVX-512 anywhere, as in the model's kernels).
   const char* env = std::getenv("PRIMER_KERNELS");
-  if (env && (std::strcmp(env, "portable") == 0 || std::strcmp(env, "avx2") == 0)) return update_portable;
+  if (env && std::strcmp(env, "portable") == 0) return update_portable;
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") ? update_avx512 : update_portable;
+  const bool avx2 = __builtin_cpu_supports("avx2");
+  if (env && std::strcmp(env, "avx2") == 0) return avx2 ? update_avx2 : update_portable;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) return update_avx512;
+  return avx2 ? update_avx2 : update_portable;
 }
 const UpdateFn kUpdate = choose_update();
 

@@ -11,8 +11,11 @@
 // [verb, noun, adjective], "features", "finish_reason", "prompt"); a record without it
 // skips the checks that need it (required words, requested features).
 //
-// Records are processed in batches: prepare() in parallel (oneTBB), decide() in file
-// order, so the output is the same whatever --threads.
+// Records flow through a oneTBB pipeline in blocks of about 2 MB of lines: a reader
+// thread decompresses and splits the files; the lines are parsed (simdjson) and
+// prepare()d in parallel; ordinals are given, and decide() and the shard writers run, in
+// file order, so the output is the same whatever --threads. The shard writers compress,
+// hash and write on threads of their own (storage/shard.h).
 //
 // Input: zstd or plain by the file's first bytes, whatever its name; CRLF line ends and a
 // UTF-8 byte order mark are read as plain lines; blank lines are skipped. Malformed lines
@@ -25,13 +28,19 @@
 // deterministic, so starting over gives what one uninterrupted run gives.
 #include <simdjson.h>
 #include <tbb/global_control.h>
-#include <tbb/parallel_for.h>
+#include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <exception>
 #include <fmt/format.h>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "generators/json.h"
 #include "pipeline/commands.h"
@@ -61,7 +70,8 @@ struct FilterArgs {
   bool quiet = false;
 };
 
-constexpr size_t kBatch = 4096;
+constexpr size_t kBlockBytes = 2 << 20;  // lines per pipeline item, about
+constexpr size_t kBlocksQueued = 4;      // read ahead of the pipeline, at most
 constexpr const char* kUnfinished = ".primer-filter-unfinished";
 constexpr const char* kMalformedReasons[] = {"invalid_json", "not_object", "no_text"};  // storage::ReadStats
 
@@ -99,17 +109,143 @@ void discard(const fs::path& out, bool created) noexcept {
 
 struct Pending {
   generators::Doc doc;
-  std::string line;      // the original JSON line
-  std::string original;  // its text, to tell whether a filter rewrote it
+  std::string_view line;  // the original JSON line (in its Block)
+  std::string original;   // its text, to tell whether a filter rewrote it
   filters::Prepared prepared;
+  bool has_id = false, has_index = false;  // else derived from the ordinal
+};
+
+// A run of whole lines of one file, in order, as it goes through the pipeline.
+struct Block {
+  size_t file = 0;
+  uint64_t first_line = 0;           // lines of the file before this block
+  std::string bytes;                 // the lines
+  std::vector<size_t> ends;          // where each line ends in `bytes`
+  bool last = false;                 // the file's last block
+  std::exception_ptr error;          // reading the file failed after these lines
+  std::vector<storage::LineVerdict> verdicts;  // per line (parse stage)
+  std::vector<uint64_t> text_bytes;            // per line, records only
+  std::vector<Pending> records;                // the records, in order
+  std::string_view line(size_t i) const {
+    const size_t begin = i == 0 ? 0 : ends[i - 1];
+    return std::string_view(bytes).substr(begin, ends[i] - begin);
+  }
+};
+
+// Reads the files on a thread of its own (zstd decompression and line splitting overlap
+// with parsing and filtering), handing out blocks through a bounded queue.
+class BlockReader {
+ public:
+  explicit BlockReader(const std::vector<std::string>& files) : files_(files) {
+    thread_ = std::thread([this] { read_all(); });
+  }
+  ~BlockReader() {
+    {
+      std::lock_guard lock(mu_);
+      quit_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+  // A block the pipeline is done with: its buffers are reused (memory stays warm and
+  // flat instead of being returned to the system and faulted in again).
+  void recycle(std::unique_ptr<Block> b) {
+    b->bytes.clear();
+    b->ends.clear();
+    b->verdicts.clear();
+    b->text_bytes.clear();
+    b->records.clear();
+    b->last = false;
+    b->error = nullptr;
+    std::lock_guard lock(mu_);
+    if (spare_.size() < 2 * kBlocksQueued) spare_.push_back(std::move(b));
+  }
+  // The next block, or nullptr after the last one.
+  std::unique_ptr<Block> next() {
+    std::unique_lock lock(mu_);
+    changed_.wait(lock, [&] { return !queue_.empty() || done_; });
+    if (queue_.empty()) return nullptr;
+    auto b = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    changed_.notify_all();
+    return b;
+  }
+
+ private:
+  struct Quit {};
+  std::unique_ptr<Block> fresh(size_t file, uint64_t first_line) {
+    std::unique_ptr<Block> b;
+    {
+      std::lock_guard lock(mu_);
+      if (!spare_.empty()) {
+        b = std::move(spare_.back());
+        spare_.pop_back();
+      }
+    }
+    if (!b) {
+      b = std::make_unique<Block>();
+      b->bytes.reserve(kBlockBytes + (kBlockBytes >> 2));
+    }
+    b->file = file;
+    b->first_line = first_line;
+    return b;
+  }
+  void push(std::unique_ptr<Block>& b) {
+    std::unique_lock lock(mu_);
+    changed_.wait(lock, [&] { return queue_.size() < kBlocksQueued || quit_; });
+    if (quit_) throw Quit{};
+    queue_.push_back(std::move(b));
+    lock.unlock();
+    changed_.notify_all();
+  }
+  void read_all() {
+    try {
+      for (size_t f = 0; f < files_.size(); ++f) {
+        auto b = fresh(f, 0);
+        uint64_t lines = 0;
+        try {
+          storage::read_lines(files_[f], [&](std::string_view line) {
+            b->bytes.append(line);
+            b->ends.push_back(b->bytes.size());
+            ++lines;
+            if (b->bytes.size() >= kBlockBytes) {
+              push(b);
+              b = fresh(f, lines);
+            }
+          });
+        } catch (const Quit&) {
+          throw;
+        } catch (...) {
+          b->error = std::current_exception();
+        }
+        b->last = true;
+        push(b);
+      }
+    } catch (const Quit&) {
+    }
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    changed_.notify_all();
+  }
+
+  const std::vector<std::string>& files_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<std::unique_ptr<Block>> queue_;
+  std::vector<std::unique_ptr<Block>> spare_;
+  bool quit_ = false, done_ = false;
+  std::thread thread_;
 };
 
 // Fills doc's prompt metadata from a record (what storage::append_record_json writes).
-void read_metadata(simdjson::dom::element json, const vocab::Vocabulary& vocab, uint64_t ordinal,
-                   generators::Doc& doc) {
+// An "id" or "index" the record lacks is derived from its ordinal later (has_id, has_index).
+void read_metadata(simdjson::dom::element json, const vocab::Vocabulary& vocab, Pending& pending) {
+  generators::Doc& doc = pending.doc;
   auto& p = doc.prompt;
   std::string_view s;
-  p.id = prompts::mix64(ordinal + 1);
   if (!json["id"].get_string().get(s) && s.size() == 16) {
     uint64_t v = 0;
     bool ok = true;
@@ -119,9 +255,13 @@ void read_metadata(simdjson::dom::element json, const vocab::Vocabulary& vocab, 
       v = v << 4 | static_cast<uint64_t>(d < 0 ? 0 : d);
     }
     if (ok) p.id = v;
+    pending.has_id = ok;
   }
   int64_t index;
-  p.index = !json["index"].get_int64().get(index) && index >= 0 ? static_cast<uint64_t>(index) : ordinal;
+  if (!json["index"].get_int64().get(index) && index >= 0) {
+    p.index = static_cast<uint64_t>(index);
+    pending.has_index = true;
+  }
   simdjson::dom::array words;
   if (!json["words"].get_array().get(words) && words.size() == 3) {
     std::string_view w[3];
@@ -229,7 +369,8 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
   m.kind = config.prompts.kind;
   m.caveats = chain.caveats();
   m.started_at = storage::utc_now();
-  const storage::ShardOptions options{config.storage.zstd_level, config.storage.zstd_workers};
+  const storage::ShardOptions options = config.storage.shard_options();
+  m.compression = config.storage.compression_info();
   const storage::ShardLimits limits{static_cast<uint64_t>(config.storage.shard_records),
                                     static_cast<uint64_t>(config.storage.shard_mb * 1e6)};
   std::vector<storage::ShardInfo> shards, rejected_shards;
@@ -241,56 +382,43 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
   };
   uint64_t ordinal = 0, malformed = 0, lines = 0, blank = 0;
   std::map<std::string, uint64_t> malformed_by_reason;
-  std::vector<Pending> batch;
   std::vector<uint64_t> seen(chain.size(), 0);
-  auto flush = [&] {
-    tbb::parallel_for(size_t(0), batch.size(), [&](size_t i) { batch[i].prepared = chain.prepare(batch[i].doc); });
-    for (auto& p : batch) {
-      const filters::Verdict v = chain.decide(p.prepared);
-      // The filter that decided: the last one whose `seen` count moved.
-      size_t at = 0;
-      for (size_t i = 0; i < chain.size(); ++i)
-        if (chain.counts()[i].seen != seen[i]) {
-          seen[i] = chain.counts()[i].seen;
-          at = i;
-        }
-      ++m.prompts;
-      ++m.replies;
-      if (v.keep()) {
-        ++m.kept;
-        m.text_bytes += p.doc.text().size();
-        if (!train)
-          train = std::make_unique<storage::ShardWriter>(out / "data" / fmt::format("part-{:05d}.jsonl.zst", shards.size()),
-                                                         options);
-        const bool scrubbed = p.original != p.doc.text();
-        train->append(scrubbed ? rewrite_record(p.line, p.doc.text(), "") : std::string_view(p.line));
-        if (train->full(limits)) close(train, shards);
-      } else if (a.rejected) {
-        std::string extra = ",\"rejected_by\":";
-        generators::append_json_string(extra, chain.filter(at).name());
-        extra += ",\"reject_reason\":";
-        generators::append_json_string(extra, v.reason);
-        if (!rejected)
-          rejected = std::make_unique<storage::ShardWriter>(
-              out / "rejected" / fmt::format("rejected-{:05d}.jsonl.zst", rejected_shards.size()), options);
-        rejected->append(rewrite_record(p.line, p.doc.text(), extra));
-        if (rejected->full(limits)) close(rejected, rejected_shards);
+  auto decide = [&](const Pending& p) {
+    const filters::Verdict v = chain.decide(p.prepared);
+    // The filter that decided: the last one whose `seen` count moved.
+    size_t at = 0;
+    for (size_t i = 0; i < chain.size(); ++i)
+      if (chain.counts()[i].seen != seen[i]) {
+        seen[i] = chain.counts()[i].seen;
+        at = i;
       }
+    ++m.prompts;
+    ++m.replies;
+    if (v.keep()) {
+      ++m.kept;
+      m.text_bytes += p.doc.text().size();
+      if (!train)
+        train = std::make_unique<storage::ShardWriter>(out / "data" / fmt::format("part-{:05d}.jsonl.zst", shards.size()),
+                                                       options);
+      const bool scrubbed = p.original != p.doc.text();
+      train->append(scrubbed ? rewrite_record(p.line, p.doc.text(), "") : p.line);
+      if (train->full(limits)) close(train, shards);
+    } else if (a.rejected) {
+      std::string extra = ",\"rejected_by\":";
+      generators::append_json_string(extra, chain.filter(at).name());
+      extra += ",\"reject_reason\":";
+      generators::append_json_string(extra, v.reason);
+      if (!rejected)
+        rejected = std::make_unique<storage::ShardWriter>(
+            out / "rejected" / fmt::format("rejected-{:05d}.jsonl.zst", rejected_shards.size()), options);
+      rejected->append(rewrite_record(p.line, p.doc.text(), extra));
+      if (rejected->full(limits)) close(rejected, rejected_shards);
     }
-    batch.clear();
   };
-  for (const auto& file : a.files) {
-    const storage::ReadStats st = storage::for_each_record(file, [&](const storage::RecordView& r) {
-      Pending& p = batch.emplace_back();
-      p.line = r.line;
-      p.doc.reply.text = r.text;
-      p.original = r.text;
-      read_metadata(r.json, vocab, ordinal++, p.doc);
-      if (batch.size() == kBatch) {
-        flush();
-        if (pipeline::stop_flag()) throw Interrupted{};
-      }
-    });
+  storage::ReadStats st;  // the current file's lines
+  auto end_file = [&](const Block& b) {
+    const std::string& file = a.files[b.file];
+    if (b.error) std::rethrow_exception(b.error);  // the records before the damage are in
     if (st.records == 0 && st.malformed > 0)
       throw pipeline::RunError(fmt::format("{}: no line is a JSON object with a string \"text\": {}", file,
                                            st.describe_malformed()));
@@ -301,9 +429,66 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
       for (const auto& [reason, n] : st.malformed_by_reason) malformed_by_reason[reason] += n;
       if (!a.quiet) std::fprintf(stderr, "primer filter: %s: %s\n", file.c_str(), st.describe_malformed().c_str());
     }
-    if (pipeline::stop_flag()) throw Interrupted{};
-  }
-  flush();
+    st = storage::ReadStats{};
+  };
+
+  // read (own thread) → parse (parallel) → ordinals (in order) → prepare (parallel) →
+  // count, decide, write (in order; the shard writers compress on their own threads)
+  BlockReader reader(a.files);
+  bool stopped = false;
+  const size_t tokens = 2 * static_cast<size_t>(tbb::this_task_arena::max_concurrency()) + 1;
+  tbb::parallel_pipeline(
+      tokens,
+      tbb::make_filter<void, Block*>(tbb::filter_mode::serial_in_order,
+                                     [&](tbb::flow_control& fc) -> Block* {
+                                       if (pipeline::stop_flag()) stopped = true;
+                                       std::unique_ptr<Block> b = stopped ? nullptr : reader.next();
+                                       if (!b) fc.stop();
+                                       return b.release();
+                                     }) &
+          tbb::make_filter<Block*, Block*>(tbb::filter_mode::parallel,
+                                           [&](Block* b) {
+                                             thread_local simdjson::dom::parser parser;
+                                             const size_t n = b->ends.size();
+                                             b->verdicts.resize(n);
+                                             b->text_bytes.assign(n, 0);
+                                             b->records.reserve(n);
+                                             for (size_t i = 0; i < n; ++i) {
+                                               storage::RecordView r;
+                                               b->verdicts[i] = storage::parse_record_line(parser, b->line(i), r);
+                                               if (!b->verdicts[i].record()) continue;
+                                               Pending& p = b->records.emplace_back();
+                                               p.line = r.line;
+                                               p.doc.reply.text = r.text;
+                                               p.original = r.text;
+                                               b->text_bytes[i] = r.text.size();
+                                               read_metadata(r.json, vocab, p);
+                                             }
+                                             return b;
+                                           }) &
+          tbb::make_filter<Block*, Block*>(tbb::filter_mode::serial_in_order,
+                                           [&](Block* b) {
+                                             for (auto& p : b->records) {
+                                               const uint64_t o = ordinal++;
+                                               if (!p.has_id) p.doc.prompt.id = prompts::mix64(o + 1);
+                                               if (!p.has_index) p.doc.prompt.index = o;
+                                             }
+                                             return b;
+                                           }) &
+          tbb::make_filter<Block*, Block*>(tbb::filter_mode::parallel,
+                                           [&](Block* b) {
+                                             for (auto& p : b->records) p.prepared = chain.prepare(p.doc);
+                                             return b;
+                                           }) &
+          tbb::make_filter<Block*, void>(tbb::filter_mode::serial_in_order, [&](Block* b) {
+            std::unique_ptr<Block> own(b);
+            for (size_t i = 0; i < b->ends.size(); ++i)
+              st.count(b->first_line + i + 1, b->line(i).size(), b->verdicts[i], b->text_bytes[i]);
+            for (const auto& p : b->records) decide(p);
+            if (b->last) end_file(*b);
+            reader.recycle(std::move(own));
+          }));
+  if (stopped || pipeline::stop_flag()) throw Interrupted{};
   close(train, shards);
   close(rejected, rejected_shards);
   // Ordered filters' checkpoint hook: reports (decontamination.json) are written here.

@@ -17,6 +17,7 @@
 #include "model/tokenizer.h"
 #include "prompts/prompt.h"
 #include "storage/manifest.h"
+#include "storage/shard.h"
 
 namespace primer::pipeline {
 
@@ -42,11 +43,23 @@ struct TeacherConfig {
 struct StorageConfig {
   int64_t shard_records = 100000;     // records per train/validation shard (0: no limit)
   double shard_mb = 0;                // MB (10^6 bytes of JSON Lines) per shard (0: no limit)
-  int zstd_workers = 0;               // 0: single-threaded; > 0: zstd's multi-threaded format
+  // 0: zstd's single-threaded format; > 0: its multi-threaded format (same bytes for any
+  // count > 0); -1 (unset): storage::auto_zstd_workers(), recorded in the manifest.
+  int zstd_workers = -1;
   double validation_fraction = 0.01;  // share of records (by id hash) in the validation split
   int zstd_level = 3;
   std::string license = "other";      // dataset card licence
   bool rejected = false;              // also keep dropped records in OUT/rejected/ with their reason
+
+  // The options the shard writers use, with an unset zstd_workers resolved.
+  storage::ShardOptions shard_options() const {
+    return {zstd_level, zstd_workers < 0 ? storage::auto_zstd_workers() : zstd_workers};
+  }
+  // What the manifest says of them.
+  storage::CompressionInfo compression_info() const {
+    const storage::ShardOptions o = shard_options();
+    return {o.zstd_level, o.zstd_workers, zstd_workers < 0};
+  }
 };
 
 // [report]: what `primer run` does at the end (pipeline/report.h). Not part of the

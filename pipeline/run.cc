@@ -149,7 +149,7 @@ class Run {
   storage::Manifest build_manifest() const;
   std::vector<storage::FilterReport> filter_reports() const;
   fs::path journal(const std::string& rel) const { return out_ / "journal" / rel; }
-  storage::ShardOptions shard_options() const { return {config_.storage.zstd_level, config_.storage.zstd_workers}; }
+  storage::ShardOptions shard_options() const { return config_.storage.shard_options(); }
   storage::ShardLimits shard_limits() const {
     return {static_cast<uint64_t>(config_.storage.shard_records),
             static_cast<uint64_t>(config_.storage.shard_mb * 1e6)};
@@ -681,6 +681,7 @@ storage::Manifest Run::build_manifest() const {
   m.kind = config_.prompts.kind;
   m.teacher = teacher_name_;
   m.caveats = chain_->caveats();
+  m.compression = config_.storage.compression_info();
   return m;
 }
 

@@ -79,6 +79,10 @@ std::string Manifest::to_json() const {
     w.end_object().end_object();
   }
   w.end_array();
+  if (compression)
+    w.key("compression").begin_object().field("zstd_level", int64_t(compression->zstd_level))
+        .field("zstd_workers", int64_t(compression->zstd_workers))
+        .field("zstd_workers_from", compression->workers_auto ? "auto" : "config").end_object();
   w.key("shards").begin_array();
   for (const auto& s : shards)
     w.begin_object().field("path", s.path).field("split", s.split).field("records", s.records)
@@ -166,6 +170,13 @@ Manifest Manifest::parse(std::string_view json, std::string_view origin) {
     if (!root["caveats"].get(caveats))
       for (auto c : caveats) m.caveats.emplace_back(std::string_view(c));
     simdjson::dom::element t;
+    if (!root["compression"].get(t)) {
+      CompressionInfo c;
+      c.zstd_level = static_cast<int>(int64_t(t["zstd_level"]));
+      c.zstd_workers = static_cast<int>(int64_t(t["zstd_workers"]));
+      c.workers_auto = std::string_view(t["zstd_workers_from"]) == "auto";
+      m.compression = c;
+    }
     if (!root["tokenizer"].get(t)) {
       TokenizerInfo info;
       info.path = std::string(std::string_view(t["path"]));

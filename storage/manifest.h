@@ -49,6 +49,15 @@ struct InputFile {
   std::string sha256;  // of its bytes
 };
 
+// How the shards were compressed: zstd at `zstd_level`, single-threaded format when
+// zstd_workers is 0, multi-threaded format (with that many workers) when > 0;
+// `workers_auto`: the config left zstd_workers unset and primer chose.
+struct CompressionInfo {
+  int zstd_level = 3;
+  int zstd_workers = 0;
+  bool workers_auto = false;
+};
+
 struct Manifest {
   int schema = kManifestSchema;
   std::string primer_version;
@@ -76,6 +85,9 @@ struct Manifest {
   // Optional (absent from manifests without tokens; schema 1 either way).
   std::optional<TokenizerInfo> tokenizer;
   std::vector<TokenShardInfo> token_shards;  // tokens/{split}-NNNNN.bin
+  // "compression": {"zstd_level", "zstd_workers", "zstd_workers_from": "config" | "auto"};
+  // absent from manifests written before it was recorded.
+  std::optional<CompressionInfo> compression;
 
   uint64_t split_records(std::string_view split) const;
   uint64_t split_tokens(std::string_view split) const;

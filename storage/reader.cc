@@ -14,38 +14,57 @@ class LineParser {
   LineParser(ReadStats& stats, const RecordFn& fn) : stats_(stats), fn_(fn) {}
 
   void operator()(std::string_view line) {
-    const uint64_t number = ++stats_.lines;
-    stats_.bytes += line.size() + 1;
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) {  // a blank line is no record, nor a bad one
-      ++stats_.blank;
-      return;
-    }
+    const uint64_t number = stats_.lines + 1;
     RecordView r;
     r.line_number = number;
-    r.line = line;
-    if (auto err = parser_.parse(line.data(), line.size()).get(r.json); err)
-      return malformed(number, "invalid_json", fmt::format("not valid JSON ({})", simdjson::error_message(err)));
-    if (!r.json.is_object()) return malformed(number, "not_object", "not a JSON object");
-    if (r.json["text"].get(r.text)) return malformed(number, "no_text", "no string \"text\" field");
-    ++stats_.records;
-    stats_.text_bytes += r.text.size();
-    fn_(r);
+    const LineVerdict v = parse_record_line(parser_, line, r);
+    stats_.count(number, line.size(), v, v.record() ? r.text.size() : 0);
+    if (v.record()) fn_(r);
   }
 
  private:
-  void malformed(uint64_t number, const char* reason, const std::string& why) {
-    ++stats_.malformed;
-    ++stats_.malformed_by_reason[reason];
-    if (stats_.malformed_lines.size() < ReadStats::kMaxListed) stats_.malformed_lines.push_back(number);
-    if (stats_.first_error.empty()) stats_.first_error = fmt::format("line {}: {}", number, why);
-  }
-
   ReadStats& stats_;
   const RecordFn& fn_;
   simdjson::dom::parser parser_;
 };
 
 }  // namespace
+
+LineVerdict parse_record_line(simdjson::dom::parser& parser, std::string_view line, RecordView& r) {
+  LineVerdict v;
+  r.line = line;
+  if (line.find_first_not_of(" \t\r") == std::string_view::npos) {  // a blank line is no record, nor a bad one
+    v.blank = true;
+    return v;
+  }
+  if (auto err = parser.parse(line.data(), line.size()).get(r.json); err) {
+    v.reason = "invalid_json";
+    v.why = fmt::format("not valid JSON ({})", simdjson::error_message(err));
+  } else if (!r.json.is_object()) {
+    v.reason = "not_object";
+    v.why = "not a JSON object";
+  } else if (r.json["text"].get(r.text)) {
+    v.reason = "no_text";
+    v.why = "no string \"text\" field";
+  }
+  return v;
+}
+
+void ReadStats::count(uint64_t number, uint64_t line_bytes, const LineVerdict& v, uint64_t text) {
+  ++lines;
+  bytes += line_bytes + 1;
+  if (v.blank) {
+    ++blank;
+  } else if (v.reason) {
+    ++malformed;
+    ++malformed_by_reason[v.reason];
+    if (malformed_lines.size() < kMaxListed) malformed_lines.push_back(number);
+    if (first_error.empty()) first_error = fmt::format("line {}: {}", number, v.why);
+  } else {
+    ++records;
+    text_bytes += text;
+  }
+}
 
 std::string ReadStats::describe_malformed() const {
   if (malformed == 0) return "";

@@ -35,6 +35,16 @@ struct RecordView {
   simdjson::dom::element json;   // the whole object
 };
 
+// One line classified, for callers that parse lines on several threads (one parser
+// each) and count them in line order (primer filter): parse_record_line() fills `r` (its
+// views valid until the parser parses again) and says what the line is; ReadStats::count
+// adds it, exactly as for_each_record counts.
+struct LineVerdict {
+  bool blank = false;              // empty or whitespace only
+  const char* reason = nullptr;    // malformed: "invalid_json", "not_object", "no_text"
+  std::string why;                 // malformed: what the error line says
+  bool record() const { return !blank && !reason; }
+};
 struct ReadStats {
   static constexpr size_t kMaxListed = 20;
   uint64_t lines = 0;       // lines seen (records + malformed + blank)
@@ -51,7 +61,12 @@ struct ReadStats {
   // "3 malformed lines (17, 240, 1022): line 17: not valid JSON (TAPE_ERROR)", and with
   // several reasons "...; by reason: invalid_json 2, no_text 1"; "" if none.
   std::string describe_malformed() const;
+  // Counts line `number` (1-based, in order) of `line_bytes` bytes without its '\n';
+  // `text_bytes`: the record's text, when it is one.
+  void count(uint64_t number, uint64_t line_bytes, const LineVerdict& v, uint64_t text_bytes);
 };
+
+LineVerdict parse_record_line(simdjson::dom::parser& parser, std::string_view line, RecordView& r);
 
 using RecordFn = std::function<void(const RecordView&)>;
 

@@ -3,24 +3,66 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
-#include <initializer_list>
+#include <deque>
+#include <exception>
 #include <fstream>
+#include <initializer_list>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "storage/sha256.h"
 
 namespace primer::storage {
 
+namespace {
+constexpr size_t kChunk = 1 << 20;  // lines are handed to zstd in chunks of at least this
+constexpr size_t kQueued = 3;       // chunks waiting for the compressor at most
+}  // namespace
+
+// The compressor thread: chunks of lines go through a bounded queue to one thread that
+// calls zstd, hashes and writes. It sees the same chunks, in the same order, with the
+// same ZSTD_e_continue / ZSTD_e_end as a caller compressing inline would, so the bytes do
+// not depend on whether or when it runs. It starts with the first full chunk: a shard
+// under kChunk (a journal piece, a small shard) is compressed inline by finish().
 struct ShardWriter::Impl {
   AtomicFile file;
   ZSTD_CCtx* cctx = ZSTD_createCCtx();
   Sha256 sha;
   std::string pending;  // uncompressed lines not yet handed to zstd
   std::vector<char> out = std::vector<char>(ZSTD_CStreamOutSize());
+
+  // Shared with the compressor thread (under mu).
+  std::mutex mu;
+  std::condition_variable changed;
+  std::deque<std::string> queue;  // chunks to compress, in order
+  std::vector<std::string> spare;  // emptied chunk buffers, reused
+  bool busy = false;               // the thread holds a chunk
+  bool end = false;                // the last chunk is queued: end the frame after it
+  bool quit = false;               // abandon (destructor)
+  std::exception_ptr error;        // the thread's failure, rethrown to the caller
+  std::thread thread;
+
   explicit Impl(std::filesystem::path p) : file(std::move(p)) {}
   ~Impl() { ZSTD_freeCCtx(cctx); }
+  // Abandons what is queued (an unfinished shard is discarded anyway) and joins.
+  void stop() {
+    if (!thread.joinable()) return;
+    {
+      std::lock_guard lock(mu);
+      quit = true;
+    }
+    changed.notify_all();
+    thread.join();
+  }
 };
+
+int auto_zstd_workers() {
+  const unsigned cores = std::thread::hardware_concurrency();
+  return static_cast<int>(std::clamp(cores, 1u, 8u));
+}
 
 ShardWriter::ShardWriter(std::filesystem::path path, int zstd_level)
     : ShardWriter(std::move(path), ShardOptions{zstd_level, 0}) {}
@@ -39,10 +81,69 @@ ShardWriter::ShardWriter(std::filesystem::path path, const ShardOptions& options
     throw StorageError("zstd workers = " + std::to_string(options.zstd_workers) + " for " + impl_->file.path().string() +
                        ": use 0 (single-threaded) or more");
   if (options.zstd_workers > 0) set(ZSTD_c_nbWorkers, options.zstd_workers, "workers");
-  impl_->pending.reserve(1 << 20);
+  impl_->pending.reserve(kChunk + (64 << 10));
 }
 
-ShardWriter::~ShardWriter() = default;
+ShardWriter::~ShardWriter() { impl_->stop(); }
+
+void ShardWriter::compress_loop() {
+  Impl& m = *impl_;
+  for (;;) {
+    std::string chunk;
+    bool last = false;
+    {
+      std::unique_lock lock(m.mu);
+      m.changed.wait(lock, [&] { return m.quit || !m.queue.empty(); });
+      if (m.quit) return;
+      chunk = std::move(m.queue.front());
+      m.queue.pop_front();
+      last = m.end && m.queue.empty();
+      m.busy = true;
+    }
+    m.changed.notify_all();  // room in the queue
+    try {
+      compress(chunk, last);
+    } catch (...) {
+      std::lock_guard lock(m.mu);
+      m.error = std::current_exception();
+      m.busy = false;
+      m.queue.clear();
+      m.changed.notify_all();
+      return;
+    }
+    chunk.clear();
+    {
+      std::lock_guard lock(m.mu);
+      m.busy = false;
+      m.spare.push_back(std::move(chunk));
+    }
+    m.changed.notify_all();
+    if (last) return;
+  }
+}
+
+// Hands the pending chunk to the compressor thread (started on first use), waiting while
+// the queue is full.
+void ShardWriter::submit(bool end) {
+  Impl& m = *impl_;
+  if (!m.thread.joinable()) m.thread = std::thread([this] { compress_loop(); });
+  std::string next;
+  {
+    std::unique_lock lock(m.mu);
+    m.changed.wait(lock, [&] { return m.error || m.queue.size() < kQueued; });
+    if (m.error) std::rethrow_exception(m.error);
+    m.queue.push_back(std::move(m.pending));
+    m.end = end;
+    if (!m.spare.empty()) {
+      next = std::move(m.spare.back());
+      m.spare.pop_back();
+    }
+  }
+  m.changed.notify_all();
+  m.pending = std::move(next);
+  m.pending.clear();
+  if (m.pending.capacity() < kChunk) m.pending.reserve(kChunk + (64 << 10));
+}
 
 void ShardWriter::compress(std::string_view in, bool end) {
   ZSTD_inBuffer input{in.data(), in.size(), 0};
@@ -63,16 +164,26 @@ void ShardWriter::append(std::string_view line) {
   impl_->pending.push_back('\n');
   ++records_;
   uncompressed_ += line.size() + 1;
-  if (impl_->pending.size() >= (1 << 20)) {
-    compress(impl_->pending, false);
-    impl_->pending.clear();
+  if (impl_->pending.size() >= kChunk) {
+    submit(false);
   }
 }
 
 ShardInfo ShardWriter::finish() {
-  compress(impl_->pending, true);
-  impl_->pending.clear();
-  impl_->file.commit();
+  Impl& m = *impl_;
+  if (m.thread.joinable()) {
+    submit(true);
+    {
+      std::unique_lock lock(m.mu);
+      m.changed.wait(lock, [&] { return m.error || (m.queue.empty() && !m.busy); });
+    }
+    m.thread.join();
+    if (m.error) std::rethrow_exception(m.error);
+  } else {
+    compress(m.pending, true);
+  }
+  m.pending.clear();
+  m.file.commit();
   ShardInfo info;
   info.path = impl_->file.path().filename().string();
   info.records = records_;

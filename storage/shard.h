@@ -27,8 +27,10 @@ struct ShardInfo {
 // How a shard is compressed.
 //
 //   zstd_level    3   1..19
-//   zstd_workers  0   0: compress on the calling thread. N > 0: N zstd worker threads
-//                     (ZSTD_c_nbWorkers) compress while the caller keeps appending.
+//   zstd_workers  0   0: zstd's single-threaded format, compressed by the writer's own
+//                     thread. N > 0: N zstd worker threads (ZSTD_c_nbWorkers) compress
+//                     jobs of the shard side by side. (Run configs that leave it unset
+//                     get auto_zstd_workers().)
 //
 // The bytes are a pure function of (lines, zstd_level, zstd_workers > 0): zstd's
 // multi-threaded format cuts the input into jobs whose size depends on the level only,
@@ -41,6 +43,11 @@ struct ShardOptions {
   int zstd_workers = 0;
 };
 
+// The zstd worker count for a config that does not set one: the machine's hardware
+// threads, from 1 to 8. Always > 0, so the bytes are the same on every machine (zstd's
+// multi-threaded format; see ShardOptions), and compression runs beside the caller.
+int auto_zstd_workers();
+
 // When a shard is full. A limit of 0 is no limit. `max_bytes` counts the uncompressed
 // JSON Lines bytes (newlines included), not the compressed size: the compressed size
 // known while writing depends on how far zstd's worker threads have got, so a limit on
@@ -52,7 +59,14 @@ struct ShardLimits {
 
 // Writes one .jsonl.zst shard atomically (AtomicFile), hashing the compressed bytes as
 // they are written. The output is a pure function of the lines and the options (see
-// ShardOptions). Not thread-safe.
+// ShardOptions), whatever the thread count.
+//
+// Compression, hashing and writing overlap with the caller: lines are gathered in 1 MB
+// chunks, and each full chunk goes to the writer's own thread (at most 3 chunks queued,
+// so memory stays flat; append() waits when the thread falls behind). That thread makes
+// the same zstd calls on the same chunks as an inline writer would, so the bytes are the
+// same. A failure there (full disk) is thrown by a later append() or by finish().
+// A shard under 1 MB never starts the thread. Not thread-safe: one caller at a time.
 class ShardWriter {
  public:
   ShardWriter(std::filesystem::path path, int zstd_level);
@@ -78,6 +92,8 @@ class ShardWriter {
 
  private:
   void compress(std::string_view in, bool end);
+  void submit(bool end);
+  void compress_loop();
   struct Impl;
   std::unique_ptr<Impl> impl_;
   uint64_t records_ = 0;

@@ -165,6 +165,13 @@ TEST_CASE("storage sizes and the tokenizer stage") {
   CHECK(c.storage.shard_records == 0);
   CHECK(c.storage.shard_mb == 50);
   CHECK(c.storage.zstd_workers == 2);
+  CHECK(c.storage.shard_options().zstd_workers == 2);
+  CHECK_FALSE(c.storage.compression_info().workers_auto);
+  // Unset: chosen at run time, always > 0 (the same bytes on any machine), and said so.
+  const Config d = parse_config("count = 1\n", "run.toml");
+  CHECK(d.storage.shard_options().zstd_workers >= 1);
+  CHECK(d.storage.compression_info().workers_auto);
+  CHECK(parse_config("[storage]\nzstd_workers = 0\n", "run.toml").storage.shard_options().zstd_workers == 0);
   REQUIRE(c.tokenizer);
   CHECK(c.tokenizer->vocab_size == 1024);
   CHECK(c.tokenizer->model_type == "unigram");
