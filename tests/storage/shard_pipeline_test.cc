@@ -15,25 +15,15 @@
 #include "storage/manifest.h"
 #include "storage/sha256.h"
 #include "storage/shard.h"
+#include "tests/storage/record_lines.h"
 #include "tests/support/testing.h"
 
 namespace fs = std::filesystem;
 using namespace primer::storage;
+using primer::storage::testing::record;
 using primer::testing::TempDir;
 
 namespace {
-
-std::string line(uint64_t i) {
-  std::string text = "Record " + std::to_string(i) + ":";
-  uint64_t x = i * 0x9E3779B97F4A7C15ull + 7;
-  for (int w = 0; w < 30 + int(i % 50); ++w) {
-    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-    text += " t" + std::to_string(x % 3000);
-  }
-  std::string out = "{\"text\":";
-  append_json_string(out, text);
-  return out + ",\"index\":" + std::to_string(i) + "}";
-}
 
 // The reference: the pre-thread writer, inline. Lines gathered until a chunk reaches
 // 1 MB, each chunk handed to zstd with ZSTD_e_continue, the rest with ZSTD_e_end.
@@ -56,7 +46,7 @@ std::string inline_shard(uint64_t n, int level, int workers) {
     pending.clear();
   };
   for (uint64_t i = 0; i < n; ++i) {
-    pending += line(i);
+    pending += record(i);
     pending += '\n';
     if (pending.size() >= (1u << 20)) compress(false);
   }
@@ -67,7 +57,7 @@ std::string inline_shard(uint64_t n, int level, int workers) {
 
 std::string threaded_shard(const fs::path& path, uint64_t n, const ShardOptions& o, ShardInfo* info = nullptr) {
   ShardWriter w(path, o);
-  for (uint64_t i = 0; i < n; ++i) w.append(line(i));
+  for (uint64_t i = 0; i < n; ++i) w.append(record(i));
   const ShardInfo got = w.finish();
   if (info) *info = got;
   return primer::testing::read_file(path);
@@ -95,7 +85,7 @@ TEST_CASE("shard writer: the compressor thread writes the bytes of an inline wri
   // Level 1 as well, and a shard of just over one chunk (one chunk queued, then the end).
   CHECK(threaded_shard(dir / "l1.jsonl.zst", 5000, {1, 0}) == inline_shard(5000, 1, 0));
   uint64_t one_chunk = 0;
-  for (uint64_t bytes = 0; bytes < (1u << 20); ++one_chunk) bytes += line(one_chunk).size() + 1;
+  for (uint64_t bytes = 0; bytes < (1u << 20); ++one_chunk) bytes += record(one_chunk).size() + 1;
   CHECK(threaded_shard(dir / "c1.jsonl.zst", one_chunk, {3, 0}) == inline_shard(one_chunk, 3, 0));
   CHECK(threaded_shard(dir / "c2.jsonl.zst", one_chunk + 1, {3, 2}) == inline_shard(one_chunk + 1, 3, 2));
 }
@@ -104,7 +94,7 @@ TEST_CASE("shard writer: abandoned with chunks in flight, it leaves no file") {
   TempDir dir;
   {
     ShardWriter w(dir / "gone.jsonl.zst", ShardOptions{3, 0});
-    for (uint64_t i = 0; i < 20000; ++i) w.append(line(i));
+    for (uint64_t i = 0; i < 20000; ++i) w.append(record(i));
   }  // no finish(): the thread is stopped, the temporary removed
   CHECK(!fs::exists(dir / "gone.jsonl.zst"));
   CHECK(fs::is_empty(dir.path()));

@@ -17,27 +17,15 @@
 #include "storage/sha256.h"
 #include "storage/shard.h"
 #include "storage/tokens.h"
+#include "tests/storage/record_lines.h"
 #include "tests/support/testing.h"
 
 namespace fs = std::filesystem;
 using namespace primer::storage;
+using primer::storage::testing::record;
 using primer::testing::TempDir;
 
 namespace {
-
-// A record line with varied, not too compressible text.
-std::string record(uint64_t i) {
-  std::string text = "Story " + std::to_string(i) + ":";
-  uint64_t x = i * 0x9E3779B97F4A7C15ull + 1;
-  for (int w = 0; w < 40; ++w) {
-    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-    text += " w" + std::to_string(x % 5000);
-  }
-  std::string line = "{\"text\":";
-  append_json_string(line, text);
-  line += ",\"id\":\"" + hex64(i) + "\",\"index\":" + std::to_string(i) + "}";
-  return line;
-}
 
 std::string write_shard(const fs::path& path, uint64_t first, uint64_t n, const ShardOptions& o) {
   ShardWriter w(path, o);
