@@ -135,10 +135,6 @@ def _primer_main():
             if isinstance(const, CodeType):
                 yield from codes(const)
 
-    def line_at(code):
-        table = [(start, end, line) for start, end, line in code.co_lines() if line is not None]
-        return lambda offset: next((line for start, end, line in table if start <= offset < end), None)
-
     def assert_entries(code):
         # Each assert that checks something, as (code, the offset its statement starts at):
         # the line tracer counts it when a line event lands there. Asserts of a constant
@@ -146,19 +142,15 @@ def _primer_main():
         # tuple built right before the jump over the raise, and does not count.
         entries = set()
         for c in codes(code):
-            raw, line = c.co_code, line_at(c)
+            raw = c.co_code
+            ranges = [(start, end, ln) for start, end, ln in c.co_lines() if ln is not None]
             first = {}
-            for start, end, ln in c.co_lines():
-                if ln is not None and ln not in first:
-                    first[ln] = start
-            for i in range(0, len(raw), 2):
-                if raw[i] != load_assertion_error:
-                    continue
-                if i >= 4 and raw[i - 4] == build_tuple and raw[i - 3] > 0:
-                    continue
-                ln = line(i)
-                if ln is not None:
-                    entries.add((c, first[ln]))
+            for start, _, ln in ranges:
+                first.setdefault(ln, start)
+            for start, end, ln in ranges:
+                for i in range(start, end, 2):
+                    if raw[i] == load_assertion_error and not (i >= 4 and raw[i - 4] == build_tuple and raw[i - 3] > 0):
+                        entries.add((c, first[ln]))
         return entries
 
     def function_body_lines(code):
