@@ -25,7 +25,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <map>
 #include <sstream>
@@ -306,10 +305,8 @@ TEST_CASE("sandbox: no silent downgrade; isolation = \"none\" is said out loud")
 TEST_CASE("sandbox: an interpreter that cannot compile the harness ahead runs its source") {
   TempDir dir;
   const fs::path python = dir / "python3";
-  {
-    std::ofstream f(python);
-    f << "#!/bin/sh\ncase \"$*\" in *marshal.dumps*) exit 3 ;; esac\nexec /usr/bin/python3 \"$@\"\n";
-  }
+  primer::testing::write_file(python, "#!/bin/sh\ncase \"$*\" in *marshal.dumps*) exit 3 ;; esac\n"
+                                      "exec /usr/bin/python3 \"$@\"\n");
   fs::permissions(python, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                               fs::perms::others_read | fs::perms::others_exec);
   SandboxLimits l;
