@@ -23,6 +23,7 @@ struct Hash128Hasher {
 
 class ExactDedupFilter final : public OrderedFilter {
  public:
+  explicit ExactDedupFilter(bool journal) : journal_(journal) {}
   std::string_view name() const override { return "exact_dedup"; }
   std::vector<std::string_view> reasons() const override { return {"duplicate"}; }
 
@@ -55,7 +56,7 @@ class ExactDedupFilter final : public OrderedFilter {
   Verdict admit(const FilterKey& key) override {
     const Hash128 h{key.hash[0], key.hash[1]};
     if (!seen_.insert(h).second) return Verdict::Drop("duplicate");
-    delta_.push_back(h);
+    if (journal_) delta_.push_back(h);
     return Verdict::Keep();
   }
 
@@ -79,12 +80,13 @@ class ExactDedupFilter final : public OrderedFilter {
  private:
   std::unordered_set<Hash128, Hash128Hasher> seen_;
   std::vector<Hash128> delta_;
+  bool journal_;
 };
 
 }  // namespace
 
-std::unique_ptr<Filter> make_exact_dedup_filter(FilterSettings&, const FilterContext&) {
-  return std::make_unique<ExactDedupFilter>();
+std::unique_ptr<Filter> make_exact_dedup_filter(FilterSettings&, const FilterContext& ctx) {
+  return std::make_unique<ExactDedupFilter>(ctx.journal);
 }
 
 }  // namespace primer::filters

@@ -36,8 +36,8 @@
 //
 // Memory: per kept document, `bands` entries of 12 bytes in an open-addressing table
 // (load ≤ 1/2) plus 2 × bands × rows bytes of signature ("signature"), about 560 bytes
-// at 14 × 8; never the text. Checkpoint deltas hold exactly that for the documents kept
-// since the previous checkpoint.
+// at 14 × 8; never the text. Checkpoint deltas hold the band keys and signatures of the
+// documents kept since the previous checkpoint (none when FilterContext::journal is off).
 #include <immintrin.h>
 #include <xxhash.h>
 
@@ -173,50 +173,56 @@ const UpdateFn kUpdate = choose_update();
 constexpr uint32_t kDeltaMagic = 0x4D484431;  // "MHD1"
 
 // A multimap from 64-bit band keys to kept-document slots: linear probing, equal keys
-// stored side by side in the probe sequence. Key 0 marks an empty cell.
+// stored side by side in the probe sequence. Key 0 marks an empty cell. A cell holds its
+// key and slot together (12 bytes), so a probe touches one cache line, not two.
 class BandTable {
  public:
   BandTable() { resize(1024); }
   template <typename Fn>
   void for_each(uint64_t key, Fn&& fn) const {
     for (size_t i = key & mask_;; i = (i + 1) & mask_) {
-      if (keys_[i] == 0) return;
-      if (keys_[i] == key) fn(slots_[i]);
+      const uint64_t k = cells_[i].key();
+      if (k == 0) return;
+      if (k == key) fn(cells_[i].slot);
     }
   }
+  // Starts loading the cell where a probe for `key` begins (admit() looks up every band
+  // of a document, each probe a likely cache miss: issued together, they overlap).
+  void prefetch(uint64_t key) const { __builtin_prefetch(&cells_[key & mask_]); }
   void insert(uint64_t key, uint32_t slot) {
-    if (2 * (size_ + 1) > keys_.size()) resize(keys_.size() * 2);
+    if (2 * (size_ + 1) > cells_.size()) resize(cells_.size() * 2);
     put(key, slot);
     ++size_;
   }
-  size_t bytes() const { return keys_.size() * (sizeof(uint64_t) + sizeof(uint32_t)); }
+  size_t bytes() const { return cells_.size() * sizeof(Cell); }
 
  private:
+  struct Cell {
+    uint32_t lo = 0, hi = 0, slot = 0;
+    uint64_t key() const { return uint64_t(hi) << 32 | lo; }
+  };
   void put(uint64_t key, uint32_t slot) {
     size_t i = key & mask_;
-    while (keys_[i] != 0) i = (i + 1) & mask_;
-    keys_[i] = key;
-    slots_[i] = slot;
+    while (cells_[i].key() != 0) i = (i + 1) & mask_;
+    cells_[i] = Cell{static_cast<uint32_t>(key), static_cast<uint32_t>(key >> 32), slot};
   }
   void resize(size_t n) {
-    std::vector<uint64_t> keys(n, 0);
-    std::vector<uint32_t> slots(n, 0);
-    keys.swap(keys_);
-    slots.swap(slots_);
+    std::vector<Cell> cells(n);
+    cells.swap(cells_);
     mask_ = n - 1;
-    for (size_t i = 0; i < keys.size(); ++i)
-      if (keys[i]) put(keys[i], slots[i]);
+    for (const Cell& c : cells)
+      if (c.key()) put(c.key(), c.slot);
   }
-  std::vector<uint64_t> keys_;
-  std::vector<uint32_t> slots_;
+  std::vector<Cell> cells_;
   size_t mask_ = 0, size_ = 0;
 };
 
 class MinHashDedupFilter final : public OrderedFilter {
  public:
   MinHashDedupFilter(size_t ngram, size_t bands, size_t rows, Verify verify, double threshold, uint64_t seed,
-                     bool code, bool cluster)
+                     bool code, bool cluster, bool journal)
       : ngram_(ngram), bands_(bands), rows_(rows), verify_(verify), threshold_(threshold), cluster_(cluster),
+        journal_(journal),
         normalize_(code ? normalize_code_tokens : normalize_words) {
     // Hash function i maps a shingle hash x to a_i·x + b_i (mod 2^64), a_i odd: a
     // permutation of the 64-bit values whose high bits (which decide the minimum) are
@@ -272,6 +278,7 @@ class MinHashDedupFilter final : public OrderedFilter {
   Verdict admit(const FilterKey& key) override {
     const uint64_t* bands = key.extra.data();
     const uint64_t* packed = bands + bands_;
+    for (size_t band = 0; band < bands_; ++band) table_.prefetch(bands[band]);
     bool duplicate = false;
     for (size_t band = 0; band < bands_ && !duplicate; ++band) {
       table_.for_each(bands[band], [&](uint32_t slot) {
@@ -280,8 +287,10 @@ class MinHashDedupFilter final : public OrderedFilter {
     }
     if (!duplicate || cluster_) {  // the group's members stay findable
       add(key.extra.data(), key.extra.size());
-      delta_.push_back(key.extra.size());
-      delta_.insert(delta_.end(), key.extra.begin(), key.extra.end());
+      if (journal_) {
+        delta_.push_back(key.extra.size());
+        delta_.insert(delta_.end(), key.extra.begin(), key.extra.end());
+      }
     }
     return duplicate ? Verdict::Drop("near_duplicate") : Verdict::Keep();
   }
@@ -356,7 +365,7 @@ class MinHashDedupFilter final : public OrderedFilter {
   size_t ngram_, bands_, rows_;
   Verify verify_;
   double threshold_;
-  bool cluster_;
+  bool cluster_, journal_;
   void (*normalize_)(std::string_view, NormalizedWords&);
   std::vector<uint64_t> a_, b_;
   BandTable table_;
@@ -369,7 +378,7 @@ class MinHashDedupFilter final : public OrderedFilter {
 
 }  // namespace
 
-std::unique_ptr<Filter> make_minhash_filter(FilterSettings& s, const FilterContext&) {
+std::unique_ptr<Filter> make_minhash_filter(FilterSettings& s, const FilterContext& ctx) {
   const int64_t ngram = s.integer("ngram").value_or(5);
   const int64_t bands = s.integer("bands").value_or(14);
   const int64_t rows = s.integer("rows").value_or(8);
@@ -389,7 +398,7 @@ std::unique_ptr<Filter> make_minhash_filter(FilterSettings& s, const FilterConte
   if (tokens != "words" && tokens != "code") s.invalid("tokens", "must be \"words\" or \"code\"");
   const bool cluster = s.boolean("cluster").value_or(true);
   return std::make_unique<MinHashDedupFilter>(size_t(ngram), size_t(bands), size_t(rows), verify, threshold,
-                                              uint64_t(seed), tokens == "code", cluster);
+                                              uint64_t(seed), tokens == "code", cluster, ctx.journal);
 }
 
 }  // namespace primer::filters

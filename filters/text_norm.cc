@@ -1,9 +1,13 @@
 #include "filters/text_norm.h"
 
+#include <immintrin.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
 #include <xxhash.h>
+
+#include <cstdlib>
+#include <cstring>
 
 namespace primer::filters {
 namespace {
@@ -66,38 +70,130 @@ class Builder {
   bool in_word_ = false, in_digits_ = false;
 };
 
-// Decodes one UTF-8 code point at s[i]; returns its length (0: ill-formed).
-size_t decode(std::string_view s, size_t i, uint32_t& cp) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  if (c < 0x80) { cp = c; return 1; }
-  if (c >= 0xC2 && c < 0xE0 && i + 1 < s.size() && (b(i + 1) & 0xC0) == 0x80) {
-    cp = (c & 0x1Fu) << 6 | (b(i + 1) & 0x3Fu);
-    return 2;
-  }
-  if (c >= 0xE0 && c < 0xF0 && i + 2 < s.size() && (b(i + 1) & 0xC0) == 0x80 && (b(i + 2) & 0xC0) == 0x80) {
-    cp = (c & 0x0Fu) << 12 | (b(i + 1) & 0x3Fu) << 6 | (b(i + 2) & 0x3Fu);
-    return cp >= 0x800 ? 3 : 0;
-  }
-  if (c >= 0xF0 && c < 0xF5 && i + 3 < s.size() && (b(i + 1) & 0xC0) == 0x80 && (b(i + 2) & 0xC0) == 0x80 &&
-      (b(i + 3) & 0xC0) == 0x80) {
-    cp = (c & 0x07u) << 18 | (b(i + 1) & 0x3Fu) << 12 | (b(i + 2) & 0x3Fu) << 6 | (b(i + 3) & 0x3Fu);
-    return cp >= 0x10000 && cp <= 0x10FFFF ? 4 : 0;
-  }
-  return 0;
+// The length of the General Punctuation character (U+2000..U+206F: dashes, curly quotes,
+// ellipsis, spaces; E2 80 80..E2 81 AF) at p[0..n), or 0 if there is none.
+inline size_t general_punctuation(const unsigned char* p, size_t n) {
+  if (n < 3 || p[0] != 0xE2 || (p[2] & 0xC0) != 0x80) return 0;
+  return p[1] == 0x80 || (p[1] == 0x81 && p[2] <= 0xAF) ? 3 : 0;
 }
 
-// True if the fast path handles the whole text: ASCII and General Punctuation only.
-bool fast_path(std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    if (static_cast<unsigned char>(text[i]) < 0x80) { ++i; continue; }
-    uint32_t cp;
-    const size_t n = decode(text, i, cp);
-    if (n == 0 || cp < 0x2000 || cp > 0x206F) return false;
-    i += n;
+// The byte-table path: ASCII and General Punctuation only. Writes into `out` in place
+// (the normalised text is never longer than the input: every space it writes stands for
+// at least one separator byte, every "0" for at least one digit); false, with `out` in an
+// unspecified state, at the first other character.
+bool normalize_ascii(std::string_view text, NormalizedWords& out) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t size = text.size();
+  out.words.clear();
+  out.text.resize(size);
+  char* o = out.text.data();
+  size_t n = 0, i = 0;
+  for (;;) {
+    while (i < size && (p[i] >= 0x80 || kTable.cls[p[i]] == 0)) {  // separators
+      if (p[i] < 0x80) { ++i; continue; }
+      const size_t len = general_punctuation(p + i, size - i);
+      if (len == 0) return false;
+      i += len;
+    }
+    if (i == size) break;
+    if (n) o[n++] = ' ';
+    const size_t start = n;
+    while (i < size && p[i] < 0x80) {
+      const uint8_t cls = kTable.cls[p[i]];
+      if (cls == 1) {
+        o[n++] = kTable.lower[p[i++]];
+      } else if (cls == 2) {  // a run of digits is one "0"
+        o[n++] = '0';
+        while (++i < size && p[i] >= '0' && p[i] <= '9') {}
+      } else {
+        break;
+      }
+    }
+    out.words.emplace_back(static_cast<uint32_t>(start), static_cast<uint32_t>(n - start));
   }
+  out.text.resize(n);
   return true;
 }
+
+// normalize_ascii 32 bytes at a time (AVX2), with the same output. A word's letters are
+// found with a mask and stored lower-cased by one 32-byte store: the output has 32 bytes
+// of slack, and what a store writes past the word is overwritten by the next one or cut
+// at the end. Separators are skipped 32 at a time; the last < 32 bytes go byte by byte.
+// Bit k set: byte k of `lower` (bytes with the case bit set) is a letter. Signed compares:
+// bytes >= 0x80 are never letters.
+__attribute__((target("avx2"))) inline uint32_t letter_mask(__m256i lower) {
+  return static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_and_si256(
+      _mm256_cmpgt_epi8(lower, _mm256_set1_epi8('a' - 1)), _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), lower))));
+}
+
+__attribute__((target("avx2,bmi"))) bool normalize_ascii_avx2(std::string_view text, NormalizedWords& out) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t size = text.size();
+  out.words.clear();
+  out.text.resize(size + 32);
+  char* o = out.text.data();
+  const __m256i case_bit = _mm256_set1_epi8(0x20);
+  const __m256i before_0 = _mm256_set1_epi8('0' - 1), after_9 = _mm256_set1_epi8('9' + 1);
+  auto is_digit = [](unsigned char c) { return c >= '0' && c <= '9'; };
+  auto is_letter = [](unsigned char c) { return c < 0x80 && kTable.cls[c] == 1; };
+  size_t n = 0, i = 0;
+  for (;;) {
+    for (;;) {  // separators, up to the next word (or the end)
+      if (i + 32 <= size) {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+        const uint32_t digits = static_cast<uint32_t>(_mm256_movemask_epi8(
+            _mm256_and_si256(_mm256_cmpgt_epi8(v, before_0), _mm256_cmpgt_epi8(after_9, v))));
+        const uint32_t stop = letter_mask(_mm256_or_si256(v, case_bit)) | digits | static_cast<uint32_t>(_mm256_movemask_epi8(v));
+        if (stop == 0) {
+          i += 32;
+          continue;
+        }
+        i += _tzcnt_u32(stop);
+      } else {
+        while (i < size && p[i] < 0x80 && kTable.cls[p[i]] == 0) ++i;
+        if (i == size) break;
+      }
+      if (p[i] < 0x80) break;
+      const size_t len = general_punctuation(p + i, size - i);
+      if (len == 0) return false;
+      i += len;
+    }
+    if (i == size) break;
+    if (n) o[n++] = ' ';
+    const size_t start = n;
+    for (;;) {  // the word: letters, and runs of digits as "0"
+      if (i + 32 <= size) {
+        const __m256i lower = _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i)), case_bit);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + n), lower);
+        const uint32_t others = ~letter_mask(lower);
+        const size_t len = others ? _tzcnt_u32(others) : 32;
+        n += len;
+        i += len;
+        if (len == 32) continue;
+      } else {
+        while (i < size && is_letter(p[i])) o[n++] = kTable.lower[p[i++]];
+      }
+      if (i < size && is_digit(p[i])) {
+        o[n++] = '0';
+        while (++i < size && is_digit(p[i])) {}
+        continue;
+      }
+      break;
+    }
+    out.words.emplace_back(static_cast<uint32_t>(start), static_cast<uint32_t>(n - start));
+  }
+  out.text.resize(n);
+  return true;
+}
+
+using AsciiFn = bool (*)(std::string_view, NormalizedWords&);
+AsciiFn choose_ascii() {  // PRIMER_KERNELS=portable: the byte-table loop (as minhash does)
+  const char* env = std::getenv("PRIMER_KERNELS");
+  if (env && std::strcmp(env, "portable") == 0) return normalize_ascii;
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") ? normalize_ascii_avx2 : normalize_ascii;
+}
+const AsciiFn kAscii = choose_ascii();
 
 void normalize_icu(std::string_view text, Builder& b) {
   UErrorCode status = U_ZERO_ERROR;
@@ -127,27 +223,14 @@ void normalize_icu(std::string_view text, Builder& b) {
 
 }  // namespace
 
-void normalize_words(std::string_view text, NormalizedWords& out) {
+void normalize_words_icu(std::string_view text, NormalizedWords& out) {
   Builder b(out);
-  if (out.text.capacity() < text.size()) out.text.reserve(text.size());
-  if (!fast_path(text)) {
-    normalize_icu(text, b);
-    b.finish();
-    return;
-  }
-  for (size_t i = 0; i < text.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x80) {
-      b.separator();  // General Punctuation: dashes, curly quotes, ellipsis, spaces
-      continue;
-    }
-    switch (kTable.cls[c]) {
-      case 1: b.letter(kTable.lower[c]); break;
-      case 2: b.digit(); break;
-      default: b.separator(); break;
-    }
-  }
+  normalize_icu(text, b);
   b.finish();
+}
+
+void normalize_words(std::string_view text, NormalizedWords& out) {
+  if (!kAscii(text, out)) normalize_words_icu(text, out);
 }
 
 void word_ngram_hashes(const NormalizedWords& w, size_t n, std::vector<uint64_t>& out) {

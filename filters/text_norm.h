@@ -21,6 +21,8 @@ struct NormalizedWords {
 
 // Replaces `out` with the normalised words of `text` (its buffers are reused).
 void normalize_words(std::string_view text, NormalizedWords& out);
+// The same through ICU for every text (the reference the byte-table path must match).
+void normalize_words_icu(std::string_view text, NormalizedWords& out);
 
 // 64-bit hashes of the word n-grams of `w` ("a b c d e" as bytes of w.text), in order.
 // Fewer than n words: one hash of all of them (none for an empty text).

@@ -359,6 +359,7 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
   ctx.vocab = &vocab;
   ctx.resolve_path = [&config](const fs::path& p, std::string_view key) { return config.resolve(p, key); };
   ctx.out_dir = out;
+  ctx.journal = false;  // one pass, no checkpoints
   filters::FilterChain chain(pipeline::make_filters(config, ctx));
 
   const auto t0 = std::chrono::steady_clock::now();

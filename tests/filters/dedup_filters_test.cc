@@ -5,6 +5,7 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <random>
 #include <set>
 
 #include "filters/filter.h"
@@ -130,6 +131,31 @@ TEST_CASE("text normalisation: lower case, digits folded, punctuation and accent
   CHECK(a.words.empty());
 }
 
+TEST_CASE("text normalisation: the byte-table path gives ICU's words on every ASCII text") {
+  // Random texts over letters, digits, ASCII punctuation, spaces, General Punctuation
+  // (U+2014, U+201C, U+2026, U+206F) and, in some, a character outside it (U+00E9, which
+  // sends the whole text to ICU) or an ill-formed byte.
+  // Long runs of letters, digits and separators cross the 32-byte steps of the AVX2 path.
+  const char* pieces[] = {"a", "Z", "q", "7", "0", "42", " ", "  ", "\t", "\n", ".", ",", "-", "'", "_", "~",
+                          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ", "12345678901234567890123456789012345",
+                          " ,.;:!?-()[]{}<>/\\|@#$%^&*+=~`\"'",
+                          "\xE2\x80\x94", "\xE2\x80\x9C", "\xE2\x80\xA6", "\xE2\x81\xAF", "\xE2\x81\xB0",
+                          "\xC3\xA9", "\xFF"};
+  std::mt19937_64 rng(11);
+  NormalizedWords fast, icu;
+  for (int t = 0; t < 3000; ++t) {
+    std::string text;
+    const size_t n = rng() % 80;
+    const size_t kinds = t % 3 == 0 ? std::size(pieces) : std::size(pieces) - 3;
+    for (size_t i = 0; i < n; ++i) text += pieces[rng() % kinds];
+    normalize_words(text, fast);
+    normalize_words_icu(text, icu);
+    INFO("text: " << text);
+    REQUIRE(fast.text == icu.text);
+    REQUIRE(fast.words == icu.words);
+  }
+}
+
 TEST_CASE("minhash: planted near-duplicate pairs (recall, false positives, determinism)") {
   const Planted p = planted_corpus(200);
   auto chain = minhash_chain();
@@ -186,6 +212,16 @@ TEST_CASE("minhash: first occurrence kept, checkpoint deltas restore the index")
     expected.emplace_back(v.keep() ? "keep" : std::string(v.reason));
   }
   CHECK(std::count(expected.begin(), expected.end(), "near_duplicate") >= 40);
+  // Without a journal (primer filter): the same verdicts, and no delta kept.
+  FilterContext no_journal;
+  no_journal.journal = false;
+  auto unjournaled = make_with("minhash", {}, no_journal);
+  auto& u = static_cast<OrderedFilter&>(*unjournaled);
+  for (size_t i = 0; i < p.docs.size(); ++i) {
+    const Verdict v = u.admit(u.key(p.docs[i]));
+    CHECK((v.keep() ? std::string("keep") : std::string(v.reason)) == expected[i]);
+  }
+  CHECK(u.take_state_delta().size() == 8);  // header only
   // A copy of doc 0 placed first would win instead: the first in order is kept.
   auto first = make_with("minhash");
   auto& f = static_cast<OrderedFilter&>(*first);
