@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <simdjson.h>
+#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <cmath>
@@ -188,6 +189,8 @@ class BottomK {
  public:
   explicit BottomK(size_t k) : k_(k) {}
   bool wants(uint64_t key) const { return k_ > 0 && (heap_.size() < k_ || key < heap_.top().key); }
+  // Keys at or above this are not wanted (the largest key kept once there are k).
+  uint64_t bar() const { return k_ > 0 && heap_.size() >= k_ ? heap_.top().key : ~uint64_t(0); }
   void add(SampleRow row) {
     if (!wants(row.key)) return;
     heap_.push(std::move(row));
@@ -225,11 +228,54 @@ struct DatasetScan {
   std::map<std::pair<std::string, std::string>, uint64_t> topic_audience;
   std::map<std::string, OovWord> oov;
   BottomK kept{0};
+  uint64_t kept_bar = ~uint64_t(0);  // a partial scan: `kept` rows of the scans before it are all below this
   // Rejected documents (rejected/).
   uint64_t rejected_records = 0, rejected_files = 0;
   std::map<std::pair<std::string, std::string>, uint64_t> rejected_reasons;
   BottomK rejected{0};
 };
+
+// Adds `b` (the records after a's, in file order) to `a`: sums, unions, lengths in
+// order, OOV examples until three (the first three in order, as one scan finds them) and
+// the sample rows (bottom-k does not depend on order). The rejected/ half is not merged.
+void merge_scan(DatasetScan& a, DatasetScan&& b) {
+  a.records += b.records;
+  a.malformed += b.malformed;
+  a.words.insert(a.words.end(), b.words.begin(), b.words.end());
+  a.oov_rates.insert(a.oov_rates.end(), b.oov_rates.begin(), b.oov_rates.end());
+  a.tokens += b.tokens;
+  a.oov_tokens += b.oov_tokens;
+  a.docs_with_oov += b.docs_with_oov;
+  auto add = [](auto& into, const auto& from) {
+    for (const auto& [k, n] : from) into[k] += n;
+  };
+  add(a.splits, b.splits);
+  a.with_features_field += b.with_features_field;
+  a.with_no_features += b.with_no_features;
+  add(a.features, b.features);
+  a.with_words += b.with_words;
+  a.words_in_vocab += b.words_in_vocab;
+  a.all_found += b.all_found;
+  for (int k = 0; k < 3; ++k) {
+    a.found[k] += b.found[k];
+    a.distinct[k].merge(b.distinct[k]);
+  }
+  a.with_topic += b.with_topic;
+  a.with_audience += b.with_audience;
+  a.with_style += b.with_style;
+  add(a.topics, b.topics);
+  add(a.audiences, b.audiences);
+  add(a.styles, b.styles);
+  add(a.topic_audience, b.topic_audience);
+  for (auto& [w, o] : b.oov) {
+    OovWord& t = a.oov[w];
+    t.count += o.count;
+    t.docs += o.docs;
+    for (auto& e : o.examples)
+      if (t.examples.size() < 3) t.examples.push_back(std::move(e));
+  }
+  for (auto& row : b.kept.take()) a.kept.add(std::move(row));
+}
 
 std::string string_field(simdjson::dom::element json, const char* key) {
   std::string_view s;
@@ -299,7 +345,8 @@ class Builder {
   void load_vocabulary();
   void scan_records();
   void scan_rejected();
-  void record(const storage::RecordView& r, const std::string& split);
+  void record(const storage::RecordView& r, const std::string& split, DatasetScan& s);
+  storage::ReadStats scan_file(const fs::path& file, const std::string& split, uint64_t limit, bool& stopped);
   std::string dataset_sections();
   std::string funnel_section();
   std::string distributions_section();
@@ -433,8 +480,7 @@ void Builder::load_vocabulary() {
   }
 }
 
-void Builder::record(const storage::RecordView& r, const std::string& split) {
-  DatasetScan& s = scan_;
+void Builder::record(const storage::RecordView& r, const std::string& split, DatasetScan& s) {
   ++s.records;
   ++s.splits[split.empty() ? "(unknown)" : split];
   const std::string_view text = r.text;
@@ -523,7 +569,7 @@ void Builder::record(const storage::RecordView& r, const std::string& split) {
 
   // A sample row (bottom-k on a hash of the text: order-independent, reproducible).
   const uint64_t key = prompts::mix64(std::hash<std::string_view>{}(text) ^ r.line_number);
-  if (!s.kept.wants(key)) return;
+  if (!s.kept.wants(key) || key >= s.kept_bar) return;
   std::string meta = fmt::format("<b>{}</b>", esc(split.empty() ? "-" : split));
   const std::string id = string_field(r.json, "id");
   if (!id.empty()) meta += " · " + esc(id);
@@ -537,6 +583,80 @@ void Builder::record(const storage::RecordView& r, const std::string& split) {
                                esc(cut_utf8(text, o_.sample_chars)))});
 }
 
+// Reads the records of the first `limit` lines of `file` into scan_ ("stopped" when a
+// record follows them). Lines are read in batches of about 8 MB; a batch is parsed and
+// scored in parallel pieces whose partial scans are merged in line order, so the figures
+// are those of one scan in order, on every core.
+storage::ReadStats Builder::scan_file(const fs::path& file, const std::string& split, uint64_t limit, bool& stopped) {
+  constexpr size_t kBatchBytes = 16 << 20, kPieceBytes = 2 << 20;
+  struct Stop {};
+  storage::ReadStats stats;
+  std::string batch;
+  std::vector<size_t> ends;  // of each line in batch
+  uint64_t first_line = 1;   // of the batch
+  auto run = [&] {
+    // Pieces of whole lines, about kPieceBytes each.
+    std::vector<size_t> cuts{0};
+    for (size_t i = 0, from = 0; i < ends.size(); ++i)
+      if (ends[i] - from >= kPieceBytes || i + 1 == ends.size()) {
+        cuts.push_back(i + 1);
+        from = ends[i];
+      }
+    struct Piece {
+      DatasetScan scan;
+      std::vector<storage::LineVerdict> verdicts;
+      std::vector<uint64_t> text_bytes;
+    };
+    std::vector<Piece> pieces(cuts.size() - 1);
+    tbb::parallel_for(size_t(0), pieces.size(), [&](size_t k) {
+      thread_local simdjson::dom::parser parser;
+      Piece& piece = pieces[k];
+      piece.scan.kept = BottomK(o_.sample_rows);
+      piece.scan.kept_bar = scan_.kept.bar();
+      for (size_t i = cuts[k]; i < cuts[k + 1]; ++i) {
+        const size_t begin = i == 0 ? 0 : ends[i - 1] + 1;
+        storage::RecordView r;
+        r.line_number = first_line + i;
+        piece.verdicts.push_back(
+            storage::parse_record_line(parser, std::string_view(batch).substr(begin, ends[i] - begin), r));
+        piece.text_bytes.push_back(piece.verdicts.back().record() ? r.text.size() : 0);
+        if (piece.verdicts.back().record()) record(r, split, piece.scan);
+      }
+    });
+    for (size_t k = 0; k < pieces.size(); ++k) {
+      for (size_t i = cuts[k]; i < cuts[k + 1]; ++i) {
+        const size_t begin = i == 0 ? 0 : ends[i - 1] + 1;
+        stats.count(first_line + i, ends[i] - begin, pieces[k].verdicts[i - cuts[k]], pieces[k].text_bytes[i - cuts[k]]);
+      }
+      merge_scan(scan_, std::move(pieces[k].scan));
+    }
+    first_line += ends.size();
+    batch.clear();
+    ends.clear();
+  };
+  simdjson::dom::parser parser;  // for the lines after the limit: is there a record?
+  try {
+    storage::read_lines(file, [&](std::string_view line) {
+      if (first_line + ends.size() > limit) {
+        storage::RecordView r;
+        if (storage::parse_record_line(parser, line, r).record()) throw Stop{};
+        return;
+      }
+      batch.append(line);
+      ends.push_back(batch.size());
+      batch.push_back('\n');
+      if (batch.size() >= kBatchBytes) run();
+    });
+  } catch (const Stop&) {
+    stopped = true;
+  } catch (const storage::StorageError&) {
+    if (!ends.empty()) run();  // the records before the damage count, as in a serial scan
+    throw;
+  }
+  if (!ends.empty()) run();
+  return stats;
+}
+
 void Builder::scan_records() {
   if (shards_.empty()) return;
   const uint64_t per_shard = std::max<uint64_t>(1, (o_.scan_records + shards_.size() - 1) / shards_.size());
@@ -547,17 +667,16 @@ void Builder::scan_records() {
       problem(sh.path + ": missing (the manifest lists it)");
       continue;
     }
-    struct Stop {};
     try {
-      const storage::ReadStats st = storage::for_each_record(file, [&](const storage::RecordView& r) {
-        if (r.line_number > per_shard) throw Stop{};
-        record(r, sh.split);
-      });
+      bool stopped = false;
+      const storage::ReadStats st = scan_file(file, sh.split, per_shard, stopped);
+      if (stopped) {
+        in_shards += per_shard;  // at least
+        continue;
+      }
       in_shards += st.records;
       scan_.malformed += st.malformed;
       if (st.malformed) problem(sh.path + ": " + st.describe_malformed());
-    } catch (const Stop&) {
-      in_shards += per_shard;  // at least
     } catch (const storage::StorageError& e) {
       problem(sh.path + ": cannot be read: " + e.what());
     }

@@ -260,11 +260,8 @@ std::string inflect_regular(std::string_view w, Form form) {
 void fold_word(std::string_view word, std::string& out) {
   out.clear();
   if (detail::is_ascii(word)) {
-    out.resize(word.size());
-    for (size_t i = 0; i < word.size(); ++i) {
-      const char c = word[i];
-      out[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
-    }
+    out.assign(word);  // then lower-cased in place (resize() would zero it first)
+    for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
     return;
   }
   std::string folded;
@@ -556,9 +553,12 @@ Vocabulary Vocabulary::parse(std::string_view text, std::string_view origin) {
 // ---------------------------------------------------------------------------------
 
 int64_t Vocabulary::find(std::string_view lemma, Pos pos) const {
-  std::string folded;
+  thread_local std::string folded, key;  // no allocation per call (primer filter calls this per record)
   fold_word(lemma, folded);
-  auto it = index_->lemma_index.find(std::string(pos_name(pos)) + ":" + folded);
+  key.assign(pos_name(pos));
+  key += ':';
+  key += folded;
+  auto it = index_->lemma_index.find(key);
   return it == index_->lemma_index.end() ? -1 : static_cast<int64_t>(it->second);
 }
 
