@@ -1,4 +1,5 @@
-// Factories of the built-in filter kinds (one per file; registered in registry.cc).
+// Factories of the built-in filter kinds, one per file, declared from the list in
+// kinds.def (which registry.cc's table also reads).
 #pragma once
 
 #include <memory>
@@ -7,20 +8,8 @@
 
 namespace primer::filters {
 
-std::unique_ptr<Filter> make_vocab_filter(FilterSettings& s, const FilterContext& c);
-std::unique_ptr<Filter> make_length_filter(FilterSettings& s, const FilterContext& c);
-std::unique_ptr<Filter> make_truncation_filter(FilterSettings& s, const FilterContext& c);
-std::unique_ptr<Filter> make_instruct_filter(FilterSettings& s, const FilterContext& c);
-std::unique_ptr<Filter> make_exact_dedup_filter(FilterSettings& s, const FilterContext& c);
-std::unique_ptr<Filter> make_gopher_repetition_filter(FilterSettings& s, const FilterContext& c);
-std::unique_ptr<Filter> make_gopher_quality_filter(FilterSettings& s, const FilterContext& c);
-std::unique_ptr<Filter> make_regex_filter(FilterSettings& s, const FilterContext& c);
-std::unique_ptr<Filter> make_script_filter(FilterSettings& s, const FilterContext& c);
-std::unique_ptr<Filter> make_features_filter(FilterSettings& s, const FilterContext& c);
-std::unique_ptr<Filter> make_minhash_filter(FilterSettings& s, const FilterContext& c);
-std::unique_ptr<Filter> make_decontaminate_filter(FilterSettings& s, const FilterContext& c);
-std::unique_ptr<Filter> make_code_blocks_filter(FilterSettings& s, const FilterContext& c);
-std::unique_ptr<Filter> make_python_syntax_filter(FilterSettings& s, const FilterContext& c);
-std::unique_ptr<Filter> make_exercise_tests_filter(FilterSettings& s, const FilterContext& c);
+#define PRIMER_FILTER(kind, factory) std::unique_ptr<Filter> factory(FilterSettings& s, const FilterContext& c);
+#include "filters/kinds.def"
+#undef PRIMER_FILTER
 
 }  // namespace primer::filters

@@ -39,6 +39,7 @@
 // at 14 × 8; never the text. Checkpoint deltas hold the band keys and signatures of the
 // documents kept since the previous checkpoint (none when FilterContext::journal is off).
 #include <immintrin.h>
+#define XXH_INLINE_ALL  // the shingle hashes are short: inlined XXH3 (same values), not a call each
 #include <xxhash.h>
 
 #include <algorithm>

@@ -11,23 +11,11 @@ struct Kind {
   std::unique_ptr<Filter> (*make)(FilterSettings&, const FilterContext&);
 };
 
-// Adding a filter: one new file with its factory, and one line here.
+// kinds.def lists them (adding a filter: its file, and one line there).
 constexpr Kind kKinds[] = {
-    {"vocab", make_vocab_filter},
-    {"length", make_length_filter},
-    {"truncation", make_truncation_filter},
-    {"instruct", make_instruct_filter},
-    {"exact_dedup", make_exact_dedup_filter},
-    {"gopher_repetition", make_gopher_repetition_filter},
-    {"gopher_quality", make_gopher_quality_filter},
-    {"regex", make_regex_filter},
-    {"script", make_script_filter},
-    {"features", make_features_filter},
-    {"minhash", make_minhash_filter},
-    {"decontaminate", make_decontaminate_filter},
-    {"code_blocks", make_code_blocks_filter},
-    {"python_syntax", make_python_syntax_filter},
-    {"exercise_tests", make_exercise_tests_filter},
+#define PRIMER_FILTER(kind, factory) {#kind, factory},
+#include "filters/kinds.def"
+#undef PRIMER_FILTER
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
+#define XXH_INLINE_ALL  // the shingle hashes are short: inlined XXH3 (same values), not a call each
 #include <xxhash.h>
 
 #include <cstdlib>
