@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "prompts/rng.h"
+#include "prompts/sampler.h"
 
 namespace primer::generators {
 namespace {
@@ -1007,7 +1008,8 @@ std::string BuiltinTeacher::write_story(const prompts::PromptSpec& p) const {
 }
 
 Reply BuiltinTeacher::complete(const prompts::PromptSpec& p) const {
-  if (is_code_kind(p.kind)) return write_code_reply(p, CodeOptions{options_.noise, options_.hostile});
+  const prompts::ReplyShape shape = prompts::reply_shape(p.kind);
+  if (prompts::is_code(shape)) return write_code_reply(p, CodeOptions{options_.noise, options_.hostile});
   Reply reply;
   Rng noise(p.id, "noise");
   int kind = -1;  // -1 clean, 0 out-of-vocabulary words, 1 truncated, 2 exact dup, 3 near dup
@@ -1056,7 +1058,7 @@ Reply BuiltinTeacher::complete(const prompts::PromptSpec& p) const {
     reply.finish_reason = "length";
   }
 
-  if (p.kind == kInstructKind) {
+  if (shape == prompts::ReplyShape::kInstruct) {
     // The summary: the story's first sentence that names the noun, and its last sentence.
     // With noise, some replies forget the summary: the instruct filter drops them.
     const std::vector<std::string_view> sentences = narrative_sentences(reply.text, ".!");

@@ -11,6 +11,7 @@
 
 #include "prompts/code.h"
 #include "prompts/rng.h"
+#include "prompts/sampler.h"
 
 namespace primer::generators {
 namespace {
@@ -905,8 +906,6 @@ std::string_view code_failure_name(CodeFailure f) {
   return "none";
 }
 
-bool is_code_kind(std::string_view kind) { return kind == "codetextbook" || kind == "codeexercises"; }
-
 void check_code_tasks() {
   std::string missing;
   for (const auto& t : prompts::exercise_tasks())
@@ -917,7 +916,7 @@ void check_code_tasks() {
 CodeFailure planned_failure(const prompts::PromptSpec& p, const CodeOptions& o) {
   Rng rng(p.id, "code-noise");
   const double u = rng.uniform();
-  const bool exercise = p.kind == "codeexercises";
+  const bool exercise = prompts::reply_shape(p.kind) == prompts::ReplyShape::kExercise;
   if (exercise && u < o.hostile) return static_cast<CodeFailure>(5 + rng.below(4));
   if (u < o.hostile + o.noise) {
     if (!exercise) return rng.chance(0.5) ? CodeFailure::kSyntaxError : CodeFailure::kMissingCodeBlock;
@@ -928,7 +927,7 @@ CodeFailure planned_failure(const prompts::PromptSpec& p, const CodeOptions& o) 
 
 Reply write_code_reply(const prompts::PromptSpec& p, const CodeOptions& o) {
   const CodeFailure f = planned_failure(p, o);
-  return p.kind == "codeexercises" ? write_exercise(p, f) : write_lesson(p, f);
+  return prompts::reply_shape(p.kind) == prompts::ReplyShape::kExercise ? write_exercise(p, f) : write_lesson(p, f);
 }
 
 Reply write_exercise(const prompts::PromptSpec& p, CodeFailure failure) {

@@ -43,9 +43,6 @@ struct CodeOptions {
   double hostile = 0.0;  // share of exercises that attack the sandbox
 };
 
-// "codetextbook" or "codeexercises".
-bool is_code_kind(std::string_view kind);
-
 // Throws std::invalid_argument naming any exercise task of the banks without an
 // implementation (called by the BuiltinTeacher's constructor).
 void check_code_tasks();

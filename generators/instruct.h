@@ -1,4 +1,4 @@
-// TinyStories-Instruct (prompt kind "tinystories-instruct"): one request asks the
+// TinyStories-Instruct (the prompt kind whose reply shape is kInstruct): one request asks the
 // teacher for a story and a one- or two-sentence summary; the record's text is the
 // Instruct format TinyStories trained on, with a random subset of the instruction lines
 // (deterministic per prompt id):
@@ -23,8 +23,6 @@
 #include "generators/doc.h"
 
 namespace primer::generators {
-
-inline constexpr std::string_view kInstructKind = "tinystories-instruct";
 
 struct InstructParts {
   std::string story, summary;

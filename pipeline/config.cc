@@ -348,7 +348,7 @@ std::vector<std::unique_ptr<filters::Filter>> make_filters(const Config& config,
   std::vector<std::unique_ptr<filters::Filter>> out;
   const std::string file = config.file.string();
   // Instruct replies are split into story and summary before any other filter looks.
-  if (config.prompts.kind == "tinystories-instruct" &&
+  if (prompts::reply_shape(config.prompts.kind) == prompts::ReplyShape::kInstruct &&
       std::none_of(config.filters.begin(), config.filters.end(), [](const FilterConfig& f) { return f.kind == "instruct"; })) {
     const toml::table empty;
     TableReader r(empty, "filters", file);

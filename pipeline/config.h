@@ -16,6 +16,7 @@
 #include "generators/http_teacher.h"
 #include "model/tokenizer.h"
 #include "prompts/prompt.h"
+#include "prompts/sampler.h"
 #include "storage/manifest.h"
 #include "storage/shard.h"
 
@@ -27,7 +28,7 @@ class ConfigError : public std::runtime_error {
 };
 
 struct PromptsConfig {
-  std::string kind = "tinystories";  // prompts::sampler_kinds(): tinystories | codetextbook | codeexercises
+  std::string kind = std::string(prompts::default_kind());  // one of prompts::sampler_kinds()
   std::filesystem::path template_path = "prompts/tinystories.txt";  // default: prompts/<kind>.txt
   double feature_probability = 0.35;
 };

@@ -21,6 +21,7 @@
 #include "model/transformer.h"
 #include "prompts/prompt.h"
 #include "prompts/rng.h"
+#include "prompts/sampler.h"
 #include "storage/files.h"
 #include "pipeline/run.h"
 #include "storage/reader.h"
@@ -325,7 +326,7 @@ EvalResult evaluate(const Config& config, const EvalOptions& o) {
   if (!loaded.tokenizer) throw RunError(loaded.path.string() + " carries no tokenizer.model; cannot complete text");
   const model::Tokenizer& tok = *loaded.tokenizer;
   const fs::path data = o.data.empty() ? config.out : o.data;
-  const bool instruct = config.prompts.kind == "tinystories-instruct";
+  const bool instruct = prompts::reply_shape(config.prompts.kind) == prompts::ReplyShape::kInstruct;
 
   // validation loss
   {

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "prompts/rng.h"
+#include "prompts/sampler.h"
 
 namespace primer::prompts {
 namespace {
@@ -80,9 +81,9 @@ PromptSpec CodeTextbookSampler::sample(uint64_t seed, uint64_t index) const {
   PromptSpec spec;
   spec.index = index;
   spec.id = prompt_id(seed, index);
-  spec.kind = "codetextbook";
+  spec.kind = kind_;
   const uint64_t n_aud = code_audiences().size(), n_sty = code_styles().size();
-  const Combination c = combination_of(seed, index, code_topics().size(), n_aud * n_sty, "codetextbook");
+  const Combination c = combination_of(seed, index, code_topics().size(), n_aud * n_sty, kind_);
   const CodeRegister& style = code_styles()[c.reg % n_sty];
   const CodeRegister& audience = code_audiences()[c.reg / n_sty];
   const CodeTopic& topic = code_topics()[c.topic];
@@ -107,9 +108,8 @@ PromptSpec CodeExercisesSampler::sample(uint64_t seed, uint64_t index) const {
   PromptSpec spec;
   spec.index = index;
   spec.id = prompt_id(seed, index);
-  spec.kind = "codeexercises";
-  const Combination c =
-      combination_of(seed, index, code_topics().size(), code_difficulties().size(), "codeexercises");
+  spec.kind = kind_;
+  const Combination c = combination_of(seed, index, code_topics().size(), code_difficulties().size(), kind_);
   const CodeRegister& difficulty = code_difficulties()[c.reg];
   const CodeTopic& topic = code_topics()[c.topic];
   const CodeArea& area = code_areas()[topic.area];
@@ -136,7 +136,7 @@ CodeCoverage code_coverage(const PromptSampler& sampler, uint64_t seed, uint64_t
   bool textbook = false;
   for (uint64_t i = 0; i < count; ++i) {
     const PromptSpec p = sampler.sample(seed, i);
-    textbook = p.kind == "codetextbook";
+    textbook = reply_shape(p.kind) == ReplyShape::kLesson;
     ++topics[p.topic];
     if (textbook) {
       ++audiences[p.audience];

@@ -73,26 +73,28 @@ class CodeTextbookSampler final : public PromptSampler {
  public:
   // {topic} {area} {audience} {audience_instructions} {style} {style_instructions}
   static const std::vector<std::string_view>& placeholders();
-  explicit CodeTextbookSampler(PromptTemplate tmpl) : template_(std::move(tmpl)) {}
+  CodeTextbookSampler(PromptTemplate tmpl, std::string kind) : template_(std::move(tmpl)), kind_(std::move(kind)) {}
   PromptSpec sample(uint64_t seed, uint64_t index) const override;
   std::string_view title() const override { return "CodeTextbook-style Python lessons"; }
   static uint64_t combinations();
 
  private:
   PromptTemplate template_;
+  std::string kind_;  // the registered name (also the label of its random streams)
 };
 
 class CodeExercisesSampler final : public PromptSampler {
  public:
   // {function} {signature} {description} {topic} {area} {difficulty} {difficulty_instructions}
   static const std::vector<std::string_view>& placeholders();
-  explicit CodeExercisesSampler(PromptTemplate tmpl) : template_(std::move(tmpl)) {}
+  CodeExercisesSampler(PromptTemplate tmpl, std::string kind) : template_(std::move(tmpl)), kind_(std::move(kind)) {}
   PromptSpec sample(uint64_t seed, uint64_t index) const override;
   std::string_view title() const override { return "CodeExercises-style Python exercises (verified)"; }
   static uint64_t combinations();
 
  private:
   PromptTemplate template_;
+  std::string kind_;  // the registered name (also the label of its random streams)
 };
 
 // How evenly a sampler covers its combinations over prompts [0, count).

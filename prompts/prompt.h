@@ -43,7 +43,7 @@ struct FeatureSet {
 struct PromptSpec {
   uint64_t id = 0;     // prompt_id(seed, index)
   uint64_t index = 0;  // position in the run
-  std::string kind;    // "tinystories", "codetextbook", "codeexercises"
+  std::string kind;    // the kind's name (sampler.h); reply_shape() says what it asks for
   // Required words as entry indices of the vocabulary, and their lemmas.
   uint32_t verb = 0, noun = 0, adjective = 0;
   std::string verb_word, noun_word, adjective_word;
@@ -95,9 +95,12 @@ class PromptSampler {
   virtual std::string_view title() const = 0;
 };
 
+// The kind a config gets when it names none: the first of sampler.cc's table.
+std::string_view default_kind();
+
 struct TinyStoriesOptions {
   double feature_probability = 0.35;  // each feature is requested independently with this
-  std::string kind = "tinystories";   // or "tinystories-instruct" (same words and features)
+  std::string kind = std::string(default_kind());  // or the instruct kind (same words and features)
 };
 
 class TinyStoriesSampler final : public PromptSampler {

@@ -6,9 +6,12 @@
 //   codetextbook     prompts/codetextbook.txt       code.h: CodeTextbookSampler::placeholders()
 //   codeexercises    prompts/codeexercises.txt      code.h: CodeExercisesSampler::placeholders()
 //
-// Adding a kind: its sampler class, one entry in sampler.cc's table.
+// Adding a kind: its sampler class, one entry in sampler.cc's table (its name, its reply
+// shape, its factory). Nothing else compares kind names: the layers above ask
+// reply_shape() what a kind's replies are.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -19,8 +22,16 @@
 
 namespace primer::prompts {
 
+// What a kind asks the teacher for. It decides the built-in teacher's writer, the record's
+// fields (an instruct record has its summary), the instruct filter and eval's parser.
+enum class ReplyShape : uint8_t { kStory, kInstruct, kLesson, kExercise };
+inline bool is_code(ReplyShape s) { return s == ReplyShape::kLesson || s == ReplyShape::kExercise; }
+
+// The reply shape of a registered kind; kStory for any other name (records from elsewhere).
+ReplyShape reply_shape(std::string_view kind);
+
 struct SamplerOptions {
-  std::string kind = "tinystories";
+  std::string kind = std::string(default_kind());
   std::filesystem::path template_path;  // an existing file (the pipeline resolves it)
   double feature_probability = 0.35;    // tinystories
 };

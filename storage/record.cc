@@ -1,6 +1,7 @@
 #include "storage/record.h"
 
 #include "generators/instruct.h"
+#include "prompts/sampler.h"
 #include "storage/json.h"
 
 namespace primer::storage {
@@ -10,7 +11,7 @@ size_t append_record_json(std::string& out, const generators::Doc& doc) {
   size_t invalid = 0;
   out.append("{\"text\":");
   // Instruct records: the text is the Instruct format; summary and sentence are fields too
-  const bool instruct = p.kind == generators::kInstructKind;
+  const bool instruct = prompts::reply_shape(p.kind) == prompts::ReplyShape::kInstruct;
   std::string sentence;
   if (instruct) invalid += append_json_string(out, generators::instruct_text(doc, &sentence));
   else invalid += append_json_string(out, doc.reply.text);
