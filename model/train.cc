@@ -17,15 +17,16 @@
 #include <simdjson.h>
 #include <tbb/parallel_for.h>
 
-#include "generators/json.h"
+#include "base/json.h"
+#include "base/rng.h"
+#include "base/text.h"
 #include "model/checkpoint.h"
 #include "model/distributed.h"
 #include "model/export.h"
-#include "model/kernels/parallel.h"
 #include "model/kernels/adamw.h"
+#include "model/kernels/parallel.h"
 #include "model/tokenizer.h"
 #include "model/transformer.h"
-#include "prompts/rng.h"
 #include "storage/files.h"
 #include "storage/manifest.h"
 #include "storage/tokens.h"
@@ -144,7 +145,7 @@ std::optional<double> validation_loss_on(Transformer& model, const TokenStream& 
 
 // Windows of micro-step `micro` of `step`: a pure function of (seed, step, micro).
 void sample_windows(const TokenStream& s, uint64_t seed, int64_t step, int micro, std::vector<uint64_t>& out) {
-  prompts::Rng rng(prompts::mix64(seed) ^ prompts::mix64(static_cast<uint64_t>(step) * 1024 + micro), "batch");
+  base::Rng rng(base::mix64(seed) ^ base::mix64(static_cast<uint64_t>(step) * 1024 + micro), "batch");
   for (auto& w : out) w = rng.below(s.windows());
 }
 
@@ -164,7 +165,7 @@ double grad_norm(std::span<const float> g) {
 }
 
 std::string state_json(const TrainOptions& o, int64_t step, uint64_t tokens_seen, uint64_t windows) {
-  generators::JsonWriter w(2);
+  base::JsonWriter w(2);
   w.begin_object()
       .field("step", step)
       .field("tokens_seen", tokens_seen)
@@ -334,7 +335,7 @@ TrainResult train(const TrainRequest& req) {
         warn(fmt::format("model.vocab_size is {} but {} has only {} pieces: {} embedding rows will never be trained "
                          "(sampling never draws them); set vocab_size = {} in [model] to save {} parameters",
                          mc.vocab_size, tp.string(), pieces, mc.vocab_size - pieces, pieces,
-                         storage::with_commas(static_cast<uint64_t>(mc.vocab_size - pieces) * mc.dim)));
+                         base::with_commas(static_cast<uint64_t>(mc.vocab_size - pieces) * mc.dim)));
     }
 
     // Every rank maps the shards (pages are read as its windows touch them).
@@ -426,11 +427,11 @@ TrainResult train(const TrainRequest& req) {
   uint64_t tokens_seen = start.tokens_seen;
 
   log(fmt::format("model: {} parameters (dim {}, {} layers, {} heads / {} KV, hidden {}, vocab {}, context {})",
-                  storage::with_commas(mc.parameter_count()), mc.dim, mc.n_layers, mc.n_heads,
+                  base::with_commas(mc.parameter_count()), mc.dim, mc.n_layers, mc.n_heads,
                   mc.n_kv_heads, mc.hidden_dim, mc.vocab_size, mc.seq_len));
   log(fmt::format("data: {} training tokens in {} shard(s), {} validation tokens; batch {} x {} x {} accumulation",
-                  storage::with_commas(train_data.tokens()), train_data.files(),
-                  storage::with_commas(val_data.tokens()), B, T, o.grad_accum));
+                  base::with_commas(train_data.tokens()), train_data.files(),
+                  base::with_commas(val_data.tokens()), B, T, o.grad_accum));
   if (ranks > 1)
     log(fmt::format("ranks: {} ({}), {} micro-batch(es) of the {} each per step", ranks, comm.library(),
                     o.grad_accum / ranks, o.grad_accum));
@@ -524,7 +525,7 @@ TrainResult train(const TrainRequest& req) {
     std::optional<double> val;
     if ((o.eval_every > 0 && step % o.eval_every == 0) || step == o.steps) val = validation_loss();
 
-    generators::JsonWriter row;
+    base::JsonWriter row;
     row.begin_object()
         .field("step", step)
         .field("loss", loss)
@@ -539,7 +540,7 @@ TrainResult train(const TrainRequest& req) {
     metrics.flush();  // whole rows for anyone tailing the file; a resume truncates past the checkpoint
     if (o.log_every > 0 && (step % o.log_every == 0 || step == o.steps || val))
       log(fmt::format("step {}/{} | loss {:.4f}{} | lr {:.2e} | grad norm {:.3f} | {} tok/s | {:.1f} GFLOP/s", step,
-                      o.steps, loss, val ? fmt::format(" | val {:.4f}", *val) : "", lr, norm, storage::with_commas(static_cast<uint64_t>(std::llround(tps))),
+                      o.steps, loss, val ? fmt::format(" | val {:.4f}", *val) : "", lr, norm, base::with_commas(static_cast<uint64_t>(std::llround(tps))),
                       gflops));
     if (val) result.last_val_loss = val;
     if (step == o.steps || (o.checkpoint_every > 0 && step % o.checkpoint_every == 0)) save(step);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "base/text.h"
 #include "storage/manifest.h"
 
 namespace primer::pipeline::report_svg {
@@ -59,7 +60,7 @@ std::string esc(std::string_view text) {
 std::string number(double v) {
   if (!std::isfinite(v)) return "–";
   if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    std::string s = storage::with_commas(static_cast<uint64_t>(std::fabs(v)));
+    std::string s = base::with_commas(static_cast<uint64_t>(std::fabs(v)));
     return v < 0 ? fmt::format("-{}", s) : s;
   }
   if (std::fabs(v) >= 100) return fmt::format("{:.1f}", v);

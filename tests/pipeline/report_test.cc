@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include "base/text.h"
 #include "pipeline/config.h"
 #include "pipeline/report.h"
 #include "pipeline/report_svg.h"
@@ -141,7 +142,7 @@ TEST_CASE("a missing shard, a truncated shard and a missing manifest are named o
     CHECK(has_problem(s, "manifest.json: missing"));
     CHECK(page.find("the funnel is unknown") != std::string::npos);
     CHECK(page.find("data-status=\"no-manifest\"") != std::string::npos);
-    CHECK(page.find(fmt::format("From {} records.", storage::with_commas(m.kept))) != std::string::npos);
+    CHECK(page.find(fmt::format("From {} records.", base::with_commas(m.kept))) != std::string::npos);
   }
   SUBCASE("unfinished run: the counts of the last checkpoint") {
     fs::remove(out / "manifest.json");
@@ -153,7 +154,7 @@ TEST_CASE("a missing shard, a truncated shard and a missing manifest are named o
     CHECK(has_problem(s, "the run is unfinished"));
     CHECK(funnel_number(page, "prompts") == 600);
     CHECK(page.find("Counts of the last checkpoint") != std::string::npos);
-    CHECK(page.find(fmt::format("From {} records.", storage::with_commas(m.kept))) != std::string::npos);  // each shard once
+    CHECK(page.find(fmt::format("From {} records.", base::with_commas(m.kept))) != std::string::npos);  // each shard once
   }
   SUBCASE("verify off") {
     pipeline::ReportOptions o;
