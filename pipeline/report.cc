@@ -13,8 +13,8 @@
 #include <set>
 
 #include "base/rng.h"
+#include "base/svg.h"
 #include "base/text.h"
-#include "pipeline/report_svg.h"
 #include "storage/files.h"
 #include "storage/inspect.h"
 #include "storage/manifest.h"
@@ -32,9 +32,10 @@ namespace {
 
 using base::cut_utf8;
 using base::join;
+namespace report_svg = base::svg;
+using base::percent;
 using report_svg::esc;
 using report_svg::number;
-using report_svg::percent;
 
 // ---------------------------------------------------------------------------------------
 // Page furniture: the style sheet and the search script. The Content-Security-Policy
