@@ -159,7 +159,7 @@ int main(int argc, char** argv) {
   o.kind = "codeexercises";
   o.template_path = std::string(PRIMER_SOURCE_DIR) + "/prompts/codeexercises.txt";
   const auto sampler = prompts::make_sampler(o, vocab);
-  std::vector<generators::Doc> docs(n);
+  std::vector<base::Doc> docs(n);
   for (size_t i = 0; i < n; ++i) {
     docs[i].prompt = sampler->sample(1, i);
     docs[i].reply = generators::write_exercise(docs[i].prompt, generators::CodeFailure::kNone);

@@ -62,7 +62,7 @@ struct Result {
   uint64_t dropped = 0;
 };
 
-Result run(filters::FilterChain& chain, std::vector<generators::Doc>& docs) {
+Result run(filters::FilterChain& chain, std::vector<base::Doc>& docs) {
   constexpr size_t kBatch = 4096;
   std::vector<filters::Prepared> prepared(kBatch);
   Result r;
@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
   // The corpus, generated in parallel.
   const auto g0 = std::chrono::steady_clock::now();
   const size_t count = static_cast<size_t>(mb * 1e6 / 900.0) + 1;
-  std::vector<generators::Doc> docs(count);
+  std::vector<base::Doc> docs(count);
   tbb::parallel_for(size_t(0), count, [&](size_t i) {
     docs[i].prompt = sampler.sample(1, i);
     docs[i].reply = teacher.complete(docs[i].prompt);

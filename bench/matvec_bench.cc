@@ -23,8 +23,8 @@
 
 #include <tbb/global_control.h>
 
+#include "base/rng.h"
 #include "model/kernels/quant.h"
-#include "prompts/rng.h"
 
 using namespace primer::model::kernels;
 using Clock = std::chrono::steady_clock;
@@ -39,7 +39,7 @@ std::vector<float> random_floats(size_t n, uint64_t seed, float scale) {
   std::vector<float> v(n);
   uint64_t s = seed;
   for (auto& f : v) {
-    s = primer::prompts::mix64(s + 0x9E3779B97F4A7C15ull);
+    s = primer::base::mix64(s + 0x9E3779B97F4A7C15ull);
     f = scale * (static_cast<float>(s >> 40) / static_cast<float>(1 << 24) * 2.0f - 1.0f);
   }
   return v;

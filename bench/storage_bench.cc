@@ -55,7 +55,7 @@ std::string make_corpus(uint64_t target) {
   for (uint64_t first = 0; corpus.size() < target; first += kChunk) {
     std::vector<std::string> lines(kChunk);
     tbb::parallel_for(uint64_t(0), kChunk, [&](uint64_t k) {
-      generators::Doc d;
+      base::Doc d;
       d.prompt = sampler.sample(1, first + k);
       d.teacher = "builtin";
       d.reply = teacher.complete(d.prompt);

@@ -20,10 +20,10 @@
 #include <tbb/info.h>
 #include <tbb/parallel_for.h>
 
+#include "base/rng.h"
 #include "model/kernels/adamw.h"
 #include "model/kernels/matmul.h"
 #include "model/transformer.h"
-#include "prompts/rng.h"
 
 using namespace primer::model;
 using Clock = std::chrono::steady_clock;
@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
   size_t biggest = 0;
   for (const Shape& s : shapes) biggest = std::max({biggest, size_t(s.m) * s.k, size_t(s.k) * s.n, size_t(s.m) * s.n});
   std::vector<float> a(biggest), b(biggest), out(biggest);
-  primer::prompts::Rng rng(1, "bench");
+  primer::base::Rng rng(1, "bench");
   for (size_t i = 0; i < biggest; ++i) a[i] = static_cast<float>(rng.uniform() - 0.5), b[i] = static_cast<float>(rng.uniform() - 0.5);
   auto run_shapes = [&] {
     double flops = 0;

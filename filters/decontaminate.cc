@@ -44,10 +44,10 @@
 #include <map>
 #include <stdexcept>
 
+#include "base/json.h"
 #include "filters/code_text.h"
 #include "filters/kinds.h"
 #include "filters/text_norm.h"
-#include "generators/json.h"
 
 namespace primer::filters {
 namespace {
@@ -239,7 +239,7 @@ class DecontaminateFilter final : public OrderedFilter {
   }
 
   std::string report_json() const {
-    generators::JsonWriter j(1);
+    base::JsonWriter j(1);
     j.begin_object().field("filter", "decontaminate").field("mode", fraction_ ? "fraction" : "ngram");
     j.field("ngram", uint64_t(n_));
     if (fraction_) j.field("min_fraction", min_fraction_);
@@ -253,7 +253,7 @@ class DecontaminateFilter final : public OrderedFilter {
       j.begin_object().field("set", sets_[it.set].path).field("line", it.line).field("preview", it.preview);
       j.key("documents").begin_array();
       for (const auto& [id, index] : docs)
-        j.begin_object().field("id", generators::hex64(id)).field("index", index).end_object();
+        j.begin_object().field("id", base::hex64(id)).field("index", index).end_object();
       j.end_array().end_object();
     }
     j.end_array().end_object();

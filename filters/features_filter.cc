@@ -20,11 +20,12 @@
 #include <array>
 
 #include "filters/kinds.h"
+#include "prompts/prompt.h"
 
 namespace primer::filters {
 namespace {
 
-using prompts::Feature;
+using base::Feature;
 
 constexpr std::string_view kSad[] = {
     "sad",    "sadly",  "sadness", "cried",   "cry",     "cries",   "crying", "tears",  "never",   "lost",
@@ -65,7 +66,7 @@ class FeaturesFilter final : public Filter {
   }
 
   Verdict check(const Doc& doc) const override {
-    const prompts::FeatureSet want{static_cast<uint8_t>(doc.prompt.features.bits & checked_)};
+    const base::FeatureSet want{static_cast<uint8_t>(doc.prompt.features.bits & checked_)};
     if (want.bits == 0) return Verdict::Keep();
     const std::string_view text = doc.text();
     if (want.has(Feature::kDialogue) && !has_quotes(text)) return Verdict::Drop("no_dialogue");
@@ -103,8 +104,8 @@ class FeaturesFilter final : public Filter {
 }  // namespace
 
 std::unique_ptr<Filter> make_features_filter(FilterSettings& s, const FilterContext&) {
-  prompts::FeatureSet checked;
-  for (int f = 0; f < prompts::kFeatureCount; ++f) {
+  base::FeatureSet checked;
+  for (int f = 0; f < base::kFeatureCount; ++f) {
     const auto feature = static_cast<Feature>(f);
     if (s.boolean(prompts::feature_info(feature).key).value_or(true)) checked.add(feature);
   }

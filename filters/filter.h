@@ -28,12 +28,12 @@
 #include <string_view>
 #include <vector>
 
-#include "generators/doc.h"
+#include "base/doc.h"
 #include "vocab/vocabulary.h"
 
 namespace primer::filters {
 
-using generators::Doc;
+using base::Doc;
 
 struct Verdict {
   std::string_view reason;  // empty: keep; otherwise a string literal naming the drop reason

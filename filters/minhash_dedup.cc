@@ -47,10 +47,10 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "base/rng.h"
 #include "filters/code_text.h"
 #include "filters/kinds.h"
 #include "filters/text_norm.h"
-#include "prompts/rng.h"
 
 namespace primer::filters {
 namespace {
@@ -228,7 +228,7 @@ class MinHashDedupFilter final : public OrderedFilter {
     // Hash function i maps a shingle hash x to a_i·x + b_i (mod 2^64), a_i odd: a
     // permutation of the 64-bit values whose high bits (which decide the minimum) are
     // well mixed.
-    prompts::Rng rng(seed, "minhash");
+    base::Rng rng(seed, "minhash");
     const size_t k = bands * rows;
     a_.resize(k);
     b_.resize(k);

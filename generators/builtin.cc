@@ -32,14 +32,14 @@
 #include <string_view>
 #include <vector>
 
-#include "prompts/rng.h"
+#include "base/rng.h"
 #include "prompts/sampler.h"
 
 namespace primer::generators {
 namespace {
 
-using prompts::Feature;
-using prompts::Rng;
+using base::Feature;
+using base::Rng;
 using vocab::Form;
 using vocab::Pos;
 
@@ -795,8 +795,8 @@ BuiltinTeacher::BuiltinTeacher(const vocab::Vocabulary& vocab, BuiltinOptions op
 
   // The exact-duplicate pool: eight clean stories for fixed synthetic prompts.
   for (uint64_t k = 0; k < 8; ++k) {
-    prompts::PromptSpec spec;
-    spec.id = prompts::mix64(0xD0D0CAFEull + k);
+    base::PromptSpec spec;
+    spec.id = base::mix64(0xD0D0CAFEull + k);
     Rng words(spec.id, "canned-words");
     spec.verb = words.pick(vocab.with_pos(Pos::kVerb));
     spec.noun = words.pick(vocab.with_pos(Pos::kNoun));
@@ -808,7 +808,7 @@ BuiltinTeacher::BuiltinTeacher(const vocab::Vocabulary& vocab, BuiltinOptions op
 
 BuiltinTeacher::~BuiltinTeacher() = default;
 
-std::string BuiltinTeacher::write_story(const prompts::PromptSpec& p) const {
+std::string BuiltinTeacher::write_story(const base::PromptSpec& p) const {
   std::string out;
   out.reserve(2048);
   Writer w{banks_->bank, Rng(p.id, "story"), out};
@@ -1007,10 +1007,10 @@ std::string BuiltinTeacher::write_story(const prompts::PromptSpec& p) const {
   return out;
 }
 
-Reply BuiltinTeacher::complete(const prompts::PromptSpec& p) const {
+base::Reply BuiltinTeacher::complete(const base::PromptSpec& p) const {
   const prompts::ReplyShape shape = prompts::reply_shape(p.kind);
   if (prompts::is_code(shape)) return write_code_reply(p, CodeOptions{options_.noise, options_.hostile});
-  Reply reply;
+  base::Reply reply;
   Rng noise(p.id, "noise");
   int kind = -1;  // -1 clean, 0 out-of-vocabulary words, 1 truncated, 2 exact dup, 3 near dup
   if (options_.noise > 0 && noise.chance(options_.noise)) kind = static_cast<int>(noise.below(4));

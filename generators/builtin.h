@@ -41,14 +41,14 @@ class BuiltinTeacher final : public Teacher {
   ~BuiltinTeacher() override;
 
   std::string name() const override { return "builtin"; }
-  Reply complete(const prompts::PromptSpec& prompt) const override;
+  base::Reply complete(const base::PromptSpec& prompt) const override;
   bool journal_replies() const override { return false; }
 
  private:
   struct Banks;  // parsed sentence banks, name pools, canned stories (builtin.cc)
 
   // The clean story for a prompt: a pure function of the vocabulary and the spec.
-  std::string write_story(const prompts::PromptSpec& prompt) const;
+  std::string write_story(const base::PromptSpec& prompt) const;
 
   const vocab::Vocabulary& vocab_;
   BuiltinOptions options_;

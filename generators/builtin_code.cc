@@ -9,14 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "base/rng.h"
 #include "prompts/code.h"
-#include "prompts/rng.h"
 #include "prompts/sampler.h"
 
 namespace primer::generators {
 namespace {
 
-using prompts::Rng;
+using base::Rng;
 
 struct TaskImpl {
   std::string_view key;
@@ -913,7 +913,7 @@ void check_code_tasks() {
   if (!missing.empty()) throw std::invalid_argument("builtin teacher: no implementation of exercise task(s) " + missing);
 }
 
-CodeFailure planned_failure(const prompts::PromptSpec& p, const CodeOptions& o) {
+CodeFailure planned_failure(const base::PromptSpec& p, const CodeOptions& o) {
   Rng rng(p.id, "code-noise");
   const double u = rng.uniform();
   const bool exercise = prompts::reply_shape(p.kind) == prompts::ReplyShape::kExercise;
@@ -925,12 +925,12 @@ CodeFailure planned_failure(const prompts::PromptSpec& p, const CodeOptions& o) 
   return CodeFailure::kNone;
 }
 
-Reply write_code_reply(const prompts::PromptSpec& p, const CodeOptions& o) {
+base::Reply write_code_reply(const base::PromptSpec& p, const CodeOptions& o) {
   const CodeFailure f = planned_failure(p, o);
   return prompts::reply_shape(p.kind) == prompts::ReplyShape::kExercise ? write_exercise(p, f) : write_lesson(p, f);
 }
 
-Reply write_exercise(const prompts::PromptSpec& p, CodeFailure failure) {
+base::Reply write_exercise(const base::PromptSpec& p, CodeFailure failure) {
   const prompts::ExerciseTask* task = prompts::find_exercise_task(p.function_name);
   if (!task) throw std::invalid_argument("builtin teacher: no exercise task named '" + p.function_name + "'");
   const TaskImpl& impl = *impl_of(task->key);
@@ -980,7 +980,7 @@ Reply write_exercise(const prompts::PromptSpec& p, CodeFailure failure) {
   static constexpr std::string_view kTestsIntro[] = {
       "Tests, as plain asserts (they cover the edge cases too):", "And the tests:",
       "These asserts check typical inputs and edge cases:", "To check it, run these asserts after the solution:"};
-  Reply reply;
+  base::Reply reply;
   std::string& t = reply.text;
   t = fill(kSolutionIntro[rng.below(std::size(kSolutionIntro))], "", name);
   if (p.difficulty == "hard") t += " It runs in time linear in the size of its input (or better) for these cases.";
@@ -1007,7 +1007,7 @@ Reply write_exercise(const prompts::PromptSpec& p, CodeFailure failure) {
   return reply;
 }
 
-Reply write_lesson(const prompts::PromptSpec& p, CodeFailure failure) {
+base::Reply write_lesson(const base::PromptSpec& p, CodeFailure failure) {
   Rng rng(p.id, "lesson");
   const std::string_view area = area_key_of_topic(p.topic);
   const prompts::ExerciseTask& task = task_for_area(area, rng);
@@ -1044,7 +1044,7 @@ Reply write_lesson(const prompts::PromptSpec& p, CodeFailure failure) {
   };
   const std::string task_sentence = lower_first(task.description);
 
-  Reply reply;
+  base::Reply reply;
   std::string& t = reply.text;
   if (p.style == "worked_example") {
     t += "### Worked example: " + title + "\n\n" + intro + "\n\n";

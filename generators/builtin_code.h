@@ -19,7 +19,7 @@
 
 #include <string_view>
 
-#include "generators/doc.h"
+#include "base/doc.h"
 
 namespace primer::generators {
 
@@ -48,16 +48,16 @@ struct CodeOptions {
 void check_code_tasks();
 
 // The failure the options plant for this prompt (kNone for most).
-CodeFailure planned_failure(const prompts::PromptSpec& prompt, const CodeOptions& options);
+CodeFailure planned_failure(const base::PromptSpec& prompt, const CodeOptions& options);
 
 // The reply for a code prompt, with the failure planned_failure() picks.
-Reply write_code_reply(const prompts::PromptSpec& prompt, const CodeOptions& options);
+base::Reply write_code_reply(const base::PromptSpec& prompt, const CodeOptions& options);
 
 // An exercise reply (prompt.function_name names the task) with the given failure.
 // Throws std::invalid_argument for an unknown function name.
-Reply write_exercise(const prompts::PromptSpec& prompt, CodeFailure failure);
+base::Reply write_exercise(const base::PromptSpec& prompt, CodeFailure failure);
 // A lesson reply (prompt.topic names the area); failure: kNone, kSyntaxError or
 // kMissingCodeBlock.
-Reply write_lesson(const prompts::PromptSpec& prompt, CodeFailure failure);
+base::Reply write_lesson(const base::PromptSpec& prompt, CodeFailure failure);
 
 }  // namespace primer::generators

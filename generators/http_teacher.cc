@@ -675,11 +675,11 @@ HttpTeacher::HttpTeacher(HttpTeacherOptions options) : options_(std::move(option
 
 HttpTeacher::~HttpTeacher() = default;
 
-double HttpTeacher::estimate_tokens(const prompts::PromptSpec& prompt) const {
+double HttpTeacher::estimate_tokens(const base::PromptSpec& prompt) const {
   return static_cast<double>(prompt.text.size()) / 4.0 + static_cast<double>(options_.request.max_tokens);
 }
 
-void HttpTeacher::submit(uint64_t index, const prompts::PromptSpec& prompt) {
+void HttpTeacher::submit(uint64_t index, const base::PromptSpec& prompt) {
   auto call = std::make_unique<Call>();
   call->index = index;
   call->body = request_body(options_.request, prompt);
@@ -692,7 +692,7 @@ void HttpTeacher::submit(uint64_t index, const prompts::PromptSpec& prompt) {
   impl_->wake();
 }
 
-void HttpTeacher::submit(const std::vector<std::pair<uint64_t, prompts::PromptSpec>>& prompts) {
+void HttpTeacher::submit(const std::vector<std::pair<uint64_t, base::PromptSpec>>& prompts) {
   if (prompts.empty()) return;
   std::vector<std::unique_ptr<Call>> calls;
   calls.reserve(prompts.size());

@@ -52,7 +52,7 @@ struct Completion {
   uint64_t index = 0;
   bool ok = false;
   bool stop_run = false;  // insufficient_quota: the run must stop
-  Reply reply;            // when ok
+  base::Reply reply;      // when ok
   std::string error;      // when !ok: readable, names the HTTP status or transport error
   std::string error_class;  // "http_400", "http_429", "timeout", "connect", "malformed", ...
   int attempts = 0;
@@ -79,9 +79,9 @@ class HttpTeacher {
   HttpTeacher& operator=(const HttpTeacher&) = delete;
 
   // Queues a prompt. Its body is built here (request_body).
-  void submit(uint64_t index, const prompts::PromptSpec& prompt);
+  void submit(uint64_t index, const base::PromptSpec& prompt);
   // Queues several prompts, {index, prompt} each, with one lock and one wake-up.
-  void submit(const std::vector<std::pair<uint64_t, prompts::PromptSpec>>& prompts);
+  void submit(const std::vector<std::pair<uint64_t, base::PromptSpec>>& prompts);
   // Returns the completions available now, waiting up to `timeout_s` for the first.
   std::vector<Completion> wait(double timeout_s);
   // Submitted prompts not yet returned by wait().
@@ -91,7 +91,7 @@ class HttpTeacher {
   const HttpTeacherOptions& options() const { return options_; }
   // Estimated tokens of a request for the tokens/min bucket and budget projections:
   // prompt characters / 4 + max_tokens.
-  double estimate_tokens(const prompts::PromptSpec& prompt) const;
+  double estimate_tokens(const base::PromptSpec& prompt) const;
 
  private:
   struct Impl;

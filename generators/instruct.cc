@@ -6,8 +6,10 @@
 #include <cctype>
 #include <vector>
 
-#include "generators/json.h"
-#include "prompts/rng.h"
+#include "base/json.h"
+#include "base/rng.h"
+#include "base/text.h"
+#include "prompts/prompt.h"
 
 namespace primer::generators {
 
@@ -19,16 +21,10 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // A JSON object with string fields "story" and "summary" somewhere in the reply.
 std::optional<InstructParts> from_json(std::string_view reply) {
   simdjson::dom::parser parser;
-  for (const std::string_view candidate : json_object_candidates(reply)) {
+  for (const std::string_view candidate : base::json_object_candidates(reply)) {
     simdjson::padded_string padded(candidate);
     simdjson::dom::element root;
     simdjson::dom::object obj;
@@ -37,7 +33,7 @@ std::optional<InstructParts> from_json(std::string_view reply) {
     for (auto [k, v] : obj) {
       std::string_view s;
       if (v.get_string().get(s)) continue;
-      const std::string key = lower(k);
+      const std::string key = base::ascii_lower(k);
       if (key == "story") parts.story = trim(s);
       else if (key == "summary") parts.summary = trim(s);
     }
@@ -77,7 +73,7 @@ size_t section(const std::string& lowered, std::string_view label, size_t* label
 
 std::optional<InstructParts> parse_instruct_reply(std::string_view reply) {
   if (auto j = from_json(reply)) return j;
-  const std::string text(reply), lowered = lower(reply);
+  const std::string text(reply), lowered = base::ascii_lower(reply);
   size_t story_label = 0, summary_label = 0;
   const size_t story = section(lowered, "story", &story_label);
   const size_t summary = section(lowered, "summary", &summary_label);
@@ -96,9 +92,9 @@ std::optional<InstructParts> parse_instruct_reply(std::string_view reply) {
   return parts;
 }
 
-std::string format_instruct_reply(const prompts::PromptSpec& p, std::string_view story, std::string_view summary) {
+std::string format_instruct_reply(const base::PromptSpec& p, std::string_view story, std::string_view summary) {
   if (p.id % 3 == 0) {
-    JsonWriter w;
+    base::JsonWriter w;
     w.begin_object().field("story", story).field("summary", summary).end_object();
     return "```json\n" + w.take() + "\n```";
   }
@@ -124,13 +120,13 @@ std::string pick_sentence(std::string_view story, uint64_t id) {
   std::vector<std::string_view> sentences = narrative_sentences(story);
   std::erase_if(sentences, [](std::string_view s) { return s.size() <= 12; });  // not "Yes." or "The end."
   if (sentences.empty()) return trim(story.substr(0, std::min<size_t>(story.size(), 120)));
-  prompts::Rng rng(id, "instruct-sentence");
+  base::Rng rng(id, "instruct-sentence");
   return std::string(sentences[rng.below(sentences.size())]);
 }
 
-std::string instruct_text(const Doc& doc, std::string* sentence_out) {
-  const prompts::PromptSpec& p = doc.prompt;
-  prompts::Rng rng(p.id, "instruct-lines");
+std::string instruct_text(const base::Doc& doc, std::string* sentence_out) {
+  const base::PromptSpec& p = doc.prompt;
+  base::Rng rng(p.id, "instruct-lines");
   // As TinyStories-Instruct: each instruction line is present or not, at random; the
   // story always comes last.
   const bool with_summary = rng.chance(0.5), with_features = rng.chance(0.5), with_sentence = rng.chance(0.5),

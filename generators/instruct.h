@@ -20,7 +20,7 @@
 #include <string_view>
 #include <vector>
 
-#include "generators/doc.h"
+#include "base/doc.h"
 
 namespace primer::generators {
 
@@ -31,7 +31,7 @@ std::optional<InstructParts> parse_instruct_reply(std::string_view reply);
 
 // The reply the built-in teacher gives for an Instruct prompt (story + summary), in the
 // sections form or, for a third of the ids, as JSON.
-std::string format_instruct_reply(const prompts::PromptSpec& p, std::string_view story, std::string_view summary);
+std::string format_instruct_reply(const base::PromptSpec& p, std::string_view story, std::string_view summary);
 
 // The narration of a story as sentences: split after one of `marks` followed by a space,
 // a newline or the end, leading whitespace trimmed; empty pieces and sentences that open
@@ -43,6 +43,6 @@ std::string pick_sentence(std::string_view story, uint64_t id);
 
 // The record text in the Instruct format (doc.reply.text is the story, reply.summary the
 // summary); `sentence` receives the chosen sentence.
-std::string instruct_text(const Doc& doc, std::string* sentence = nullptr);
+std::string instruct_text(const base::Doc& doc, std::string* sentence = nullptr);
 
 }  // namespace primer::generators

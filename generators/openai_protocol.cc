@@ -6,23 +6,11 @@
 #include <cmath>
 #include <ctime>
 
-#include "generators/json.h"
+#include "base/json.h"
+#include "base/text.h"
 
 namespace primer::generators {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
-  return s;
-}
 
 // Text of an HTML page or other non-JSON body, shortened to one readable line.
 std::string plain_text_summary(std::string_view body) {
@@ -67,8 +55,8 @@ std::string_view endpoint_path(const RequestOptions& o) {
   return o.endpoint == "completions" ? "/completions" : "/chat/completions";
 }
 
-std::string request_body(const RequestOptions& o, const prompts::PromptSpec& prompt) {
-  JsonWriter w;
+std::string request_body(const RequestOptions& o, const base::PromptSpec& prompt) {
+  base::JsonWriter w;
   w.begin_object().field("model", o.model);
   if (o.endpoint == "completions") {
     w.field("prompt", prompt.text);
@@ -107,7 +95,7 @@ ApiError parse_error_body(long status, std::string_view body) {
   ApiError e;
   simdjson::dom::parser parser;
   simdjson::dom::element root;
-  const std::string_view t = trim(body);
+  const std::string_view t = base::trim(body);
   if (!t.empty() && t.front() == '{' && !parser.parse(t.data(), t.size()).get(root) && root.is_object()) {
     simdjson::dom::element err;
     // OpenAI, llama.cpp, Ollama: {"error": {...}} or {"error": "text"}; vLLM < 0.10.1:
@@ -171,7 +159,7 @@ ParsedReply parse_completion(std::string_view body, bool chat) {
 }
 
 std::optional<double> parse_duration(std::string_view text) {
-  const std::string_view t = trim(text);
+  const std::string_view t = base::trim(text);
   if (t.empty()) return std::nullopt;
   double total = 0;
   size_t i = 0;
@@ -188,7 +176,7 @@ std::optional<double> parse_duration(std::string_view text) {
     }
     size_t k = j;
     while (k < t.size() && ((t[k] >= 'a' && t[k] <= 'z') || (t[k] >= 'A' && t[k] <= 'Z'))) ++k;
-    const std::string unit = lower(t.substr(j, k - j));
+    const std::string unit = base::ascii_lower(t.substr(j, k - j));
     if (unit.empty()) {
       if (any_unit || k != t.size()) return std::nullopt;
       return value;  // plain seconds
@@ -214,7 +202,7 @@ std::optional<double> retry_after_seconds(const Headers& headers, double now_uni
     }
   }
   if (auto it = headers.find("retry-after"); it != headers.end()) {
-    const std::string v(trim(it->second));
+    const std::string v(base::trim(it->second));
     if (!v.empty() && v.find_first_not_of("0123456789.") == std::string::npos) {
       try {
         return clamp(std::stod(v));
@@ -277,7 +265,7 @@ void SseParser::feed(std::string_view bytes) {
 
 void SseParser::event(std::string_view data) {
   if (done_ || !error_.empty()) return;
-  if (trim(data) == "[DONE]") {
+  if (base::trim(data) == "[DONE]") {
     done_ = true;
     return;
   }
@@ -338,7 +326,7 @@ std::optional<Price> builtin_price(std::string_view model) {
       {"llama3-8b", {0.05, 0.08}},
       {"gemini-1.5-flash", {0.35, 1.05}},
   };
-  const std::string m = lower(model);
+  const std::string m = base::ascii_lower(model);
   for (const auto& [name, price] : kTable)
     if (m == name) return price;
   // Longest prefix ("gpt-4o-mini-2024-07-18" → gpt-4o-mini), also after a provider
@@ -354,7 +342,7 @@ std::optional<Price> builtin_price(std::string_view model) {
   return best;
 }
 
-double cost_usd(const Price& price, const Usage& usage, bool batch) {
+double cost_usd(const Price& price, const base::Usage& usage, bool batch) {
   const double c = (price.input * usage.prompt_tokens + price.output * usage.completion_tokens) / 1e6;
   return batch ? c * 0.5 : c;
 }

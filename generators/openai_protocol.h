@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "generators/doc.h"
+#include "base/doc.h"
 
 namespace primer::generators {
 
@@ -39,7 +39,7 @@ int64_t request_seed(uint64_t prompt_id);
 
 // The request body for one prompt: canonical (same prompt and options → same bytes), so
 // its hash identifies the request in the journal.
-std::string request_body(const RequestOptions& options, const prompts::PromptSpec& prompt);
+std::string request_body(const RequestOptions& options, const base::PromptSpec& prompt);
 // "/chat/completions" or "/completions".
 std::string_view endpoint_path(const RequestOptions& options);
 
@@ -55,7 +55,7 @@ ApiError parse_error_body(long status, std::string_view body);
 struct ParsedReply {
   bool ok = false;
   std::string error;  // when !ok: what was wrong
-  Reply reply;
+  base::Reply reply;
 };
 ParsedReply parse_completion(std::string_view body, bool chat);
 
@@ -96,7 +96,7 @@ class SseParser {
   bool has_data_ = false;
   bool done_ = false;
   std::string error_;
-  Reply reply_;
+  base::Reply reply_;
 };
 
 // Prices in USD per million tokens.
@@ -107,6 +107,6 @@ struct Price {
 // The built-in table (gpt-4o, gpt-4o-mini, claude-3-haiku, llama-3-8b on Groq,
 // gemini-1.5-flash, ...), matched by exact model name, then by the longest known prefix.
 std::optional<Price> builtin_price(std::string_view model);
-double cost_usd(const Price& price, const Usage& usage, bool batch = false);
+double cost_usd(const Price& price, const base::Usage& usage, bool batch = false);
 
 }  // namespace primer::generators

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "generators/doc.h"
+#include "base/doc.h"
 
 namespace primer::generators {
 
@@ -14,7 +14,7 @@ class Teacher {
   // Recorded as each Doc's "teacher" field: "builtin", or a model name.
   virtual std::string name() const = 0;
   // Answers one prompt. Must be thread-safe: the pipeline calls it from many threads.
-  virtual Reply complete(const prompts::PromptSpec& prompt) const = 0;
+  virtual base::Reply complete(const base::PromptSpec& prompt) const = 0;
   // True when replies cost money or cannot be reproduced, so the pipeline must journal
   // them before anything else happens (the builtin teacher regenerates for free).
   virtual bool journal_replies() const { return true; }

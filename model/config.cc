@@ -2,7 +2,7 @@
 
 #include <simdjson.h>
 
-#include "generators/json.h"
+#include "base/json.h"
 
 namespace primer::model {
 
@@ -56,7 +56,7 @@ double ModelConfig::training_flops_per_token() const {
 }
 
 std::string ModelConfig::to_json() const {
-  generators::JsonWriter w(2);
+  base::JsonWriter w(2);
   w.begin_object()
       .field("architecture", "llama")
       .field("dim", dim)

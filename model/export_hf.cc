@@ -9,7 +9,7 @@
 #include <fmt/ranges.h>
 #include <simdjson.h>
 
-#include "generators/json.h"
+#include "base/json.h"
 #include "model/kernels/quant.h"
 #include "model/transformer.h"
 #include "storage/files.h"
@@ -64,7 +64,7 @@ const std::set<std::string> kExportFiles = {"config.json",          "model.safet
                                             "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"};
 
 std::string config_json(const ModelConfig& c, const Tokenizer& tok, HfDtype dtype) {
-  generators::JsonWriter j(2);
+  base::JsonWriter j(2);
   j.begin_object().key("architectures").begin_array().value("LlamaForCausalLM").end_array();
   j.field("model_type", "llama")
       .field("hidden_size", c.dim)
@@ -119,7 +119,7 @@ void export_hf(const LoadedModel& m, const fs::path& dir, HfDtype dtype) {
   const size_t elem = dtype == HfDtype::kF32 ? 4 : 2;
 
   // Header: every tensor's dtype, shape and byte range; padded with spaces to 8 bytes.
-  generators::JsonWriter h;
+  base::JsonWriter h;
   h.begin_object().key("__metadata__").begin_object().field("format", "pt").end_object();
   uint64_t offset = 0;
   for (const HfTensor& t : tensors) {
@@ -153,7 +153,7 @@ void export_hf(const LoadedModel& m, const fs::path& dir, HfDtype dtype) {
     }
   }
 
-  generators::JsonWriter tc(2);
+  base::JsonWriter tc(2);
   tc.begin_object()
       .field("tokenizer_class", "LlamaTokenizer")
       .field("bos_token", tok.piece(tok.bos_id()))
@@ -170,13 +170,13 @@ void export_hf(const LoadedModel& m, const fs::path& dir, HfDtype dtype) {
       .begin_object()
       .end_object()
       .end_object();
-  generators::JsonWriter sm(2);
+  base::JsonWriter sm(2);
   sm.begin_object()
       .field("bos_token", tok.piece(tok.bos_id()))
       .field("eos_token", tok.piece(tok.eos_id()))
       .field("unk_token", tok.piece(0))
       .end_object();
-  generators::JsonWriter gc(2);
+  base::JsonWriter gc(2);
   gc.begin_object()
       .field("bos_token_id", tok.bos_id())
       .field("eos_token_id", tok.eos_id())

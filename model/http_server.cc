@@ -19,12 +19,12 @@
 
 #include <fmt/format.h>
 
-#include "generators/json.h"
+#include "base/json.h"
 
 namespace primer::model {
 
 std::string openai_error_body(const HttpError& e) {
-  generators::JsonWriter w;
+  base::JsonWriter w;
   w.begin_object().key("error").begin_object().field("message", e.message).field("type", e.type);
   if (e.param.empty()) w.key("param").raw("null");
   else w.field("param", e.param);

@@ -10,12 +10,12 @@
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
+#include "base/rng.h"
 #include "model/kernels/attention.h"
 #include "model/kernels/quant.h"
 #include "model/kernels/rmsnorm.h"
 #include "model/kernels/swiglu.h"
 #include "model/kernels/vmath.h"
-#include "prompts/rng.h"
 
 namespace primer::model {
 
@@ -196,7 +196,7 @@ std::span<const float> Session::step(int token) {
   return logits_;
 }
 
-TokenSampler::TokenSampler(const SamplingOptions& o) : o_(o), state_(prompts::mix64(o.seed ^ 0x5A4D504C45ull)) {}
+TokenSampler::TokenSampler(const SamplingOptions& o) : o_(o), state_(base::mix64(o.seed ^ 0x5A4D504C45ull)) {}
 
 int TokenSampler::sample(std::span<const float> logits, double* logprob) {
   const int v = static_cast<int>(logits.size());
@@ -231,7 +231,7 @@ int TokenSampler::sample(std::span<const float> logits, double* logprob) {
       for (int i = 0; i < keep; ++i) total += std::exp(static_cast<double>(sorted_[i].first));
     }
     state_ += 0x9E3779B97F4A7C15ull;
-    const double u = static_cast<double>(prompts::mix64(state_) >> 11) * 0x1.0p-53 * total;
+    const double u = static_cast<double>(base::mix64(state_) >> 11) * 0x1.0p-53 * total;
     double cum = 0;
     chosen = sorted_[keep - 1].second;
     for (int i = 0; i < keep; ++i) {

@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "generators/json.h"
+#include "base/json.h"
 #include "model/http_server.h"
 #include "model/inference.h"
 
@@ -19,7 +19,7 @@ namespace primer::model {
 
 namespace {
 
-using generators::JsonWriter;
+using base::JsonWriter;
 using Clock = std::chrono::steady_clock;
 
 HttpError bad_request(std::string message, std::string param = "", std::string code = "") {

@@ -17,15 +17,17 @@
 #include <simdjson.h>
 #include <tbb/parallel_for.h>
 
-#include "generators/json.h"
+#include "base/json.h"
+#include "base/rng.h"
+#include "base/svg.h"
+#include "base/text.h"
 #include "model/checkpoint.h"
 #include "model/distributed.h"
 #include "model/export.h"
-#include "model/kernels/parallel.h"
 #include "model/kernels/adamw.h"
+#include "model/kernels/parallel.h"
 #include "model/tokenizer.h"
 #include "model/transformer.h"
-#include "prompts/rng.h"
 #include "storage/files.h"
 #include "storage/manifest.h"
 #include "storage/tokens.h"
@@ -144,7 +146,7 @@ std::optional<double> validation_loss_on(Transformer& model, const TokenStream& 
 
 // Windows of micro-step `micro` of `step`: a pure function of (seed, step, micro).
 void sample_windows(const TokenStream& s, uint64_t seed, int64_t step, int micro, std::vector<uint64_t>& out) {
-  prompts::Rng rng(prompts::mix64(seed) ^ prompts::mix64(static_cast<uint64_t>(step) * 1024 + micro), "batch");
+  base::Rng rng(base::mix64(seed) ^ base::mix64(static_cast<uint64_t>(step) * 1024 + micro), "batch");
   for (auto& w : out) w = rng.below(s.windows());
 }
 
@@ -164,7 +166,7 @@ double grad_norm(std::span<const float> g) {
 }
 
 std::string state_json(const TrainOptions& o, int64_t step, uint64_t tokens_seen, uint64_t windows) {
-  generators::JsonWriter w(2);
+  base::JsonWriter w(2);
   w.begin_object()
       .field("step", step)
       .field("tokens_seen", tokens_seen)
@@ -334,7 +336,7 @@ TrainResult train(const TrainRequest& req) {
         warn(fmt::format("model.vocab_size is {} but {} has only {} pieces: {} embedding rows will never be trained "
                          "(sampling never draws them); set vocab_size = {} in [model] to save {} parameters",
                          mc.vocab_size, tp.string(), pieces, mc.vocab_size - pieces, pieces,
-                         storage::with_commas(static_cast<uint64_t>(mc.vocab_size - pieces) * mc.dim)));
+                         base::with_commas(static_cast<uint64_t>(mc.vocab_size - pieces) * mc.dim)));
     }
 
     // Every rank maps the shards (pages are read as its windows touch them).
@@ -426,11 +428,11 @@ TrainResult train(const TrainRequest& req) {
   uint64_t tokens_seen = start.tokens_seen;
 
   log(fmt::format("model: {} parameters (dim {}, {} layers, {} heads / {} KV, hidden {}, vocab {}, context {})",
-                  storage::with_commas(mc.parameter_count()), mc.dim, mc.n_layers, mc.n_heads,
+                  base::with_commas(mc.parameter_count()), mc.dim, mc.n_layers, mc.n_heads,
                   mc.n_kv_heads, mc.hidden_dim, mc.vocab_size, mc.seq_len));
   log(fmt::format("data: {} training tokens in {} shard(s), {} validation tokens; batch {} x {} x {} accumulation",
-                  storage::with_commas(train_data.tokens()), train_data.files(),
-                  storage::with_commas(val_data.tokens()), B, T, o.grad_accum));
+                  base::with_commas(train_data.tokens()), train_data.files(),
+                  base::with_commas(val_data.tokens()), B, T, o.grad_accum));
   if (ranks > 1)
     log(fmt::format("ranks: {} ({}), {} micro-batch(es) of the {} each per step", ranks, comm.library(),
                     o.grad_accum / ranks, o.grad_accum));
@@ -524,7 +526,7 @@ TrainResult train(const TrainRequest& req) {
     std::optional<double> val;
     if ((o.eval_every > 0 && step % o.eval_every == 0) || step == o.steps) val = validation_loss();
 
-    generators::JsonWriter row;
+    base::JsonWriter row;
     row.begin_object()
         .field("step", step)
         .field("loss", loss)
@@ -539,7 +541,7 @@ TrainResult train(const TrainRequest& req) {
     metrics.flush();  // whole rows for anyone tailing the file; a resume truncates past the checkpoint
     if (o.log_every > 0 && (step % o.log_every == 0 || step == o.steps || val))
       log(fmt::format("step {}/{} | loss {:.4f}{} | lr {:.2e} | grad norm {:.3f} | {} tok/s | {:.1f} GFLOP/s", step,
-                      o.steps, loss, val ? fmt::format(" | val {:.4f}", *val) : "", lr, norm, storage::with_commas(static_cast<uint64_t>(std::llround(tps))),
+                      o.steps, loss, val ? fmt::format(" | val {:.4f}", *val) : "", lr, norm, base::with_commas(static_cast<uint64_t>(std::llround(tps))),
                       gflops));
     if (val) result.last_val_loss = val;
     if (step == o.steps || (o.checkpoint_every > 0 && step % o.checkpoint_every == 0)) save(step);
@@ -565,48 +567,15 @@ void write_loss_chart(const fs::path& dir) {
     train.emplace_back(step, loss);
     if (!row["val_loss"].get_double().get(v)) val.emplace_back(step, v);
   }
-  const double W = 720, H = 420, left = 64, right = 24, top = 36, bottom = 48;
-  double max_step = 1, lo = 1e300, hi = -1e300;
-  for (const auto* series : {&train, &val})
-    for (const auto& [s, l] : *series) max_step = std::max(max_step, s), lo = std::min(lo, l), hi = std::max(hi, l);
-  if (train.empty()) lo = 0, hi = 1;
-  if (hi - lo < 1e-9) hi = lo + 1;
-  auto x = [&](double s) { return left + (W - left - right) * s / max_step; };
-  auto y = [&](double l) { return top + (H - top - bottom) * (hi - l) / (hi - lo); };
-  std::string svg = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
-      "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-      "<text x=\"{2}\" y=\"22\" font-size=\"15\">Training loss (cross-entropy, nats/token)</text>\n",
-      W, H, left);
-  for (int i = 0; i <= 4; ++i) {
-    const double l = lo + (hi - lo) * i / 4;
-    svg += fmt::format("<line x1=\"{0}\" x2=\"{1}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" stroke=\"#ddd\"/>"
-                       "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\">{5:.2f}</text>\n",
-                       left, W - right, y(l), left - 6, y(l) + 4, l);
-    svg += fmt::format("<text x=\"{0:.1f}\" y=\"{1}\" text-anchor=\"middle\">{2:.0f}</text>\n",
-                       x(max_step * i / 4), H - bottom + 18, max_step * i / 4);
-  }
-  svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">step</text>\n", (left + W - right) / 2,
-                     H - 8);
-  auto polyline = [&](const std::vector<std::pair<double, double>>& s, const char* color, double width) {
-    if (s.empty()) return;
-    svg += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"{}\" points=\"", color, width);
-    for (const auto& [st, l] : s) svg += fmt::format("{:.1f},{:.1f} ", x(st), y(l));
-    svg += "\"/>\n";
-  };
-  polyline(train, "#4878d0", 1.2);
-  polyline(val, "#d65f5f", 2.2);
-  for (const auto& [st, l] : val) svg += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"#d65f5f\"/>\n", x(st), y(l));
-  svg += fmt::format("<line x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\" stroke=\"#4878d0\" stroke-width=\"2\"/>"
-                     "<text x=\"{3}\" y=\"{4}\">train</text>\n",
-                     W - 190, W - 170, top + 10, W - 165, top + 14);
-  svg += fmt::format("<line x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\" stroke=\"#d65f5f\" stroke-width=\"2\"/>"
-                     "<text x=\"{3}\" y=\"{4}\">validation</text>\n",
-                     W - 120, W - 100, top + 10, W - 95, top + 14);
+  // The report's loss chart (pipeline/report.cc draws the same one from metrics.jsonl).
+  std::string y_label = "loss (nats/token)";
   if (!train.empty())
-    svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#555\">final: train {:.3f}{}</text>\n", left + 8, H - bottom - 8,
-                       train.back().second, val.empty() ? "" : fmt::format(", validation {:.3f}", val.back().second));
-  svg += "</svg>\n";
+    y_label += fmt::format("; final: train {:.3f}{}", train.back().second,
+                           val.empty() ? "" : fmt::format(", validation {:.3f}", val.back().second));
+  std::vector<base::svg::Series> series{{"train loss", std::move(train), 0, false}};
+  if (!val.empty()) series.push_back({"validation loss", std::move(val), 1, true});
+  const std::string svg =
+      base::svg::standalone(base::svg::lines(series, "step", y_label, "Training loss (cross-entropy, nats/token)"));
   storage::write_file_atomic(dir / "loss.svg", svg);
 }
 

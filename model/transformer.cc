@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "base/rng.h"
 #include "model/kernels/attention.h"
 #include "model/kernels/cross_entropy.h"
 #include "model/kernels/embedding.h"
@@ -10,7 +11,6 @@
 #include "model/kernels/parallel.h"
 #include "model/kernels/rmsnorm.h"
 #include "model/kernels/swiglu.h"
-#include "prompts/rng.h"
 
 namespace primer::model {
 
@@ -44,7 +44,7 @@ void Transformer::init_random(uint64_t seed) {
     }
     double std = 0.02;
     if (t.name == "wo" || t.name == "w2") std /= std::sqrt(2.0 * config_.n_layers);
-    prompts::Rng rng(seed, t.name);
+    base::Rng rng(seed, t.name);
     for (int64_t j = 0; j < t.size; j += 2) {  // Box–Muller, two normals per draw
       const double u1 = 1.0 - rng.uniform(), u2 = rng.uniform();
       const double r = std::sqrt(-2.0 * std::log(u1));

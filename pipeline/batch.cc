@@ -6,10 +6,10 @@
 #include <functional>
 #include <unordered_map>
 
+#include "base/json.h"
+#include "base/rng.h"
 #include "prompts/prompt.h"
-#include "prompts/rng.h"
 #include "storage/files.h"
-#include "storage/json.h"
 #include "storage/shard.h"
 
 namespace primer::pipeline {
@@ -51,8 +51,8 @@ BatchExport export_batch(const Config& config, const fs::path& dir, uint64_t max
     lines = 0;
   };
   for (uint64_t i = 0; i < config.count; ++i) {
-    const prompts::PromptSpec spec = p.sampler->sample(config.seed, i);
-    std::string line = "{\"custom_id\":\"" + storage::hex64(spec.id) + "\",\"method\":\"POST\",\"url\":\"" + url +
+    const base::PromptSpec spec = p.sampler->sample(config.seed, i);
+    std::string line = "{\"custom_id\":\"" + base::hex64(spec.id) + "\",\"method\":\"POST\",\"url\":\"" + url +
                        "\",\"body\":" + generators::request_body(request, spec) + "}\n";
     if (lines > 0 && (lines >= max_lines || buffer.size() + line.size() > max_bytes)) flush();
     buffer += line;
@@ -72,7 +72,7 @@ BatchResults read_results(const Config& config, const std::function<void(const L
   require_openai(config);
   std::unordered_map<uint64_t, uint64_t> index_of;  // prompt id → index
   index_of.reserve(config.count);
-  for (uint64_t i = 0; i < config.count; ++i) index_of.emplace(prompts::prompt_id(config.seed, i), i);
+  for (uint64_t i = 0; i < config.count; ++i) index_of.emplace(base::prompt_id(config.seed, i), i);
   const bool chat = config.teacher.http.request.endpoint != "completions";
   const auto& price = config.teacher.http.price;
 

@@ -42,12 +42,12 @@
 #include <mutex>
 #include <thread>
 
-#include "generators/json.h"
+#include "base/json.h"
+#include "base/rng.h"
 #include "pipeline/commands.h"
 #include "pipeline/config.h"
 #include "pipeline/run.h"
 #include "pipeline/stop_signal.h"
-#include "prompts/rng.h"
 #include "storage/files.h"
 #include "storage/manifest.h"
 #include "storage/reader.h"
@@ -108,7 +108,7 @@ void discard(const fs::path& out, bool created) noexcept {
 }
 
 struct Pending {
-  generators::Doc doc;
+  base::Doc doc;
   std::string_view line;  // the original JSON line (in its Block)
   std::string original;   // its text, to tell whether a filter rewrote it
   filters::Prepared prepared;
@@ -243,7 +243,7 @@ class BlockReader {
 // Fills doc's prompt metadata from a record (what storage::append_record_json writes).
 // An "id" or "index" the record lacks is derived from its ordinal later (has_id, has_index).
 void read_metadata(simdjson::dom::element json, const vocab::Vocabulary& vocab, Pending& pending) {
-  generators::Doc& doc = pending.doc;
+  base::Doc& doc = pending.doc;
   auto& p = doc.prompt;
   std::string_view s;
   if (!json["id"].get_string().get(s) && s.size() == 16) {
@@ -284,8 +284,8 @@ void read_metadata(simdjson::dom::element json, const vocab::Vocabulary& vocab, 
   if (!json["features"].get_array().get(features))
     for (auto e : features)
       if (!e.get_string().get(s))
-        for (int f = 0; f < prompts::kFeatureCount; ++f)
-          if (prompts::feature_info(static_cast<prompts::Feature>(f)).key == s) p.features.add(static_cast<prompts::Feature>(f));
+        for (int f = 0; f < base::kFeatureCount; ++f)
+          if (prompts::feature_info(static_cast<base::Feature>(f)).key == s) p.features.add(static_cast<base::Feature>(f));
   if (!json["finish_reason"].get_string().get(s)) doc.reply.finish_reason = s;
   if (!json["prompt"].get_string().get(s)) p.text = s;
   if (!json["kind"].get_string().get(s)) p.kind = s;
@@ -297,13 +297,13 @@ std::string rewrite_record(std::string_view line, std::string_view text, std::st
   simdjson::dom::parser parser;
   simdjson::dom::object obj;
   std::string out = "{\"text\":";
-  generators::append_json_string(out, text);
+  base::append_json_string(out, text);
   out += extra;
   if (parser.parse(line).get_object().get(obj)) return out + "}";
   for (auto [key, value] : obj) {
     if (key == "text") continue;
     out += ',';
-    generators::append_json_string(out, key);
+    base::append_json_string(out, key);
     out += ':';
     out += simdjson::minify(value);
   }
@@ -406,9 +406,9 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
       if (train->full(limits)) close(train, shards);
     } else if (a.rejected) {
       std::string extra = ",\"rejected_by\":";
-      generators::append_json_string(extra, chain.filter(at).name());
+      base::append_json_string(extra, chain.filter(at).name());
       extra += ",\"reject_reason\":";
-      generators::append_json_string(extra, v.reason);
+      base::append_json_string(extra, v.reason);
       if (!rejected)
         rejected = std::make_unique<storage::ShardWriter>(
             out / "rejected" / fmt::format("rejected-{:05d}.jsonl.zst", rejected_shards.size()), options);
@@ -471,7 +471,7 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
                                            [&](Block* b) {
                                              for (auto& p : b->records) {
                                                const uint64_t o = ordinal++;
-                                               if (!p.has_id) p.doc.prompt.id = prompts::mix64(o + 1);
+                                               if (!p.has_id) p.doc.prompt.id = base::mix64(o + 1);
                                                if (!p.has_index) p.doc.prompt.index = o;
                                              }
                                              return b;

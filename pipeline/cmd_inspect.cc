@@ -9,7 +9,8 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include "generators/json.h"
+#include "base/json.h"
+#include "base/text.h"
 #include "model/checkpoint.h"
 #include "model/export.h"
 #include "model/tokenizer.h"
@@ -103,7 +104,7 @@ int inspect_model(const InspectArgs& a) {
   if (nonfinite) problems.push_back(fmt::format("{} weights are NaN or infinite", nonfinite));
   const auto checkpoints = fs::is_directory(a.path) ? model::list_checkpoints(a.path) : std::vector<fs::path>{};
   if (a.json) {
-    generators::JsonWriter w;
+    base::JsonWriter w;
     w.begin_object().field("kind", "model").field("source", m.source).field("path", m.path.string());
     simdjson::dom::parser parser;
     const std::string config = simdjson::minify(parser.parse(c.to_json()).value());
@@ -123,7 +124,7 @@ int inspect_model(const InspectArgs& a) {
     std::printf("model %s (%s)\n", m.path.c_str(), m.source.c_str());
     std::printf("  llama: dim %d, %d layers, %d heads / %d KV heads, hidden %d, vocab %d, context %d\n", c.dim,
                 c.n_layers, c.n_heads, c.n_kv_heads, c.hidden_dim, c.vocab_size, c.seq_len);
-    std::printf("  parameters %s (%.2f MB as float32)\n", storage::with_commas(c.parameter_count()).c_str(),
+    std::printf("  parameters %s (%.2f MB as float32)\n", base::with_commas(c.parameter_count()).c_str(),
                 static_cast<double>(c.parameter_count()) * 4 / 1e6);
     std::printf("  tokenizer  %s\n", m.tokenizer ? fmt::format("{} pieces", m.tokenizer->vocab_size()).c_str()
                                                   : "none (sample and serve need tokenizer.model)");

@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "generators/json.h"
+#include "base/json.h"
 #include "model/export.h"
 #include "model/export_hf.h"
 #include "model/inference.h"
@@ -71,7 +71,7 @@ int sample_command(const SampleArgs& a) {
   });
   const double tps = r.decode_seconds > 0 ? static_cast<double>(r.tokens.size()) / r.decode_seconds : 0.0;
   if (a.json) {
-    generators::JsonWriter w;
+    base::JsonWriter w;
     w.begin_object().key("prompt_tokens").begin_array();
     for (int t : req.prompt) w.value(t);
     w.end_array().key("tokens").begin_array();

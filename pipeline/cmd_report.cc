@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "base/text.h"
 #include "pipeline/commands.h"
 #include "pipeline/report.h"
 #include "storage/manifest.h"
@@ -32,7 +33,7 @@ int report_command(const ReportArgs& a) {
   const std::filesystem::path out = a.out.empty() ? dir / "report.html" : std::filesystem::path(a.out);
   const pipeline::ReportSummary s = pipeline::write_report(dir, out, o);
   if (!a.quiet) {
-    std::printf("report: %s (%s, %s bytes)\n", out.c_str(), s.kind.c_str(), storage::with_commas(s.bytes).c_str());
+    std::printf("report: %s (%s, %s bytes)\n", out.c_str(), s.kind.c_str(), base::with_commas(s.bytes).c_str());
     if (!s.problems.empty()) {
       std::printf("%zu problem%s (listed at the top of the page):\n", s.problems.size(), s.problems.size() == 1 ? "" : "s");
       for (const auto& p : s.problems) std::printf("  %s\n", p.c_str());

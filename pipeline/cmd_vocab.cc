@@ -11,7 +11,8 @@
 #include <thread>
 #include <unordered_map>
 
-#include "generators/json.h"
+#include "base/json.h"
+#include "base/text.h"
 #include "pipeline/commands.h"
 #include "storage/files.h"
 #include "storage/reader.h"
@@ -23,7 +24,7 @@ namespace primer::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using generators::JsonWriter;
+using base::JsonWriter;
 using vocab::Pos;
 using vocab::Vocabulary;
 
@@ -52,15 +53,6 @@ std::string read_text(const std::string& path) {
 }
 void print(const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); }
 void print_json(const JsonWriter& w) { print(w.str() + "\n"); }
-
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-std::string percent(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f%%", 100.0 * x);
-  return buf;
-}
 
 // ---------------------------------------------------------------------------------
 // stats
@@ -146,7 +138,7 @@ std::vector<fs::path> input_files(const std::string& input) {
   for (const auto& de : fs::recursive_directory_iterator(root, ec)) {
     if (!de.is_regular_file()) continue;
     const std::string name = de.path().filename().string();
-    if (ends_with(name, ".jsonl") || ends_with(name, ".jsonl.zst") || ends_with(name, ".txt")) out.push_back(de.path());
+    if (name.ends_with(".jsonl") || name.ends_with(".jsonl.zst") || name.ends_with(".txt")) out.push_back(de.path());
   }
   if (ec) throw UsageError("cannot list " + input + ": " + ec.message());
   std::sort(out.begin(), out.end());
@@ -184,7 +176,7 @@ void check_file(Checker& checker, const fs::path& file) {
   const std::string name = file.filename().string();
   std::vector<std::string> batch;
   size_t batch_bytes = 0;
-  if (ends_with(name, ".jsonl") || ends_with(name, ".jsonl.zst")) {
+  if (name.ends_with(".jsonl") || name.ends_with(".jsonl.zst")) {
     storage::ReadStats st;
     try {
       st = storage::for_each_record(file, [&](const storage::RecordView& r) {
@@ -263,7 +255,7 @@ int check_command(const CheckArgs& a) {
   }
   std::printf("tokens          %llu\n", static_cast<unsigned long long>(t.tokens));
   std::printf("oov tokens      %llu (%s), %zu distinct words\n", static_cast<unsigned long long>(t.oov_tokens),
-              percent(rate).c_str(), t.oov.size());
+              base::percent(rate, 2).c_str(), t.oov.size());
   std::printf("documents       %llu in %zu file(s), %.1f MB\n", static_cast<unsigned long long>(t.documents), files.size(),
               double(t.bytes) / 1e6);
   if (t.invalid_utf8)
@@ -362,7 +354,7 @@ int build_command(const BuildArgs& a) {
     uint64_t malformed = 0;
     for (const auto& f : files) {
       const std::string name = f.filename().string();
-      if (ends_with(name, ".jsonl") || ends_with(name, ".jsonl.zst")) {
+      if (name.ends_with(".jsonl") || name.ends_with(".jsonl.zst")) {
         malformed += storage::for_each_record(f, [&](const storage::RecordView& r) { counter.add_text(r.text); }).malformed;
       } else {
         counter.add_text(read_text(f.string()));
@@ -379,7 +371,7 @@ int build_command(const BuildArgs& a) {
       std::fprintf(stderr, "built %zu content words, %zu function words, %zu names from %llu tokens in %zu file(s); "
                    "the list covers %s of the tokens\n",
                    b.content, b.func, b.names, static_cast<unsigned long long>(b.tokens), files.size(),
-                   percent(coverage).c_str());
+                   base::percent(coverage, 2).c_str());
   }
   // The result must itself be a valid list.
   try {

@@ -13,17 +13,18 @@
 #include <simdjson.h>
 #include <tbb/parallel_for.h>
 
+#include "base/json.h"
+#include "base/rng.h"
+#include "base/text.h"
 #include "generators/http_teacher.h"
-#include "generators/json.h"
 #include "model/export.h"
 #include "model/inference.h"
 #include "model/train.h"
 #include "model/transformer.h"
+#include "pipeline/run.h"
 #include "prompts/prompt.h"
-#include "prompts/rng.h"
 #include "prompts/sampler.h"
 #include "storage/files.h"
-#include "pipeline/run.h"
 #include "storage/reader.h"
 #include "storage/shard.h"
 #include "storage/tokens.h"
@@ -33,12 +34,6 @@ namespace primer::pipeline {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Lower-case word tokens (letters, digits, apostrophes inside words).
 std::vector<std::string> words_of(std::string_view text) {
@@ -171,14 +166,14 @@ std::optional<std::map<std::string, double>> parse_scores(std::string_view answe
   // 1. the last JSON object that holds every key
   simdjson::dom::parser parser;
   std::optional<std::map<std::string, double>> best;
-  for (const std::string_view candidate : generators::json_object_candidates(answer)) {
+  for (const std::string_view candidate : base::json_object_candidates(answer)) {
     simdjson::padded_string padded(candidate);
     simdjson::dom::element root;
     simdjson::dom::object obj;
     if (parser.parse(padded).get(root) || root.get_object().get(obj)) continue;
     std::map<std::string, double> got;
     for (auto [k, v] : obj) {
-      const std::string key = lower(k);
+      const std::string key = base::ascii_lower(k);
       if (std::find(keys.begin(), keys.end(), key) == keys.end()) continue;
       if (auto x = score_value(v); x && valid(*x)) got[key] = *x;
     }
@@ -187,7 +182,7 @@ std::optional<std::map<std::string, double>> parse_scores(std::string_view answe
   if (best) return best;
   // 2. "Grammar: 7/10" lines (the last mention of each key wins)
   std::map<std::string, double> got;
-  const std::string text = lower(answer);
+  const std::string text = base::ascii_lower(answer);
   for (const auto& key : keys) {
     for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
       size_t i = at + key.size();
@@ -458,9 +453,9 @@ EvalResult evaluate(const Config& config, const EvalOptions& o) {
     bool stop = false;
     for (size_t i = 0; i < done.size() && !stop; ++i) {
       if (done[i].text.empty()) continue;
-      prompts::PromptSpec spec;
+      base::PromptSpec spec;
       spec.index = i;
-      spec.id = prompts::prompt_id(o.seed, i);
+      spec.id = base::prompt_id(o.seed, i);
       spec.kind = "eval";
       spec.text = rubric.render({done[i].beginning, done[i].text, criteria, json_keys});
       judge.submit(i, spec);
@@ -565,7 +560,7 @@ std::string eval_table(const EvalResult& r) {
 }
 
 void write_eval_outputs(const EvalResult& r) {
-  generators::JsonWriter w(2);
+  base::JsonWriter w(2);
   w.begin_object().field("checkpoint", r.checkpoint.string()).field("judge", r.judge);
   w.key("scores").begin_object();
   for (const auto& [k, s] : r.scores)

@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "prompts/rng.h"
+#include "base/rng.h"
 
 namespace primer::pipeline {
 
@@ -20,7 +20,7 @@ HttpSource::HttpSource(const generators::HttpTeacherOptions& options, const prom
   // Replies already paid for: resolved now, if they answer the same request.
   for (auto& [index, j] : journal_->take_loaded()) {
     if (index >= count_) continue;
-    const prompts::PromptSpec p = sampler_.sample(seed_, index);
+    const base::PromptSpec p = sampler_.sample(seed_, index);
     if (j.request_hash != request_hash(generators::request_body(options.request, p))) continue;
     generators::Completion c;
     c.index = index;
@@ -40,7 +40,7 @@ HttpSource::~HttpSource() {
   journal_->flush();
 }
 
-double HttpSource::worst_case_cost(const prompts::PromptSpec& p) const {
+double HttpSource::worst_case_cost(const base::PromptSpec& p) const {
   const auto& price = teacher_->options().price;
   if (!price) return 0;
   return (price->input * static_cast<double>(p.text.size()) / 4.0 +
@@ -55,7 +55,7 @@ void HttpSource::collect() {
       // The teacher hands back the body it sent: its hash ties the reply to the request.
       std::lock_guard jl(journal_mu_);
       for (auto& c : completions) {
-        if (c.ok) journal_->append(c.index, prompts::prompt_id(seed_, c.index), request_hash(c.request_body), c.reply);
+        if (c.ok) journal_->append(c.index, base::prompt_id(seed_, c.index), request_hash(c.request_body), c.reply);
         c.request_body = std::string();
       }
       journal_->flush();  // durable before anyone uses them
@@ -84,7 +84,7 @@ void HttpSource::submit_until(uint64_t end) {
   end = std::min(end, count_);
   // Prompts go to the teacher in groups: one lock and one wake-up of its I/O thread each.
   constexpr size_t kGroup = 64;
-  std::vector<std::pair<uint64_t, prompts::PromptSpec>> group;
+  std::vector<std::pair<uint64_t, base::PromptSpec>> group;
   auto send = [&] {
     teacher_->submit(group);
     group.clear();
@@ -100,7 +100,7 @@ void HttpSource::submit_until(uint64_t end) {
       }
       if (unjournaled_ >= max_unjournaled_) break;  // the collector frees room
     }
-    prompts::PromptSpec p = sampler_.sample(seed_, index);
+    base::PromptSpec p = sampler_.sample(seed_, index);
     const double worst = worst_case_cost(p);
     {
       std::lock_guard lock(mu_);

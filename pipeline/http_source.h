@@ -61,7 +61,7 @@ class HttpSource {
  private:
   void collect();  // collector thread
   void submit_until(uint64_t end);
-  double worst_case_cost(const prompts::PromptSpec& p) const;
+  double worst_case_cost(const base::PromptSpec& p) const;
 
   const prompts::PromptSampler& sampler_;
   uint64_t seed_, count_;

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "base/text.h"
 #include "storage/files.h"
 #include "storage/manifest.h"
 #include "storage/shard.h"
@@ -71,8 +72,8 @@ std::string task_position(const fs::path& dir, const TaskFile& f) {
     return "has no journal yet";
   }
   if (parser.parse(state).get(s) || s["next_index"].get(next)) return "has an unreadable journal";
-  return "resumes at prompt " + storage::with_commas(next) + " of " + storage::with_commas(f.begin) + ".." +
-         storage::with_commas(f.end == 0 ? 0 : f.end - 1);
+  return "resumes at prompt " + base::with_commas(next) + " of " + base::with_commas(f.begin) + ".." +
+         base::with_commas(f.end == 0 ? 0 : f.end - 1);
 }
 
 std::string list(const std::vector<uint32_t>& tasks) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "base/text.h"
 #include "storage/manifest.h"
 
 namespace primer::pipeline {
@@ -35,7 +36,7 @@ class Progress {
   std::function<std::string()> note_;
 };
 
-using storage::with_commas;  // "1,234,567"
+using base::with_commas;  // "1,234,567"
 // "1:02:03" or "2:03"
 std::string clock_time(double seconds);
 

@@ -10,8 +10,8 @@
 #include <cstring>
 #include <fmt/format.h>
 
+#include "base/json.h"
 #include "storage/files.h"
-#include "storage/json.h"
 
 namespace primer::pipeline {
 namespace fs = std::filesystem;
@@ -26,18 +26,18 @@ void append_number(std::string& out, uint64_t v) {
   out.append(buf, r.ptr);
 }
 
-void append_line(std::string& out, uint64_t index, uint64_t id, uint64_t hash, const generators::Reply& r) {
+void append_line(std::string& out, uint64_t index, uint64_t id, uint64_t hash, const base::Reply& r) {
   out.reserve(out.size() + r.text.size() + r.finish_reason.size() + 160);
   out += "{\"index\":";
   append_number(out, index);
   out += ",\"id\":\"";
-  out += storage::hex64(id);
+  out += base::hex64(id);
   out += "\",\"request\":\"";
-  out += storage::hex64(hash);
+  out += base::hex64(hash);
   out += "\",\"text\":";
-  storage::append_json_string(out, r.text);
+  base::append_json_string(out, r.text);
   out += ",\"finish_reason\":";
-  storage::append_json_string(out, r.finish_reason);
+  base::append_json_string(out, r.finish_reason);
   out += ",\"prompt_tokens\":";
   append_number(out, r.usage.prompt_tokens);
   out += ",\"completion_tokens\":";
@@ -124,7 +124,7 @@ void ReplyJournal::open_segment() {
   segment_empty_ = true;
 }
 
-void ReplyJournal::append(uint64_t index, uint64_t id, uint64_t hash, const generators::Reply& reply) {
+void ReplyJournal::append(uint64_t index, uint64_t id, uint64_t hash, const base::Reply& reply) {
   append_line(buffer_, index, id, hash, reply);
   segment_max_ = std::max(segment_max_, index);
   segment_empty_ = false;

@@ -17,13 +17,13 @@
 #include <map>
 #include <string>
 
-#include "generators/doc.h"
+#include "base/doc.h"
 
 namespace primer::pipeline {
 
 struct JournaledReply {
   uint64_t request_hash = 0;
-  generators::Reply reply;
+  base::Reply reply;
 };
 
 class ReplyJournal {
@@ -39,7 +39,7 @@ class ReplyJournal {
   std::map<uint64_t, JournaledReply> take_loaded() { return std::move(loaded_); }
   uint64_t torn_lines() const { return torn_; }
 
-  void append(uint64_t index, uint64_t id, uint64_t request_hash, const generators::Reply& reply);
+  void append(uint64_t index, uint64_t id, uint64_t request_hash, const base::Reply& reply);
   // Writes the buffered lines and fdatasyncs the segment.
   void flush();
   // Everything below `index` is in a checkpoint: closes the segment and deletes the

@@ -13,8 +13,9 @@
 #include <queue>
 #include <set>
 
-#include "pipeline/report_svg.h"
-#include "prompts/rng.h"
+#include "base/rng.h"
+#include "base/svg.h"
+#include "base/text.h"
 #include "storage/files.h"
 #include "storage/inspect.h"
 #include "storage/manifest.h"
@@ -30,9 +31,12 @@ namespace primer::pipeline {
 namespace fs = std::filesystem;
 namespace {
 
+using base::cut_utf8;
+using base::join;
+namespace report_svg = base::svg;
+using base::percent;
 using report_svg::esc;
 using report_svg::number;
-using report_svg::percent;
 
 // ---------------------------------------------------------------------------------------
 // Page furniture: the style sheet and the search script. The Content-Security-Policy
@@ -150,13 +154,6 @@ std::string csp_hash(std::string_view content) {
   return "'sha256-" + base64(raw) + "'";
 }
 
-// At most `n` bytes of `s`, not splitting a UTF-8 sequence; "…" when cut.
-std::string cut_utf8(std::string_view s, size_t n) {
-  if (s.size() <= n) return std::string(s);
-  size_t end = n;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
-  return std::string(s.substr(0, end)) + "…";
-}
 // Moves `pos` back to the start of a UTF-8 sequence.
 size_t utf8_floor(std::string_view s, size_t pos) {
   while (pos > 0 && pos < s.size() && (static_cast<unsigned char>(s[pos]) & 0xC0) == 0x80) --pos;
@@ -294,12 +291,6 @@ std::vector<std::string> string_array(simdjson::dom::element json, const char* k
     if (!e.get_string().get(s)) out.emplace_back(s);
   }
   return out;
-}
-
-std::string join(const std::vector<std::string>& v, std::string_view sep) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : std::string(sep)) + x;
-  return s;
 }
 
 // "train" from "train-00000-of-00004.jsonl.zst"; "" otherwise.
@@ -568,7 +559,7 @@ void Builder::record(const storage::RecordView& r, const std::string& split, Dat
   if (!topic.empty() || !audience.empty()) ++s.topic_audience[{topic, audience}];
 
   // A sample row (bottom-k on a hash of the text: order-independent, reproducible).
-  const uint64_t key = prompts::mix64(std::hash<std::string_view>{}(text) ^ r.line_number);
+  const uint64_t key = base::mix64(std::hash<std::string_view>{}(text) ^ r.line_number);
   if (!s.kept.wants(key) || key >= s.kept_bar) return;
   std::string meta = fmt::format("<b>{}</b>", esc(split.empty() ? "-" : split));
   const std::string id = string_field(r.json, "id");
@@ -692,8 +683,8 @@ void Builder::scan_records() {
   }
   if (scan_.records < total)
     notes_.push_back(fmt::format("distributions and samples come from {} of {} records (the first {} of each shard)",
-                                 storage::with_commas(scan_.records), storage::with_commas(total),
-                                 storage::with_commas(per_shard)));
+                                 base::with_commas(scan_.records), base::with_commas(total),
+                                 base::with_commas(per_shard)));
 }
 
 void Builder::scan_rejected() {
@@ -710,7 +701,7 @@ void Builder::scan_rejected() {
         ++scan_.rejected_records;
         const std::string by = string_field(r.json, "rejected_by"), reason = string_field(r.json, "reject_reason");
         ++scan_.rejected_reasons[{by, reason}];
-        const uint64_t key = prompts::mix64(std::hash<std::string_view>{}(r.text) ^ r.line_number);
+        const uint64_t key = base::mix64(std::hash<std::string_view>{}(r.text) ^ r.line_number);
         if (!scan_.rejected.wants(key)) return;
         std::string meta = fmt::format("<b>{}</b> <br>{}", esc(by.empty() ? "?" : by), esc(reason.empty() ? "?" : reason));
         const std::string id = string_field(r.json, "id");
@@ -743,7 +734,7 @@ std::string funnel_row(const std::string& cls, const std::string& label, uint64_
                        uint64_t of_stage, uint64_t of_prompts, const std::string& stage_note = "") {
   return fmt::format(
       "<tr{}><td>{}</td><td class=\"num\" data-funnel=\"{}\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-      cls.empty() ? "" : " class=\"" + cls + "\"", label, esc(key), storage::with_commas(n),
+      cls.empty() ? "" : " class=\"" + cls + "\"", label, esc(key), base::with_commas(n),
       stage_note.empty() ? (of_stage ? percent(share(n, of_stage)) : "") : stage_note,
       of_prompts ? percent(share(n, of_prompts)) : "");
 }
@@ -754,15 +745,15 @@ std::string Builder::funnel_section() {
   const storage::Manifest& m = *manifest_;
   if (manifest_from_journal_) h += "<p class=\"muted\">Counts of the last checkpoint (journal/state.json): the run is unfinished.</p>";
   h += "<div class=\"cards\">";
-  h += card("prompts", storage::with_commas(m.prompts), "prompts");
-  h += card("kept documents", storage::with_commas(m.kept), "kept");
+  h += card("prompts", base::with_commas(m.prompts), "prompts");
+  h += card("kept documents", base::with_commas(m.kept), "kept");
   h += card("kept share", percent(share(m.kept, m.prompts)));
   h += card("text", fmt::format("{:.2f} MB", double(m.text_bytes) / 1e6));
   if (m.prompt_tokens || m.completion_tokens)
-    h += card("teacher tokens (prompt + completion)", storage::with_commas(m.prompt_tokens + m.completion_tokens));
+    h += card("teacher tokens (prompt + completion)", base::with_commas(m.prompt_tokens + m.completion_tokens));
   h += card("cost", fmt::format("${:.4f}", m.cost_usd), "cost");
   if (m.kept && m.cost_usd > 0) h += card("cost per 1,000 kept", fmt::format("${:.4f}", 1000 * m.cost_usd / double(m.kept)));
-  if (m.tokenizer) h += card("train tokens", storage::with_commas(m.split_tokens("train")));
+  if (m.tokenizer) h += card("train tokens", base::with_commas(m.split_tokens("train")));
   h += "</div>";
 
   // Where the documents went: remaining after each stage.
@@ -803,17 +794,17 @@ std::string Builder::funnel_section() {
     h += fmt::format("<tr><th>{}</th><td class=\"num\"{}>{}</td></tr>", k, key.empty() ? "" : " data-funnel=\"" + key + "\"", v);
   };
   kv("teacher", esc(m.teacher.empty() ? "-" : m.teacher));
-  kv("prompt tokens (teacher usage)", storage::with_commas(m.prompt_tokens), "prompt_tokens");
-  kv("completion tokens (teacher usage)", storage::with_commas(m.completion_tokens), "completion_tokens");
+  kv("prompt tokens (teacher usage)", base::with_commas(m.prompt_tokens), "prompt_tokens");
+  kv("completion tokens (teacher usage)", base::with_commas(m.completion_tokens), "completion_tokens");
   kv("cost (USD)", fmt::format("{:.4f}", m.cost_usd), "cost_usd");
   if (m.replies && m.completion_tokens)
     kv("completion tokens per reply", fmt::format("{:.1f}", double(m.completion_tokens) / double(m.replies)));
-  kv("text bytes kept", storage::with_commas(m.text_bytes), "text_bytes");
-  if (m.invalid_utf8) kv("invalid UTF-8 sequences replaced", storage::with_commas(m.invalid_utf8));
+  kv("text bytes kept", base::with_commas(m.text_bytes), "text_bytes");
+  if (m.invalid_utf8) kv("invalid UTF-8 sequences replaced", base::with_commas(m.invalid_utf8));
   if (m.tokenizer) {
     kv("tokenizer", esc(fmt::format("{} ({}, {} pieces)", m.tokenizer->path, m.tokenizer->model_type, m.tokenizer->vocab_size)));
-    kv("train tokens", storage::with_commas(m.split_tokens("train")), "tokens_train");
-    kv("validation tokens", storage::with_commas(m.split_tokens("validation")), "tokens_validation");
+    kv("train tokens", base::with_commas(m.split_tokens("train")), "tokens_train");
+    kv("validation tokens", base::with_commas(m.split_tokens("validation")), "tokens_validation");
   }
   kv("wall time", fmt::format("{:.1f} s", m.seconds));
   h += "</tbody></table></section>";
@@ -837,7 +828,7 @@ std::string Builder::distributions_section() {
   const DatasetScan& s = scan_;
   std::string h = "<section id=\"distributions\"><h2>Distributions</h2>";
   if (!s.records) return h + "<p class=\"muted\">No records could be read.</p></section>";
-  h += fmt::format("<p class=\"muted\">From {} records.</p>", storage::with_commas(s.records));
+  h += fmt::format("<p class=\"muted\">From {} records.</p>", base::with_commas(s.records));
   std::vector<uint32_t> words = s.words;
   std::sort(words.begin(), words.end());
   h += "<div class=\"cards\">";
@@ -847,7 +838,7 @@ std::string Builder::distributions_section() {
     h += card("OOV tokens", percent(share(s.oov_tokens, s.tokens)));
     h += card("documents with an OOV word", percent(share(s.docs_with_oov, s.records)));
   }
-  for (const auto& [split, n] : s.splits) h += card(split + " records read", storage::with_commas(n));
+  for (const auto& [split, n] : s.splits) h += card(split + " records read", base::with_commas(n));
   h += "</div><div class=\"grid2\">";
   {
     const double p99 = std::max(1.0, percentile(words, 0.99));
@@ -883,14 +874,14 @@ std::string Builder::distributions_section() {
     for (int k = 0; k < 3; ++k)
       h += fmt::format("<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
                        names[k], s.words_in_vocab ? percent(share(s.found[k], s.words_in_vocab)) : "–",
-                       storage::with_commas(s.distinct[k].size()),
-                       vocab_ ? storage::with_commas(vocab_->with_pos(pos[k]).size()) : "–");
+                       base::with_commas(s.distinct[k].size()),
+                       vocab_ ? base::with_commas(vocab_->with_pos(pos[k]).size()) : "–");
     h += fmt::format("<tr class=\"total\"><td>all three</td><td class=\"num\">{}</td><td></td><td></td></tr></tbody></table>",
                      s.words_in_vocab ? percent(share(s.all_found, s.words_in_vocab)) : "–");
     h += fmt::format("<p class=\"muted\">{} of {} documents name three required words{}.</p></div>",
-                     storage::with_commas(s.with_words), storage::with_commas(s.records),
+                     base::with_commas(s.with_words), base::with_commas(s.records),
                      s.words_in_vocab < s.with_words
-                         ? fmt::format(" ({} of them words the vocabulary lists)", storage::with_commas(s.words_in_vocab))
+                         ? fmt::format(" ({} of them words the vocabulary lists)", base::with_commas(s.words_in_vocab))
                          : "");
   }
   h += "</div>";
@@ -918,7 +909,7 @@ std::string Builder::distributions_section() {
         for (const auto& a : audiences) {
           auto it = s.topic_audience.find({t, a});
           const uint64_t c = it == s.topic_audience.end() ? 0 : it->second;
-          h += fmt::format("<td class=\"num {}\">{}</td>", heat_class(c, max), c ? storage::with_commas(c) : "");
+          h += fmt::format("<td class=\"num {}\">{}</td>", heat_class(c, max), c ? base::with_commas(c) : "");
         }
         h += "</tr>";
       }
@@ -942,7 +933,7 @@ std::string Builder::oov_section() {
   std::vector<std::pair<uint64_t, std::string>> top;
   for (const auto& [w, o] : scan_.oov) top.emplace_back(o.count, w);
   std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
-  h += fmt::format("<p class=\"muted\">{} distinct words; the {} most frequent.</p>", storage::with_commas(top.size()),
+  h += fmt::format("<p class=\"muted\">{} distinct words; the {} most frequent.</p>", base::with_commas(top.size()),
                    std::min(top.size(), o_.top_oov));
   if (top.size() > o_.top_oov) top.resize(o_.top_oov);
   h += "<table id=\"oov-table\"><thead><tr><th>word</th><th class=\"num\">count</th><th class=\"num\">documents</th>"
@@ -952,7 +943,7 @@ std::string Builder::oov_section() {
     std::string ctx;
     for (const auto& e : o.examples) ctx += "<div class=\"ctx\">" + e + "</div>";
     h += fmt::format("<tr><td><b>{}</b></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>", esc(cut_utf8(w, kMaxWord)),
-                     storage::with_commas(o.count), storage::with_commas(o.docs), ctx);
+                     base::with_commas(o.count), base::with_commas(o.docs), ctx);
   }
   return h + "</tbody></table></section>";
 }
@@ -971,11 +962,11 @@ std::string Builder::samples_section() {
   h += "</tbody></table>";
   if (scan_.rejected_files) {
     h += fmt::format("<h3>Rejected documents</h3><p class=\"muted\">{} records in {} files under rejected/.</p>",
-                     storage::with_commas(scan_.rejected_records), scan_.rejected_files);
+                     base::with_commas(scan_.rejected_records), scan_.rejected_files);
     h += "<table><thead><tr><th>filter</th><th>reason</th><th class=\"num\">documents</th></tr></thead><tbody>";
     for (const auto& [k, n] : scan_.rejected_reasons)
       h += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"num\" data-rejected=\"{}\">{}</td></tr>", esc(k.first),
-                       esc(k.second), esc(k.first + ":" + k.second), storage::with_commas(n));
+                       esc(k.second), esc(k.first + ":" + k.second), base::with_commas(n));
     h += "</tbody></table>";
     h += fmt::format("<p class=\"muted\"><span id=\"rejected-samples-count\" data-shown=\"{0}\">{0} of {0} rows shown</span></p>",
                      rejected.size());
@@ -1034,7 +1025,7 @@ std::string Builder::manifest_section() {
       if (!s.exists) status = "MISSING";
       h += fmt::format("<tr><td class=\"path\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"path\">{}</td>"
                        "<td>{}</td></tr>",
-                       esc(s.path), esc(s.split), storage::with_commas(s.records), storage::with_commas(s.bytes),
+                       esc(s.path), esc(s.split), base::with_commas(s.records), base::with_commas(s.bytes),
                        esc(sha.count(s.path) ? sha[s.path] + "…" : ""), status);
     }
     h += "</tbody></table>";
@@ -1198,7 +1189,7 @@ std::string Builder::training_section() {
     for (size_t i = metrics_.size() / 2; i < metrics_.size(); ++i)
       if (std::isfinite(metrics_[i].tokens_per_s)) tps += metrics_[i].tokens_per_s, ++n;
     h += "<div class=\"cards\">";
-    h += card("steps logged", storage::with_commas(metrics_.size()));
+    h += card("steps logged", base::with_commas(metrics_.size()));
     h += card("last step", number(last.step), "last-step");
     double last_loss = NAN;
     for (const auto& r : metrics_)
@@ -1235,7 +1226,7 @@ std::string Builder::training_section() {
          "</tr></thead><tbody>";
     for (const auto& c : checkpoints_)
       h += fmt::format("<tr><td class=\"path\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>", esc(c.path),
-                       esc(c.step.empty() ? "?" : c.step), c.bytes ? storage::with_commas(c.bytes) : "–");
+                       esc(c.step.empty() ? "?" : c.step), c.bytes ? base::with_commas(c.bytes) : "–");
     h += "</tbody></table>";
   }
   return h + "</section>";

@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <fmt/format.h>
 
+#include "base/json.h"
+#include "base/rng.h"
 #include "generators/builtin.h"
 #include "model/encode.h"
 #include "model/tokenizer.h"
@@ -21,10 +23,8 @@
 #include "pipeline/stop_signal.h"
 #include "prompts/prompt.h"
 #include "prompts/sampler.h"
-#include "prompts/rng.h"
 #include "storage/card.h"
 #include "storage/files.h"
-#include "storage/json.h"
 #include "storage/record.h"
 #include "storage/shard.h"
 
@@ -55,7 +55,7 @@ struct State {
   storage::Manifest totals;                    // config_hash, counts, filters, train shards so far
 
   std::string to_json() const {
-    storage::JsonWriter w(1);
+    base::JsonWriter w(1);
     w.begin_object().field("schema", kStateSchema).field("phase", phase);
     w.field("next_index", next_index).field("checkpoints", checkpoints);
     w.key("validation_pieces").begin_array();
@@ -101,7 +101,7 @@ std::string seq_name(std::string_view prefix, uint64_t k, std::string_view suffi
 
 // One prompt on its way through the parallel stage.
 struct Item {
-  generators::Doc doc;
+  base::Doc doc;
   PromptOutcome outcome;  // failed (HTTP: after its retries), stateless verdict, keys, counts
   std::string line;       // the JSON record (candidates only: no stateless filter dropped it)
 };
@@ -112,7 +112,7 @@ struct Batch {
 
 // True for the share `fraction` of ids that go to the validation split.
 bool is_validation(uint64_t id, double fraction) {
-  prompts::Rng r(id, "split");
+  base::Rng r(id, "split");
   return r.uniform() < fraction;
 }
 
@@ -317,7 +317,7 @@ void Run::prepare(Item& it, double validation_fraction) const {
   if (teacher_) it.doc.reply = teacher_->complete(it.doc.prompt);
   PromptOutcome& o = it.outcome;
   if (o.failed) return;
-  const generators::Usage usage = it.doc.reply.usage;
+  const base::Usage usage = it.doc.reply.usage;
   o.prompt_tokens = usage.prompt_tokens;
   o.completion_tokens = usage.completion_tokens;
   if (const auto& price = config_.teacher.http.price; price && (http_ || options_.batch_replies))
@@ -370,9 +370,9 @@ void Run::consume(const PromptOutcome& o, std::string_view line) {
   } else if (keep_rejected() && !line.empty() && line.back() == '}') {
     // the record with the filter that dropped it and why
     rejected_buffer_.append(line.substr(0, line.size() - 1)).append(",\"rejected_by\":");
-    storage::append_json_string(rejected_buffer_, chain_->filter(chain_->last_dropped_by()).name());
+    base::append_json_string(rejected_buffer_, chain_->filter(chain_->last_dropped_by()).name());
     rejected_buffer_.append(",\"reject_reason\":");
-    storage::append_json_string(rejected_buffer_, v.reason);
+    base::append_json_string(rejected_buffer_, v.reason);
     rejected_buffer_.append("}\n");
   }
   // A task whose candidates are rare still bounds the outcomes it holds in memory.
@@ -618,7 +618,7 @@ void Run::finalize() {
 }
 
 std::string Run::task_json(const std::vector<std::string>& signatures) const {
-  storage::JsonWriter w(1);
+  base::JsonWriter w(1);
   w.begin_object().field("task", options_.task->index).field("tasks", options_.task->count);
   w.field("begin", begin_).field("end", end_).field("count", config_.count);
   w.field("config", fs::absolute(config_.file).lexically_normal().string());

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <unordered_map>
 
-#include "prompts/rng.h"
+#include "base/rng.h"
 #include "prompts/sampler.h"
 
 namespace primer::prompts {
@@ -25,9 +25,9 @@ Combination combination_of(uint64_t seed, uint64_t index, uint64_t topics, uint6
   const uint64_t per_pass = topics * regs;
   const uint64_t pass = index / per_pass, k = index % per_pass;
   const uint64_t block = k / topics, j = k % topics;
-  const uint64_t key = mix64(seed ^ hash_label(label)) ^ mix64(pass + 1);
+  const uint64_t key = base::mix64(seed ^ base::hash_label(label)) ^ base::mix64(pass + 1);
   const uint64_t topic = permute_index(j, topics, key);
-  const uint64_t reg = (permute_index(j, topics, mix64(key ^ 0x5EED)) % regs + block) % regs;
+  const uint64_t reg = (permute_index(j, topics, base::mix64(key ^ 0x5EED)) % regs + block) % regs;
   return {topic, reg};
 }
 
@@ -57,7 +57,7 @@ uint64_t permute_index(uint64_t x, uint64_t n, uint64_t key) {
   do {
     uint64_t l = x >> half, r = x & mask;
     for (uint64_t round = 0; round < 4; ++round) {
-      const uint64_t f = mix64(r ^ mix64(key + round)) & mask;
+      const uint64_t f = base::mix64(r ^ base::mix64(key + round)) & mask;
       const uint64_t next = l ^ f;
       l = r;
       r = next;
@@ -80,7 +80,7 @@ uint64_t CodeTextbookSampler::combinations() {
 PromptSpec CodeTextbookSampler::sample(uint64_t seed, uint64_t index) const {
   PromptSpec spec;
   spec.index = index;
-  spec.id = prompt_id(seed, index);
+  spec.id = base::prompt_id(seed, index);
   spec.kind = kind_;
   const uint64_t n_aud = code_audiences().size(), n_sty = code_styles().size();
   const Combination c = combination_of(seed, index, code_topics().size(), n_aud * n_sty, kind_);
@@ -107,7 +107,7 @@ uint64_t CodeExercisesSampler::combinations() { return code_topics().size() * co
 PromptSpec CodeExercisesSampler::sample(uint64_t seed, uint64_t index) const {
   PromptSpec spec;
   spec.index = index;
-  spec.id = prompt_id(seed, index);
+  spec.id = base::prompt_id(seed, index);
   spec.kind = kind_;
   const Combination c = combination_of(seed, index, code_topics().size(), code_difficulties().size(), kind_);
   const CodeRegister& difficulty = code_difficulties()[c.reg];
@@ -117,7 +117,7 @@ PromptSpec CodeExercisesSampler::sample(uint64_t seed, uint64_t index) const {
   std::vector<const ExerciseTask*> tasks;
   for (const auto& t : exercise_tasks())
     if (t.area == area.key) tasks.push_back(&t);
-  Rng rng(spec.id, "exercise");
+  base::Rng rng(spec.id, "exercise");
   const ExerciseTask& task = *tasks[rng.below(tasks.size())];
   spec.function_name = task.names[rng.below(task.names.size())];
   spec.topic = topic_label(topic);

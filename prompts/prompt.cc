@@ -3,7 +3,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "prompts/rng.h"
+#include "base/rng.h"
+#include "base/text.h"
 
 namespace primer::prompts {
 namespace {
@@ -17,22 +18,9 @@ constexpr FeatureInfo kFeatures[kFeatureCount] = {
     {"conflict", "Conflict", "the story has some form of conflict in it"},
 };
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 const FeatureInfo& feature_info(Feature f) { return kFeatures[static_cast<int>(f)]; }
-
-std::vector<Feature> FeatureSet::list() const {
-  std::vector<Feature> out;
-  for (int i = 0; i < kFeatureCount; ++i)
-    if (bits >> i & 1) out.push_back(static_cast<Feature>(i));
-  return out;
-}
 
 std::string feature_sentence(FeatureSet features) {
   if (features.size() == 0) return {};
@@ -62,7 +50,7 @@ PromptTemplate PromptTemplate::parse(std::string_view text, std::string_view ori
     }
     pos = eol + 1;
   }
-  const std::string_view t = trim(body);
+  const std::string_view t = base::trim(body);
   if (t.empty()) throw PromptError(std::string(origin) + ": the prompt template is empty");
 
   PromptTemplate tmpl;
@@ -130,16 +118,16 @@ PromptSpec TinyStoriesSampler::sample(uint64_t seed, uint64_t index) const {
   using vocab::Pos;
   PromptSpec spec;
   spec.index = index;
-  spec.id = prompt_id(seed, index);
+  spec.id = base::prompt_id(seed, index);
   spec.kind = options_.kind;
-  Rng words(spec.id, "words");
+  base::Rng words(spec.id, "words");
   spec.verb = words.pick(vocab_.with_pos(Pos::kVerb));
   spec.noun = words.pick(vocab_.with_pos(Pos::kNoun));
   spec.adjective = words.pick(vocab_.with_pos(Pos::kAdj));
   spec.verb_word = vocab_.entry(spec.verb).lemma;
   spec.noun_word = vocab_.entry(spec.noun).lemma;
   spec.adjective_word = vocab_.entry(spec.adjective).lemma;
-  Rng feats(spec.id, "features");
+  base::Rng feats(spec.id, "features");
   for (int f = 0; f < kFeatureCount; ++f)
     if (feats.chance(options_.feature_probability)) spec.features.add(static_cast<Feature>(f));
   const std::string features = feature_sentence(spec.features);

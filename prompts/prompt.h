@@ -16,13 +16,17 @@
 #include <string_view>
 #include <vector>
 
+#include "base/doc.h"
 #include "vocab/vocabulary.h"
 
 namespace primer::prompts {
 
-// Story features as in TinyStories' released metadata.
-enum class Feature : uint8_t { kDialogue, kBadEnding, kMoralValue, kPlotTwist, kForeshadowing, kConflict };
-inline constexpr int kFeatureCount = 6;
+// PromptSpec and the story features are plain data of base/doc.h (every layer holds them);
+// prompts/ fills them and names them as its own.
+using base::Feature;
+using base::FeatureSet;
+using base::kFeatureCount;
+using base::PromptSpec;
 
 struct FeatureInfo {
   std::string_view key;     // config and JSON name: "dialogue"
@@ -30,34 +34,6 @@ struct FeatureInfo {
   std::string_view phrase;  // the sentence the prompt uses
 };
 const FeatureInfo& feature_info(Feature f);
-
-// A set of features as a bit mask (bit i = Feature i).
-struct FeatureSet {
-  uint8_t bits = 0;
-  bool has(Feature f) const { return bits >> static_cast<int>(f) & 1; }
-  void add(Feature f) { bits |= static_cast<uint8_t>(1u << static_cast<int>(f)); }
-  int size() const { return __builtin_popcount(bits); }
-  std::vector<Feature> list() const;
-};
-
-struct PromptSpec {
-  uint64_t id = 0;     // prompt_id(seed, index)
-  uint64_t index = 0;  // position in the run
-  std::string kind;    // the kind's name (sampler.h); reply_shape() says what it asks for
-  // Required words as entry indices of the vocabulary, and their lemmas.
-  uint32_t verb = 0, noun = 0, adjective = 0;
-  std::string verb_word, noun_word, adjective_word;
-  FeatureSet features;
-  // Code kinds (prompts/code.h): empty for stories.
-  std::string topic;          // "Strings > Slicing and indexing"
-  std::string audience;       // audience key: "young_beginners", ...
-  std::string style;          // style key (codetextbook): "worked_example", ...
-  std::string function_name;  // codeexercises: the function to write ("count_vowels")
-  std::string difficulty;     // codeexercises: "easy" | "medium" | "hard"
-  std::string text;  // the rendered prompt sent to the teacher
-
-  std::array<std::string_view, 3> words() const { return {verb_word, noun_word, adjective_word}; }
-};
 
 // Thrown for a missing or malformed template; the message names the file.
 class PromptError : public std::runtime_error {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "base/text.h"
+
 namespace primer::storage {
 namespace {
 
@@ -13,10 +15,6 @@ std::string size_category(uint64_t n) {
   if (n < 10000000) return "1M<n<10M";
   if (n < 100000000) return "10M<n<100M";
   return "100M<n<1B";
-}
-
-std::string percent(uint64_t part, uint64_t whole) {
-  return whole ? fmt::format("{:.2f}%", 100.0 * double(part) / double(whole)) : "-";
 }
 
 bool is_dedup_filter(const std::string& name) {
@@ -96,19 +94,19 @@ std::string dataset_card(const Manifest& m, const CardInfo& info) {
   }
   s += "### Where the documents went\n\n";
   s += fmt::format("{} prompts → {} replies ({} teacher failures) → {} kept ({}).\n\n", m.prompts,
-                   m.replies, m.teacher_failures, m.kept, percent(m.kept, m.prompts));
+                   m.replies, m.teacher_failures, m.kept, base::percent(m.kept, m.prompts));
   s += "| filter | seen | kept | dropped | reasons |\n|---|---:|---:|---:|---|\n";
   for (const auto& f : m.filters) {
     std::string reasons;
     for (const auto& d : f.dropped) reasons += (reasons.empty() ? "" : ", ") + fmt::format("{} {}", d.reason, d.count);
     s += fmt::format("| {} | {} | {} | {} ({}) | {} |\n", f.name, f.seen, f.kept, f.dropped_total(),
-                     percent(f.dropped_total(), f.seen), reasons.empty() ? "-" : reasons);
+                     base::percent(f.dropped_total(), f.seen), reasons.empty() ? "-" : reasons);
   }
   std::string dedup;
   for (const auto& f : m.filters) {
     if (!is_dedup_filter(f.name)) continue;
     dedup += fmt::format("- `{}`: {} of {} documents removed as duplicates ({}), {} kept\n", f.name, f.dropped_total(),
-                         f.seen, percent(f.dropped_total(), f.seen), f.kept);
+                         f.seen, base::percent(f.dropped_total(), f.seen), f.kept);
   }
   if (!dedup.empty()) s += "\n### Deduplication\n\n" + dedup;
   s += "\n### Files\n\n| file | records | bytes | sha256 |\n|---|---:|---:|---|\n";

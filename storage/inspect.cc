@@ -6,12 +6,16 @@
 #include <map>
 #include <set>
 
-#include "storage/json.h"
+#include "base/json.h"
+#include "base/text.h"
 #include "storage/reader.h"
 #include "storage/sha256.h"
 #include "storage/tokens.h"
 
 namespace primer::storage {
+
+using base::cut_utf8;
+using base::with_commas;
 namespace fs = std::filesystem;
 namespace {
 
@@ -38,14 +42,6 @@ const char* type_name(simdjson::dom::element_type t) {
     case T::NULL_VALUE: return "null";
     default: return "number";
   }
-}
-
-// Cuts at most `n` bytes without splitting a UTF-8 sequence.
-std::string cut_utf8(std::string_view s, size_t n) {
-  if (s.size() <= n) return std::string(s);
-  size_t end = n;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
-  return std::string(s.substr(0, end)) + "…";
 }
 
 
@@ -378,7 +374,7 @@ std::string InspectReport::to_text() const {
 }
 
 std::string InspectReport::to_json() const {
-  JsonWriter w;
+  base::JsonWriter w;
   w.begin_object().field("path", path).field("kind", kind);
   if (manifest) w.key("manifest").raw(manifest->to_json());
   w.key("shards").begin_array();

@@ -4,7 +4,7 @@
 
 #include <ctime>
 
-#include "storage/json.h"
+#include "base/json.h"
 
 namespace primer::storage {
 
@@ -37,18 +37,8 @@ std::string utc_now() {
   return buf;
 }
 
-std::string with_commas(uint64_t n) {
-  const std::string digits = std::to_string(n);
-  std::string s;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) s.push_back(',');
-    s.push_back(digits[i]);
-  }
-  return s;
-}
-
 std::string Manifest::to_json() const {
-  JsonWriter w(2);
+  base::JsonWriter w(2);
   w.begin_object();
   w.field("schema", schema).field("primer_version", primer_version);
   w.field("config_hash", config_hash);

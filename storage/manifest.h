@@ -99,7 +99,5 @@ struct Manifest {
 
 // Current UTC time as "2026-11-29T08:41:27Z".
 std::string utc_now();
-// 1234567 → "1,234,567", for summaries and reports.
-std::string with_commas(uint64_t n);
 
 }  // namespace primer::storage

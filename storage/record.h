@@ -3,12 +3,12 @@
 
 #include <string>
 
-#include "generators/doc.h"
+#include "base/doc.h"
 
 namespace primer::storage {
 
 // Appends the record's JSON (no trailing newline) to `out`. Returns the number of
 // invalid UTF-8 sequences replaced by U+FFFD.
-size_t append_record_json(std::string& out, const generators::Doc& doc);
+size_t append_record_json(std::string& out, const base::Doc& doc);
 
 }  // namespace primer::storage

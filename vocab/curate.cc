@@ -5,12 +5,10 @@
 #include <set>
 #include <tuple>
 
+#include "base/text.h"
+
 namespace primer::vocab {
 namespace {
-
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
 
 int form_bit(Form f) { return 1 << static_cast<int>(f); }
 bool overridden(const Entry& e, Form f) { return (e.overridden & form_bit(f)) != 0; }
@@ -25,15 +23,6 @@ bool has_surface(const Entry& e, std::string_view s) {
 }
 void add_also(Entry& e, const std::string& s) {
   if (!has_surface(e, s)) e.also.push_back(s);
-}
-
-std::string join(const std::vector<std::string>& v, std::string_view sep) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i) out += sep;
-    out += v[i];
-  }
-  return out;
 }
 
 // True for a past tense and participle that differ only in a → u ("swam", "swum").
@@ -67,7 +56,7 @@ std::string format_entry(const Entry& e) {
   if (line.size() < 12) line.resize(12, ' ');
   else line += ' ';
   line += pos_name(e.pos);
-  if (!e.categories.empty()) line += " cat=" + join(e.categories, ",");
+  if (!e.categories.empty()) line += " cat=" + base::join(e.categories, ",");
   for (int f = 1; f < kFormCount; ++f) {
     if (!(e.overridden & (1 << f))) continue;
     // A participle equal to the past tense is implied by past=.
@@ -79,7 +68,7 @@ std::string format_entry(const Entry& e) {
     line += '=';
     line += e.forms[f];
   }
-  if (!e.also.empty()) line += " also=" + join(e.also, ",");
+  if (!e.also.empty()) line += " also=" + base::join(e.also, ",");
   return line;
 }
 
@@ -165,7 +154,7 @@ MergeResult merge_lists(const std::vector<const Vocabulary*>& lists, const std::
                               "'s");
     }
   }
-  r.text = "# merged by primer vocab merge from " + join(names, ", ") + "\n";
+  r.text = "# merged by primer vocab merge from " + base::join(names, ", ") + "\n";
   for (int p = 0; p < kPosCount; ++p) {
     bool header = false;
     for (const auto& [key, value] : merged) {
@@ -228,7 +217,7 @@ size_t derive_from_wordnet(Entry& e, const WordNet& wn, bool derive_cat, bool st
   if (e.pos == Pos::kNoun) {
     for (const auto& f : extra) fill(Form::kPlural, f);
   } else if (e.pos == Pos::kAdj) {
-    for (const auto& f : extra) fill(ends_with(f, "st") ? Form::kSuperlative : Form::kComparative, f);
+    for (const auto& f : extra) fill(f.ends_with("st") ? Form::kSuperlative : Form::kComparative, f);
     if (!overridden(e, Form::kAdverb) && !wn.has(e.form(Form::kAdverb), Pos::kAdv)) {
       set_form(e, Form::kAdverb, base);  // no such adverb: do not accept the made-up form
       ++derived;
@@ -236,17 +225,17 @@ size_t derive_from_wordnet(Entry& e, const WordNet& wn, bool derive_cat, bool st
   } else if (e.pos == Pos::kVerb) {
     std::vector<std::string> past_like;
     for (const auto& f : extra) {
-      if (ends_with(f, "ing")) fill(Form::kIng, f);
-      else if (ends_with(f, "s") && !ends_with(f, "ss")) fill(Form::kThird, f);
+      if (f.ends_with("ing")) fill(Form::kIng, f);
+      else if (f.ends_with("s") && !f.ends_with("ss")) fill(Form::kThird, f);
       else past_like.push_back(f);
     }
     const bool past_given = overridden(e, Form::kPast), pp_given = overridden(e, Form::kParticiple);
-    auto participle_like = [](const std::string& f) { return ends_with(f, "n"); };
+    auto participle_like = [](const std::string& f) { return f.ends_with("n"); };
     if (!past_given && !pp_given && !past_like.empty()) {
       std::vector<std::string> n_forms, others;
       for (const auto& f : past_like) (participle_like(f) ? n_forms : others).push_back(f);
       std::string past, pp;
-      if (past_like.size() == 1 && !ends_with(past_like[0], "en")) {
+      if (past_like.size() == 1 && !past_like[0].ends_with("en")) {
         past = pp = past_like[0];  // caught, ran, went
       } else if (n_forms.size() == 1 && others.size() == 1) {
         past = others[0];
@@ -258,7 +247,7 @@ size_t derive_from_wordnet(Entry& e, const WordNet& wn, bool derive_cat, bool st
         past = others[1];
         pp = others[0];
       } else {
-        const std::string msg = "WordNet lists irregular forms " + join(past_like, ", ") + " of '" + base +
+        const std::string msg = "WordNet lists irregular forms " + base::join(past_like, ", ") + " of '" + base +
                                 "'; give past= and pp= (the regular forms if they are right)";
         if (strict) throw VocabError(msg);
         // Best effort: accept every listed form, leave the regular past alone.

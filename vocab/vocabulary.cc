@@ -20,9 +20,6 @@ constexpr Pos kFormPos[kFormCount] = {Pos::kNoun, Pos::kNoun, Pos::kVerb, Pos::k
                                       Pos::kVerb, Pos::kAdj,  Pos::kAdj,  Pos::kAdj};
 
 bool is_vowel(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'; }
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
 
 // Consonant-vowel-consonant ending of a one-syllable word: the final consonant doubles
 // before -ed/-ing/-er ("run" → "running", "big" → "bigger", but "rain", "visit", "fix").
@@ -47,8 +44,8 @@ bool consonant_y(std::string_view w) {
 
 std::string add_s(std::string_view w, bool verb) {
   std::string s(w);
-  if (ends_with(w, "s") || ends_with(w, "x") || ends_with(w, "z") || ends_with(w, "ch") ||
-      ends_with(w, "sh") || (verb && ends_with(w, "o") && w.size() > 1 && !is_vowel(w[w.size() - 2])))
+  if (w.ends_with("s") || w.ends_with("x") || w.ends_with("z") || w.ends_with("ch") ||
+      w.ends_with("sh") || (verb && w.ends_with("o") && w.size() > 1 && !is_vowel(w[w.size() - 2])))
     return s + "es";
   if (consonant_y(w)) return s.substr(0, s.size() - 1) + "ies";
   return s + "s";
@@ -57,7 +54,7 @@ std::string add_s(std::string_view w, bool verb) {
 // Shared by -ed and -er: "bake" → "baked"/"baker", "cry" → "cried", "stop" → "stopped".
 std::string add_e_suffix(std::string_view w, std::string_view rest /* "d" or "r" or "st" */) {
   std::string s(w);
-  if (ends_with(w, "e")) return s + std::string(rest);
+  if (w.ends_with("e")) return s + std::string(rest);
   if (consonant_y(w)) return s.substr(0, s.size() - 1) + "ie" + std::string(rest);
   if (doubles_final(w)) return s + s.back() + "e" + std::string(rest);
   return s + "e" + std::string(rest);
@@ -65,8 +62,8 @@ std::string add_e_suffix(std::string_view w, std::string_view rest /* "d" or "r"
 
 std::string add_ing(std::string_view w) {
   std::string s(w);
-  if (ends_with(w, "ie")) return s.substr(0, s.size() - 2) + "ying";
-  if (ends_with(w, "e") && !ends_with(w, "ee") && !ends_with(w, "ye") && !ends_with(w, "oe") &&
+  if (w.ends_with("ie")) return s.substr(0, s.size() - 2) + "ying";
+  if (w.ends_with("e") && !w.ends_with("ee") && !w.ends_with("ye") && !w.ends_with("oe") &&
       w.size() > 2)
     return s.substr(0, s.size() - 1) + "ing";
   if (doubles_final(w)) return s + s.back() + "ing";
@@ -76,9 +73,9 @@ std::string add_ing(std::string_view w) {
 std::string add_ly(std::string_view w) {
   std::string s(w);
   if (consonant_y(w)) return s.substr(0, s.size() - 1) + "ily";
-  if (ends_with(w, "le") && w.size() > 2 && !is_vowel(w[w.size() - 3]))
+  if (w.ends_with("le") && w.size() > 2 && !is_vowel(w[w.size() - 3]))
     return s.substr(0, s.size() - 1) + "y";
-  if (ends_with(w, "ll")) return s + "y";
+  if (w.ends_with("ll")) return s + "y";
   return s + "ly";
 }
 
@@ -288,7 +285,7 @@ void fold_word(std::string_view word, std::string& out) {
 std::string_view strip_clitic(std::string_view w) {
   static constexpr std::string_view kSuffixes[] = {"n't", "'s", "'ll", "'re", "'ve", "'d", "'m", "'"};
   for (auto suf : kSuffixes) {
-    if (w.size() > suf.size() && ends_with(w, suf)) {
+    if (w.size() > suf.size() && w.ends_with(suf)) {
       std::string_view base = w.substr(0, w.size() - suf.size());
       if (suf == "n't") {
         if (base == "ca") return "can";

@@ -26,14 +26,14 @@ using primer::testing::TempDir;
 
 namespace {
 
-generators::Doc exercise_doc(CodeFailure f, std::string_view name = "count_vowels", uint64_t index = 0) {
-  prompts::PromptSpec p;
+base::Doc exercise_doc(CodeFailure f, std::string_view name = "count_vowels", uint64_t index = 0) {
+  base::PromptSpec p;
   p.kind = "codeexercises";
   p.id = 77 + index;
   p.index = index;
   p.function_name = std::string(name);
   p.difficulty = "medium";
-  generators::Doc d;
+  base::Doc d;
   d.prompt = p;
   d.reply = generators::write_exercise(p, f);
   return d;

@@ -8,10 +8,10 @@
 #include <random>
 #include <set>
 
+#include "base/json.h"
+#include "base/rng.h"
 #include "filters/filter.h"
 #include "filters/text_norm.h"
-#include "generators/json.h"
-#include "prompts/rng.h"
 #include "tests/filters/filter_testing.h"
 #include "tests/support/testing.h"
 
@@ -46,7 +46,7 @@ std::string join(const std::vector<std::string>& w) {
 }
 
 struct Planted {
-  std::vector<generators::Doc> docs;  // bases first, then the copies, interleaved by level
+  std::vector<base::Doc> docs;  // bases first, then the copies, interleaved by level
   std::vector<int> level;             // per doc: -1 base, else index into kLevels
   std::vector<double> similarity;     // per doc: the copy's true Jaccard to its base
 };
@@ -57,7 +57,7 @@ constexpr double kLevels[] = {0.9, 0.8, 0.6, 0.3};
 // Jaccard with the base is within 0.015 of the level.
 Planted planted_corpus(size_t pairs) {
   std::vector<std::string> lexicon;
-  prompts::Rng lex(42, "lexicon");
+  base::Rng lex(42, "lexicon");
   for (size_t i = 0; i < 5000; ++i) {
     std::string w;
     const size_t len = 3 + lex.below(6);
@@ -66,7 +66,7 @@ Planted planted_corpus(size_t pairs) {
   }
   const size_t bases = pairs * std::size(kLevels);
   std::vector<std::vector<std::string>> base(bases);
-  prompts::Rng rng(7, "planted");
+  base::Rng rng(7, "planted");
   Planted p;
   for (size_t b = 0; b < bases; ++b) {
     for (int i = 0; i < 200; ++i) base[b].push_back(lexicon[rng.below(lexicon.size())]);
@@ -89,13 +89,13 @@ Planted planted_corpus(size_t pairs) {
     }
   for (size_t i = 0; i < p.docs.size(); ++i) {
     p.docs[i].prompt.index = i;
-    p.docs[i].prompt.id = prompts::mix64(i + 1);
+    p.docs[i].prompt.id = base::mix64(i + 1);
   }
   return p;
 }
 
 // Runs a chain over docs: prepare() in parallel on `threads` threads, decide() in order.
-std::vector<std::string> run_chain(FilterChain& chain, const std::vector<generators::Doc>& docs, int threads) {
+std::vector<std::string> run_chain(FilterChain& chain, const std::vector<base::Doc>& docs, int threads) {
   std::vector<Prepared> prepared(docs.size());
   tbb::task_arena arena(threads);
   arena.execute([&] {
@@ -279,7 +279,7 @@ FilterContext eval_context(const primer::testing::TempDir& dir) {
   return ctx;
 }
 
-std::string verdict(OrderedFilter& f, const generators::Doc& d) {
+std::string verdict(OrderedFilter& f, const base::Doc& d) {
   const Verdict v = f.admit(f.key(d));
   return v.keep() ? "keep" : std::string(v.reason);
 }
@@ -311,7 +311,7 @@ TEST_CASE("decontaminate: 13-gram overlap, report of items and documents, state"
   CHECK(report.find("\"short_items\": 1") != std::string::npos);
   CHECK(report.find("\"line\": 1") != std::string::npos);  // item A is line 1 of eval.jsonl
   CHECK(report.find("\"line\": 3") != std::string::npos);  // item B is line 3 (after a blank line)
-  CHECK(report.find(generators::hex64(leak.prompt.id)) != std::string::npos);
+  CHECK(report.find(base::hex64(leak.prompt.id)) != std::string::npos);
   CHECK(report.find("\"index\": 11") != std::string::npos);
   CHECK(report.find("\"index\": 6") == std::string::npos);
 

@@ -48,8 +48,8 @@ class Settings final : public FilterSettings {
   }
 };
 
-inline generators::Doc text_doc(std::string text, uint64_t index = 0) {
-  generators::Doc d;
+inline base::Doc text_doc(std::string text, uint64_t index = 0) {
+  base::Doc d;
   d.prompt.index = index;
   d.prompt.id = index * 0x9E3779B97F4A7C15ull + 1;
   d.reply.text = std::move(text);

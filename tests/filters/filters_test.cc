@@ -8,7 +8,7 @@
 #include "vocab/vocabulary.h"
 
 using namespace primer::filters;
-using primer::generators::Doc;
+using primer::base::Doc;
 using primer::vocab::Pos;
 using primer::vocab::Vocabulary;
 

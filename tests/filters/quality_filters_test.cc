@@ -33,7 +33,7 @@ std::string unique_words(size_t n, size_t from = 0) {
 }
 
 // Built-in teacher stories for prompts 0..n-1 of seed 7 (every feature likely requested).
-std::vector<generators::Doc> builtin_stories(size_t n, double feature_probability = 0.5) {
+std::vector<base::Doc> builtin_stories(size_t n, double feature_probability = 0.5) {
   const auto& vocab = primer::testing::default_vocabulary();
   prompts::TinyStoriesSampler sampler(
       vocab,
@@ -41,9 +41,9 @@ std::vector<generators::Doc> builtin_stories(size_t n, double feature_probabilit
                                     prompts::TinyStoriesSampler::placeholders()),
       prompts::TinyStoriesOptions{feature_probability});
   generators::BuiltinTeacher teacher(vocab, generators::BuiltinOptions{0.0});
-  std::vector<generators::Doc> docs;
+  std::vector<base::Doc> docs;
   for (size_t i = 0; i < n; ++i) {
-    generators::Doc d;
+    base::Doc d;
     d.prompt = sampler.sample(7, i);
     d.reply = teacher.complete(d.prompt);
     docs.push_back(std::move(d));
@@ -51,7 +51,7 @@ std::vector<generators::Doc> builtin_stories(size_t n, double feature_probabilit
   return docs;
 }
 
-size_t kept(const Filter& f, const std::vector<generators::Doc>& docs) {
+size_t kept(const Filter& f, const std::vector<base::Doc>& docs) {
   size_t n = 0;
   for (const auto& d : docs) n += f.check(d).keep();
   return n;
@@ -212,12 +212,12 @@ TEST_CASE("script: share of letters in the expected script") {
 
 TEST_CASE("features: requested features need their cues; built-in stories pass") {
   auto f = make_with("features");
-  auto want = [](std::string text, std::initializer_list<prompts::Feature> fs) {
+  auto want = [](std::string text, std::initializer_list<base::Feature> fs) {
     auto d = text_doc(std::move(text));
     for (auto x : fs) d.prompt.features.add(x);
     return d;
   };
-  using F = prompts::Feature;
+  using F = base::Feature;
   const std::string plain = "Lily went to the park. She played with a ball. Then she went home and slept.";
   CHECK(f->check(want(plain, {})).keep());  // nothing requested
   CHECK(f->check(want(plain, {F::kDialogue})).reason == "no_dialogue");

@@ -7,11 +7,11 @@
 #include <map>
 #include <set>
 
+#include "base/rng.h"
 #include "filters/code_text.h"
 #include "generators/builtin.h"
 #include "generators/builtin_code.h"
 #include "prompts/code.h"
-#include "prompts/rng.h"
 #include "prompts/sampler.h"
 #include "tests/support/testing.h"
 
@@ -50,8 +50,8 @@ for name in sorted(os.listdir(root)):
 print("failures", failures)
 )py";
 
-prompts::PromptSpec exercise_prompt(std::string_view name, std::string difficulty, uint64_t id) {
-  prompts::PromptSpec p;
+base::PromptSpec exercise_prompt(std::string_view name, std::string difficulty, uint64_t id) {
+  base::PromptSpec p;
   p.kind = "codeexercises";
   p.id = id;
   p.function_name = std::string(name);
@@ -109,7 +109,7 @@ TEST_CASE("lessons: every audience x style is runnable and prints what it says")
   std::set<std::string> combos, texts;
   int with_output = 0;
   for (uint64_t i = 0; i < 400; ++i) {
-    const prompts::PromptSpec p = sampler->sample(2, i);
+    const base::PromptSpec p = sampler->sample(2, i);
     const auto reply = generators::write_lesson(p, CodeFailure::kNone);
     combos.insert(p.audience + "/" + p.style);
     CHECK(texts.insert(reply.text).second);
@@ -155,7 +155,7 @@ TEST_CASE("planted failures: each kind is what it says, and noise plants them at
   std::map<CodeFailure, int> counts;
   generators::CodeOptions opts{0.2, 0.04};
   for (uint64_t i = 0; i < 10000; ++i) {
-    prompts::PromptSpec p = exercise_prompt("count_vowels", "easy", prompts::prompt_id(1, i));
+    base::PromptSpec p = exercise_prompt("count_vowels", "easy", base::prompt_id(1, i));
     ++counts[generators::planned_failure(p, opts)];
   }
   int realistic = 0, hostile = 0;
@@ -167,10 +167,10 @@ TEST_CASE("planted failures: each kind is what it says, and noise plants them at
   CHECK(std::abs(hostile - 400) < 80);
   CHECK(counts.size() == static_cast<size_t>(generators::kCodeFailureCount));
   // Lessons only get lesson failures.
-  prompts::PromptSpec lesson;
+  base::PromptSpec lesson;
   lesson.kind = "codetextbook";
   for (uint64_t i = 0; i < 2000; ++i) {
-    lesson.id = prompts::prompt_id(2, i);
+    lesson.id = base::prompt_id(2, i);
     const auto f = generators::planned_failure(lesson, {0.5, 0.5});
     CHECK((f == CodeFailure::kNone || f == CodeFailure::kSyntaxError || f == CodeFailure::kMissingCodeBlock));
   }

@@ -11,16 +11,17 @@
 #include <thread>
 #include <vector>
 
+#include "base/rng.h"
 #include "generators/builtin.h"
 #include "prompts/prompt.h"
-#include "prompts/rng.h"
 #include "tests/support/testing.h"
 
 namespace primer::generators {
 namespace {
 
-using prompts::Feature;
-using prompts::PromptSpec;
+using base::Feature;
+using base::PromptSpec;
+using base::Reply;
 
 const prompts::TinyStoriesSampler& sampler() {
   static const prompts::TinyStoriesSampler s(
@@ -139,12 +140,12 @@ std::vector<uint64_t> shingles(const std::string& text) {
   std::string folded;
   vocab::segment_words(text, [&](std::string_view w) {
     vocab::fold_word(w, folded);
-    words.push_back(prompts::hash_label(folded));
+    words.push_back(base::hash_label(folded));
   });
   std::vector<uint64_t> out;
   for (size_t i = 0; i + 5 <= words.size(); ++i) {
     uint64_t h = 0;
-    for (size_t k = 0; k < 5; ++k) h = prompts::mix64(h ^ words[i + k]);
+    for (size_t k = 0; k < 5; ++k) h = base::mix64(h ^ words[i + k]);
     out.push_back(h);
   }
   std::sort(out.begin(), out.end());
@@ -187,7 +188,7 @@ TEST_CASE("clean stories use the required words, only vocabulary words, and ever
   const auto prompts = sample_prompts(1, 5000);
   std::map<std::string, int> failures;
   size_t once_upon = 0, total_words = 0, min_words = SIZE_MAX, max_words = 0;
-  int requested[prompts::kFeatureCount] = {};
+  int requested[base::kFeatureCount] = {};
   for (const auto& p : prompts) {
     const Reply r = teacher.complete(p);
     const std::string& t = r.text;
@@ -215,7 +216,7 @@ TEST_CASE("clean stories use the required words, only vocabulary words, and ever
     if (r.usage.completion_tokens < words || r.usage.prompt_tokens == 0) fail("usage");
 
     const auto& f = p.features;
-    for (int k = 0; k < prompts::kFeatureCount; ++k) requested[k] += f.has(static_cast<Feature>(k));
+    for (int k = 0; k < base::kFeatureCount; ++k) requested[k] += f.has(static_cast<Feature>(k));
     if (f.has(Feature::kDialogue) != has_dialogue(t)) fail("dialogue mismatch");
     if (!f.has(Feature::kDialogue) && contains(t, "\"")) fail("quote without dialogue");
     if (f.has(Feature::kMoralValue) && !has_moral(t)) fail("moral missing");
@@ -238,7 +239,7 @@ TEST_CASE("clean stories use the required words, only vocabulary words, and ever
   }
   for (const auto& [what, n] : failures) MESSAGE(what << ": " << n << " of " << prompts.size());
   CHECK(failures.empty());
-  for (int k = 0; k < prompts::kFeatureCount; ++k) CHECK(requested[k] > 1000);  // the check saw each feature
+  for (int k = 0; k < base::kFeatureCount; ++k) CHECK(requested[k] > 1000);  // the check saw each feature
   const double once_share = double(once_upon) / double(prompts.size());
   MESSAGE("words per story: mean " << double(total_words) / double(prompts.size()) << ", min " << min_words
                                    << ", max " << max_words << "; 'Once upon a time' share " << once_share);
@@ -302,7 +303,7 @@ TEST_CASE("noise: a share of replies is realistically bad, in four kinds") {
   const BuiltinTeacher noisy(vocab, {0.2});
   const BuiltinTeacher clean(vocab, {});
   const auto prompts = sample_prompts(11, 1500);
-  std::vector<Reply> replies;
+  std::vector<base::Reply> replies;
   std::map<std::string, int> text_count;
   for (const auto& p : prompts) {
     replies.push_back(noisy.complete(p));

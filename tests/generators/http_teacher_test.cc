@@ -20,8 +20,8 @@ using primer::testing::FakeReply;
 
 namespace {
 
-primer::prompts::PromptSpec prompt(uint64_t index) {
-  primer::prompts::PromptSpec p;
+primer::base::PromptSpec prompt(uint64_t index) {
+  primer::base::PromptSpec p;
   p.index = index;
   p.id = 1000 + index;  // request_seed(id) = id for small ids
   p.text = "Write a story number " + std::to_string(index) + ".";

@@ -4,10 +4,11 @@
 
 #include <set>
 
+#include "base/json.h"
 #include "generators/instruct.h"
-#include "generators/json.h"
 
 using namespace primer::generators;
+namespace base = primer::base;
 
 TEST_CASE("parse_instruct_reply: sections, JSON, markdown, either order") {
   auto p = parse_instruct_reply("Story:\nOnce upon a time, a cat sat.\n\nIt was happy.\n\nSummary: A cat sits and is happy.");
@@ -46,10 +47,10 @@ TEST_CASE("parse_instruct_reply: unparseable replies") {
 }
 
 TEST_CASE("instruct_text: a deterministic subset of instruction lines, the story last") {
-  Doc doc;
+  base::Doc doc;
   doc.prompt.kind = "tinystories-instruct";
   doc.prompt.verb_word = "jump", doc.prompt.noun_word = "ball", doc.prompt.adjective_word = "red";
-  doc.prompt.features.add(primer::prompts::Feature::kDialogue);
+  doc.prompt.features.add(primer::base::Feature::kDialogue);
   doc.reply.text = "Tom had a red ball. He liked to jump with it. \"Look!\" he said. The end came fast.";
   doc.reply.summary = "Tom plays with his red ball.";
   std::set<std::string> layouts;
@@ -72,9 +73,9 @@ TEST_CASE("instruct_text: a deterministic subset of instruction lines, the story
 }
 
 TEST_CASE("json_object_candidates: balanced spans, braces inside strings skipped, unclosed ones left out") {
-  const auto c = json_object_candidates(R"(Note {"a": "}{", "b": {"c": 1}} and {"x": 2 then {broken)");
+  const auto c = base::json_object_candidates(R"(Note {"a": "}{", "b": {"c": 1}} and {"x": 2 then {broken)");
   REQUIRE(c.size() == 2);
   CHECK(c[0] == R"({"a": "}{", "b": {"c": 1}})");
   CHECK(c[1] == R"({"c": 1})");
-  CHECK(json_object_candidates("no json here").empty());
+  CHECK(base::json_object_candidates("no json here").empty());
 }

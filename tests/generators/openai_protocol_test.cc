@@ -7,8 +7,8 @@
 using namespace primer::generators;
 
 namespace {
-primer::prompts::PromptSpec prompt(uint64_t id, std::string text) {
-  primer::prompts::PromptSpec p;
+primer::base::PromptSpec prompt(uint64_t id, std::string text) {
+  primer::base::PromptSpec p;
   p.id = id;
   p.text = std::move(text);
   return p;
@@ -187,7 +187,7 @@ TEST_CASE("prices: built-in table, prefixes, batch discount") {
   CHECK(builtin_price("groq/llama-3-8b-8192")->input == 0.05);
   CHECK(builtin_price("gemini-1.5-flash")->output == 1.05);
   CHECK_FALSE(builtin_price("my-local-model"));
-  Usage u;
+  primer::base::Usage u;
   u.prompt_tokens = 1000000;
   u.completion_tokens = 2000000;
   CHECK(cost_usd({0.15, 0.60}, u) == doctest::Approx(1.35));

@@ -6,18 +6,18 @@
 #include <cmath>
 #include <map>
 
+#include "base/rng.h"
 #include "model/inference.h"
-#include "model/kernels/matvec.h"
 #include "model/kernels/matmul.h"
+#include "model/kernels/matvec.h"
 #include "model/transformer.h"
-#include "prompts/rng.h"
 
 using namespace primer::model;
 
 TEST_CASE("matvec equals the naive product on odd shapes") {
   for (auto [m, k] : {std::pair{1, 1}, {7, 13}, {37, 320}, {4099, 321}}) {
     std::vector<float> w(static_cast<size_t>(m) * k), x(k), y(m), ref(m);
-    primer::prompts::Rng rng(m, "mv");
+    primer::base::Rng rng(m, "mv");
     for (auto& v : w) v = static_cast<float>(rng.uniform() - 0.5);
     for (auto& v : x) v = static_cast<float>(rng.uniform() - 0.5);
     kernels::matvec(y.data(), w.data(), x.data(), m, k);

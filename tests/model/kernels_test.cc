@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "base/rng.h"
 #include "model/kernels/adamw.h"
 #include "model/kernels/attention.h"
 #include "model/kernels/cross_entropy.h"
@@ -19,7 +20,6 @@
 #include "model/kernels/rope.h"
 #include "model/kernels/swiglu.h"
 #include "model/kernels/vmath.h"
-#include "prompts/rng.h"
 
 using namespace primer::model::kernels;
 
@@ -27,7 +27,7 @@ namespace {
 
 template <typename T>
 std::vector<T> random_vector(size_t n, uint64_t seed, double scale = 1.0) {
-  primer::prompts::Rng rng(seed, "test");
+  primer::base::Rng rng(seed, "test");
   std::vector<T> v(n);
   for (auto& x : v) x = static_cast<T>((rng.uniform() * 2 - 1) * scale);
   return v;

@@ -9,10 +9,10 @@
 #include <cstring>
 #include <vector>
 
+#include "base/rng.h"
 #include "model/inference.h"
 #include "model/kernels/quant.h"
 #include "model/transformer.h"
-#include "prompts/rng.h"
 
 using namespace primer::model;
 using namespace primer::model::kernels;
@@ -20,7 +20,7 @@ using namespace primer::model::kernels;
 namespace {
 
 std::vector<float> random_floats(size_t n, uint64_t seed, double scale = 1.0) {
-  primer::prompts::Rng rng(seed, "quant");
+  primer::base::Rng rng(seed, "quant");
   std::vector<float> v(n);
   for (auto& x : v) x = static_cast<float>((rng.uniform() * 2 - 1) * scale);
   return v;

@@ -4,11 +4,11 @@
 
 #include <algorithm>
 
+#include "base/json.h"
 #include "model/encode.h"
 #include "model/tokenizer.h"
 #include "storage/card.h"
 #include "storage/files.h"
-#include "storage/json.h"
 #include "storage/manifest.h"
 #include "storage/sha256.h"
 #include "storage/shard.h"
@@ -56,7 +56,7 @@ storage::Manifest make_dataset(const fs::path& dir, const std::vector<std::strin
     storage::ShardWriter w(dir / rel, 3);
     for (size_t i = from; i < to; ++i) {
       std::string line = "{\"text\":";
-      storage::append_json_string(line, all[i]);
+      base::append_json_string(line, all[i]);
       line += "}";
       w.append(line);
     }
@@ -219,7 +219,7 @@ TEST_CASE("encode skips and counts malformed lines") {
     storage::ShardWriter w(dir / "data/train-00000-of-00001.jsonl.zst", 3);
     for (const auto& t : texts(200)) {
       std::string line = "{\"text\":";
-      storage::append_json_string(line, t);
+      base::append_json_string(line, t);
       w.append(line + "}");
     }
     w.append("{broken");

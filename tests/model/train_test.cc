@@ -16,14 +16,14 @@
 
 #include <simdjson.h>
 
+#include "base/rng.h"
 #include "model/checkpoint.h"
 #include "model/distributed.h"
-#include "storage/files.h"
-#include "storage/sha256.h"
 #include "model/kernels/adamw.h"
 #include "model/train.h"
 #include "model/transformer.h"
-#include "prompts/rng.h"
+#include "storage/files.h"
+#include "storage/sha256.h"
 #include "storage/tokens.h"
 #include "tests/support/testing.h"
 
@@ -44,7 +44,7 @@ void write_token_data(const fs::path& dir, uint64_t documents) {
   fs::create_directories(dir / "tokens");
   for (const char* split : {"train", "validation"}) {
     storage::TokenShardWriter w(dir / "tokens" / (std::string(split) + "-00000.bin"));
-    prompts::Rng rng(split[0], "docs");
+    base::Rng rng(split[0], "docs");
     for (uint64_t d = 0; d < (split[0] == 't' ? documents : documents / 8 + 2); ++d) {
       std::vector<uint16_t> doc = {1};
       uint16_t tok = static_cast<uint16_t>(2 + rng.below(50));
@@ -94,7 +94,7 @@ TEST_CASE("a tiny model memorises one batch (loss < 0.05)") {
   m.init_random(3);
   const int B = 4, T = 16;
   std::vector<int32_t> in(B * T), tgt(B * T);
-  prompts::Rng rng(5, "batch");
+  base::Rng rng(5, "batch");
   for (int i = 0; i < B * T; ++i) in[i] = static_cast<int32_t>(rng.below(61)), tgt[i] = static_cast<int32_t>(rng.below(61));
   std::vector<float> mo(m.parameters().size()), vo(mo.size());
   float loss = 0, first = 0;

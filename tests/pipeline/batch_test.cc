@@ -7,12 +7,12 @@
 #include <algorithm>
 #include <random>
 
+#include "base/json.h"
+#include "base/rng.h"
 #include "generators/openai_protocol.h"
 #include "pipeline/batch.h"
 #include "pipeline/run.h"
-#include "prompts/rng.h"
 #include "storage/files.h"
-#include "storage/json.h"
 #include "storage/shard.h"
 #include "tests/support/fake_openai.h"
 #include "tests/support/testing.h"
@@ -59,11 +59,11 @@ TEST_CASE("batch export: one request per prompt, custom_id = prompt id, split by
     for (const auto& line : lines_of(f)) {
       simdjson::dom::element e;
       REQUIRE_FALSE(parser.parse(line).get(e));
-      CHECK(std::string_view(e["custom_id"]) == storage::hex64(prompts::prompt_id(9, index)));
+      CHECK(std::string_view(e["custom_id"]) == base::hex64(base::prompt_id(9, index)));
       CHECK(std::string_view(e["method"]) == "POST");
       CHECK(std::string_view(e["url"]) == "/v1/chat/completions");
       CHECK(std::string_view(e["body"]["model"]) == "gpt-4o-mini");
-      CHECK(int64_t(e["body"]["seed"]) == generators::request_seed(prompts::prompt_id(9, index)));
+      CHECK(int64_t(e["body"]["seed"]) == generators::request_seed(base::prompt_id(9, index)));
       ++index;
     }
   const auto small = pipeline::export_batch(config, dir / "small", 50000, 20000);  // ~20 KB files

@@ -5,7 +5,7 @@
 
 #include <simdjson.h>
 
-#include "generators/json.h"
+#include "base/json.h"
 #include "tests/support/fake_openai.h"
 #include "tests/support/testing.h"
 
@@ -23,7 +23,7 @@ TEST_CASE("examples/codeexercises.toml runs end to end on an HTTP teacher") {
                                 std::to_string(n) + ".\"\"\"\n    return a + b + " + std::to_string(n) +
                                 "\n```\n\nAnd the tests:\n\n```python\nassert " + f + "(1, 2) == " + expect +
                                 "\nassert " + f + "(0, 0) == " + std::to_string(n) + "\n```\n";
-    generators::JsonWriter w;
+    base::JsonWriter w;
     w.begin_object().field("id", "x").field("object", "chat.completion").key("choices").begin_array().begin_object();
     w.field("index", 0).key("message").begin_object().field("role", "assistant").field("content", content).end_object();
     w.field("finish_reason", "stop").end_object().end_array();

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "storage/json.h"
+#include "base/json.h"
 #include "storage/sha256.h"
 #include "tests/support/testing.h"
 
@@ -43,8 +43,8 @@ std::string corpus() {
     std::string text = i % 11 == 5 ? story(i, 20) : story(i % 7 == 3 ? i - 3 : i, 60 + int(i % 140));
     if (i % 7 == 3) text += " the end";
     std::string line = "{\"text\":";
-    primer::storage::append_json_string(line, text);
-    if (i % 13 != 0) line += ",\"id\":\"" + primer::storage::hex64(i * 7919) + "\",\"index\":" + std::to_string(i);
+    primer::base::append_json_string(line, text);
+    if (i % 13 != 0) line += ",\"id\":\"" + primer::base::hex64(i * 7919) + "\",\"index\":" + std::to_string(i);
     line += ",\"source\":\"synthetic\"}\n";
     out += line;
     if (i == 5000) out += "{not json\n\n";

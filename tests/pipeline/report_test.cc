@@ -4,9 +4,9 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include "base/text.h"
 #include "pipeline/config.h"
 #include "pipeline/report.h"
-#include "pipeline/report_svg.h"
 #include "pipeline/run.h"
 #include "storage/files.h"
 #include "storage/manifest.h"
@@ -141,7 +141,7 @@ TEST_CASE("a missing shard, a truncated shard and a missing manifest are named o
     CHECK(has_problem(s, "manifest.json: missing"));
     CHECK(page.find("the funnel is unknown") != std::string::npos);
     CHECK(page.find("data-status=\"no-manifest\"") != std::string::npos);
-    CHECK(page.find(fmt::format("From {} records.", storage::with_commas(m.kept))) != std::string::npos);
+    CHECK(page.find(fmt::format("From {} records.", base::with_commas(m.kept))) != std::string::npos);
   }
   SUBCASE("unfinished run: the counts of the last checkpoint") {
     fs::remove(out / "manifest.json");
@@ -153,7 +153,7 @@ TEST_CASE("a missing shard, a truncated shard and a missing manifest are named o
     CHECK(has_problem(s, "the run is unfinished"));
     CHECK(funnel_number(page, "prompts") == 600);
     CHECK(page.find("Counts of the last checkpoint") != std::string::npos);
-    CHECK(page.find(fmt::format("From {} records.", storage::with_commas(m.kept))) != std::string::npos);  // each shard once
+    CHECK(page.find(fmt::format("From {} records.", base::with_commas(m.kept))) != std::string::npos);  // each shard once
   }
   SUBCASE("verify off") {
     pipeline::ReportOptions o;
@@ -283,28 +283,4 @@ TEST_CASE("primer report command: writes DIR/report.html, lists problems, exit 2
   r = primer::testing::run_command({primer::testing::primer_binary(), "report", (dir / "nope").string()});
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("does not exist") != std::string::npos);
-}
-
-TEST_CASE("report_svg: escaping, numbers, thinning, charts without data") {
-  using namespace pipeline::report_svg;
-  CHECK(esc("<a href=\"x\">&'") == "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
-  CHECK(number(1234567) == "1,234,567");
-  CHECK(number(-42) == "-42");
-  CHECK(number(0.012345) == "0.01235");
-  CHECK(percent(0.1234) == "12.3%");
-  std::vector<std::pair<double, double>> pts;
-  for (int i = 0; i < 1000; ++i) pts.emplace_back(i, i % 2 ? 1.0 : 3.0);
-  const auto t = thin(pts, 100);
-  REQUIRE(t.size() == 100);
-  CHECK(t[0].first == doctest::Approx(4.5));
-  CHECK(t[0].second == doctest::Approx(2.0));
-  CHECK(thin(pts, 2000).size() == 1000);
-  CHECK(lines({}, "x", "y", "empty").find("no data") != std::string::npos);
-  const std::string log_chart = lines({Series{"loss", {{1, 10}, {2, 1}, {3, 0.1}}, 0, false}}, "step", "loss", "t", true);
-  CHECK(log_chart.find("(log scale)") != std::string::npos);
-  CHECK(log_chart.find("<polyline") != std::string::npos);
-  const std::string h = histogram({0, 0, 0}, 0, 1, false, "x", "all zero");
-  CHECK(h.find("<svg") == 0);
-  CHECK(h.find("nan") == std::string::npos);
-  CHECK(hbars({{"a <b>", 3, "", 0}}, "t").find("a &lt;b&gt;") != std::string::npos);
 }

@@ -7,12 +7,13 @@
 #include <map>
 #include <set>
 
+#include "base/rng.h"
 #include "prompts/code.h"
-#include "prompts/rng.h"
 #include "prompts/sampler.h"
 #include "tests/support/testing.h"
 
 using namespace primer::prompts;
+namespace base = primer::base;
 
 namespace {
 std::unique_ptr<PromptSampler> sampler(const std::string& kind) {
@@ -73,7 +74,7 @@ TEST_CASE("codetextbook prompts: deterministic per id, every combination once be
   std::set<std::string> seen;
   for (uint64_t i = 0; i < combos; ++i) {
     const PromptSpec p = s->sample(7, i);
-    CHECK(p.id == prompt_id(7, i));
+    CHECK(p.id == base::prompt_id(7, i));
     CHECK(p.kind == "codetextbook");
     CHECK_MESSAGE(seen.insert(p.topic + "|" + p.audience + "|" + p.style).second, i);
   }

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "storage/json.h"
+#include "base/json.h"
 
 namespace primer::storage::testing {
 
@@ -17,8 +17,8 @@ inline std::string record(uint64_t i) {
     text += " w" + std::to_string(x % 5000);
   }
   std::string line = "{\"text\":";
-  append_json_string(line, text);
-  line += ",\"id\":\"" + hex64(i) + "\",\"index\":" + std::to_string(i) + "}";
+  base::append_json_string(line, text);
+  line += ",\"id\":\"" + base::hex64(i) + "\",\"index\":" + std::to_string(i) + "}";
   return line;
 }
 

@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/json.h"
 #include "storage/files.h"
-#include "storage/json.h"
 #include "storage/manifest.h"
 #include "storage/sha256.h"
 #include "storage/shard.h"

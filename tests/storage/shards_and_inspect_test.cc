@@ -8,10 +8,10 @@
 #include <cstring>
 #include <fstream>
 
+#include "base/json.h"
 #include "storage/card.h"
 #include "storage/files.h"
 #include "storage/inspect.h"
-#include "storage/json.h"
 #include "storage/manifest.h"
 #include "storage/reader.h"
 #include "storage/sha256.h"

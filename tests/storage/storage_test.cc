@@ -4,9 +4,9 @@
 
 #include <fstream>
 
+#include "base/json.h"
 #include "storage/card.h"
 #include "storage/files.h"
-#include "storage/json.h"
 #include "storage/manifest.h"
 #include "storage/record.h"
 #include "storage/sha256.h"
@@ -14,6 +14,7 @@
 #include "tests/support/testing.h"
 
 using namespace primer::storage;
+namespace base = primer::base;
 using primer::testing::TempDir;
 
 namespace {
@@ -26,14 +27,14 @@ bool valid_json(const std::string& s) {
 
 TEST_CASE("JSON strings: escapes, UTF-8 kept, invalid bytes replaced and counted") {
   std::string out;
-  CHECK(append_json_string(out, "a\"b\\c\nd\te\x01") == 0);
+  CHECK(base::append_json_string(out, "a\"b\\c\nd\te\x01") == 0);
   CHECK(out == "\"a\\\"b\\\\c\\nd\\te\\u0001\"");
   out.clear();
-  CHECK(append_json_string(out, "caf\xC3\xA9 \xE2\x80\x9Chi\xE2\x80\x9D \xF0\x9F\x98\x80") == 0);
+  CHECK(base::append_json_string(out, "caf\xC3\xA9 \xE2\x80\x9Chi\xE2\x80\x9D \xF0\x9F\x98\x80") == 0);
   CHECK(out == "\"caf\xC3\xA9 \xE2\x80\x9Chi\xE2\x80\x9D \xF0\x9F\x98\x80\"");
   // Lone continuation byte, truncated sequence, overlong encoding, surrogate.
   out.clear();
-  CHECK(append_json_string(out, "a\x80" "b\xE2\x80" "c\xC0\xAF" "d\xED\xA0\x80") == 8);  // one U+FFFD per bad byte
+  CHECK(base::append_json_string(out, "a\x80" "b\xE2\x80" "c\xC0\xAF" "d\xED\xA0\x80") == 8);  // one U+FFFD per bad byte
   CHECK(valid_json(out));
   CHECK(out.find("\xEF\xBF\xBD") != std::string::npos);
 }
@@ -42,12 +43,12 @@ TEST_CASE("JSON strings: every byte value is escaped the same at every place of 
   // Long plain runs are scanned 8 bytes at a time; a one-byte string takes the byte path.
   for (int b = 0; b < 256; ++b) {
     std::string alone;
-    const size_t bad = append_json_string(alone, std::string(1, static_cast<char>(b)));
+    const size_t bad = base::append_json_string(alone, std::string(1, static_cast<char>(b)));
     const std::string inner = alone.substr(1, alone.size() - 2);
     for (size_t at = 0; at < 17; ++at) {
       const std::string text = std::string(at, 'a') + static_cast<char>(b) + std::string(23 - at, 'z');
       std::string out;
-      CHECK(append_json_string(out, text) == bad);
+      CHECK(base::append_json_string(out, text) == bad);
       std::string want(1, '"');
       want.append(at, 'a').append(inner).append(23 - at, 'z').push_back('"');
       CHECK(out == want);
@@ -56,11 +57,11 @@ TEST_CASE("JSON strings: every byte value is escaped the same at every place of 
 }
 
 TEST_CASE("JsonWriter produces valid nested JSON") {
-  JsonWriter w;
+  base::JsonWriter w;
   w.begin_object().field("a", 1).key("b").begin_array().value(true).value("x").value(2.5).end_array();
   w.key("c").begin_object().end_object().field("d", uint64_t(18446744073709551615ull)).end_object();
   CHECK(w.str() == "{\"a\":1,\"b\":[true,\"x\",2.5],\"c\":{},\"d\":18446744073709551615}");
-  JsonWriter p(2);
+  base::JsonWriter p(2);
   p.begin_object().field("a", 1).key("b").begin_array().value(1).end_array().end_object();
   CHECK(valid_json(p.str()));
   CHECK(p.str().find('\n') != std::string::npos);
@@ -129,15 +130,15 @@ TEST_CASE("shards round-trip; sha256 and size describe the file; corruption is d
 }
 
 TEST_CASE("records: text first, metadata after, always valid JSON") {
-  primer::generators::Doc d;
+  primer::base::Doc d;
   d.prompt.id = 0xABCDEF0123456789ull;
   d.prompt.index = 7;
   d.prompt.kind = "tinystories";
   d.prompt.verb_word = "run";
   d.prompt.noun_word = "dog";
   d.prompt.adjective_word = "big";
-  d.prompt.features.add(primer::prompts::Feature::kDialogue);
-  d.prompt.features.add(primer::prompts::Feature::kPlotTwist);
+  d.prompt.features.add(primer::base::Feature::kDialogue);
+  d.prompt.features.add(primer::base::Feature::kPlotTwist);
   d.prompt.text = "Write a story.";
   d.teacher = "builtin";
   d.reply.text = "\"Hi,\" said Tom.\nBad byte: \xFF";

@@ -1,13 +1,14 @@
-#include "pipeline/report_svg.h"
+#include "base/svg.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "storage/manifest.h"
+#include "base/text.h"
+#include "base/text.h"
 
-namespace primer::pipeline::report_svg {
+namespace primer::base::svg {
 namespace {
 
 // Chart geometry (SVG user units; the viewBox scales them to the page width).
@@ -59,16 +60,11 @@ std::string esc(std::string_view text) {
 std::string number(double v) {
   if (!std::isfinite(v)) return "–";
   if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    std::string s = storage::with_commas(static_cast<uint64_t>(std::fabs(v)));
+    std::string s = base::with_commas(static_cast<uint64_t>(std::fabs(v)));
     return v < 0 ? fmt::format("-{}", s) : s;
   }
   if (std::fabs(v) >= 100) return fmt::format("{:.1f}", v);
   return fmt::format("{:.4g}", v);
-}
-
-std::string percent(double share) {
-  if (!std::isfinite(share)) return "–";
-  return fmt::format("{:.1f}%", 100.0 * share);
 }
 
 std::string hbars(const std::vector<Bar>& bars, std::string_view title, double chart_w) {
@@ -232,4 +228,22 @@ std::string lines(const std::vector<Series>& series, std::string_view x_label, s
   return s + "</svg>";
 }
 
-}  // namespace primer::pipeline::report_svg
+std::string standalone(std::string_view chart) {
+  // The report page's chart colours (pipeline/report.cc), with its --fg and --muted.
+  static constexpr std::string_view kStyle =
+      "<style>text{font:12px sans-serif;fill:#1d232a}.tick{fill:#5b6570;font-size:11px}.axis{stroke:#8a949e}"
+      ".grid{stroke:#e8ecef}.value{fill:#5b6570}.s0{fill:#4e79a7}.s1{fill:#e15759}.s2{fill:#f28e2b}.s3{fill:#59a14f}"
+      ".s4{fill:#b07aa1}.s5{fill:#9c755f}.line{fill:none;stroke-width:1.6}.line.s0{stroke:#4e79a7}"
+      ".line.s1{stroke:#e15759}.line.s2{stroke:#f28e2b}.line.s3{stroke:#59a14f}.line.s4{stroke:#b07aa1}"
+      ".line.s5{stroke:#9c755f}</style>";
+  // open_svg's "<svg class=\"chart\" viewBox=\"0 0 W H\" ...>": the file gets W and H as its size.
+  const size_t open_end = chart.find('>');
+  const size_t vb = chart.find("viewBox=\"0 0 ");
+  if (open_end == std::string_view::npos || vb == std::string_view::npos || vb > open_end) return std::string(chart);
+  const std::string_view dims = chart.substr(vb + 13, chart.find('"', vb + 13) - (vb + 13));
+  const std::string_view w = dims.substr(0, dims.find(' ')), h = dims.substr(dims.find(' ') + 1);
+  return fmt::format("<svg width=\"{}\" height=\"{}\"{}{}<rect width=\"100%\" height=\"100%\" fill=\"white\"/>{}\n",
+                     w, h, chart.substr(4, open_end - 3), kStyle, chart.substr(open_end + 1));
+}
+
+}  // namespace primer::base::svg

@@ -1,7 +1,7 @@
 // Minimal JSON output helpers: strings are escaped so that the result is always valid
 // UTF-8 JSON, whatever bytes come in (invalid UTF-8 becomes U+FFFD and is counted).
-// They live in generators/, the lowest layer that writes JSON (the HTTP teacher's
-// request bodies); storage uses them for records and manifests.
+// Every layer that writes JSON uses them: the HTTP teacher's request bodies, records and
+// manifests, model configs, the server's replies, reports.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace primer::generators {
+namespace primer::base {
 
 // Appends `s` as a quoted JSON string. Returns the number of invalid UTF-8 sequences
 // that were replaced by U+FFFD (0 for clean input).
@@ -61,4 +61,4 @@ std::string hex64(uint64_t v);
 // a JSON parser, which decides whether each is an object.
 std::vector<std::string_view> json_object_candidates(std::string_view text);
 
-}  // namespace primer::generators
+}  // namespace primer::base

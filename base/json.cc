@@ -1,11 +1,11 @@
-#include "generators/json.h"
+#include "base/json.h"
 
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 
-namespace primer::generators {
+namespace primer::base {
 namespace {
 
 // Length of the valid UTF-8 sequence starting at s[i], or 0 if it is invalid
@@ -223,4 +223,4 @@ std::vector<std::string_view> json_object_candidates(std::string_view text) {
   return out;
 }
 
-}  // namespace primer::generators
+}  // namespace primer::base

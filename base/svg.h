@@ -1,8 +1,10 @@
-// The pieces of `primer report` pages: HTML escaping and inline SVG charts. Every chart
-// is a complete <svg> element with a viewBox (it scales with the page and prints), its
-// own <title> for screen readers, and no style attributes (the page's Content-Security-
-// Policy admits only its own <style> element). Colours come from the page's CSS classes
-// (s0..s5 for series, bar, axis, grid).
+// primer's one SVG chart writer: horizontal bars, histograms and line charts, for the
+// pages of `primer report` and the files beside a checkpoint (loss.svg). Every chart is a
+// complete <svg> element with a viewBox (it scales with the page and prints), its own
+// <title> for screen readers, and no style attributes (the report's Content-Security-
+// Policy admits only its own <style> element). Colours come from CSS classes (s0..s5 for
+// series, bar, axis, grid): the report page's stylesheet, or the one standalone() puts
+// into a chart that is a file of its own.
 //
 // Pure functions of their arguments; thread-safe.
 #pragma once
@@ -13,14 +15,12 @@
 #include <utility>
 #include <vector>
 
-namespace primer::pipeline::report_svg {
+namespace primer::base::svg {
 
 // Text for HTML element content and attribute values (& < > " ').
 std::string esc(std::string_view text);
 // 1234567 → "1,234,567"; 0.0123 → "0.0123"; short, for labels.
 std::string number(double v);
-// 0.123 → "12.3%".
-std::string percent(double share);
 
 struct Bar {
   std::string label;
@@ -48,7 +48,11 @@ struct Series {
 std::string lines(const std::vector<Series>& series, std::string_view x_label, std::string_view y_label,
                   std::string_view title, bool log_y = false, size_t max_points = 600, double svg_width = 720);
 
+// A chart as a file of its own (loss.svg): its width and height, a white background, and
+// a <style> element with the colours that the report page's stylesheet gives it.
+std::string standalone(std::string_view chart);
+
 // Bucket means: at most `max_points` points, each the mean x and y of a run of points.
 std::vector<std::pair<double, double>> thin(const std::vector<std::pair<double, double>>& points, size_t max_points);
 
-}  // namespace primer::pipeline::report_svg
+}  // namespace primer::base::svg

@@ -1,12 +1,13 @@
 // Deterministic random numbers that are identical on every platform and compiler.
 // std::*_distribution is implementation-defined, so primer never uses it for anything
-// that must be reproducible (prompt words, features, story choices, splits).
+// that must be reproducible (prompt words, features, story choices, splits, weight
+// initialisation, sampling).
 #pragma once
 
 #include <cstdint>
 #include <string_view>
 
-namespace primer::prompts {
+namespace primer::base {
 
 // SplitMix64 finaliser: a bijective 64-bit mixer.
 constexpr uint64_t mix64(uint64_t x) {
@@ -51,4 +52,4 @@ class Rng {
   uint64_t state_;
 };
 
-}  // namespace primer::prompts
+}  // namespace primer::base
