@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -92,7 +93,29 @@ bool is_harness(const std::string& cmdline) {
          cmdline.find("_primer_main") != std::string::npos;
 }
 
+// This process is a child subreaper: a sandbox process whose parent died is reparented
+// here, not to init, so "left behind" can be told apart from other people's sandboxes
+// on a shared machine.
+const bool kSubreaper = ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
+
+// The parent of process `pid` (/proc/PID/stat: the field after the command's ')'), or 0.
+long parent_of(long pid) {
+  try {
+    const std::string stat = primer::testing::read_file("/proc/" + std::to_string(pid) + "/stat");
+    const size_t close = stat.rfind(')');
+    if (close == std::string::npos) return 0;
+    char state = 0;
+    long ppid = 0;
+    return std::sscanf(stat.c_str() + close + 1, " %c %ld", &state, &ppid) == 2 ? ppid : 0;
+  } catch (...) {
+    return 0;
+  }
+}
+
+// Harness processes of this test process (its descendants, orphans included).
 int harness_processes() {
+  REQUIRE(kSubreaper);
+  const long self = ::getpid();
   int n = 0;
   for (const auto& entry : fs::directory_iterator("/proc")) {
     const std::string pid = entry.path().filename().string();
@@ -103,7 +126,10 @@ int harness_processes() {
     } catch (...) {
       continue;
     }
-    n += is_harness(cmdline);
+    if (!is_harness(cmdline)) continue;
+    long p = std::stol(pid);
+    for (int depth = 0; depth < 64 && p > 1 && p != self; ++depth) p = parent_of(p);
+    n += p == self;
   }
   return n;
 }
@@ -118,6 +144,43 @@ bool has_pending_connection(int listener) {
 }
 
 }  // namespace
+
+TEST_CASE("sandbox test support: an orphaned harness of this process is found") {
+  // The check the tests below rely on: a harness whose parent died is still ours.
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    if (::fork() == 0) {
+      ::execl("/usr/bin/python3", "python3", "-c", "import time; time.sleep(30)  # _primer_main", nullptr);
+      ::_exit(127);
+    }
+    ::_exit(0);  // the grandchild is orphaned
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  int found = 0;
+  for (int i = 0; i < 200 && found == 0; ++i) {  // until it has exec'd
+    found = harness_processes();
+    if (!found) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(found == 1);
+  pid_t orphan = -1;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string pid = entry.path().filename().string();
+    if (pid.empty() || !std::isdigit(static_cast<unsigned char>(pid[0]))) continue;
+    std::string cmdline;
+    try {
+      cmdline = primer::testing::read_file(entry.path() / "cmdline");
+    } catch (...) {
+      continue;
+    }
+    if (is_harness(cmdline) && parent_of(std::stol(pid)) == ::getpid()) orphan = static_cast<pid_t>(std::stol(pid));
+  }
+  REQUIRE(orphan > 0);
+  ::kill(orphan, SIGKILL);
+  ::waitpid(orphan, &status, 0);
+  CHECK(harness_processes() == 0);
+}
 
 TEST_CASE("sandbox: the hostile and careless corpus gets its verdicts and leaves no trace") {
   SandboxLimits limits;
