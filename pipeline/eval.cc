@@ -22,6 +22,7 @@
 #include "prompts/prompt.h"
 #include "prompts/rng.h"
 #include "storage/files.h"
+#include "storage/layout.h"
 #include "pipeline/run.h"
 #include "storage/reader.h"
 #include "storage/shard.h"
@@ -231,11 +232,9 @@ namespace {
 // concatenated tokens/validation-*.bin shards (in name order).
 std::vector<std::vector<int>> validation_windows(const fs::path& data, int seq_len, int count, const std::string& sha) {
   std::vector<fs::path> shards;
-  if (!data.empty() && fs::exists(data / "tokens"))
-    for (const auto& e : fs::directory_iterator(data / "tokens")) {
-      const std::string name = e.path().filename().string();
-      if (name.starts_with("validation-") && e.path().extension() == ".bin") shards.push_back(e.path());
-    }
+  if (!data.empty() && fs::exists(data / storage::kTokensDir))
+    for (const auto& e : fs::directory_iterator(data / storage::kTokensDir))
+      if (storage::split_of(e.path()) == "validation" && storage::is_token_file(e.path())) shards.push_back(e.path());
   std::sort(shards.begin(), shards.end());
   std::vector<uint16_t> all;
   for (const fs::path& p : shards) {

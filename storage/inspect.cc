@@ -7,6 +7,7 @@
 #include <set>
 
 #include "storage/json.h"
+#include "storage/layout.h"
 #include "storage/reader.h"
 #include "storage/sha256.h"
 #include "storage/tokens.h"
@@ -14,19 +15,6 @@
 namespace primer::storage {
 namespace fs = std::filesystem;
 namespace {
-
-bool is_shard_file(const fs::path& p) {
-  const std::string name = p.filename().string();
-  return name.ends_with(".jsonl.zst") || name.ends_with(".jsonl");
-}
-
-// "train" from "train-00000-of-00004.jsonl.zst" / "train-00000.bin"; "" otherwise.
-std::string split_of(const fs::path& p) {
-  const std::string name = p.filename().string();
-  for (const char* s : {"train", "validation", "test"})
-    if (name.starts_with(std::string(s) + "-")) return s;
-  return "";
-}
 
 const char* type_name(simdjson::dom::element_type t) {
   using T = simdjson::dom::element_type;
