@@ -313,16 +313,17 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
   };
   uint64_t ordinal = 0, malformed = 0, lines = 0, blank = 0;
   std::map<std::string, uint64_t> malformed_by_reason;
-  std::vector<uint64_t> seen(chain.size(), 0);
+  if (a.rejected)  // the record, its text as the filters left it, then who dropped it and why
+    chain.set_reject_sink([&](const filters::Decision& d, std::string_view line, std::string_view text) {
+      std::string extra;
+      storage::append_rejection(extra, d.by, d.reason);
+      if (!rejected)
+        rejected = std::make_unique<storage::ShardWriter>(out / storage::rejected_shard_path(rejected_shards.size()), options);
+      rejected->append(storage::rewrite_record(line, text, extra));
+      if (rejected->full(limits)) close(rejected, rejected_shards);
+    });
   auto decide = [&](const Pending& p) {
-    const filters::Verdict v = chain.decide(p.prepared);
-    // The filter that decided: the last one whose `seen` count moved.
-    size_t at = 0;
-    for (size_t i = 0; i < chain.size(); ++i)
-      if (chain.counts()[i].seen != seen[i]) {
-        seen[i] = chain.counts()[i].seen;
-        at = i;
-      }
+    const filters::Decision v = chain.decide(p.prepared, p.line, p.doc.text());  // a drop goes to the sink
     ++m.prompts;
     ++m.replies;
     if (v.keep()) {
@@ -334,13 +335,6 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
       const bool scrubbed = p.original != p.doc.text();
       train->append(scrubbed ? storage::rewrite_record(p.line, p.doc.text(), "") : p.line);
       if (train->full(limits)) close(train, shards);
-    } else if (a.rejected) {
-      std::string extra;
-      storage::append_rejection(extra, chain.filter(at).name(), v.reason);
-      if (!rejected)
-        rejected = std::make_unique<storage::ShardWriter>(out / storage::rejected_shard_path(rejected_shards.size()), options);
-      rejected->append(storage::rewrite_record(p.line, p.doc.text(), extra));
-      if (rejected->full(limits)) close(rejected, rejected_shards);
     }
   };
   storage::ReadStats st;  // the current file's lines
@@ -423,9 +417,7 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
   if (stopped || pipeline::stop_flag()) throw Interrupted{};
   close(train, shards);
   close(rejected, rejected_shards);
-  // Ordered filters' checkpoint hook: reports (decontamination.json) are written here.
-  for (size_t i = 0; i < chain.size(); ++i)
-    if (chain.filter(i).ordered()) static_cast<filters::OrderedFilter&>(chain.filter(i)).take_state_delta();
+  chain.write_outputs();  // the filters' reports (decontamination.json)
 
   for (size_t i = 0; i < shards.size(); ++i) {
     storage::ShardInfo s = shards[i];
@@ -443,14 +435,7 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
     for (const char* reason : kMalformedReasons) r.dropped.push_back({reason, malformed_by_reason[reason]});
     m.filters.push_back(std::move(r));
   }
-  for (const auto& c : chain.counts()) {
-    storage::FilterReport r;
-    r.name = c.name;
-    r.seen = c.seen;
-    r.kept = c.kept;
-    for (const auto& [reason, n] : c.dropped) r.dropped.push_back({std::string(reason), n});
-    m.filters.push_back(std::move(r));
-  }
+  for (auto& r : pipeline::filter_reports(chain)) m.filters.push_back(std::move(r));
   m.finished_at = storage::utc_now();
   m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   storage::write_file_atomic(out / "manifest.json", m.to_json());  // last: complete

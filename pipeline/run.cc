@@ -102,6 +102,11 @@ struct Item {
   std::string line;       // the JSON record (candidates only: no stateless filter dropped it)
 };
 
+// journal/filters/f{i}-{k:05d}.bin: ordered filter i's state added by checkpoint k.
+std::string filter_state_name(size_t i, uint64_t k) {
+  return storage::numbered_name("filters/f" + std::to_string(i) + "-", k, ".bin");
+}
+
 struct Batch {
   std::vector<Item> items;
 };
@@ -137,7 +142,6 @@ class Run {
     else if (!fs::exists(out_ / to)) throw RunError(from + " is missing; the run cannot be finished");
   }
   storage::Manifest build_manifest() const;
-  std::vector<storage::FilterReport> filter_reports() const;
   fs::path journal(const std::string& rel) const { return out_ / "journal" / rel; }
   storage::ShardOptions shard_options() const { return config_.storage.shard_options(); }
   storage::ShardLimits shard_limits() const {
@@ -215,6 +219,12 @@ void Run::setup_components() {
   ctx.out_dir = options_.task ? fs::path() : out_;  // a task's ordered filters never decide
   ctx.cancel = &g_stop;  // Ctrl-C: exercises in flight are killed, not waited for
   chain_ = std::make_unique<filters::FilterChain>(make_filters(config_, ctx));
+  if (keep_rejected())  // the record with the filter that dropped it and why
+    chain_->set_reject_sink([this](const filters::Decision& d, std::string_view line, std::string_view) {
+      if (line.empty() || line.back() != '}') return;
+      storage::append_rejected_record(rejected_buffer_, line, d.by, d.reason);
+      rejected_buffer_.push_back('\n');
+    });
 }
 
 // An unfinished run in OUT: its state, checked against this config and the bytes of its
@@ -237,26 +247,15 @@ void Run::load_or_start() {
   const fs::path state_path = journal("state.json");
   if (resuming_) {
     // Counters and filter state as of the last checkpoint.
-    std::vector<filters::FilterCounts> counts;
-    for (const auto& f : state_.totals.filters) {
-      filters::FilterCounts c;
-      c.name = f.name;
-      c.seen = f.seen;
-      c.kept = f.kept;
-      for (const auto& d : f.dropped) c.dropped.emplace_back(d.reason, d.count);
-      counts.push_back(std::move(c));
-    }
     try {
-      chain_->set_counts(counts);
+      chain_->set_counts(filter_counts(state_.totals.filters));
     } catch (const std::invalid_argument& e) {
       throw RunError(state_path.string() + ": " + e.what());
     }
     for (size_t i = 0; i < chain_->size(); ++i) {
       if (!chain_->filter(i).ordered()) continue;
-      auto& f = static_cast<filters::OrderedFilter&>(chain_->filter(i));
       for (uint64_t k = 0; k < state_.checkpoints; ++k)
-        f.restore_state_delta(
-            storage::read_file(journal(storage::numbered_name("filters/f" + std::to_string(i) + "-", k, ".bin"))));
+        chain_->restore_state(i, storage::read_file(journal(filter_state_name(i, k))));
     }
     check_task_file();
     for (const char* dir : {"journal", "journal/shards", "journal/validation", "journal/filters", "journal/signatures",
@@ -283,21 +282,8 @@ void Run::load_or_start() {
     state_.totals.started_at = options_.replay->started_at();
     state_.totals.seconds = options_.replay->seconds();
   }
-  state_.totals.filters = filter_reports();
+  state_.totals.filters = filter_reports(*chain_);
   storage::write_file_atomic(journal("state.json"), state_.to_json());
-}
-
-std::vector<storage::FilterReport> Run::filter_reports() const {
-  std::vector<storage::FilterReport> out;
-  for (const auto& c : chain_->counts()) {
-    storage::FilterReport r;
-    r.name = c.name;
-    r.seen = c.seen;
-    r.kept = c.kept;
-    for (const auto& [reason, n] : c.dropped) r.dropped.push_back({std::string(reason), n});
-    out.push_back(std::move(r));
-  }
-  return out;
 }
 
 // The parallel stage for one prompt: its prompt, the reply, the stateless half of the
@@ -341,7 +327,8 @@ void Run::consume(const PromptOutcome& o, std::string_view line) {
   state_.totals.cost_usd += o.cost_usd;
   session_bytes_ += o.text_bytes;
   // A task keeps every candidate: the ordered filters decide at `primer merge`.
-  const filters::Verdict v = options_.task ? filters::Verdict{o.prepared.reason} : chain_->decide(o.prepared);
+  // Dropped records go to the chain's reject sink (rejected_buffer_, with keep_rejected()).
+  const filters::Verdict v = options_.task ? filters::Verdict{o.prepared.reason} : chain_->decide(o.prepared, line);
   if (v.keep()) {
     ++state_.totals.kept;
     state_.totals.text_bytes += o.text_bytes;
@@ -358,10 +345,6 @@ void Run::consume(const PromptOutcome& o, std::string_view line) {
       train_->append(line);
       if (train_->full(shard_limits())) checkpoint(o.index + 1);
     }
-  } else if (keep_rejected() && !line.empty() && line.back() == '}') {
-    // the record with the filter that dropped it and why
-    storage::append_rejected_record(rejected_buffer_, line, chain_->filter(chain_->last_dropped_by()).name(), v.reason);
-    rejected_buffer_.push_back('\n');
   }
   // A task whose candidates are rare still bounds the outcomes it holds in memory.
   if (signature_buffer_.size() > (64u << 20)) checkpoint(o.index + 1);
@@ -400,15 +383,12 @@ void Run::checkpoint(uint64_t next_index) {
     state_.validation_pieces.push_back(rel);
     validation_buffer_.clear();
   }
-  for (size_t i = 0; i < chain_->size(); ++i) {
-    if (!chain_->filter(i).ordered()) continue;
-    auto& f = static_cast<filters::OrderedFilter&>(chain_->filter(i));
-    storage::write_file_atomic(journal(storage::numbered_name("filters/f" + std::to_string(i) + "-", k, ".bin")),
-                               f.take_state_delta());
-  }
+  chain_->save_state(
+      [&](size_t i, const std::string& delta) { storage::write_file_atomic(journal(filter_state_name(i, k)), delta); });
+  chain_->write_outputs();  // reports (decontamination.json) as of this checkpoint
   state_.next_index = next_index;
   state_.checkpoints = k + 1;
-  state_.totals.filters = filter_reports();
+  state_.totals.filters = filter_reports(*chain_);
   state_.totals.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
   t0_ = std::chrono::steady_clock::now();
   storage::write_file_atomic(journal("state.json"), state_.to_json());  // the commit point
