@@ -330,7 +330,7 @@ EvalResult evaluate(const Config& config, const EvalOptions& o) {
   {
     model::Transformer t(loaded.config);
     std::copy(loaded.weights.begin(), loaded.weights.end(), t.parameters().begin());
-    if (!data.empty() && fs::exists(data / "tokens")) {
+    if (!data.empty() && fs::exists(data / storage::kTokensDir)) {
       r.val_loss = model::validation_loss(t, data, 8, loaded.config.seq_len, 8, tok.sha256());
       if (r.val_loss) r.automatic["val_loss"] = *r.val_loss, r.automatic["perplexity"] = std::exp(*r.val_loss);
     }

@@ -316,7 +316,7 @@ class Builder {
 
 void Builder::load_dataset() {
   const bool has_manifest = fs::exists(dir_ / "manifest.json");
-  const bool has_data = fs::is_directory(dir_ / "data") || !shard_files_in(dir_).empty();
+  const bool has_data = fs::is_directory(dir_ / storage::kDataDir) || !shard_files_in(dir_).empty();
   const bool has_journal = fs::exists(dir_ / "journal/state.json");
   is_dataset_ = has_manifest || has_data || has_journal || fs::is_directory(dir_ / "rejected");
   if (!is_dataset_) return;
@@ -360,7 +360,7 @@ void Builder::load_dataset() {
   if (manifest_ && !manifest_from_journal_) {
     for (const auto& s : manifest_->shards) shards_.push_back({s.path, s.split});
   } else {
-    const fs::path data = fs::is_directory(dir_ / "data") ? dir_ / "data" : dir_;
+    const fs::path data = fs::is_directory(dir_ / storage::kDataDir) ? dir_ / storage::kDataDir : dir_;
     for (const auto& f : shard_files_in(data)) shards_.push_back({fs::relative(f, dir_).string(), storage::split_of(f)});
     if (manifest_from_journal_)  // the checkpointed train shards (journal/shards/)
       for (const auto& s : manifest_->shards) {
@@ -548,7 +548,7 @@ void Builder::scan_records() {
 }
 
 void Builder::scan_rejected() {
-  const std::vector<fs::path> files = shard_files_in(dir_ / "rejected");
+  const std::vector<fs::path> files = shard_files_in(dir_ / storage::kRejectedDir);
   if (files.empty()) return;
   scan_.rejected_files = files.size();
   const uint64_t per_file = std::max<uint64_t>(1, (o_.scan_records + files.size() - 1) / files.size());
@@ -915,7 +915,8 @@ void Builder::load_training() {
     const fs::path& p = it->path();
     const std::string name = p.filename().string();
     if (it->is_directory(ec)) {
-      if (it.depth() >= 1 || name == "journal" || name == "data" || name == "tokens" || name == "rejected")
+      if (it.depth() >= 1 || name == "journal" || name == storage::kDataDir || name == storage::kTokensDir ||
+          name == storage::kRejectedDir)
         it.disable_recursion_pending();
       continue;
     }

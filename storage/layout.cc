@@ -18,6 +18,8 @@ std::string data_shard_path(std::string_view split, uint64_t i, uint64_t n) {
   return fmt::format("{}/{}", kDataDir, shard_name(split, i, n));
 }
 
+std::string data_shard_glob(std::string_view split) { return fmt::format("{}/{}-*{}", kDataDir, split, kShardSuffix); }
+
 std::string rejected_shard_path(uint64_t i) {
   return fmt::format("{}/{}", kRejectedDir, numbered_name("rejected-", i, kShardSuffix));
 }

@@ -31,6 +31,9 @@ std::string numbered_name(std::string_view prefix, uint64_t k, std::string_view 
 std::string shard_name(std::string_view split, uint64_t i, uint64_t n);
 // "data/train-00000-of-00004.jsonl.zst", relative to the dataset directory.
 std::string data_shard_path(std::string_view split, uint64_t i, uint64_t n);
+// "data/train-*.jsonl.zst": every shard of a split, as a glob (the dataset card's
+// data_files for Hugging Face `datasets`).
+std::string data_shard_glob(std::string_view split);
 // "rejected/rejected-00000.jsonl.zst", relative to the dataset directory.
 std::string rejected_shard_path(uint64_t i);
 // "tokens/train-00000.bin", relative to the dataset directory.

@@ -16,6 +16,7 @@ TEST_CASE("layout: names formatted and parsed in one place") {
   CHECK(shard_name("candidates", 1, 12) == "candidates-00001-of-00012.jsonl.zst");
   CHECK(data_shard_path("train", 0, 4) == "data/train-00000-of-00004.jsonl.zst");
   CHECK(data_shard_path("validation", 2, 100000) == "data/validation-00002-of-100000.jsonl.zst");
+  CHECK(data_shard_glob("validation") == "data/validation-*.jsonl.zst");
   CHECK(rejected_shard_path(7) == "rejected/rejected-00007.jsonl.zst");
   CHECK(token_shard_path("validation", 1) == "tokens/validation-00001.bin");
 
