@@ -53,9 +53,8 @@ Prepared FilterChain::prepare(Doc& doc) const {
   return p;
 }
 
-Verdict FilterChain::decide(const Prepared& p) {
+Decision FilterChain::decide(const Prepared& p, std::string_view record, std::string_view text) {
   size_t key = 0;
-  last_dropped_by_ = -1;
   for (size_t i = 0; i < filters_.size(); ++i) {
     FilterCounts& c = counts_[i];
     ++c.seen;
@@ -73,10 +72,29 @@ Verdict FilterChain::decide(const Prepared& p) {
     for (auto& [reason, n] : c.dropped)
       if (reason == v.reason) { ++n; counted = true; break; }
     if (!counted) c.dropped.emplace_back(v.reason, 1);  // a reason the filter did not declare
-    last_dropped_by_ = static_cast<int>(i);
-    return v;
+    Decision d;
+    d.reason = v.reason;
+    d.filter = static_cast<int>(i);
+    d.by = filters_[i]->name();
+    if (reject_sink_) reject_sink_(d, record, text);
+    return d;
   }
-  return Verdict::Keep();
+  return Decision{};
+}
+
+void FilterChain::save_state(const std::function<void(size_t i, const std::string& delta)>& write) {
+  for (size_t i = 0; i < filters_.size(); ++i)
+    if (filters_[i]->ordered()) write(i, static_cast<OrderedFilter&>(*filters_[i]).take_state_delta());
+}
+
+void FilterChain::restore_state(size_t i, std::string_view delta) {
+  if (i >= filters_.size() || !filters_[i]->ordered())
+    throw std::invalid_argument("saved filter state is for filter " + std::to_string(i) + ", which keeps none");
+  static_cast<OrderedFilter&>(*filters_[i]).restore_state_delta(delta);
+}
+
+void FilterChain::write_outputs() {
+  for (const auto& f : filters_) f->write_outputs();
 }
 
 void FilterChain::set_counts(const std::vector<FilterCounts>& counts) {

@@ -20,7 +20,8 @@
 //                                     (lower case, digits folded, punctuation removed)
 //   min_fraction  (0.5)               "fraction" mode threshold
 //   report        ("decontamination.json")  the report, written in the output directory
-//                                     at every checkpoint (`primer run`, `primer filter`)
+//                                     by write_outputs(): at every checkpoint of
+//                                     `primer run`, at the end of `primer filter`
 //
 // Items shorter than `ngram` words cannot match (except by a document that is exactly
 // that item); the report counts them as `short_items`: lower `ngram` for short items.
@@ -220,8 +221,11 @@ class DecontaminateFilter final : public OrderedFilter {
     std::string out(delta_.size() * sizeof(uint64_t), '\0');
     if (!delta_.empty()) std::memcpy(out.data(), delta_.data(), out.size());
     delta_.clear();
-    if (!report_path_.empty()) write_report();
     return out;
+  }
+
+  void write_outputs() override {
+    if (!report_path_.empty()) write_report();
   }
 
   void restore_state_delta(std::string_view delta) override {

@@ -13,8 +13,12 @@
 //     key() runs in parallel; admit() runs serially in prompt order, so a run's output
 //     never depends on the thread count. Its state can be saved at checkpoints.
 //
-// FilterChain applies a list of filters in order (the first drop wins) and counts, per
-// filter, documents seen, kept and dropped per reason.
+// FilterChain is the one chain runner of `primer run`, `primer merge`, `primer filter`
+// and the benchmarks: it applies a list of filters in order (the first drop wins),
+// counts, per filter, documents seen, kept and dropped per reason, says which filter
+// dropped a document, hands dropped documents to a reject sink (the caller writes them),
+// saves and restores the ordered filters' state, and calls every filter's end-of-run
+// hook (write_outputs).
 #pragma once
 
 #include <atomic>
@@ -58,6 +62,11 @@ class Filter {
   // A sentence the dataset must carry about how this filter ran (manifest "caveats", the
   // dataset card and the report), e.g. that exercises ran without isolation. Empty: none.
   virtual std::string caveat() const { return {}; }
+  // Writes the files this filter reports about the documents decided so far into
+  // FilterContext::out_dir (decontaminate: decontamination.json), atomically. Called by
+  // FilterChain::write_outputs: at every checkpoint of a run and at the end of `primer
+  // filter`. A filter with nothing to report does nothing.
+  virtual void write_outputs() {}
 };
 
 // Thrown by check()/rewrite() when the filter's own machinery fails (a helper process
@@ -89,7 +98,8 @@ class OrderedFilter : public Filter {
   // Serial, in prompt order: decides with the state of all documents admitted before.
   virtual Verdict admit(const FilterKey& key) = 0;
   // Checkpoints: the state added since the last call, as bytes, and the inverse that
-  // applies such deltas (in the same order) to a fresh filter.
+  // applies such deltas (in the same order) to a fresh filter. No other effect (reports:
+  // write_outputs).
   virtual std::string take_state_delta() = 0;
   virtual void restore_state_delta(std::string_view delta) = 0;
 };
@@ -158,9 +168,22 @@ struct Prepared {
   std::vector<FilterKey> keys;   // one per ordered filter before dropped_at, in order
 };
 
+// The chain's verdict on one document and, for a drop, the filter that gave it.
+struct Decision : Verdict {
+  int filter = -1;       // its index in the chain; -1 when kept
+  std::string_view by;   // its name; empty when kept
+};
+
+// Where FilterChain::decide hands each dropped document, in order: the decision, and the
+// record and text the caller passed to decide (the pipeline writes rejected records with
+// them; filters/ knows no record format).
+using RejectSink = std::function<void(const Decision& decision, std::string_view record, std::string_view text)>;
+
 class FilterChain {
  public:
   explicit FilterChain(std::vector<std::unique_ptr<Filter>> filters);
+  // Dropped documents go to `sink` from now on (an empty one: nowhere).
+  void set_reject_sink(RejectSink sink) { reject_sink_ = std::move(sink); }
 
   // Parallel half (thread-safe): stateless verdicts up to the first drop, keys for the
   // ordered filters before it. The overload with a mutable Doc lets rewriting filters
@@ -168,10 +191,18 @@ class FilterChain {
   Prepared prepare(Doc& doc) const;
   Prepared prepare(const Doc& doc) const;
   // Serial half, in prompt order: applies ordered filters and the stateless verdict in
-  // chain order and counts. Returns the final verdict.
-  Verdict decide(const Prepared& prepared);
-  // The filter that dropped the document of the last decide() (-1 if it was kept).
-  int last_dropped_by() const { return last_dropped_by_; }
+  // chain order and counts. Returns the final verdict and who gave it; a dropped
+  // document goes to the reject sink with `record` and `text` (the caller's, passed on).
+  Decision decide(const Prepared& prepared, std::string_view record = {}, std::string_view text = {});
+
+  // Checkpoints of the ordered filters (dedup state): save_state hands each one's state
+  // added since the last call to `write` with its index in the chain; restore_state
+  // applies such a delta (in the same order) to filter `i` of a fresh chain.
+  void save_state(const std::function<void(size_t i, const std::string& delta)>& write);
+  void restore_state(size_t i, std::string_view delta);
+  // The end-of-run hook: every filter's write_outputs() (reports such as
+  // decontamination.json), in chain order. A run calls it at every checkpoint.
+  void write_outputs();
 
   const std::vector<FilterCounts>& counts() const { return counts_; }
   // Restores the counters saved at a checkpoint (same filters, same order).
@@ -184,7 +215,7 @@ class FilterChain {
  private:
   std::vector<std::unique_ptr<Filter>> filters_;
   std::vector<FilterCounts> counts_;
-  int last_dropped_by_ = -1;
+  RejectSink reject_sink_;
 };
 
 // Registry of filter kinds: make_filter("vocab", settings, context).

@@ -9,6 +9,7 @@
 
 #include "storage/card.h"
 #include "storage/files.h"
+#include "storage/layout.h"
 #include "storage/reader.h"
 #include "storage/tokens.h"
 
@@ -65,8 +66,8 @@ EncodeReport encode_dataset(const fs::path& dir, const std::vector<storage::Shar
                             const EncodeOptions& o) {
   require_uint16_vocab(tok.vocab_size(), (dir / "tokenizer.model").string());
   const auto t0 = std::chrono::steady_clock::now();
-  fs::create_directories(dir / "tokens");
-  storage::remove_stale_temporaries(dir / "tokens");
+  fs::create_directories(dir / storage::kTokensDir);
+  storage::remove_stale_temporaries(dir / storage::kTokensDir);
   EncodeReport report;
   std::map<std::string, int> next_index;  // per split
   tbb::task_arena arena(o.threads > 0 ? o.threads : tbb::task_arena::automatic);
@@ -74,7 +75,7 @@ EncodeReport encode_dataset(const fs::path& dir, const std::vector<storage::Shar
     for (const auto& s : shards) {
       storage::TokenShardInfo info;
       info.split = s.split;
-      const std::string rel = fmt::format("tokens/{}-{:05d}.bin", s.split, next_index[s.split]++);
+      const std::string rel = storage::token_shard_path(s.split, next_index[s.split]++);
       encode_shard(dir / s.path, dir / rel, tok, o, info, report);
       info.path = rel;
       report.documents += info.documents;

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "storage/files.h"
+#include "storage/layout.h"
 #include "storage/reader.h"
 #include "storage/sha256.h"
 
@@ -69,13 +70,12 @@ std::vector<storage::ShardInfo> dataset_shards(const fs::path& dir) {
   if (fs::exists(dir / "manifest.json")) return storage::Manifest::load(dir / "manifest.json").shards;
   std::vector<storage::ShardInfo> shards;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir / "data", ec)) {
-    const std::string name = e.path().filename().string();
-    if (!name.ends_with(".jsonl.zst") && !name.ends_with(".jsonl")) continue;
+  for (const auto& e : fs::directory_iterator(dir / storage::kDataDir, ec)) {
+    if (!storage::is_shard_file(e.path())) continue;
     storage::ShardInfo s;
-    s.path = "data/" + name;
-    s.split = name.starts_with("validation-") ? "validation" : name.starts_with("train-") ? "train" : "";
-    if (!s.split.empty()) shards.push_back(std::move(s));
+    s.path = (fs::path(storage::kDataDir) / e.path().filename()).string();
+    s.split = storage::split_of(e.path());
+    if (s.split == "train" || s.split == "validation") shards.push_back(std::move(s));
   }
   if (ec || shards.empty())
     throw storage::StorageError(dir.string() + " is not a dataset directory: no manifest.json and no data/{train,validation}-*.jsonl.zst");

@@ -29,6 +29,7 @@
 #include "model/tokenizer.h"
 #include "model/transformer.h"
 #include "storage/files.h"
+#include "storage/layout.h"
 #include "storage/manifest.h"
 #include "storage/tokens.h"
 
@@ -46,10 +47,8 @@ class TokenStream {
   TokenStream(const fs::path& dir, const std::string& split, int window, const std::string& tokenizer_sha256) {
     std::vector<fs::path> files;
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(dir / "tokens", ec)) {
-      const std::string name = e.path().filename().string();
-      if (name.starts_with(split + "-") && name.ends_with(".bin")) files.push_back(e.path());
-    }
+    for (const auto& e : fs::directory_iterator(dir / storage::kTokensDir, ec))
+      if (storage::is_token_file(e.path()) && storage::split_of(e.path()) == split) files.push_back(e.path());
     std::sort(files.begin(), files.end());
     for (const auto& f : files) {
       uint64_t count = 0;

@@ -49,8 +49,10 @@
 #include "pipeline/run.h"
 #include "pipeline/stop_signal.h"
 #include "storage/files.h"
+#include "storage/layout.h"
 #include "storage/manifest.h"
 #include "storage/reader.h"
+#include "storage/record.h"
 #include "storage/shard.h"
 
 #ifndef PRIMER_VERSION
@@ -240,76 +242,6 @@ class BlockReader {
   std::thread thread_;
 };
 
-// Fills doc's prompt metadata from a record (what storage::append_record_json writes).
-// An "id" or "index" the record lacks is derived from its ordinal later (has_id, has_index).
-void read_metadata(simdjson::dom::element json, const vocab::Vocabulary& vocab, Pending& pending) {
-  base::Doc& doc = pending.doc;
-  auto& p = doc.prompt;
-  std::string_view s;
-  if (!json["id"].get_string().get(s) && s.size() == 16) {
-    uint64_t v = 0;
-    bool ok = true;
-    for (char c : s) {
-      const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-      if (d < 0) ok = false;
-      v = v << 4 | static_cast<uint64_t>(d < 0 ? 0 : d);
-    }
-    if (ok) p.id = v;
-    pending.has_id = ok;
-  }
-  int64_t index;
-  if (!json["index"].get_int64().get(index) && index >= 0) {
-    p.index = static_cast<uint64_t>(index);
-    pending.has_index = true;
-  }
-  simdjson::dom::array words;
-  if (!json["words"].get_array().get(words) && words.size() == 3) {
-    std::string_view w[3];
-    bool ok = true;
-    size_t k = 0;
-    for (auto e : words) ok = ok && !e.get_string().get(w[k++]);
-    const int64_t v = ok ? vocab.find(w[0], vocab::Pos::kVerb) : -1;
-    const int64_t n = ok ? vocab.find(w[1], vocab::Pos::kNoun) : -1;
-    const int64_t a = ok ? vocab.find(w[2], vocab::Pos::kAdj) : -1;
-    if (v >= 0 && n >= 0 && a >= 0) {  // words the vocabulary does not list: no required-word check
-      p.verb = static_cast<uint32_t>(v);
-      p.noun = static_cast<uint32_t>(n);
-      p.adjective = static_cast<uint32_t>(a);
-      p.verb_word = w[0];
-      p.noun_word = w[1];
-      p.adjective_word = w[2];
-    }
-  }
-  simdjson::dom::array features;
-  if (!json["features"].get_array().get(features))
-    for (auto e : features)
-      if (!e.get_string().get(s))
-        for (int f = 0; f < base::kFeatureCount; ++f)
-          if (prompts::feature_info(static_cast<base::Feature>(f)).key == s) p.features.add(static_cast<base::Feature>(f));
-  if (!json["finish_reason"].get_string().get(s)) doc.reply.finish_reason = s;
-  if (!json["prompt"].get_string().get(s)) p.text = s;
-  if (!json["kind"].get_string().get(s)) p.kind = s;
-  if (!json["teacher"].get_string().get(s)) doc.teacher = s;
-}
-
-// The record with "text" replaced by `text` (and `extra` members after it).
-std::string rewrite_record(std::string_view line, std::string_view text, std::string_view extra) {
-  simdjson::dom::parser parser;
-  simdjson::dom::object obj;
-  std::string out = "{\"text\":";
-  base::append_json_string(out, text);
-  out += extra;
-  if (parser.parse(line).get_object().get(obj)) return out + "}";
-  for (auto [key, value] : obj) {
-    if (key == "text") continue;
-    out += ',';
-    base::append_json_string(out, key);
-    out += ':';
-    out += simdjson::minify(value);
-  }
-  return out + "}";
-}
-
 int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::path& out);
 
 int filter_command(const FilterArgs& a) {
@@ -353,8 +285,8 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
       throw pipeline::ConfigError(e.what());
     }
   }();
-  fs::create_directories(out / "data");
-  if (a.rejected) fs::create_directories(out / "rejected");
+  fs::create_directories(out / storage::kDataDir);
+  if (a.rejected) fs::create_directories(out / storage::kRejectedDir);
   filters::FilterContext ctx;
   ctx.vocab = &vocab;
   ctx.resolve_path = [&config](const fs::path& p, std::string_view key) { return config.resolve(p, key); };
@@ -383,37 +315,28 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
   };
   uint64_t ordinal = 0, malformed = 0, lines = 0, blank = 0;
   std::map<std::string, uint64_t> malformed_by_reason;
-  std::vector<uint64_t> seen(chain.size(), 0);
+  if (a.rejected)  // the record, its text as the filters left it, then who dropped it and why
+    chain.set_reject_sink([&](const filters::Decision& d, std::string_view line, std::string_view text) {
+      std::string extra;
+      storage::append_rejection(extra, d.by, d.reason);
+      if (!rejected)
+        rejected = std::make_unique<storage::ShardWriter>(out / storage::rejected_shard_path(rejected_shards.size()), options);
+      rejected->append(storage::rewrite_record(line, text, extra));
+      if (rejected->full(limits)) close(rejected, rejected_shards);
+    });
   auto decide = [&](const Pending& p) {
-    const filters::Verdict v = chain.decide(p.prepared);
-    // The filter that decided: the last one whose `seen` count moved.
-    size_t at = 0;
-    for (size_t i = 0; i < chain.size(); ++i)
-      if (chain.counts()[i].seen != seen[i]) {
-        seen[i] = chain.counts()[i].seen;
-        at = i;
-      }
+    const filters::Decision v = chain.decide(p.prepared, p.line, p.doc.text());  // a drop goes to the sink
     ++m.prompts;
     ++m.replies;
     if (v.keep()) {
       ++m.kept;
       m.text_bytes += p.doc.text().size();
       if (!train)
-        train = std::make_unique<storage::ShardWriter>(out / "data" / fmt::format("part-{:05d}.jsonl.zst", shards.size()),
-                                                       options);
+        train = std::make_unique<storage::ShardWriter>(
+            out / storage::kDataDir / storage::numbered_name("part-", shards.size(), storage::kShardSuffix), options);
       const bool scrubbed = p.original != p.doc.text();
-      train->append(scrubbed ? rewrite_record(p.line, p.doc.text(), "") : p.line);
+      train->append(scrubbed ? storage::rewrite_record(p.line, p.doc.text(), "") : p.line);
       if (train->full(limits)) close(train, shards);
-    } else if (a.rejected) {
-      std::string extra = ",\"rejected_by\":";
-      base::append_json_string(extra, chain.filter(at).name());
-      extra += ",\"reject_reason\":";
-      base::append_json_string(extra, v.reason);
-      if (!rejected)
-        rejected = std::make_unique<storage::ShardWriter>(
-            out / "rejected" / fmt::format("rejected-{:05d}.jsonl.zst", rejected_shards.size()), options);
-      rejected->append(rewrite_record(p.line, p.doc.text(), extra));
-      if (rejected->full(limits)) close(rejected, rejected_shards);
     }
   };
   storage::ReadStats st;  // the current file's lines
@@ -450,6 +373,7 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
           tbb::make_filter<Block*, Block*>(tbb::filter_mode::parallel,
                                            [&](Block* b) {
                                              thread_local simdjson::dom::parser parser;
+                                             thread_local storage::RecordFields fields;
                                              const size_t n = b->ends.size();
                                              b->verdicts.resize(n);
                                              b->text_bytes.assign(n, 0);
@@ -460,10 +384,13 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
                                                if (!b->verdicts[i].record()) continue;
                                                Pending& p = b->records.emplace_back();
                                                p.line = r.line;
-                                               p.doc.reply.text = r.text;
                                                p.original = r.text;
                                                b->text_bytes[i] = r.text.size();
-                                               read_metadata(r.json, vocab, p);
+                                               storage::parse_record(r.json, fields);
+                                               const storage::DocFromRecord found =
+                                                   storage::doc_from_record(fields, vocab, p.doc);
+                                               p.has_id = found.has_id;
+                                               p.has_index = found.has_index;
                                              }
                                              return b;
                                            }) &
@@ -492,14 +419,12 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
   if (stopped || pipeline::stop_flag()) throw Interrupted{};
   close(train, shards);
   close(rejected, rejected_shards);
-  // Ordered filters' checkpoint hook: reports (decontamination.json) are written here.
-  for (size_t i = 0; i < chain.size(); ++i)
-    if (chain.filter(i).ordered()) static_cast<filters::OrderedFilter&>(chain.filter(i)).take_state_delta();
+  chain.write_outputs();  // the filters' reports (decontamination.json)
 
   for (size_t i = 0; i < shards.size(); ++i) {
     storage::ShardInfo s = shards[i];
-    const std::string rel = fmt::format("data/train-{:05d}-of-{:05d}.jsonl.zst", i, shards.size());
-    storage::rename_durable(out / "data" / s.path, out / rel);
+    const std::string rel = storage::data_shard_path("train", i, shards.size());
+    storage::rename_durable(out / storage::kDataDir / s.path, out / rel);
     s.path = rel;
     s.split = "train";
     m.shards.push_back(std::move(s));
@@ -512,14 +437,7 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
     for (const char* reason : kMalformedReasons) r.dropped.push_back({reason, malformed_by_reason[reason]});
     m.filters.push_back(std::move(r));
   }
-  for (const auto& c : chain.counts()) {
-    storage::FilterReport r;
-    r.name = c.name;
-    r.seen = c.seen;
-    r.kept = c.kept;
-    for (const auto& [reason, n] : c.dropped) r.dropped.push_back({std::string(reason), n});
-    m.filters.push_back(std::move(r));
-  }
+  for (auto& r : pipeline::filter_reports(chain)) m.filters.push_back(std::move(r));
   m.finished_at = storage::utc_now();
   m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   storage::write_file_atomic(out / "manifest.json", m.to_json());  // last: complete

@@ -17,6 +17,7 @@
 #include "pipeline/commands.h"
 #include "storage/files.h"
 #include "storage/inspect.h"
+#include "storage/layout.h"
 #include "storage/manifest.h"
 #include "storage/sha256.h"
 #include "storage/tokens.h"
@@ -61,7 +62,7 @@ PathKind path_kind(const std::filesystem::path& p) {
                ? PathKind::kModel
                : PathKind::kData;
   const std::string name = p.filename().string();
-  if (name.ends_with(".jsonl") || name.ends_with(".jsonl.zst")) return PathKind::kData;
+  if (storage::is_shard_file(p)) return PathKind::kData;
   char head[28] = {};
   std::ifstream in(p, std::ios::binary);
   in.read(head, sizeof head);

@@ -370,4 +370,30 @@ std::vector<std::unique_ptr<filters::Filter>> make_filters(const Config& config,
   return out;
 }
 
+std::vector<storage::FilterReport> filter_reports(const filters::FilterChain& chain) {
+  std::vector<storage::FilterReport> out;
+  for (const auto& c : chain.counts()) {
+    storage::FilterReport r;
+    r.name = c.name;
+    r.seen = c.seen;
+    r.kept = c.kept;
+    for (const auto& [reason, n] : c.dropped) r.dropped.push_back({std::string(reason), n});
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<filters::FilterCounts> filter_counts(const std::vector<storage::FilterReport>& reports) {
+  std::vector<filters::FilterCounts> out;
+  for (const auto& f : reports) {
+    filters::FilterCounts c;
+    c.name = f.name;
+    c.seen = f.seen;
+    c.kept = f.kept;
+    for (const auto& d : f.dropped) c.dropped.emplace_back(d.reason, d.count);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 }  // namespace primer::pipeline

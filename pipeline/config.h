@@ -130,4 +130,9 @@ std::unique_ptr<prompts::PromptSampler> make_sampler(const Config& config, const
 // Builds the [[filters]] chain; errors in filter keys name the file and the line.
 std::vector<std::unique_ptr<filters::Filter>> make_filters(const Config& config, const filters::FilterContext& context);
 
+// The chain's counts as the manifest holds them (every reason, zeros included), and back
+// (a resumed run restores them with FilterChain::set_counts).
+std::vector<storage::FilterReport> filter_reports(const filters::FilterChain& chain);
+std::vector<filters::FilterCounts> filter_counts(const std::vector<storage::FilterReport>& reports);
+
 }  // namespace primer::pipeline

@@ -21,6 +21,7 @@
 #include "model/inference.h"
 #include "model/train.h"
 #include "model/transformer.h"
+#include "storage/layout.h"
 #include "pipeline/run.h"
 #include "prompts/prompt.h"
 #include "prompts/sampler.h"
@@ -227,11 +228,9 @@ namespace {
 // concatenated tokens/validation-*.bin shards (in name order).
 std::vector<std::vector<int>> validation_windows(const fs::path& data, int seq_len, int count, const std::string& sha) {
   std::vector<fs::path> shards;
-  if (!data.empty() && fs::exists(data / "tokens"))
-    for (const auto& e : fs::directory_iterator(data / "tokens")) {
-      const std::string name = e.path().filename().string();
-      if (name.starts_with("validation-") && e.path().extension() == ".bin") shards.push_back(e.path());
-    }
+  if (!data.empty() && fs::exists(data / storage::kTokensDir))
+    for (const auto& e : fs::directory_iterator(data / storage::kTokensDir))
+      if (storage::split_of(e.path()) == "validation" && storage::is_token_file(e.path())) shards.push_back(e.path());
   std::sort(shards.begin(), shards.end());
   std::vector<uint16_t> all;
   for (const fs::path& p : shards) {
@@ -327,7 +326,7 @@ EvalResult evaluate(const Config& config, const EvalOptions& o) {
   {
     model::Transformer t(loaded.config);
     std::copy(loaded.weights.begin(), loaded.weights.end(), t.parameters().begin());
-    if (!data.empty() && fs::exists(data / "tokens")) {
+    if (!data.empty() && fs::exists(data / storage::kTokensDir)) {
       r.val_loss = model::validation_loss(t, data, 8, loaded.config.seq_len, 8, tok.sha256());
       if (r.val_loss) r.automatic["val_loss"] = *r.val_loss, r.automatic["perplexity"] = std::exp(*r.val_loss);
     }

@@ -18,8 +18,10 @@
 #include "base/text.h"
 #include "storage/files.h"
 #include "storage/inspect.h"
+#include "storage/layout.h"
 #include "storage/manifest.h"
 #include "storage/reader.h"
+#include "storage/record.h"
 #include "storage/sha256.h"
 #include "vocab/vocabulary.h"
 
@@ -274,43 +276,11 @@ void merge_scan(DatasetScan& a, DatasetScan&& b) {
   for (auto& row : b.kept.take()) a.kept.add(std::move(row));
 }
 
-std::string string_field(simdjson::dom::element json, const char* key) {
-  std::string_view s;
-  if (json[key].get_string().get(s)) return "";
-  return std::string(s);
-}
-
-std::vector<std::string> string_array(simdjson::dom::element json, const char* key, bool* present = nullptr) {
-  std::vector<std::string> out;
-  simdjson::dom::array a;
-  if (present) *present = false;
-  if (json[key].get_array().get(a)) return out;
-  if (present) *present = true;
-  for (auto e : a) {
-    std::string_view s;
-    if (!e.get_string().get(s)) out.emplace_back(s);
-  }
-  return out;
-}
-
-// "train" from "train-00000-of-00004.jsonl.zst"; "" otherwise.
-std::string split_of(const fs::path& p) {
-  const std::string name = p.filename().string();
-  for (const char* s : {"train", "validation", "test"})
-    if (name.starts_with(std::string(s) + "-")) return s;
-  return "";
-}
-
-bool is_shard_file(const fs::path& p) {
-  const std::string name = p.filename().string();
-  return name.ends_with(".jsonl.zst") || name.ends_with(".jsonl");
-}
-
 std::vector<fs::path> shard_files_in(const fs::path& dir) {
   std::vector<fs::path> files;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.is_regular_file() && is_shard_file(e.path()) && e.path().filename() != "metrics.jsonl") files.push_back(e.path());
+    if (e.is_regular_file() && storage::is_shard_file(e.path()) && e.path().filename() != "metrics.jsonl") files.push_back(e.path());
   std::sort(files.begin(), files.end());
   return files;
 }
@@ -338,6 +308,7 @@ class Builder {
   void scan_rejected();
   void record(const storage::RecordView& r, const std::string& split, DatasetScan& s);
   storage::ReadStats scan_file(const fs::path& file, const std::string& split, uint64_t limit, bool& stopped);
+  storage::RecordFields fields_;  // the rejected record being scanned (reused: no allocation per record)
   std::string dataset_sections();
   std::string funnel_section();
   std::string distributions_section();
@@ -383,7 +354,7 @@ class Builder {
 
 void Builder::load_dataset() {
   const bool has_manifest = fs::exists(dir_ / "manifest.json");
-  const bool has_data = fs::is_directory(dir_ / "data") || !shard_files_in(dir_).empty();
+  const bool has_data = fs::is_directory(dir_ / storage::kDataDir) || !shard_files_in(dir_).empty();
   const bool has_journal = fs::exists(dir_ / "journal/state.json");
   is_dataset_ = has_manifest || has_data || has_journal || fs::is_directory(dir_ / "rejected");
   if (!is_dataset_) return;
@@ -427,8 +398,8 @@ void Builder::load_dataset() {
   if (manifest_ && !manifest_from_journal_) {
     for (const auto& s : manifest_->shards) shards_.push_back({s.path, s.split});
   } else {
-    const fs::path data = fs::is_directory(dir_ / "data") ? dir_ / "data" : dir_;
-    for (const auto& f : shard_files_in(data)) shards_.push_back({fs::relative(f, dir_).string(), split_of(f)});
+    const fs::path data = fs::is_directory(dir_ / storage::kDataDir) ? dir_ / storage::kDataDir : dir_;
+    for (const auto& f : shard_files_in(data)) shards_.push_back({fs::relative(f, dir_).string(), storage::split_of(f)});
     if (manifest_from_journal_)  // the checkpointed train shards (journal/shards/)
       for (const auto& s : manifest_->shards) {
         const bool listed = std::any_of(shards_.begin(), shards_.end(), [&](const ShardToRead& r) { return r.path == s.path; });
@@ -476,7 +447,10 @@ void Builder::record(const storage::RecordView& r, const std::string& split, Dat
   ++s.splits[split.empty() ? "(unknown)" : split];
   const std::string_view text = r.text;
   // Required words: the entries to watch while scoring.
-  const std::vector<std::string> words = string_array(r.json, "words");
+  thread_local storage::RecordFields fields;  // reused: no allocation per record (pieces run in parallel)
+  storage::RecordFields& f = fields;
+  storage::parse_record(r.json, f);
+  const std::vector<std::string> words(f.words.begin(), f.words.end());
   std::vector<uint32_t> watch;
   if (words.size() == 3) {
     ++s.with_words;
@@ -544,15 +518,13 @@ void Builder::record(const storage::RecordView& r, const std::string& split, Dat
     }
   }
   s.words.push_back(length);
-  bool has_features = false;
-  const std::vector<std::string> features = string_array(r.json, "features", &has_features);
-  if (has_features) {
+  const std::vector<std::string> features(f.features.begin(), f.features.end());
+  if (f.has_features) {
     ++s.with_features_field;
     if (features.empty()) ++s.with_no_features;
     for (const auto& f : features) ++s.features[f];
   }
-  const std::string topic = string_field(r.json, "topic"), audience = string_field(r.json, "audience"),
-                    style = string_field(r.json, "style");
+  const std::string topic(f.topic), audience(f.audience), style(f.style);
   if (!topic.empty()) ++s.with_topic, ++s.topics[topic];
   if (!audience.empty()) ++s.with_audience, ++s.audiences[audience];
   if (!style.empty()) ++s.with_style, ++s.styles[style];
@@ -562,8 +534,7 @@ void Builder::record(const storage::RecordView& r, const std::string& split, Dat
   const uint64_t key = base::mix64(std::hash<std::string_view>{}(text) ^ r.line_number);
   if (!s.kept.wants(key) || key >= s.kept_bar) return;
   std::string meta = fmt::format("<b>{}</b>", esc(split.empty() ? "-" : split));
-  const std::string id = string_field(r.json, "id");
-  if (!id.empty()) meta += " · " + esc(id);
+  if (!f.id.empty()) meta += " · " + esc(f.id);
   meta += fmt::format(" <br>{} words", length);
   if (vocab_) meta += fmt::format(" · {} OOV", oov_in_doc);
   if (!words.empty()) meta += " <br>words: " + esc(join(words, ", "));
@@ -688,7 +659,7 @@ void Builder::scan_records() {
 }
 
 void Builder::scan_rejected() {
-  const std::vector<fs::path> files = shard_files_in(dir_ / "rejected");
+  const std::vector<fs::path> files = shard_files_in(dir_ / storage::kRejectedDir);
   if (files.empty()) return;
   scan_.rejected_files = files.size();
   const uint64_t per_file = std::max<uint64_t>(1, (o_.scan_records + files.size() - 1) / files.size());
@@ -699,13 +670,13 @@ void Builder::scan_rejected() {
       storage::ReadStats st = storage::for_each_record(f, [&](const storage::RecordView& r) {
         if (r.line_number > per_file) throw Stop{};
         ++scan_.rejected_records;
-        const std::string by = string_field(r.json, "rejected_by"), reason = string_field(r.json, "reject_reason");
+        storage::parse_record(r.json, fields_);
+        const std::string by(fields_.rejected_by), reason(fields_.reject_reason);
         ++scan_.rejected_reasons[{by, reason}];
         const uint64_t key = base::mix64(std::hash<std::string_view>{}(r.text) ^ r.line_number);
         if (!scan_.rejected.wants(key)) return;
         std::string meta = fmt::format("<b>{}</b> <br>{}", esc(by.empty() ? "?" : by), esc(reason.empty() ? "?" : reason));
-        const std::string id = string_field(r.json, "id");
-        if (!id.empty()) meta += " <br>" + esc(id);
+        if (!fields_.id.empty()) meta += " <br>" + esc(fields_.id);
         scan_.rejected.add({key, fmt::format("<tr><td class=\"meta\">{} </td> <td><div class=\"text\">{}</div></td></tr>",
                                              meta, esc(cut_utf8(r.text, o_.sample_chars)))});
       });
@@ -1055,7 +1026,8 @@ void Builder::load_training() {
     const fs::path& p = it->path();
     const std::string name = p.filename().string();
     if (it->is_directory(ec)) {
-      if (it.depth() >= 1 || name == "journal" || name == "data" || name == "tokens" || name == "rejected")
+      if (it.depth() >= 1 || name == "journal" || name == storage::kDataDir || name == storage::kTokensDir ||
+          name == storage::kRejectedDir)
         it.disable_recursion_pending();
       continue;
     }

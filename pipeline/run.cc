@@ -25,6 +25,7 @@
 #include "prompts/sampler.h"
 #include "storage/card.h"
 #include "storage/files.h"
+#include "storage/layout.h"
 #include "storage/record.h"
 #include "storage/shard.h"
 
@@ -95,10 +96,6 @@ struct State {
   }
 };
 
-std::string seq_name(std::string_view prefix, uint64_t k, std::string_view suffix) {
-  return fmt::format("{}{:05d}{}", prefix, k, suffix);
-}
-
 // One prompt on its way through the parallel stage.
 struct Item {
   base::Doc doc;
@@ -106,15 +103,14 @@ struct Item {
   std::string line;       // the JSON record (candidates only: no stateless filter dropped it)
 };
 
+// journal/filters/f{i}-{k:05d}.bin: ordered filter i's state added by checkpoint k.
+std::string filter_state_name(size_t i, uint64_t k) {
+  return storage::numbered_name("filters/f" + std::to_string(i) + "-", k, ".bin");
+}
+
 struct Batch {
   std::vector<Item> items;
 };
-
-// True for the share `fraction` of ids that go to the validation split.
-bool is_validation(uint64_t id, double fraction) {
-  base::Rng r(id, "split");
-  return r.uniform() < fraction;
-}
 
 class Run {
  public:
@@ -147,7 +143,6 @@ class Run {
     else if (!fs::exists(out_ / to)) throw RunError(from + " is missing; the run cannot be finished");
   }
   storage::Manifest build_manifest() const;
-  std::vector<storage::FilterReport> filter_reports() const;
   fs::path journal(const std::string& rel) const { return out_ / "journal" / rel; }
   storage::ShardOptions shard_options() const { return config_.storage.shard_options(); }
   storage::ShardLimits shard_limits() const {
@@ -225,6 +220,12 @@ void Run::setup_components() {
   ctx.out_dir = options_.task ? fs::path() : out_;  // a task's ordered filters never decide
   ctx.cancel = &g_stop;  // Ctrl-C: exercises in flight are killed, not waited for
   chain_ = std::make_unique<filters::FilterChain>(make_filters(config_, ctx));
+  if (keep_rejected())  // the record with the filter that dropped it and why
+    chain_->set_reject_sink([this](const filters::Decision& d, std::string_view line, std::string_view) {
+      if (line.empty() || line.back() != '}') return;
+      storage::append_rejected_record(rejected_buffer_, line, d.by, d.reason);
+      rejected_buffer_.push_back('\n');
+    });
 }
 
 // An unfinished run in OUT: its state, checked against this config and the bytes of its
@@ -247,25 +248,15 @@ void Run::load_or_start() {
   const fs::path state_path = journal("state.json");
   if (resuming_) {
     // Counters and filter state as of the last checkpoint.
-    std::vector<filters::FilterCounts> counts;
-    for (const auto& f : state_.totals.filters) {
-      filters::FilterCounts c;
-      c.name = f.name;
-      c.seen = f.seen;
-      c.kept = f.kept;
-      for (const auto& d : f.dropped) c.dropped.emplace_back(d.reason, d.count);
-      counts.push_back(std::move(c));
-    }
     try {
-      chain_->set_counts(counts);
+      chain_->set_counts(filter_counts(state_.totals.filters));
     } catch (const std::invalid_argument& e) {
       throw RunError(state_path.string() + ": " + e.what());
     }
     for (size_t i = 0; i < chain_->size(); ++i) {
       if (!chain_->filter(i).ordered()) continue;
-      auto& f = static_cast<filters::OrderedFilter&>(chain_->filter(i));
       for (uint64_t k = 0; k < state_.checkpoints; ++k)
-        f.restore_state_delta(storage::read_file(journal(seq_name("filters/f" + std::to_string(i) + "-", k, ".bin"))));
+        chain_->restore_state(i, storage::read_file(journal(filter_state_name(i, k))));
     }
     check_task_file();
     for (const char* dir : {"journal", "journal/shards", "journal/validation", "journal/filters", "journal/signatures",
@@ -282,7 +273,7 @@ void Run::load_or_start() {
   if (!empty) throw RunError(out_.string() + " is not empty and holds no primer run; choose another --out");
   for (const char* dir : {"journal/shards", "journal/validation", "journal/filters", "journal/rejected"})
     fs::create_directories(out_ / dir);
-  fs::create_directories(out_ / (options_.task ? "journal/signatures" : "data"));
+  fs::create_directories(out_ / (options_.task ? std::string_view("journal/signatures") : storage::kDataDir));
   if (options_.task) storage::write_file_atomic(out_ / "task.json", task_json({}));
   state_.next_index = begin_;
   state_.totals.config_hash = config_.hash;
@@ -292,21 +283,8 @@ void Run::load_or_start() {
     state_.totals.started_at = options_.replay->started_at();
     state_.totals.seconds = options_.replay->seconds();
   }
-  state_.totals.filters = filter_reports();
+  state_.totals.filters = filter_reports(*chain_);
   storage::write_file_atomic(journal("state.json"), state_.to_json());
-}
-
-std::vector<storage::FilterReport> Run::filter_reports() const {
-  std::vector<storage::FilterReport> out;
-  for (const auto& c : chain_->counts()) {
-    storage::FilterReport r;
-    r.name = c.name;
-    r.seen = c.seen;
-    r.kept = c.kept;
-    for (const auto& [reason, n] : c.dropped) r.dropped.push_back({std::string(reason), n});
-    out.push_back(std::move(r));
-  }
-  return out;
 }
 
 // The parallel stage for one prompt: its prompt, the reply, the stateless half of the
@@ -327,7 +305,7 @@ void Run::prepare(Item& it, double validation_fraction) const {
   if (o.prepared.dropped_at >= 0 && !keep_rejected()) return;
   it.line.reserve(it.doc.reply.text.size() + it.doc.prompt.text.size() + 256);
   o.invalid_utf8 = storage::append_record_json(it.line, it.doc);
-  o.validation = is_validation(it.doc.id(), validation_fraction);
+  o.validation = storage::in_validation(it.doc.id(), validation_fraction);
 }
 
 void Run::consume(const PromptOutcome& o, std::string_view line) {
@@ -350,7 +328,8 @@ void Run::consume(const PromptOutcome& o, std::string_view line) {
   state_.totals.cost_usd += o.cost_usd;
   session_bytes_ += o.text_bytes;
   // A task keeps every candidate: the ordered filters decide at `primer merge`.
-  const filters::Verdict v = options_.task ? filters::Verdict{o.prepared.reason} : chain_->decide(o.prepared);
+  // Dropped records go to the chain's reject sink (rejected_buffer_, with keep_rejected()).
+  const filters::Verdict v = options_.task ? filters::Verdict{o.prepared.reason} : chain_->decide(o.prepared, line);
   if (v.keep()) {
     ++state_.totals.kept;
     state_.totals.text_bytes += o.text_bytes;
@@ -361,19 +340,12 @@ void Run::consume(const PromptOutcome& o, std::string_view line) {
     } else {
       if (!train_)
         train_ = std::make_unique<storage::ShardWriter>(
-            journal(seq_name(options_.task ? "shards/candidates-" : "shards/train-", state_.totals.shards.size(),
-                             ".jsonl.zst")),
+            journal(storage::numbered_name(options_.task ? "shards/candidates-" : "shards/train-",
+                                           state_.totals.shards.size(), storage::kShardSuffix)),
             shard_options());
       train_->append(line);
       if (train_->full(shard_limits())) checkpoint(o.index + 1);
     }
-  } else if (keep_rejected() && !line.empty() && line.back() == '}') {
-    // the record with the filter that dropped it and why
-    rejected_buffer_.append(line.substr(0, line.size() - 1)).append(",\"rejected_by\":");
-    base::append_json_string(rejected_buffer_, chain_->filter(chain_->last_dropped_by()).name());
-    rejected_buffer_.append(",\"reject_reason\":");
-    base::append_json_string(rejected_buffer_, v.reason);
-    rejected_buffer_.append("}\n");
   }
   // A task whose candidates are rare still bounds the outcomes it holds in memory.
   if (signature_buffer_.size() > (64u << 20)) checkpoint(o.index + 1);
@@ -390,14 +362,14 @@ void Run::checkpoint(uint64_t next_index) {
     train_.reset();
   }
   if (signature_records_ > 0) {
-    const std::string rel = seq_name("journal/signatures/piece-", k, ".bin");
+    const std::string rel = storage::numbered_name("journal/signatures/piece-", k, ".bin");
     storage::write_file_atomic(out_ / rel, signature_file(signature_buffer_, signature_records_));
     state_.signature_pieces.push_back(rel);
     signature_buffer_.clear();
     signature_records_ = 0;
   }
   if (!rejected_buffer_.empty()) {
-    const std::string rel = seq_name("journal/rejected/piece-", k, ".jsonl.zst");
+    const std::string rel = storage::numbered_name("journal/rejected/piece-", k, storage::kShardSuffix);
     storage::ShardWriter piece(out_ / rel, 1);
     piece.append(std::string_view(rejected_buffer_).substr(0, rejected_buffer_.size() - 1));
     piece.finish();
@@ -405,21 +377,19 @@ void Run::checkpoint(uint64_t next_index) {
     rejected_buffer_.clear();
   }
   if (!validation_buffer_.empty()) {
-    const std::string rel = seq_name("journal/validation/piece-", k, ".jsonl.zst");
+    const std::string rel = storage::numbered_name("journal/validation/piece-", k, storage::kShardSuffix);
     storage::ShardWriter piece(out_ / rel, 1);
     piece.append(std::string_view(validation_buffer_).substr(0, validation_buffer_.size() - 1));
     piece.finish();
     state_.validation_pieces.push_back(rel);
     validation_buffer_.clear();
   }
-  for (size_t i = 0; i < chain_->size(); ++i) {
-    if (!chain_->filter(i).ordered()) continue;
-    auto& f = static_cast<filters::OrderedFilter&>(chain_->filter(i));
-    storage::write_file_atomic(journal(seq_name("filters/f" + std::to_string(i) + "-", k, ".bin")), f.take_state_delta());
-  }
+  chain_->save_state(
+      [&](size_t i, const std::string& delta) { storage::write_file_atomic(journal(filter_state_name(i, k)), delta); });
+  chain_->write_outputs();  // reports (decontamination.json) as of this checkpoint
   state_.next_index = next_index;
   state_.checkpoints = k + 1;
-  state_.totals.filters = filter_reports();
+  state_.totals.filters = filter_reports(*chain_);
   state_.totals.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
   t0_ = std::chrono::steady_clock::now();
   storage::write_file_atomic(journal("state.json"), state_.to_json());  // the commit point
@@ -548,21 +518,22 @@ void Run::finalize() {
     for (const auto& piece : state_.validation_pieces) {
       storage::read_lines(out_ / piece, [&](std::string_view line) {
         if (!w)
-          w = std::make_unique<storage::ShardWriter>(journal(seq_name("shards/validation-", validation.size(), ".jsonl.zst")),
-                                                     shard_options());
+          w = std::make_unique<storage::ShardWriter>(
+              journal(storage::numbered_name("shards/validation-", validation.size(), storage::kShardSuffix)),
+              shard_options());
         w->append(line);
         if (w->full(shard_limits())) close();
       });
     }
     close();
   }
-  // Final names: data/{split}-{i:05d}-of-{n:05d}.jsonl.zst.
+  // Final names: data/{split}-{i:05d}-of-{n:05d}.jsonl.zst (storage/layout.h).
   std::vector<storage::ShardInfo> shards;
   for (auto* list : {&state_.totals.shards, &validation}) {
     const size_t n = list->size();
     for (size_t i = 0; i < n; ++i) {
       storage::ShardInfo s = (*list)[i];
-      const std::string final_rel = fmt::format("data/{}-{:05d}-of-{:05d}.jsonl.zst", s.split, i, n);
+      const std::string final_rel = storage::data_shard_path(s.split, i, n);
       place(s.path, final_rel);
       s.path = final_rel;
       shards.push_back(std::move(s));
@@ -570,8 +541,8 @@ void Run::finalize() {
   }
   // Dropped records ([storage] rejected): the checkpoint pieces become rejected/ shards.
   for (size_t i = 0; i < state_.rejected_pieces.size(); ++i) {
-    if (i == 0) fs::create_directories(out_ / "rejected");
-    place(state_.rejected_pieces[i], fmt::format("rejected/rejected-{:05d}.jsonl.zst", i));
+    if (i == 0) fs::create_directories(out_ / storage::kRejectedDir);
+    place(state_.rejected_pieces[i], storage::rejected_shard_path(i));
   }
   storage::Manifest m = build_manifest();
   m.shards = std::move(shards);
@@ -650,20 +621,20 @@ void Run::check_task_file() const {
 void Run::finalize_task() {
   std::vector<storage::ShardInfo> shards = state_.totals.shards;
   for (size_t i = 0; i < shards.size(); ++i) {
-    const std::string final_rel = fmt::format("candidates-{:05d}-of-{:05d}.jsonl.zst", i, shards.size());
+    const std::string final_rel = storage::shard_name("candidates", i, shards.size());
     place(shards[i].path, final_rel);
     shards[i].path = final_rel;
   }
   std::vector<std::string> signatures;
   for (size_t i = 0; i < state_.signature_pieces.size(); ++i) {
-    signatures.push_back(seq_name("signatures-", i, ".bin"));
+    signatures.push_back(storage::numbered_name("signatures-", i, ".bin"));
     place(state_.signature_pieces[i], signatures.back());
   }
   storage::write_file_atomic(out_ / "task.json", task_json(signatures));
   // Dropped records ([storage] rejected): the checkpoint pieces become rejected/ shards.
   for (size_t i = 0; i < state_.rejected_pieces.size(); ++i) {
-    if (i == 0) fs::create_directories(out_ / "rejected");
-    place(state_.rejected_pieces[i], fmt::format("rejected/rejected-{:05d}.jsonl.zst", i));
+    if (i == 0) fs::create_directories(out_ / storage::kRejectedDir);
+    place(state_.rejected_pieces[i], storage::rejected_shard_path(i));
   }
   storage::Manifest m = build_manifest();
   m.shards = std::move(shards);

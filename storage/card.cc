@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/text.h"
+#include "storage/layout.h"
 
 namespace primer::storage {
 namespace {
@@ -70,7 +71,7 @@ std::string dataset_card(const Manifest& m, const CardInfo& info) {
   s += "configs:\n- config_name: default\n  data_files:\n";
   for (std::string split : {"train", "validation"}) {
     if (m.split_records(split) == 0) continue;
-    s += "  - split: " + split + "\n    path: data/" + split + "-*.jsonl.zst\n";
+    s += "  - split: " + split + "\n    path: " + data_shard_glob(split) + "\n";
   }
   s += "---\n\n";
   s += "# " + info.title + "\n\n";
@@ -79,8 +80,9 @@ std::string dataset_card(const Manifest& m, const CardInfo& info) {
       "prompts of kind `{}`.\n\n",
       m.kept, m.split_records("train"), m.split_records("validation"), double(m.text_bytes) / 1e6,
       m.primer_version, m.prompts, m.kind);
-  s += "```python\nfrom datasets import load_dataset\nds = load_dataset(\"json\", data_files={\n"
-       "    \"train\": \"data/train-*.jsonl.zst\", \"validation\": \"data/validation-*.jsonl.zst\"})\n```\n\n";
+  s += fmt::format("```python\nfrom datasets import load_dataset\nds = load_dataset(\"json\", data_files={{\n"
+                   "    \"train\": \"{}\", \"validation\": \"{}\"}})\n```\n\n",
+                   data_shard_glob("train"), data_shard_glob("validation"));
   s += "## How it was made\n\n";
   s += "- **Teacher:** `" + m.teacher + "`" + (info.teacher_note.empty() ? "" : " — " + info.teacher_note) + "\n";
   if (!info.vocabulary.empty()) s += "- **Vocabulary:** " + info.vocabulary + "\n";

@@ -8,6 +8,7 @@
 
 #include "base/json.h"
 #include "base/text.h"
+#include "storage/layout.h"
 #include "storage/reader.h"
 #include "storage/sha256.h"
 #include "storage/tokens.h"
@@ -18,19 +19,6 @@ using base::cut_utf8;
 using base::with_commas;
 namespace fs = std::filesystem;
 namespace {
-
-bool is_shard_file(const fs::path& p) {
-  const std::string name = p.filename().string();
-  return name.ends_with(".jsonl.zst") || name.ends_with(".jsonl");
-}
-
-// "train" from "train-00000-of-00004.jsonl.zst" / "train-00000.bin"; "" otherwise.
-std::string split_of(const fs::path& p) {
-  const std::string name = p.filename().string();
-  for (const char* s : {"train", "validation", "test"})
-    if (name.starts_with(std::string(s) + "-")) return s;
-  return "";
-}
 
 const char* type_name(simdjson::dom::element_type t) {
   using T = simdjson::dom::element_type;
@@ -57,7 +45,7 @@ class Inspector {
     if (!fs::exists(path_, ec)) throw StorageError(path_.string() + " does not exist");
     if (fs::is_directory(path_)) {
       if (fs::exists(path_ / "manifest.json")) dataset();
-      else if (path_.filename() == "tokens" || (!fs::exists(path_ / "data") && has_bin(path_))) tokens_dir(path_, "");
+      else if (path_.filename() == kTokensDir || (!fs::exists(path_ / kDataDir) && has_bin(path_))) tokens_dir(path_, "");
       else loose_dir();
     } else if (is_shard_file(path_)) {
       r_.kind = "shard";
@@ -93,7 +81,7 @@ class Inspector {
     fs::path dir = tokens_dir.empty() ? fs::path(".") : tokens_dir;
     if (dir.filename().empty()) dir = dir.parent_path();  // "out/tokens/"
     std::error_code ec;
-    if (dir.filename() == "tokens" && fs::exists(dir.parent_path() / "tokenizer.model", ec))
+    if (dir.filename() == kTokensDir && fs::exists(dir.parent_path() / "tokenizer.model", ec))
       tokenizer_sha256_ = sha256_file(dir.parent_path() / "tokenizer.model");
   }
 
@@ -183,8 +171,8 @@ class Inspector {
         problem("manifest.json", fmt::format("the shards hold {} records, counts.kept says {}",
                                              m.split_records("train") + m.split_records("validation"), m.kept));
       std::error_code ec;
-      for (const auto& e : fs::directory_iterator(path_ / "data", ec)) {
-        const std::string rel = fs::path("data" / e.path().filename()).lexically_normal().string();
+      for (const auto& e : fs::directory_iterator(path_ / kDataDir, ec)) {
+        const std::string rel = (fs::path(kDataDir) / e.path().filename()).lexically_normal().string();
         if (is_shard_file(e.path()) && !listed.count(rel)) problem(rel, "not listed in manifest.json (remove it)");
       }
     }
@@ -214,12 +202,12 @@ class Inspector {
     }
     // Token shards the manifest does not list (encoded without a manifest).
     std::vector<fs::path> extra;
-    for (const auto& e : fs::directory_iterator(path_ / "tokens", ec))
+    for (const auto& e : fs::directory_iterator(path_ / kTokensDir, ec))
       if (e.path().extension() == ".bin" &&
-          !listed.count(fs::path("tokens" / e.path().filename()).lexically_normal().string()))
+          !listed.count((fs::path(kTokensDir) / e.path().filename()).lexically_normal().string()))
         extra.push_back(e.path());
     std::sort(extra.begin(), extra.end());
-    for (const auto& p : extra) token_file(p, "tokens/" + p.filename().string(), nullptr);
+    for (const auto& p : extra) token_file(p, (fs::path(kTokensDir) / p.filename()).string(), nullptr);
   }
 
   void token_file(const fs::path& file, const std::string& name, const TokenShardInfo* listed) {
@@ -253,12 +241,12 @@ class Inspector {
 
   void loose_dir() {
     r_.kind = "shards";
-    fs::path dir = fs::exists(path_ / "data") ? path_ / "data" : path_;
+    fs::path dir = fs::exists(path_ / kDataDir) ? path_ / kDataDir : path_;
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(dir))
       if (e.is_regular_file() && is_shard_file(e.path())) files.push_back(e.path());
     std::sort(files.begin(), files.end());
-    if (files.empty() && !has_bin(path_ / "tokens"))
+    if (files.empty() && !has_bin(path_ / kTokensDir))
       throw StorageError(path_.string() + " holds no manifest.json, no .jsonl[.zst] shards and no tokens/*.bin");
     for (const auto& f : files) {
       ShardReport s;

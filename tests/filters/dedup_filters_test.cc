@@ -305,6 +305,8 @@ TEST_CASE("decontaminate: 13-gram overlap, report of items and documents, state"
   CHECK(verdict(o, leak2) == "contaminated");
   CHECK(verdict(o, both) == "contaminated");
   const std::string delta = o.take_state_delta();
+  CHECK_FALSE(std::filesystem::exists(dir / "decontamination.json"));  // written by the end-of-run hook only
+  o.write_outputs();
   const std::string report = primer::testing::read_file(dir / "decontamination.json");
   CHECK(report.find("\"documents\": 3") != std::string::npos);
   CHECK(report.find("\"items_hit\": 3") != std::string::npos);
@@ -322,7 +324,7 @@ TEST_CASE("decontaminate: 13-gram overlap, report of items and documents, state"
   auto g = make_with("decontaminate", s, ctx2);
   auto& og = static_cast<OrderedFilter&>(*g);
   og.restore_state_delta(delta);
-  og.take_state_delta();
+  og.write_outputs();
   CHECK(primer::testing::read_file(dir2 / "decontamination.json") == report);
   CHECK_THROWS(og.restore_state_delta("xyz"));
 }

@@ -168,6 +168,46 @@ TEST_CASE("chain: first drop wins, counts per filter and reason, ordered filters
   CHECK(dropped(2, "oov_rate") == 1);
 }
 
+TEST_CASE("chain: says who dropped a document, hands drops to the reject sink, saves ordered state") {
+  std::vector<std::unique_ptr<Filter>> list;
+  list.push_back(make("truncation"));
+  list.push_back(make("exact_dedup"));
+  FilterChain chain(std::move(list));
+  std::vector<std::string> sunk;
+  chain.set_reject_sink([&](const Decision& d, std::string_view record, std::string_view text) {
+    sunk.push_back(std::string(d.by) + "/" + std::string(d.reason) + "/" + std::string(record) + "/" + std::string(text));
+  });
+  const Doc a = make_doc("The big dog ran."), cut = make_doc("The big dog ran to the");
+  const Decision kept = chain.decide(chain.prepare(a), "r1", "t1");
+  CHECK(kept.keep());
+  CHECK(kept.filter == -1);
+  CHECK(kept.by.empty());
+  const Decision dup = chain.decide(chain.prepare(a), "r2", "t2");
+  CHECK(dup.reason == "duplicate");
+  CHECK(dup.filter == 1);
+  CHECK(dup.by == "exact_dedup");
+  const Decision trunc = chain.decide(chain.prepare(cut));
+  CHECK(trunc.filter == 0);
+  CHECK(sunk == std::vector<std::string>{"exact_dedup/duplicate/r2/t2", "truncation/no_terminal_punct//"});
+
+  std::vector<std::pair<size_t, size_t>> saved;  // (filter, delta bytes)
+  std::string delta;
+  chain.save_state([&](size_t i, const std::string& d) {
+    saved.emplace_back(i, d.size());
+    delta = d;
+  });
+  CHECK(saved == std::vector<std::pair<size_t, size_t>>{{1, 16}});
+  chain.write_outputs();  // no filter here reports anything: nothing happens
+
+  std::vector<std::unique_ptr<Filter>> again;
+  again.push_back(make("truncation"));
+  again.push_back(make("exact_dedup"));
+  FilterChain fresh(std::move(again));
+  fresh.restore_state(1, delta);
+  CHECK(fresh.decide(fresh.prepare(a)).by == "exact_dedup");
+  CHECK_THROWS(fresh.restore_state(0, delta));
+}
+
 TEST_CASE("registry knows its kinds and names the unknown one") {
   CHECK(filter_kinds().size() >= 4);
   CHECK_THROWS_WITH(make("vocabulary"), doctest::Contains("unknown filter kind 'vocabulary' (known: vocab, length"));
