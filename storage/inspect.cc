@@ -1,8 +1,10 @@
 #include "storage/inspect.h"
 
 #include <fmt/format.h>
+#include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <exception>
 #include <map>
 #include <set>
 
@@ -85,43 +87,78 @@ class Inspector {
       tokenizer_sha256_ = sha256_file(dir.parent_path() / "tokenizer.model");
   }
 
+  // What reading one shard found: read on its own (shards are read in parallel when
+  // verifying), then merged into the report in shard order by merge_read().
+  struct ShardRead {
+    bool complete = false;
+    uint64_t records = 0, malformed = 0, text_bytes = 0, records_read = 0;
+    std::vector<std::string> problems;                        // about this shard
+    std::vector<std::pair<std::string, std::string>> samples;  // (split, text), at most o_.samples
+    std::vector<FieldReport> fields;                           // in order of first appearance
+  };
+
   // Reads up to `limit` records of a shard into the field counts and samples. Reading
   // errors become problems (verify) or stop the scan (otherwise they are problems too:
-  // a file that cannot be read is reported, never skipped silently).
-  void read_shard(const fs::path& file, ShardReport& s, uint64_t limit) {
+  // a file that cannot be read is reported, never skipped silently). Thread-safe.
+  ShardRead read_shard(const fs::path& file, const std::string& split, uint64_t limit) const {
     struct Stop {};
-    ReadStats st;
-    size_t& shown = samples_per_split_[s.split];
+    ShardRead rd;
+    std::map<std::string, size_t, std::less<>> index;
     try {
-      st = for_each_record(file, [&](const RecordView& rec) {
+      const ReadStats st = for_each_record(file, [&](const RecordView& rec) {
         if (rec.line_number > limit) throw Stop{};
-        ++r_.records_read;
-        if (shown < o_.samples) {
-          r_.samples.emplace_back(s.split, cut_utf8(rec.text, o_.sample_chars));
-          ++shown;
-        }
+        ++rd.records_read;
+        if (rd.samples.size() < o_.samples) rd.samples.emplace_back(split, cut_utf8(rec.text, o_.sample_chars));
         simdjson::dom::object object;
         if (rec.json.get(object)) return;  // for_each_record only delivers objects
         for (auto [key, value] : object) {
-          auto it = field_index_.find(key);
-          if (it == field_index_.end()) {
-            it = field_index_.emplace(std::string(key), r_.fields.size()).first;
-            r_.fields.push_back({std::string(key), type_name(value.type()), 0});
+          auto it = index.find(key);
+          if (it == index.end()) {
+            it = index.emplace(std::string(key), rd.fields.size()).first;
+            rd.fields.push_back({std::string(key), type_name(value.type()), 0});
           }
-          ++r_.fields[it->second].count;
+          ++rd.fields[it->second].count;
         }
-        s.text_bytes += rec.text.size();
+        rd.text_bytes += rec.text.size();
       });
-      s.complete = true;
-      s.records = st.records;
-      s.malformed = st.malformed;
-      if (st.malformed) problem(s.path, st.describe_malformed());
+      rd.complete = true;
+      rd.records = st.records;
+      rd.malformed = st.malformed;
+      if (st.malformed) rd.problems.push_back(st.describe_malformed());
     } catch (const Stop&) {
       // A partial scan: counts stay as the manifest says.
     } catch (const StorageError& e) {
-      problem(s.path, std::string("cannot be read: ") + e.what());
+      rd.problems.push_back(std::string("cannot be read: ") + e.what());
     }
+    return rd;
   }
+
+  void merge_read(ShardRead&& rd, ShardReport& s) {
+    r_.records_read += rd.records_read;
+    size_t& shown = samples_per_split_[s.split];
+    for (auto& sample : rd.samples)
+      if (shown < o_.samples) {
+        r_.samples.push_back(std::move(sample));
+        ++shown;
+      }
+    for (const auto& f : rd.fields) {
+      auto it = field_index_.find(f.name);
+      if (it == field_index_.end()) {
+        it = field_index_.emplace(f.name, r_.fields.size()).first;
+        r_.fields.push_back({f.name, f.type, 0});
+      }
+      r_.fields[it->second].count += f.count;
+    }
+    s.text_bytes += rd.text_bytes;
+    if (rd.complete) {
+      s.complete = true;
+      s.records = rd.records;
+      s.malformed = rd.malformed;
+    }
+    for (const auto& p : rd.problems) problem(s.path, p);
+  }
+
+  void read_shard(const fs::path& file, ShardReport& s, uint64_t limit) { merge_read(read_shard(file, s.split, limit), s); }
 
   void dataset() {
     r_.kind = "dataset";
@@ -133,7 +170,29 @@ class Inspector {
     }
     const Manifest& m = *r_.manifest;
     std::set<std::string> scanned_splits, listed;
-    for (const auto& info : m.shards) {
+    // Verifying reads every shard whole (checksum, records): on every core, one shard a
+    // task, merged in the manifest's order (the report is the same as one pass's).
+    struct Verified {
+      std::string sha;
+      std::exception_ptr error;  // thrown where a serial pass would have thrown it
+      ShardRead read;
+    };
+    std::vector<Verified> verified(m.shards.size());
+    if (o_.verify)
+      tbb::parallel_for(size_t(0), m.shards.size(), [&](size_t i) {
+        const fs::path file = path_ / m.shards[i].path;
+        std::error_code ec;
+        if (!fs::exists(file, ec)) return;
+        try {
+          verified[i].sha = sha256_file(file);
+        } catch (...) {
+          verified[i].error = std::current_exception();
+          return;
+        }
+        verified[i].read = read_shard(file, m.shards[i].split, UINT64_MAX);
+      });
+    for (size_t i = 0; i < m.shards.size(); ++i) {
+      const ShardInfo& info = m.shards[i];
       listed.insert(fs::path(info.path).lexically_normal().string());
       ShardReport s;
       s.path = info.path;
@@ -152,12 +211,13 @@ class Inspector {
         if (s.bytes != info.bytes)
           problem(info.path, fmt::format("{}: {} bytes on disk, the manifest says {}",
                                          s.bytes < info.bytes ? "truncated" : "wrong size", s.bytes, info.bytes));
-        const std::string sha = sha256_file(file);
+        if (verified[i].error) std::rethrow_exception(verified[i].error);
+        const std::string& sha = verified[i].sha;
         if (sha != info.sha256)
           problem(info.path, "corrupted: sha256 " + sha.substr(0, 16) + "…, the manifest says " +
                                  info.sha256.substr(0, 16) + "…");
         const size_t before = r_.problems.size();
-        read_shard(file, s, UINT64_MAX);
+        merge_read(std::move(verified[i].read), s);
         if (r_.problems.size() == before && s.complete && s.records != info.records)
           problem(info.path, fmt::format("{} records, the manifest says {}", s.records, info.records));
       } else if (!scanned_splits.count(info.split)) {
