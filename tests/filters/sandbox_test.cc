@@ -113,10 +113,10 @@ long parent_of(long pid) {
 }
 
 // Harness processes of this test process (its descendants, orphans included).
-int harness_processes() {
+std::vector<long> harness_pids() {
   REQUIRE(kSubreaper);
   const long self = ::getpid();
-  int n = 0;
+  std::vector<long> out;
   for (const auto& entry : fs::directory_iterator("/proc")) {
     const std::string pid = entry.path().filename().string();
     if (pid.empty() || !std::isdigit(static_cast<unsigned char>(pid[0]))) continue;
@@ -129,10 +129,12 @@ int harness_processes() {
     if (!is_harness(cmdline)) continue;
     long p = std::stol(pid);
     for (int depth = 0; depth < 64 && p > 1 && p != self; ++depth) p = parent_of(p);
-    n += p == self;
+    if (p == self) out.push_back(std::stol(pid));
   }
-  return n;
+  return out;
 }
+
+int harness_processes() { return static_cast<int>(harness_pids().size()); }
 
 bool has_pending_connection(int listener) {
   const int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK);
@@ -165,17 +167,8 @@ TEST_CASE("sandbox test support: an orphaned harness of this process is found") 
   }
   CHECK(found == 1);
   pid_t orphan = -1;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string pid = entry.path().filename().string();
-    if (pid.empty() || !std::isdigit(static_cast<unsigned char>(pid[0]))) continue;
-    std::string cmdline;
-    try {
-      cmdline = primer::testing::read_file(entry.path() / "cmdline");
-    } catch (...) {
-      continue;
-    }
-    if (is_harness(cmdline) && parent_of(std::stol(pid)) == ::getpid()) orphan = static_cast<pid_t>(std::stol(pid));
-  }
+  for (long pid : harness_pids())
+    if (parent_of(pid) == ::getpid()) orphan = static_cast<pid_t>(pid);
   REQUIRE(orphan > 0);
   ::kill(orphan, SIGKILL);
   ::waitpid(orphan, &status, 0);
