@@ -145,8 +145,8 @@ struct FilterContext {
   // Set when the filters are made only to check a config's settings: no helper process is
   // started and no probe run (the sandbox's, the syntax checker's).
   bool check_only = false;
-  // False when the caller never checkpoints (`primer filter`, the benchmarks): ordered
-  // filters then keep no state delta, and take_state_delta() returns an empty one.
+  // False when the caller never checkpoints (`primer filter`): ordered filters then keep
+  // no state delta, and take_state_delta() returns an empty one.
   bool journal = true;
 };
 

@@ -116,10 +116,6 @@ bool normalize_ascii(std::string_view text, NormalizedWords& out) {
   return true;
 }
 
-// normalize_ascii 32 bytes at a time (AVX2), with the same output. A word's letters are
-// found with a mask and stored lower-cased by one 32-byte store: the output has 32 bytes
-// of slack, and what a store writes past the word is overwritten by the next one or cut
-// at the end. Separators are skipped 32 at a time; the last < 32 bytes go byte by byte.
 // Bit k set: byte k of `lower` (bytes with the case bit set) is a letter. Signed compares:
 // bytes >= 0x80 are never letters.
 __attribute__((target("avx2"))) inline uint32_t letter_mask(__m256i lower) {
@@ -127,6 +123,10 @@ __attribute__((target("avx2"))) inline uint32_t letter_mask(__m256i lower) {
       _mm256_cmpgt_epi8(lower, _mm256_set1_epi8('a' - 1)), _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), lower))));
 }
 
+// normalize_ascii 32 bytes at a time (AVX2), with the same output. A word's letters are
+// found with a mask and stored lower-cased by one 32-byte store: the output has 32 bytes
+// of slack, and what a store writes past the word is overwritten by the next one or cut
+// at the end. Separators are skipped 32 at a time; the last < 32 bytes go byte by byte.
 __attribute__((target("avx2,bmi"))) bool normalize_ascii_avx2(std::string_view text, NormalizedWords& out) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const size_t size = text.size();

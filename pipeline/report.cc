@@ -556,6 +556,10 @@ storage::ReadStats Builder::scan_file(const fs::path& file, const std::string& s
   std::string batch;
   std::vector<size_t> ends;  // of each line in batch
   uint64_t first_line = 1;   // of the batch
+  auto line = [&](size_t i) {
+    const size_t begin = i == 0 ? 0 : ends[i - 1] + 1;
+    return std::string_view(batch).substr(begin, ends[i] - begin);
+  };
   auto run = [&] {
     // Pieces of whole lines, about kPieceBytes each.
     std::vector<size_t> cuts{0};
@@ -576,20 +580,16 @@ storage::ReadStats Builder::scan_file(const fs::path& file, const std::string& s
       piece.scan.kept = BottomK(o_.sample_rows);
       piece.scan.kept_bar = scan_.kept.bar();
       for (size_t i = cuts[k]; i < cuts[k + 1]; ++i) {
-        const size_t begin = i == 0 ? 0 : ends[i - 1] + 1;
         storage::RecordView r;
         r.line_number = first_line + i;
-        piece.verdicts.push_back(
-            storage::parse_record_line(parser, std::string_view(batch).substr(begin, ends[i] - begin), r));
+        piece.verdicts.push_back(storage::parse_record_line(parser, line(i), r));
         piece.text_bytes.push_back(piece.verdicts.back().record() ? r.text.size() : 0);
         if (piece.verdicts.back().record()) record(r, split, piece.scan);
       }
     });
     for (size_t k = 0; k < pieces.size(); ++k) {
-      for (size_t i = cuts[k]; i < cuts[k + 1]; ++i) {
-        const size_t begin = i == 0 ? 0 : ends[i - 1] + 1;
-        stats.count(first_line + i, ends[i] - begin, pieces[k].verdicts[i - cuts[k]], pieces[k].text_bytes[i - cuts[k]]);
-      }
+      for (size_t i = cuts[k]; i < cuts[k + 1]; ++i)
+        stats.count(first_line + i, line(i).size(), pieces[k].verdicts[i - cuts[k]], pieces[k].text_bytes[i - cuts[k]]);
       merge_scan(scan_, std::move(pieces[k].scan));
     }
     first_line += ends.size();
