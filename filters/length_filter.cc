@@ -12,8 +12,7 @@ class LengthFilter final : public Filter {
   std::string_view name() const override { return "length"; }
   std::vector<std::string_view> reasons() const override { return {"too_short", "too_long"}; }
   Verdict check(const Doc& doc) const override {
-    int64_t words = 0;
-    vocab::segment_words(doc.text(), [&](std::string_view) { ++words; });
+    const int64_t words = vocab::count_words(doc.text());
     if (words < min_) return Verdict::Drop("too_short");
     if (words > max_) return Verdict::Drop("too_long");
     return Verdict::Keep();

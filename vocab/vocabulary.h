@@ -219,6 +219,12 @@ template <typename Fn>
 void segment_words(std::string_view text, Fn&& fn, uint64_t* invalid = nullptr,
                    TextPath path = TextPath::kAuto);
 
+// The number of words segment_words would call fn with. A pure-ASCII text is counted
+// 64 bytes at a time with AVX2 where the CPU has it (word starts found by mask, the
+// joining apostrophes and number punctuation included); any other text is segmented.
+// PRIMER_KERNELS=portable selects the byte-by-byte path.
+int64_t count_words(std::string_view text, TextPath path = TextPath::kAuto);
+
 // Case folding for lookups: ASCII lower-casing, and for non-ASCII words NFKC with full
 // Unicode case folding (ICU); U+2019 and U+02BC become '\''. `out` is reused scratch.
 void fold_word(std::string_view word, std::string& out);

@@ -47,6 +47,25 @@ TEST_CASE("the ASCII fast path and the ICU path give identical tokens on random 
   CHECK(mixed > 5000);
 }
 
+TEST_CASE("count_words counts what segment_words finds, across 64-byte blocks") {
+  // Long random texts over the joining characters, so that apostrophes and number
+  // punctuation fall on every block boundary; and texts with non-ASCII (the fallback).
+  const std::string alphabet("aZ9'.,  -\n!\0", 12);  // NUL included: a separator
+  std::mt19937_64 rng(7);
+  for (int round = 0; round < 4000; ++round) {
+    std::string s;
+    const size_t len = rng() % 400;
+    for (size_t k = 0; k < len; ++k) s += alphabet[rng() % alphabet.size()];
+    if (round % 10 == 9) s.insert(rng() % (s.size() + 1), "\xC3\xA9");
+    CAPTURE(s);
+    REQUIRE(count_words(s) == static_cast<int64_t>(words_of(s, TextPath::kAuto).size()));
+    REQUIRE(count_words(s, TextPath::kIcuOnly) == static_cast<int64_t>(words_of(s, TextPath::kIcuOnly).size()));
+  }
+  CHECK(count_words("") == 0);
+  const std::string edge = std::string(63, ' ') + "a'b " + std::string(60, 'x') + " 1.5 don't";
+  CHECK(count_words(edge) == 4);  // "a'b" joins across the block boundary
+}
+
 TEST_CASE("segmentation rules") {
   for (TextPath path : {TextPath::kAuto, TextPath::kIcuOnly}) {
     CAPTURE(path == TextPath::kAuto);
