@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <stdexcept>
 
 #include "filters/filter.h"
@@ -26,12 +27,15 @@ FilterChain::FilterChain(std::vector<std::unique_ptr<Filter>> filters) : filters
   }
 }
 
+bool FilterChain::rewrites() const {
+  return std::any_of(filters_.begin(), filters_.end(), [](const auto& f) { return f->rewrites(); });
+}
+
 Prepared FilterChain::prepare(const Doc& doc) const {
-  for (const auto& f : filters_)
-    if (f->rewrites()) {
-      Doc copy = doc;
-      return prepare(copy);
-    }
+  if (rewrites()) {
+    Doc copy = doc;
+    return prepare(copy);
+  }
   return prepare(const_cast<Doc&>(doc));  // no filter rewrites: the Doc is only read
 }
 

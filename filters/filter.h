@@ -188,6 +188,8 @@ class FilterChain {
   // Parallel half (thread-safe): stateless verdicts up to the first drop, keys for the
   // ordered filters before it. The overload with a mutable Doc lets rewriting filters
   // (regex scrub rules) change its text; the const one applies them to a copy.
+  // True if some filter may change the text (Filter::rewrites).
+  bool rewrites() const;
   Prepared prepare(Doc& doc) const;
   Prepared prepare(const Doc& doc) const;
   // Serial half, in prompt order: applies ordered filters and the stateless verdict in

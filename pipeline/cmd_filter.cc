@@ -112,7 +112,7 @@ void discard(const fs::path& out, bool created) noexcept {
 struct Pending {
   base::Doc doc;
   std::string_view line;  // the original JSON line (in its Block)
-  std::string original;   // its text, to tell whether a filter rewrote it
+  bool scrubbed = false;  // a filter rewrote its text
   filters::Prepared prepared;
   bool has_id = false, has_index = false;  // else derived from the ordinal
 };
@@ -334,8 +334,7 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
       if (!train)
         train = std::make_unique<storage::ShardWriter>(
             out / storage::kDataDir / storage::numbered_name("part-", shards.size(), storage::kShardSuffix), options);
-      const bool scrubbed = p.original != p.doc.text();
-      train->append(scrubbed ? storage::rewrite_record(p.line, p.doc.text(), "") : p.line);
+      train->append(p.scrubbed ? storage::rewrite_record(p.line, p.doc.text(), "") : p.line);
       if (train->full(limits)) close(train, shards);
     }
   };
@@ -359,6 +358,7 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
   // read (own thread) → parse (parallel) → ordinals (in order) → prepare (parallel) →
   // count, decide, write (in order; the shard writers compress on their own threads)
   BlockReader reader(a.files);
+  const bool rewrites = chain.rewrites();  // else no text changes: no copy to compare with
   bool stopped = false;
   const size_t tokens = 2 * static_cast<size_t>(tbb::this_task_arena::max_concurrency()) + 1;
   tbb::parallel_pipeline(
@@ -384,7 +384,6 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
                                                if (!b->verdicts[i].record()) continue;
                                                Pending& p = b->records.emplace_back();
                                                p.line = r.line;
-                                               p.original = r.text;
                                                b->text_bytes[i] = r.text.size();
                                                storage::parse_record(r.json, fields);
                                                const storage::DocFromRecord found =
@@ -405,7 +404,15 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
                                            }) &
           tbb::make_filter<Block*, Block*>(tbb::filter_mode::parallel,
                                            [&](Block* b) {
-                                             for (auto& p : b->records) p.prepared = chain.prepare(p.doc);
+                                             for (auto& p : b->records) {
+                                               if (!rewrites) {
+                                                 p.prepared = chain.prepare(p.doc);
+                                                 continue;
+                                               }
+                                               const std::string before = p.doc.text();
+                                               p.prepared = chain.prepare(p.doc);
+                                               p.scrubbed = before != p.doc.text();
+                                             }
                                              return b;
                                            }) &
           tbb::make_filter<Block*, void>(tbb::filter_mode::serial_in_order, [&](Block* b) {
