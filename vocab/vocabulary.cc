@@ -9,7 +9,6 @@
 #include <fstream>
 #include <map>
 #include <sstream>
-#include <unordered_map>
 
 namespace primer::vocab {
 namespace {
@@ -213,7 +212,7 @@ struct Vocabulary::Index {
     }
   };
   Table forms, names;
-  std::unordered_map<std::string, uint32_t> lemma_index;  // "pos:lemma" → entry
+  Table lemmas;  // "pos:lemma" → its entry (find(), called per record by primer filter)
 };
 
 std::string_view pos_name(Pos pos) { return kPosNames[static_cast<int>(pos)]; }
@@ -424,6 +423,7 @@ Vocabulary Vocabulary::load(const std::filesystem::path& path) {
 
 Vocabulary Vocabulary::parse(std::string_view text, std::string_view origin) {
   Vocabulary v;
+  std::map<std::string, std::vector<uint32_t>> lemma_index;  // "pos:lemma" → entry, to find duplicates
   size_t line_no = 0;
   size_t pos = 0;
   auto fail = [&](const std::string& what) {
@@ -518,10 +518,10 @@ Vocabulary Vocabulary::parse(std::string_view text, std::string_view origin) {
     }
 
     const std::string index_key = std::string(pos_name(e.pos)) + ":" + (e.pos == Pos::kName ? fold(e.lemma) : base);
-    if (v.index_->lemma_index.count(index_key))
+    if (lemma_index.count(index_key))
       fail("duplicate entry '" + e.lemma + "' (" + std::string(pos_name(e.pos)) + ")");
     const auto index = static_cast<uint32_t>(v.entries_.size());
-    v.index_->lemma_index.emplace(index_key, index);
+    lemma_index.emplace(index_key, std::vector<uint32_t>{index});
     v.by_pos_[static_cast<int>(e.pos)].push_back(index);
     v.entries_.push_back(std::move(e));
   }
@@ -542,6 +542,7 @@ Vocabulary Vocabulary::parse(std::string_view text, std::string_view origin) {
   }
   v.index_->forms.build(forms);
   v.index_->names.build(names);
+  v.index_->lemmas.build(lemma_index);
   return v;
 }
 
@@ -555,8 +556,8 @@ int64_t Vocabulary::find(std::string_view lemma, Pos pos) const {
   key.assign(pos_name(pos));
   key += ':';
   key += folded;
-  auto it = index_->lemma_index.find(key);
-  return it == index_->lemma_index.end() ? -1 : static_cast<int64_t>(it->second);
+  const std::span<const uint32_t> entry = index_->lemmas.lookup(key);
+  return entry.empty() ? -1 : static_cast<int64_t>(entry[0]);
 }
 
 size_t Vocabulary::surface_form_count() const { return index_->forms.size; }
