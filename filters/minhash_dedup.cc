@@ -45,7 +45,10 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <span>
 #include <stdexcept>
+#include <vector>
 
 #include "base/rng.h"
 #include "filters/code_text.h"
@@ -170,6 +173,29 @@ UpdateFn choose_update() {
   return avx2 ? update_avx2 : update_portable;
 }
 const UpdateFn kUpdate = choose_update();
+
+// Append-only storage of 64-bit words in 1 MiB chunks: what add() stores is copied once
+// (a growing vector copied every signature again at each doubling, in the serial stage)
+// and stays where it is. append() returns where the words went.
+class WordStore {
+ public:
+  const uint64_t* append(const uint64_t* words, size_t n) {
+    if (used_ + n > capacity_) {
+      capacity_ = std::max(kChunkWords, n);
+      chunks_.push_back(std::make_unique_for_overwrite<uint64_t[]>(capacity_));
+      used_ = 0;
+    }
+    uint64_t* to = chunks_.back().get() + used_;
+    if (n) std::memcpy(to, words, n * sizeof(uint64_t));
+    used_ += n;
+    return to;
+  }
+
+ private:
+  static constexpr size_t kChunkWords = (1 << 20) / sizeof(uint64_t);
+  std::vector<std::unique_ptr<uint64_t[]>> chunks_;
+  size_t used_ = 0, capacity_ = 0;
+};
 
 constexpr uint32_t kDeltaMagic = 0x4D484431;  // "MHD1"
 
@@ -327,18 +353,15 @@ class MinHashDedupFilter final : public OrderedFilter {
     const uint32_t slot = static_cast<uint32_t>(kept_++);
     for (size_t band = 0; band < bands_; ++band) table_.insert(extra[band], slot);
     const size_t packed = (a_.size() + 3) / 4;
-    if (verify_ != Verify::kNone) signatures_.insert(signatures_.end(), extra + bands_, extra + bands_ + packed);
-    if (verify_ == Verify::kExact) {
-      shingle_offsets_.push_back(shingles_.size());
-      shingles_.insert(shingles_.end(), extra + bands_ + packed, extra + n);
-    }
+    if (verify_ != Verify::kNone) signatures_.push_back(store_.append(extra + bands_, packed));
+    if (verify_ == Verify::kExact)
+      shingles_.emplace_back(store_.append(extra + bands_ + packed, n - bands_ - packed), n - bands_ - packed);
   }
 
   bool confirm(const FilterKey& key, const uint64_t* packed, uint32_t slot) const {
     if (verify_ == Verify::kNone) return true;
     if (verify_ == Verify::kSignature) {
-      const size_t words = (a_.size() + 3) / 4;
-      const uint64_t* other = signatures_.data() + size_t(slot) * words;
+      const uint64_t* other = signatures_[slot];
       size_t equal = 0;
       for (size_t i = 0; i < a_.size(); ++i) {
         const unsigned shift = 16 * (i % 4);
@@ -349,10 +372,8 @@ class MinHashDedupFilter final : public OrderedFilter {
     const size_t fixed = bands_ + (a_.size() + 3) / 4;
     const uint64_t* x = key.extra.data() + fixed;
     const size_t nx = key.extra.size() - fixed;
-    const size_t begin = shingle_offsets_[slot];
-    const size_t end = slot + 1 < shingle_offsets_.size() ? shingle_offsets_[slot + 1] : shingles_.size();
-    const uint64_t* y = shingles_.data() + begin;
-    const size_t ny = end - begin;
+    const uint64_t* y = shingles_[slot].data();
+    const size_t ny = shingles_[slot].size();
     size_t i = 0, j = 0, common = 0;
     while (i < nx && j < ny) {
       if (x[i] < y[j]) ++i;
@@ -371,9 +392,9 @@ class MinHashDedupFilter final : public OrderedFilter {
   std::vector<uint64_t> a_, b_;
   BandTable table_;
   uint64_t kept_ = 0;  // documents in the index (with cluster: dropped ones too)
-  std::vector<uint64_t> signatures_;       // packed 16-bit minhashes, per kept slot
-  std::vector<uint64_t> shingles_;         // "exact": sorted shingle hashes, per kept slot
-  std::vector<size_t> shingle_offsets_;
+  WordStore store_;                                  // what the two below point into
+  std::vector<const uint64_t*> signatures_;          // packed 16-bit minhashes, per kept slot
+  std::vector<std::span<const uint64_t>> shingles_;  // "exact": sorted shingle hashes, per slot
   std::vector<uint64_t> delta_;            // [n, extra...] per document kept since the last checkpoint
 };
 
