@@ -116,73 +116,109 @@ bool normalize_ascii(std::string_view text, NormalizedWords& out) {
   return true;
 }
 
-// Bit k set: byte k of `lower` (bytes with the case bit set) is a letter. Signed compares:
-// bytes >= 0x80 are never letters.
-__attribute__((target("avx2"))) inline uint32_t letter_mask(__m256i lower) {
-  return static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_and_si256(
-      _mm256_cmpgt_epi8(lower, _mm256_set1_epi8('a' - 1)), _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), lower))));
+// The shuffles that gather the bytes of an 8-byte group whose mask bit is set, in order
+// (entry m: the positions of m's set bits, then zeros).
+struct Gather {
+  alignas(8) uint8_t index[256][8];
+  constexpr Gather() : index{} {
+    for (int m = 0; m < 256; ++m) {
+      int k = 0;
+      for (int j = 0; j < 8; ++j)
+        if (m >> j & 1) index[m][k++] = static_cast<uint8_t>(j);
+    }
+  }
+};
+constexpr Gather kGather{};
+
+// Bit k set: byte k of v is in [lo, hi] (signed compares: bytes >= 0x80 never are).
+__attribute__((target("avx2"))) inline __m256i in_range(__m256i v, char lo, char hi) {
+  return _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8(static_cast<char>(lo - 1))),
+                          _mm256_cmpgt_epi8(_mm256_set1_epi8(static_cast<char>(hi + 1)), v));
 }
 
-// normalize_ascii 32 bytes at a time (AVX2), with the same output. A word's letters are
-// found with a mask and stored lower-cased by one 32-byte store: the output has 32 bytes
-// of slack, and what a store writes past the word is overwritten by the next one or cut
-// at the end. Separators are skipped 32 at a time; the last < 32 bytes go byte by byte.
-__attribute__((target("avx2,bmi"))) bool normalize_ascii_avx2(std::string_view text, NormalizedWords& out) {
+// The classes of 32 bytes: bit masks of letters, digits and high bytes, and the bytes as
+// they are written (letters lower-cased, digits '0', everything else ' ').
+struct Classes32 {
+  uint32_t letters, digits, high;
+  __m256i out;
+};
+__attribute__((target("avx2"))) inline Classes32 classify(const unsigned char* p) {
+  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i lower = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
+  const __m256i letter = in_range(lower, 'a', 'z'), digit = in_range(v, '0', '9');
+  const __m256i out = _mm256_or_si256(
+      _mm256_or_si256(_mm256_and_si256(letter, lower), _mm256_and_si256(digit, _mm256_set1_epi8('0'))),
+      _mm256_andnot_si256(_mm256_or_si256(letter, digit), _mm256_set1_epi8(' ')));
+  return {static_cast<uint32_t>(_mm256_movemask_epi8(letter)), static_cast<uint32_t>(_mm256_movemask_epi8(digit)),
+          static_cast<uint32_t>(_mm256_movemask_epi8(v)), out};
+}
+
+// normalize_ascii 64 bytes at a time (AVX2), with the same output and no branch per byte.
+// Each byte becomes its output byte (classify); the bytes that stay are every letter, the
+// first digit of each run, and the first separator after a word (as the space between
+// two words; one at the very end is cut). They are gathered 8 at a time with a shuffle
+// from kGather. The words' offsets follow from the same masks: a word starts at a word
+// byte after a separator and ends at the separator written as its space. High bytes must
+// be General Punctuation (separators), checked one character at a time; anything else
+// returns false, as normalize_ascii does.
+__attribute__((target("avx2,bmi,popcnt"))) bool normalize_ascii_avx2(std::string_view text, NormalizedWords& out) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const size_t size = text.size();
   out.words.clear();
-  out.text.resize(size + 32);
+  out.text.resize(size + 64);  // slack for the 8-byte stores
   char* o = out.text.data();
-  const __m256i case_bit = _mm256_set1_epi8(0x20);
-  const __m256i before_0 = _mm256_set1_epi8('0' - 1), after_9 = _mm256_set1_epi8('9' + 1);
-  auto is_digit = [](unsigned char c) { return c >= '0' && c <= '9'; };
-  auto is_letter = [](unsigned char c) { return c < 0x80 && kTable.cls[c] == 1; };
-  size_t n = 0, i = 0;
-  for (;;) {
-    for (;;) {  // separators, up to the next word (or the end)
-      if (i + 32 <= size) {
-        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
-        const uint32_t digits = static_cast<uint32_t>(_mm256_movemask_epi8(
-            _mm256_and_si256(_mm256_cmpgt_epi8(v, before_0), _mm256_cmpgt_epi8(after_9, v))));
-        const uint32_t stop = letter_mask(_mm256_or_si256(v, case_bit)) | digits | static_cast<uint32_t>(_mm256_movemask_epi8(v));
-        if (stop == 0) {
-          i += 32;
-          continue;
-        }
-        i += _tzcnt_u32(stop);
-      } else {
-        while (i < size && p[i] < 0x80 && kTable.cls[p[i]] == 0) ++i;
-        if (i == size) break;
-      }
-      if (p[i] < 0x80) break;
-      const size_t len = general_punctuation(p + i, size - i);
-      if (len == 0) return false;
-      i += len;
+  size_t n = 0;                                 // bytes written
+  size_t checked = 0;                           // high bytes before this were checked
+  uint64_t prev_word = 0, prev_digit = 0;       // the block before's masks (bit 63 used)
+  uint32_t start = 0;                           // where the open word began
+  bool open = false;
+  alignas(32) unsigned char tail[64];
+  alignas(32) unsigned char bytes[64];
+  for (size_t at = 0; at < size; at += 64) {
+    const unsigned char* src = p + at;
+    if (size - at < 64) {  // the last block, padded with NULs (separators)
+      std::memset(tail, 0, sizeof tail);
+      std::memcpy(tail, src, size - at);
+      src = tail;
     }
-    if (i == size) break;
-    if (n) o[n++] = ' ';
-    const size_t start = n;
-    for (;;) {  // the word: letters, and runs of digits as "0"
-      if (i + 32 <= size) {
-        const __m256i lower = _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i)), case_bit);
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + n), lower);
-        const uint32_t others = ~letter_mask(lower);
-        const size_t len = others ? _tzcnt_u32(others) : 32;
-        n += len;
-        i += len;
-        if (len == 32) continue;
-      } else {
-        while (i < size && is_letter(p[i])) o[n++] = kTable.lower[p[i++]];
+    const Classes32 c0 = classify(src), c1 = classify(src + 32);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(bytes), c0.out);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(bytes + 32), c1.out);
+    const uint64_t letters = c0.letters | uint64_t(c1.letters) << 32;
+    const uint64_t digits = c0.digits | uint64_t(c1.digits) << 32;
+    if (uint64_t high = c0.high | uint64_t(c1.high) << 32) {
+      for (; high; high &= high - 1) {
+        const size_t i = at + _tzcnt_u64(high);
+        if (i < checked) continue;  // inside a character already checked
+        const size_t len = general_punctuation(p + i, size - i);
+        if (len == 0) return false;
+        checked = i + len;
       }
-      if (i < size && is_digit(p[i])) {
-        o[n++] = '0';
-        while (++i < size && is_digit(p[i])) {}
-        continue;
-      }
-      break;
     }
-    out.words.emplace_back(static_cast<uint32_t>(start), static_cast<uint32_t>(n - start));
+    const uint64_t word = letters | digits;
+    const uint64_t word_before = word << 1 | prev_word >> 63;
+    const uint64_t digit_before = digits << 1 | prev_digit >> 63;
+    const uint64_t space = ~word & word_before;
+    const uint64_t keep = letters | (digits & ~digit_before) | space;
+    for (uint64_t events = (word & ~word_before) | space; events; events &= events - 1) {
+      const unsigned k = static_cast<unsigned>(_tzcnt_u64(events));
+      const auto offset = static_cast<uint32_t>(n + _mm_popcnt_u64(keep & ((uint64_t(1) << k) - 1)));
+      if (open) out.words.emplace_back(start, offset - start);
+      else start = offset;
+      open = !open;
+    }
+    for (int g = 0; g < 8; ++g) {
+      const unsigned m = static_cast<unsigned>(keep >> (8 * g)) & 0xFF;
+      const __m128i x = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(bytes + 8 * g));
+      const __m128i gathered = _mm_shuffle_epi8(x, _mm_loadl_epi64(reinterpret_cast<const __m128i*>(kGather.index[m])));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(o + n), gathered);
+      n += static_cast<size_t>(_mm_popcnt_u32(m));
+    }
+    prev_word = word;
+    prev_digit = digits;
   }
+  if (open) out.words.emplace_back(start, static_cast<uint32_t>(n) - start);  // the text ends in a word
+  if (n && o[n - 1] == ' ') --n;  // the space after the last word
   out.text.resize(n);
   return true;
 }
