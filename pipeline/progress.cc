@@ -39,7 +39,8 @@ void Progress::print(uint64_t done, uint64_t kept, uint64_t text_bytes, bool fin
       "{}: {}/{} prompts ({:.1f}%) | kept {} | {:.0f} prompts/s | {:.1f} MB/s | elapsed {} | ETA {}", label_,
       with_commas(done), with_commas(total_), total_ ? 100.0 * double(done) / double(total_) : 100.0,
       with_commas(kept), rate, mbs, clock_time(secs), final ? "done" : eta);
-  if (note_) line += " | " + note_();
+  if (note_)
+    if (const std::string note = note_(); !note.empty()) line += " | " + note;
   if (tty_) std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), final ? "\n" : "");
   else std::fprintf(stderr, "%s\n", line.c_str());
   std::fflush(stderr);

@@ -14,12 +14,12 @@
 
 #include "base/json.h"
 #include "base/rng.h"
-#include "generators/builtin.h"
 #include "model/encode.h"
 #include "model/tokenizer.h"
-#include "pipeline/http_source.h"
 #include "pipeline/progress.h"
 #include "pipeline/report.h"
+#include "pipeline/run_sources.h"
+#include "pipeline/run_state.h"
 #include "pipeline/stop_signal.h"
 #include "prompts/prompt.h"
 #include "prompts/sampler.h"
@@ -37,71 +37,11 @@ namespace primer::pipeline {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr int kStateSchema = 1;
 constexpr size_t kBatch = 64;  // prompts per pipeline token
 
 // Set by the first SIGINT/SIGTERM (stop_signal.h): stop after the current batch (and wait
 // for paid requests in flight).
 std::atomic<bool>& g_stop = stop_flag();
-
-// Everything a checkpoint records (journal/state.json): where to continue, and the
-// dataset so far as a Manifest (counters, filter counts, finished train shards).
-struct State {
-  std::string phase = "generate";  // "generate" | "finalize"
-  uint64_t next_index = 0;         // first prompt index not yet in a checkpoint
-  uint64_t checkpoints = 0;
-  std::vector<std::string> validation_pieces;  // paths relative to OUT
-  std::vector<std::string> signature_pieces;   // task runs: outcome records, relative to OUT
-  std::vector<std::string> rejected_pieces;    // [storage] rejected: dropped records, relative to OUT
-  storage::Manifest totals;                    // config_hash, counts, filters, train shards so far
-
-  std::string to_json() const {
-    base::JsonWriter w(1);
-    w.begin_object().field("schema", kStateSchema).field("phase", phase);
-    w.field("next_index", next_index).field("checkpoints", checkpoints);
-    w.key("validation_pieces").begin_array();
-    for (const auto& p : validation_pieces) w.value(p);
-    w.end_array().key("signature_pieces").begin_array();
-    for (const auto& p : signature_pieces) w.value(p);
-    w.end_array().key("rejected_pieces").begin_array();
-    for (const auto& p : rejected_pieces) w.value(p);
-    w.end_array().key("totals").raw(totals.to_json()).end_object();
-    return w.take() + "\n";
-  }
-
-  static State parse(const std::string& json, const fs::path& origin) {
-    simdjson::dom::parser parser;
-    simdjson::dom::element root;
-    const std::string corrupt = origin.string() + " is corrupt; delete the output directory and start again";
-    if (parser.parse(json).get(root)) throw RunError(corrupt);
-    State s;
-    try {
-      if (int64_t(root["schema"]) != kStateSchema)
-        throw RunError(origin.string() + " was written by another version of primer");
-      s.phase = std::string(std::string_view(root["phase"]));
-      s.next_index = uint64_t(root["next_index"]);
-      s.checkpoints = uint64_t(root["checkpoints"]);
-      for (auto p : root["validation_pieces"].get_array()) s.validation_pieces.emplace_back(std::string_view(p));
-      if (simdjson::dom::array a; !root["signature_pieces"].get(a))
-        for (auto p : a) s.signature_pieces.emplace_back(std::string_view(p));
-      if (simdjson::dom::array a; !root["rejected_pieces"].get(a))
-        for (auto p : a) s.rejected_pieces.emplace_back(std::string_view(p));
-      s.totals = storage::Manifest::parse(simdjson::minify(root["totals"]), origin.string());
-    } catch (const simdjson::simdjson_error&) {
-      throw RunError(corrupt);
-    } catch (const storage::StorageError&) {
-      throw RunError(corrupt);
-    }
-    return s;
-  }
-};
-
-// One prompt on its way through the parallel stage.
-struct Item {
-  base::Doc doc;
-  PromptOutcome outcome;  // failed (HTTP: after its retries), stateless verdict, keys, counts
-  std::string line;       // the JSON record (candidates only: no stateless filter dropped it)
-};
 
 // journal/filters/f{i}-{k:05d}.bin: ordered filter i's state added by checkpoint k.
 std::string filter_state_name(size_t i, uint64_t k) {
@@ -157,15 +97,14 @@ class Run {
 
   std::unique_ptr<vocab::Vocabulary> vocab_;
   std::unique_ptr<prompts::PromptSampler> sampler_;
-  std::unique_ptr<generators::Teacher> teacher_;  // builtin
-  std::unique_ptr<HttpSource> http_;              // openai, while generating
+  std::unique_ptr<ReplySource> source_;  // the replies (run_sources.h)
   std::string teacher_name_;
   std::unique_ptr<filters::FilterChain> chain_;
   std::string template_text_;
   std::vector<storage::InputFile> inputs_;  // the bytes this session reads (vocab list, template, filter files)
   bool resuming_ = false;                   // OUT holds an unfinished run (journal/state.json)
 
-  State state_;
+  RunState state_;
   std::chrono::steady_clock::time_point t0_;
   std::unique_ptr<storage::ShardWriter> train_;
   std::string validation_buffer_;
@@ -200,20 +139,8 @@ void Run::setup_components() {
   } catch (const prompts::PromptError& e) {
     throw ConfigError(e.what());
   }
-  if (config_.teacher.kind == "openai") {
-    // Replies are journaled by HttpSource as they arrive (created in generate()).
-    teacher_name_ = config_.teacher.http.request.model;
-  } else {
-    try {
-      teacher_ = std::make_unique<generators::BuiltinTeacher>(
-          *vocab_, generators::BuiltinOptions{config_.teacher.noise, config_.teacher.hostile});
-    } catch (const std::invalid_argument& e) {
-      throw ConfigError(config_.file.string() + ": the built-in teacher cannot use the vocabulary list " +
-                        config_.resolve(config_.vocab_list, "vocab.list").string() + ": " + e.what());
-    }
-    // The builtin teacher regenerates any reply for free: nothing to journal.
-    teacher_name_ = teacher_->name();
-  }
+  source_ = make_reply_source(config_, options_.batch_replies, *vocab_, *sampler_, out_ / "journal/replies");
+  teacher_name_ = source_->teacher_name();
   filters::FilterContext ctx;
   ctx.vocab = vocab_.get();
   ctx.resolve_path = [this](const fs::path& p, std::string_view key) { return config_.resolve(p, key); };
@@ -233,7 +160,7 @@ void Run::setup_components() {
 bool Run::read_journal() {
   const fs::path state_path = journal("state.json");
   if (!fs::exists(state_path)) return false;
-  state_ = State::parse(storage::read_file(state_path), state_path);
+  state_ = RunState::parse(storage::read_file(state_path), state_path);
   if (state_.totals.config_hash != config_.hash)
     throw RunError(out_.string() + " holds an unfinished run of a different config (hash " +
                    state_.totals.config_hash.substr(0, 12) + ", this config " + config_.hash.substr(0, 12) +
@@ -292,14 +219,13 @@ void Run::load_or_start() {
 void Run::prepare(Item& it, double validation_fraction) const {
   it.doc.prompt = sampler_->sample(config_.seed, it.doc.prompt.index);
   it.doc.teacher = teacher_name_;
-  if (teacher_) it.doc.reply = teacher_->complete(it.doc.prompt);
+  source_->complete(it);
   PromptOutcome& o = it.outcome;
   if (o.failed) return;
   const base::Usage usage = it.doc.reply.usage;
   o.prompt_tokens = usage.prompt_tokens;
   o.completion_tokens = usage.completion_tokens;
-  if (const auto& price = config_.teacher.http.price; price && (http_ || options_.batch_replies))
-    o.cost_usd = generators::cost_usd(*price, usage, options_.batch_replies != nullptr);
+  if (const auto cost = source_->cost_usd(usage)) o.cost_usd = *cost;
   o.prepared = chain_->prepare(it.doc);
   o.text_bytes = it.doc.reply.text.size();
   if (o.prepared.dropped_at >= 0 && !keep_rejected()) return;
@@ -393,7 +319,7 @@ void Run::checkpoint(uint64_t next_index) {
   state_.totals.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
   t0_ = std::chrono::steady_clock::now();
   storage::write_file_atomic(journal("state.json"), state_.to_json());  // the commit point
-  if (http_) http_->checkpoint(next_index);
+  source_->checkpoint(next_index);
 }
 
 void Run::generate() {
@@ -402,18 +328,15 @@ void Run::generate() {
   report_.resumed_from = next;
   progress_ = std::make_unique<Progress>(options_.replay ? "primer merge" : "primer run", end_ - begin_, next - begin_,
                                          options_.progress);
-  if (config_.teacher.kind == "openai" && next < count && !options_.batch_replies && !options_.replay) {
-    http_ = std::make_unique<HttpSource>(config_.teacher.http, *sampler_, config_.seed, out_ / "journal/replies", next,
-                                         count, config_.teacher.budget_usd, state_.totals.cost_usd);
-    progress_->set_note([this] { return http_->progress_note(); });
-  }
   bool source_stopped = false;
-  if (options_.replay && next < count) {
+  if (options_.replay && next < count) {  // outcomes past the parallel stage: straight to consume
     options_.replay->replay(next, [&](const PromptOutcome& o, std::string_view line) {
       consume(o, line);
       return !g_stop.load();
     });
   } else if (next < count) {
+    source_->start(next, count, state_.totals.cost_usd);
+    progress_->set_note([this] { return source_->progress_note(); });
     std::unique_ptr<tbb::global_control> limit;
     if (options_.threads > 0)
       limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, options_.threads);
@@ -432,28 +355,10 @@ void Run::generate() {
                 const uint64_t end = std::min<uint64_t>(next + kBatch, count);
                 auto batch = std::make_unique<Batch>();
                 batch->items.resize(end - next);
-                if (const auto* replies = options_.batch_replies) {
-                  for (size_t k = 0; k < batch->items.size(); ++k) {
-                    auto it = replies->find(next + k);
-                    if (it == replies->end() || !it->second.ok) {
-                      batch->items[k].outcome.failed = true;
-                    } else {
-                      batch->items[k].doc.reply = it->second.reply;
-                    }
-                  }
-                } else if (http_) {
-                  // Replies in prompt order; nullopt: quota, budget or an interrupt.
-                  auto got = http_->fetch(next, end, g_stop);
-                  if (!got) {
-                    source_stopped = true;
-                    fc.stop();
-                    return nullptr;
-                  }
-                  for (size_t k = 0; k < got->size(); ++k) {
-                    auto& c = (*got)[k];
-                    batch->items[k].outcome.failed = !c.ok;
-                    batch->items[k].doc.reply = std::move(c.reply);
-                  }
+                if (!source_->fetch(next, batch->items, g_stop)) {
+                  source_stopped = true;
+                  fc.stop();
+                  return nullptr;
                 }
                 for (auto& it : batch->items) it.doc.prompt.index = it.outcome.index = next++;
                 return batch.release();
@@ -476,19 +381,9 @@ void Run::generate() {
   }
   if (g_stop.load() || source_stopped) {
     report_.interrupted = g_stop.load();
-    if (http_ && !report_.interrupted) {
-      report_.budget_reached = http_->stop_reason() == StopReason::kBudget;
-      report_.quota_exhausted = http_->stop_reason() == StopReason::kQuota;
-      report_.stop_message = http_->stop_message();
-    }
-    if (http_ && http_->in_flight() > 0) {
-      if (options_.progress)
-        std::fprintf(stderr, "\nprimer: waiting for %llu paid requests in flight (press Ctrl-C again to abandon them)\n",
-                     static_cast<unsigned long long>(http_->in_flight()));
-      http_->drain(config_.teacher.http.timeout_s);
-    }
+    source_->stopped(report_, options_.progress);
     progress_->finish(state_.totals.prompts, state_.totals.kept, session_bytes_);
-    http_.reset();
+    source_->close();
     return;
   }
   // The last (partial) shard and the remaining validation records: a final checkpoint
@@ -499,7 +394,7 @@ void Run::generate() {
                    std::to_string(end_));
   checkpoint(count);
   progress_->finish(state_.totals.prompts, state_.totals.kept, session_bytes_);
-  http_.reset();
+  source_->close();
 }
 
 void Run::finalize() {
