@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <simdjson.h>
-#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <cmath>
@@ -10,18 +9,15 @@
 #include <functional>
 #include <map>
 #include <optional>
-#include <queue>
 #include <set>
 
-#include "base/rng.h"
 #include "base/svg.h"
 #include "base/text.h"
+#include "pipeline/report_scan.h"
 #include "storage/files.h"
 #include "storage/inspect.h"
 #include "storage/layout.h"
 #include "storage/manifest.h"
-#include "storage/reader.h"
-#include "storage/record.h"
 #include "storage/sha256.h"
 #include "vocab/vocabulary.h"
 
@@ -34,11 +30,17 @@ namespace fs = std::filesystem;
 namespace {
 
 using base::cut_utf8;
-using base::join;
 namespace report_svg = base::svg;
 using base::percent;
 using report_svg::esc;
 using report_svg::number;
+using report::BottomK;
+using report::DatasetScan;
+using report::kMaxWord;
+using report::OovWord;
+using report::SampleRow;
+using report::shard_files_in;
+using report::ShardToRead;
 
 // ---------------------------------------------------------------------------------------
 // Page furniture: the style sheet and the search script. The Content-Security-Policy
@@ -156,134 +158,9 @@ std::string csp_hash(std::string_view content) {
   return "'sha256-" + base64(raw) + "'";
 }
 
-// Moves `pos` back to the start of a UTF-8 sequence.
-size_t utf8_floor(std::string_view s, size_t pos) {
-  while (pos > 0 && pos < s.size() && (static_cast<unsigned char>(s[pos]) & 0xC0) == 0x80) --pos;
-  return pos;
-}
-
-constexpr size_t kMaxWord = 60;  // bytes of an out-of-vocabulary word shown (a word can be any length)
 constexpr double kHalf = 480;  // SVG width of a chart in half a column (.grid2)
 
 double share(uint64_t a, uint64_t b) { return b ? double(a) / double(b) : NAN; }
-
-// ---------------------------------------------------------------------------------------
-// What the dataset's records say (a bounded scan).
-
-struct OovWord {
-  uint64_t count = 0;  // occurrences
-  uint64_t docs = 0;   // documents with it
-  std::vector<std::string> examples;  // HTML: "…before <mark>word</mark> after…"
-};
-
-struct SampleRow {
-  uint64_t key = 0;  // bottom-k sampling key: the rows with the smallest keys are shown
-  std::string html;  // the <tr>
-  bool operator<(const SampleRow& o) const { return key < o.key; }
-};
-
-// Keeps the `k` rows with the smallest keys: a uniform sample that does not depend on the
-// order the records were read in.
-class BottomK {
- public:
-  explicit BottomK(size_t k) : k_(k) {}
-  bool wants(uint64_t key) const { return k_ > 0 && (heap_.size() < k_ || key < heap_.top().key); }
-  // Keys at or above this are not wanted (the largest key kept once there are k).
-  uint64_t bar() const { return k_ > 0 && heap_.size() >= k_ ? heap_.top().key : ~uint64_t(0); }
-  void add(SampleRow row) {
-    if (!wants(row.key)) return;
-    heap_.push(std::move(row));
-    if (heap_.size() > k_) heap_.pop();
-  }
-  std::vector<SampleRow> take() {
-    std::vector<SampleRow> out;
-    while (!heap_.empty()) out.push_back(heap_.top()), heap_.pop();
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
- private:
-  size_t k_;
-  std::priority_queue<SampleRow> heap_;  // largest key on top
-};
-
-struct DatasetScan {
-  uint64_t records = 0;  // read for the figures below
-  uint64_t malformed = 0;
-  std::vector<uint32_t> words;  // story length (word tokens) per record read
-  std::vector<float> oov_rates;
-  uint64_t tokens = 0, oov_tokens = 0, docs_with_oov = 0;
-  std::map<std::string, uint64_t> splits;
-  // Features requested ("features" arrays).
-  uint64_t with_features_field = 0, with_no_features = 0;
-  std::map<std::string, uint64_t> features;
-  // Required words ("words": [verb, noun, adjective]).
-  uint64_t with_words = 0, words_in_vocab = 0, all_found = 0;
-  uint64_t found[3] = {0, 0, 0};
-  std::set<std::string> distinct[3];
-  // Code sets: "topic", "audience", "style".
-  uint64_t with_topic = 0, with_audience = 0, with_style = 0;
-  std::map<std::string, uint64_t> topics, audiences, styles;
-  std::map<std::pair<std::string, std::string>, uint64_t> topic_audience;
-  std::map<std::string, OovWord> oov;
-  BottomK kept{0};
-  uint64_t kept_bar = ~uint64_t(0);  // a partial scan: `kept` rows of the scans before it are all below this
-  // Rejected documents (rejected/).
-  uint64_t rejected_records = 0, rejected_files = 0;
-  std::map<std::pair<std::string, std::string>, uint64_t> rejected_reasons;
-  BottomK rejected{0};
-};
-
-// Adds `b` (the records after a's, in file order) to `a`: sums, unions, lengths in
-// order, OOV examples until three (the first three in order, as one scan finds them) and
-// the sample rows (bottom-k does not depend on order). The rejected/ half is not merged.
-void merge_scan(DatasetScan& a, DatasetScan&& b) {
-  a.records += b.records;
-  a.malformed += b.malformed;
-  a.words.insert(a.words.end(), b.words.begin(), b.words.end());
-  a.oov_rates.insert(a.oov_rates.end(), b.oov_rates.begin(), b.oov_rates.end());
-  a.tokens += b.tokens;
-  a.oov_tokens += b.oov_tokens;
-  a.docs_with_oov += b.docs_with_oov;
-  auto add = [](auto& into, const auto& from) {
-    for (const auto& [k, n] : from) into[k] += n;
-  };
-  add(a.splits, b.splits);
-  a.with_features_field += b.with_features_field;
-  a.with_no_features += b.with_no_features;
-  add(a.features, b.features);
-  a.with_words += b.with_words;
-  a.words_in_vocab += b.words_in_vocab;
-  a.all_found += b.all_found;
-  for (int k = 0; k < 3; ++k) {
-    a.found[k] += b.found[k];
-    a.distinct[k].merge(b.distinct[k]);
-  }
-  a.with_topic += b.with_topic;
-  a.with_audience += b.with_audience;
-  a.with_style += b.with_style;
-  add(a.topics, b.topics);
-  add(a.audiences, b.audiences);
-  add(a.styles, b.styles);
-  add(a.topic_audience, b.topic_audience);
-  for (auto& [w, o] : b.oov) {
-    OovWord& t = a.oov[w];
-    t.count += o.count;
-    t.docs += o.docs;
-    for (auto& e : o.examples)
-      if (t.examples.size() < 3) t.examples.push_back(std::move(e));
-  }
-  for (auto& row : b.kept.take()) a.kept.add(std::move(row));
-}
-
-std::vector<fs::path> shard_files_in(const fs::path& dir) {
-  std::vector<fs::path> files;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.is_regular_file() && storage::is_shard_file(e.path()) && e.path().filename() != "metrics.jsonl") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
-  return files;
-}
 
 // ---------------------------------------------------------------------------------------
 
@@ -305,10 +182,6 @@ class Builder {
   void load_dataset();
   void load_vocabulary();
   void scan_records();
-  void scan_rejected();
-  void record(const storage::RecordView& r, const std::string& split, DatasetScan& s);
-  storage::ReadStats scan_file(const fs::path& file, const std::string& split, uint64_t limit, bool& stopped);
-  storage::RecordFields fields_;  // the rejected record being scanned (reused: no allocation per record)
   std::string dataset_sections();
   std::string funnel_section();
   std::string distributions_section();
@@ -330,9 +203,6 @@ class Builder {
   std::optional<storage::Manifest> manifest_;
   bool manifest_from_journal_ = false;
   std::optional<storage::InspectReport> inspect_;
-  struct ShardToRead {
-    std::string path, split;
-  };
   std::vector<ShardToRead> shards_;
   std::optional<vocab::Vocabulary> vocab_;
   std::string vocab_name_;
@@ -442,210 +312,13 @@ void Builder::load_vocabulary() {
   }
 }
 
-void Builder::record(const storage::RecordView& r, const std::string& split, DatasetScan& s) {
-  ++s.records;
-  ++s.splits[split.empty() ? "(unknown)" : split];
-  const std::string_view text = r.text;
-  // Required words: the entries to watch while scoring.
-  thread_local storage::RecordFields fields;  // reused: no allocation per record (pieces run in parallel)
-  storage::RecordFields& f = fields;
-  storage::parse_record(r.json, f);
-  const std::vector<std::string> words(f.words.begin(), f.words.end());
-  std::vector<uint32_t> watch;
-  if (words.size() == 3) {
-    ++s.with_words;
-    const vocab::Pos pos[3] = {vocab::Pos::kVerb, vocab::Pos::kNoun, vocab::Pos::kAdj};
-    for (int k = 0; k < 3; ++k) {
-      s.distinct[k].insert(words[k]);
-      const int64_t i = vocab_ ? vocab_->find(words[k], pos[k]) : -1;
-      if (i >= 0) watch.push_back(static_cast<uint32_t>(i));
-    }
-    if (watch.size() != 3) watch.clear();
-  }
-  uint32_t length = 0;
-  uint64_t oov_in_doc = 0;
-  if (vocab_) {
-    const vocab::Conformance c = vocab_->score(text, watch);
-    length = static_cast<uint32_t>(c.tokens);
-    oov_in_doc = c.oov_tokens;
-    s.tokens += c.tokens;
-    s.oov_tokens += c.oov_tokens;
-    s.oov_rates.push_back(static_cast<float>(c.oov_rate()));
-    if (!watch.empty()) {
-      ++s.words_in_vocab;
-      for (int k = 0; k < 3; ++k) s.found[k] += c.found_mask >> k & 1;
-      s.all_found += (c.found_mask & 7) == 7;
-    }
-    if (c.oov_tokens) {
-      ++s.docs_with_oov;
-      std::set<std::string_view> in_doc;
-      for (const auto& w : c.oov_words) {
-        OovWord& o = s.oov[w];
-        ++o.count;
-        if (in_doc.insert(w).second) ++o.docs;
-      }
-      // Examples in context for words that still need them.
-      bool need = false;
-      for (const auto& w : in_doc) need = need || s.oov[std::string(w)].examples.size() < 3;
-      if (need) {
-        std::set<std::string> done;
-        vocab_->for_each_token(text, [&](const vocab::Token& t) {
-          if (t.kind != vocab::TokenKind::kOov) return;
-          const std::string folded(t.folded);
-          OovWord& o = s.oov[folded];
-          if (o.examples.size() >= 3 || !done.insert(folded).second) return;
-          // Where the word is: the token is a view of the text for ASCII stretches.
-          size_t at = std::string_view::npos;
-          if (t.text.data() >= text.data() && t.text.data() + t.text.size() <= text.data() + text.size())
-            at = static_cast<size_t>(t.text.data() - text.data());
-          else
-            at = text.find(t.text);
-          if (at == std::string_view::npos) return;
-          const size_t from = utf8_floor(text, at > 60 ? at - 60 : 0);
-          const size_t end = utf8_floor(text, std::min(text.size(), at + t.text.size() + 60));
-          o.examples.push_back((from > 0 ? "…" : "") + esc(text.substr(from, at - from)) + "<mark>" + esc(cut_utf8(t.text, kMaxWord)) +
-                               "</mark>" + esc(text.substr(at + t.text.size(), end - at - t.text.size())) +
-                               (end < text.size() ? "…" : ""));
-        });
-      }
-    }
-  } else {
-    bool in_word = false;
-    for (char ch : text) {
-      const bool space = ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r';
-      if (!space && !in_word) ++length;
-      in_word = !space;
-    }
-  }
-  s.words.push_back(length);
-  const std::vector<std::string> features(f.features.begin(), f.features.end());
-  if (f.has_features) {
-    ++s.with_features_field;
-    if (features.empty()) ++s.with_no_features;
-    for (const auto& f : features) ++s.features[f];
-  }
-  const std::string topic(f.topic), audience(f.audience), style(f.style);
-  if (!topic.empty()) ++s.with_topic, ++s.topics[topic];
-  if (!audience.empty()) ++s.with_audience, ++s.audiences[audience];
-  if (!style.empty()) ++s.with_style, ++s.styles[style];
-  if (!topic.empty() || !audience.empty()) ++s.topic_audience[{topic, audience}];
-
-  // A sample row (bottom-k on a hash of the text: order-independent, reproducible).
-  const uint64_t key = base::mix64(std::hash<std::string_view>{}(text) ^ r.line_number);
-  if (!s.kept.wants(key) || key >= s.kept_bar) return;
-  std::string meta = fmt::format("<b>{}</b>", esc(split.empty() ? "-" : split));
-  if (!f.id.empty()) meta += " · " + esc(f.id);
-  meta += fmt::format(" <br>{} words", length);
-  if (vocab_) meta += fmt::format(" · {} OOV", oov_in_doc);
-  if (!words.empty()) meta += " <br>words: " + esc(join(words, ", "));
-  if (!features.empty()) meta += " <br>features: " + esc(join(features, ", "));
-  for (const auto& [k, v] : {std::pair{"topic", topic}, {"audience", audience}, {"style", style}})
-    if (!v.empty()) meta += fmt::format(" <br>{}: {}", k, esc(v));
-  s.kept.add({key, fmt::format("<tr><td class=\"meta\">{} </td> <td><div class=\"text\">{}</div></td></tr>", meta,
-                               esc(cut_utf8(text, o_.sample_chars)))});
-}
-
-// Reads the records of the first `limit` lines of `file` into scan_ ("stopped" when a
-// record follows them). Lines are read in batches of about 8 MB; a batch is parsed and
-// scored in parallel pieces whose partial scans are merged in line order, so the figures
-// are those of one scan in order, on every core.
-storage::ReadStats Builder::scan_file(const fs::path& file, const std::string& split, uint64_t limit, bool& stopped) {
-  constexpr size_t kBatchBytes = 16 << 20, kPieceBytes = 2 << 20;
-  struct Stop {};
-  storage::ReadStats stats;
-  std::string batch;
-  std::vector<size_t> ends;  // of each line in batch
-  uint64_t first_line = 1;   // of the batch
-  auto line = [&](size_t i) {
-    const size_t begin = i == 0 ? 0 : ends[i - 1] + 1;
-    return std::string_view(batch).substr(begin, ends[i] - begin);
-  };
-  auto run = [&] {
-    // Pieces of whole lines, about kPieceBytes each.
-    std::vector<size_t> cuts{0};
-    for (size_t i = 0, from = 0; i < ends.size(); ++i)
-      if (ends[i] - from >= kPieceBytes || i + 1 == ends.size()) {
-        cuts.push_back(i + 1);
-        from = ends[i];
-      }
-    struct Piece {
-      DatasetScan scan;
-      std::vector<storage::LineVerdict> verdicts;
-      std::vector<uint64_t> text_bytes;
-    };
-    std::vector<Piece> pieces(cuts.size() - 1);
-    tbb::parallel_for(size_t(0), pieces.size(), [&](size_t k) {
-      thread_local simdjson::dom::parser parser;
-      Piece& piece = pieces[k];
-      piece.scan.kept = BottomK(o_.sample_rows);
-      piece.scan.kept_bar = scan_.kept.bar();
-      for (size_t i = cuts[k]; i < cuts[k + 1]; ++i) {
-        storage::RecordView r;
-        r.line_number = first_line + i;
-        piece.verdicts.push_back(storage::parse_record_line(parser, line(i), r));
-        piece.text_bytes.push_back(piece.verdicts.back().record() ? r.text.size() : 0);
-        if (piece.verdicts.back().record()) record(r, split, piece.scan);
-      }
-    });
-    for (size_t k = 0; k < pieces.size(); ++k) {
-      for (size_t i = cuts[k]; i < cuts[k + 1]; ++i)
-        stats.count(first_line + i, line(i).size(), pieces[k].verdicts[i - cuts[k]], pieces[k].text_bytes[i - cuts[k]]);
-      merge_scan(scan_, std::move(pieces[k].scan));
-    }
-    first_line += ends.size();
-    batch.clear();
-    ends.clear();
-  };
-  simdjson::dom::parser parser;  // for the lines after the limit: is there a record?
-  try {
-    storage::read_lines(file, [&](std::string_view line) {
-      if (first_line + ends.size() > limit) {
-        storage::RecordView r;
-        if (storage::parse_record_line(parser, line, r).record()) throw Stop{};
-        return;
-      }
-      batch.append(line);
-      ends.push_back(batch.size());
-      batch.push_back('\n');
-      if (batch.size() >= kBatchBytes) run();
-    });
-  } catch (const Stop&) {
-    stopped = true;
-  } catch (const storage::StorageError&) {
-    if (!ends.empty()) run();  // the records before the damage count, as in a serial scan
-    throw;
-  }
-  if (!ends.empty()) run();
-  return stats;
-}
-
 void Builder::scan_records() {
   if (shards_.empty()) return;
-  const uint64_t per_shard = std::max<uint64_t>(1, (o_.scan_records + shards_.size() - 1) / shards_.size());
-  uint64_t in_shards = 0;
-  for (const auto& sh : shards_) {
-    const fs::path file = dir_ / sh.path;
-    if (!fs::exists(file)) {
-      problem(sh.path + ": missing (the manifest lists it)");
-      continue;
-    }
-    try {
-      bool stopped = false;
-      const storage::ReadStats st = scan_file(file, sh.split, per_shard, stopped);
-      if (stopped) {
-        in_shards += per_shard;  // at least
-        continue;
-      }
-      in_shards += st.records;
-      scan_.malformed += st.malformed;
-      if (st.malformed) problem(sh.path + ": " + st.describe_malformed());
-    } catch (const storage::StorageError& e) {
-      problem(sh.path + ": cannot be read: " + e.what());
-    }
-  }
+  const report::ShardsRead read =
+      report::scan_shards(dir_, shards_, o_, vocab_, scan_, [this](const std::string& p) { problem(p); });
   // The records there are: the manifest's count, else what inspect counted reading the
   // loose shards whole, else at least what this scan saw.
-  uint64_t total = in_shards;
+  uint64_t total = read.in_shards;
   if (manifest_ && !manifest_from_journal_) {
     total = manifest_->kept;
   } else if (inspect_ && !inspect_->manifest && !manifest_from_journal_) {
@@ -655,37 +328,7 @@ void Builder::scan_records() {
   if (scan_.records < total)
     notes_.push_back(fmt::format("distributions and samples come from {} of {} records (the first {} of each shard)",
                                  base::with_commas(scan_.records), base::with_commas(total),
-                                 base::with_commas(per_shard)));
-}
-
-void Builder::scan_rejected() {
-  const std::vector<fs::path> files = shard_files_in(dir_ / storage::kRejectedDir);
-  if (files.empty()) return;
-  scan_.rejected_files = files.size();
-  const uint64_t per_file = std::max<uint64_t>(1, (o_.scan_records + files.size() - 1) / files.size());
-  for (const auto& f : files) {
-    const std::string rel = fs::relative(f, dir_).string();
-    struct Stop {};
-    try {
-      storage::ReadStats st = storage::for_each_record(f, [&](const storage::RecordView& r) {
-        if (r.line_number > per_file) throw Stop{};
-        ++scan_.rejected_records;
-        storage::parse_record(r.json, fields_);
-        const std::string by(fields_.rejected_by), reason(fields_.reject_reason);
-        ++scan_.rejected_reasons[{by, reason}];
-        const uint64_t key = base::mix64(std::hash<std::string_view>{}(r.text) ^ r.line_number);
-        if (!scan_.rejected.wants(key)) return;
-        std::string meta = fmt::format("<b>{}</b> <br>{}", esc(by.empty() ? "?" : by), esc(reason.empty() ? "?" : reason));
-        if (!fields_.id.empty()) meta += " <br>" + esc(fields_.id);
-        scan_.rejected.add({key, fmt::format("<tr><td class=\"meta\">{} </td> <td><div class=\"text\">{}</div></td></tr>",
-                                             meta, esc(cut_utf8(r.text, o_.sample_chars)))});
-      });
-      if (st.malformed) problem(rel + ": " + st.describe_malformed());
-    } catch (const Stop&) {
-    } catch (const storage::StorageError& e) {
-      problem(rel + ": cannot be read: " + e.what());
-    }
-  }
+                                 base::with_commas(read.per_shard)));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1211,7 +854,7 @@ std::string Builder::build() {
   if (is_dataset_) {
     load_vocabulary();
     scan_records();
-    scan_rejected();
+    report::scan_rejected(dir_, o_, scan_, [this](const std::string& p) { problem(p); });
   }
   load_training();
   summary_.kind = is_dataset_ && is_training_ ? "dataset+training" : is_dataset_ ? "dataset" : is_training_ ? "training" : "unknown";
