@@ -1,0 +1,324 @@
+#include "pipeline/report_scan.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+#include <tbb/parallel_for.h>
+
+#include "base/rng.h"
+#include "base/svg.h"
+#include "base/text.h"
+#include "storage/files.h"
+#include "storage/layout.h"
+#include "storage/reader.h"
+#include "storage/record.h"
+#include "storage/shard.h"
+
+namespace primer::pipeline::report {
+namespace fs = std::filesystem;
+namespace {
+
+using base::cut_utf8;
+using base::join;
+using base::svg::esc;
+
+// Moves `pos` back to the start of a UTF-8 sequence.
+size_t utf8_floor(std::string_view s, size_t pos) {
+  while (pos > 0 && pos < s.size() && (static_cast<unsigned char>(s[pos]) & 0xC0) == 0x80) --pos;
+  return pos;
+}
+
+// Adds `b` (the records after a's, in file order) to `a`: sums, unions, lengths in
+// order, OOV examples until three (the first three in order, as one scan finds them) and
+// the sample rows (bottom-k does not depend on order). The rejected/ half is not merged.
+void merge_scan(DatasetScan& a, DatasetScan&& b) {
+  a.records += b.records;
+  a.malformed += b.malformed;
+  a.words.insert(a.words.end(), b.words.begin(), b.words.end());
+  a.oov_rates.insert(a.oov_rates.end(), b.oov_rates.begin(), b.oov_rates.end());
+  a.tokens += b.tokens;
+  a.oov_tokens += b.oov_tokens;
+  a.docs_with_oov += b.docs_with_oov;
+  auto add = [](auto& into, const auto& from) {
+    for (const auto& [k, n] : from) into[k] += n;
+  };
+  add(a.splits, b.splits);
+  a.with_features_field += b.with_features_field;
+  a.with_no_features += b.with_no_features;
+  add(a.features, b.features);
+  a.with_words += b.with_words;
+  a.words_in_vocab += b.words_in_vocab;
+  a.all_found += b.all_found;
+  for (int k = 0; k < 3; ++k) {
+    a.found[k] += b.found[k];
+    a.distinct[k].merge(b.distinct[k]);
+  }
+  a.with_topic += b.with_topic;
+  a.with_audience += b.with_audience;
+  a.with_style += b.with_style;
+  add(a.topics, b.topics);
+  add(a.audiences, b.audiences);
+  add(a.styles, b.styles);
+  add(a.topic_audience, b.topic_audience);
+  for (auto& [w, o] : b.oov) {
+    OovWord& t = a.oov[w];
+    t.count += o.count;
+    t.docs += o.docs;
+    for (auto& e : o.examples)
+      if (t.examples.size() < 3) t.examples.push_back(std::move(e));
+  }
+  for (auto& row : b.kept.take()) a.kept.add(std::move(row));
+}
+
+// Scores one record into `s`. Called from parallel pieces, each with its own `s`.
+void score_record(const storage::RecordView& r, const std::string& split, const std::optional<vocab::Vocabulary>& vocab,
+                  size_t sample_chars, DatasetScan& s) {
+  ++s.records;
+  ++s.splits[split.empty() ? "(unknown)" : split];
+  const std::string_view text = r.text;
+  // Required words: the entries to watch while scoring.
+  thread_local storage::RecordFields fields;  // reused: no allocation per record (pieces run in parallel)
+  storage::RecordFields& f = fields;
+  storage::parse_record(r.json, f);
+  const std::vector<std::string> words(f.words.begin(), f.words.end());
+  std::vector<uint32_t> watch;
+  if (words.size() == 3) {
+    ++s.with_words;
+    const vocab::Pos pos[3] = {vocab::Pos::kVerb, vocab::Pos::kNoun, vocab::Pos::kAdj};
+    for (int k = 0; k < 3; ++k) {
+      s.distinct[k].insert(words[k]);
+      const int64_t i = vocab ? vocab->find(words[k], pos[k]) : -1;
+      if (i >= 0) watch.push_back(static_cast<uint32_t>(i));
+    }
+    if (watch.size() != 3) watch.clear();
+  }
+  uint32_t length = 0;
+  uint64_t oov_in_doc = 0;
+  if (vocab) {
+    const vocab::Conformance c = vocab->score(text, watch);
+    length = static_cast<uint32_t>(c.tokens);
+    oov_in_doc = c.oov_tokens;
+    s.tokens += c.tokens;
+    s.oov_tokens += c.oov_tokens;
+    s.oov_rates.push_back(static_cast<float>(c.oov_rate()));
+    if (!watch.empty()) {
+      ++s.words_in_vocab;
+      for (int k = 0; k < 3; ++k) s.found[k] += c.found_mask >> k & 1;
+      s.all_found += (c.found_mask & 7) == 7;
+    }
+    if (c.oov_tokens) {
+      ++s.docs_with_oov;
+      std::set<std::string_view> in_doc;
+      for (const auto& w : c.oov_words) {
+        OovWord& o = s.oov[w];
+        ++o.count;
+        if (in_doc.insert(w).second) ++o.docs;
+      }
+      // Examples in context for words that still need them.
+      bool need = false;
+      for (const auto& w : in_doc) need = need || s.oov[std::string(w)].examples.size() < 3;
+      if (need) {
+        std::set<std::string> done;
+        vocab->for_each_token(text, [&](const vocab::Token& t) {
+          if (t.kind != vocab::TokenKind::kOov) return;
+          const std::string folded(t.folded);
+          OovWord& o = s.oov[folded];
+          if (o.examples.size() >= 3 || !done.insert(folded).second) return;
+          // Where the word is: the token is a view of the text for ASCII stretches.
+          size_t at = std::string_view::npos;
+          if (t.text.data() >= text.data() && t.text.data() + t.text.size() <= text.data() + text.size())
+            at = static_cast<size_t>(t.text.data() - text.data());
+          else
+            at = text.find(t.text);
+          if (at == std::string_view::npos) return;
+          const size_t from = utf8_floor(text, at > 60 ? at - 60 : 0);
+          const size_t end = utf8_floor(text, std::min(text.size(), at + t.text.size() + 60));
+          o.examples.push_back((from > 0 ? "…" : "") + esc(text.substr(from, at - from)) + "<mark>" + esc(cut_utf8(t.text, kMaxWord)) +
+                               "</mark>" + esc(text.substr(at + t.text.size(), end - at - t.text.size())) +
+                               (end < text.size() ? "…" : ""));
+        });
+      }
+    }
+  } else {
+    bool in_word = false;
+    for (char ch : text) {
+      const bool space = ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r';
+      if (!space && !in_word) ++length;
+      in_word = !space;
+    }
+  }
+  s.words.push_back(length);
+  const std::vector<std::string> features(f.features.begin(), f.features.end());
+  if (f.has_features) {
+    ++s.with_features_field;
+    if (features.empty()) ++s.with_no_features;
+    for (const auto& f : features) ++s.features[f];
+  }
+  const std::string topic(f.topic), audience(f.audience), style(f.style);
+  if (!topic.empty()) ++s.with_topic, ++s.topics[topic];
+  if (!audience.empty()) ++s.with_audience, ++s.audiences[audience];
+  if (!style.empty()) ++s.with_style, ++s.styles[style];
+  if (!topic.empty() || !audience.empty()) ++s.topic_audience[{topic, audience}];
+
+  // A sample row (bottom-k on a hash of the text: order-independent, reproducible).
+  const uint64_t key = base::mix64(std::hash<std::string_view>{}(text) ^ r.line_number);
+  if (!s.kept.wants(key) || key >= s.kept_bar) return;
+  std::string meta = fmt::format("<b>{}</b>", esc(split.empty() ? "-" : split));
+  if (!f.id.empty()) meta += " · " + esc(f.id);
+  meta += fmt::format(" <br>{} words", length);
+  if (vocab) meta += fmt::format(" · {} OOV", oov_in_doc);
+  if (!words.empty()) meta += " <br>words: " + esc(join(words, ", "));
+  if (!features.empty()) meta += " <br>features: " + esc(join(features, ", "));
+  for (const auto& [k, v] : {std::pair{"topic", topic}, {"audience", audience}, {"style", style}})
+    if (!v.empty()) meta += fmt::format(" <br>{}: {}", k, esc(v));
+  s.kept.add({key, fmt::format("<tr><td class=\"meta\">{} </td> <td><div class=\"text\">{}</div></td></tr>", meta,
+                               esc(cut_utf8(text, sample_chars)))});
+}
+
+// Reads the records of the first `limit` lines of `file` into `scan` ("stopped" when a
+// record follows them). Lines are read in batches of about 16 MB; a batch is parsed and
+// scored in parallel pieces whose partial scans are merged in line order, so the figures
+// are those of one scan in order, on every core.
+storage::ReadStats scan_file(const fs::path& file, const std::string& split, uint64_t limit, const ReportOptions& o,
+                             const std::optional<vocab::Vocabulary>& vocab, DatasetScan& scan, bool& stopped) {
+  constexpr size_t kBatchBytes = 16 << 20, kPieceBytes = 2 << 20;
+  struct Stop {};
+  storage::ReadStats stats;
+  std::string batch;
+  std::vector<size_t> ends;  // of each line in batch
+  uint64_t first_line = 1;   // of the batch
+  auto line = [&](size_t i) {
+    const size_t begin = i == 0 ? 0 : ends[i - 1] + 1;
+    return std::string_view(batch).substr(begin, ends[i] - begin);
+  };
+  auto run = [&] {
+    // Pieces of whole lines, about kPieceBytes each.
+    std::vector<size_t> cuts{0};
+    for (size_t i = 0, from = 0; i < ends.size(); ++i)
+      if (ends[i] - from >= kPieceBytes || i + 1 == ends.size()) {
+        cuts.push_back(i + 1);
+        from = ends[i];
+      }
+    struct Piece {
+      DatasetScan scan;
+      std::vector<storage::LineVerdict> verdicts;
+      std::vector<uint64_t> text_bytes;
+    };
+    std::vector<Piece> pieces(cuts.size() - 1);
+    tbb::parallel_for(size_t(0), pieces.size(), [&](size_t k) {
+      thread_local simdjson::dom::parser parser;
+      Piece& piece = pieces[k];
+      piece.scan.kept = BottomK(o.sample_rows);
+      piece.scan.kept_bar = scan.kept.bar();
+      for (size_t i = cuts[k]; i < cuts[k + 1]; ++i) {
+        storage::RecordView r;
+        r.line_number = first_line + i;
+        piece.verdicts.push_back(storage::parse_record_line(parser, line(i), r));
+        piece.text_bytes.push_back(piece.verdicts.back().record() ? r.text.size() : 0);
+        if (piece.verdicts.back().record()) score_record(r, split, vocab, o.sample_chars, piece.scan);
+      }
+    });
+    for (size_t k = 0; k < pieces.size(); ++k) {
+      for (size_t i = cuts[k]; i < cuts[k + 1]; ++i)
+        stats.count(first_line + i, line(i).size(), pieces[k].verdicts[i - cuts[k]], pieces[k].text_bytes[i - cuts[k]]);
+      merge_scan(scan, std::move(pieces[k].scan));
+    }
+    first_line += ends.size();
+    batch.clear();
+    ends.clear();
+  };
+  simdjson::dom::parser parser;  // for the lines after the limit: is there a record?
+  try {
+    storage::read_lines(file, [&](std::string_view line) {
+      if (first_line + ends.size() > limit) {
+        storage::RecordView r;
+        if (storage::parse_record_line(parser, line, r).record()) throw Stop{};
+        return;
+      }
+      batch.append(line);
+      ends.push_back(batch.size());
+      batch.push_back('\n');
+      if (batch.size() >= kBatchBytes) run();
+    });
+  } catch (const Stop&) {
+    stopped = true;
+  } catch (const storage::StorageError&) {
+    if (!ends.empty()) run();  // the records before the damage count, as in a serial scan
+    throw;
+  }
+  if (!ends.empty()) run();
+  return stats;
+}
+
+}  // namespace
+
+std::vector<fs::path> shard_files_in(const fs::path& dir) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.is_regular_file() && storage::is_shard_file(e.path()) && e.path().filename() != "metrics.jsonl") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+ShardsRead scan_shards(const fs::path& dir, const std::vector<ShardToRead>& shards, const ReportOptions& o,
+                       const std::optional<vocab::Vocabulary>& vocab, DatasetScan& scan,
+                       const std::function<void(const std::string&)>& problem) {
+  if (shards.empty()) return {};
+  const uint64_t per_shard = std::max<uint64_t>(1, (o.scan_records + shards.size() - 1) / shards.size());
+  uint64_t in_shards = 0;
+  for (const auto& sh : shards) {
+    const fs::path file = dir / sh.path;
+    if (!fs::exists(file)) {
+      problem(sh.path + ": missing (the manifest lists it)");
+      continue;
+    }
+    try {
+      bool stopped = false;
+      const storage::ReadStats st = scan_file(file, sh.split, per_shard, o, vocab, scan, stopped);
+      if (stopped) {
+        in_shards += per_shard;  // at least
+        continue;
+      }
+      in_shards += st.records;
+      scan.malformed += st.malformed;
+      if (st.malformed) problem(sh.path + ": " + st.describe_malformed());
+    } catch (const storage::StorageError& e) {
+      problem(sh.path + ": cannot be read: " + e.what());
+    }
+  }
+  return {per_shard, in_shards};
+}
+
+void scan_rejected(const fs::path& dir, const ReportOptions& o, DatasetScan& scan,
+                   const std::function<void(const std::string&)>& problem) {
+  const std::vector<fs::path> files = shard_files_in(dir / storage::kRejectedDir);
+  if (files.empty()) return;
+  scan.rejected_files = files.size();
+  const uint64_t per_file = std::max<uint64_t>(1, (o.scan_records + files.size() - 1) / files.size());
+  storage::RecordFields fields;  // the rejected record being scanned (reused: no allocation per record)
+  for (const auto& f : files) {
+    const std::string rel = fs::relative(f, dir).string();
+    struct Stop {};
+    try {
+      storage::ReadStats st = storage::for_each_record(f, [&](const storage::RecordView& r) {
+        if (r.line_number > per_file) throw Stop{};
+        ++scan.rejected_records;
+        storage::parse_record(r.json, fields);
+        const std::string by(fields.rejected_by), reason(fields.reject_reason);
+        ++scan.rejected_reasons[{by, reason}];
+        const uint64_t key = base::mix64(std::hash<std::string_view>{}(r.text) ^ r.line_number);
+        if (!scan.rejected.wants(key)) return;
+        std::string meta = fmt::format("<b>{}</b> <br>{}", esc(by.empty() ? "?" : by), esc(reason.empty() ? "?" : reason));
+        if (!fields.id.empty()) meta += " <br>" + esc(fields.id);
+        scan.rejected.add({key, fmt::format("<tr><td class=\"meta\">{} </td> <td><div class=\"text\">{}</div></td></tr>",
+                                            meta, esc(cut_utf8(r.text, o.sample_chars)))});
+      });
+      if (st.malformed) problem(rel + ": " + st.describe_malformed());
+    } catch (const Stop&) {
+    } catch (const storage::StorageError& e) {
+      problem(rel + ": cannot be read: " + e.what());
+    }
+  }
+}
+
+}  // namespace primer::pipeline::report

@@ -1,0 +1,119 @@
+// Internal to `primer report` (pipeline/report.cc): the bounded scan of a dataset's
+// records, the figures the Distributions, OOV and Samples sections show. The shards are
+// read in parallel pieces merged in line order, so the figures are those of one scan in
+// order; the sample rows are a bottom-k sample, independent of the order of reading.
+//
+// Thread-compatible: a DatasetScan belongs to one caller.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <queue>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "pipeline/report.h"
+#include "vocab/vocabulary.h"
+
+namespace primer::pipeline::report {
+
+constexpr size_t kMaxWord = 60;  // bytes of an out-of-vocabulary word shown (a word can be any length)
+
+struct OovWord {
+  uint64_t count = 0;  // occurrences
+  uint64_t docs = 0;   // documents with it
+  std::vector<std::string> examples;  // HTML: "…before <mark>word</mark> after…"
+};
+
+struct SampleRow {
+  uint64_t key = 0;  // bottom-k sampling key: the rows with the smallest keys are shown
+  std::string html;  // the <tr>
+  bool operator<(const SampleRow& o) const { return key < o.key; }
+};
+
+// Keeps the `k` rows with the smallest keys: a uniform sample that does not depend on the
+// order the records were read in.
+class BottomK {
+ public:
+  explicit BottomK(size_t k) : k_(k) {}
+  bool wants(uint64_t key) const { return k_ > 0 && (heap_.size() < k_ || key < heap_.top().key); }
+  // Keys at or above this are not wanted (the largest key kept once there are k).
+  uint64_t bar() const { return k_ > 0 && heap_.size() >= k_ ? heap_.top().key : ~uint64_t(0); }
+  void add(SampleRow row) {
+    if (!wants(row.key)) return;
+    heap_.push(std::move(row));
+    if (heap_.size() > k_) heap_.pop();
+  }
+  std::vector<SampleRow> take() {
+    std::vector<SampleRow> out;
+    while (!heap_.empty()) out.push_back(heap_.top()), heap_.pop();
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+ private:
+  size_t k_;
+  std::priority_queue<SampleRow> heap_;  // largest key on top
+};
+
+struct DatasetScan {
+  uint64_t records = 0;  // read for the figures below
+  uint64_t malformed = 0;
+  std::vector<uint32_t> words;  // story length (word tokens) per record read
+  std::vector<float> oov_rates;
+  uint64_t tokens = 0, oov_tokens = 0, docs_with_oov = 0;
+  std::map<std::string, uint64_t> splits;
+  // Features requested ("features" arrays).
+  uint64_t with_features_field = 0, with_no_features = 0;
+  std::map<std::string, uint64_t> features;
+  // Required words ("words": [verb, noun, adjective]).
+  uint64_t with_words = 0, words_in_vocab = 0, all_found = 0;
+  uint64_t found[3] = {0, 0, 0};
+  std::set<std::string> distinct[3];
+  // Code sets: "topic", "audience", "style".
+  uint64_t with_topic = 0, with_audience = 0, with_style = 0;
+  std::map<std::string, uint64_t> topics, audiences, styles;
+  std::map<std::pair<std::string, std::string>, uint64_t> topic_audience;
+  std::map<std::string, OovWord> oov;
+  BottomK kept{0};
+  uint64_t kept_bar = ~uint64_t(0);  // a partial scan: `kept` rows of the scans before it are all below this
+  // Rejected documents (rejected/).
+  uint64_t rejected_records = 0, rejected_files = 0;
+  std::map<std::pair<std::string, std::string>, uint64_t> rejected_reasons;
+  BottomK rejected{0};
+};
+
+// The shard files (.jsonl.zst or .jsonl, not metrics.jsonl) directly in `dir`, sorted.
+std::vector<std::filesystem::path> shard_files_in(const std::filesystem::path& dir);
+
+// A shard to scan: its path relative to the dataset directory and its split.
+struct ShardToRead {
+  std::string path, split;
+};
+
+// What scan_shards read.
+struct ShardsRead {
+  uint64_t per_shard = 0;  // records read at most from each shard
+  uint64_t in_shards = 0;  // records the shards hold: at least those read
+};
+
+// Reads the first records of each shard of `dir` (options.scan_records in all, spread
+// evenly) into `scan`, whose `kept` is a BottomK of options.sample_rows. `vocab`: the
+// vocabulary for the OOV figures (none: no OOV figures). A missing or unreadable shard
+// and malformed lines are reported to `problem`.
+ShardsRead scan_shards(const std::filesystem::path& dir, const std::vector<ShardToRead>& shards,
+                       const ReportOptions& options, const std::optional<vocab::Vocabulary>& vocab, DatasetScan& scan,
+                       const std::function<void(const std::string&)>& problem);
+
+// Reads the records of `dir`/rejected/ (at most options.scan_records, spread over the
+// files) into the rejected half of `scan`: counts by filter and reason, and sample rows.
+void scan_rejected(const std::filesystem::path& dir, const ReportOptions& options, DatasetScan& scan,
+                   const std::function<void(const std::string&)>& problem);
+
+}  // namespace primer::pipeline::report
