@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
-#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -21,6 +20,8 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
+
+#include "generators/openai_client.h"
 
 namespace primer::generators {
 namespace {
@@ -72,89 +73,13 @@ struct Call {
   // The current attempt.
   CURL* easy = nullptr;
   int multi = -1;  // the Impl::multis entry it runs in
-  const double* clock = nullptr;  // the I/O loop's clock (steady seconds), for last_activity
-  std::string response;
-  Headers headers;  // only those the retry and rate-limit rules read (wanted_header)
-  char errbuf[CURL_ERROR_SIZE] = {};
-  long status = 0;
-  CURLcode code = CURLE_OK;
-  double last_activity = 0;  // steady seconds of the last byte received (stall detector)
+  HttpResponse response;  // its clock is the I/O loop's: last_activity feeds the stall detector
   bool stalled = false;
   // When the I/O thread gave up: the reason.
   bool failed = false;
   bool stop_run = false;
   std::string error, error_class;
 };
-
-size_t on_body(char* data, size_t size, size_t n, void* user) {
-  auto* call = static_cast<Call*>(user);
-  call->response.append(data, size * n);
-  call->last_activity = *call->clock;
-  return size * n;
-}
-
-bool iequals_prefix(std::string_view s, std::string_view lower_prefix) {
-  if (s.size() < lower_prefix.size()) return false;
-  for (size_t i = 0; i < lower_prefix.size(); ++i) {
-    char c = s[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != lower_prefix[i]) return false;
-  }
-  return true;
-}
-
-// The response headers anything here reads: retry-after(-ms), x-should-retry and
-// x-ratelimit-*. The others (date, server, content-type, ...) are not stored, which
-// spares a map node and two strings per header on every reply.
-bool wanted_header(std::string_view name) {
-  return (name.size() == 11 && iequals_prefix(name, "retry-after")) ||
-         (name.size() == 14 && iequals_prefix(name, "retry-after-ms")) ||
-         (name.size() == 14 && iequals_prefix(name, "x-should-retry")) || iequals_prefix(name, "x-ratelimit-");
-}
-
-size_t on_header(char* data, size_t size, size_t n, void* user) {
-  auto* call = static_cast<Call*>(user);
-  call->last_activity = *call->clock;
-  const std::string_view line(data, size * n);
-  const size_t colon = line.find(':');
-  if (colon != std::string_view::npos) {
-    if (!wanted_header(line.substr(0, colon))) return size * n;
-    std::string name(line.substr(0, colon));
-    for (char& c : name)
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
-    call->headers[std::move(name)] = std::string(value);
-  } else if (line.starts_with("HTTP/")) {
-    call->headers.clear();  // a new response (after 100-continue or a redirect)
-  }
-  return size * n;
-}
-
-std::string transport_class(CURLcode code) {
-  switch (code) {
-    case CURLE_OPERATION_TIMEDOUT: return "timeout";
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY: return "connect";
-    default: return "transport";
-  }
-}
-
-struct CurlGlobal {
-  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
-};
-
-// Whether the environment names a proxy for curl. When none of the variables curl reads
-// is set, requests are told "no proxy" outright: the same outcome, without curl reading
-// the environment (several getenv walks and copies) for every request.
-bool proxy_in_environment() {
-  for (const char* name : {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
-                           "no_proxy", "NO_PROXY"})
-    if (std::getenv(name)) return true;
-  return false;
-}
 
 }  // namespace
 
@@ -180,12 +105,8 @@ struct HttpTeacher::Impl {
   };
 
   const HttpTeacherOptions& options;
-  std::string url;
-  std::string auth_header;  // "Authorization: Bearer ..." (never printed)
+  OpenAiClient client;  // the URL, the headers with the key, the shared handle options
   std::vector<std::unique_ptr<Multi>> multis;  // stable addresses: they are curl's callback data
-  curl_slist* headers = nullptr;
-  CURLU* parsed_url = nullptr;  // url, when curl can parse it
-  bool proxy_from_environment = proxy_in_environment();
   int epoll_fd = -1;
   int wake_fd = -1;  // eventfd: submit(), wait() (re-queued calls) and the destructor
 
@@ -220,17 +141,13 @@ struct HttpTeacher::Impl {
   std::thread io;
   double last_stall_check = 0;
 
-  explicit Impl(const HttpTeacherOptions& o) : options(o) {
-    static CurlGlobal global;
-    url = o.base_url;
-    while (!url.empty() && url.back() == '/') url.pop_back();
-    url += endpoint_path(o.request);
-    parsed_url = curl_url();
-    if (parsed_url && curl_url_set(parsed_url, CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
-      curl_url_cleanup(parsed_url);
-      parsed_url = nullptr;
-    }
-    if (const char* key = std::getenv(o.api_key_env.c_str()); key && *key) auth_header = std::string("Authorization: Bearer ") + key;
+  explicit Impl(const HttpTeacherOptions& o)
+      : options(o),
+        client({.base_url = o.base_url,
+                .path = std::string(endpoint_path(o.request)),
+                .api_key_env = o.api_key_env,
+                .connect_timeout_s = o.connect_timeout_s,
+                .timeout_s = o.timeout_s}) {
     epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
     wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (epoll_fd < 0 || wake_fd < 0) throw std::runtime_error(std::string("cannot create the HTTP event loop: ") + std::strerror(errno));
@@ -253,9 +170,6 @@ struct HttpTeacher::Impl {
       curl_multi_setopt(m->handle, CURLMOPT_TIMERDATA, m.get());
       multis.push_back(std::move(m));
     }
-    headers = curl_slist_append(headers, "Content-Type: application/json");
-    headers = curl_slist_append(headers, "Expect:");
-    if (!auth_header.empty()) headers = curl_slist_append(headers, auth_header.c_str());
     const double t = now_s();
     clock = t;
     requests.init(o.rpm, t);
@@ -275,8 +189,6 @@ struct HttpTeacher::Impl {
     }
     for (CURL* easy : idle_handles) curl_easy_cleanup(easy);
     for (auto& m : multis) curl_multi_cleanup(m->handle);  // may still report sockets to on_socket: epoll_fd stays open until here
-    curl_slist_free_all(headers);
-    curl_url_cleanup(parsed_url);
     ::close(wake_fd);
     ::close(epoll_fd);
   }
@@ -377,30 +289,13 @@ struct HttpTeacher::Impl {
     return 0;
   }
 
+  // A handle with the client's options, and sockets reported to the epoll set (Watch).
   CURL* new_handle() {
-    CURL* e = curl_easy_init();
-    if (!e) throw std::runtime_error("curl_easy_init failed (out of memory)");
-    // Options that are the same for every request stay set across reuses.
-    // The URL parsed once: curl would parse the string again for every request.
-    if (parsed_url) curl_easy_setopt(e, CURLOPT_CURLU, parsed_url);
-    else curl_easy_setopt(e, CURLOPT_URL, url.c_str());  // a transfer reports what is wrong with it
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout_s * 1000));
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout_s * 1000));
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    CURL* e = client.new_handle();
     curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_open_socket);
     curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, this);
     curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
     curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
-    if (!proxy_from_environment) {
-      curl_easy_setopt(e, CURLOPT_PROXY, "");
-      curl_easy_setopt(e, CURLOPT_NOPROXY, "");
-    }
     return e;
   }
 
@@ -417,23 +312,14 @@ struct HttpTeacher::Impl {
       e = new_handle();
     }
     call->easy = e;
-    call->clock = &clock;
+    call->response.clock = &clock;
     if (!buffers.empty() && call->attempt == 0) {  // a retry keeps the buffer it has
-      call->response = std::move(buffers.back());
+      call->response.body = std::move(buffers.back());
       buffers.pop_back();
     }
-    call->response.clear();
-    call->headers.clear();
-    call->errbuf[0] = 0;
-    call->status = 0;
+    client.prepare_request(e, call->body, call->response);
     ++call->attempt;
-    call->last_activity = clock;
     call->stalled = false;
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, call->body.data());
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(call->body.size()));
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, call.get());
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, call.get());
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, call->errbuf);
     size_t k = 0;  // the multi handle with the fewest transfers
     for (size_t i = 1; i < multis.size(); ++i)
       if (multis[i]->active < multis[k]->active) k = i;
@@ -477,32 +363,25 @@ struct HttpTeacher::Impl {
     --m->active;
     curl_multi_remove_handle(m->handle, easy);
     call->multi = -1;
-    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &call->status);
+    HttpResponse& r = call->response;
+    client.finish_request(easy, call->stalled ? CURLE_OPERATION_TIMEDOUT : code, r);
     if (idle_handles.size() < static_cast<size_t>(options.max_in_flight)) idle_handles.push_back(easy);
     else curl_easy_cleanup(easy);
     call->easy = nullptr;
-    call->code = code;
     ++ended;
     const double t = clock;
-    adapt_to_headers(call->headers, t);
-    if (call->stalled) code = CURLE_OPERATION_TIMEDOUT;
-    if (code != CURLE_OK) call->status = 0;
-    const RetryDecision d = classify_status(call->status, call->headers, call->response);
+    adapt_to_headers(r.headers, t);
+    const RetryDecision d = r.decision;
     if (d == RetryDecision::kSuccess) {
       finished.push_back(std::move(call));
       return;
     }
-    const std::string cls = code != CURLE_OK ? transport_class(code) : "http_" + std::to_string(call->status);
-    finished_errors.push_back(cls);
-    const std::string message =
-        call->stalled ? "the stream stalled: nothing received for " + std::to_string(int(options.stall_timeout_s)) + " s"
-        : code != CURLE_OK ? std::string(curl_easy_strerror(code)) + (call->errbuf[0] ? std::string(" (") + call->errbuf + ")" : "")
-                         : parse_error_body(call->status, call->response).message;
+    finished_errors.push_back(r.error_class);
     if (d == RetryDecision::kRetry && call->attempt < options.max_attempts && !quota) {
       const double u = std::uniform_real_distribution<double>(0, 1)(jitter);
-      const double wait = retry_after_seconds(call->headers, unix_now(), options.retry_cap_s)
+      const double wait = retry_after_seconds(r.headers, unix_now(), options.retry_cap_s)
                               .value_or(backoff_seconds(call->attempt - 1, u));
-      if (call->status == 429 && call->headers.count("retry-after") + call->headers.count("retry-after-ms") > 0)
+      if (r.status == 429 && r.headers.count("retry-after") + r.headers.count("retry-after-ms") > 0)
         requests.paused_until = std::max(requests.paused_until, t + wait);  // the server asked everyone to wait
       call->not_before = t + wait;
       ++finished_retries;
@@ -510,7 +389,10 @@ struct HttpTeacher::Impl {
       return;
     }
     call->failed = true;
-    call->error_class = cls;
+    call->error_class = r.error_class;
+    const std::string message =
+        call->stalled ? "the stream stalled: nothing received for " + std::to_string(int(options.stall_timeout_s)) + " s"
+                      : r.error;
     call->error = message + (d == RetryDecision::kRetry ? " (after " + std::to_string(call->attempt) + " attempts)" : "");
     if (d == RetryDecision::kStopRun) {
       call->stop_run = true;
@@ -619,7 +501,7 @@ struct HttpTeacher::Impl {
         last_stall_check = t;
         std::vector<CURL*> stalled;
         for (auto& [easy, call] : active)
-          if (t - call->last_activity > options.stall_timeout_s) {
+          if (t - call->response.last_activity > options.stall_timeout_s) {
             call->stalled = true;
             stalled.push_back(easy);
           }
@@ -736,11 +618,11 @@ std::vector<Completion> HttpTeacher::wait(double timeout_s) {
       ParsedReply p;
       if (options_.request.stream) {
         SseParser sse(chat);
-        sse.feed(call->response);
+        sse.feed(call->response.body);
         sse.feed("\n\n");  // a final event without its blank line still counts
         p = sse.finish();
       } else {
-        p = parse_completion(call->response, chat);
+        p = parse_completion(call->response.body, chat);
       }
       if (p.ok) {
         c.ok = true;
@@ -760,7 +642,7 @@ std::vector<Completion> HttpTeacher::wait(double timeout_s) {
     }
     c.request_body = std::move(call->body);
     out.push_back(std::move(c));
-    if (call->response.capacity() <= 65536) spare.push_back(std::move(call->response));
+    if (call->response.body.capacity() <= 65536) spare.push_back(std::move(call->response.body));
   }
   if (!out.empty() || !requeue.empty()) {
     std::lock_guard lock(impl_->mu);

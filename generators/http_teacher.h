@@ -14,8 +14,11 @@
 // Response JSON is parsed in wait(), on the caller's thread, never on the I/O thread;
 // a malformed body or a stream cut before [DONE] is retried like a server error.
 //
-// The API key is read from the environment variable named in the options; it is sent in
-// the Authorization header and never logged, stored or copied into error messages.
+// The URL, the headers and the options every request shares come from OpenAiClient
+// (openai_client.h), as for `primer serve`'s escalation; this class adds the event loop,
+// the rate limits and the retries. The API key is read from the environment variable named
+// in the options; it is sent in the Authorization header and never logged, stored or
+// copied into error messages.
 //
 // Thread-safety: submit(), wait(), stats() and the accessors may be called from any
 // thread; wait() from one thread at a time.

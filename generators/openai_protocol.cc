@@ -51,9 +51,8 @@ simdjson::dom::parser& reply_parser() {
 
 int64_t request_seed(uint64_t prompt_id) { return static_cast<int64_t>(prompt_id & 0x7FFFFFFFull); }
 
-std::string_view endpoint_path(const RequestOptions& o) {
-  return o.endpoint == "completions" ? "/completions" : "/chat/completions";
-}
+std::string_view endpoint_path(const RequestOptions& o) { return endpoint_path(o.endpoint != "completions"); }
+std::string_view endpoint_path(bool chat) { return chat ? "/chat/completions" : "/completions"; }
 
 std::string request_body(const RequestOptions& o, const base::PromptSpec& prompt) {
   base::JsonWriter w;

@@ -42,6 +42,7 @@ int64_t request_seed(uint64_t prompt_id);
 std::string request_body(const RequestOptions& options, const base::PromptSpec& prompt);
 // "/chat/completions" or "/completions".
 std::string_view endpoint_path(const RequestOptions& options);
+std::string_view endpoint_path(bool chat);
 
 // A parsed error from any of the servers' formats.
 struct ApiError {
