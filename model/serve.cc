@@ -1,17 +1,16 @@
 #include "model/serve.h"
 
-#include <curl/curl.h>
 #include <httplib.h>
 #include <simdjson.h>
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <mutex>
 
 #include <fmt/format.h>
 
 #include "base/json.h"
+#include "generators/openai_client.h"
 #include "model/http_server.h"
 #include "model/inference.h"
 
@@ -133,11 +132,6 @@ Ask parse_request(const std::string& body, bool chat, const std::string& served_
   return a;
 }
 
-size_t curl_append(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
 // Text that is safe to send now: not the start of a stop string, not half a character.
 size_t safe_length(const std::string& text, const std::vector<std::string>& stop) {
   size_t end = text.size();
@@ -160,7 +154,8 @@ struct Server::Impl {
   std::unique_ptr<InferenceModel> model;
   std::unique_ptr<HttpServer> http;
   std::string name;
-  std::string api_key;
+  // With escalate_to: the bigger model's two endpoints (the API key lives in them only).
+  std::unique_ptr<generators::OpenAiClient> upstream_completions, upstream_chat;
   int64_t created = 0;
 
   std::mutex metrics_mutex;
@@ -225,13 +220,9 @@ struct Server::Impl {
     return o;
   }
 
-  // Forwards the request body to the bigger model; returns false on any failure.
+  // Forwards the request body to the bigger model; returns false on any failure (logged,
+  // with the upstream's own message).
   bool escalate(const std::string& body, bool chat, std::string& response) {
-    CURL* curl = curl_easy_init();
-    if (!curl) return false;
-    std::string url = options.escalate_to;
-    while (!url.empty() && url.back() == '/') url.pop_back();
-    url += chat ? "/chat/completions" : "/completions";
     // the upstream answers in one piece; streaming to the client is done here
     std::string upstream = body;
     thread_local simdjson::dom::parser parser;
@@ -249,25 +240,18 @@ struct Server::Impl {
       w.end_object();
       upstream = w.take();
     }
-    curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
-    const std::string auth = "Authorization: Bearer " + api_key;
-    if (!api_key.empty()) headers = curl_slist_append(headers, auth.c_str());
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, upstream.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(upstream.size()));
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, curl_append);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options.escalate_timeout_s * 1000));
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    const CURLcode rc = curl_easy_perform(curl);
-    long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    if (rc != CURLE_OK || status != 200) return false;
-    simdjson::padded_string check(response);
-    return !parser.parse(check).get(root) && root.is_object();
+    generators::HttpResponse r = (chat ? upstream_chat : upstream_completions)->post(upstream);
+    if (r.decision != generators::RetryDecision::kSuccess) {
+      std::fprintf(stderr, "primer serve: escalation failed: %s; answered locally\n", r.error.c_str());
+      return false;
+    }
+    simdjson::padded_string check(r.body);
+    if (parser.parse(check).get(root) || !root.is_object()) {
+      std::fprintf(stderr, "primer serve: escalation failed: the answer is not a JSON object; answered locally\n");
+      return false;
+    }
+    response = std::move(r.body);
+    return true;
   }
 
   // The text of an upstream response (for re-streaming it).
@@ -459,8 +443,16 @@ Server::Server(LoadedModel loaded, ServeOptions options) : impl_(std::make_uniqu
     if (s.name.empty()) s.name = "primer";
   }
   if (!s.options.escalate_to.empty()) {
-    if (const char* key = std::getenv(s.options.api_key_env.c_str())) s.api_key = key;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    auto upstream = [&](bool chat) {
+      return std::make_unique<generators::OpenAiClient>(generators::ClientOptions{
+          .base_url = s.options.escalate_to,
+          .path = std::string(generators::endpoint_path(chat)),
+          .api_key_env = s.options.api_key_env,
+          .connect_timeout_s = s.options.escalate_timeout_s,  // no limit of its own: the whole request's
+          .timeout_s = s.options.escalate_timeout_s});
+    };
+    s.upstream_completions = upstream(false);
+    s.upstream_chat = upstream(true);
   }
   s.created = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   HttpLimits limits;

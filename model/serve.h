@@ -28,7 +28,9 @@
 // bigger OpenAI-compatible server (API key from the environment variable api_key_env,
 // never logged) and its answer is returned. Every response says which model answered:
 // the header x-primer-route (local | escalated) and the field "primer_route". If the big
-// server fails, the local answer is returned (route "local", counted as an escalation error).
+// server fails, the local answer is returned (route "local", counted as an escalation error)
+// and stderr gets one line with the reason (the server's message or curl's). The request
+// goes out through the HTTP teacher's client, generators/openai_client.h.
 //
 // Concurrency (model/http_server.h): every connection has its own thread, so clients that
 // hold connections open without finishing a request delay nobody; http_threads requests

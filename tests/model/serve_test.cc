@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -241,6 +242,43 @@ TEST_CASE("serve: local-first routing escalates low-confidence answers and repor
   CHECK(m->body.find(all ? "primer_escalated_share 1.000000" : "primer_escalated_share 0.000000") != std::string::npos);
   CHECK(m->body.find(all ? "primer_requests_total{route=\"escalated\"} 3" : "primer_requests_total{route=\"local\"} 3") !=
         std::string::npos);
+}
+
+TEST_CASE("serve: a failing upstream leaves the local answer and counts an escalation error") {
+  ::setenv("PRIMER_TEST_SERVE_KEY", "sk-serve-789", 1);
+  testing::FakeOpenAI big;
+  std::mutex mu;
+  std::vector<testing::FakeCall> calls;
+  big.behaviour = [&](const testing::FakeCall& c) {
+    std::lock_guard lock(mu);
+    calls.push_back(c);
+    testing::FakeReply r;
+    r.status = 401;
+    r.body = R"({"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}})";
+    return r;
+  };
+  model::ServeOptions o = any_port();
+  o.escalate_to = big.base_url();
+  o.escalate_below = 0.0;  // escalates everything
+  o.escalate_model = "big-model";
+  o.api_key_env = "PRIMER_TEST_SERVE_KEY";
+  Running s(o);
+  auto c = s.client();
+  simdjson::dom::parser p;
+  auto r = c.Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"Tell a story"}],"max_tokens":8,"stream":true})",
+                  "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->get_header_value("x-primer-route") == "local");
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0].auth == "Bearer sk-serve-789");
+  CHECK_FALSE(calls[0].stream);  // the upstream answers in one piece
+  CHECK(std::string(parse(p, calls[0].body)["model"].get_string().value()) == "big-model");
+  auto m = c.Get("/metrics");
+  REQUIRE(m);
+  CHECK(m->body.find("primer_escalation_errors_total 1\n") != std::string::npos);
+  CHECK(m->body.find("primer_requests_total{route=\"local\"} 1\n") != std::string::npos);
+  ::unsetenv("PRIMER_TEST_SERVE_KEY");
 }
 
 TEST_CASE("primer run with the HTTP teacher pointed at primer serve completes") {
