@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "generators/openai_client.h"
+#include "generators/rate_limiter.h"
 
 namespace primer::generators {
 namespace {
@@ -32,37 +33,6 @@ double now_s() {
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
-
-// A token bucket that starts full; rate 0 means unlimited.
-struct Bucket {
-  double per_minute = 0;
-  double level = 0;
-  double last = 0;
-  double paused_until = 0;  // set from x-ratelimit-* headers
-
-  void init(double rpm, double t) {
-    per_minute = rpm;
-    level = rpm;
-    last = t;
-  }
-  void refill(double t) {
-    if (per_minute <= 0) return;
-    level = std::min(per_minute, level + (t - last) * per_minute / 60.0);
-    last = t;
-  }
-  // Seconds until `n` can be taken (0: now).
-  double wait_for(double n, double t) {
-    double w = std::max(0.0, paused_until - t);
-    if (per_minute <= 0) return w;
-    refill(t);
-    const double need = std::min(n, per_minute);  // a request larger than the bucket waits for a full one
-    if (level < need) w = std::max(w, (need - level) * 60.0 / per_minute);
-    return w;
-  }
-  void take(double n) {
-    if (per_minute > 0) level -= std::min(n, per_minute);
-  }
-};
 
 struct Call {
   uint64_t index = 0;
@@ -136,7 +106,7 @@ struct HttpTeacher::Impl {
   std::vector<std::pair<CURL*, CURLcode>> done_messages;
   uint64_t finished_retries = 0;
   int ended = 0;
-  Bucket requests, tokens;
+  RateLimiter limits;
   std::mt19937_64 jitter{std::random_device{}()};
   std::thread io;
   double last_stall_check = 0;
@@ -147,7 +117,8 @@ struct HttpTeacher::Impl {
                 .path = std::string(endpoint_path(o.request)),
                 .api_key_env = o.api_key_env,
                 .connect_timeout_s = o.connect_timeout_s,
-                .timeout_s = o.timeout_s}) {
+                .timeout_s = o.timeout_s}),
+        limits(o.rpm, o.tpm, static_cast<double>(o.request.max_tokens), o.retry_cap_s, now_s()) {
     epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
     wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (epoll_fd < 0 || wake_fd < 0) throw std::runtime_error(std::string("cannot create the HTTP event loop: ") + std::strerror(errno));
@@ -170,10 +141,7 @@ struct HttpTeacher::Impl {
       curl_multi_setopt(m->handle, CURLMOPT_TIMERDATA, m.get());
       multis.push_back(std::move(m));
     }
-    const double t = now_s();
-    clock = t;
-    requests.init(o.rpm, t);
-    tokens.init(o.tpm, t);
+    clock = now_s();
     active.reserve(static_cast<size_t>(o.max_in_flight));
     io = std::thread([this] { loop(); });
   }
@@ -330,29 +298,6 @@ struct HttpTeacher::Impl {
     curl_multi_add_handle(m->handle, e);
   }
 
-  void adapt_to_headers(const Headers& h, double t) {
-    if (h.empty()) return;
-    auto num = [&](const char* name) -> std::optional<double> {
-      auto it = h.find(name);
-      if (it == h.end()) return std::nullopt;
-      try {
-        return std::stod(it->second);
-      } catch (...) {
-        return std::nullopt;
-      }
-    };
-    auto reset = [&](const char* name) -> double {
-      auto it = h.find(name);
-      if (it == h.end()) return 1.0;
-      return parse_duration(it->second).value_or(1.0);
-    };
-    // Azure has sent -1 / 0 placeholders: only a positive reset with remaining 0 pauses.
-    if (auto r = num("x-ratelimit-remaining-requests"); r && *r <= 0)
-      requests.paused_until = std::max(requests.paused_until, t + std::min(reset("x-ratelimit-reset-requests"), options.retry_cap_s));
-    if (auto r = num("x-ratelimit-remaining-tokens"); r && *r < options.request.max_tokens)
-      tokens.paused_until = std::max(tokens.paused_until, t + std::min(reset("x-ratelimit-reset-tokens"), options.retry_cap_s));
-  }
-
   // An attempt ended: decide (success, retry later, give up). The outcome is handed to
   // the other threads by publish().
   void finish_attempt(CURL* easy, CURLcode code) {
@@ -370,7 +315,7 @@ struct HttpTeacher::Impl {
     call->easy = nullptr;
     ++ended;
     const double t = clock;
-    adapt_to_headers(r.headers, t);
+    limits.adapt(r.headers, t);
     const RetryDecision d = r.decision;
     if (d == RetryDecision::kSuccess) {
       finished.push_back(std::move(call));
@@ -382,7 +327,7 @@ struct HttpTeacher::Impl {
       const double wait = retry_after_seconds(r.headers, unix_now(), options.retry_cap_s)
                               .value_or(backoff_seconds(call->attempt - 1, u));
       if (r.status == 429 && r.headers.count("retry-after") + r.headers.count("retry-after-ms") > 0)
-        requests.paused_until = std::max(requests.paused_until, t + wait);  // the server asked everyone to wait
+        limits.pause_requests(t + wait);  // the server asked everyone to wait
       call->not_before = t + wait;
       ++finished_retries;
       delayed.emplace(call->not_before, std::move(call));
@@ -464,13 +409,12 @@ struct HttpTeacher::Impl {
       int started = 0;
       double wait_s = 1.0;
       while (!ready.empty() && static_cast<int>(active.size()) < options.max_in_flight && !quota) {
-        const double w = std::max(requests.wait_for(1, t), tokens.wait_for(ready.front()->est_tokens, t));
+        const double w = limits.wait_for(ready.front()->est_tokens, t);
         if (w > 0) {
           wait_s = std::min(wait_s, w);
           break;
         }
-        requests.take(1);
-        tokens.take(ready.front()->est_tokens);
+        limits.take(ready.front()->est_tokens);
         auto call = std::move(ready.front());
         ready.pop_front();
         start(std::move(call));
@@ -514,10 +458,8 @@ struct HttpTeacher::Impl {
 
       if (!delayed.empty()) wait_s = std::min(wait_s, std::max(0.0, delayed.begin()->first - now_s()));
       // Finished transfers freed slots: start the queued requests without waiting.
-      if (!ready.empty() && static_cast<int>(active.size()) < options.max_in_flight && !quota) {
-        const double t2 = now_s();
-        wait_s = std::min(wait_s, std::max(requests.wait_for(1, t2), tokens.wait_for(ready.front()->est_tokens, t2)));
-      }
+      if (!ready.empty() && static_cast<int>(active.size()) < options.max_in_flight && !quota)
+        wait_s = std::min(wait_s, limits.wait_for(ready.front()->est_tokens, now_s()));
       const double t3 = now_s();
       for (auto& m : multis)
         if (m->timer_at >= 0) wait_s = std::min(wait_s, std::max(0.0, m->timer_at - t3));

@@ -7,9 +7,9 @@
 //
 // The I/O thread keeps up to max_in_flight requests running (keep-alive; HTTP/2 where
 // the server offers it over TLS), applies token buckets for requests/min and tokens/min
-// (adapting to x-ratelimit-* headers), and retries what deserves it: 408, 409, 429,
-// 5xx and transport errors, after retry-after-ms / retry-after (capped at 120 s) or an
-// exponential backoff with jitter; x-should-retry overrides. 400/401/403/404/422 fail
+// (adapting to x-ratelimit-* headers; rate_limiter.h), and retries what deserves it: 408,
+// 409, 429, 5xx and transport errors, after retry-after-ms / retry-after (capped at 120 s)
+// or an exponential backoff with jitter; x-should-retry overrides. 400/401/403/404/422 fail
 // at once; 429 insufficient_quota stops everything (quota_exhausted()).
 // Response JSON is parsed in wait(), on the caller's thread, never on the I/O thread;
 // a malformed body or a stream cut before [DONE] is retried like a server error.
