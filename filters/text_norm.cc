@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/avx2.h"
+
 namespace primer::filters {
 namespace {
 
@@ -130,12 +132,6 @@ struct Gather {
 };
 constexpr Gather kGather{};
 
-// Bit k set: byte k of v is in [lo, hi] (signed compares: bytes >= 0x80 never are).
-__attribute__((target("avx2"))) inline __m256i in_range(__m256i v, char lo, char hi) {
-  return _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8(static_cast<char>(lo - 1))),
-                          _mm256_cmpgt_epi8(_mm256_set1_epi8(static_cast<char>(hi + 1)), v));
-}
-
 // The classes of 32 bytes: bit masks of letters, digits and high bytes, and the bytes as
 // they are written (letters lower-cased, digits '0', everything else ' ').
 struct Classes32 {
@@ -145,7 +141,7 @@ struct Classes32 {
 __attribute__((target("avx2"))) inline Classes32 classify(const unsigned char* p) {
   const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   const __m256i lower = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
-  const __m256i letter = in_range(lower, 'a', 'z'), digit = in_range(v, '0', '9');
+  const __m256i letter = base::bytes_in_range(lower, 'a', 'z'), digit = base::bytes_in_range(v, '0', '9');
   const __m256i out = _mm256_or_si256(
       _mm256_or_si256(_mm256_and_si256(letter, lower), _mm256_and_si256(digit, _mm256_set1_epi8('0'))),
       _mm256_andnot_si256(_mm256_or_si256(letter, digit), _mm256_set1_epi8(' ')));

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/avx2.h"
 #include "vocab/vocabulary.h"
 
 namespace primer::vocab {
@@ -20,10 +21,9 @@ struct Masks {
   uint64_t word = 0, digit = 0, apostrophe = 0, num_punct = 0;
 };
 
+// Bit k set: byte k of v is in [lo, hi].
 __attribute__((target("avx2"))) inline uint32_t in_range(__m256i v, char lo, char hi) {
-  return static_cast<uint32_t>(_mm256_movemask_epi8(
-      _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8(static_cast<char>(lo - 1))),
-                       _mm256_cmpgt_epi8(_mm256_set1_epi8(static_cast<char>(hi + 1)), v))));
+  return static_cast<uint32_t>(_mm256_movemask_epi8(base::bytes_in_range(v, lo, hi)));
 }
 
 __attribute__((target("avx2"))) inline uint32_t equal(__m256i v, char c) {
