@@ -53,9 +53,10 @@ struct HttpLimits {
 
 // An error a handler throws to answer with `status` and OpenAI's error shape.
 struct HttpError : std::runtime_error {
-  HttpError(int status, std::string message, std::string type, std::string param = "", std::string code = "")
-      : std::runtime_error(message), status(status), message(std::move(message)), type(std::move(type)),
-        param(std::move(param)), code(std::move(code)) {}
+  HttpError(int status_code, std::string text, std::string error_type, std::string param_name = "",
+            std::string error_code = "")
+      : std::runtime_error(text), status(status_code), message(std::move(text)), type(std::move(error_type)),
+        param(std::move(param_name)), code(std::move(error_code)) {}
   int status;
   std::string message, type, param, code;  // empty param / code are sent as null
 };

@@ -151,7 +151,7 @@ void score_record(const storage::RecordView& r, const std::string& split, const 
   if (f.has_features) {
     ++s.with_features_field;
     if (features.empty()) ++s.with_no_features;
-    for (const auto& f : features) ++s.features[f];
+    for (const auto& name : features) ++s.features[name];
   }
   const std::string topic(f.topic), audience(f.audience), style(f.style);
   if (!topic.empty()) ++s.with_topic, ++s.topics[topic];
@@ -228,13 +228,13 @@ storage::ReadStats scan_file(const fs::path& file, const std::string& split, uin
   };
   simdjson::dom::parser parser;  // for the lines after the limit: is there a record?
   try {
-    storage::read_lines(file, [&](std::string_view line) {
+    storage::read_lines(file, [&](std::string_view text) {
       if (first_line + ends.size() > limit) {
         storage::RecordView r;
-        if (storage::parse_record_line(parser, line, r).record()) throw Stop{};
+        if (storage::parse_record_line(parser, text, r).record()) throw Stop{};
         return;
       }
-      batch.append(line);
+      batch.append(text);
       ends.push_back(batch.size());
       batch.push_back('\n');
       if (batch.size() >= kBatchBytes) run();

@@ -72,9 +72,9 @@ TEST_CASE("q8_0: ggml's block bytes, scale max|w|/127 in fp16, quants rounded ha
   for (int j = 0; j < 32; ++j) w[j] = static_cast<float>(j - 16) / 8.0f;
   uint8_t bytes[34];
   quantize_row(WeightType::kQ8_0, w.data(), 32, bytes);
-  uint16_t d;
-  std::memcpy(&d, bytes, 2);  // little-endian fp16 first, as ggml's block_q8_0
-  CHECK(d == fp32_to_fp16(2.0f / 127.0f));
+  uint16_t d16;
+  std::memcpy(&d16, bytes, 2);  // little-endian fp16 first, as ggml's block_q8_0
+  CHECK(d16 == fp32_to_fp16(2.0f / 127.0f));
   const float id = 1.0f / (2.0f / 127.0f);
   for (int j = 0; j < 32; ++j) CHECK(static_cast<int8_t>(bytes[2 + j]) == static_cast<int>(std::roundf(w[j] * id)));
   CHECK(static_cast<int8_t>(bytes[2]) == -127);  // w = -2

@@ -246,9 +246,9 @@ TEST_CASE("TinyStories-Instruct end to end: records carry summary, sentence, wor
   CHECK(std::string(first_filter["name"].get_string().value()) == "instruct");
   CHECK(first_filter["dropped"]["unparseable"].get_uint64().value() > 0);  // noise forgets some summaries
   size_t records = 0, with_summary_line = 0;
-  for_each_record_in(tmp / "out" / "data", "train-", [&](const storage::RecordView& r) {
-    const simdjson::dom::element rec = r.json;
-    const std::string text(r.text);
+  for_each_record_in(tmp / "out" / "data", "train-", [&](const storage::RecordView& rv) {
+    const simdjson::dom::element rec = rv.json;
+    const std::string text(rv.text);
     const std::string summary(rec["summary"].get_string().value()), sentence(rec["sentence"].get_string().value());
     CHECK(std::string(rec["kind"].get_string().value()) == "tinystories-instruct");
     CHECK(!summary.empty());
@@ -287,9 +287,9 @@ TEST_CASE("[storage] rejected = true keeps every dropped record in rejected/ wit
     }
   REQUIRE(dropped > 100);
   std::map<std::string, uint64_t> got;  // every rejected record is a record with a "text" (the reader checks)
-  for_each_record_in(tmp / "out" / "rejected", "rejected-", [&](const storage::RecordView& r) {
-    got[std::string(r.json["rejected_by"].get_string().value()) + "/" +
-        std::string(r.json["reject_reason"].get_string().value())]++;
+  for_each_record_in(tmp / "out" / "rejected", "rejected-", [&](const storage::RecordView& rv) {
+    got[std::string(rv.json["rejected_by"].get_string().value()) + "/" +
+        std::string(rv.json["reject_reason"].get_string().value())]++;
   });
   // zero-count reasons are listed in the manifest but have no records
   std::erase_if(expected, [](const auto& e) { return e.second == 0; });
