@@ -1,6 +1,5 @@
 #include "pipeline/run.h"
 
-#include <simdjson.h>
 #include <tbb/global_control.h>
 #include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
@@ -12,12 +11,10 @@
 #include <cstdlib>
 #include <fmt/format.h>
 
-#include "base/json.h"
 #include "base/rng.h"
-#include "model/encode.h"
-#include "model/tokenizer.h"
 #include "pipeline/progress.h"
 #include "pipeline/report.h"
+#include "pipeline/run_sinks.h"
 #include "pipeline/run_sources.h"
 #include "pipeline/run_state.h"
 #include "pipeline/stop_signal.h"
@@ -57,11 +54,13 @@ class Run {
   Run(const Config& config, const RunOptions& options)
       : config_(config),
         options_(options),
-        out_(options.task ? options.out / "tasks" / std::to_string(options.task->index) : options.out),
-        begin_(options.task ? options.task->begin(config.count) : 0),
-        end_(options.task ? options.task->end(config.count) : config.count) {}
+        sink_(make_run_sink(config, options)),
+        out_(sink_->dir()),
+        begin_(sink_->begin()),
+        end_(sink_->end()) {}
 
   RunReport execute();
+  bool writes_report() const { return sink_->writes_report(); }
 
  private:
   void setup_components();
@@ -72,16 +71,6 @@ class Run {
   void consume(const PromptOutcome& outcome, std::string_view line);
   void checkpoint(uint64_t next_index);
   void finalize();
-  // Task runs: the task's identity in OUT/tasks/K/task.json, and its finished layout.
-  std::string task_json(const std::vector<std::string>& signatures) const;
-  void check_task_file() const;
-  void finalize_task();
-  // Moves a journal file (relative to OUT) to its final name; a rerun after a crash may
-  // find it there already.
-  void place(const std::string& from, const std::string& to) const {
-    if (fs::exists(out_ / from)) storage::rename_durable(out_ / from, out_ / to);
-    else if (!fs::exists(out_ / to)) throw RunError(from + " is missing; the run cannot be finished");
-  }
   storage::Manifest build_manifest() const;
   fs::path journal(const std::string& rel) const { return out_ / "journal" / rel; }
   storage::ShardOptions shard_options() const { return config_.storage.shard_options(); }
@@ -92,8 +81,9 @@ class Run {
 
   const Config& config_;
   RunOptions options_;
-  fs::path out_;
-  uint64_t begin_, end_;  // the prompt indices of this run (a task's slice, or all)
+  std::unique_ptr<RunSink> sink_;  // where the records go (run_sinks.h)
+  fs::path out_;                   // the sink's directory
+  uint64_t begin_, end_;           // the prompt indices of this run (a task's slice, or all)
 
   std::unique_ptr<vocab::Vocabulary> vocab_;
   std::unique_ptr<prompts::PromptSampler> sampler_;
@@ -109,9 +99,7 @@ class Run {
   std::unique_ptr<storage::ShardWriter> train_;
   std::string validation_buffer_;
   std::string rejected_buffer_;  // [storage] rejected: dropped records since the last checkpoint
-  bool keep_rejected() const { return config_.storage.rejected && !options_.task && !options_.replay; }
-  std::string signature_buffer_;  // task runs: outcome records since the last checkpoint
-  uint64_t signature_records_ = 0;
+  bool keep_rejected() const { return sink_->keeps_rejected(); }
   uint64_t session_bytes_ = 0;
   std::unique_ptr<Progress> progress_;
   RunReport report_;
@@ -144,7 +132,7 @@ void Run::setup_components() {
   filters::FilterContext ctx;
   ctx.vocab = vocab_.get();
   ctx.resolve_path = [this](const fs::path& p, std::string_view key) { return config_.resolve(p, key); };
-  ctx.out_dir = options_.task ? fs::path() : out_;  // a task's ordered filters never decide
+  ctx.out_dir = sink_->decides() ? out_ : fs::path();  // a task's ordered filters never decide
   ctx.cancel = &g_stop;  // Ctrl-C: exercises in flight are killed, not waited for
   chain_ = std::make_unique<filters::FilterChain>(make_filters(config_, ctx));
   if (keep_rejected())  // the record with the filter that dropped it and why
@@ -185,7 +173,7 @@ void Run::load_or_start() {
       for (uint64_t k = 0; k < state_.checkpoints; ++k)
         chain_->restore_state(i, storage::read_file(journal(filter_state_name(i, k))));
     }
-    check_task_file();
+    sink_->check();
     for (const char* dir : {"journal", "journal/shards", "journal/validation", "journal/filters", "journal/signatures",
                             "journal/rejected"})
       if (fs::exists(out_ / dir)) storage::remove_stale_temporaries(out_ / dir);
@@ -200,8 +188,7 @@ void Run::load_or_start() {
   if (!empty) throw RunError(out_.string() + " is not empty and holds no primer run; choose another --out");
   for (const char* dir : {"journal/shards", "journal/validation", "journal/filters", "journal/rejected"})
     fs::create_directories(out_ / dir);
-  fs::create_directories(out_ / (options_.task ? std::string_view("journal/signatures") : storage::kDataDir));
-  if (options_.task) storage::write_file_atomic(out_ / "task.json", task_json({}));
+  sink_->create();
   state_.next_index = begin_;
   state_.totals.config_hash = config_.hash;
   state_.totals.inputs = inputs_;
@@ -239,10 +226,7 @@ void Run::consume(const PromptOutcome& o, std::string_view line) {
   // (nothing past the last checkpoint is kept), so none of it is counted or written.
   if (g_stop.load()) return;
   ++state_.totals.prompts;
-  if (options_.task) {
-    append_outcome(signature_buffer_, o);
-    ++signature_records_;
-  }
+  sink_->record(o);
   if (o.failed) {
     ++state_.totals.teacher_failures;
     progress_->update(state_.totals.prompts, state_.totals.kept, session_bytes_);
@@ -255,26 +239,25 @@ void Run::consume(const PromptOutcome& o, std::string_view line) {
   session_bytes_ += o.text_bytes;
   // A task keeps every candidate: the ordered filters decide at `primer merge`.
   // Dropped records go to the chain's reject sink (rejected_buffer_, with keep_rejected()).
-  const filters::Verdict v = options_.task ? filters::Verdict{o.prepared.reason} : chain_->decide(o.prepared, line);
+  const filters::Verdict v = sink_->decides() ? chain_->decide(o.prepared, line) : filters::Verdict{o.prepared.reason};
   if (v.keep()) {
     ++state_.totals.kept;
     state_.totals.text_bytes += o.text_bytes;
     state_.totals.invalid_utf8 += o.invalid_utf8;
-    if (o.validation && !options_.task) {
+    if (o.validation && sink_->splits_validation()) {
       validation_buffer_ += line;
       validation_buffer_.push_back('\n');
     } else {
       if (!train_)
         train_ = std::make_unique<storage::ShardWriter>(
-            journal(storage::numbered_name(options_.task ? "shards/candidates-" : "shards/train-",
+            journal(storage::numbered_name("shards/" + std::string(sink_->shard_split()) + "-",
                                            state_.totals.shards.size(), storage::kShardSuffix)),
             shard_options());
       train_->append(line);
       if (train_->full(shard_limits())) checkpoint(o.index + 1);
     }
   }
-  // A task whose candidates are rare still bounds the outcomes it holds in memory.
-  if (signature_buffer_.size() > (64u << 20)) checkpoint(o.index + 1);
+  if (sink_->wants_checkpoint()) checkpoint(o.index + 1);
   progress_->update(state_.totals.prompts, state_.totals.kept, session_bytes_);
 }
 
@@ -283,17 +266,11 @@ void Run::checkpoint(uint64_t next_index) {
   if (train_) {
     storage::ShardInfo info = train_->finish();
     info.path = "journal/shards/" + info.path;
-    info.split = options_.task ? "candidates" : "train";
+    info.split = sink_->shard_split();
     state_.totals.shards.push_back(std::move(info));
     train_.reset();
   }
-  if (signature_records_ > 0) {
-    const std::string rel = storage::numbered_name("journal/signatures/piece-", k, ".bin");
-    storage::write_file_atomic(out_ / rel, signature_file(signature_buffer_, signature_records_));
-    state_.signature_pieces.push_back(rel);
-    signature_buffer_.clear();
-    signature_records_ = 0;
-  }
+  sink_->checkpoint(state_, k);
   if (!rejected_buffer_.empty()) {
     const std::string rel = storage::numbered_name("journal/rejected/piece-", k, storage::kShardSuffix);
     storage::ShardWriter piece(out_ / rel, 1);
@@ -397,76 +374,11 @@ void Run::generate() {
   source_->close();
 }
 
+// The sink moves everything to its final name and writes the manifest last; the journal
+// goes after it (a rerun that finds both finishes the removal).
 void Run::finalize() {
-  // Validation shards from the pieces (idempotent: rewritten from the pieces on a rerun).
-  std::vector<storage::ShardInfo> validation;
-  {
-    std::unique_ptr<storage::ShardWriter> w;
-    auto close = [&] {
-      if (!w) return;
-      storage::ShardInfo info = w->finish();
-      info.path = "journal/shards/" + info.path;
-      info.split = "validation";
-      validation.push_back(std::move(info));
-      w.reset();
-    };
-    for (const auto& piece : state_.validation_pieces) {
-      storage::read_lines(out_ / piece, [&](std::string_view line) {
-        if (!w)
-          w = std::make_unique<storage::ShardWriter>(
-              journal(storage::numbered_name("shards/validation-", validation.size(), storage::kShardSuffix)),
-              shard_options());
-        w->append(line);
-        if (w->full(shard_limits())) close();
-      });
-    }
-    close();
-  }
-  // Final names: data/{split}-{i:05d}-of-{n:05d}.jsonl.zst (storage/layout.h).
-  std::vector<storage::ShardInfo> shards;
-  for (auto* list : {&state_.totals.shards, &validation}) {
-    const size_t n = list->size();
-    for (size_t i = 0; i < n; ++i) {
-      storage::ShardInfo s = (*list)[i];
-      const std::string final_rel = storage::data_shard_path(s.split, i, n);
-      place(s.path, final_rel);
-      s.path = final_rel;
-      shards.push_back(std::move(s));
-    }
-  }
-  // Dropped records ([storage] rejected): the checkpoint pieces become rejected/ shards.
-  for (size_t i = 0; i < state_.rejected_pieces.size(); ++i) {
-    if (i == 0) fs::create_directories(out_ / storage::kRejectedDir);
-    place(state_.rejected_pieces[i], storage::rejected_shard_path(i));
-  }
-  storage::Manifest m = build_manifest();
-  m.shards = std::move(shards);
-  const auto finalize_started = std::chrono::steady_clock::now();
-  if (config_.tokenizer) {
-    // Last stages: tokenizer.model from the train split, then tokens/*.bin. A crash here
-    // repeats them on the rerun (every file is written atomically, the output is fixed).
-    model::TokenizerOptions t = *config_.tokenizer;
-    t.seed = config_.seed;
-    if (options_.progress) std::fprintf(stderr, "primer run: training the tokenizer (%d pieces)\n", t.vocab_size);
-    std::vector<storage::ShardInfo> train;
-    for (const auto& s : m.shards)
-      if (s.split == "train") train.push_back(s);
-    m.tokenizer = model::train_tokenizer(out_, train, t);
-    if (m.tokenizer->requested_vocab_size > m.tokenizer->vocab_size)  // said even with --quiet: train must know
-      std::fprintf(stderr,
-                   "primer run: warning: the tokenizer has %u pieces, fewer than [tokenizer] vocab_size = %u (the train "
-                   "split has no more to merge); give the model vocab_size = %u\n",
-                   m.tokenizer->vocab_size, m.tokenizer->requested_vocab_size, m.tokenizer->vocab_size);
-    if (options_.progress) std::fprintf(stderr, "primer run: encoding token shards\n");
-    model::EncodeOptions e;
-    e.threads = options_.threads;
-    m.token_shards =
-        model::encode_dataset(out_, m.shards, model::Tokenizer::load(out_ / m.tokenizer->path), e).shards;
-  }
-  m.finished_at = storage::utc_now();
-  m.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - finalize_started).count();
-
-  storage::CardInfo card;
+  RunEnding ending{state_, build_manifest(), {}, options_.threads, options_.progress};
+  storage::CardInfo& card = ending.card;
   card.title = std::string(sampler_->title());
   card.license = config_.storage.license;
   card.prompt_template = template_text_;
@@ -477,67 +389,8 @@ void Run::finalize() {
     card.teacher_note = fmt::format(
         "primer's built-in offline stand-in for a language model (stories assembled from sentence banks; noise = {})",
         config_.teacher.noise);
-  storage::write_file_atomic(out_ / "README.md", storage::dataset_card(m, card));
-  storage::write_file_atomic(out_ / "manifest.json", m.to_json());  // last: the run is complete
+  report_.manifest = sink_->finish(ending);
   fs::remove_all(out_ / "journal");
-  report_.manifest = std::move(m);
-}
-
-std::string Run::task_json(const std::vector<std::string>& signatures) const {
-  base::JsonWriter w(1);
-  w.begin_object().field("task", options_.task->index).field("tasks", options_.task->count);
-  w.field("begin", begin_).field("end", end_).field("count", config_.count);
-  w.field("config", fs::absolute(config_.file).lexically_normal().string());
-  w.key("signatures").begin_array();
-  for (const auto& p : signatures) w.value(p);
-  w.end_array().end_object();
-  return w.take() + "\n";
-}
-
-// A task directory must hold the same slice of the same split: K/N of `count` prompts.
-void Run::check_task_file() const {
-  if (!options_.task) return;
-  simdjson::dom::parser parser;
-  simdjson::dom::element t;
-  uint64_t tasks = 0, begin = 0, end = 0;
-  if (parser.parse(storage::read_file(out_ / "task.json")).get(t) || t["tasks"].get(tasks) || t["begin"].get(begin) ||
-      t["end"].get(end))
-    throw RunError((out_ / "task.json").string() + " is corrupt; delete " + out_.string() + " and rerun the task");
-  if (tasks != options_.task->count || begin != begin_ || end != end_)
-    throw RunError(out_.string() + " holds task " + std::to_string(options_.task->index) + " of " +
-                   std::to_string(tasks) + " tasks; rerun it with --task " + std::to_string(options_.task->index) + "/" +
-                   std::to_string(tasks) + ", or choose another --out");
-}
-
-// A finished task: candidates-NNNNN-of-NNNNN.jsonl.zst (the records no stateless filter
-// dropped, in prompt order), signatures-NNNNN.bin (an outcome per prompt), task.json and,
-// last, a manifest of the slice (its shards are the candidates; no filter counts: the
-// ordered filters decide at the merge).
-void Run::finalize_task() {
-  std::vector<storage::ShardInfo> shards = state_.totals.shards;
-  for (size_t i = 0; i < shards.size(); ++i) {
-    const std::string final_rel = storage::shard_name("candidates", i, shards.size());
-    place(shards[i].path, final_rel);
-    shards[i].path = final_rel;
-  }
-  std::vector<std::string> signatures;
-  for (size_t i = 0; i < state_.signature_pieces.size(); ++i) {
-    signatures.push_back(storage::numbered_name("signatures-", i, ".bin"));
-    place(state_.signature_pieces[i], signatures.back());
-  }
-  storage::write_file_atomic(out_ / "task.json", task_json(signatures));
-  // Dropped records ([storage] rejected): the checkpoint pieces become rejected/ shards.
-  for (size_t i = 0; i < state_.rejected_pieces.size(); ++i) {
-    if (i == 0) fs::create_directories(out_ / storage::kRejectedDir);
-    place(state_.rejected_pieces[i], storage::rejected_shard_path(i));
-  }
-  storage::Manifest m = build_manifest();
-  m.shards = std::move(shards);
-  m.filters.clear();
-  m.finished_at = storage::utc_now();
-  storage::write_file_atomic(out_ / "manifest.json", m.to_json());  // last: the task is complete
-  fs::remove_all(out_ / "journal");
-  report_.manifest = std::move(m);
 }
 
 storage::Manifest Run::build_manifest() const {
@@ -559,7 +412,7 @@ RunReport Run::execute() {
     if (const std::string changed = changed_input(m.inputs, hash_inputs(config_)); !changed.empty())
       throw RunError(out_.string() + " holds a finished run made from other inputs: " + changed +
                      " since it was made; choose another --out");
-    check_task_file();
+    sink_->check();
     fs::remove_all(out_ / "journal");  // a crash may have left it after the manifest
     report_.already_complete = true;
     report_.manifest = std::move(m);
@@ -578,8 +431,7 @@ RunReport Run::execute() {
     report_.manifest = build_manifest();
     return report_;
   }
-  if (options_.task) finalize_task();
-  else finalize();
+  finalize();
   return report_;
 }
 
@@ -588,10 +440,7 @@ RunReport Run::execute() {
 RunReport run(const Config& config, const RunOptions& options) {
   Run r(config, options);
   RunReport report = r.execute();
-  // A task's slice gets no page: `primer merge` (this same run, replaying) writes the
-  // dataset's.
-  if (config.report.enabled && !options.task && !report.interrupted && !report.budget_reached &&
-      !report.quota_exhausted)
+  if (r.writes_report() && !report.interrupted && !report.budget_reached && !report.quota_exhausted)
     write_report_at_end(options.out, config.report.verify, options.progress);
   return report;
 }

@@ -15,9 +15,10 @@
 //     manifest.json present means complete: a rerun says so and does nothing.
 //
 // Split runs (pipeline/outcomes.h): with RunOptions::task, only the task's slice of the
-// prompt indices runs, into OUT/tasks/K/, and the ordered filters are left to
-// `primer merge`, which runs this same pipeline with RunOptions::replay as the source of
-// prompt outcomes. Tasks resume from their journals like whole runs.
+// prompt indices runs, into OUT/tasks/K/ (a TaskSliceSink, pipeline/run_sinks.h), and the
+// ordered filters are left to `primer merge`, which runs this same pipeline with
+// RunOptions::replay as the source of prompt outcomes. Tasks resume from their journals
+// like whole runs.
 #pragma once
 
 #include <filesystem>
