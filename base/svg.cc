@@ -6,7 +6,6 @@
 #include <cmath>
 
 #include "base/text.h"
-#include "base/text.h"
 
 namespace primer::base::svg {
 namespace {
@@ -67,18 +66,20 @@ std::string number(double v) {
   return fmt::format("{:.4g}", v);
 }
 
-std::string hbars(const std::vector<Bar>& bars, std::string_view title, double chart_w) {
+std::string hbars(const std::vector<Bar>& bars, std::string_view title, double chart_w, double scale_max) {
   constexpr double kRow = 22;
   const double kLabel = chart_w < 600 ? 150 : 220, kValue = chart_w < 600 ? 110 : 150;
   const double height = kRow * double(bars.size()) + 8;
-  double max = 0;
-  for (const auto& b : bars) max = std::max(max, b.value);
+  double max = scale_max;
+  if (max <= 0)
+    for (const auto& b : bars) max = std::max(max, b.value + std::max(b.error, 0.0));
   const double span = chart_w - kLabel - kValue;
+  auto x_of = [&](double v) { return max > 0 ? span * std::clamp(v, 0.0, max) / max : 0; };
   std::string s = open_svg(chart_w, height, title);
   for (size_t i = 0; i < bars.size(); ++i) {
     const Bar& b = bars[i];
     const double y = 4 + kRow * double(i);
-    const double w = max > 0 ? span * b.value / max : 0;
+    const double w = x_of(b.value);
     const size_t max_chars = static_cast<size_t>(kLabel / 6.5);
     std::string label = b.label.size() > max_chars ? b.label.substr(0, max_chars - 1) + "…" : b.label;
     s += fmt::format("<text class=\"label\" x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>", kLabel - 8, y + 15,
@@ -86,8 +87,17 @@ std::string hbars(const std::vector<Bar>& bars, std::string_view title, double c
     s += fmt::format("<rect class=\"s{}\" x=\"{}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\"><title>{}: {}</title></rect>",
                      b.series % 6, kLabel, y + 3, std::max(w, b.value > 0 ? 1.0 : 0.0), kRow - 6, esc(b.label),
                      number(b.value));
-    s += fmt::format("<text class=\"value\" x=\"{:.1f}\" y=\"{:.1f}\">{}{}</text>", kLabel + w + 6, y + 15,
-                     number(b.value), b.note.empty() ? "" : " (" + esc(b.note) + ")");
+    double text_x = kLabel + w + 6;
+    if (b.error > 0) {
+      const double x0 = kLabel + x_of(b.value - b.error), x1 = kLabel + x_of(b.value + b.error);
+      s += fmt::format("<line class=\"axis\" x1=\"{0:.1f}\" x2=\"{1:.1f}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\"/>"
+                       "<line class=\"axis\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{3:.1f}\" y2=\"{4:.1f}\"/>"
+                       "<line class=\"axis\" x1=\"{1:.1f}\" x2=\"{1:.1f}\" y1=\"{3:.1f}\" y2=\"{4:.1f}\"/>",
+                       x0, x1, y + kRow / 2, y + 6, y + kRow - 6);
+      text_x = std::max(text_x, x1 + 6);
+    }
+    s += fmt::format("<text class=\"value\" x=\"{:.1f}\" y=\"{:.1f}\">{}{}</text>", text_x, y + 15, number(b.value),
+                     b.note.empty() ? "" : " (" + esc(b.note) + ")");
   }
   return s + "</svg>";
 }

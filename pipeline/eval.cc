@@ -15,6 +15,7 @@
 
 #include "base/json.h"
 #include "base/rng.h"
+#include "base/svg.h"
 #include "base/text.h"
 #include "generators/http_teacher.h"
 #include "model/export.h"
@@ -572,42 +573,25 @@ void write_eval_outputs(const EvalResult& r) {
   w.end_array().end_object();
   storage::write_file_atomic(r.checkpoint / "eval.json", w.take() + "\n");
 
-  // bars per score, greedy and sampled side by side, with 95% intervals
-  const double W = 640, H = 360, left = 60, top = 40, bottom = 50, plot_h = H - top - bottom;
+  // A bar per score and decoding (greedy, then sampled), on the grades' 1-10 scale, with
+  // its 95% interval as a whisker.
   std::vector<std::string> names;
   for (const auto& [k, v] : r.scores) {
     const std::string n = k.substr(k.find('.') + 1);
     if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
   }
-  std::string svg = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
-      "font-family=\"sans-serif\" font-size=\"12\"><rect width=\"100%\" height=\"100%\" fill=\"white\"/>"
-      "<text x=\"{2}\" y=\"22\" font-size=\"15\">Grades (1-10, mean and 95% interval; {3})</text>\n",
-      W, H, left, r.judge);
-  auto y = [&](double v) { return top + plot_h * (1 - v / 10); };
-  for (int v = 0; v <= 10; v += 2)
-    svg += fmt::format("<line x1=\"{0}\" x2=\"{1}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" stroke=\"#ddd\"/><text x=\"{3}\" "
-                       "y=\"{4:.1f}\" text-anchor=\"end\">{5}</text>\n",
-                       left, W - 20, y(v), left - 6, y(v) + 4, v);
-  const double group = names.empty() ? 1 : (W - left - 20) / static_cast<double>(names.size());
-  for (size_t i = 0; i < names.size(); ++i) {
-    for (int m = 0; m < 2; ++m) {
-      auto it = r.scores.find((m ? "sampled." : "greedy.") + names[i]);
+  std::vector<base::svg::Bar> bars;
+  for (const auto& name : names)
+    for (int sampled = 0; sampled < 2; ++sampled) {
+      const auto it = r.scores.find((sampled ? "sampled." : "greedy.") + name);
       if (it == r.scores.end()) continue;
-      const double x = left + group * static_cast<double>(i) + group * (0.15 + 0.35 * m), bw = group * 0.3;
-      const auto& s = it->second;
-      svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\"/>\n", x,
-                         y(s.mean), bw, top + plot_h - y(s.mean), m ? "#d65f5f" : "#4878d0");
-      svg += fmt::format("<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\" stroke=\"black\"/>\n",
-                         x + bw / 2, y(std::min(10.0, s.mean + s.ci95)), y(std::max(0.0, s.mean - s.ci95)));
+      const ScoreSummary& s = it->second;
+      bars.push_back({name + (sampled ? ", sampled" : ", greedy"), s.mean,
+                      fmt::format("± {:.2f}, n = {}", s.ci95, s.n), sampled, s.ci95});
     }
-    svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n",
-                       left + group * (static_cast<double>(i) + 0.5), H - bottom + 18, names[i]);
-  }
-  svg += fmt::format("<rect x=\"{0}\" y=\"{1}\" width=\"12\" height=\"12\" fill=\"#4878d0\"/><text x=\"{2}\" y=\"{3}\">"
-                     "greedy</text><rect x=\"{4}\" y=\"{1}\" width=\"12\" height=\"12\" fill=\"#d65f5f\"/><text "
-                     "x=\"{5}\" y=\"{3}\">sampled</text>\n</svg>\n",
-                     W - 190, H - 22, W - 174, H - 12, W - 110, W - 94);
+  const std::string svg =
+      base::svg::standalone(base::svg::hbars(bars, "Grades (1-10, mean and 95% interval; " + r.judge + ")", 720, 10)) +
+      "\n";
   storage::write_file_atomic(r.checkpoint / "eval.svg", svg);
 }
 

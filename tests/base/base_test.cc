@@ -30,6 +30,20 @@ TEST_CASE("svg: escaping, numbers, thinning, charts without data") {
   CHECK(hbars({{"a <b>", 3, "", 0}}, "t").find("a &lt;b&gt;") != std::string::npos);
 }
 
+TEST_CASE("svg: bars on a fixed scale with interval whiskers") {
+  // kLabel 220, kValue 150 at width 720: the scale 0..10 spans 350 units, 35 per grade.
+  const std::string s = hbars({{"fluency", 5, "", 0, 1}, {"beyond", 12, "", 1, 0}}, "grades", 720, 10);
+  CHECK(s.find("width=\"175.0\"") != std::string::npos);  // 5 of 10
+  CHECK(s.find("width=\"350.0\"") != std::string::npos);  // 12 is drawn at the end of the scale
+  // the whisker of 5 ± 1: from 4 to 6, with its two ends
+  CHECK(s.find("<line class=\"axis\" x1=\"360.0\" x2=\"430.0\"") != std::string::npos);
+  CHECK(s.find("x1=\"430.0\" x2=\"430.0\"") != std::string::npos);
+  // without a scale, the largest whisker end is the scale's end
+  const std::string auto_scale = hbars({{"a", 3, "", 0, 1}}, "t", 720);
+  CHECK(auto_scale.find("width=\"262.5\"") != std::string::npos);  // 3 of 4
+  CHECK(hbars({{"a", 3, "", 0}}, "t", 720).find("<line") == std::string::npos);
+}
+
 TEST_CASE("svg: a chart as a file of its own") {
   const std::string chart = lines({Series{"train loss", {{1, 3}, {2, 2}}, 0, false}}, "step", "loss", "Loss");
   const std::string file = standalone(chart);

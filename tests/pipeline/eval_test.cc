@@ -103,7 +103,12 @@ TEST_CASE("primer eval offline: automatic measures and heuristic grades, eval.js
   CHECK(d1 > 0);
   CHECK(d1 <= 1);
   CHECK(e["auto"]["perplexity"].get_double().value() > 1);
-  CHECK(testing::read_file(ck / "eval.svg").find("<rect") != std::string::npos);
+  const std::string svg = testing::read_file(ck / "eval.svg");
+  CHECK(svg.starts_with("<svg width=\"720\""));  // base/svg.h's standalone chart
+  CHECK(svg.find("Grades (1-10, mean and 95% interval; heuristic)") != std::string::npos);
+  CHECK(svg.find(", greedy") != std::string::npos);
+  CHECK(svg.find(", sampled") != std::string::npos);
+  CHECK(svg.find("<line class=\"axis\"") != std::string::npos);  // the intervals
 }
 
 TEST_CASE("primer eval compares weight formats: perplexity on the same tokens, identical greedy continuations") {
