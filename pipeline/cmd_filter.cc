@@ -32,15 +32,11 @@
 #include <tbb/task_arena.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
-#include <deque>
 #include <exception>
 #include <fmt/format.h>
 #include <map>
 #include <memory>
-#include <mutex>
-#include <thread>
 
 #include "base/json.h"
 #include "base/rng.h"
@@ -51,6 +47,7 @@
 #include "storage/files.h"
 #include "storage/layout.h"
 #include "storage/manifest.h"
+#include "storage/line_blocks.h"
 #include "storage/reader.h"
 #include "storage/record.h"
 #include "storage/shard.h"
@@ -72,8 +69,6 @@ struct FilterArgs {
   bool quiet = false;
 };
 
-constexpr size_t kBlockBytes = 2 << 20;  // lines per pipeline item, about
-constexpr size_t kBlocksQueued = 4;      // read ahead of the pipeline, at most
 constexpr const char* kUnfinished = ".primer-filter-unfinished";
 constexpr const char* kMalformedReasons[] = {"invalid_json", "not_object", "no_text"};  // storage::ReadStats
 
@@ -117,129 +112,18 @@ struct Pending {
   bool has_id = false, has_index = false;  // else derived from the ordinal
 };
 
-// A run of whole lines of one file, in order, as it goes through the pipeline.
-struct Block {
-  size_t file = 0;
-  uint64_t first_line = 0;           // lines of the file before this block
-  std::string bytes;                 // the lines
-  std::vector<size_t> ends;          // where each line ends in `bytes`
-  bool last = false;                 // the file's last block
-  std::exception_ptr error;          // reading the file failed after these lines
+// A run of whole lines of one file, in order (storage/line_blocks.h), as it goes through
+// the pipeline.
+struct Block : storage::LineBlock {
   std::vector<storage::LineVerdict> verdicts;  // per line (parse stage)
   std::vector<uint64_t> text_bytes;            // per line, records only
   std::vector<Pending> records;                // the records, in order
-  std::string_view line(size_t i) const {
-    const size_t begin = i == 0 ? 0 : ends[i - 1];
-    return std::string_view(bytes).substr(begin, ends[i] - begin);
+  void clear() override {
+    verdicts.clear();
+    text_bytes.clear();
+    records.clear();
+    LineBlock::clear();
   }
-};
-
-// Reads the files on a thread of its own (zstd decompression and line splitting overlap
-// with parsing and filtering), handing out blocks through a bounded queue.
-class BlockReader {
- public:
-  explicit BlockReader(const std::vector<std::string>& files) : files_(files) {
-    thread_ = std::thread([this] { read_all(); });
-  }
-  ~BlockReader() {
-    {
-      std::lock_guard lock(mu_);
-      quit_ = true;
-    }
-    changed_.notify_all();
-    thread_.join();
-  }
-  // A block the pipeline is done with: its buffers are reused (memory stays warm and
-  // flat instead of being returned to the system and faulted in again).
-  void recycle(std::unique_ptr<Block> b) {
-    b->bytes.clear();
-    b->ends.clear();
-    b->verdicts.clear();
-    b->text_bytes.clear();
-    b->records.clear();
-    b->last = false;
-    b->error = nullptr;
-    std::lock_guard lock(mu_);
-    if (spare_.size() < 2 * kBlocksQueued) spare_.push_back(std::move(b));
-  }
-  // The next block, or nullptr after the last one.
-  std::unique_ptr<Block> next() {
-    std::unique_lock lock(mu_);
-    changed_.wait(lock, [&] { return !queue_.empty() || done_; });
-    if (queue_.empty()) return nullptr;
-    auto b = std::move(queue_.front());
-    queue_.pop_front();
-    lock.unlock();
-    changed_.notify_all();
-    return b;
-  }
-
- private:
-  struct Quit {};
-  std::unique_ptr<Block> fresh(size_t file, uint64_t first_line) {
-    std::unique_ptr<Block> b;
-    {
-      std::lock_guard lock(mu_);
-      if (!spare_.empty()) {
-        b = std::move(spare_.back());
-        spare_.pop_back();
-      }
-    }
-    if (!b) {
-      b = std::make_unique<Block>();
-      b->bytes.reserve(kBlockBytes + (kBlockBytes >> 2));
-    }
-    b->file = file;
-    b->first_line = first_line;
-    return b;
-  }
-  void push(std::unique_ptr<Block>& b) {
-    std::unique_lock lock(mu_);
-    changed_.wait(lock, [&] { return queue_.size() < kBlocksQueued || quit_; });
-    if (quit_) throw Quit{};
-    queue_.push_back(std::move(b));
-    lock.unlock();
-    changed_.notify_all();
-  }
-  void read_all() {
-    try {
-      for (size_t f = 0; f < files_.size(); ++f) {
-        auto b = fresh(f, 0);
-        uint64_t lines = 0;
-        try {
-          storage::read_lines(files_[f], [&](std::string_view line) {
-            b->bytes.append(line);
-            b->ends.push_back(b->bytes.size());
-            ++lines;
-            if (b->bytes.size() >= kBlockBytes) {
-              push(b);
-              b = fresh(f, lines);
-            }
-          });
-        } catch (const Quit&) {
-          throw;
-        } catch (...) {
-          b->error = std::current_exception();
-        }
-        b->last = true;
-        push(b);
-      }
-    } catch (const Quit&) {
-    }
-    {
-      std::lock_guard lock(mu_);
-      done_ = true;
-    }
-    changed_.notify_all();
-  }
-
-  const std::vector<std::string>& files_;
-  std::mutex mu_;
-  std::condition_variable changed_;
-  std::deque<std::unique_ptr<Block>> queue_;
-  std::vector<std::unique_ptr<Block>> spare_;
-  bool quit_ = false, done_ = false;
-  std::thread thread_;
 };
 
 int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::path& out);
@@ -357,7 +241,7 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
 
   // read (own thread) → parse (parallel) → ordinals (in order) → prepare (parallel) →
   // count, decide, write (in order; the shard writers compress on their own threads)
-  BlockReader reader(a.files);
+  storage::LineBlockReader<Block> reader(std::vector<fs::path>(a.files.begin(), a.files.end()));
   const bool rewrites = chain.rewrites();  // else no text changes: no copy to compare with
   bool stopped = false;
   const size_t tokens = 2 * static_cast<size_t>(tbb::this_task_arena::max_concurrency()) + 1;
