@@ -2,13 +2,18 @@
 
 #include <fmt/format.h>
 #include <simdjson.h>
-#include <tbb/parallel_for.h>
+#include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
+
+#include <atomic>
+#include <exception>
 
 #include "base/rng.h"
 #include "base/svg.h"
 #include "base/text.h"
 #include "storage/files.h"
 #include "storage/layout.h"
+#include "storage/line_blocks.h"
 #include "storage/reader.h"
 #include "storage/record.h"
 #include "storage/shard.h"
@@ -161,7 +166,7 @@ void score_record(const storage::RecordView& r, const std::string& split, const 
 
   // A sample row (bottom-k on a hash of the text: order-independent, reproducible).
   const uint64_t key = base::mix64(std::hash<std::string_view>{}(text) ^ r.line_number);
-  if (!s.kept.wants(key) || key >= s.kept_bar) return;
+  if (!s.kept.wants(key) || key > s.kept_bar) return;
   std::string meta = fmt::format("<b>{}</b>", esc(split.empty() ? "-" : split));
   if (!f.id.empty()) meta += " · " + esc(f.id);
   meta += fmt::format(" <br>{} words", length);
@@ -175,77 +180,84 @@ void score_record(const storage::RecordView& r, const std::string& split, const 
 }
 
 // Reads the records of the first `limit` lines of `file` into `scan` ("stopped" when a
-// record follows them). Lines are read in batches of about 16 MB; a batch is parsed and
-// scored in parallel pieces whose partial scans are merged in line order, so the figures
-// are those of one scan in order, on every core.
+// record follows them). A reader thread decompresses and splits the file into blocks of
+// about 2 MB of lines (storage/line_blocks.h); blocks are parsed and scored in parallel,
+// and their partial scans merged in line order, so the figures are those of one scan in
+// order, on every core, while the next blocks are read.
 storage::ReadStats scan_file(const fs::path& file, const std::string& split, uint64_t limit, const ReportOptions& o,
                              const std::optional<vocab::Vocabulary>& vocab, DatasetScan& scan, bool& stopped) {
-  constexpr size_t kBatchBytes = 16 << 20, kPieceBytes = 2 << 20;
-  struct Stop {};
-  storage::ReadStats stats;
-  std::string batch;
-  std::vector<size_t> ends;  // of each line in batch
-  uint64_t first_line = 1;   // of the batch
-  auto line = [&](size_t i) {
-    const size_t begin = i == 0 ? 0 : ends[i - 1] + 1;
-    return std::string_view(batch).substr(begin, ends[i] - begin);
-  };
-  auto run = [&] {
-    // Pieces of whole lines, about kPieceBytes each.
-    std::vector<size_t> cuts{0};
-    for (size_t i = 0, from = 0; i < ends.size(); ++i)
-      if (ends[i] - from >= kPieceBytes || i + 1 == ends.size()) {
-        cuts.push_back(i + 1);
-        from = ends[i];
-      }
-    struct Piece {
-      DatasetScan scan;
-      std::vector<storage::LineVerdict> verdicts;
-      std::vector<uint64_t> text_bytes;
-    };
-    std::vector<Piece> pieces(cuts.size() - 1);
-    tbb::parallel_for(size_t(0), pieces.size(), [&](size_t k) {
-      thread_local simdjson::dom::parser parser;
-      Piece& piece = pieces[k];
-      piece.scan.kept = BottomK(o.sample_rows);
-      piece.scan.kept_bar = scan.kept.bar();
-      for (size_t i = cuts[k]; i < cuts[k + 1]; ++i) {
-        storage::RecordView r;
-        r.line_number = first_line + i;
-        piece.verdicts.push_back(storage::parse_record_line(parser, line(i), r));
-        piece.text_bytes.push_back(piece.verdicts.back().record() ? r.text.size() : 0);
-        if (piece.verdicts.back().record()) score_record(r, split, vocab, o.sample_chars, piece.scan);
-      }
-    });
-    for (size_t k = 0; k < pieces.size(); ++k) {
-      for (size_t i = cuts[k]; i < cuts[k + 1]; ++i)
-        stats.count(first_line + i, line(i).size(), pieces[k].verdicts[i - cuts[k]], pieces[k].text_bytes[i - cuts[k]]);
-      merge_scan(scan, std::move(pieces[k].scan));
+  struct Block : storage::LineBlock {
+    size_t within = 0;            // lines up to the limit
+    bool record_after = false;    // a record follows the limit in this block
+    DatasetScan scan;
+    std::vector<storage::LineVerdict> verdicts;
+    std::vector<uint64_t> text_bytes;
+    void clear() override {
+      within = 0;
+      record_after = false;
+      scan = DatasetScan();
+      verdicts.clear();
+      text_bytes.clear();
+      LineBlock::clear();
     }
-    first_line += ends.size();
-    batch.clear();
-    ends.clear();
   };
-  simdjson::dom::parser parser;  // for the lines after the limit: is there a record?
-  try {
-    storage::read_lines(file, [&](std::string_view text) {
-      if (first_line + ends.size() > limit) {
-        storage::RecordView r;
-        if (storage::parse_record_line(parser, text, r).record()) throw Stop{};
-        return;
-      }
-      batch.append(text);
-      ends.push_back(batch.size());
-      batch.push_back('\n');
-      if (batch.size() >= kBatchBytes) run();
-    });
-  } catch (const Stop&) {
-    stopped = true;
-  } catch (const storage::StorageError&) {
-    if (!ends.empty()) run();  // the records before the damage count, as in a serial scan
-    throw;
-  }
-  if (!ends.empty()) run();
+  storage::ReadStats stats;
+  storage::LineBlockReader<Block> reader({file});
+  std::atomic<bool> done{false};                  // the scan needs no more blocks
+  std::atomic<uint64_t> kept_bar{scan.kept.bar()};  // of the merged scan (falls as it grows)
+  std::exception_ptr error;
+  const size_t tokens = 2 * static_cast<size_t>(tbb::this_task_arena::max_concurrency()) + 1;
+  tbb::parallel_pipeline(
+      tokens,
+      tbb::make_filter<void, Block*>(tbb::filter_mode::serial_in_order,
+                                     [&](tbb::flow_control& fc) -> Block* {
+                                       std::unique_ptr<Block> b = done.load() ? nullptr : reader.next();
+                                       if (!b) {
+                                         fc.stop();
+                                         return nullptr;
+                                       }
+                                       b->within = b->first_line >= limit
+                                                       ? 0
+                                                       : std::min<uint64_t>(b->size(), limit - b->first_line);
+                                       return b.release();
+                                     }) &
+          tbb::make_filter<Block*, Block*>(tbb::filter_mode::parallel,
+                                           [&](Block* b) {
+                                             thread_local simdjson::dom::parser parser;
+                                             b->scan.kept = BottomK(o.sample_rows);
+                                             b->scan.kept_bar = kept_bar.load();
+                                             for (size_t i = 0; i < b->within; ++i) {
+                                               storage::RecordView r;
+                                               r.line_number = b->first_line + i + 1;
+                                               b->verdicts.push_back(storage::parse_record_line(parser, b->line(i), r));
+                                               const bool record = b->verdicts.back().record();
+                                               b->text_bytes.push_back(record ? r.text.size() : 0);
+                                               if (record) score_record(r, split, vocab, o.sample_chars, b->scan);
+                                             }
+                                             // After the limit: is there a record?
+                                             for (size_t i = b->within; i < b->size() && !b->record_after; ++i) {
+                                               storage::RecordView r;
+                                               b->record_after = storage::parse_record_line(parser, b->line(i), r).record();
+                                             }
+                                             return b;
+                                           }) &
+          tbb::make_filter<Block*, void>(tbb::filter_mode::serial_in_order, [&](Block* b) {
+            std::unique_ptr<Block> own(b);
+            if (done.load()) return;
+            for (size_t i = 0; i < b->within; ++i)
+              stats.count(b->first_line + i + 1, b->line(i).size(), b->verdicts[i], b->text_bytes[i]);
+            merge_scan(scan, std::move(b->scan));
+            kept_bar.store(scan.kept.bar());
+            if (b->record_after) {
+              stopped = true;
+              done.store(true);
+            } else if (b->error) {
+              error = b->error;  // the records before the damage count, as in a serial scan
+              done.store(true);
+            }
+            reader.recycle(std::move(own));
+          }));
+  if (error) std::rethrow_exception(error);
   return stats;
 }
 

@@ -34,19 +34,21 @@ struct OovWord {
 struct SampleRow {
   uint64_t key = 0;  // bottom-k sampling key: the rows with the smallest keys are shown
   std::string html;  // the <tr>
-  bool operator<(const SampleRow& o) const { return key < o.key; }
+  // Equal keys (the same text on the same line of two shards) are ordered by the row, so
+  // that the sample is the same whatever order the rows arrive in.
+  bool operator<(const SampleRow& o) const { return key != o.key ? key < o.key : html < o.html; }
 };
 
-// Keeps the `k` rows with the smallest keys: a uniform sample that does not depend on the
-// order the records were read in.
+// Keeps the `k` smallest rows (by key, then row): a uniform sample that does not depend
+// on the order the records were read in.
 class BottomK {
  public:
   explicit BottomK(size_t k) : k_(k) {}
-  bool wants(uint64_t key) const { return k_ > 0 && (heap_.size() < k_ || key < heap_.top().key); }
-  // Keys at or above this are not wanted (the largest key kept once there are k).
+  bool wants(uint64_t key) const { return k_ > 0 && (heap_.size() < k_ || key <= heap_.top().key); }
+  // Keys above this are not wanted (the largest key kept once there are k).
   uint64_t bar() const { return k_ > 0 && heap_.size() >= k_ ? heap_.top().key : ~uint64_t(0); }
   void add(SampleRow row) {
-    if (!wants(row.key)) return;
+    if (!wants(row.key) || (heap_.size() >= k_ && !(row < heap_.top()))) return;
     heap_.push(std::move(row));
     if (heap_.size() > k_) heap_.pop();
   }
@@ -82,7 +84,7 @@ struct DatasetScan {
   std::map<std::pair<std::string, std::string>, uint64_t> topic_audience;
   std::map<std::string, OovWord> oov;
   BottomK kept{0};
-  uint64_t kept_bar = ~uint64_t(0);  // a partial scan: `kept` rows of the scans before it are all below this
+  uint64_t kept_bar = ~uint64_t(0);  // a partial scan: `kept` rows of the scans before it are all at or below this
   // Rejected documents (rejected/).
   uint64_t rejected_records = 0, rejected_files = 0;
   std::map<std::pair<std::string, std::string>, uint64_t> rejected_reasons;

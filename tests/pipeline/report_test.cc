@@ -2,11 +2,13 @@
 // of a training directory, and the SVG pieces. The page in a real browser (search,
 // no network, funnel = manifest) is tests/e2e/report_test.py.
 #include <doctest/doctest.h>
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "base/text.h"
 #include "pipeline/config.h"
 #include "pipeline/report.h"
+#include "pipeline/report_scan.h"
 #include "pipeline/run.h"
 #include "storage/files.h"
 #include "storage/manifest.h"
@@ -283,4 +285,29 @@ TEST_CASE("primer report command: writes DIR/report.html, lists problems, exit 2
   r = primer::testing::run_command({primer::testing::primer_binary(), "report", (dir / "nope").string()});
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("does not exist") != std::string::npos);
+}
+
+TEST_CASE("report samples: the bottom-k rows do not depend on the order rows arrive in, ties included") {
+  using pipeline::report::BottomK;
+  using pipeline::report::SampleRow;
+  // Keys repeat (the same text on the same line of two shards): rows with one key differ.
+  std::vector<SampleRow> rows;
+  for (int i = 0; i < 60; ++i) rows.push_back({static_cast<uint64_t>(i % 7), fmt::format("<tr>{}</tr>", i)});
+  auto sample = [](const std::vector<SampleRow>& in) {
+    BottomK k(10);
+    for (const auto& r : in)
+      if (k.wants(r.key)) k.add(r);
+    std::vector<std::string> out;
+    for (const auto& r : k.take()) out.push_back(r.html);
+    return out;
+  };
+  const auto forward = sample(rows);
+  std::reverse(rows.begin(), rows.end());
+  const auto backward = sample(rows);
+  std::rotate(rows.begin(), rows.begin() + 23, rows.end());
+  CHECK(forward == backward);
+  CHECK(sample(rows) == forward);
+  REQUIRE(forward.size() == 10);
+  CHECK(forward.front() == "<tr>0</tr>");  // key 0: rows 0, 7, 14, ... ordered by their text
+  CHECK(forward[1] == "<tr>14</tr>");
 }
