@@ -48,6 +48,10 @@ struct PromptSpec {
   std::string style;          // style key (codetextbook): "worked_example", ...
   std::string function_name;  // codeexercises: the function to write ("count_vowels")
   std::string difficulty;     // codeexercises: "easy" | "medium" | "hard"
+  // Recipes (prompts/recipe.h): every slot's name and value, in declared order, and the
+  // lemmas the reply must use (the slots with require = true).
+  std::vector<std::pair<std::string, std::string>> slots;
+  std::vector<std::string> required;
   std::string text;  // the rendered prompt sent to the teacher
 
   std::array<std::string_view, 3> words() const { return {verb_word, noun_word, adjective_word}; }

@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/json.h"
 #include "base/rng.h"
 #include "generators/builtin_story_banks.h"
 #include "prompts/sampler.h"
@@ -533,8 +534,44 @@ std::string BuiltinTeacher::write_story(const base::PromptSpec& p) const {
   return out;
 }
 
+namespace {
+
+// The generic reply to a recipe prompt (see builtin.h): every slot value in a sentence,
+// in the declared format.
+base::Reply write_recipe_reply(const base::PromptSpec& p, const prompts::ReplySpec& spec) {
+  std::string body = "This is a short text";
+  for (size_t i = 0; i < p.slots.size(); ++i)
+    body += (i == 0 ? " about " : i + 1 == p.slots.size() ? " and " : ", ") + p.slots[i].second;
+  body += ".";
+  for (const std::string& w : p.required) body += " It uses the word " + w + ".";
+  base::Reply reply;
+  if (spec.format == prompts::ReplyFormat::kText) {
+    reply.text = body;
+    return reply;
+  }
+  auto value_of = [&](const std::string& field) {
+    if (field == spec.text) return body;
+    for (const auto& [name, value] : p.slots)
+      if (name == field) return value;
+    return field + " for " + (p.slots.empty() ? std::string("this prompt") : p.slots.front().second);
+  };
+  if (spec.format == prompts::ReplyFormat::kSections) {
+    for (const std::string& f : spec.fields) reply.text += f + ": " + value_of(f) + "\n\n";
+    return reply;
+  }
+  base::JsonWriter w;
+  w.begin_object();
+  for (const std::string& f : spec.fields) w.field(f, value_of(f));
+  w.end_object();
+  reply.text = p.id % 2 ? "Here it is:\n```json\n" + w.take() + "\n```" : w.take();
+  return reply;
+}
+
+}  // namespace
+
 base::Reply BuiltinTeacher::complete(const base::PromptSpec& p) const {
   const prompts::ReplyShape shape = prompts::reply_shape(p.kind);
+  if (shape == prompts::ReplyShape::kRecipe) return write_recipe_reply(p, options_.reply);
   if (prompts::is_code(shape)) return write_code_reply(p, CodeOptions{options_.noise, options_.hostile});
   base::Reply reply;
   Rng noise(p.id, "noise");

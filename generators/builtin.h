@@ -18,12 +18,18 @@
 // Code prompts (codetextbook, codeexercises) go to builtin_code.h: runnable Python lessons
 // and exercises, with their own realistic failures (noise) and sandbox attacks (hostile).
 //
+// A recipe prompt gets a generic English reply in the declared [reply] format (a JSON
+// object, fenced for every other id; or sections) that names every slot value, the
+// required words included, so that a recipe runs offline end to end. It is a stand-in for
+// trying the plumbing, not data worth training on.
+//
 // Immutable after construction; complete() is thread-safe.
 #pragma once
 
 #include <memory>
 
 #include "generators/teacher.h"
+#include "prompts/recipe.h"
 #include "vocab/vocabulary.h"
 
 namespace primer::generators {
@@ -31,6 +37,7 @@ namespace primer::generators {
 struct BuiltinOptions {
   double noise = 0.0;    // 0..1: share of replies that are deliberately bad
   double hostile = 0.0;  // 0..1: code exercises only: share that attack the sandbox
+  prompts::ReplySpec reply = {};  // recipes: the format of the generic reply
 };
 
 class BuiltinTeacher final : public Teacher {

@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <mutex>
 #include <fstream>
@@ -10,6 +11,8 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "base/text.h"
+#include "filters/recipe_reply.h"
 #include "pipeline/toml_reader.h"
 #include "prompts/sampler.h"
 #include "storage/files.h"
@@ -35,6 +38,72 @@ class TomlFilterSettings final : public filters::FilterSettings {
  private:
   TableReader& r_;
 };
+
+// [prompts.slots.NAME] tables, in the order the file declares them (toml++ sorts keys).
+void read_slots(const toml::table& slots, const std::string& file, std::vector<prompts::SlotSpec>& out) {
+  std::vector<std::pair<std::string, const toml::node*>> ordered;
+  for (auto&& [k, v] : slots) ordered.emplace_back(std::string(k.str()), &v);
+  std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+    const auto &x = a.second->source().begin, &y = b.second->source().begin;
+    return x.line != y.line ? x.line < y.line : x.column < y.column;
+  });
+  for (const auto& [name, node] : ordered) {
+    const std::string key = "prompts.slots." + name;
+    if (!node->is_table())
+      throw ConfigError(where(file, node->source()) + ": " + key + " must be a table ([" + key + "])");
+    if (name.empty() || !std::all_of(name.begin(), name.end(), [](char ch) {
+          return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
+        }))
+      throw ConfigError(where(file, node->source()) + ": " + key + ": a slot name is letters, digits and '_'");
+    TableReader r(*node->as_table(), key, file);
+    prompts::SlotSpec s;
+    s.name = name;
+    const auto f = r.string("file");
+    const auto values = r.strings("values");
+    const auto voc = r.string("vocab");
+    if (int(bool(f)) + int(bool(values)) + int(bool(voc)) != 1)
+      throw ConfigError(where(file, node->source()) + ": " + key + " needs exactly one of file, values, vocab");
+    if (f) s.file = *f;
+    if (voc) s.vocab = *voc;
+    if (values) {
+      if (values->empty()) r.fail("values", "is empty");
+      s.values = *values;
+    }
+    if (const toml::node* w = node->as_table()->get("weights")) {
+      r.allow("weights");
+      if (!values) r.fail("weights", "goes with values (a slot file gives weights in a TAB column)");
+      const toml::array* a = w->as_array();
+      if (!a) r.fail("weights", "must be an array of positive numbers");
+      for (const auto& e : *a) {
+        const auto d = e.value<double>();
+        if (!d || !(*d > 0) || !std::isfinite(*d)) r.fail("weights", "must be an array of positive numbers");
+        s.weights.push_back(*d);
+      }
+      if (s.weights.size() != s.values.size())
+        r.fail("weights", "has " + std::to_string(s.weights.size()) + " numbers for " + std::to_string(s.values.size()) +
+                              " values (one weight per value)");
+    }
+    const bool vocab_only[] = {r.string("pos").has_value(), r.integer("count").has_value(), r.string("join").has_value(),
+                               r.boolean("require").has_value()};
+    const char* vocab_keys[] = {"pos", "count", "join", "require"};
+    for (size_t i = 0; i < std::size(vocab_keys); ++i)
+      if (vocab_only[i] && !voc) r.fail(vocab_keys[i], "goes with vocab (a slot drawn from a vocabulary list)");
+    if (auto v = r.string("pos")) {
+      vocab::Pos p;
+      if (!vocab::parse_pos(*v, p) || p == vocab::Pos::kFunc || p == vocab::Pos::kName)
+        r.fail("pos", "must be noun, verb, adj or adv");
+      s.pos = p;
+    }
+    if (auto v = r.integer("count")) {
+      if (*v < 1 || *v > 100) r.fail("count", "must be between 1 and 100");
+      s.count = static_cast<int>(*v);
+    }
+    if (auto v = r.string("join")) s.join = *v;
+    if (auto v = r.boolean("require")) s.require = *v;
+    r.finish();
+    out.push_back(std::move(s));
+  }
+}
 
 }  // namespace
 
@@ -84,6 +153,56 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
     if (auto v = r.number("feature_probability")) {
       if (*v < 0 || *v > 1) r.fail("feature_probability", "must be between 0 and 1");
       c.prompts.feature_probability = *v;
+    }
+    const bool recipe = prompts::reply_shape(c.prompts.kind) == prompts::ReplyShape::kRecipe;
+    if (recipe && !t->contains("template"))
+      r.fail("kind", "= \"recipe\" needs a template (prompts.template = \"my-recipe.txt\")");
+    if (const auto* slots = r.table("slots")) {
+      if (!recipe) r.fail("slots", "is for kind = \"recipe\" only");
+      read_slots(*slots, file, c.prompts.recipe.slots);
+    } else if (recipe) {
+      r.fail("kind", "= \"recipe\" needs slots ([prompts.slots.NAME] tables)");
+    }
+    if (auto v = r.strings("cover")) {
+      if (!recipe) r.fail("cover", "is for kind = \"recipe\" only");
+      for (const auto& name : *v) {
+        const auto& slots = c.prompts.recipe.slots;
+        const auto s = std::find_if(slots.begin(), slots.end(), [&](const auto& x) { return x.name == name; });
+        if (s == slots.end()) r.fail("cover", "names '" + name + "', which is not a declared slot");
+        if (!s->vocab.empty()) r.fail("cover", "names '" + name + "', which draws from a vocabulary (cover file or values slots)");
+      }
+      c.prompts.recipe.cover = *v;
+    }
+    r.finish();
+  }
+  if (const auto* t = top.table("reply")) {
+    TableReader r(*t, "reply", file);
+    if (prompts::reply_shape(c.prompts.kind) != prompts::ReplyShape::kRecipe)
+      throw ConfigError(where(file, t->source()) + ": [reply] is for [prompts] kind = \"recipe\" only");
+    auto& reply = c.prompts.recipe.reply;
+    if (auto v = r.string("format")) {
+      if (*v == "text") reply.format = prompts::ReplyFormat::kText;
+      else if (*v == "json") reply.format = prompts::ReplyFormat::kJson;
+      else if (*v == "sections") reply.format = prompts::ReplyFormat::kSections;
+      else r.fail("format", "must be \"text\", \"json\" or \"sections\"");
+    }
+    if (auto v = r.strings("fields")) reply.fields = *v;
+    if (auto v = r.string("text")) reply.text = *v;
+    if (reply.format == prompts::ReplyFormat::kText) {
+      if (!reply.fields.empty()) r.fail("fields", "needs format = \"json\" or \"sections\" (a text reply is all text)");
+      if (!reply.text.empty()) r.fail("text", "needs format = \"json\" or \"sections\" (a text reply is all text)");
+    } else {
+      if (reply.fields.empty()) r.fail("format", "needs fields = [\"...\"] (the json keys or section headings)");
+      for (size_t i = 0; i < reply.fields.size(); ++i) {
+        const std::string& f = reply.fields[i];
+        if (f.empty() || base::trim(f) != f || f.find('\n') != std::string::npos)
+          r.fail("fields", "has an empty name or one with surrounding spaces or a line break");
+        if (std::find(reply.fields.begin(), reply.fields.begin() + static_cast<std::ptrdiff_t>(i), f) != reply.fields.begin() + static_cast<std::ptrdiff_t>(i))
+          r.fail("fields", "names '" + f + "' twice");
+      }
+      if (reply.text.empty()) r.fail("format", "needs text = \"FIELD\": the field that becomes the record's text");
+      if (std::find(reply.fields.begin(), reply.fields.end(), reply.text) == reply.fields.end())
+        r.fail("text", "'" + reply.text + "' is not one of the fields");
     }
     r.finish();
   }
@@ -237,6 +356,10 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
   vocab::Vocabulary empty = vocab::Vocabulary::parse("x noun\nx verb\nx adj\n", "(check)");
   dry.vocab = &empty;
   c.input_files = {{"vocab.list", c.vocab_list}, {"prompts.template", c.prompts.template_path}};
+  for (const auto& s : c.prompts.recipe.slots) {  // a recipe's slot files are inputs too
+    if (!s.file.empty()) c.input_files.emplace_back("prompts.slots." + s.name + ".file", s.file);
+    if (!s.vocab.empty()) c.input_files.emplace_back("prompts.slots." + s.name + ".vocab", s.vocab);
+  }
   dry.resolve_path = [&c](const std::filesystem::path& p, std::string_view key) {
     auto resolved = c.resolve(p, key);
     c.input_files.emplace_back(std::string(key), p);  // the run reads it: its bytes join the inputs
@@ -275,6 +398,7 @@ std::string changed_input(const std::vector<storage::InputFile>& before, const s
   auto what = [](const std::string& key) -> std::string {
     if (key == "vocab.list") return "the vocabulary list";
     if (key == "prompts.template") return "the prompt template";
+    if (key.starts_with("prompts.slots.")) return key.ends_with(".vocab") ? "the slot vocabulary" : "the slot file";
     if (key == "filters.rules") return "the regex rules";
     if (key == "filters.eval_sets") return "the evaluation set";
     return "the file";
@@ -337,9 +461,17 @@ std::unique_ptr<prompts::PromptSampler> make_sampler(const Config& config, const
   o.kind = config.prompts.kind;
   o.template_path = config.resolve(config.prompts.template_path, "prompts.template");
   o.feature_probability = config.prompts.feature_probability;
+  o.recipe = config.prompts.recipe;
+  for (auto& s : o.recipe.slots) {
+    if (!s.file.empty()) s.file = config.resolve(s.file, "prompts.slots." + s.name + ".file");
+    if (!s.vocab.empty()) s.vocab = config.resolve(s.vocab, "prompts.slots." + s.name + ".vocab");
+  }
   try {
     return prompts::make_sampler(o, vocab);
   } catch (const prompts::PromptError& e) {
+    const std::string_view m = e.what();
+    // A recipe's own keys ("prompts.slots.topic: ...") are named with the config file.
+    if (m.starts_with("prompts.") || m.starts_with("slot ") || m.starts_with("kind ")) throw ConfigError(config.file.string() + ": " + std::string(m));
     throw ConfigError(e.what());
   }
 }
@@ -347,6 +479,9 @@ std::unique_ptr<prompts::PromptSampler> make_sampler(const Config& config, const
 std::vector<std::unique_ptr<filters::Filter>> make_filters(const Config& config, const filters::FilterContext& context) {
   std::vector<std::unique_ptr<filters::Filter>> out;
   const std::string file = config.file.string();
+  // A recipe's reply is read into its text and fields before any other filter looks.
+  if (prompts::reply_shape(config.prompts.kind) == prompts::ReplyShape::kRecipe)
+    out.push_back(filters::make_reply_filter(config.prompts.recipe.reply, context));
   // Instruct replies are split into story and summary before any other filter looks.
   if (prompts::reply_shape(config.prompts.kind) == prompts::ReplyShape::kInstruct &&
       std::none_of(config.filters.begin(), config.filters.end(), [](const FilterConfig& f) { return f.kind == "instruct"; })) {

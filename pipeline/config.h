@@ -31,6 +31,9 @@ struct PromptsConfig {
   std::string kind = std::string(prompts::default_kind());  // one of prompts::sampler_kinds()
   std::filesystem::path template_path = "prompts/tinystories.txt";  // default: prompts/<kind>.txt
   double feature_probability = 0.35;
+  // kind = "recipe": slots (paths as written; make_sampler resolves them), cover and the
+  // [reply] table.
+  prompts::RecipeOptions recipe;
 };
 
 struct TeacherConfig {

@@ -16,7 +16,7 @@ class BuiltinSource final : public ReplySource {
   BuiltinSource(const Config& config, const vocab::Vocabulary& vocab) {
     try {
       teacher_ = std::make_unique<generators::BuiltinTeacher>(
-          vocab, generators::BuiltinOptions{config.teacher.noise, config.teacher.hostile});
+          vocab, generators::BuiltinOptions{config.teacher.noise, config.teacher.hostile, config.prompts.recipe.reply});
     } catch (const std::invalid_argument& e) {
       throw ConfigError(config.file.string() + ": the built-in teacher cannot use the vocabulary list " +
                         config.resolve(config.vocab_list, "vocab.list").string() + ": " + e.what());

@@ -35,9 +35,10 @@ std::string feature_sentence(FeatureSet features) {
   return s;
 }
 
-PromptTemplate PromptTemplate::parse(std::string_view text, std::string_view origin,
-                                     const std::vector<std::string_view>& allowed) {
-  // Drop comment lines first.
+namespace {
+
+// The template text without its '#' comment lines, trimmed.
+std::string template_body(std::string_view text) {
   std::string body;
   size_t pos = 0;
   while (pos < text.size()) {
@@ -50,34 +51,64 @@ PromptTemplate PromptTemplate::parse(std::string_view text, std::string_view ori
     }
     pos = eol + 1;
   }
-  const std::string_view t = base::trim(body);
-  if (t.empty()) throw PromptError(std::string(origin) + ": the prompt template is empty");
+  return std::string(base::trim(body));
+}
 
-  PromptTemplate tmpl;
-  std::string literal;
+// Walks a template body: literal(c) for each literal byte ("{{" and "}}" give one brace),
+// name(n) for each {n}. Returns false at an unclosed '{'.
+template <typename Literal, typename Name>
+bool scan_template(std::string_view t, Literal&& literal, Name&& name) {
   for (size_t i = 0; i < t.size(); ++i) {
+    if ((t[i] == '{' || t[i] == '}') && i + 1 < t.size() && t[i + 1] == t[i]) {
+      literal(t[i]);
+      ++i;
+      continue;
+    }
     if (t[i] != '{') {
-      literal.push_back(t[i]);
+      literal(t[i]);
       continue;
     }
     const size_t close = t.find('}', i);
-    if (close == std::string_view::npos)
-      throw PromptError(std::string(origin) + ": unclosed '{' in the prompt template");
-    const std::string_view name = t.substr(i + 1, close - i - 1);
-    int slot = -1;
-    for (size_t k = 0; k < allowed.size(); ++k)
-      if (allowed[k] == name) slot = static_cast<int>(k);
-    if (slot < 0) {
-      std::string list;
-      for (auto a : allowed) list += (list.empty() ? "{" : ", {") + std::string(a) + "}";
-      throw PromptError(std::string(origin) + ": unknown placeholder {" + std::string(name) +
-                        "} (this prompt kind knows " + list + ")");
-    }
-    tmpl.pieces_.push_back({std::move(literal), -1});
-    literal.clear();
-    tmpl.pieces_.push_back({{}, slot});
+    if (close == std::string_view::npos) return false;
+    name(t.substr(i + 1, close - i - 1));
     i = close;
   }
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::string> PromptTemplate::placeholder_names(std::string_view text) {
+  std::vector<std::string> out;
+  const std::string body = template_body(text);
+  scan_template(body, [](char) {}, [&](std::string_view n) { out.emplace_back(n); });
+  return out;
+}
+
+PromptTemplate PromptTemplate::parse(std::string_view text, std::string_view origin,
+                                     const std::vector<std::string_view>& allowed) {
+  const std::string body = template_body(text);
+  if (body.empty()) throw PromptError(std::string(origin) + ": the prompt template is empty");
+
+  PromptTemplate tmpl;
+  std::string literal;
+  const bool closed = scan_template(
+      body, [&](char c) { literal.push_back(c); },
+      [&](std::string_view name) {
+        int slot = -1;
+        for (size_t k = 0; k < allowed.size(); ++k)
+          if (allowed[k] == name) slot = static_cast<int>(k);
+        if (slot < 0) {
+          std::string list;
+          for (auto a : allowed) list += (list.empty() ? "{" : ", {") + std::string(a) + "}";
+          throw PromptError(std::string(origin) + ": unknown placeholder {" + std::string(name) +
+                            "} (this prompt kind knows " + list + "; write {{ and }} for literal braces)");
+        }
+        tmpl.pieces_.push_back({std::move(literal), -1});
+        literal.clear();
+        tmpl.pieces_.push_back({{}, slot});
+      });
+  if (!closed) throw PromptError(std::string(origin) + ": unclosed '{' in the prompt template (write {{ for a literal brace)");
   tmpl.pieces_.push_back({std::move(literal), -1});
   return tmpl;
 }

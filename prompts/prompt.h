@@ -42,13 +42,16 @@ class PromptError : public std::runtime_error {
 };
 
 // A prompt template: text with {name} placeholders. Lines starting with '#' are
-// comments; the text is trimmed of surrounding whitespace. Unknown placeholders are an
-// error at load time, not a surprise in the middle of a run.
+// comments; the text is trimmed of surrounding whitespace; "{{" and "}}" are literal
+// braces. Unknown placeholders are an error at load time, not a surprise in the middle of
+// a run.
 class PromptTemplate {
  public:
   static PromptTemplate parse(std::string_view text, std::string_view origin,
                               const std::vector<std::string_view>& allowed);
   static PromptTemplate load(const std::filesystem::path& path, const std::vector<std::string_view>& allowed);
+  // The {name}s of a template text, in order (repeats included), as parse() reads them.
+  static std::vector<std::string> placeholder_names(std::string_view text);
 
   // values[i] replaces placeholder allowed[i].
   std::string render(const std::vector<std::string_view>& values) const;

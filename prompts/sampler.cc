@@ -34,6 +34,12 @@ constexpr Kind kKinds[] = {
        return std::make_unique<CodeExercisesSampler>(
            PromptTemplate::load(o.template_path, CodeExercisesSampler::placeholders()), std::string(k.name));
      }},
+    {"recipe", ReplyShape::kRecipe,
+     [](const Kind& k, const SamplerOptions& o, const vocab::Vocabulary&) -> std::unique_ptr<PromptSampler> {
+       RecipeOptions r = o.recipe;
+       r.template_path = o.template_path;
+       return std::make_unique<RecipeSampler>(r, std::string(k.name));
+     }},
 };
 
 }  // namespace

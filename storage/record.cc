@@ -20,7 +20,18 @@ size_t append_record_json(std::string& out, const base::Doc& doc) {
   base::append_json_string(out, p.kind);
   out.append(",\"teacher\":");
   base::append_json_string(out, doc.teacher);
-  if (!p.topic.empty()) {  // code kinds: what the lesson or exercise is about
+  if (prompts::reply_shape(p.kind) == prompts::ReplyShape::kRecipe) {  // the slots; the reply's fields follow
+    out.append(",\"slots\":{");
+    bool first = true;
+    for (const auto& [name, value] : p.slots) {
+      if (!first) out.push_back(',');
+      base::append_json_string(out, name);
+      out.push_back(':');
+      invalid += base::append_json_string(out, value);
+      first = false;
+    }
+    out.push_back('}');
+  } else if (!p.topic.empty()) {  // code kinds: what the lesson or exercise is about
     for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"topic", &p.topic},
                                      {"audience", &p.audience}, {"style", &p.style},
                                      {"function", &p.function_name}, {"difficulty", &p.difficulty}})

@@ -156,5 +156,5 @@ TEST_CASE("make_sampler: tinystories is the TinyStoriesSampler, unknown kinds an
   o.template_path = dir / "t.txt";
   CHECK_THROWS_WITH_AS(make_sampler(o, vocab), doctest::Contains("unknown placeholder {verb}"), PromptError);
   const auto kinds = sampler_kinds();
-  CHECK(kinds == std::vector<std::string_view>{"tinystories", "tinystories-instruct", "codetextbook", "codeexercises"});
+  CHECK(kinds == std::vector<std::string_view>{"tinystories", "tinystories-instruct", "codetextbook", "codeexercises", "recipe"});
 }
