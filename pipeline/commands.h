@@ -62,5 +62,6 @@ void add_eval_command(Commands& commands);
 void add_report_command(Commands& commands);
 void add_merge_command(Commands& commands);
 void add_slurm_commands(Commands& commands);
+void add_prompts_command(Commands& commands);
 
 }  // namespace primer::cli

@@ -163,6 +163,7 @@ int main(int argc, char** argv) {
   cli::add_report_command(commands);
   cli::add_merge_command(commands);
   cli::add_slurm_commands(commands);
+  cli::add_prompts_command(commands);
 
   if (const std::string e = cli::command_words_error(app, argc, argv); !e.empty()) return cli::report_error(2, e);
   try {
