@@ -167,6 +167,16 @@ void Builder::load_vocabulary() {
 
 void Builder::scan_records() {
   if (shards_.empty()) return;
+  if (manifest_ && !manifest_->config_json.empty()) {  // a recipe's cover slots, for the coverage figure
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    simdjson::dom::array cover;
+    if (!parser.parse(manifest_->config_json).get(root) && !root["prompts"]["cover"].get_array().get(cover))
+      for (auto c : cover) {
+        std::string_view name;
+        if (!c.get_string().get(name)) scan_.cover.emplace_back(name);
+      }
+  }
   const report::ShardsRead read = report::scan_shards(dir_, shards_, o_, vocab_, scan_, problem_sink());
   // The records there are: the manifest's count, else what inspect counted reading the
   // loose shards whole, else at least what this scan saw.

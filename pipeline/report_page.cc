@@ -255,6 +255,42 @@ std::string heat_class(uint64_t n, uint64_t max) {
 
 }  // namespace
 
+// A recipe's slots: each slot's values (the most frequent 30), and how well the records
+// cover the combinations of the cover slots.
+std::string slots_html(const DatasetScan& s) {
+  std::string h = "<h3>Recipe slots</h3>";
+  if (!s.cover.empty()) {
+    uint64_t possible = 1, min = ~uint64_t(0), max = 0;
+    std::string names;
+    for (const std::string& c : s.cover) {
+      auto it = s.slot_values.find(c);
+      possible *= it == s.slot_values.end() ? 0 : it->second.size();
+      names += (names.empty() ? "" : " × ") + c;
+    }
+    for (const auto& [combo, n] : s.cover_combos) min = std::min(min, n), max = std::max(max, n);
+    if (s.cover_combos.empty()) min = 0;
+    h += fmt::format(
+        "<p>Cover set {}: <b>{}</b> of the {} combinations of the values seen occur in the records read ({}), each "
+        "{} to {} times.</p>",
+        esc(names), base::with_commas(s.cover_combos.size()), base::with_commas(possible),
+        percent(share(s.cover_combos.size(), possible)), base::with_commas(min), base::with_commas(max));
+  }
+  constexpr size_t kTopValues = 30;
+  for (const std::string& name : s.slot_names) {
+    const auto& values = s.slot_values.at(name);
+    std::vector<std::pair<uint64_t, std::string>> sorted;
+    for (const auto& [v, n] : values) sorted.emplace_back(n, v);
+    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+    std::vector<report_svg::Bar> bars;
+    for (size_t i = 0; i < sorted.size() && i < kTopValues; ++i)
+      bars.push_back({sorted[i].second, double(sorted[i].first), percent(share(sorted[i].first, s.with_slots)), 2});
+    h += fmt::format("<h4>{}</h4><p class=\"muted\">{} distinct values{}.</p>", esc(name), base::with_commas(values.size()),
+                     values.size() > kTopValues ? fmt::format(", the {} most frequent shown", kTopValues) : "");
+    h += report_svg::hbars(bars, "Documents per value of " + name);
+  }
+  return h;
+}
+
 std::string distributions_section(const DatasetScan& s, const std::optional<vocab::Vocabulary>& vocab,
                                   const std::string& vocab_name) {
   std::string h = "<section id=\"distributions\"><h2>Distributions</h2>";
@@ -354,6 +390,7 @@ std::string distributions_section(const DatasetScan& s, const std::optional<voca
       h += "<h3>Styles</h3>" + report_svg::hbars(bars, "Documents per style");
     }
   }
+  if (s.with_slots) h += slots_html(s);
   return h + "</section>";
 }
 

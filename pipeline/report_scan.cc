@@ -64,6 +64,11 @@ void merge_scan(DatasetScan& a, DatasetScan&& b) {
   add(a.audiences, b.audiences);
   add(a.styles, b.styles);
   add(a.topic_audience, b.topic_audience);
+  a.with_slots += b.with_slots;
+  for (const auto& name : b.slot_names)
+    if (std::find(a.slot_names.begin(), a.slot_names.end(), name) == a.slot_names.end()) a.slot_names.push_back(name);
+  for (const auto& [name, values] : b.slot_values) add(a.slot_values[name], values);
+  add(a.cover_combos, b.cover_combos);
   for (auto& [w, o] : b.oov) {
     OovWord& t = a.oov[w];
     t.count += o.count;
@@ -163,6 +168,27 @@ void score_record(const storage::RecordView& r, const std::string& split, const 
   if (!audience.empty()) ++s.with_audience, ++s.audiences[audience];
   if (!style.empty()) ++s.with_style, ++s.styles[style];
   if (!topic.empty() || !audience.empty()) ++s.topic_audience[{topic, audience}];
+  if (!f.slots.empty()) {
+    ++s.with_slots;
+    for (const auto& [name, value] : f.slots) {
+      auto& values = s.slot_values[std::string(name)];
+      if (values.empty() && std::find(s.slot_names.begin(), s.slot_names.end(), name) == s.slot_names.end())
+        s.slot_names.emplace_back(name);
+      ++values[std::string(value)];
+    }
+    if (!s.cover.empty()) {
+      std::string combo;
+      size_t found = 0;
+      for (const std::string& c : s.cover)
+        for (const auto& [name, value] : f.slots)
+          if (name == c) {
+            combo.append(value).push_back('\x1f');
+            ++found;
+            break;
+          }
+      if (found == s.cover.size()) ++s.cover_combos[combo];
+    }
+  }
 
   // A sample row (bottom-k on a hash of the text: order-independent, reproducible).
   const uint64_t key = base::mix64(std::hash<std::string_view>{}(text) ^ r.line_number);
@@ -226,6 +252,7 @@ storage::ReadStats scan_file(const fs::path& file, const std::string& split, uin
                                              thread_local simdjson::dom::parser parser;
                                              b->scan.kept = BottomK(o.sample_rows);
                                              b->scan.kept_bar = kept_bar.load();
+                                             b->scan.cover = scan.cover;
                                              for (size_t i = 0; i < b->within; ++i) {
                                                storage::RecordView r;
                                                r.line_number = b->first_line + i + 1;

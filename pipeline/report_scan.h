@@ -82,6 +82,13 @@ struct DatasetScan {
   uint64_t with_topic = 0, with_audience = 0, with_style = 0;
   std::map<std::string, uint64_t> topics, audiences, styles;
   std::map<std::pair<std::string, std::string>, uint64_t> topic_audience;
+  // Recipes: "slots" values per slot (in first-seen slot order), and the combinations of
+  // the cover slots (the run config's prompts.cover, set before the scan) joined by '\x1f'.
+  uint64_t with_slots = 0;
+  std::vector<std::string> slot_names;
+  std::map<std::string, std::map<std::string, uint64_t>> slot_values;
+  std::vector<std::string> cover;
+  std::map<std::string, uint64_t> cover_combos;
   std::map<std::string, OovWord> oov;
   BottomK kept{0};
   uint64_t kept_bar = ~uint64_t(0);  // a partial scan: `kept` rows of the scans before it are all at or below this

@@ -77,11 +77,14 @@ size_t append_record_json(std::string& out, const base::Doc& doc) {
 
 void parse_record(simdjson::dom::element json, RecordFields& out) {
   std::vector<std::string_view> words = std::move(out.words), features = std::move(out.features);
+  std::vector<std::pair<std::string_view, std::string_view>> slot_values = std::move(out.slots);
   words.clear();
   features.clear();
+  slot_values.clear();
   out = RecordFields{};
   out.words = std::move(words);
   out.features = std::move(features);
+  out.slots = std::move(slot_values);
   simdjson::dom::object obj;
   if (json.get_object().get(obj)) return;
   // One pass over the members; `seen` keeps the first of a repeated key.
@@ -89,7 +92,7 @@ void parse_record(simdjson::dom::element json, RecordFields& out) {
     kText = 1u << 0, kId = 1u << 1, kKind = 1u << 2, kTeacher = 1u << 3, kPrompt = 1u << 4, kFinish = 1u << 5,
     kTopic = 1u << 6, kAudience = 1u << 7, kStyle = 1u << 8, kFunction = 1u << 9, kDifficulty = 1u << 10,
     kSummary = 1u << 11, kSentence = 1u << 12, kRejectedBy = 1u << 13, kRejectReason = 1u << 14, kIndex = 1u << 15,
-    kWords = 1u << 16, kFeatures = 1u << 17,
+    kWords = 1u << 16, kFeatures = 1u << 17, kSlots = 1u << 18,
   };
   static constexpr std::pair<std::string_view, uint32_t> kStrings[] = {
       {"text", kText},         {"id", kId},           {"kind", kKind},       {"teacher", kTeacher},
@@ -122,6 +125,15 @@ void parse_record(simdjson::dom::element json, RecordFields& out) {
       for (auto e : a) {
         std::string_view s;
         if (!e.get_string().get(s)) (is_words ? out.words : out.features).push_back(s);
+      }
+      continue;
+    }
+    if (key == "slots") {
+      simdjson::dom::object o;
+      if (!first(kSlots) || value.get_object().get(o)) continue;
+      for (auto [name, v] : o) {
+        std::string_view s;
+        if (!v.get_string().get(s)) out.slots.emplace_back(name, s);
       }
       continue;
     }

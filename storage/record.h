@@ -35,6 +35,7 @@ struct RecordFields {
   bool has_words = false, has_features = false;  // "words" / "features" are arrays
   size_t words_size = 0;                         // elements of "words", strings or not
   std::vector<std::string_view> words, features; // their string elements
+  std::vector<std::pair<std::string_view, std::string_view>> slots;  // recipes: "slots" members with string values
 };
 
 // Fills `out` (cleared first; its vectors keep their capacity, so a caller that reuses

@@ -11,6 +11,7 @@
 
 #include "base/json.h"
 #include "pipeline/config.h"
+#include "pipeline/report.h"
 #include "pipeline/run.h"
 #include "storage/files.h"
 #include "storage/manifest.h"
@@ -263,4 +264,23 @@ TEST_CASE("a recipe runs offline with the built-in teacher, in every reply forma
     const auto report = pipeline::run(pipeline::load_config(dir / "r.toml"), o);
     CHECK(report.manifest.kept == 60);
   }
+}
+
+TEST_CASE("the report shows every slot's distribution and the coverage of the cover set") {
+  TempDir dir;
+  std::string c = recipe_config(dir, "");
+  c.replace(c.find("count = 60"), 10, "count = 12");
+  write_file(dir / "r.toml", c);
+  pipeline::RunOptions o;
+  o.out = dir / "out";
+  o.progress = false;
+  pipeline::run(pipeline::load_config(dir / "r.toml"), o);
+  pipeline::ReportOptions ro;
+  pipeline::write_report(dir / "out", dir / "report.html", ro);
+  const std::string html = primer::testing::read_file(dir / "report.html");
+  // 12 prompts: two passes over the 3 x 2 pairs (validation_fraction = 0: all in train).
+  CHECK(html.find("Cover set topic × audience: <b>6</b> of the 6 combinations") != std::string::npos);
+  CHECK(html.find("each 2 to 2 times") != std::string::npos);
+  for (const char* slot : {"<h4>topic</h4>", "<h4>audience</h4>", "<h4>word</h4>", "Documents per value of audience"})
+    CHECK(html.find(slot) != std::string::npos);
 }
