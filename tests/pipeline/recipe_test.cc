@@ -5,6 +5,7 @@
 
 #include <simdjson.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
@@ -283,4 +284,45 @@ TEST_CASE("the report shows every slot's distribution and the coverage of the co
   CHECK(html.find("each 2 to 2 times") != std::string::npos);
   for (const char* slot : {"<h4>topic</h4>", "<h4>audience</h4>", "<h4>word</h4>", "Documents per value of audience"})
     CHECK(html.find(slot) != std::string::npos);
+}
+
+TEST_CASE("examples/recipes/math.toml against an HTTP teacher: fields reach the answer filter") {
+  FakeOpenAI server;
+  std::atomic<int> wrong{0};
+  server.behaviour = [&](const FakeCall& c) {
+    FakeReply r;
+    r.billed = true;
+    const uint64_t h = std::hash<std::string>{}(c.body);
+    const int a = static_cast<int>(h % 9) + 2, b = static_cast<int>(h / 9 % 7) + 3;
+    const bool bad = h % 4 == 0;
+    if (bad) ++wrong;
+    r.body = chat_body("{\"question\": \"Sam has " + std::to_string(a) + " bags of " + std::to_string(b) +
+                       " apples. How many apples?\", \"expression\": \"" + std::to_string(a) + " * " + std::to_string(b) +
+                       "\", \"answer\": " + std::to_string(a * b + (bad ? 1 : 0)) + "}");
+    return r;
+  };
+  std::string cfg = primer::testing::read_file(primer::testing::source_path("examples/recipes/math.toml"));
+  cfg.replace(cfg.find("count = 1200"), 12, "count = 80");
+  const std::string math_template = primer::testing::source_path("examples/recipes/math.txt").string();
+  cfg.replace(cfg.find("math.txt"), 8, math_template);
+  cfg.replace(cfg.find("http://127.0.0.1:8000/v1"), 24, server.base_url());
+  TempDir dir;
+  write_file(dir / "math.toml", cfg);
+  pipeline::RunOptions o;
+  o.out = dir / "out";
+  o.progress = false;
+  const auto report = pipeline::run(pipeline::load_config(dir / "math.toml"), o);
+  std::map<std::string, uint64_t> answer;
+  for (const auto& f : report.manifest.filters)
+    if (f.name == "answer")
+      for (const auto& d : f.dropped) answer[d.reason] = d.count;
+  CHECK(wrong.load() > 0);
+  CHECK(answer["mismatch"] == uint64_t(wrong.load()));
+  CHECK(answer["missing_field"] == 0);
+  CHECK(report.manifest.kept + uint64_t(wrong.load()) + [&] {
+    uint64_t dups = 0;
+    for (const auto& f : report.manifest.filters)
+      if (f.name == "exact_dedup") dups = f.dropped_total();
+    return dups;
+  }() == 80);
 }
