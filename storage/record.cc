@@ -1,5 +1,7 @@
 #include "storage/record.h"
 
+#include <algorithm>
+
 #include "base/json.h"
 #include "generators/instruct.h"
 #include "prompts/sampler.h"
@@ -78,13 +80,16 @@ size_t append_record_json(std::string& out, const base::Doc& doc) {
 void parse_record(simdjson::dom::element json, RecordFields& out) {
   std::vector<std::string_view> words = std::move(out.words), features = std::move(out.features);
   std::vector<std::pair<std::string_view, std::string_view>> slot_values = std::move(out.slots);
+  std::vector<std::pair<std::string_view, simdjson::dom::element>> others = std::move(out.others);
   words.clear();
   features.clear();
   slot_values.clear();
+  others.clear();
   out = RecordFields{};
   out.words = std::move(words);
   out.features = std::move(features);
   out.slots = std::move(slot_values);
+  out.others = std::move(others);
   simdjson::dom::object obj;
   if (json.get_object().get(obj)) return;
   // One pass over the members; `seen` keeps the first of a repeated key.
@@ -142,12 +147,16 @@ void parse_record(simdjson::dom::element json, RecordFields& out) {
       if (first(kFinish) && !value.get_string().get(s)) out.finish_reason = s;
       continue;
     }
-    for (size_t k = 0; k < std::size(kStrings); ++k)
-      if (key == kStrings[k].first) {
-        std::string_view v;
-        if (first(kStrings[k].second) && !value.get_string().get(v)) *slots[k] = v;
-        break;
-      }
+    size_t k = 0;
+    while (k < std::size(kStrings) && key != kStrings[k].first) ++k;
+    if (k == std::size(kStrings)) {  // the first of a repeated key; at most kMaxOthers (hostile records)
+      if (out.others.size() < RecordFields::kMaxOthers &&
+          std::none_of(out.others.begin(), out.others.end(), [&](const auto& o) { return o.first == key; }))
+        out.others.emplace_back(key, value);
+      continue;
+    }
+    std::string_view v;
+    if (first(kStrings[k].second) && !value.get_string().get(v)) *slots[k] = v;
   }
 }
 
@@ -194,6 +203,8 @@ DocFromRecord doc_from_record(const RecordFields& r, const vocab::Vocabulary& vo
   if (!r.prompt.empty()) p.text = r.prompt;
   if (!r.kind.empty()) p.kind = r.kind;
   if (!r.teacher.empty()) doc.teacher = r.teacher;
+  doc.fields.clear();
+  for (const auto& [key, value] : r.others) doc.fields.emplace_back(std::string(key), simdjson::minify(value));
   return found;
 }
 

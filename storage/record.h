@@ -36,6 +36,10 @@ struct RecordFields {
   size_t words_size = 0;                         // elements of "words", strings or not
   std::vector<std::string_view> words, features; // their string elements
   std::vector<std::pair<std::string_view, std::string_view>> slots;  // recipes: "slots" members with string values
+  // Members of no field above (a recipe's reply fields, what a filter attached), in order;
+  // the first kMaxOthers.
+  static constexpr size_t kMaxOthers = 64;
+  std::vector<std::pair<std::string_view, simdjson::dom::element>> others;
 };
 
 // Fills `out` (cleared first; its vectors keep their capacity, so a caller that reuses
@@ -51,7 +55,9 @@ struct DocFromRecord {
 };
 // The inverse of append_record_json for what the filters use: the text, the prompt's id,
 // index, kind, text, its words (when the vocabulary lists all three; else no
-// required-word check) and features, the teacher and the finish reason.
+// required-word check) and features, the teacher and the finish reason; the other
+// members as Doc::fields (JSON), so that a filter reading a recipe's reply fields (the
+// answer filter) works on records read back from shards.
 DocFromRecord doc_from_record(const RecordFields& record, const vocab::Vocabulary& vocab, base::Doc& doc);
 
 // Appends ',"rejected_by":BY,"reject_reason":REASON' (the members a dropped record gets).

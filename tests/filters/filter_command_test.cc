@@ -56,6 +56,25 @@ TEST_CASE("primer filter: runs the chain over JSONL, writes kept and rejected sh
             .exit_code == 2);
 }
 
+TEST_CASE("primer filter: a record's other members reach the filters (the answer filter on math records)") {
+  TempDir dir;
+  write_file(dir / "in.jsonl",
+             "{\"text\":\"Tom has 3 bags of 6 apples. How many apples?\",\"expression\":\"3 * 6\",\"answer\":18}\n"
+             "{\"text\":\"Ann has 4 and gets 5. How many?\",\"expression\":\"4 + 5\",\"answer\":\"10 pens\"}\n"
+             "{\"text\":\"A story with no answer.\"}\n");
+  write_file(dir / "f.toml", "[[filters]]\nkind = \"answer\"\n");
+  const auto r = run_command({primer_binary(), "filter", (dir / "in.jsonl").string(), "--config",
+                              (dir / "f.toml").string(), "--out", (dir / "out").string()});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto kept = run_command({"/bin/bash", "-c", "zstdcat " + (dir / "out/data").string() + "/train-*.jsonl.zst"});
+  CHECK(kept.out ==
+        "{\"text\":\"Tom has 3 bags of 6 apples. How many apples?\",\"expression\":\"3 * 6\",\"answer\":18}\n");
+  const std::string manifest = read_file(dir / "out/manifest.json");
+  CHECK(manifest.find("\"mismatch\": 1") != std::string::npos);
+  CHECK(manifest.find("\"missing_field\": 1") != std::string::npos);
+}
+
 namespace {
 
 // The manifest's row for `name` as {seen, kept, dropped per reason}.
