@@ -1,9 +1,12 @@
 #include "vocab/vocabulary.h"
 
+#include <unicode/brkiter.h>
+#include <unicode/bytestream.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
+#include <unicode/uscript.h>
+#include <unicode/utext.h>
 #include <unicode/utf8.h>
-#include <unicode/bytestream.h>
 
 #include <algorithm>
 #include <fstream>
@@ -156,6 +159,125 @@ bool is_word_char(UChar32 c) {
   return u_hasBinaryProperty(c, UCHAR_ALPHABETIC) || (U_GET_GC_MASK(c) & (U_GC_M_MASK | U_GC_ND_MASK)) != 0;
 }
 
+// A word character of a script written without spaces: the characters ICU's word break
+// rules hand to a dictionary (Han, Hiragana, Katakana, with the marks and signs they
+// share through Script_Extensions such as U+30FC and U+3099; Line_Break=Complex_Context:
+// Thai, Lao, Khmer, Myanmar, ...). Nothing below U+0E00 is one, so Latin, Greek,
+// Cyrillic, Arabic and Indic words never pay for the lookups.
+bool is_spaceless(UChar32 c) {
+  if (c < 0x0E00) return false;
+  if (u_getIntPropertyValue(c, UCHAR_LINE_BREAK) == U_LB_COMPLEX_CONTEXT) return true;
+  UErrorCode status = U_ZERO_ERROR;
+  const UScriptCode sc = uscript_getScript(c, &status);
+  if (U_FAILURE(status)) return false;
+  if (sc == USCRIPT_HAN || sc == USCRIPT_HIRAGANA || sc == USCRIPT_KATAKANA) return true;
+  if (sc != USCRIPT_COMMON && sc != USCRIPT_INHERITED) return false;
+  return uscript_hasScript(c, USCRIPT_HAN) || uscript_hasScript(c, USCRIPT_HIRAGANA) ||
+         uscript_hasScript(c, USCRIPT_KATAKANA);
+}
+
+// True if every code point of a well-formed UTF-8 word is a word character written
+// without spaces; `cps` receives the number of code points.
+bool all_spaceless(std::string_view w, size_t& cps) {
+  const auto* p = reinterpret_cast<const uint8_t*>(w.data());
+  const auto n = static_cast<int32_t>(w.size());
+  cps = 0;
+  for (int32_t i = 0; i < n;) {
+    UChar32 c;
+    U8_NEXT(p, i, n, c);
+    if (c < 0 || !is_word_char(c) || !is_spaceless(c) || (U_GET_GC_MASK(c) & U_GC_ND_MASK)) return false;
+    ++cps;
+  }
+  return cps > 0;
+}
+
+// ICU's word break iterator for the root locale (its rules send Han, kana and the
+// Complex_Context scripts to the CJK, Thai, Lao, Khmer and Burmese dictionaries), one per
+// thread: a BreakIterator is not thread-safe, and building one costs tens of microseconds.
+// Null if ICU's data cannot give one.
+icu::BreakIterator* word_breaker() {
+  thread_local std::unique_ptr<icu::BreakIterator> breaker = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    std::unique_ptr<icu::BreakIterator> b(icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status));
+    if (U_FAILURE(status)) b.reset();
+    return b;
+  }();
+  return breaker.get();
+}
+
+// Cuts `run` (UTF-8, only characters that is_spaceless accepts) at ICU's word boundaries
+// and appends the pieces, as byte offsets [begin, end) into `run` plus `base`, to `out`;
+// the whole run is one piece if ICU fails. The pieces are collected before anyone sees
+// them, so a caller's callback may segment again on this thread (the breaker is shared).
+void icu_split(std::string_view run, uint32_t base, std::vector<std::pair<uint32_t, uint32_t>>& out) {
+  icu::BreakIterator* bi = word_breaker();
+  UErrorCode status = U_ZERO_ERROR;
+  UText ut = UTEXT_INITIALIZER;
+  if (bi) {
+    utext_openUTF8(&ut, run.data(), static_cast<int64_t>(run.size()), &status);
+    if (U_SUCCESS(status)) bi->setText(&ut, status);
+  }
+  if (!bi || U_FAILURE(status)) {
+    utext_close(&ut);
+    out.emplace_back(base, base + static_cast<uint32_t>(run.size()));
+    return;
+  }
+  // With a UTF-8 UText the boundaries are byte offsets into `run`.
+  int32_t start = bi->first();
+  for (int32_t end = bi->next(); end != icu::BreakIterator::DONE; start = end, end = bi->next())
+    if (end > start) out.emplace_back(base + static_cast<uint32_t>(start), base + static_cast<uint32_t>(end));
+  utext_close(&ut);
+}
+
+// A "# language: CODE" directive line (spaces around the parts optional); `tag` gets CODE.
+bool language_directive(std::string_view line, std::string_view& tag) {
+  auto trim = [](std::string_view x) {
+    while (!x.empty() && (x.front() == ' ' || x.front() == '\t')) x.remove_prefix(1);
+    while (!x.empty() && (x.back() == ' ' || x.back() == '\t' || x.back() == '\r')) x.remove_suffix(1);
+    return x;
+  };
+  line = trim(line);
+  if (!line.starts_with('#')) return false;
+  line = trim(line.substr(1));
+  if (!line.starts_with("language:")) return false;
+  tag = trim(line.substr(9));
+  return true;
+}
+
+// A BCP 47 tag's shape: subtags of 1-8 ASCII letters or digits joined by '-', the first
+// 2-3 letters ("zh", "pt-BR", "zh-Hant", "sr-Latn-RS").
+bool valid_language_tag(std::string_view tag) {
+  size_t start = 0;
+  bool first = true;
+  while (true) {
+    size_t dash = tag.find('-', start);
+    if (dash == std::string_view::npos) dash = tag.size();
+    const std::string_view sub = tag.substr(start, dash - start);
+    if (sub.empty() || sub.size() > 8) return false;
+    for (char ch : sub) {
+      const bool letter = (ch | 0x20) >= 'a' && (ch | 0x20) <= 'z', digit = ch >= '0' && ch <= '9';
+      if (!letter && !(digit && !first)) return false;
+    }
+    if (first && (sub.size() < 2 || sub.size() > 3)) return false;
+    first = false;
+    if (dash == tag.size()) return true;
+    start = dash + 1;
+  }
+}
+
+// A name is matched when written with a capital, or when its first letter has no case
+// (Han, kana, Thai, Arabic, ...). A name in the list must pass this too.
+bool name_case_ok(std::string_view word) {
+  if (word.empty()) return false;
+  const auto c0 = static_cast<unsigned char>(word[0]);
+  if (c0 < 0x80) return c0 >= 'A' && c0 <= 'Z';
+  const auto* p = reinterpret_cast<const uint8_t*>(word.data());
+  int32_t i = 0;
+  UChar32 c;
+  U8_NEXT(p, i, static_cast<int32_t>(word.size()), c);
+  return c >= 0 && (u_isupper(c) || u_istitle(c) || (u_isalpha(c) && !u_hasBinaryProperty(c, UCHAR_CASED)));
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------
@@ -213,6 +335,9 @@ struct Vocabulary::Index {
   };
   Table forms, names;
   Table lemmas;  // "pos:lemma" → its entry (find(), called per record by primer filter)
+  // The longest surface form or name, in code points, made only of characters of scripts
+  // written without spaces: how far split_spaceless looks ahead. 0: the list has none.
+  size_t spaceless_max = 0;
 };
 
 std::string_view pos_name(Pos pos) { return kPosNames[static_cast<int>(pos)]; }
@@ -300,7 +425,7 @@ std::string_view strip_clitic(std::string_view w) {
 
 namespace detail {
 
-uint64_t segment_unicode(std::string_view s, WordSink sink, void* context) {
+uint64_t segment_unicode(std::string_view s, WordSink sink, void* context, const Vocabulary* prefer) {
   // 1. Ill-formed sequences become U+FFFD (a separator) and are counted; default-
   //    ignorable code points are dropped.
   uint64_t bad = 0;
@@ -336,7 +461,8 @@ uint64_t segment_unicode(std::string_view s, WordSink sink, void* context) {
   // 3. The segmentation rules, on code points.
   const auto* p = reinterpret_cast<const uint8_t*>(clean.data());
   const auto n = static_cast<int32_t>(clean.size());
-  enum Cls : uint8_t { kSepC, kWordC, kDigitC, kApoC, kNumPunctC };
+  // kSpacelessC: a word character of a script written without spaces (is_spaceless).
+  enum Cls : uint8_t { kSepC, kWordC, kDigitC, kApoC, kNumPunctC, kSpacelessC };
   auto cls_at = [&](int32_t i, int32_t& next_i, UChar32& c) -> Cls {
     next_i = i;
     U8_NEXT(p, next_i, n, c);
@@ -344,7 +470,8 @@ uint64_t segment_unicode(std::string_view s, WordSink sink, void* context) {
     if (is_apostrophe(c)) return kApoC;
     if (c == '.' || c == ',') return kNumPunctC;
     if (!is_word_char(c)) return kSepC;
-    return (U_GET_GC_MASK(c) & U_GC_ND_MASK) ? kDigitC : kWordC;
+    if (U_GET_GC_MASK(c) & U_GC_ND_MASK) return kDigitC;
+    return is_spaceless(c) ? kSpacelessC : kWordC;
   };
   std::string word;
   auto append = [&](UChar32 c, Cls k, int32_t from, int32_t to) {
@@ -356,6 +483,21 @@ uint64_t segment_unicode(std::string_view s, WordSink sink, void* context) {
     int32_t j;
     UChar32 c;
     Cls k = cls_at(i, j, c);
+    if (k == kSpacelessC) {
+      // A run of it, cut into words by the list or by ICU's dictionary.
+      const int32_t start = i;
+      i = j;
+      while (i < n && cls_at(i, j, c) == kSpacelessC) i = j;
+      const std::string_view run(clean.data() + start, static_cast<size_t>(i - start));
+      if (prefer) {
+        prefer->split_spaceless(run, sink, context);
+      } else {
+        std::vector<std::pair<uint32_t, uint32_t>> pieces;
+        icu_split(run, 0, pieces);
+        for (const auto& [b, e] : pieces) sink(context, run.substr(b, e - b));
+      }
+      continue;
+    }
     if (k != kWordC && k != kDigitC) {
       i = j;
       continue;
@@ -429,6 +571,7 @@ Vocabulary Vocabulary::parse(std::string_view text, std::string_view origin) {
   auto fail = [&](const std::string& what) {
     throw VocabError(std::string(origin) + ":" + std::to_string(line_no) + ": " + what);
   };
+  bool language_seen = false;
   std::string scratch;
   auto fold = [&](std::string_view s) {
     fold_word(s, scratch);
@@ -442,6 +585,18 @@ Vocabulary Vocabulary::parse(std::string_view text, std::string_view origin) {
     pos = eol + 1;
     ++line_no;
     if (!valid_utf8(line)) fail("not valid UTF-8");
+    if (std::string_view tag; language_directive(line, tag)) {
+      if (!valid_language_tag(tag))
+        fail("malformed language '" + std::string(tag) + "' (a BCP 47 tag such as en, zh, ja, th, pt-BR)");
+      if (language_seen) fail("'# language:' given twice");
+      language_seen = true;
+      v.language_.assign(tag);
+      for (char& ch : v.language_) ch = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch + ('a' - 'A')) : ch;
+      if (v.language_ != "en" && !v.entries_.empty())
+        fail("'# language:' must come before the first entry (the entries above it used English rules)");
+      v.english_ = v.language_ == "en";
+      continue;
+    }
     if (const size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
     std::vector<std::string_view> fields;
     size_t i = 0;
@@ -466,7 +621,7 @@ Vocabulary Vocabulary::parse(std::string_view text, std::string_view origin) {
 
     const std::string base = e.pos == Pos::kName ? e.lemma : fold(e.lemma);
     e.forms[static_cast<int>(Form::kBase)] = base;
-    {
+    if (v.english_) {
       auto set = [&](Form f) { e.forms[static_cast<int>(f)] = inflect_regular(base, f); };
       if (e.pos == Pos::kNoun) set(Form::kPlural);
       if (e.pos == Pos::kVerb) {
@@ -508,13 +663,10 @@ Vocabulary Vocabulary::parse(std::string_view text, std::string_view origin) {
         for (auto& s : split_commas(value)) e.also.push_back(fold(s));
       }
     }
-    if (e.pos == Pos::kName && !e.lemma.empty()) {
-      // A name must start with a capital letter (it is matched only when capitalised).
-      const auto* p = reinterpret_cast<const uint8_t*>(e.lemma.data());
-      int32_t k = 0;
-      UChar32 c;
-      U8_NEXT(p, k, static_cast<int32_t>(e.lemma.size()), c);
-      if (!(u_isupper(c) || u_istitle(c))) fail("name '" + e.lemma + "' must start with a capital letter");
+    if (e.pos == Pos::kName && !e.lemma.empty() && !name_case_ok(e.lemma)) {
+      // A name must start with a capital letter (it is matched only when capitalised),
+      // unless its script has no case.
+      fail("name '" + e.lemma + "' must start with a capital letter");
     }
 
     const std::string index_key = std::string(pos_name(e.pos)) + ":" + (e.pos == Pos::kName ? fold(e.lemma) : base);
@@ -543,6 +695,10 @@ Vocabulary Vocabulary::parse(std::string_view text, std::string_view origin) {
   v.index_->forms.build(forms);
   v.index_->names.build(names);
   v.index_->lemmas.build(lemma_index);
+  for (const auto* table : {&forms, &names})
+    for (const auto& item : *table)
+      if (size_t cps = 0; all_spaceless(item.first, cps))
+        v.index_->spaceless_max = std::max(v.index_->spaceless_max, cps);
   return v;
 }
 
@@ -564,25 +720,12 @@ size_t Vocabulary::surface_form_count() const { return index_->forms.size; }
 
 std::span<const uint32_t> Vocabulary::lemmas_of(std::string_view lower) const { return index_->forms.lookup(lower); }
 
-namespace {
-bool starts_upper(std::string_view word) {
-  if (word.empty()) return false;
-  const auto c0 = static_cast<unsigned char>(word[0]);
-  if (c0 < 0x80) return c0 >= 'A' && c0 <= 'Z';
-  const auto* p = reinterpret_cast<const uint8_t*>(word.data());
-  int32_t i = 0;
-  UChar32 c;
-  U8_NEXT(p, i, static_cast<int32_t>(word.size()), c);
-  return c >= 0 && (u_isupper(c) || u_istitle(c));
-}
-}  // namespace
-
 bool Vocabulary::is_name(std::string_view word) const {
-  if (!starts_upper(word)) return false;
+  if (!name_case_ok(word)) return false;
   std::string lower;
   fold_word(word, lower);
   if (index_->names.find(lower)) return true;
-  const std::string_view base = strip_clitic(lower);
+  const std::string_view base = english_ ? strip_clitic(lower) : std::string_view();
   return !base.empty() && index_->names.find(base);
 }
 
@@ -600,8 +743,8 @@ TokenKind Vocabulary::classify(std::string_view word, std::string& folded, std::
   }
   const char f0 = folded[0];
   if (f0 >= '0' && f0 <= '9' && is_number(folded)) return TokenKind::kNumber;
-  const std::string_view base = strip_clitic(folded);
-  if (starts_upper(word) && (index_->names.find(folded) || (!base.empty() && index_->names.find(base))))
+  const std::string_view base = english_ ? strip_clitic(folded) : std::string_view();
+  if (name_case_ok(word) && (index_->names.find(folded) || (!base.empty() && index_->names.find(base))))
     return TokenKind::kName;
   if (!base.empty()) {
     if (const auto* s = index_->forms.find(base)) {
@@ -612,6 +755,79 @@ TokenKind Vocabulary::classify(std::string_view word, std::string& folded, std::
     report_len = base.size();
   }
   return TokenKind::kOov;
+}
+
+// The list's own segmentation of a run (UTF-8, only is_spaceless word characters,
+// NFKC): a dynamic programme over code point boundaries that minimises first the code
+// points no listed form or name covers, then the number of listed words; among equal
+// splits the longest word at each position wins (scanning lengths from the longest,
+// replacing only on a strict improvement). Each stretch no listed word covers is cut by
+// ICU's dictionary. O(run length × spaceless_max) probes of the flat tables.
+void Vocabulary::split_spaceless(std::string_view run, detail::WordSink sink, void* context) const {
+  const size_t longest = index_->spaceless_max;
+  std::vector<std::pair<uint32_t, uint32_t>> pieces;  // [begin, end) byte offsets, emitted last
+  auto emit_all = [&] {
+    for (const auto& [b, e] : pieces) sink(context, run.substr(b, e - b));
+  };
+  if (longest == 0) {
+    icu_split(run, 0, pieces);
+    emit_all();
+    return;
+  }
+  // Scratch reused per thread: code point offsets, and per boundary the best cost of the
+  // rest of the run and the length (in code points) of the word that starts there (0:
+  // one uncovered code point).
+  struct Cost {
+    uint32_t uncovered = 0, words = 0;
+    bool operator<(const Cost& o) const { return uncovered != o.uncovered ? uncovered < o.uncovered : words < o.words; }
+  };
+  thread_local std::vector<int32_t> offsets;
+  thread_local std::vector<Cost> best;
+  thread_local std::vector<uint32_t> step;
+  offsets.clear();
+  const auto* p = reinterpret_cast<const uint8_t*>(run.data());
+  const auto n = static_cast<int32_t>(run.size());
+  for (int32_t i = 0; i < n;) {
+    offsets.push_back(i);
+    U8_FWD_1(p, i, n);
+  }
+  offsets.push_back(n);
+  const size_t cps = offsets.size() - 1;
+  best.assign(cps + 1, Cost{});
+  step.assign(cps + 1, 0);
+  for (size_t k = cps; k-- > 0;) {
+    Cost b{best[k + 1].uncovered + 1, best[k + 1].words};
+    uint32_t len = 0;
+    for (size_t l = std::min(longest, cps - k); l >= 1; --l) {
+      const std::string_view w = run.substr(static_cast<size_t>(offsets[k]), static_cast<size_t>(offsets[k + l] - offsets[k]));
+      if (!index_->forms.find(w) && !index_->names.find(w)) continue;
+      const Cost c{best[k + l].uncovered, best[k + l].words + 1};
+      if (len == 0 ? !(b < c) : c < b) {  // the first listed word found (the longest) beats a tie
+        b = c;
+        len = static_cast<uint32_t>(l);
+      }
+    }
+    best[k] = b;
+    step[k] = len;
+  }
+  size_t k = 0, gap = 0;  // gap: first code point of the current uncovered stretch
+  auto flush_gap = [&](size_t end) {
+    if (end > gap)
+      icu_split(run.substr(static_cast<size_t>(offsets[gap]), static_cast<size_t>(offsets[end] - offsets[gap])),
+                static_cast<uint32_t>(offsets[gap]), pieces);
+  };
+  while (k < cps) {
+    if (step[k] == 0) {
+      ++k;
+      continue;
+    }
+    flush_gap(k);
+    const size_t end = k + step[k];
+    pieces.emplace_back(static_cast<uint32_t>(offsets[k]), static_cast<uint32_t>(offsets[end]));
+    k = gap = end;
+  }
+  flush_gap(cps);
+  emit_all();  // after the scratch is done with: the sink may segment again on this thread
 }
 
 bool Vocabulary::accepts(std::string_view word) const {
@@ -642,7 +858,7 @@ Conformance Vocabulary::score(std::string_view text, std::span<const uint32_t> w
           for (uint32_t l : lemmas)
             if (l == watch[i]) c.found_mask |= 1u << i;
       },
-      &c.invalid_utf8, path);
+      &c.invalid_utf8, path, this);
   return c;
 }
 
@@ -665,7 +881,7 @@ uint64_t Vocabulary::for_each_token(std::string_view text, const std::function<v
         t.folded = std::string_view(folded).substr(0, t.kind == TokenKind::kOov ? report_len : folded.size());
         fn(t);
       },
-      &invalid, path);
+      &invalid, path, this);
   return invalid;
 }
 

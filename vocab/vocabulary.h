@@ -40,10 +40,34 @@
 // form": the made-up regular form ("redly") is then not accepted. Each malformed line is
 // a VocabError whose message starts with "FILE:LINE: ".
 //
+// Lists in other languages. A list says its language with a directive comment, by
+// convention in its header:
+//
+//   # language: zh
+//   我      func
+//   猫      noun
+//   跑      verb
+//   小明    name
+//
+// The code is a BCP 47 language tag ("zh", "ja", "th", "es", "pt-BR"); without the
+// directive a list is English ("en"). Only English has the regular rules of the table
+// above and the English possessives and contractions ("Lily's", "don't"); in a list of
+// any other language a lemma accepts its base form and exactly the forms its line gives
+// (pl=, past=, ... by part of speech as above, and also=). A name whose first letter has
+// no case (Han, kana, Thai, ...) is matched as written.
+//
 // Words are matched after segmentation (see segment_words) and case folding; a token is
 // in the vocabulary when it is a form of a listed word, a listed name written with a
-// capital, a number ("42", "3.5", "1,000", "3rd", "1990s"), or a possessive or
-// contraction of one of those ("Lily's", "don't", "we'll").
+// capital (or in a script without case), a number ("42", "3.5", "1,000", "3rd",
+// "1990s"), or, for an English list, a possessive or contraction of one of those
+// ("Lily's", "don't", "we'll").
+//
+// Scripts written without spaces (Chinese, Japanese, Thai, Lao, Khmer, Burmese) are cut
+// into words by the list itself where it can (see segment_words, `prefer`): within a run
+// of such script the split with the fewest out-of-vocabulary characters wins, ties going
+// to fewer and then longer leading words, and what no listed word covers is cut by ICU's
+// dictionary. So a text made only of listed words is in vocabulary whatever ICU's
+// dictionary would have split.
 //
 // Every surface form of every lemma is expanded once at load time into a flat hash
 // table, so looking up a word is one probe. Vocabulary is immutable after construction
@@ -139,6 +163,15 @@ struct Token {
   std::span<const uint32_t> lemmas;  // kWord: the entries it is a form of
 };
 
+class Vocabulary;
+
+namespace detail {
+using WordSink = void (*)(void* context, std::string_view word);
+// Segments a stretch with ICU (defined in vocabulary.cc); returns ill-formed sequences.
+// Runs of scripts written without spaces go to `prefer`'s words first when it is given.
+uint64_t segment_unicode(std::string_view s, WordSink sink, void* context, const Vocabulary* prefer);
+}  // namespace detail
+
 class Vocabulary {
  public:
   Vocabulary();
@@ -153,6 +186,8 @@ class Vocabulary {
   // Reads and parses a file. Throws VocabError (unreadable file included).
   static Vocabulary load(const std::filesystem::path& path);
 
+  // The list's language ("en" unless a "# language: CODE" directive says otherwise).
+  const std::string& language() const { return language_; }
   const std::vector<Entry>& entries() const { return entries_; }
   const Entry& entry(uint32_t i) const { return entries_[i]; }
   // Indices of the entries with this part of speech, in list order.
@@ -171,11 +206,14 @@ class Vocabulary {
   // number, a possessive or contraction of one of those.
   bool accepts(std::string_view word) const;
 
-  // Scores a UTF-8 text: every word token is looked up (see segment_words). In the same
+  // Scores a UTF-8 text: every word token is looked up (see segment_words; runs of
+  // scripts written without spaces are cut into this list's words first). In the same
   // pass, bit i of found_mask tells whether some word is a form of watch[i] (i < 32).
   Conformance score(std::string_view text, std::span<const uint32_t> watch = {},
                     TextPath path = TextPath::kAuto) const;
-  // True if some word of `text` is a form of entry `index`.
+  // True if some word of `text` is a form of entry `index`, segmented as score() does
+  // (so "我有一只小猫" mentions 猫 when the list has 小 and 猫 but not 小猫). This is
+  // what a required word is checked with.
   bool mentions(std::string_view text, uint32_t index) const;
   // Calls fn for every word token of `text`, in order, with its analysis. Returns the
   // number of ill-formed UTF-8 sequences skipped.
@@ -186,7 +224,12 @@ class Vocabulary {
   struct Index;  // flat hash tables of surface forms and names (vocabulary.cc)
   TokenKind classify(std::string_view word, std::string& folded, std::span<const uint32_t>& lemmas,
                      size_t& report_len) const;
+  // Cuts a run of a script written without spaces into words, the list's first.
+  void split_spaceless(std::string_view run, detail::WordSink sink, void* context) const;
+  friend uint64_t detail::segment_unicode(std::string_view, detail::WordSink, void*, const Vocabulary*);
 
+  std::string language_ = "en";
+  bool english_ = true;  // language_ == "en": regular inflections and clitics apply
   std::vector<Entry> entries_;
   std::vector<uint32_t> by_pos_[kPosCount];
   std::unique_ptr<Index> index_;
@@ -209,15 +252,21 @@ std::string_view strip_clitic(std::string_view folded);
 //   - an apostrophe (U+0027, U+2019, U+02BC) between two word characters joins them
 //     ("don't", "Lily's", "o'clock"), and
 //   - '.' or ',' between two digits joins them ("3.5", "1,000");
-//   - everything else (spaces, punctuation, hyphens and dashes, quotes, symbols, emoji)
-//     separates words, so "well-known" is "well" + "known".
+//   - everything else (spaces, punctuation, hyphens and dashes, quotes, symbols, emoji;
+//     "，。！？“”「」" too) separates words, so "well-known" is "well" + "known";
+//   - the letters ICU segments with a dictionary, those of scripts written without
+//     spaces (Han, Hiragana, Katakana and the characters they share, such as 々 and ー;
+//     and Line_Break=Complex_Context: Thai, Lao, Khmer, Myanmar, ...), form runs of their
+//     own ("3个" is "3" + "个"; an apostrophe does not join them), and a run is cut into
+//     words: by `prefer`'s words where it is given (see Vocabulary), otherwise by ICU's
+//     word break iterator with its CJK and South-East Asian dictionaries.
 // Decimal digits of other scripts become ASCII digits. Ill-formed UTF-8 sequences
 // separate words and are counted in `invalid`. For pure-ASCII stretches (between ASCII
 // whitespace) the word is a view of `text` as written; otherwise it is the normalised
 // word, valid during the call.
 template <typename Fn>
 void segment_words(std::string_view text, Fn&& fn, uint64_t* invalid = nullptr,
-                   TextPath path = TextPath::kAuto);
+                   TextPath path = TextPath::kAuto, const Vocabulary* prefer = nullptr);
 
 // The number of words segment_words would call fn with. A pure-ASCII text is counted
 // 64 bytes at a time with AVX2 where the CPU has it (word starts found by mask, the
@@ -315,14 +364,10 @@ inline void segment_ascii(std::string_view s, Fn& fn) {
     fn(std::string_view(p + start, i - start));
   }
 }
-
-using WordSink = void (*)(void* context, std::string_view word);
-// Segments a stretch with ICU (defined in vocabulary.cc); returns ill-formed sequences.
-uint64_t segment_unicode(std::string_view s, WordSink sink, void* context);
 }  // namespace detail
 
 template <typename Fn>
-void segment_words(std::string_view text, Fn&& fn, uint64_t* invalid, TextPath path) {
+void segment_words(std::string_view text, Fn&& fn, uint64_t* invalid, TextPath path, const Vocabulary* prefer) {
   uint64_t bad = 0;
   using F = std::remove_reference_t<Fn>;
   void* context = const_cast<void*>(static_cast<const void*>(&fn));
@@ -336,7 +381,7 @@ void segment_words(std::string_view text, Fn&& fn, uint64_t* invalid, TextPath p
     while (i < text.size()) {
       size_t end = std::min(text.size(), i + 4096);
       while (end < text.size() && detail::byte_class(text[end]) != detail::kSpace) ++end;
-      bad += detail::segment_unicode(text.substr(i, end - i), sink, context);
+      bad += detail::segment_unicode(text.substr(i, end - i), sink, context, prefer);
       i = end;
     }
   } else {
@@ -355,7 +400,7 @@ void segment_words(std::string_view text, Fn&& fn, uint64_t* invalid, TextPath p
       }
       if (i == start) continue;
       const std::string_view stretch = text.substr(start, i - start);
-      if (high) bad += detail::segment_unicode(stretch, sink, context);
+      if (high) bad += detail::segment_unicode(stretch, sink, context, prefer);
       else detail::segment_ascii(stretch, fn);
     }
   }
