@@ -212,3 +212,31 @@ TEST_CASE("registry knows its kinds and names the unknown one") {
   CHECK(filter_kinds().size() >= 4);
   CHECK_THROWS_WITH(make("vocabulary"), doctest::Contains("unknown filter kind 'vocabulary' (known: vocab, length"));
 }
+
+TEST_CASE("vocab filter: a Chinese list, segmented by its own words") {
+  static const Vocabulary zh = Vocabulary::parse(
+      "# language: zh\n我 func\n有 verb\n一 func\n只 func\n个 func\n小猫 noun\n猫 noun\n它 func\n很 adv\n"
+      "可爱 adj\n跑 verb\n",
+      "zh.txt");
+  FilterContext ctx;
+  ctx.vocab = &zh;
+  MapSettings strict;
+  strict.numbers["max_oov_rate"] = 0.0;
+  auto f = make_filter("vocab", strict, ctx);
+  // ICU's dictionary alone would read 我有 as one (unlisted) word.
+  CHECK(f->check(primer::filters::testing::text_doc("我有一只小猫，它很可爱！")).keep());
+  // 狗 (dog) is not listed: one OOV token of five is too many at max_oov_rate = 0.
+  CHECK(f->check(primer::filters::testing::text_doc("我有一只狗。")).reason == "oov_rate");
+  // Required words are found in the list's segmentation.
+  Doc d = primer::filters::testing::text_doc("我的猫很可爱。它跑了。");
+  d.prompt.verb = static_cast<uint32_t>(zh.find("跑", Pos::kVerb));
+  d.prompt.noun = static_cast<uint32_t>(zh.find("猫", Pos::kNoun));
+  d.prompt.adjective = static_cast<uint32_t>(zh.find("可爱", Pos::kAdj));
+  d.prompt.verb_word = "跑";
+  MapSettings lenient;
+  lenient.numbers["max_oov_rate"] = 0.5;
+  auto g = make_filter("vocab", lenient, ctx);
+  CHECK(g->check(d).keep());  // 的 and 了 are not listed: 2 of 8 tokens
+  d.reply.text = "我的小猫很可爱。它跑了。";  // 小猫 is its own word: no 猫
+  CHECK(g->check(d).reason == "missing_words");
+}

@@ -210,6 +210,43 @@ TEST_CASE("script: share of letters in the expected script") {
   CHECK(kept(*f, builtin_stories(50)) == 50);
 }
 
+TEST_CASE("script: several scripts, and the scripts of the vocabulary list") {
+  const std::string chinese = "小明有一只小猫，它很可爱！“你好！”";
+  const std::string japanese = "ケーキを食べた。今日は天気がいい。";
+  // The default (Latin) drops Chinese; punctuation "，！“”" is Common and not counted.
+  CHECK(make_with("script")->check(text_doc(chinese)).reason == "wrong_script");
+  auto han = make_with("script", Settings().set("script", "Han"));
+  CHECK(han->check(text_doc(chinese)).keep());
+  CHECK(han->check(text_doc("。！“” 123")).reason == "no_letters");
+  CHECK(han->check(text_doc(japanese)).reason == "wrong_script");  // kana are not Han
+  auto ja = make_with("script", Settings().set("script", std::vector<std::string>{"Han", "Hiragana", "Katakana"}));
+  CHECK(ja->check(text_doc(japanese)).keep());
+  CHECK(ja->check(text_doc("Hello there, " + japanese)).reason == "wrong_script");
+
+  // "vocab": the scripts of the list's words; the default when the list is not English.
+  const vocab::Vocabulary zh = vocab::Vocabulary::parse("# language: zh\n我 func\n猫 noun\n小明 name\n", "zh.txt");
+  FilterContext ctx;
+  ctx.vocab = &zh;
+  std::vector<std::unique_ptr<Filter>> by_list;
+  by_list.push_back(make_with("script", Settings().set("script", "vocab"), ctx));
+  by_list.push_back(make_with("script", Settings(), ctx));
+  for (const auto& f : by_list) {
+    CHECK(f->check(text_doc(chinese)).keep());
+    CHECK(f->check(text_doc("The cat sat on the mat.")).reason == "wrong_script");
+  }
+  // The bundled English list is Latin: "vocab" keeps what the default keeps.
+  ctx.vocab = &primer::testing::default_vocabulary();
+  auto en = make_with("script", Settings().set("script", "vocab"), ctx);
+  CHECK(en->check(text_doc("Lily saw a big dog.")).keep());
+  CHECK(en->check(text_doc(chinese)).reason == "wrong_script");
+  CHECK(make_with("script", Settings(), ctx)->check(text_doc(chinese)).reason == "wrong_script");
+  // "vocab" without a list, and a list with Latin and Han, mixed in an array.
+  CHECK_THROWS_WITH(make_with("script", Settings().set("script", "vocab")), doctest::Contains("needs a [vocab] list"));
+  ctx.vocab = &zh;
+  auto mixed = make_with("script", Settings().set("script", std::vector<std::string>{"vocab", "Latin"}), ctx);
+  CHECK(mixed->check(text_doc("The cat " + chinese)).keep());
+}
+
 TEST_CASE("features: requested features need their cues; built-in stories pass") {
   auto f = make_with("features");
   auto want = [](std::string text, std::initializer_list<base::Feature> fs) {
