@@ -16,6 +16,7 @@
 #include "pipeline/commands.h"
 #include "storage/files.h"
 #include "storage/reader.h"
+#include "storage/sha256.h"
 #include "vocab/curate.h"
 #include "vocab/vocabulary.h"
 #include "vocab/wordnet.h"
@@ -277,7 +278,10 @@ struct BuildArgs {
   size_t size = 1500;
   std::string base;
   size_t candidates = 0;
-  std::string pos = "noun";
+  std::string pos;  // --candidates: one (default noun); --from-frequency: a comma list
+  std::string from_frequency;
+  size_t top = 0;
+  std::string language = "zh", source_note, licence, include;
   std::string exclude;
   std::string wordnet = vocab::WordNet::kDefaultDir;
   std::string out;
@@ -292,15 +296,82 @@ void write_output(const std::string& out, const std::string& text) {
   }
 }
 
+// The list a frequency dictionary gives (`--from-frequency`).
+int build_frequency_command(const BuildArgs& a) {
+  if (a.top == 0) throw UsageError("--from-frequency needs --top N (words per part of speech), at least 1");
+  vocab::FrequencyOptions o;
+  o.top = a.top;
+  o.language = a.language;
+  const std::string pos_list = a.pos.empty() ? "noun,verb,adj,adv" : a.pos;
+  for (size_t start = 0; start <= pos_list.size();) {
+    size_t comma = pos_list.find(',', start);
+    if (comma == std::string::npos) comma = pos_list.size();
+    const std::string name(base::trim(std::string_view(pos_list).substr(start, comma - start)));
+    start = comma + 1;
+    Pos pos;
+    if (!vocab::parse_pos(name, pos))
+      throw UsageError("--pos: '" + name + "' is not a part of speech (noun, verb, adj, adv, func, name)");
+    if (std::find(o.pos.begin(), o.pos.end(), pos) == o.pos.end()) o.pos.push_back(pos);
+  }
+  const std::string dict = read_text(a.from_frequency);
+  o.source = fs::path(a.from_frequency).filename().string();
+  o.source_hash = storage::sha256_hex(dict);
+  o.source_note = a.source_note;
+  o.licence = a.licence;
+  // The command as the header records it: file names only, so that the list does not
+  // depend on the directory it was built in.
+  auto quote = [](const std::string& s) { return "'" + s + "'"; };
+  o.command = "primer vocab build --from-frequency " + o.source + " --top " + std::to_string(a.top) + " --pos " +
+              pos_list + " --language " + a.language;
+  if (!a.include.empty()) {
+    o.include_text = read_text(a.include);
+    o.include_name = fs::path(a.include).filename().string();
+    o.command += " --include " + o.include_name;
+  }
+  if (!a.source_note.empty()) o.command += " --source-note " + quote(a.source_note);
+  if (!a.licence.empty()) o.command += " --licence " + quote(a.licence);
+  vocab::FrequencyBuild b;
+  try {
+    b = vocab::build_from_frequency(dict, a.from_frequency, o);
+    (void)Vocabulary::parse(b.text, a.out.empty() ? "<built list>" : a.out);  // the result must parse
+  } catch (const vocab::VocabError& e) {
+    throw UsageError(e.what());
+  }
+  size_t total = 0;
+  for (size_t n : b.taken) total += n;
+  if (!a.out.empty()) write_output(a.out, b.text);
+  if (a.json) {
+    JsonWriter w;
+    w.begin_object().field("mode", "from-frequency").field("source", a.from_frequency).field("lines", b.lines);
+    w.field("entries", static_cast<uint64_t>(total)).key("by_pos").begin_object();
+    for (Pos p : o.pos) w.field(vocab::pos_name(p), b.taken[static_cast<int>(p)]);
+    w.end_object().field("not_one_word", b.not_one_word);
+    if (!a.out.empty()) w.field("out", a.out);
+    else w.field("list", b.text);
+    w.end_object();
+    print_json(w);
+    return 0;
+  }
+  if (a.out.empty()) print(b.text);
+  std::fprintf(stderr, "built %zu entries from %llu lines of %s (%llu words passed over: not one word)%s%s\n", total,
+               static_cast<unsigned long long>(b.lines), a.from_frequency.c_str(),
+               static_cast<unsigned long long>(b.not_one_word), a.out.empty() ? "" : "; wrote ", a.out.c_str());
+  return 0;
+}
+
 int build_command(const BuildArgs& a) {
-  const int modes = !a.select.empty() + !a.from.empty() + (a.candidates > 0);
-  if (modes != 1) throw UsageError("vocab build: give exactly one of --select FILE, --from FILES... or --candidates N");
+  const int modes = !a.select.empty() + !a.from.empty() + (a.candidates > 0) + !a.from_frequency.empty();
+  if (modes != 1)
+    throw UsageError(
+        "vocab build: give exactly one of --select FILE, --from FILES..., --candidates N or --from-frequency FILE");
+  if (!a.from_frequency.empty()) return build_frequency_command(a);
   const vocab::WordNet wn = load_wordnet(a.wordnet);
 
   if (a.candidates > 0) {
     Pos pos;
-    if (!vocab::parse_pos(a.pos, pos) || pos == Pos::kFunc || pos == Pos::kName)
-      throw UsageError("--pos must be noun, verb, adj or adv, not '" + a.pos + "'");
+    const std::string pos_name = a.pos.empty() ? "noun" : a.pos;
+    if (!vocab::parse_pos(pos_name, pos) || pos == Pos::kFunc || pos == Pos::kName)
+      throw UsageError("--pos must be noun, verb, adj or adv, not '" + pos_name + "'");
     std::unique_ptr<Vocabulary> exclude;
     if (!a.exclude.empty()) exclude = std::make_unique<Vocabulary>(load_list(a.exclude));
     const auto cands = vocab::wordnet_candidates(wn, pos, a.candidates, exclude.get());
@@ -319,7 +390,7 @@ int build_command(const BuildArgs& a) {
       print_json(w);
     } else {
       std::printf("# WordNet %s candidates by SemCor frequency%s: word  pos  frequency  lexname  category\n",
-                  a.pos.c_str(), exclude ? (", not in " + a.exclude).c_str() : "");
+                  pos_name.c_str(), exclude ? (", not in " + a.exclude).c_str() : "");
       for (const auto& c : cands)
         std::printf("%-14s %-4s %6u  %-20s %s\n", c.word.c_str(), std::string(vocab::pos_name(c.pos)).c_str(),
                     c.frequency, c.lexname.c_str(), c.category.c_str());
@@ -563,13 +634,29 @@ void add_vocab_commands(Commands& commands) {
     c->add_option("--candidates", args->candidates,
                   "Print the N most frequent WordNet lemmas of --pos (SemCor counts) not in --exclude: words to "
                   "review for a selection");
-    c->add_option("--pos", args->pos, "With --candidates: noun, verb, adj or adv (default noun)");
+    c->add_option("--pos", args->pos,
+                  "With --candidates: noun, verb, adj or adv (default noun). With --from-frequency: a comma list "
+                  "(default noun,verb,adj,adv; func and name too)");
+    c->add_option("--from-frequency", args->from_frequency,
+                  "A frequency dictionary in jieba's dict.txt format ('word frequency tag' a line): build a list of "
+                  "the --top most frequent words of each --pos (jieba's tags mapped as in vocab/curate.h), headed "
+                  "by its provenance");
+    c->add_option("--top", args->top, "With --from-frequency: words per part of speech");
+    c->add_option("--language", args->language, "With --from-frequency: the list's language tag (default zh)");
+    c->add_option("--include", args->include,
+                  "With --from-frequency: a hand-written list (e.g. function words) copied into the result; its "
+                  "words are not repeated");
+    c->add_option("--source-note", args->source_note,
+                  "With --from-frequency: where the dictionary comes from, for the header (package and version)");
+    c->add_option("--licence", args->licence, "With --from-frequency: the dictionary's licence, for the header");
     c->add_option("--exclude", args->exclude, "With --candidates: leave out words this list already accepts");
     c->add_option("--wordnet", args->wordnet, "WordNet database directory (default /usr/share/wordnet, package "
                                               "wordnet-base)");
     c->add_option("--out", args->out, "Write the list here (atomically) instead of stdout");
     c->add_flag("--json", args->json, "A JSON summary on stdout (the list itself goes to --out, or into \"list\")");
-    c->footer("Regenerate the bundled list: primer vocab build --select vocab/selection.txt --out vocab/default.txt");
+    c->footer(
+        "Regenerate the bundled list: primer vocab build --select vocab/selection.txt --out vocab/default.txt. "
+        "The Chinese example list: see the header of examples/recipes/zh/words.txt.");
   }
   {
     auto args = std::make_shared<ExpandArgs>();

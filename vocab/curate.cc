@@ -494,4 +494,151 @@ CorpusBuild build_from_corpus(const CorpusCounter& corpus, size_t size, const Wo
   return r;
 }
 
+// ---------------------------------------------------------------------------------
+// Lists from a frequency dictionary
+// ---------------------------------------------------------------------------------
+
+bool jieba_pos(std::string_view tag, Pos& pos) {
+  static const std::map<std::string_view, Pos> kTags = {
+      {"n", Pos::kNoun},  {"ng", Pos::kNoun}, {"nz", Pos::kNoun}, {"s", Pos::kNoun},  {"t", Pos::kNoun},
+      {"f", Pos::kNoun},  {"v", Pos::kVerb},  {"vd", Pos::kVerb}, {"vg", Pos::kVerb}, {"vi", Pos::kVerb},
+      {"vn", Pos::kVerb}, {"vq", Pos::kVerb}, {"a", Pos::kAdj},   {"ad", Pos::kAdj},  {"ag", Pos::kAdj},
+      {"an", Pos::kAdj},  {"b", Pos::kAdj},   {"z", Pos::kAdj},   {"d", Pos::kAdv},   {"dg", Pos::kAdv},
+      {"df", Pos::kAdv},  {"r", Pos::kFunc},  {"rr", Pos::kFunc}, {"rz", Pos::kFunc}, {"rg", Pos::kFunc},
+      {"p", Pos::kFunc},  {"c", Pos::kFunc},  {"u", Pos::kFunc},  {"ud", Pos::kFunc}, {"ug", Pos::kFunc},
+      {"uj", Pos::kFunc}, {"ul", Pos::kFunc}, {"uv", Pos::kFunc}, {"uz", Pos::kFunc}, {"y", Pos::kFunc},
+      {"e", Pos::kFunc},  {"o", Pos::kFunc},  {"m", Pos::kFunc},  {"mq", Pos::kFunc}, {"q", Pos::kFunc},
+      {"nr", Pos::kName}, {"nrfg", Pos::kName}, {"nrt", Pos::kName},
+  };
+  const auto it = kTags.find(tag);
+  if (it == kTags.end()) return false;
+  pos = it->second;
+  return true;
+}
+
+namespace {
+
+// True if `word` can be a lemma of `pos` in a list of `language` that a text matches as
+// one token: it parses as an entry, and the list's segmentation gives it back whole.
+bool one_word(const std::string& word, Pos pos, const std::string& language) {
+  if (word.find_first_of("=,_'#") != std::string::npos) return false;
+  try {
+    const Vocabulary v =
+        Vocabulary::parse("# language: " + language + "\n" + word + " " + std::string(pos_name(pos)) + "\n", "word");
+    int tokens = 0;
+    bool whole = false;
+    segment_words(word, [&](std::string_view w) { whole = ++tokens == 1 && w == word; }, nullptr, TextPath::kAuto, &v);
+    return tokens == 1 && whole;
+  } catch (const VocabError&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+FrequencyBuild build_from_frequency(std::string_view dict, std::string_view origin, const FrequencyOptions& o) {
+  struct Word {
+    uint64_t frequency;
+    std::string word;
+  };
+  std::vector<Word> by_pos[kPosCount];
+  std::set<std::string> seen[kPosCount];
+  FrequencyBuild b;
+  std::string error;
+  for_each_line(dict, [&](std::string_view line, size_t line_no) {
+    if (!error.empty()) return;
+    ++b.lines;
+    auto fail = [&](const std::string& what) { error = where(origin, static_cast<uint32_t>(line_no)) + ": " + what; };
+    std::vector<std::string_view> fields;
+    size_t i = 0;
+    while (i < line.size()) {
+      while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+      const size_t start = i;
+      while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
+      if (i > start) fields.push_back(line.substr(start, i - start));
+    }
+    if (fields.empty()) return;
+    if (fields.size() != 3) return fail("expected 'word frequency tag', got '" + std::string(line) + "'");
+    uint64_t frequency = 0;
+    if (fields[1].size() > 18 || fields[1].find_first_not_of("0123456789") != std::string_view::npos)
+      return fail("frequency '" + std::string(fields[1]) + "' is not a whole number");
+    for (char c : fields[1]) frequency = frequency * 10 + static_cast<uint64_t>(c - '0');
+    uint64_t invalid = 0;
+    segment_words(fields[0], [](std::string_view) {}, &invalid);
+    if (invalid) return fail("not valid UTF-8");
+    Pos pos;
+    if (!jieba_pos(fields[2], pos)) return;
+    const int p = static_cast<int>(pos);
+    if (std::find(o.pos.begin(), o.pos.end(), pos) == o.pos.end()) return;
+    if (!seen[p].emplace(fields[0]).second) return;
+    by_pos[p].push_back({frequency, std::string(fields[0])});
+  });
+  if (!error.empty()) throw VocabError(error);
+
+  // The hand-written list: its entries are not repeated; its directive must agree.
+  std::set<std::pair<int, std::string>> included;
+  std::string include_body;
+  if (!o.include_name.empty()) {
+    const Vocabulary inc = Vocabulary::parse(o.include_text, o.include_name);
+    bool directive = false;
+    for_each_line(o.include_text, [&](std::string_view line, size_t) {
+      if (language_directive(line)) {
+        directive = true;
+        return;
+      }
+      include_body += line;
+      include_body += '\n';
+    });
+    if (directive && inc.language() != o.language)
+      throw VocabError(o.include_name + ": its '# language: " + inc.language() + "' differs from --language " +
+                       o.language);
+    std::string folded;
+    for (const Entry& e : inc.entries()) {
+      fold_word(e.lemma, folded);
+      included.emplace(static_cast<int>(e.pos), folded);
+    }
+  }
+
+  b.text = "# language: " + o.language + "\n";
+  b.text += "# GENERATED FILE - do not edit. Built by `" + o.command + "`\n";
+  b.text += "# from " + o.source + " (sha256 " + o.source_hash + ")";
+  if (!o.source_note.empty()) b.text += ", " + o.source_note;
+  b.text += "\n";
+  if (!o.licence.empty()) b.text += "# Licence of the source: " + o.licence + "\n";
+  std::string pos_list;
+  for (Pos p : o.pos) pos_list += (pos_list.empty() ? "" : ", ") + std::string(pos_name(p));
+  b.text += "# The " + std::to_string(o.top) + " most frequent words of each part of speech (" + pos_list +
+            "; jieba's tags mapped as in vocab/curate.h);\n# a generated line ends with the word's frequency.\n";
+  if (!include_body.empty()) {
+    b.text += "\n# ---- hand-written, from " + o.include_name + " ----\n";
+    b.text += include_body;
+  }
+  for (Pos pos : o.pos) {
+    const int p = static_cast<int>(pos);
+    auto& words = by_pos[p];
+    std::stable_sort(words.begin(), words.end(), [](const Word& x, const Word& y) {
+      return x.frequency != y.frequency ? x.frequency > y.frequency : x.word < y.word;
+    });
+    b.text += "\n# ---- " + std::string(kSectionTitle[p]) + " ----\n";
+    size_t taken = 0;
+    std::string folded;
+    for (const Word& w : words) {
+      if (taken == o.top) break;
+      if (!one_word(w.word, pos, o.language)) {
+        ++b.not_one_word;
+        continue;
+      }
+      ++taken;
+      fold_word(w.word, folded);
+      if (included.count({p, folded})) continue;
+      Entry e;
+      e.lemma = w.word;
+      e.pos = pos;
+      b.text += format_entry(e) + "  # " + std::to_string(w.frequency) + "\n";
+      ++b.taken[p];
+    }
+  }
+  return b;
+}
+
 }  // namespace primer::vocab

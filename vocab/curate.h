@@ -133,4 +133,58 @@ struct CorpusBuild {
 // never in lower case become names. Each line carries its count as a comment.
 CorpusBuild build_from_corpus(const CorpusCounter& corpus, size_t size, const WordNet& wn, const Vocabulary* base);
 
+// ---- Lists from a frequency dictionary (`primer vocab build --from-frequency`) ----
+//
+// The dictionary has jieba's dict.txt format: one "word frequency tag" a line, separated
+// by spaces or tabs, the frequency a whole number, the tag jieba's part of speech (the
+// ICTCLAS set). Tags map to parts of speech as follows (jieba_pos); other tags (place and
+// organisation names ns/nt, idioms i, fixed expressions l, abbreviations j, morphemes g,
+// non-words x, English eng, ...) are not taken:
+//
+//   | pos  | jieba tags                                                             |
+//   |------|------------------------------------------------------------------------|
+//   | noun | n (noun), ng (noun morpheme), nz (other proper noun), s (place word),  |
+//   |      | t (time word), f (locality word: 上 里 前 ...)                          |
+//   | verb | v, vd, vg, vi, vn (verbal noun), vq                                    |
+//   | adj  | a, ad, ag, an, b (distinguishing word: 男 女 ...), z (state word)       |
+//   | adv  | d, dg, df                                                              |
+//   | func | r rr rz rg (pronoun), p (preposition), c (conjunction), u ud ug uj ul  |
+//   |      | uv uz (particle), y (modal particle), e (interjection), o (onomatopoeia),|
+//   |      | m mq (numeral), q (measure word)                                       |
+//   | name | nr, nrfg, nrt (person names)                                           |
+//
+// False if the tag is not taken.
+bool jieba_pos(std::string_view tag, Pos& pos);
+
+struct FrequencyOptions {
+  std::vector<Pos> pos;  // the parts of speech to take, in the order the list gets them
+  size_t top = 0;        // the `top` most frequent words of each
+  std::string language = "zh";
+  std::string command;      // the command line that built it, for the header
+  std::string source;       // the dictionary as named in the header (its file name)
+  std::string source_hash;  // its sha256, hex
+  std::string source_note;  // package and version, free text ("" to leave out)
+  std::string licence;      // the dictionary's licence, free text ("" to leave out)
+  // A hand-written list copied in whole after the header (its words are not repeated),
+  // and its file name for the header; empty for none.
+  std::string include_text, include_name;
+};
+
+struct FrequencyBuild {
+  std::string text;  // the list
+  size_t taken[kPosCount] = {};  // generated entries per part of speech
+  uint64_t lines = 0;            // dictionary lines read
+  uint64_t not_one_word = 0;     // words passed over: not one token of the list's segmentation
+};
+
+// A list of the `top` most frequent words of each requested part of speech of a
+// frequency dictionary (ties by word, byte order), headed by its provenance and the
+// "# language:" directive. A word is taken once per part of speech (its first line wins
+// on repeats), and only when it is one word to the segmentation (a lemma of the list
+// format that a text can match as one token: "B超" or "AT&T" are passed over); words
+// the included list has with the same part of speech are not repeated but count toward
+// `top`. Throws VocabError "origin:LINE: ..." on a malformed line (not three fields,
+// a frequency that is no whole number, invalid UTF-8) or a malformed included list.
+FrequencyBuild build_from_frequency(std::string_view dict, std::string_view origin, const FrequencyOptions& options);
+
 }  // namespace primer::vocab

@@ -230,21 +230,6 @@ void icu_split(std::string_view run, uint32_t base, std::vector<std::pair<uint32
   utext_close(&ut);
 }
 
-// A "# language: CODE" directive line (spaces around the parts optional); `tag` gets CODE.
-bool language_directive(std::string_view line, std::string_view& tag) {
-  auto trim = [](std::string_view x) {
-    while (!x.empty() && (x.front() == ' ' || x.front() == '\t')) x.remove_prefix(1);
-    while (!x.empty() && (x.back() == ' ' || x.back() == '\t' || x.back() == '\r')) x.remove_suffix(1);
-    return x;
-  };
-  line = trim(line);
-  if (!line.starts_with('#')) return false;
-  line = trim(line.substr(1));
-  if (!line.starts_with("language:")) return false;
-  tag = trim(line.substr(9));
-  return true;
-}
-
 // A BCP 47 tag's shape: subtags of 1-8 ASCII letters or digits joined by '-', the first
 // 2-3 letters ("zh", "pt-BR", "zh-Hant", "sr-Latn-RS").
 bool valid_language_tag(std::string_view tag) {
@@ -341,6 +326,19 @@ struct Vocabulary::Index {
   // written without spaces: how far split_spaceless looks ahead. 0: the list has none.
   size_t spaceless_max = 0;
 };
+
+std::optional<std::string_view> language_directive(std::string_view line) {
+  auto trim = [](std::string_view x) {
+    while (!x.empty() && (x.front() == ' ' || x.front() == '\t')) x.remove_prefix(1);
+    while (!x.empty() && (x.back() == ' ' || x.back() == '\t' || x.back() == '\r')) x.remove_suffix(1);
+    return x;
+  };
+  line = trim(line);
+  if (!line.starts_with('#')) return std::nullopt;
+  line = trim(line.substr(1));
+  if (!line.starts_with("language:")) return std::nullopt;
+  return trim(line.substr(9));
+}
 
 std::string_view pos_name(Pos pos) { return kPosNames[static_cast<int>(pos)]; }
 bool parse_pos(std::string_view name, Pos& pos) {
@@ -589,7 +587,8 @@ Vocabulary Vocabulary::parse(std::string_view text, std::string_view origin) {
     pos = eol + 1;
     ++line_no;
     if (!valid_utf8(line)) fail("not valid UTF-8");
-    if (std::string_view tag; language_directive(line, tag)) {
+    if (const auto directive = language_directive(line)) {
+      const std::string_view tag = *directive;
       if (!valid_language_tag(tag))
         fail("malformed language '" + std::string(tag) + "' (a BCP 47 tag such as en, zh, ja, th, pt-BR)");
       if (language_seen) fail("'# language:' given twice");

@@ -80,6 +80,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -234,6 +235,10 @@ class Vocabulary {
   std::vector<uint32_t> by_pos_[kPosCount];
   std::unique_ptr<Index> index_;
 };
+
+// The language tag of a "# language: CODE" directive line (spaces optional), as
+// written; nullopt when the line is no such directive.
+std::optional<std::string_view> language_directive(std::string_view line);
 
 // Regular English inflection, used for lemmas without an override.
 std::string inflect_regular(std::string_view lemma, Form form);
