@@ -9,6 +9,12 @@
 // 201C/201D, as LLM output often has): once with TextPath::kAuto (ASCII stretches take the
 // byte-table path, the rest goes to ICU) and once with TextPath::kIcuOnly. The results
 // must be identical; the figures are MB/s of story text on all cores (or --threads).
+//
+// Beside it, a Chinese conformance case: stories put together from sentence patterns and
+// the words of examples/recipes/zh/words.txt (one sentence in 20 with an unlisted word),
+// --mb / 4 megabytes of them, scored against that list (runs of Han cut into the list's
+// words, uncovered stretches by ICU's dictionary), and segmented by ICU's dictionary
+// alone (segment_words without a list) for comparison.
 #include <tbb/combinable.h>
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
@@ -17,6 +23,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -81,6 +88,45 @@ std::string curly(const std::string& s) {
   return out;
 }
 
+// Chinese stories from patterns: {n} a listed noun, {v} a listed verb, {a} a listed
+// adjective; the other words of the patterns are mostly listed.
+std::vector<std::string> chinese_stories(const vocab::Vocabulary& v, double mb) {
+  static const char* const kPatterns[] = {
+      "从前，有一只小猫。", "它很喜欢和妈妈一起去公园玩。", "有一天，小猫看见一个{n}。",
+      "小猫说：“你好！我们一起{v}吧！”", "{n}很{a}，它们成了好朋友。", "他们在家里{v}，大家都很{a}。",
+      "妈妈问：“你为什么不{v}呢？”", "我也想{v}，可是{n}太{a}了。", "晚上，爸爸给他们讲了一个{n}的故事。",
+      "小狗跑过来，和小猫一起{v}。"};
+  static const char* const kUnlisted[] = {"恐龙", "宇宙飞船", "魔法师", "独角兽"};
+  std::vector<std::string> words[3];
+  for (int k = 0; k < 3; ++k) {
+    const vocab::Pos pos = k == 0 ? vocab::Pos::kNoun : k == 1 ? vocab::Pos::kVerb : vocab::Pos::kAdj;
+    for (uint32_t i : v.with_pos(pos)) words[k].push_back(v.entry(i).lemma);
+  }
+  std::mt19937_64 rng(2024);
+  std::vector<std::string> out;
+  uint64_t bytes = 0;
+  while (double(bytes) < mb * 1e6) {
+    std::string story;
+    const int sentences = 8 + static_cast<int>(rng() % 8);
+    for (int s = 0; s < sentences; ++s) {
+      const std::string pattern = kPatterns[rng() % std::size(kPatterns)];
+      for (size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] == '{' && i + 2 < pattern.size() && pattern[i + 2] == '}') {
+          const int k = pattern[i + 1] == 'n' ? 0 : pattern[i + 1] == 'v' ? 1 : 2;
+          story += (k == 0 && rng() % 20 == 0) ? kUnlisted[rng() % std::size(kUnlisted)]
+                                               : words[k][rng() % words[k].size()];
+          i += 2;
+        } else {
+          story += pattern[i];
+        }
+      }
+    }
+    bytes += story.size();
+    out.push_back(std::move(story));
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -139,5 +185,32 @@ int main(int argc, char** argv) {
               (unsigned long long)fast.tokens, (unsigned long long)fast.oov, 100.0 * double(fast.oov) / double(fast.tokens),
               (fast == icu && cfast == cicu && fast.tokens == cfast.tokens && fast.oov == cfast.oov) ? "yes" : "NO");
   std::printf("  target: >= 100 MB/s on the fast path: %s\n", mb / fast_s >= 100 ? "met" : "NOT met");
+
+  // Chinese: the list's segmentation (score) and ICU's dictionary alone (no list).
+  const auto zh = vocab::Vocabulary::load(src / "examples/recipes/zh/words.txt");
+  const std::vector<std::string> zh_docs = chinese_stories(zh, target_mb / 4);
+  uint64_t zh_bytes = 0;
+  for (const auto& d : zh_docs) zh_bytes += d.size();
+  const double zh_mb = double(zh_bytes) / 1e6;
+  double zh_s, zh_icu_s = 1e30;
+  const Totals zh_list = score_all(zh, zh_docs, vocab::TextPath::kAuto, 3, zh_s);
+  uint64_t icu_words = 0;
+  for (int rep = 0; rep < 3; ++rep) {
+    tbb::combinable<uint64_t> partial;
+    const auto t0 = Clock::now();
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, zh_docs.size(), 64), [&](const tbb::blocked_range<size_t>& r) {
+      uint64_t& n = partial.local();
+      for (size_t i = r.begin(); i != r.end(); ++i) vocab::segment_words(zh_docs[i], [&](std::string_view) { ++n; });
+    });
+    zh_icu_s = std::min(zh_icu_s, std::chrono::duration<double>(Clock::now() - t0).count());
+    icu_words = partial.combine([](uint64_t a, uint64_t b) { return a + b; });
+  }
+  std::printf("  %-44s %7.1f MB/s  (%zu stories, %.1f MB, %zu list entries)\n",
+              "Chinese stories, the list's segmentation", zh_mb / zh_s, zh_docs.size(), zh_mb, zh.entries().size());
+  std::printf("  %-44s %7.1f MB/s  (segment_words without a list)\n", "Chinese stories, ICU's dictionary alone",
+              zh_mb / zh_icu_s);
+  std::printf("  Chinese tokens %llu (ICU alone: %llu words), out-of-vocabulary %llu (%.3f%%)\n",
+              (unsigned long long)zh_list.tokens, (unsigned long long)icu_words, (unsigned long long)zh_list.oov,
+              100.0 * double(zh_list.oov) / double(zh_list.tokens));
   return (fast == icu && cfast == cicu) ? 0 : 1;
 }
