@@ -1,11 +1,8 @@
 #include "vocab/vocabulary.h"
 
-#include <unicode/brkiter.h>
 #include <unicode/bytestream.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
-#include <unicode/uscript.h>
-#include <unicode/utext.h>
 #include <unicode/utf8.h>
 
 #include <algorithm>
@@ -13,8 +10,13 @@
 #include <map>
 #include <sstream>
 
+#include "vocab/segment_unicode.h"
+
 namespace primer::vocab {
 namespace {
+
+using detail::is_spaceless;
+using detail::is_word_char;
 
 constexpr std::string_view kPosNames[kPosCount] = {"noun", "verb", "adj", "adv", "func", "name"};
 constexpr std::string_view kFormKeys[kFormCount] = {"", "pl", "s", "past", "pp", "ing", "cmp", "sup", "ly"};
@@ -133,15 +135,6 @@ bool is_number(std::string_view w) {
   return rest.empty() || rest == "st" || rest == "nd" || rest == "rd" || rest == "th" || rest == "s";
 }
 
-const icu::Normalizer2& nfkc() {
-  static const icu::Normalizer2* n = [] {
-    UErrorCode status = U_ZERO_ERROR;
-    const icu::Normalizer2* p = icu::Normalizer2::getNFKCInstance(status);
-    if (U_FAILURE(status)) throw std::runtime_error("ICU: cannot load NFKC data");
-    return p;
-  }();
-  return *n;
-}
 const icu::Normalizer2& nfkc_casefold() {
   static const icu::Normalizer2* n = [] {
     UErrorCode status = U_ZERO_ERROR;
@@ -150,31 +143,6 @@ const icu::Normalizer2& nfkc_casefold() {
     return p;
   }();
   return *n;
-}
-
-bool is_apostrophe(UChar32 c) { return c == 0x27 || c == 0x2019 || c == 0x02BC; }
-[[gnu::always_inline]] inline bool is_word_char(UChar32 c) {
-  if (c < 0x80) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-  if (is_apostrophe(c)) return false;
-  return u_hasBinaryProperty(c, UCHAR_ALPHABETIC) || (U_GET_GC_MASK(c) & (U_GC_M_MASK | U_GC_ND_MASK)) != 0;
-}
-
-// A word character of a script written without spaces: the characters ICU's word break
-// rules hand to a dictionary (Han, Hiragana, Katakana, with the marks and signs they
-// share through Script_Extensions such as U+30FC and U+3099; Line_Break=Complex_Context:
-// Thai, Lao, Khmer, Myanmar, ...). Nothing below U+0E00 is one, so Latin, Greek,
-// Cyrillic, Arabic and Indic words never pay for the lookups.
-bool is_spaceless_slow(UChar32 c);
-[[gnu::always_inline]] inline bool is_spaceless(UChar32 c) { return c >= 0x0E00 && is_spaceless_slow(c); }
-bool is_spaceless_slow(UChar32 c) {
-  if (u_getIntPropertyValue(c, UCHAR_LINE_BREAK) == U_LB_COMPLEX_CONTEXT) return true;
-  UErrorCode status = U_ZERO_ERROR;
-  const UScriptCode sc = uscript_getScript(c, &status);
-  if (U_FAILURE(status)) return false;
-  if (sc == USCRIPT_HAN || sc == USCRIPT_HIRAGANA || sc == USCRIPT_KATAKANA) return true;
-  if (sc != USCRIPT_COMMON && sc != USCRIPT_INHERITED) return false;
-  return uscript_hasScript(c, USCRIPT_HAN) || uscript_hasScript(c, USCRIPT_HIRAGANA) ||
-         uscript_hasScript(c, USCRIPT_KATAKANA);
 }
 
 // True if every code point of a well-formed UTF-8 word is a word character written
@@ -192,43 +160,6 @@ bool all_spaceless(std::string_view w, size_t& cps) {
   return cps > 0;
 }
 
-// ICU's word break iterator for the root locale (its rules send Han, kana and the
-// Complex_Context scripts to the CJK, Thai, Lao, Khmer and Burmese dictionaries), one per
-// thread: a BreakIterator is not thread-safe, and building one costs tens of microseconds.
-// Null if ICU's data cannot give one.
-icu::BreakIterator* word_breaker() {
-  thread_local std::unique_ptr<icu::BreakIterator> breaker = [] {
-    UErrorCode status = U_ZERO_ERROR;
-    std::unique_ptr<icu::BreakIterator> b(icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status));
-    if (U_FAILURE(status)) b.reset();
-    return b;
-  }();
-  return breaker.get();
-}
-
-// Cuts `run` (UTF-8, only characters that is_spaceless accepts) at ICU's word boundaries
-// and appends the pieces, as byte offsets [begin, end) into `run` plus `base`, to `out`;
-// the whole run is one piece if ICU fails. The pieces are collected before anyone sees
-// them, so a caller's callback may segment again on this thread (the breaker is shared).
-void icu_split(std::string_view run, uint32_t base, std::vector<std::pair<uint32_t, uint32_t>>& out) {
-  icu::BreakIterator* bi = word_breaker();
-  UErrorCode status = U_ZERO_ERROR;
-  UText ut = UTEXT_INITIALIZER;
-  if (bi) {
-    utext_openUTF8(&ut, run.data(), static_cast<int64_t>(run.size()), &status);
-    if (U_SUCCESS(status)) bi->setText(&ut, status);
-  }
-  if (!bi || U_FAILURE(status)) {
-    utext_close(&ut);
-    out.emplace_back(base, base + static_cast<uint32_t>(run.size()));
-    return;
-  }
-  // With a UTF-8 UText the boundaries are byte offsets into `run`.
-  int32_t start = bi->first();
-  for (int32_t end = bi->next(); end != icu::BreakIterator::DONE; start = end, end = bi->next())
-    if (end > start) out.emplace_back(base + static_cast<uint32_t>(start), base + static_cast<uint32_t>(end));
-  utext_close(&ut);
-}
 
 // A BCP 47 tag's shape: subtags of 1-8 ASCII letters or digits joined by '-', the first
 // 2-3 letters ("zh", "pt-BR", "zh-Hant", "sr-Latn-RS").
@@ -423,121 +354,6 @@ std::string_view strip_clitic(std::string_view w) {
   return {};
 }
 
-namespace detail {
-
-uint64_t segment_unicode(std::string_view s, WordSink sink, void* context, const Vocabulary* prefer) {
-  // 1. Ill-formed sequences become U+FFFD (a separator) and are counted; default-
-  //    ignorable code points are dropped.
-  uint64_t bad = 0;
-  std::string clean;
-  clean.reserve(s.size() + 8);
-  {
-    const auto* p = reinterpret_cast<const uint8_t*>(s.data());
-    const auto n = static_cast<int32_t>(s.size());
-    for (int32_t i = 0; i < n;) {
-      const int32_t start = i;
-      UChar32 c;
-      U8_NEXT(p, i, n, c);
-      if (c < 0) {
-        ++bad;
-        clean += "\xEF\xBF\xBD";
-        continue;
-      }
-      if (c >= 0x80 && u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT)) continue;
-      clean.append(s.data() + start, static_cast<size_t>(i - start));
-    }
-  }
-  // 2. NFKC.
-  {
-    UErrorCode status = U_ZERO_ERROR;
-    const icu::StringPiece piece(clean.data(), static_cast<int32_t>(clean.size()));
-    if (!nfkc().isNormalizedUTF8(piece, status) && U_SUCCESS(status)) {
-      std::string out;
-      icu::StringByteSink<std::string> bs(&out);
-      nfkc().normalizeUTF8(0, piece, bs, nullptr, status);
-      if (U_SUCCESS(status)) clean.swap(out);
-    }
-  }
-  // 3. The segmentation rules, on code points.
-  const auto* p = reinterpret_cast<const uint8_t*>(clean.data());
-  const auto n = static_cast<int32_t>(clean.size());
-  // kSpacelessC: a word character of a script written without spaces (is_spaceless).
-  enum Cls : uint8_t { kSepC, kWordC, kDigitC, kApoC, kNumPunctC, kSpacelessC };
-  // Always inlined: it runs per code point, and out of line it costs the English
-  // Unicode path a third of its speed.
-  auto cls_at = [&](int32_t i, int32_t& next_i, UChar32& c) __attribute__((always_inline)) -> Cls {
-    next_i = i;
-    U8_NEXT(p, next_i, n, c);
-    if (c < 0) return kSepC;
-    if (is_apostrophe(c)) return kApoC;
-    if (c == '.' || c == ',') return kNumPunctC;
-    if (!is_word_char(c)) return kSepC;
-    if (U_GET_GC_MASK(c) & U_GC_ND_MASK) return kDigitC;
-    return is_spaceless(c) ? kSpacelessC : kWordC;
-  };
-  std::string word;
-  auto append = [&](UChar32 c, Cls k, int32_t from, int32_t to) {
-    if (k == kDigitC && c >= 0x80) word.push_back(static_cast<char>('0' + u_charDigitValue(c)));
-    else word.append(clean.data() + from, static_cast<size_t>(to - from));
-  };
-  int32_t i = 0;
-  while (i < n) {
-    int32_t j;
-    UChar32 c;
-    Cls k = cls_at(i, j, c);
-    if (k == kSpacelessC) {
-      // A run of it, cut into words by the list or by ICU's dictionary.
-      const int32_t start = i;
-      i = j;
-      while (i < n && cls_at(i, j, c) == kSpacelessC) i = j;
-      const std::string_view run(clean.data() + start, static_cast<size_t>(i - start));
-      if (prefer) {
-        prefer->split_spaceless(run, sink, context);
-      } else {
-        std::vector<std::pair<uint32_t, uint32_t>> pieces;
-        icu_split(run, 0, pieces);
-        for (const auto& [b, e] : pieces) sink(context, run.substr(b, e - b));
-      }
-      continue;
-    }
-    if (k != kWordC && k != kDigitC) {
-      i = j;
-      continue;
-    }
-    word.clear();
-    append(c, k, i, j);
-    Cls prev = k;
-    i = j;
-    while (i < n) {
-      k = cls_at(i, j, c);
-      if (k == kWordC || k == kDigitC) {
-        append(c, k, i, j);
-        prev = k;
-        i = j;
-        continue;
-      }
-      if ((k == kApoC || k == kNumPunctC) && j < n) {
-        int32_t j2;
-        UChar32 c2;
-        const Cls next = cls_at(j, j2, c2);
-        const bool joins = k == kApoC ? (next == kWordC || next == kDigitC)
-                                      : (prev == kDigitC && next == kDigitC);
-        if (joins) {
-          word.append(clean.data() + i, static_cast<size_t>(j - i));
-          append(c2, next, j, j2);
-          prev = next;
-          i = j2;
-          continue;
-        }
-      }
-      break;
-    }
-    sink(context, word);
-  }
-  return bad;
-}
-
-}  // namespace detail
 
 // ---------------------------------------------------------------------------------
 // Parsing
@@ -760,77 +576,21 @@ TokenKind Vocabulary::classify(std::string_view word, std::string& folded, std::
   return TokenKind::kOov;
 }
 
-// The list's own segmentation of a run (UTF-8, only is_spaceless word characters,
-// NFKC): a dynamic programme over code point boundaries that minimises first the code
-// points no listed form or name covers, then the number of listed words; among equal
-// splits the longest word at each position wins (scanning lengths from the longest,
-// replacing only on a strict improvement). Each stretch no listed word covers is cut by
-// ICU's dictionary. O(run length × spaceless_max) probes of the flat tables.
+
+// Runs of scripts written without spaces: the list's own words first (see
+// detail::split_listed, vocab/segment_unicode.h); ICU's dictionary if the list has none.
 void Vocabulary::split_spaceless(std::string_view run, detail::WordSink sink, void* context) const {
-  const size_t longest = index_->spaceless_max;
-  std::vector<std::pair<uint32_t, uint32_t>> pieces;  // [begin, end) byte offsets, emitted last
-  auto emit_all = [&] {
-    for (const auto& [b, e] : pieces) sink(context, run.substr(b, e - b));
-  };
-  if (longest == 0) {
-    icu_split(run, 0, pieces);
-    emit_all();
-    return;
+  detail::Pieces pieces;  // emitted once the scratch is done with: the sink may segment again on this thread
+  if (index_->spaceless_max == 0) {
+    detail::icu_split(run, 0, pieces);
+  } else {
+    auto listed = [](const void* self, std::string_view w) {
+      const Index& index = *static_cast<const Index*>(self);
+      return index.forms.find(w) != nullptr || index.names.find(w) != nullptr;
+    };
+    detail::split_listed(run, index_->spaceless_max, listed, index_.get(), pieces);
   }
-  // Scratch reused per thread: code point offsets, and per boundary the best cost of the
-  // rest of the run and the length (in code points) of the word that starts there (0:
-  // one uncovered code point).
-  struct Cost {
-    uint32_t uncovered = 0, words = 0;
-    bool operator<(const Cost& o) const { return uncovered != o.uncovered ? uncovered < o.uncovered : words < o.words; }
-  };
-  thread_local std::vector<int32_t> offsets;
-  thread_local std::vector<Cost> best;
-  thread_local std::vector<uint32_t> step;
-  offsets.clear();
-  const auto* p = reinterpret_cast<const uint8_t*>(run.data());
-  const auto n = static_cast<int32_t>(run.size());
-  for (int32_t i = 0; i < n;) {
-    offsets.push_back(i);
-    U8_FWD_1(p, i, n);
-  }
-  offsets.push_back(n);
-  const size_t cps = offsets.size() - 1;
-  best.assign(cps + 1, Cost{});
-  step.assign(cps + 1, 0);
-  for (size_t k = cps; k-- > 0;) {
-    Cost b{best[k + 1].uncovered + 1, best[k + 1].words};
-    uint32_t len = 0;
-    for (size_t l = std::min(longest, cps - k); l >= 1; --l) {
-      const std::string_view w = run.substr(static_cast<size_t>(offsets[k]), static_cast<size_t>(offsets[k + l] - offsets[k]));
-      if (!index_->forms.find(w) && !index_->names.find(w)) continue;
-      const Cost c{best[k + l].uncovered, best[k + l].words + 1};
-      if (len == 0 ? !(b < c) : c < b) {  // the first listed word found (the longest) beats a tie
-        b = c;
-        len = static_cast<uint32_t>(l);
-      }
-    }
-    best[k] = b;
-    step[k] = len;
-  }
-  size_t k = 0, gap = 0;  // gap: first code point of the current uncovered stretch
-  auto flush_gap = [&](size_t end) {
-    if (end > gap)
-      icu_split(run.substr(static_cast<size_t>(offsets[gap]), static_cast<size_t>(offsets[end] - offsets[gap])),
-                static_cast<uint32_t>(offsets[gap]), pieces);
-  };
-  while (k < cps) {
-    if (step[k] == 0) {
-      ++k;
-      continue;
-    }
-    flush_gap(k);
-    const size_t end = k + step[k];
-    pieces.emplace_back(static_cast<uint32_t>(offsets[k]), static_cast<uint32_t>(offsets[end]));
-    k = gap = end;
-  }
-  flush_gap(cps);
-  emit_all();  // after the scratch is done with: the sink may segment again on this thread
+  for (const auto& [b, e] : pieces) sink(context, run.substr(b, e - b));
 }
 
 bool Vocabulary::accepts(std::string_view word) const {

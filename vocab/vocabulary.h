@@ -64,10 +64,10 @@
 //
 // Scripts written without spaces (Chinese, Japanese, Thai, Lao, Khmer, Burmese) are cut
 // into words by the list itself where it can (see segment_words, `prefer`): within a run
-// of such script the split with the fewest out-of-vocabulary characters wins, ties going
-// to fewer and then longer leading words, and what no listed word covers is cut by ICU's
-// dictionary. So a text made only of listed words is in vocabulary whatever ICU's
-// dictionary would have split.
+// of such script the split with the fewest out-of-vocabulary words wins, ties going to
+// fewer and then listed and longer words; an unlisted word is one of ICU's dictionary
+// words, kept whole (vocab/segment_unicode.h: split_listed). So a text made only of
+// listed words is in vocabulary whatever ICU's dictionary would have split.
 //
 // Every surface form of every lemma is expanded once at load time into a flat hash
 // table, so looking up a word is one probe. Vocabulary is immutable after construction

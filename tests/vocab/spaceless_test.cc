@@ -101,7 +101,7 @@ TEST_CASE("an unlisted word is one out-of-vocabulary token, cut by ICU") {
   CHECK(d.tokens == 5);
 }
 
-TEST_CASE("the list's segmentation: fewest uncovered characters, then fewest words") {
+TEST_CASE("the list's segmentation: fewest unlisted tokens, then fewest tokens") {
   const Vocabulary& v = chinese();
   // 小猫 is listed, and so are 小 and 猫: one word beats two.
   CHECK(words_of("小猫", &v) == Words{"小猫"});
@@ -116,6 +116,12 @@ TEST_CASE("the list's segmentation: fewest uncovered characters, then fewest wor
   CHECK(words_of("大小猫", &overlap) == Words{"大", "小猫"});
   // An uncovered character between listed words is cut out on its own.
   CHECK(words_of("大狗小猫", &overlap) == Words{"大", "狗", "小猫"});
+  // An unlisted word that holds a listed character stays whole (ICU's word), so the
+  // report names 大象 (elephant), not 象; 大 alone is still read as listed.
+  const Conformance elephant = chinese().score("我有一只大象。");
+  CHECK(elephant.oov_words == Words{"大象"});
+  CHECK(elephant.oov_tokens == 1);
+  CHECK(chinese().score("大猫").oov_tokens == 0);
 }
 
 TEST_CASE("mentions: a text uses an entry when some segmented word is a form of it") {
