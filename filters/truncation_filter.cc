@@ -1,27 +1,30 @@
 // kind = "truncation": replies cut off before the end.
 //   drop "finish_length"      when the teacher stopped at max_tokens (finish_reason "length")
-//   drop "no_terminal_punct"  when the text does not end with . ! ? or a closing quote
-//                             after one of them
+//   drop "no_terminal_punct"  when the text does not end with . ! ? (or the CJK 。！？．), closing
+//                             quotes and brackets aside
 #include "filters/kinds.h"
 
 namespace primer::filters {
 namespace {
 
+// Closing quotes and brackets after the last sentence: ASCII ' " ), ” ’, and the CJK
+// 」 』 ） 》. Sentence ends: . ! ? and the CJK 。 ！ ？ ．
+constexpr std::string_view kClosers[] = {"\"", "'", ")", "\u201D", "\u2019", "\u300D", "\u300F", "\uFF09", "\u300B"};
+constexpr std::string_view kEnds[] = {".", "!", "?", "\u3002", "\uFF01", "\uFF1F", "\uFF0E"};
+
 bool ends_sentence(std::string_view t) {
   while (!t.empty() && (t.back() == ' ' || t.back() == '\n' || t.back() == '\t' || t.back() == '\r')) t.remove_suffix(1);
-  // Strip closing quotes and brackets: ASCII ' " ) and UTF-8 ” (E2 80 9D) ’ (E2 80 99).
-  for (;;) {
-    if (!t.empty() && (t.back() == '"' || t.back() == '\'' || t.back() == ')')) {
-      t.remove_suffix(1);
-    } else if (t.size() >= 3 && static_cast<unsigned char>(t[t.size() - 3]) == 0xE2 &&
-               static_cast<unsigned char>(t[t.size() - 2]) == 0x80 &&
-               (static_cast<unsigned char>(t.back()) == 0x9D || static_cast<unsigned char>(t.back()) == 0x99)) {
-      t.remove_suffix(3);
-    } else {
-      break;
-    }
+  for (bool stripped = true; stripped;) {
+    stripped = false;
+    for (std::string_view c : kClosers)
+      if (t.ends_with(c)) {
+        t.remove_suffix(c.size());
+        stripped = true;
+      }
   }
-  return !t.empty() && (t.back() == '.' || t.back() == '!' || t.back() == '?');
+  for (std::string_view e : kEnds)
+    if (t.ends_with(e)) return true;
+  return false;
 }
 
 class TruncationFilter final : public Filter {

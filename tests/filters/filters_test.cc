@@ -92,6 +92,13 @@ TEST_CASE("truncation filter") {
   CHECK(f->check(make_doc("It ran.", "run", "dog", "big", "length")).reason == "finish_length");
   CHECK(f->check(make_doc("The dog ran to the")).reason == "no_terminal_punct");
   CHECK(f->check(make_doc("")).reason == "no_terminal_punct");
+  // Chinese and Japanese sentence ends, with their closing quotes and brackets
+  CHECK(f->check(make_doc("他们一起玩了很久。")).keep());
+  CHECK(f->check(make_doc("小明说：「你好！」\n")).keep());
+  CHECK(f->check(make_doc("真的吗？』）")).keep());
+  CHECK(f->check(make_doc("他们一起玩了")).reason == "no_terminal_punct");
+  CHECK(f->check(make_doc("小明说：「你好")).reason == "no_terminal_punct");
+  CHECK(f->check(make_doc("\"")).reason == "no_terminal_punct");
 }
 
 TEST_CASE("exact dedup: first occurrence wins, normalisation, state round trip") {

@@ -326,3 +326,55 @@ TEST_CASE("examples/recipes/math.toml against an HTTP teacher: fields reach the 
     return dups;
   }() == 80);
 }
+
+TEST_CASE("examples/recipes/zh-stories.toml against an HTTP teacher: listed words pass, one unlisted word drops") {
+  FakeOpenAI server;
+  std::atomic<int> unlisted{0};
+  server.behaviour = [&](const FakeCall& c) {
+    // The prompt asks for "{noun}" and "{verb}" (JSON-escaped quotes in the request).
+    auto between = [&](std::string_view from, std::string_view to) {
+      const size_t a = c.body.find(from);
+      const size_t b = a == std::string::npos ? a : c.body.find(to, a + from.size());
+      return b == std::string::npos ? std::string() : c.body.substr(a + from.size(), b - a - from.size());
+    };
+    const std::string noun = between("用到\\\"", "\\\"和"), verb = between("和\\\"", "\\\"这两个词");
+    const bool bad = std::hash<std::string>{}(c.body) % 4 == 0;
+    if (bad) ++unlisted;
+    FakeReply r;
+    r.billed = true;
+    r.body = chat_body("标题: 小明的一天\n故事: 有一天，小明和妈妈去公园。小明看见一只小猫。" + noun + "。" + verb +
+                       "。" + (bad ? "他们看见了恐龙。" : "他们一起玩了很久。"));
+    return r;
+  };
+  std::string cfg = primer::testing::read_file(primer::testing::source_path("examples/recipes/zh-stories.toml"));
+  cfg.replace(cfg.find("count = 2000"), 12, "count = 60");
+  cfg.replace(cfg.find("\"zh-stories.txt\""), 16, "\"" + primer::testing::source_path("examples/recipes/zh-stories.txt").string() + "\"");
+  cfg.replace(cfg.find("http://127.0.0.1:8000/v1"), 24, server.base_url());
+  TempDir dir;
+  write_file(dir / "zh.toml", cfg);
+  pipeline::RunOptions o;
+  o.out = dir / "out";
+  o.progress = false;
+  const auto report = pipeline::run(pipeline::load_config(dir / "zh.toml"), o);
+  std::map<std::string, uint64_t> dropped;
+  for (const auto& f : report.manifest.filters)
+    for (const auto& d : f.dropped) dropped[f.name + "/" + d.reason] += d.count;
+  REQUIRE(unlisted.load() > 0);
+  CHECK(dropped["vocab/oov_rate"] == uint64_t(unlisted.load()));  // max_oov_rate = 0
+  CHECK(dropped["reply/missing_word"] == 0);                       // the required noun and verb were found
+  CHECK(dropped["script/wrong_script"] + dropped["script/no_letters"] == 0);
+  CHECK(dropped["truncation/no_terminal_punct"] == 0);  // 。 ends a sentence
+  CHECK(report.manifest.kept + uint64_t(unlisted.load()) + dropped["exact_dedup/duplicate"] == 60);
+  // The kept stories read with no out-of-vocabulary word; the dropped one names 恐龙.
+  const std::string list = primer::testing::source_path("examples/recipes/zh/words.txt").string();
+  std::vector<std::string> check{primer::testing::primer_binary(), "vocab", "check", list};
+  for (const auto& e : fs::directory_iterator(dir / "out/data")) check.push_back(e.path().string());
+  const auto kept = primer::testing::run_command(check);
+  INFO(kept.out << kept.err);
+  CHECK(kept.exit_code == 0);
+  CHECK(kept.out.find("oov tokens      0 (0.00%)") != std::string::npos);
+  write_file(dir / "bad.jsonl", "{\"text\":\"有一天，小明和妈妈去公园。他们看见了恐龙。\"}\n");
+  const auto bad = primer::testing::run_command(
+      {primer::testing::primer_binary(), "vocab", "check", list, (dir / "bad.jsonl").string()});
+  CHECK(bad.out.find("1  恐龙") != std::string::npos);
+}
