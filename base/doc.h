@@ -66,7 +66,7 @@ struct Usage {
 struct Reply {
   std::string text;
   std::string finish_reason = "stop";  // "stop", or "length" when cut at max_tokens
-  std::string summary;  // Instruct kind: the parsed summary (the text is then the story)
+  std::string summary;                 // Instruct kind: the parsed summary (the text is then the story)
   Usage usage;
 };
 

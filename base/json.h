@@ -38,7 +38,9 @@ class JsonWriter {
   // Inserts already-serialised JSON as a value.
   JsonWriter& raw(std::string_view json);
   template <typename T>
-  JsonWriter& field(std::string_view k, const T& v) { return key(k).value(v); }
+  JsonWriter& field(std::string_view k, const T& v) {
+    return key(k).value(v);
+  }
 
   const std::string& str() const { return out_; }
   std::string take() { return std::move(out_); }

@@ -34,8 +34,7 @@ constexpr uint64_t hash_label(std::string_view s) {
 // purpose, so adding a draw in one place never shifts the draws of another.
 class Rng {
  public:
-  explicit constexpr Rng(uint64_t key, std::string_view label = {})
-      : state_(mix64(key ^ hash_label(label))) {}
+  explicit constexpr Rng(uint64_t key, std::string_view label = {}) : state_(mix64(key ^ hash_label(label))) {}
 
   constexpr uint64_t next() { return mix64(state_ += 0x9E3779B97F4A7C15ull); }
   // Uniform in [0, n) (n > 0), by Lemire's multiply-shift; bias < n / 2^64.
@@ -46,7 +45,9 @@ class Rng {
   constexpr double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   constexpr bool chance(double p) { return uniform() < p; }
   template <typename Container>
-  constexpr const auto& pick(const Container& c) { return c[below(c.size())]; }
+  constexpr const auto& pick(const Container& c) {
+    return c[below(c.size())];
+  }
 
  private:
   uint64_t state_;

@@ -14,9 +14,10 @@ namespace {
 constexpr double kLeft = 64, kRight = 16, kTop = 28, kBottom = 40;
 
 std::string open_svg(double width, double height, std::string_view title) {
-  return fmt::format("<svg class=\"chart\" viewBox=\"0 0 {} {}\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\">"
-                     "<title>{}</title>",
-                     width, height, esc(title));
+  return fmt::format(
+      "<svg class=\"chart\" viewBox=\"0 0 {} {}\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\">"
+      "<title>{}</title>",
+      width, height, esc(title));
 }
 
 // A "nice" tick step (1, 2 or 5 times a power of ten) for about `n` ticks over `range`.
@@ -84,16 +85,17 @@ std::string hbars(const std::vector<Bar>& bars, std::string_view title, double c
     std::string label = b.label.size() > max_chars ? b.label.substr(0, max_chars - 1) + "…" : b.label;
     s += fmt::format("<text class=\"label\" x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>", kLabel - 8, y + 15,
                      esc(label));
-    s += fmt::format("<rect class=\"s{}\" x=\"{}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\"><title>{}: {}</title></rect>",
-                     b.series % 6, kLabel, y + 3, std::max(w, b.value > 0 ? 1.0 : 0.0), kRow - 6, esc(b.label),
-                     number(b.value));
+    s += fmt::format(
+        "<rect class=\"s{}\" x=\"{}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\"><title>{}: {}</title></rect>",
+        b.series % 6, kLabel, y + 3, std::max(w, b.value > 0 ? 1.0 : 0.0), kRow - 6, esc(b.label), number(b.value));
     double text_x = kLabel + w + 6;
     if (b.error > 0) {
       const double x0 = kLabel + x_of(b.value - b.error), x1 = kLabel + x_of(b.value + b.error);
-      s += fmt::format("<line class=\"axis\" x1=\"{0:.1f}\" x2=\"{1:.1f}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\"/>"
-                       "<line class=\"axis\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{3:.1f}\" y2=\"{4:.1f}\"/>"
-                       "<line class=\"axis\" x1=\"{1:.1f}\" x2=\"{1:.1f}\" y1=\"{3:.1f}\" y2=\"{4:.1f}\"/>",
-                       x0, x1, y + kRow / 2, y + 6, y + kRow - 6);
+      s += fmt::format(
+          "<line class=\"axis\" x1=\"{0:.1f}\" x2=\"{1:.1f}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\"/>"
+          "<line class=\"axis\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{3:.1f}\" y2=\"{4:.1f}\"/>"
+          "<line class=\"axis\" x1=\"{1:.1f}\" x2=\"{1:.1f}\" y1=\"{3:.1f}\" y2=\"{4:.1f}\"/>",
+          x0, x1, y + kRow / 2, y + 6, y + kRow - 6);
       text_x = std::max(text_x, x1 + 6);
     }
     s += fmt::format("<text class=\"value\" x=\"{:.1f}\" y=\"{:.1f}\">{}{}</text>", text_x, y + 15, number(b.value),
@@ -112,7 +114,8 @@ std::string histogram(const std::vector<uint64_t>& counts, double lo, double wid
   const double step = nice_step(double(max), 4);
   for (double t = 0; max > 0 && t <= double(max) + 1e-9; t += step) {
     const double y = kTop + plot_h - plot_h * t / double(max);
-    s += fmt::format("<line class=\"grid\" x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>", kLeft, chart_w - kRight, y, y);
+    s += fmt::format("<line class=\"grid\" x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>", kLeft, chart_w - kRight,
+                     y, y);
     s += fmt::format("<text class=\"tick\" x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>", kLeft - 6, y + 4,
                      tick_label(t));
   }
@@ -123,17 +126,17 @@ std::string histogram(const std::vector<uint64_t>& counts, double lo, double wid
     const double h = max ? plot_h * double(counts[i]) / double(max) : 0;
     const double x = kLeft + bw * double(i);
     const double from = lo + width * double(i);
-    const std::string range = last_open && i + 1 == counts.size()
-                                  ? "≥ " + tick_label(from)
-                                  : tick_label(from) + "–" + tick_label(from + width);
-    s += fmt::format("<rect class=\"s0\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\"><title>{}: {}</title></rect>",
-                     x + 1, kTop + plot_h - h, std::max(bw - 2, 1.0), h, esc(range), number(double(counts[i])));
+    const std::string range = last_open && i + 1 == counts.size() ? "≥ " + tick_label(from)
+                                                                  : tick_label(from) + "–" + tick_label(from + width);
+    s += fmt::format(
+        "<rect class=\"s0\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\"><title>{}: {}</title></rect>",
+        x + 1, kTop + plot_h - h, std::max(bw - 2, 1.0), h, esc(range), number(double(counts[i])));
     if (i % label_every == 0)
       s += fmt::format("<text class=\"tick\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}{}</text>", x + bw / 2,
                        kTop + plot_h + 16, last_open && i + 1 == counts.size() ? "≥" : "", tick_label(from));
   }
-  s += fmt::format("<line class=\"axis\" x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>", kLeft, chart_w - kRight, kTop + plot_h,
-                   kTop + plot_h);
+  s += fmt::format("<line class=\"axis\" x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>", kLeft, chart_w - kRight,
+                   kTop + plot_h, kTop + plot_h);
   s += fmt::format("<text class=\"axis-label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>", kLeft + plot_w / 2,
                    kHeight - 6, esc(x_label));
   s += fmt::format("<text class=\"axis-label\" x=\"{}\" y=\"16\">documents</text>", kLeft - 50);
@@ -174,7 +177,8 @@ std::string lines(const std::vector<Series>& series, std::string_view x_label, s
   }
   std::string s = open_svg(chart_w, kHeight, title);
   if (!(x0 <= x1)) {
-    s += fmt::format("<text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">no data</text>", chart_w / 2, kHeight / 2);
+    s += fmt::format("<text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">no data</text>", chart_w / 2,
+                     kHeight / 2);
     return s + "</svg>";
   }
   if (x1 == x0) x1 = x0 + 1;
@@ -193,7 +197,8 @@ std::string lines(const std::vector<Series>& series, std::string_view x_label, s
         const double lv = std::log10(v);
         if (lv < y0 || lv > y1) continue;
         const double y = py(v);
-        s += fmt::format("<line class=\"grid\" x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>", kLeft, chart_w - kRight, y, y);
+        s += fmt::format("<line class=\"grid\" x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>", kLeft,
+                         chart_w - kRight, y, y);
         s += fmt::format("<text class=\"tick\" x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>", kLeft - 6, y + 4,
                          tick_label(v));
       }
@@ -201,21 +206,23 @@ std::string lines(const std::vector<Series>& series, std::string_view x_label, s
     const double step = nice_step(y1 - y0, 5);
     for (double t = std::ceil(y0 / step) * step; t <= y1 + 1e-12; t += step) {
       const double y = py(t);
-      s += fmt::format("<line class=\"grid\" x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>", kLeft, chart_w - kRight, y, y);
+      s += fmt::format("<line class=\"grid\" x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>", kLeft,
+                       chart_w - kRight, y, y);
       s += fmt::format("<text class=\"tick\" x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>", kLeft - 6, y + 4,
                        tick_label(std::fabs(t) < step * 1e-9 ? 0 : t));
     }
   }
   const double xstep = nice_step(x1 - x0, 6);
   for (double t = std::ceil(x0 / xstep) * xstep; t <= x1 + 1e-12; t += xstep)
-    s += fmt::format("<text class=\"tick\" x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>", px(t), kTop + plot_h + 16,
-                     tick_label(t));
-  s += fmt::format("<line class=\"axis\" x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>", kLeft, chart_w - kRight, kTop + plot_h,
-                   kTop + plot_h);
+    s += fmt::format("<text class=\"tick\" x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>", px(t),
+                     kTop + plot_h + 16, tick_label(t));
+  s += fmt::format("<line class=\"axis\" x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>", kLeft, chart_w - kRight,
+                   kTop + plot_h, kTop + plot_h);
   s += fmt::format("<line class=\"axis\" x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>", kLeft, kLeft, kTop, kTop + plot_h);
   s += fmt::format("<text class=\"axis-label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>", kLeft + plot_w / 2,
                    kHeight - 6, esc(x_label));
-  s += fmt::format("<text class=\"axis-label\" x=\"4\" y=\"16\">{}{}</text>", esc(y_label), log_y ? " (log scale)" : "");
+  s +=
+      fmt::format("<text class=\"axis-label\" x=\"4\" y=\"16\">{}{}</text>", esc(y_label), log_y ? " (log scale)" : "");
   // Series and legend.
   double legend_x = chart_w - kRight;
   for (size_t k = series.size(); k-- > 0;) {
@@ -227,8 +234,9 @@ std::string lines(const std::vector<Series>& series, std::string_view x_label, s
       s += fmt::format("<polyline class=\"line s{}\" points=\"{}\"/>", cls, d);
       if (series[k].dots)
         for (const auto& [x, y] : pts)
-          s += fmt::format("<circle class=\"s{}\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"2.5\"><title>{}: {} at {}</title></circle>",
-                           cls, px(x), py(y), esc(series[k].name), number(y), number(x));
+          s += fmt::format(
+              "<circle class=\"s{}\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"2.5\"><title>{}: {} at {}</title></circle>", cls,
+              px(x), py(y), esc(series[k].name), number(y), number(x));
     }
     const double w = 14 + 7.0 * double(series[k].name.size());
     legend_x -= w + 12;
@@ -252,8 +260,8 @@ std::string standalone(std::string_view chart) {
   if (open_end == std::string_view::npos || vb == std::string_view::npos || vb > open_end) return std::string(chart);
   const std::string_view dims = chart.substr(vb + 13, chart.find('"', vb + 13) - (vb + 13));
   const std::string_view w = dims.substr(0, dims.find(' ')), h = dims.substr(dims.find(' ') + 1);
-  return fmt::format("<svg width=\"{}\" height=\"{}\"{}{}<rect width=\"100%\" height=\"100%\" fill=\"white\"/>{}\n",
-                     w, h, chart.substr(4, open_end - 3), kStyle, chart.substr(open_end + 1));
+  return fmt::format("<svg width=\"{}\" height=\"{}\"{}{}<rect width=\"100%\" height=\"100%\" fill=\"white\"/>{}\n", w,
+                     h, chart.substr(4, open_end - 3), kStyle, chart.substr(open_end + 1));
 }
 
 }  // namespace primer::base::svg

@@ -25,15 +25,14 @@ std::string number(double v);
 struct Bar {
   std::string label;
   double value = 0;
-  std::string note;    // printed after the value ("12.3%"); may be empty
-  int series = 0;      // colour class s0..s5
-  double error = 0;    // > 0: a whisker from value - error to value + error (an interval)
+  std::string note;  // printed after the value ("12.3%"); may be empty
+  int series = 0;    // colour class s0..s5
+  double error = 0;  // > 0: a whisker from value - error to value + error (an interval)
 };
 // Horizontal bars, one per row, labels on the left, values on the right. The bars' scale
 // runs from 0 to `scale_max` (0: the largest value or whisker end); a value beyond it is
 // drawn at its end.
-std::string hbars(const std::vector<Bar>& bars, std::string_view title, double svg_width = 720,
-                  double scale_max = 0);
+std::string hbars(const std::vector<Bar>& bars, std::string_view title, double svg_width = 720, double scale_max = 0);
 
 // A histogram: counts[i] is the number of values in [lo + i*width, lo + (i+1)*width);
 // the last bin may be open ("≥"). x_label names the unit. `svg_width` in user units (a

@@ -58,7 +58,8 @@ int main(int argc, char** argv) {
     std::vector<std::thread> pool;
     for (int t = 0; t < threads; ++t)
       pool.emplace_back([&, t] {
-        const size_t slice = bytes / threads / 128 * 128, begin = t * slice, end = t + 1 == threads ? bytes : begin + slice;
+        const size_t slice = bytes / threads / 128 * 128, begin = t * slice,
+                     end = t + 1 == threads ? bytes : begin + slice;
         uint64_t s = 0;
         while (!stop.load(std::memory_order_relaxed)) {
           s += read_avx2(buf + begin, end - begin);

@@ -100,17 +100,25 @@ bool previous_sandbox(const std::string& harness, const std::string& solution, c
   int status_pipe[2];
   if (write(dir / "solution.py", solution) && write(dir / "tests.py", tests) && ::pipe2(status_pipe, O_CLOEXEC) == 0) {
     const std::string home = "HOME=" + dir.string(), tmpdir = "TMPDIR=" + dir.string();
-    char* argv[] = {const_cast<char*>("/usr/bin/python3"), const_cast<char*>("-I"), const_cast<char*>("-S"),
-                    const_cast<char*>("-B"), const_cast<char*>("-c"), const_cast<char*>(harness.c_str()), nullptr};
+    char* argv[] = {const_cast<char*>("/usr/bin/python3"),
+                    const_cast<char*>("-I"),
+                    const_cast<char*>("-S"),
+                    const_cast<char*>("-B"),
+                    const_cast<char*>("-c"),
+                    const_cast<char*>(harness.c_str()),
+                    nullptr};
     char* envp[] = {const_cast<char*>("PATH=/usr/bin:/bin"), const_cast<char*>("LANG=C.UTF-8"),
-                    const_cast<char*>(home.c_str()), const_cast<char*>(tmpdir.c_str()),
-                    const_cast<char*>("PYTHONHASHSEED=0"), nullptr};
+                    const_cast<char*>(home.c_str()),         const_cast<char*>(tmpdir.c_str()),
+                    const_cast<char*>("PYTHONHASHSEED=0"),   nullptr};
     const pid_t pid = ::fork();
     if (pid == 0) {
       ::setpgid(0, 0);
       if (::unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0) ::unshare(CLONE_NEWNET);
-      const std::pair<int, rlim_t> limits[] = {{RLIMIT_CPU, 3}, {RLIMIT_AS, 512ull << 20}, {RLIMIT_FSIZE, 16ull << 20},
-                                               {RLIMIT_CORE, 0}, {RLIMIT_NOFILE, 64}};
+      const std::pair<int, rlim_t> limits[] = {{RLIMIT_CPU, 3},
+                                               {RLIMIT_AS, 512ull << 20},
+                                               {RLIMIT_FSIZE, 16ull << 20},
+                                               {RLIMIT_CORE, 0},
+                                               {RLIMIT_NOFILE, 64}};
       for (const auto& [resource, value] : limits) {
         const rlimit r{value, value};
         ::setrlimit(resource, &r);
@@ -194,7 +202,9 @@ int main(int argc, char** argv) {
     previous_rate.push_back(per_second(arena, n, [&](size_t i) {
       kept_previous += previous_sandbox(previous_harness, exercises[i].first, exercises[i].second);
     }));
-    start_rate.push_back(per_second(arena, n, [&](size_t) { run_process({"/usr/bin/python3", "-I", "-S", "-c", "pass"}); }));
+    start_rate.push_back(per_second(arena, n, [&](size_t) {
+      run_process({"/usr/bin/python3", "-I", "-S", "-c", "pass"});
+    }));
     boundary_cost.push_back(boxed_rate.back() / previous_rate.back());
     std::printf("  round %d: bubblewrap %.1f /s, none %.1f /s, previous sandbox %.1f /s, bare starts %.1f /s (%.2f)\n",
                 r, boxed_rate.back(), none_rate.back(), previous_rate.back(), start_rate.back(), boundary_cost.back());
@@ -212,10 +222,12 @@ int main(int argc, char** argv) {
   std::printf("  previous sandbox      %8.1f /s  (before bubblewrap: bench/previous_sandbox_harness.py; %zu passed)\n",
               previous, kept_previous.load());
   std::printf("bare interpreter starts %8.1f /s  (python3 -I -S -c pass)\n", bare);
-  std::printf("ratio                   %8.2f     (bubblewrap / none: what the boundary costs)\n", verified / verified_none);
-  std::printf("ratio                   %8.2f     (bubblewrap / previous sandbox, median of the rounds' ratios; "
-              "the bound is 0.75)\n",
-              median(boundary_cost));
+  std::printf("ratio                   %8.2f     (bubblewrap / none: what the boundary costs)\n",
+              verified / verified_none);
+  std::printf(
+      "ratio                   %8.2f     (bubblewrap / previous sandbox, median of the rounds' ratios; "
+      "the bound is 0.75)\n",
+      median(boundary_cost));
   std::printf("ratio                   %8.2f     (verified exercise / bare start)\n", verified / bare);
 
   // The syntax check sees what python_syntax sees: each Python block (here the solution).

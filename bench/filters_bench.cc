@@ -87,11 +87,10 @@ int main(int argc, char** argv) {
   }
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
   const auto vocab = vocab::Vocabulary::load(PRIMER_SOURCE_DIR "/vocab/default.txt");
-  prompts::TinyStoriesSampler sampler(
-      vocab,
-      prompts::PromptTemplate::load(PRIMER_SOURCE_DIR "/prompts/tinystories.txt",
-                                    prompts::TinyStoriesSampler::placeholders()),
-      prompts::TinyStoriesOptions{0.35});
+  prompts::TinyStoriesSampler sampler(vocab,
+                                      prompts::PromptTemplate::load(PRIMER_SOURCE_DIR "/prompts/tinystories.txt",
+                                                                    prompts::TinyStoriesSampler::placeholders()),
+                                      prompts::TinyStoriesOptions{0.35});
   generators::BuiltinTeacher teacher(vocab, generators::BuiltinOptions{0.1});
 
   // The corpus, generated in parallel.
@@ -119,9 +118,10 @@ int main(int argc, char** argv) {
     list.push_back(filters::make_filter("minhash", s, ctx));
     filters::FilterChain chain(std::move(list));
     const Result r = run(chain, docs);
-    std::printf("minhash 14x8 5-gram:   %7.1f MB/s  (%.2f s, %llu near duplicates dropped, peak RSS %.0f MB, +%.0f MB over the corpus)\n",
-                corpus_mb / r.seconds, r.seconds, static_cast<unsigned long long>(r.dropped), peak_mb(),
-                peak_mb() - rss_corpus);
+    std::printf(
+        "minhash 14x8 5-gram:   %7.1f MB/s  (%.2f s, %llu near duplicates dropped, peak RSS %.0f MB, +%.0f MB over the corpus)\n",
+        corpus_mb / r.seconds, r.seconds, static_cast<unsigned long long>(r.dropped), peak_mb(),
+        peak_mb() - rss_corpus);
   }
   const auto chain_of = [&](std::initializer_list<const char*> kinds) {
     std::vector<std::unique_ptr<filters::Filter>> list;
@@ -143,9 +143,10 @@ int main(int argc, char** argv) {
     auto chain = chain_of({"truncation", "length", "regex", "script", "gopher_repetition", "gopher_quality", "features",
                            "exact_dedup", "minhash", "vocab"});
     const Result r = run(chain, docs);
-    std::printf("full chain (truncation length regex script gopher_repetition gopher_quality features exact_dedup "
-                "minhash vocab): %7.1f MB/s  (%.2f s, %llu dropped)\n",
-                corpus_mb / r.seconds, r.seconds, static_cast<unsigned long long>(r.dropped));
+    std::printf(
+        "full chain (truncation length regex script gopher_repetition gopher_quality features exact_dedup "
+        "minhash vocab): %7.1f MB/s  (%.2f s, %llu dropped)\n",
+        corpus_mb / r.seconds, r.seconds, static_cast<unsigned long long>(r.dropped));
     for (const auto& c : chain.counts()) {
       uint64_t d = 0;
       for (const auto& [reason, n] : c.dropped) d += n;

@@ -74,7 +74,8 @@ int main(int argc, char** argv) {
     auto make = [&](int rows, int cols) {
       const auto w = random_floats(static_cast<size_t>(rows) * cols, ++made, 0.1f);
       uint8_t* bytes = arena + used;
-      for (int r = 0; r < rows; ++r) quantize_row(t, w.data() + static_cast<size_t>(r) * cols, cols, bytes + r * row_bytes(t, cols));
+      for (int r = 0; r < rows; ++r)
+        quantize_row(t, w.data() + static_cast<size_t>(r) * cols, cols, bytes + r * row_bytes(t, cols));
       used += (static_cast<size_t>(rows) * row_bytes(t, cols) + 63) / 64 * 64;
       return WeightMatrix{t, bytes, rows, cols};
     };
@@ -85,7 +86,8 @@ int main(int argc, char** argv) {
     size_t bytes = static_cast<size_t>(V) * row_bytes(t, C);
     for (int l = 0; l < L; ++l) bytes += (4 * static_cast<size_t>(C) + 2 * H) * row_bytes(t, C) + C * row_bytes(t, H);
     const size_t layer_bytes = (bytes - static_cast<size_t>(V) * row_bytes(t, C)) / L;
-    std::vector<float> x = random_floats(C, 99, 1.0f), xh = random_floats(H, 98, 1.0f), y(V), q(C), k(C), v(C), h1(H), h3(H);
+    std::vector<float> x = random_floats(C, 99, 1.0f), xh = random_floats(H, 98, 1.0f), y(V), q(C), k(C), v(C), h1(H),
+                       h3(H);
     MatvecScratch scratch;
     auto layer = [&](const Layer& w) {
       matvec_many({{q.data(), &w.q}, {k.data(), &w.k}, {v.data(), &w.v}}, x.data(), scratch);

@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
                            "[[filters]]\nkind = \"exact_dedup\"\n"
                            "[[filters]]\nkind = \"vocab\"\nmax_oov_rate = 0.0\n"
                            "[storage]\nshard_records = 100000\n";
-  const pipeline::Config config = pipeline::parse_config(toml, std::filesystem::path(PRIMER_SOURCE_DIR) / "bench/bench.toml");
+  const pipeline::Config config =
+      pipeline::parse_config(toml, std::filesystem::path(PRIMER_SOURCE_DIR) / "bench/bench.toml");
 
   // Baseline: the teacher alone.
   const auto vocab = vocab::Vocabulary::load(config.resolve(config.vocab_list, "vocab.list"));
@@ -57,7 +58,8 @@ int main(int argc, char** argv) {
   auto t0 = Clock::now();
   tbb::parallel_for(tbb::blocked_range<uint64_t>(0, stories, 256), [&](const tbb::blocked_range<uint64_t>& r) {
     uint64_t local = 0;
-    for (uint64_t i = r.begin(); i < r.end(); ++i) local += teacher.complete(sampler.sample(config.seed, i)).text.size();
+    for (uint64_t i = r.begin(); i < r.end(); ++i)
+      local += teacher.complete(sampler.sample(config.seed, i)).text.size();
     bytes += local;
   });
   const double base_s = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -75,12 +77,15 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(out);
 
   const double mb = double(bytes.load()) / 1e6;
-  std::printf("pipeline_bench: %llu stories, %.1f MB of story text, %u cores\n", (unsigned long long)stories, mb, cores);
-  std::printf("  %-34s %10.0f stories/s %8.1f MB/s\n", "baseline: built-in teacher alone", double(stories) / base_s, mb / base_s);
+  std::printf("pipeline_bench: %llu stories, %.1f MB of story text, %u cores\n", (unsigned long long)stories, mb,
+              cores);
+  std::printf("  %-34s %10.0f stories/s %8.1f MB/s\n", "baseline: built-in teacher alone", double(stories) / base_s,
+              mb / base_s);
   std::printf("  %-34s %10.0f stories/s %8.1f MB/s  (%.2fx of baseline)\n", "primer run (end to end)",
               double(stories) / run_s, mb / run_s, base_s / run_s);
-  std::printf("  kept %llu of %llu (%.1f%%), %.1f MB kept text in %zu shards\n", (unsigned long long)report.manifest.kept,
-              (unsigned long long)stories, 100.0 * double(report.manifest.kept) / double(stories),
-              double(report.manifest.text_bytes) / 1e6, report.manifest.shards.size());
+  std::printf("  kept %llu of %llu (%.1f%%), %.1f MB kept text in %zu shards\n",
+              (unsigned long long)report.manifest.kept, (unsigned long long)stories,
+              100.0 * double(report.manifest.kept) / double(stories), double(report.manifest.text_bytes) / 1e6,
+              report.manifest.shards.size());
   return 0;
 }

@@ -76,9 +76,10 @@ Stream stream_once(int port, int max_tokens, int seed) {
   if (fd < 0) return s;
   const std::string body = "{\"prompt\":\"Once upon a time\",\"max_tokens\":" + std::to_string(max_tokens) +
                            ",\"temperature\":0.8,\"seed\":" + std::to_string(seed) + ",\"stream\":true}";
-  const std::string req = "POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                          "Connection: close\r\nContent-Length: " +
-                          std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string req =
+      "POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+      "Connection: close\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
   if (!send_all(fd, req)) {
     ::close(fd);
     return s;
@@ -151,7 +152,8 @@ Phase run_phase(int port, int clients, int requests, int max_tokens, int stalled
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c)
     threads.emplace_back([&, c] {
-      for (int r = 0; r < requests; ++r) results[static_cast<size_t>(c)].push_back(stream_once(port, max_tokens, c * 1000 + r));
+      for (int r = 0; r < requests; ++r)
+        results[static_cast<size_t>(c)].push_back(stream_once(port, max_tokens, c * 1000 + r));
     });
   for (auto& t : threads) t.join();
   ph.seconds = ms_since(t0) / 1000;
@@ -204,8 +206,8 @@ int main(int argc, char** argv) {
 
   std::printf("primer serve load: %u cores, %d streaming clients x %d requests, max_tokens %d, %d generating at once\n",
               std::thread::hardware_concurrency(), clients, requests, max_tokens, threads);
-  std::printf("%-22s %9s %9s %11s %9s %9s %9s %7s\n", "phase", "TTFT p50", "TTFT p99", "tokens/s", "health p50",
-              "p99", "max", "failed");
+  std::printf("%-22s %9s %9s %11s %9s %9s %9s %7s\n", "phase", "TTFT p50", "TTFT p99", "tokens/s", "health p50", "p99",
+              "max", "failed");
   stream_once(port, 4, 0);  // warm-up
   double p99[2] = {0, 0};
   for (int k = 0; k < 2; ++k) {
@@ -213,10 +215,10 @@ int main(int argc, char** argv) {
     const Phase ph = run_phase(port, clients, requests, max_tokens, s);
     const std::string name = s == 0 ? "unloaded" : std::to_string(s) + " stalled beside";
     p99[k] = percentile(ph.ttft, 99);
-    std::printf("%-22s %7.1fms %7.1fms %11.0f %8.1fms %7.1fms %7.1fms %7d\n", name.c_str(), percentile(ph.ttft, 50),
-                p99[k], static_cast<double>(ph.events) / ph.seconds, percentile(ph.health, 50),
-                percentile(ph.health, 99), ph.health.empty() ? 0.0 : *std::max_element(ph.health.begin(), ph.health.end()),
-                ph.failed + ph.health_failed);
+    std::printf(
+        "%-22s %7.1fms %7.1fms %11.0f %8.1fms %7.1fms %7.1fms %7d\n", name.c_str(), percentile(ph.ttft, 50), p99[k],
+        static_cast<double>(ph.events) / ph.seconds, percentile(ph.health, 50), percentile(ph.health, 99),
+        ph.health.empty() ? 0.0 : *std::max_element(ph.health.begin(), ph.health.end()), ph.failed + ph.health_failed);
   }
   if (p99[0] > 0) std::printf("p99 TTFT with stalled clients / unloaded: %.2fx\n", p99[1] / p99[0]);
   server.stop();

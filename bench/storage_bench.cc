@@ -46,7 +46,8 @@ std::string make_corpus(uint64_t target) {
   const fs::path src = PRIMER_SOURCE_DIR;
   const auto vocab = vocab::Vocabulary::load(src / "vocab/default.txt");
   prompts::TinyStoriesSampler sampler(
-      vocab, prompts::PromptTemplate::load(src / "prompts/tinystories.txt", prompts::TinyStoriesSampler::placeholders()),
+      vocab,
+      prompts::PromptTemplate::load(src / "prompts/tinystories.txt", prompts::TinyStoriesSampler::placeholders()),
       {0.35});
   generators::BuiltinTeacher teacher(vocab, {0.1});
   std::string corpus;
@@ -78,7 +79,8 @@ double best_of_two(F&& f) {
 }
 
 // Writes the corpus into shards of 100,000 records; returns compressed bytes.
-uint64_t write_shards(const std::string& corpus, const fs::path& dir, const storage::ShardOptions& o, uint64_t max_bytes = 0) {
+uint64_t write_shards(const std::string& corpus, const fs::path& dir, const storage::ShardOptions& o,
+                      uint64_t max_bytes = 0) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   const storage::ShardLimits limits{100000, max_bytes};
@@ -116,7 +118,8 @@ int main(int argc, char** argv) {
     else if (a == "--dir") dir = v, ++i;
     else if (a == "--keep") keep = true;
     else {
-      std::fprintf(stderr, "usage: storage_bench [--mb N] [--encode-mb N] [--workers N] [--vocab N] [--dir D] [--keep]\n");
+      std::fprintf(stderr,
+                   "usage: storage_bench [--mb N] [--encode-mb N] [--workers N] [--vocab N] [--dir D] [--keep]\n");
       return 2;
     }
   }
@@ -139,8 +142,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   const double zstd_mb = double(fs::file_size(dir / "corpus.jsonl.zst")) / 1e6;
-  std::printf("  %-44s %8.1f MB/s  (%.1f MB -> %.1f MB)\n", ("zstd -T" + std::to_string(workers) + " -3 (baseline)").c_str(),
-              in_mb / zstd_s, in_mb, zstd_mb);
+  std::printf("  %-44s %8.1f MB/s  (%.1f MB -> %.1f MB)\n",
+              ("zstd -T" + std::to_string(workers) + " -3 (baseline)").c_str(), in_mb / zstd_s, in_mb, zstd_mb);
 
   uint64_t out_bytes = 0;
   const double mt_s = best_of_two([&] { out_bytes = write_shards(corpus, dir / "mt", {3, workers}); });
@@ -180,9 +183,9 @@ int main(int argc, char** argv) {
   const auto tok = model::Tokenizer::load(ds / "tokenizer.model");
   const auto report = model::encode_dataset(ds, shards, tok, {});
   std::printf("  %-44s %8.0f tokens/s  %.1f MB/s of text  (%llu documents, %llu tokens, %.2f bytes/token)\n",
-              "encode (all cores)", double(report.tokens) / report.seconds, double(report.text_bytes) / 1e6 / report.seconds,
-              (unsigned long long)report.documents, (unsigned long long)report.tokens,
-              double(report.text_bytes) / double(report.tokens));
+              "encode (all cores)", double(report.tokens) / report.seconds,
+              double(report.text_bytes) / 1e6 / report.seconds, (unsigned long long)report.documents,
+              (unsigned long long)report.tokens, double(report.text_bytes) / double(report.tokens));
   model::EncodeOptions one;
   one.threads = 1;
   const auto single = model::encode_dataset(ds, shards, tok, one);

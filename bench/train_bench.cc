@@ -129,7 +129,8 @@ int main(int argc, char** argv) {
   for (const Shape& s : shapes) biggest = std::max({biggest, size_t(s.m) * s.k, size_t(s.k) * s.n, size_t(s.m) * s.n});
   std::vector<float> a(biggest), b(biggest), out(biggest);
   primer::base::Rng rng(1, "bench");
-  for (size_t i = 0; i < biggest; ++i) a[i] = static_cast<float>(rng.uniform() - 0.5), b[i] = static_cast<float>(rng.uniform() - 0.5);
+  for (size_t i = 0; i < biggest; ++i)
+    a[i] = static_cast<float>(rng.uniform() - 0.5), b[i] = static_cast<float>(rng.uniform() - 0.5);
   auto run_shapes = [&] {
     double flops = 0;
     for (const Shape& s : shapes)
@@ -152,7 +153,8 @@ int main(int argc, char** argv) {
   model.init_random(1);
   model.reserve(B, T);
   std::vector<int32_t> in(B * T), tgt(B * T);
-  for (int i = 0; i < B * T; ++i) in[i] = static_cast<int32_t>(rng.below(c.vocab_size)), tgt[i] = static_cast<int32_t>(rng.below(c.vocab_size));
+  for (int i = 0; i < B * T; ++i)
+    in[i] = static_cast<int32_t>(rng.below(c.vocab_size)), tgt[i] = static_cast<int32_t>(rng.below(c.vocab_size));
   std::vector<float> m(model.parameters().size()), v(m.size());
   auto step = [&](int s) {
     model.zero_grad();
@@ -170,11 +172,12 @@ int main(int argc, char** argv) {
   const double tps = B * T / step_s, gflops = tps * c.training_flops_per_token() / 1e9;
 
   if (json) {
-    std::printf("{\"threads\": %d, \"kernel\": \"%s\", \"parameters\": %lld, \"fma_peak_1\": %.1f, \"fma_peak\": %.1f, "
-                "\"fma_peak_avx2\": %.1f, \"matmul_gflops\": %.1f, \"matmul_mfu\": %.3f, \"step_s\": %.3f, "
-                "\"tokens_per_s\": %.1f, \"gflops\": %.1f, \"mfu\": %.3f}\n",
-                threads, kernels::matmul_kernel_name(), static_cast<long long>(c.parameter_count()), peak1, peakn,
-                peak_avx2, mm_gflops, mm_gflops / peakn, step_s, tps, gflops, gflops / peakn);
+    std::printf(
+        "{\"threads\": %d, \"kernel\": \"%s\", \"parameters\": %lld, \"fma_peak_1\": %.1f, \"fma_peak\": %.1f, "
+        "\"fma_peak_avx2\": %.1f, \"matmul_gflops\": %.1f, \"matmul_mfu\": %.3f, \"step_s\": %.3f, "
+        "\"tokens_per_s\": %.1f, \"gflops\": %.1f, \"mfu\": %.3f}\n",
+        threads, kernels::matmul_kernel_name(), static_cast<long long>(c.parameter_count()), peak1, peakn, peak_avx2,
+        mm_gflops, mm_gflops / peakn, step_s, tps, gflops, gflops / peakn);
     return 0;
   }
   std::printf("train_bench: %d thread(s), %s kernels, %lld parameters, batch %d x %d\n", threads,

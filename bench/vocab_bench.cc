@@ -91,11 +91,16 @@ std::string curly(const std::string& s) {
 // Chinese stories from patterns: {n} a listed noun, {v} a listed verb, {a} a listed
 // adjective; the other words of the patterns are mostly listed.
 std::vector<std::string> chinese_stories(const vocab::Vocabulary& v, double mb) {
-  static const char* const kPatterns[] = {
-      "从前，有一只小猫。", "它很喜欢和妈妈一起去公园玩。", "有一天，小猫看见一个{n}。",
-      "小猫说：“你好！我们一起{v}吧！”", "{n}很{a}，它们成了好朋友。", "他们在家里{v}，大家都很{a}。",
-      "妈妈问：“你为什么不{v}呢？”", "我也想{v}，可是{n}太{a}了。", "晚上，爸爸给他们讲了一个{n}的故事。",
-      "小狗跑过来，和小猫一起{v}。"};
+  static const char* const kPatterns[] = {"从前，有一只小猫。",
+                                          "它很喜欢和妈妈一起去公园玩。",
+                                          "有一天，小猫看见一个{n}。",
+                                          "小猫说：“你好！我们一起{v}吧！”",
+                                          "{n}很{a}，它们成了好朋友。",
+                                          "他们在家里{v}，大家都很{a}。",
+                                          "妈妈问：“你为什么不{v}呢？”",
+                                          "我也想{v}，可是{n}太{a}了。",
+                                          "晚上，爸爸给他们讲了一个{n}的故事。",
+                                          "小狗跑过来，和小猫一起{v}。"};
   static const char* const kUnlisted[] = {"恐龙", "宇宙飞船", "魔法师", "独角兽"};
   std::vector<std::string> words[3];
   for (int k = 0; k < 3; ++k) {
@@ -113,8 +118,8 @@ std::vector<std::string> chinese_stories(const vocab::Vocabulary& v, double mb) 
       for (size_t i = 0; i < pattern.size(); ++i) {
         if (pattern[i] == '{' && i + 2 < pattern.size() && pattern[i + 2] == '}') {
           const int k = pattern[i + 1] == 'n' ? 0 : pattern[i + 1] == 'v' ? 1 : 2;
-          story += (k == 0 && rng() % 20 == 0) ? kUnlisted[rng() % std::size(kUnlisted)]
-                                               : words[k][rng() % words[k].size()];
+          story +=
+              (k == 0 && rng() % 20 == 0) ? kUnlisted[rng() % std::size(kUnlisted)] : words[k][rng() % words[k].size()];
           i += 2;
         } else {
           story += pattern[i];
@@ -155,9 +160,8 @@ int main(int argc, char** argv) {
   while (double(bytes) < target_mb * 1e6) {
     const size_t base = docs.size();
     docs.resize(base + 4096);
-    tbb::parallel_for(size_t(0), size_t(4096), [&](size_t k) {
-      docs[base + k] = teacher.complete(sampler.sample(1, base + k)).text;
-    });
+    tbb::parallel_for(size_t(0), size_t(4096),
+                      [&](size_t k) { docs[base + k] = teacher.complete(sampler.sample(1, base + k)).text; });
     for (size_t k = base; k < docs.size(); ++k) bytes += docs[k].size();
   }
   const double gen_s = std::chrono::duration<double>(Clock::now() - g0).count();
@@ -182,7 +186,8 @@ int main(int argc, char** argv) {
   std::printf("  %-44s %7.1f MB/s %6.1f MB/s  (%.1fx)\n", "stories with typographic quotes (UTF-8)",
               curly_mb / curly_fast_s, curly_mb / curly_icu_s, curly_icu_s / curly_fast_s);
   std::printf("  tokens %llu, out-of-vocabulary %llu (%.3f%%); identical on both paths: %s\n",
-              (unsigned long long)fast.tokens, (unsigned long long)fast.oov, 100.0 * double(fast.oov) / double(fast.tokens),
+              (unsigned long long)fast.tokens, (unsigned long long)fast.oov,
+              100.0 * double(fast.oov) / double(fast.tokens),
               (fast == icu && cfast == cicu && fast.tokens == cfast.tokens && fast.oov == cfast.oov) ? "yes" : "NO");
   std::printf("  target: >= 100 MB/s on the fast path: %s\n", mb / fast_s >= 100 ? "met" : "NOT met");
 

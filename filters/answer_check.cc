@@ -102,12 +102,9 @@ class AnswerFilter final : public Filter {
     }
 
     StatedNumber stated;
-    if (answer.type == FieldValue::kString)
-      stated = parse_stated_number(answer.text);
-    else if (answer.type == FieldValue::kNumber)
-      stated = parse_json_number(answer.text);
-    else
-      stated.status = ArithStatus::kSyntax;
+    if (answer.type == FieldValue::kString) stated = parse_stated_number(answer.text);
+    else if (answer.type == FieldValue::kNumber) stated = parse_json_number(answer.text);
+    else stated.status = ArithStatus::kSyntax;
     if (stated.status == ArithStatus::kOverflow) return Verdict::Drop("overflow");
     if (!stated.ok()) return Verdict::Drop("not_a_number");
 

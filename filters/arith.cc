@@ -86,11 +86,11 @@ bool digits_at(std::string_view s, size_t i, size_t n) {
 // A number at s[i] (grammar: arith.h) without sign or exponent.
 struct Scan {
   bool found = false;
-  size_t end = 0;           // one past the number
-  UInt128 mantissa = 0;     // significant digits, fraction's trailing zeros dropped
-  int scale = 0;            // value = mantissa / 10^scale
-  int decimals = 0;         // digits written after '.'
-  bool too_long = false;    // more than kMaxDigits significant digits
+  size_t end = 0;         // one past the number
+  UInt128 mantissa = 0;   // significant digits, fraction's trailing zeros dropped
+  int scale = 0;          // value = mantissa / 10^scale
+  int decimals = 0;       // digits written after '.'
+  bool too_long = false;  // more than kMaxDigits significant digits
 };
 
 Scan scan_number(std::string_view s, size_t i) {
@@ -102,8 +102,7 @@ Scan scan_number(std::string_view s, size_t i) {
   // Thousands separators: a first group of 1-3 digits, then ",ddd" groups not followed by
   // another digit.
   if (first_group >= 1 && first_group <= 3)
-    while (int_end < s.size() && s[int_end] == ',' && digits_at(s, int_end + 1, 3) &&
-           !digits_at(s, int_end + 4, 1))
+    while (int_end < s.size() && s[int_end] == ',' && digits_at(s, int_end + 1, 3) && !digits_at(s, int_end + 4, 1))
       int_end += 4;
   size_t frac_begin = int_end, frac_end = int_end;
   if (int_end < s.size() && s[int_end] == '.' && digits_at(s, int_end + 1, 1)) {
@@ -137,7 +136,10 @@ char operator_at(std::string_view s, size_t i, size_t& length) {
   const std::string_view rest = s.substr(i);
   length = 1;
   switch (s[i]) {
-    case '+': case '-': case '*': case '/': return s[i];
+    case '+':
+    case '-':
+    case '*':
+    case '/': return s[i];
     default: break;
   }
   length = 2;
@@ -286,7 +288,7 @@ class Parser {
   std::string_view s_;
   size_t pos_ = 0;
   int depth_ = 0;
-  ArithStatus syntax_ = ArithStatus::kOk;      // kSyntax, kTooDeep: parsing stopped
+  ArithStatus syntax_ = ArithStatus::kOk;  // kSyntax, kTooDeep: parsing stopped
   size_t offset_ = 0;
   ArithStatus arithmetic_ = ArithStatus::kOk;  // the first kDivisionByZero or kOverflow
 };
@@ -309,7 +311,7 @@ size_t sign_at(std::string_view s, size_t i, bool& negative) {
 size_t currency_at(std::string_view s, size_t i) {
   const std::string_view rest = s.substr(i);
   if (rest.starts_with("$")) return 1;
-  if (rest.starts_with("\xC2\xA3") || rest.starts_with("\xC2\xA5")) return 2;        // £ ¥
+  if (rest.starts_with("\xC2\xA3") || rest.starts_with("\xC2\xA5")) return 2;          // £ ¥
   if (rest.starts_with("\xE2\x82\xAC") || rest.starts_with("\xE2\x82\xB9")) return 3;  // € ₹
   return 0;
 }

@@ -52,9 +52,9 @@ enum class ArithStatus : uint8_t { kOk, kSyntax, kDivisionByZero, kOverflow, kTo
 std::string_view arith_status_name(ArithStatus status);
 
 struct ArithResult {
-  Rational value;                        // meaningful when ok()
+  Rational value;  // meaningful when ok()
   ArithStatus status = ArithStatus::kOk;
-  size_t offset = 0;                     // kSyntax: the byte where parsing stopped
+  size_t offset = 0;  // kSyntax: the byte where parsing stopped
   bool ok() const { return status == ArithStatus::kOk; }
 };
 
@@ -75,8 +75,8 @@ bool within_half_unit(const Rational& value, const Rational& stated, int decimal
 // (the answer filter compares at that precision).
 struct StatedNumber {
   Rational value;
-  int decimals = 0;                      // digits written after '.', adjusted by an exponent
-  ArithStatus status = ArithStatus::kOk; // kSyntax: not a number; kOverflow: too large
+  int decimals = 0;                       // digits written after '.', adjusted by an exponent
+  ArithStatus status = ArithStatus::kOk;  // kSyntax: not a number; kOverflow: too large
   bool ok() const { return status == ArithStatus::kOk; }
 };
 

@@ -74,7 +74,11 @@ Decision FilterChain::decide(const Prepared& p, std::string_view record, std::st
     }
     bool counted = false;
     for (auto& [reason, n] : c.dropped)
-      if (reason == v.reason) { ++n; counted = true; break; }
+      if (reason == v.reason) {
+        ++n;
+        counted = true;
+        break;
+      }
     if (!counted) c.dropped.emplace_back(v.reason, 1);  // a reason the filter did not declare
     Decision d;
     d.reason = v.reason;
@@ -102,8 +106,7 @@ void FilterChain::write_outputs() {
 }
 
 void FilterChain::set_counts(const std::vector<FilterCounts>& counts) {
-  if (counts.size() != counts_.size())
-    throw std::invalid_argument("saved filter counts do not match the filter chain");
+  if (counts.size() != counts_.size()) throw std::invalid_argument("saved filter counts do not match the filter chain");
   for (size_t i = 0; i < counts.size(); ++i) {
     if (counts[i].name != counts_[i].name)
       throw std::invalid_argument("saved filter counts are for '" + counts[i].name + "', the chain has '" +
@@ -113,8 +116,12 @@ void FilterChain::set_counts(const std::vector<FilterCounts>& counts) {
     for (const auto& [reason, n] : counts[i].dropped) {
       bool found = false;
       for (auto& [r, m] : counts_[i].dropped)
-        if (r == reason) { m = n; found = true; }
-      if (!found) throw std::invalid_argument("saved filter counts name an unknown reason '" + std::string(reason) + "'");
+        if (r == reason) {
+          m = n;
+          found = true;
+        }
+      if (!found)
+        throw std::invalid_argument("saved filter counts name an unknown reason '" + std::string(reason) + "'");
     }
   }
 }

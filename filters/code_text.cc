@@ -3,7 +3,9 @@
 namespace primer::filters {
 namespace {
 
-bool is_ident_start(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80; }
+bool is_ident_start(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+}
 bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
 // A fence line: up to 3 spaces, then 3+ of ` or ~. Returns the run length (0: none).
@@ -25,8 +27,8 @@ std::string_view trim(std::string_view s) {
 
 // Three-character, then two-character operators; longest match first.
 constexpr std::string_view kOps3[] = {"**=", "//=", ">>=", "<<=", "..."};
-constexpr std::string_view kOps2[] = {"==", "!=", "<=", ">=", "**", "//", "->", "+=", "-=", "*=", "/=",
-                                      "%=", "&=", "|=", "^=", "<<", ">>", ":=", "@="};
+constexpr std::string_view kOps2[] = {
+    "==", "!=", "<=", ">=", "**", "//", "->", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<", ">>", ":=", "@="};
 
 }  // namespace
 
@@ -106,7 +108,8 @@ void normalize_code_tokens(std::string_view text, NormalizedWords& out) {
       const bool triple = i + 2 < n && text[i + 1] == text[i] && text[i + 2] == text[i];
       const std::string_view quote = text.substr(i, triple ? 3 : 1);
       size_t j = i + quote.size();
-      while (j < n && text.substr(j, quote.size()) != quote && (triple || text[j] != '\n')) j += text[j] == '\\' ? 2 : 1;
+      while (j < n && text.substr(j, quote.size()) != quote && (triple || text[j] != '\n'))
+        j += text[j] == '\\' ? 2 : 1;
       j = std::min(j, n);
       emit_words(text.substr(i + quote.size(), j - i - quote.size()));
       i = std::min(n, j + quote.size());
@@ -117,7 +120,8 @@ void normalize_code_tokens(std::string_view text, NormalizedWords& out) {
       emit("0", false);
     } else if (is_ident_start(c)) {
       size_t j = i;
-      while (j < n && (is_ident_start(static_cast<unsigned char>(text[j])) || is_digit(static_cast<unsigned char>(text[j]))))
+      while (j < n &&
+             (is_ident_start(static_cast<unsigned char>(text[j])) || is_digit(static_cast<unsigned char>(text[j]))))
         ++j;
       if (c >= 0x80) emit_words(text.substr(i, j - i));  // non-ASCII words: text_norm folds accents
       else emit(text.substr(i, j - i), true);

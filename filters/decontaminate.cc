@@ -57,7 +57,7 @@ struct EvalItem {
   uint32_t set = 0;
   uint64_t line = 0;
   std::string preview;
-  std::vector<uint64_t> ngrams;     // "fraction": the item's n-gram hashes, in order
+  std::vector<uint64_t> ngrams;      // "fraction": the item's n-gram hashes, in order
   std::vector<uint32_t> word_chars;  // "fraction": characters of each word
 };
 
@@ -100,7 +100,10 @@ void for_each_line(const std::filesystem::path& path, bool zst, const std::funct
 class DecontaminateFilter final : public OrderedFilter {
  public:
   DecontaminateFilter(bool fraction, size_t n, double min_fraction, std::filesystem::path report, bool code)
-      : fraction_(fraction), n_(n), min_fraction_(min_fraction), report_path_(std::move(report)),
+      : fraction_(fraction),
+        n_(n),
+        min_fraction_(min_fraction),
+        report_path_(std::move(report)),
         normalize_(code ? normalize_code_tokens : normalize_words) {}
 
   // Throws std::runtime_error naming the file.
@@ -297,7 +300,7 @@ class DecontaminateFilter final : public OrderedFilter {
   void (*normalize_)(std::string_view, NormalizedWords&);
   std::vector<EvalSet> sets_;
   std::vector<EvalItem> items_;
-  std::vector<std::pair<uint64_t, uint32_t>> index_;  // (n-gram hash, item), sorted
+  std::vector<std::pair<uint64_t, uint32_t>> index_;                     // (n-gram hash, item), sorted
   std::map<uint32_t, std::vector<std::pair<uint64_t, uint64_t>>> hits_;  // item → (id, index)
   uint64_t documents_ = 0;
   std::vector<uint64_t> delta_;
@@ -307,7 +310,8 @@ class DecontaminateFilter final : public OrderedFilter {
 
 std::unique_ptr<Filter> make_decontaminate_filter(FilterSettings& s, const FilterContext& c) {
   const auto sets = s.strings("eval_sets");
-  if (!sets || sets->empty()) s.invalid("eval_sets", "is required: evaluation files (.jsonl or text, one item per line)");
+  if (!sets || sets->empty())
+    s.invalid("eval_sets", "is required: evaluation files (.jsonl or text, one item per line)");
   const std::vector<std::string> fields = s.strings("text_field").value_or(std::vector<std::string>{"text"});
   if (fields.empty()) s.invalid("text_field", "must name at least one field");
   const std::string tokens = s.string("tokens").value_or("words");

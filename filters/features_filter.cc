@@ -27,22 +27,23 @@ namespace {
 
 using base::Feature;
 
-constexpr std::string_view kSad[] = {
-    "sad",    "sadly",  "sadness", "cried",   "cry",     "cries",   "crying", "tears",  "never",   "lost",
-    "gone",   "broke",  "broken",  "hurt",    "died",    "dead",    "alone",  "miss",   "missed",  "lonely",
-    "upset",  "ruined", "unhappy", "sorry",   "late",    "worse",   "afraid", "scared", "dark",    "nobody",
-    "empty",  "gloomy", "frown",   "frowned", "sobbed",  "weep",    "wept",   "fail",   "failed",  "ended"};
-constexpr std::string_view kMoral[] = {"learned", "learn",  "learns", "learnt", "lesson",  "lessons",
+constexpr std::string_view kSad[] = {"sad",   "sadly",   "sadness", "cried",  "cry",    "cries",  "crying",  "tears",
+                                     "never", "lost",    "gone",    "broke",  "broken", "hurt",   "died",    "dead",
+                                     "alone", "miss",    "missed",  "lonely", "upset",  "ruined", "unhappy", "sorry",
+                                     "late",  "worse",   "afraid",  "scared", "dark",   "nobody", "empty",   "gloomy",
+                                     "frown", "frowned", "sobbed",  "weep",   "wept",   "fail",   "failed",  "ended"};
+constexpr std::string_view kMoral[] = {"learned", "learn",  "learns", "learnt",  "lesson",   "lessons",
                                        "moral",   "taught", "teach",  "teaches", "realized", "understood"};
-constexpr std::string_view kTwist[] = {"surprise", "surprised", "surprising", "suddenly", "unexpected",
-                                       "unexpectedly", "strange", "strangest", "twist", "shocked", "amazed",
-                                       "astonished", "secret", "magic", "magical", "turned"};
-constexpr std::string_view kFore[] = {"remembered", "remember", "remembers", "remembering", "warned", "warning",
-                                      "someday", "handy", "glad", "knew", "foreshadow", "promised", "later"};
-constexpr std::string_view kConflict[] = {"argue", "argued", "argues", "arguing", "argument", "fight", "fought",
-                                          "fighting", "fights", "angry", "mad", "quarrel", "disagree",
-                                          "disagreed", "yelled", "shouted", "problem", "trouble", "jealous",
-                                          "grabbed", "mean", "blamed", "upset", "refused"};
+constexpr std::string_view kTwist[] = {"surprise", "surprised", "surprising", "suddenly", "unexpected", "unexpectedly",
+                                       "strange",  "strangest", "twist",      "shocked",  "amazed",     "astonished",
+                                       "secret",   "magic",     "magical",    "turned"};
+constexpr std::string_view kFore[] = {"remembered", "remember", "remembers", "remembering", "warned",
+                                      "warning",    "someday",  "handy",     "glad",        "knew",
+                                      "foreshadow", "promised", "later"};
+constexpr std::string_view kConflict[] = {"argue",    "argued",    "argues", "arguing", "argument", "fight",
+                                          "fought",   "fighting",  "fights", "angry",   "mad",      "quarrel",
+                                          "disagree", "disagreed", "yelled", "shouted", "problem",  "trouble",
+                                          "jealous",  "grabbed",   "mean",   "blamed",  "upset",    "refused"};
 
 template <size_t N>
 bool in(const std::string_view (&list)[N], std::string_view w) {
@@ -53,7 +54,7 @@ bool has_quotes(std::string_view t) {
   size_t straight = 0;
   for (char c : t) straight += c == '"';
   if (straight >= 2) return true;
-  const size_t open = t.find("\xE2\x80\x9C");  // “
+  const size_t open = t.find("\xE2\x80\x9C");                                                       // “
   return open != std::string_view::npos && t.find("\xE2\x80\x9D", open) != std::string_view::npos;  // ”
 }
 

@@ -163,15 +163,15 @@ struct FilterCounts {
 
 // The result of the parallel half of the chain for one document.
 struct Prepared {
-  int dropped_at = -1;           // index of the stateless filter that dropped it, or -1
-  std::string_view reason;       // its reason
-  std::vector<FilterKey> keys;   // one per ordered filter before dropped_at, in order
+  int dropped_at = -1;          // index of the stateless filter that dropped it, or -1
+  std::string_view reason;      // its reason
+  std::vector<FilterKey> keys;  // one per ordered filter before dropped_at, in order
 };
 
 // The chain's verdict on one document and, for a drop, the filter that gave it.
 struct Decision : Verdict {
-  int filter = -1;       // its index in the chain; -1 when kept
-  std::string_view by;   // its name; empty when kept
+  int filter = -1;      // its index in the chain; -1 when kept
+  std::string_view by;  // its name; empty when kept
 };
 
 // Where FilterChain::decide hands each dropped document, in order: the decision, and the

@@ -59,9 +59,9 @@ class GopherQualityFilter final : public Filter {
   explicit GopherQualityFilter(Limits l) : l_(l) {}
   std::string_view name() const override { return "gopher_quality"; }
   std::vector<std::string_view> reasons() const override {
-    return {"short_doc", "long_doc", "below_avg_word_length", "above_avg_word_length", "too_many_hashes",
-            "too_many_ellipsis", "too_many_bullets", "too_many_end_ellipsis", "below_alpha_threshold",
-            "few_stop_words"};
+    return {
+        "short_doc",         "long_doc",         "below_avg_word_length", "above_avg_word_length", "too_many_hashes",
+        "too_many_ellipsis", "too_many_bullets", "too_many_end_ellipsis", "below_alpha_threshold", "few_stop_words"};
   }
 
   Verdict check(const Doc& doc) const override {
@@ -72,7 +72,10 @@ class GopherQualityFilter final : public Filter {
     for (auto w : words) {
       bool symbol = true;
       for (char c : w) symbol = symbol && is_ascii_punct(c);
-      if (!symbol) { ++non_symbol; chars += w.size(); }
+      if (!symbol) {
+        ++non_symbol;
+        chars += w.size();
+      }
       stop += is_stop_word(w);
     }
     size_t chunks = 0, alpha = 0;  // whitespace-separated words, and those with a letter

@@ -49,7 +49,10 @@ void split_runs(std::string_view text, size_t min_newlines, std::vector<std::str
   out.clear();
   size_t start = 0, i = 0;
   while (i < text.size()) {
-    if (text[i] != '\n') { ++i; continue; }
+    if (text[i] != '\n') {
+      ++i;
+      continue;
+    }
     size_t j = i;
     while (j < text.size() && text[j] == '\n') ++j;
     if (j - i >= min_newlines) {
@@ -75,7 +78,10 @@ std::pair<size_t, size_t> find_duplicates(const std::vector<std::string_view>& i
   std::unordered_set<std::string_view> seen;
   size_t n = 0, chars = 0;
   for (auto s : items)
-    if (!seen.insert(s).second) { ++n; chars += s.size(); }
+    if (!seen.insert(s).second) {
+      ++n;
+      chars += s.size();
+    }
   return {n, chars};
 }
 
@@ -168,7 +174,10 @@ class GopherRepetitionFilter final : public Filter {
       size_t best_at = 0;
       for (size_t i = 0; i + n <= words.size(); ++i) {
         const uint32_t c = counts.add(gram(i, n));
-        if (c > best) { best = c; best_at = i; }
+        if (c > best) {
+          best = c;
+          best_at = i;
+        }
       }
       const double chars = double(prefix[best_at + n] - prefix[best_at] + (n - 1)) * best;
       if (chars / len > limit) return Verdict::Drop(kTopReasons[n - 2]);

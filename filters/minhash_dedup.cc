@@ -77,7 +77,7 @@ __attribute__((target("avx512f"))) inline __m512i min_u64(__m512i x, __m512i y) 
 }
 
 __attribute__((target("avx512f,avx512dq"))) void update_avx512(uint64_t* s, const uint64_t* a, const uint64_t* b,
-                                                                 size_t k, const uint64_t* x, size_t n) {
+                                                               size_t k, const uint64_t* x, size_t n) {
   size_t i = 0;
   for (; i + 32 <= k; i += 32) {  // four vectors of state in registers across all shingles
     __m512i s0 = _mm512_loadu_si512(s + i), s1 = _mm512_loadu_si512(s + i + 8);
@@ -112,7 +112,7 @@ __attribute__((target("avx512f,avx512dq"))) void update_avx512(uint64_t* s, cons
 // adding 2^63 mod 2^64 flips the top bit, a·x + b biased is a·x + (b ^ 2^63). The state
 // stays biased across all shingles. Same values as update_portable, 4 lanes at a time.
 __attribute__((target("avx2"))) inline __m256i mul_add_biased(__m256i a, __m256i a_hi, __m256i b_biased, __m256i x_lo,
-                                                            __m256i x_hi) {
+                                                              __m256i x_hi) {
   const __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(a_hi, x_lo), _mm256_mul_epu32(a, x_hi));
   return _mm256_add_epi64(_mm256_add_epi64(_mm256_mul_epu32(a, x_lo), _mm256_slli_epi64(cross, 32)), b_biased);
 }
@@ -246,9 +246,14 @@ class BandTable {
 
 class MinHashDedupFilter final : public OrderedFilter {
  public:
-  MinHashDedupFilter(size_t ngram, size_t bands, size_t rows, Verify verify, double threshold, uint64_t seed,
-                     bool code, bool cluster, bool journal)
-      : ngram_(ngram), bands_(bands), rows_(rows), verify_(verify), threshold_(threshold), cluster_(cluster),
+  MinHashDedupFilter(size_t ngram, size_t bands, size_t rows, Verify verify, double threshold, uint64_t seed, bool code,
+                     bool cluster, bool journal)
+      : ngram_(ngram),
+        bands_(bands),
+        rows_(rows),
+        verify_(verify),
+        threshold_(threshold),
+        cluster_(cluster),
         journal_(journal),
         normalize_(code ? normalize_code_tokens : normalize_words) {
     // Hash function i maps a shingle hash x to a_i·x + b_i (mod 2^64), a_i odd: a
@@ -378,7 +383,11 @@ class MinHashDedupFilter final : public OrderedFilter {
     while (i < nx && j < ny) {
       if (x[i] < y[j]) ++i;
       else if (y[j] < x[i]) ++j;
-      else { ++common; ++i; ++j; }
+      else {
+        ++common;
+        ++i;
+        ++j;
+      }
     }
     const size_t uni = nx + ny - common;
     return uni > 0 && double(common) >= threshold_ * double(uni);
@@ -391,11 +400,11 @@ class MinHashDedupFilter final : public OrderedFilter {
   void (*normalize_)(std::string_view, NormalizedWords&);
   std::vector<uint64_t> a_, b_;
   BandTable table_;
-  uint64_t kept_ = 0;  // documents in the index (with cluster: dropped ones too)
+  uint64_t kept_ = 0;                                // documents in the index (with cluster: dropped ones too)
   WordStore store_;                                  // what the two below point into
   std::vector<const uint64_t*> signatures_;          // packed 16-bit minhashes, per kept slot
   std::vector<std::span<const uint64_t>> shingles_;  // "exact": sorted shingle hashes, per slot
-  std::vector<uint64_t> delta_;            // [n, extra...] per document kept since the last checkpoint
+  std::vector<uint64_t> delta_;                      // [n, extra...] per document kept since the last checkpoint
 };
 
 }  // namespace

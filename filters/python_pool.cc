@@ -77,8 +77,13 @@ std::unique_ptr<PythonSyntaxPool::Worker> PythonSyntaxPool::spawn() const {
   posix_spawn_file_actions_adddup2(&actions, sv[1], 0);  // dup2 clears close-on-exec
   posix_spawn_file_actions_adddup2(&actions, sv[1], 1);
   const std::string py = python_.string();
-  char* argv[] = {const_cast<char*>(py.c_str()), const_cast<char*>("-I"), const_cast<char*>("-S"),
-                  const_cast<char*>("-B"), const_cast<char*>("-c"), const_cast<char*>(kWorkerScript), nullptr};
+  char* argv[] = {const_cast<char*>(py.c_str()),
+                  const_cast<char*>("-I"),
+                  const_cast<char*>("-S"),
+                  const_cast<char*>("-B"),
+                  const_cast<char*>("-c"),
+                  const_cast<char*>(kWorkerScript),
+                  nullptr};
   char* envp[] = {const_cast<char*>("PATH=/usr/bin:/bin"), const_cast<char*>("LANG=C.UTF-8"), nullptr};
   // A session of its own: a terminal's Ctrl-C (SIGINT to the foreground group) must not
   // kill a worker mid-check; primer decides when its workers stop.
@@ -137,7 +142,8 @@ PythonSyntaxPool::Result PythonSyntaxPool::check(std::string_view source) const 
   char chunk[4096];
   size_t eol;
   while ((eol = w->buffer.find('\n')) == std::string::npos) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     pollfd p{w->fd, POLLIN, 0};
     const int ready = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count()) + 1) : 0;
     if (ready < 0 && errno == EINTR) continue;

@@ -37,9 +37,9 @@
 namespace primer::filters {
 
 struct ParsedReply {
-  std::string_view error;  // empty: parsed; otherwise the drop reason
-  std::string missing;     // missing_field: the first field not found
-  std::string text;        // the record's text
+  std::string_view error;                                   // empty: parsed; otherwise the drop reason
+  std::string missing;                                      // missing_field: the first field not found
+  std::string text;                                         // the record's text
   std::vector<std::pair<std::string, std::string>> fields;  // (name, JSON value), declared order
 };
 ParsedReply parse_recipe_reply(std::string_view reply, const prompts::ReplySpec& spec);

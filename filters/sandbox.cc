@@ -95,8 +95,13 @@ int compile_harness(const std::string& python) {
     posix_spawn_file_actions_init(&io);
     posix_spawn_file_actions_adddup2(&io, source, 0);
     posix_spawn_file_actions_adddup2(&io, code, 1);
-    char* argv[] = {const_cast<char*>(python.c_str()), const_cast<char*>("-I"), const_cast<char*>("-S"),
-                    const_cast<char*>("-B"), const_cast<char*>("-c"), const_cast<char*>(kHarnessCompiler), nullptr};
+    char* argv[] = {const_cast<char*>(python.c_str()),
+                    const_cast<char*>("-I"),
+                    const_cast<char*>("-S"),
+                    const_cast<char*>("-B"),
+                    const_cast<char*>("-c"),
+                    const_cast<char*>(kHarnessCompiler),
+                    nullptr};
     char* envp[] = {const_cast<char*>("PATH=/usr/bin:/bin"), const_cast<char*>("LANG=C.UTF-8"), nullptr};
     pid_t pid = -1;
     int status = 0;
@@ -198,14 +203,16 @@ int shared_network_namespace() {
 std::vector<std::string> bwrap_arguments(const SandboxLimits& limits, const std::filesystem::path& bwrap,
                                          bool netns_made) {
   const std::string size = std::to_string(limits.file_bytes + (1 << 20));
-  std::vector<std::string> a = {bwrap.string(), "--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-uts",
-                                "--unshare-cgroup-try"};
+  std::vector<std::string> a = {bwrap.string(),  "--unshare-user", "--unshare-ipc",
+                                "--unshare-pid", "--unshare-uts",  "--unshare-cgroup-try"};
   if (!netns_made) a.push_back("--unshare-net");
+  // clang-format off
   for (const char* s : {"--disable-userns", "--die-with-parent", "--new-session", "--uid", "65534", "--gid", "65534",
                         "--hostname", "sandbox", "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG",
                         "C.UTF-8", "--setenv", "HOME", kWorkdir, "--setenv", "TMPDIR", kWorkdir, "--setenv",
                         "PYTHONHASHSEED", "0", "--ro-bind", "/usr", "/usr"})
     a.emplace_back(s);
+  // clang-format on
   // /bin, /lib, ... as the host has them: links into /usr (merged /usr) or directories.
   for (const char* top : {"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}) {
     std::error_code ec;
@@ -331,9 +338,8 @@ HarnessReport parse_harness_report(std::string_view s) {
 bool network_namespace_available() {
   static std::once_flag once;
   static bool available = false;
-  std::call_once(once, [] {
-    available = child_can_unshare(CLONE_NEWUSER | CLONE_NEWNET) || child_can_unshare(CLONE_NEWNET);
-  });
+  std::call_once(
+      once, [] { available = child_can_unshare(CLONE_NEWUSER | CLONE_NEWNET) || child_can_unshare(CLONE_NEWNET); });
   return available;
 }
 
@@ -409,8 +415,8 @@ SandboxResult run_python_sandboxed(const SandboxLimits& limits, std::string_view
   args.push_back(limits.python.string());
   const int harness_fd = harness_code(limits.python.string());
   const off_t harness_size = harness_fd < 0 ? 0 : ::lseek(harness_fd, 0, SEEK_END);
-  const std::string loader = "# primer exercise harness\nimport marshal, os\nexec(marshal.loads(os.pread(" + std::to_string(kHarnessFd) + ", " +
-                             std::to_string(harness_size) + ", 0)))\n";
+  const std::string loader = "# primer exercise harness\nimport marshal, os\nexec(marshal.loads(os.pread(" +
+                             std::to_string(kHarnessFd) + ", " + std::to_string(harness_size) + ", 0)))\n";
   for (const char* s : {"-I", "-S", "-B", "-c"}) args.emplace_back(s);
   args.emplace_back(harness_fd < 0 ? kHarness : loader.c_str());
   args.push_back(std::to_string(isolated ? limits.threads : 0));
@@ -420,8 +426,8 @@ SandboxResult run_python_sandboxed(const SandboxLimits& limits, std::string_view
   argv.push_back(nullptr);
   const std::string home = "HOME=" + dir.string(), tmpdir = "TMPDIR=" + dir.string();
   char* envp[] = {const_cast<char*>("PATH=/usr/bin:/bin"), const_cast<char*>("LANG=C.UTF-8"),
-                  const_cast<char*>(home.c_str()), const_cast<char*>(tmpdir.c_str()),
-                  const_cast<char*>("PYTHONHASHSEED=0"), nullptr};
+                  const_cast<char*>(home.c_str()),         const_cast<char*>(tmpdir.c_str()),
+                  const_cast<char*>("PYTHONHASHSEED=0"),   nullptr};
   const rlim_t cpu = static_cast<rlim_t>(std::max(1.0, limits.cpu_seconds + 0.999));
   int out_pipe[2], status_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
@@ -498,7 +504,7 @@ SandboxResult run_python_sandboxed(const SandboxLimits& limits, std::string_view
     result.output = std::string("fork: ") + std::strerror(errno);
     return result;
   }
-  ::setpgid(pid, pid);  // also here, so that the group exists before any kill below
+  ::setpgid(pid, pid);     // also here, so that the group exists before any kill below
   for (int& fd : own.fds)  // the parent keeps only the read ends
     if (fd != out_read && fd != status_read && fd != info_read) {
       ::close(fd);
@@ -623,11 +629,11 @@ std::optional<std::string> sandbox_unavailable(const SandboxLimits& limits) {
   if (why.empty()) why = std::string("a trivial exercise ended as ") + std::string(outcome_name(r.outcome));
   if (limits.isolation == Isolation::kNone) return "the exercise runner does not work here: " + why;
   std::string hint;
-  if (::access(find_bwrap(limits.bwrap).c_str(), X_OK) != 0)
-    hint = "install bubblewrap (apt-get install bubblewrap)";
+  if (::access(find_bwrap(limits.bwrap).c_str(), X_OK) != 0) hint = "install bubblewrap (apt-get install bubblewrap)";
   else
-    hint = "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 and "
-           "user.max_user_namespaces > 0; in a container, a seccomp or AppArmor profile that permits them)";
+    hint =
+        "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 and "
+        "user.max_user_namespaces > 0; in a container, a seccomp or AppArmor profile that permits them)";
   return "the exercise sandbox cannot start (" + why + "): " + hint +
          "; or set isolation = \"none\" to run exercises without isolation (the dataset will say so)";
 }

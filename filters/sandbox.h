@@ -61,37 +61,41 @@ enum class Isolation : uint8_t { kBubblewrap, kNone };
 struct SandboxLimits {
   std::filesystem::path python = "/usr/bin/python3";
   Isolation isolation = Isolation::kBubblewrap;
-  std::filesystem::path bwrap;              // empty: bwrap on PATH (/usr/bin/bwrap on Debian)
-  double cpu_seconds = 2.0;                 // RLIMIT_CPU (soft; hard one second later)
-  double wall_seconds = 5.0;                // then the whole group is killed
-  uint64_t memory_bytes = 512ull << 20;     // RLIMIT_AS
-  uint64_t output_bytes = 64ull << 10;      // stdout + stderr
-  uint64_t file_bytes = 16ull << 20;        // RLIMIT_FSIZE, and the size of each tmpfs
-  int threads = 64;                         // RLIMIT_NPROC inside the user namespace
-  std::filesystem::path workdir_root;       // kNone: where run directories are made (empty: TMPDIR or /tmp)
-  bool network_namespace = true;            // kNone: try unshare(CLONE_NEWUSER | CLONE_NEWNET)
+  std::filesystem::path bwrap;           // empty: bwrap on PATH (/usr/bin/bwrap on Debian)
+  double cpu_seconds = 2.0;              // RLIMIT_CPU (soft; hard one second later)
+  double wall_seconds = 5.0;             // then the whole group is killed
+  uint64_t memory_bytes = 512ull << 20;  // RLIMIT_AS
+  uint64_t output_bytes = 64ull << 10;   // stdout + stderr
+  uint64_t file_bytes = 16ull << 20;     // RLIMIT_FSIZE, and the size of each tmpfs
+  int threads = 64;                      // RLIMIT_NPROC inside the user namespace
+  std::filesystem::path workdir_root;    // kNone: where run directories are made (empty: TMPDIR or /tmp)
+  bool network_namespace = true;         // kNone: try unshare(CLONE_NEWUSER | CLONE_NEWNET)
   // Polled while the code runs: when it turns true the run is killed and kCancelled returned.
   const std::atomic<bool>* cancel = nullptr;
 };
 
+// clang-format off
 enum class SandboxOutcome : uint8_t {
   kPassed, kTestFailed, kError, kSyntaxError, kTimeout, kMemoryLimit, kSpawnAttempt, kSignalAttempt,
   kNetworkAttempt, kWriteOutside, kForbidden, kOutputLimit, kCrashed, kExitedEarly, kNoAsserts,
   kTestsIgnoreSolution, kSandboxError, kCancelled
 };
+// clang-format on
 inline constexpr int kSandboxOutcomeCount = 18;
 // "passed", "test_failed", ... (the exercise_tests filter's drop reasons).
 std::string_view outcome_name(SandboxOutcome outcome);
 // Verdicts on the exercise; kSandboxError and kCancelled are not (the run, not the code).
-inline bool is_verdict(SandboxOutcome o) { return o != SandboxOutcome::kSandboxError && o != SandboxOutcome::kCancelled; }
+inline bool is_verdict(SandboxOutcome o) {
+  return o != SandboxOutcome::kSandboxError && o != SandboxOutcome::kCancelled;
+}
 
 struct SandboxResult {
   SandboxOutcome outcome = SandboxOutcome::kSandboxError;
-  std::string output;      // stdout + stderr, at most output_bytes (kSandboxError: why)
-  double seconds = 0;      // wall time
-  uint32_t asserts = 0;    // assert statements and unittest checks the tests executed
-  uint32_t lines = 0;      // statements in the solution's function bodies
-  uint32_t covered = 0;    // ... of which the tests executed
+  std::string output;    // stdout + stderr, at most output_bytes (kSandboxError: why)
+  double seconds = 0;    // wall time
+  uint32_t asserts = 0;  // assert statements and unittest checks the tests executed
+  uint32_t lines = 0;    // statements in the solution's function bodies
+  uint32_t covered = 0;  // ... of which the tests executed
   // The share of the solution's function-body statements the tests ran (1 when there are none).
   double coverage() const { return lines ? static_cast<double>(covered) / lines : 1.0; }
   // The output's last line: for kSandboxError, why the sandbox could not start.

@@ -49,7 +49,10 @@ class ScriptFilter final : public Filter {
       }
       UChar32 c;
       U8_NEXT(s, i, n, c);
-      if (c < 0) { ++letters; continue; }
+      if (c < 0) {
+        ++letters;
+        continue;
+      }
       UErrorCode status = U_ZERO_ERROR;
       const UScriptCode sc = uscript_getScript(c, &status);
       if (U_FAILURE(status) || sc == USCRIPT_COMMON || sc == USCRIPT_INHERITED) continue;
@@ -114,7 +117,8 @@ std::unique_ptr<Filter> make_script_filter(FilterSettings& s, const FilterContex
     }
     const int32_t code = u_getPropertyValueEnum(UCHAR_SCRIPT, name.c_str());
     if (code == UCHAR_INVALID_CODE || code == USCRIPT_COMMON || code == USCRIPT_INHERITED)
-      s.invalid("script", "'" + name + "' is not a script ICU knows (e.g. \"Latin\", \"Cyrillic\", \"Han\", \"Arabic\")");
+      s.invalid("script",
+                "'" + name + "' is not a script ICU knows (e.g. \"Latin\", \"Cyrillic\", \"Han\", \"Arabic\")");
     if (std::find(scripts.begin(), scripts.end(), static_cast<UScriptCode>(code)) == scripts.end())
       scripts.push_back(static_cast<UScriptCode>(code));
   }

@@ -22,6 +22,7 @@ const SeccompProgram& seccomp_program() {
     }
     const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
     // Nothing an exercise needs; each a way out of, or a way to attack, the boundary.
+    // clang-format off
     static const char* const kRefused[] = {
         "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
         "mount", "umount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen", "fsconfig",
@@ -33,6 +34,7 @@ const SeccompProgram& seccomp_program() {
         "io_uring_enter", "io_uring_register", "fanotify_init", "vhangup", "uselib", "ustat", "sysfs",
         "nfsservctl", "_sysctl", "fork", "vfork", "execveat", "personality", "migrate_pages", "move_pages",
         "memfd_secret", "landlock_create_ruleset"};
+    // clang-format on
     int rc = 0;
     for (const char* name : kRefused) {
       const int nr = seccomp_syscall_resolve_name(name);
@@ -52,8 +54,7 @@ const SeccompProgram& seccomp_program() {
     // and may be shared by the exercises of one run); unnamed local pairs (Python's
     // socketpair) only.
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 0);
-    rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socketpair), 1,
-                           SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socketpair), 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX));
     // Typing into a terminal (bwrap's new session already takes the terminal away).
     rc |= seccomp_rule_add(ctx, eperm, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, TIOCSTI));
     rc |= seccomp_rule_add(ctx, eperm, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFu, TIOCLINUX));

@@ -93,7 +93,10 @@ bool normalize_ascii(std::string_view text, NormalizedWords& out) {
   size_t n = 0, i = 0;
   for (;;) {
     while (i < size && (p[i] >= 0x80 || kTable.cls[p[i]] == 0)) {  // separators
-      if (p[i] < 0x80) { ++i; continue; }
+      if (p[i] < 0x80) {
+        ++i;
+        continue;
+      }
       const size_t len = general_punctuation(p + i, size - i);
       if (len == 0) return false;
       i += len;
@@ -107,7 +110,8 @@ bool normalize_ascii(std::string_view text, NormalizedWords& out) {
         o[n++] = kTable.lower[p[i++]];
       } else if (cls == 2) {  // a run of digits is one "0"
         o[n++] = '0';
-        while (++i < size && p[i] >= '0' && p[i] <= '9') {}
+        while (++i < size && p[i] >= '0' && p[i] <= '9') {
+        }
       } else {
         break;
       }
@@ -142,9 +146,9 @@ __attribute__((target("avx2"))) inline Classes32 classify(const unsigned char* p
   const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   const __m256i lower = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
   const __m256i letter = base::bytes_in_range(lower, 'a', 'z'), digit = base::bytes_in_range(v, '0', '9');
-  const __m256i out = _mm256_or_si256(
-      _mm256_or_si256(_mm256_and_si256(letter, lower), _mm256_and_si256(digit, _mm256_set1_epi8('0'))),
-      _mm256_andnot_si256(_mm256_or_si256(letter, digit), _mm256_set1_epi8(' ')));
+  const __m256i out =
+      _mm256_or_si256(_mm256_or_si256(_mm256_and_si256(letter, lower), _mm256_and_si256(digit, _mm256_set1_epi8('0'))),
+                      _mm256_andnot_si256(_mm256_or_si256(letter, digit), _mm256_set1_epi8(' ')));
   return {static_cast<uint32_t>(_mm256_movemask_epi8(letter)), static_cast<uint32_t>(_mm256_movemask_epi8(digit)),
           static_cast<uint32_t>(_mm256_movemask_epi8(v)), out};
 }
@@ -163,10 +167,10 @@ __attribute__((target("avx2,bmi,popcnt"))) bool normalize_ascii_avx2(std::string
   out.words.clear();
   out.text.resize(size + 64);  // slack for the 8-byte stores
   char* o = out.text.data();
-  size_t n = 0;                                 // bytes written
-  size_t checked = 0;                           // high bytes before this were checked
-  uint64_t prev_word = 0, prev_digit = 0;       // the block before's masks (bit 63 used)
-  uint32_t start = 0;                           // where the open word began
+  size_t n = 0;                            // bytes written
+  size_t checked = 0;                      // high bytes before this were checked
+  uint64_t prev_word = 0, prev_digit = 0;  // the block before's masks (bit 63 used)
+  uint32_t start = 0;                      // where the open word began
   bool open = false;
   alignas(32) unsigned char tail[64];
   alignas(32) unsigned char bytes[64];
@@ -214,7 +218,7 @@ __attribute__((target("avx2,bmi,popcnt"))) bool normalize_ascii_avx2(std::string
     prev_digit = digits;
   }
   if (open) out.words.emplace_back(start, static_cast<uint32_t>(n) - start);  // the text ends in a word
-  if (n && o[n - 1] == ' ') --n;  // the space after the last word
+  if (n && o[n - 1] == ' ') --n;                                              // the space after the last word
   out.text.resize(n);
   return true;
 }
@@ -242,9 +246,15 @@ void normalize_icu(std::string_view text, Builder& b) {
     i += U16_LENGTH(c);
     const int8_t type = u_charType(c);
     if (type == U_NON_SPACING_MARK || type == U_ENCLOSING_MARK || type == U_COMBINING_SPACING_MARK) continue;
-    if (u_isdigit(c)) { b.digit(); continue; }
+    if (u_isdigit(c)) {
+      b.digit();
+      continue;
+    }
     if (u_isalpha(c)) {
-      if (c < 0x80) { b.letter(static_cast<char>(c)); continue; }
+      if (c < 0x80) {
+        b.letter(static_cast<char>(c));
+        continue;
+      }
       int32_t n = 0;
       U8_APPEND_UNSAFE(reinterpret_cast<uint8_t*>(buf), n, c);
       b.letters(std::string_view(buf, static_cast<size_t>(n)));

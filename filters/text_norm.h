@@ -15,7 +15,7 @@
 namespace primer::filters {
 
 struct NormalizedWords {
-  std::string text;                                // words joined by single spaces
+  std::string text;                                  // words joined by single spaces
   std::vector<std::pair<uint32_t, uint32_t>> words;  // (offset, length) in text
 };
 

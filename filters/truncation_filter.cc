@@ -13,7 +13,8 @@ constexpr std::string_view kClosers[] = {"\"", "'", ")", "\u201D", "\u2019", "\u
 constexpr std::string_view kEnds[] = {".", "!", "?", "\u3002", "\uFF01", "\uFF1F", "\uFF0E"};
 
 bool ends_sentence(std::string_view t) {
-  while (!t.empty() && (t.back() == ' ' || t.back() == '\n' || t.back() == '\t' || t.back() == '\r')) t.remove_suffix(1);
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\n' || t.back() == '\t' || t.back() == '\r'))
+    t.remove_suffix(1);
   for (bool stripped = true; stripped;) {
     stripped = false;
     for (std::string_view c : kClosers)

@@ -48,6 +48,7 @@ using vocab::Pos;
 // ---------------------------------------------------------------------------------
 // Slots: the values a template can refer to as {name}.
 // ---------------------------------------------------------------------------------
+// clang-format off
 enum Slot : uint8_t {
   kA, kHe, kHeLow, kHim, kHis, kHisLow, kKid,    // hero: name, pronouns, "girl"/"boy"
   kB, kBHe, kBHeLow, kBHim, kBHisLow, kBKid,     // friend
@@ -61,12 +62,14 @@ enum Slot : uint8_t {
   kFood,                                         // a plural food for taste adjectives
   kSlotCount
 };
+// clang-format on
 
 struct SlotName {
   std::string_view name;
   Slot slot;
   bool from_vocab;  // value comes from the vocabulary (required words, names)
 };
+// clang-format off
 constexpr SlotName kSlotNames[] = {
     {"A", kA, true},        {"He", kHe, false},     {"he", kHeLow, false}, {"him", kHim, false},
     {"His", kHis, false},   {"his", kHisLow, false}, {"kid", kKid, false},  {"B", kB, true},
@@ -78,6 +81,7 @@ constexpr SlotName kSlotNames[] = {
     {"aF", kAF, false},     {"parent", kParent, false}, {"Parent", kParentCap, false},
     {"food", kFood, false},
 };
+// clang-format on
 
 // The data (fixed words, foreshadowing objects, sentence banks): builtin_story_banks.h.
 using namespace story_banks;
@@ -301,19 +305,22 @@ BuiltinTeacher::BuiltinTeacher(const vocab::Vocabulary& vocab, BuiltinOptions op
     if (std::find(missing.begin(), missing.end(), w) == missing.end()) missing.push_back(w);
   std::string problems;
   if (!missing.empty()) {
-    problems = "the vocabulary lacks " + std::to_string(missing.size()) + " word(s) the builtin teacher's "
+    problems = "the vocabulary lacks " + std::to_string(missing.size()) +
+               " word(s) the builtin teacher's "
                "sentences need: ";
     for (size_t i = 0; i < missing.size(); ++i) problems += (i ? ", " : "") + missing[i];
   }
   for (uint32_t i : vocab.with_pos(Pos::kName))
     (vocab.entry(i).has_category("boy") ? banks->boys : banks->girls).push_back(i);
   if (banks->girls.size() + banks->boys.size() < 2)
-    problems += std::string(problems.empty() ? "" : "; ") + "the vocabulary lists fewer than two first names (pos 'name')";
-  if (vocab.with_pos(Pos::kNoun).empty() || vocab.with_pos(Pos::kVerb).empty() ||
-      vocab.with_pos(Pos::kAdj).empty())
-    problems += std::string(problems.empty() ? "" : "; ") + "the vocabulary needs at least one noun, verb and adjective";
+    problems +=
+        std::string(problems.empty() ? "" : "; ") + "the vocabulary lists fewer than two first names (pos 'name')";
+  if (vocab.with_pos(Pos::kNoun).empty() || vocab.with_pos(Pos::kVerb).empty() || vocab.with_pos(Pos::kAdj).empty())
+    problems +=
+        std::string(problems.empty() ? "" : "; ") + "the vocabulary needs at least one noun, verb and adjective";
   if (!problems.empty())
-    throw std::invalid_argument("builtin teacher: " + problems + " (add them to the list, or use the bundled "
+    throw std::invalid_argument("builtin teacher: " + problems +
+                                " (add them to the list, or use the bundled "
                                 "vocab/default.txt)");
   const auto& near_pool = banks->girls.empty() ? banks->boys : banks->girls;
   banks->near_name = vocab.entry(near_pool.front()).lemma;
@@ -402,8 +409,8 @@ std::string BuiltinTeacher::write_story(const base::PromptSpec& p) const {
   else if (adj.has_category("person")) adj_use = AdjUse::kPerson;
   else if (adj.has_category("weather")) adj_use = AdjUse::kWeather;
   else if (adj.has_category("taste"))
-    adj_use = focus == Focus::kPrize && role == Role::kPrize && noun.has_category("food") ? AdjUse::kFocus
-                                                                                           : AdjUse::kTaste;
+    adj_use =
+        focus == Focus::kPrize && role == Role::kPrize && noun.has_category("food") ? AdjUse::kFocus : AdjUse::kTaste;
   const std::string_view focus_adj = adj_use == AdjUse::kFocus ? v[kJ] : std::string_view{};
 
   // The focus object: the required noun where it fits, else a bank word.
@@ -504,8 +511,7 @@ std::string BuiltinTeacher::write_story(const base::PromptSpec& p) const {
   }
   if (!conflict && !twist && rng.chance(0.5)) w.sentence(kFiller);
   // Short so far: a little more of the middle (stories run about 150-400 words).
-  for (int extra = 0; extra < 5 && count_words(out) < 150; ++extra)
-    w.sentence(extra % 2 ? kFiller : kActMore);
+  for (int extra = 0; extra < 5 && count_words(out) < 150; ++extra) w.sentence(extra % 2 ? kFiller : kActMore);
 
   // --- paragraph 4: the ending ---
   w.paragraph();

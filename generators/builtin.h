@@ -35,8 +35,8 @@
 namespace primer::generators {
 
 struct BuiltinOptions {
-  double noise = 0.0;    // 0..1: share of replies that are deliberately bad
-  double hostile = 0.0;  // 0..1: code exercises only: share that attack the sandbox
+  double noise = 0.0;             // 0..1: share of replies that are deliberately bad
+  double hostile = 0.0;           // 0..1: code exercises only: share that attack the sandbox
   prompts::ReplySpec reply = {};  // recipes: the format of the generic reply
 };
 

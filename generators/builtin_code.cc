@@ -207,7 +207,8 @@ void check_code_tasks() {
   std::string missing;
   for (const auto& t : prompts::exercise_tasks())
     if (!impl_of(t.key)) missing += (missing.empty() ? "" : ", ") + std::string(t.key);
-  if (!missing.empty()) throw std::invalid_argument("builtin teacher: no implementation of exercise task(s) " + missing);
+  if (!missing.empty())
+    throw std::invalid_argument("builtin teacher: no implementation of exercise task(s) " + missing);
 }
 
 CodeFailure planned_failure(const base::PromptSpec& p, const CodeOptions& o) {
@@ -245,8 +246,7 @@ base::Reply write_exercise(const base::PromptSpec& p, CodeFailure failure) {
       const std::string lit = eq == std::string::npos ? "" : c.substr(eq + 4);
       if (!lit.empty() && lit.find_first_not_of("-0123456789") == std::string::npos && lit != "-")
         c = c.substr(0, eq + 4) + std::to_string(std::stoll(lit) + 1);
-      else
-        c = "not (" + c + ")";
+      else c = "not (" + c + ")";
       break;
     }
     case CodeFailure::kInfiniteLoop:
@@ -363,7 +363,8 @@ base::Reply write_lesson(const base::PromptSpec& p, CodeFailure failure) {
     else t += "\n\n";
     t += explain + "\n\n";
     t += "**Try it yourself:** change the inputs in the `print` lines and predict the output before you run the "
-         "program again. " + std::string(prose.edge) + "\n";
+         "program again. " +
+         std::string(prose.edge) + "\n";
   } else if (p.style == "qa") {
     t += "## " + title + ": questions and answers\n\n" + intro + "\n\n";
     t += "**Q: What problem are we solving?**\n\nA: We want a function `" + name + "` that should " + task_sentence +
@@ -379,7 +380,8 @@ base::Reply write_lesson(const base::PromptSpec& p, CodeFailure failure) {
          " The whole program is short:\n\n" + block(solution + "\n\n" + demo_code) + "\n\n";
     if (all_known) t += "Running it prints:\n\n" + block(output, "text") + "\n\n";
     t += explain + " " + std::string(prose.edge) + "\n\n";
-    t += "**Summary.**\n\n- `" + name + "` shows " + lower_first(title) + " in a few lines.\n- Functions return "
+    t += "**Summary.**\n\n- `" + name + "` shows " + lower_first(title) +
+         " in a few lines.\n- Functions return "
          "values; the caller prints them.\n- Test the edge cases as well as the typical ones.\n";
   }
   reply.usage.prompt_tokens = static_cast<uint32_t>(p.text.size() / 4);

@@ -8,6 +8,8 @@
 #include <string_view>
 
 namespace primer::generators::code_banks {
+// Data, laid out by hand:
+// clang-format off
 
 struct TaskImpl {
   std::string_view key;
@@ -716,4 +718,5 @@ constexpr AudienceProse kAudienceProse[] = {
      "its behaviour in the docstring so callers do not have to guess."},
 };
 
+// clang-format on
 }  // namespace primer::generators::code_banks

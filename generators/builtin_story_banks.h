@@ -9,6 +9,8 @@
 #include <string_view>
 
 namespace primer::generators::story_banks {
+// Data, laid out by hand:
+// clang-format off
 
 // Fixed words the writer puts into slots; each is checked against the vocabulary.
 constexpr std::string_view kPronounWords[] = {"she", "he", "She", "He", "her", "him", "his", "His", "Her",
@@ -488,4 +490,5 @@ struct BankSource {
 constexpr BankSource kBankSources[kBankCount] = {PRIMER_BANKS(PRIMER_BANK_SOURCE)};
 #undef PRIMER_BANK_SOURCE
 
+// clang-format on
 }  // namespace primer::generators::story_banks

@@ -27,12 +27,8 @@
 namespace primer::generators {
 namespace {
 
-double now_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+double now_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+double unix_now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
 
 struct Call {
   uint64_t index = 0;
@@ -42,7 +38,7 @@ struct Call {
   double not_before = 0;
   // The current attempt.
   CURL* easy = nullptr;
-  int multi = -1;  // the Impl::multis entry it runs in
+  int multi = -1;         // the Impl::multis entry it runs in
   HttpResponse response;  // its clock is the I/O loop's: last_activity feeds the stall detector
   bool stalled = false;
   // When the I/O thread gave up: the reason.
@@ -75,7 +71,7 @@ struct HttpTeacher::Impl {
   };
 
   const HttpTeacherOptions& options;
-  OpenAiClient client;  // the URL, the headers with the key, the shared handle options
+  OpenAiClient client;                         // the URL, the headers with the key, the shared handle options
   std::vector<std::unique_ptr<Multi>> multis;  // stable addresses: they are curl's callback data
   int epoll_fd = -1;
   int wake_fd = -1;  // eventfd: submit(), wait() (re-queued calls) and the destructor
@@ -97,9 +93,9 @@ struct HttpTeacher::Impl {
   std::multimap<double, std::unique_ptr<Call>> delayed;  // by not_before
   std::deque<std::unique_ptr<Call>> ready;
   std::unordered_map<CURL*, std::unique_ptr<Call>> active;
-  std::vector<CURL*> idle_handles;  // finished easy handles, ready for the next call
-  std::vector<std::string> buffers; // response buffers to reuse: no malloc/free per reply
-  double clock = 0;                 // steady seconds, refreshed every loop iteration
+  std::vector<CURL*> idle_handles;   // finished easy handles, ready for the next call
+  std::vector<std::string> buffers;  // response buffers to reuse: no malloc/free per reply
+  double clock = 0;                  // steady seconds, refreshed every loop iteration
   // Outcomes of the attempts that ended in this iteration, handed over under one lock.
   std::vector<std::unique_ptr<Call>> finished;
   std::vector<std::string> finished_errors;
@@ -121,7 +117,8 @@ struct HttpTeacher::Impl {
         limits(o.rpm, o.tpm, static_cast<double>(o.request.max_tokens), o.retry_cap_s, now_s()) {
     epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
     wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (epoll_fd < 0 || wake_fd < 0) throw std::runtime_error(std::string("cannot create the HTTP event loop: ") + std::strerror(errno));
+    if (epoll_fd < 0 || wake_fd < 0)
+      throw std::runtime_error(std::string("cannot create the HTTP event loop: ") + std::strerror(errno));
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = wake_fd;
@@ -156,7 +153,8 @@ struct HttpTeacher::Impl {
       curl_easy_cleanup(easy);
     }
     for (CURL* easy : idle_handles) curl_easy_cleanup(easy);
-    for (auto& m : multis) curl_multi_cleanup(m->handle);  // may still report sockets to on_socket: epoll_fd stays open until here
+    for (auto& m : multis)
+      curl_multi_cleanup(m->handle);  // may still report sockets to on_socket: epoll_fd stays open until here
     ::close(wake_fd);
     ::close(epoll_fd);
   }
@@ -195,9 +193,11 @@ struct HttpTeacher::Impl {
     ev.events = events;
     ev.data.fd = s;
     if (w.registered) {
-      if (::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT) ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, s, &ev);
+      if (::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT)
+        ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, s, &ev);
     } else {
-      if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, s, &ev) != 0 && errno == EEXIST) ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, s, &ev);
+      if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, s, &ev) != 0 && errno == EEXIST)
+        ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, s, &ev);
     }
     w.events = events;
     w.registered = true;
@@ -335,10 +335,11 @@ struct HttpTeacher::Impl {
     }
     call->failed = true;
     call->error_class = r.error_class;
-    const std::string message =
-        call->stalled ? "the stream stalled: nothing received for " + std::to_string(int(options.stall_timeout_s)) + " s"
-                      : r.error;
-    call->error = message + (d == RetryDecision::kRetry ? " (after " + std::to_string(call->attempt) + " attempts)" : "");
+    const std::string message = call->stalled ? "the stream stalled: nothing received for " +
+                                                    std::to_string(int(options.stall_timeout_s)) + " s"
+                                              : r.error;
+    call->error =
+        message + (d == RetryDecision::kRetry ? " (after " + std::to_string(call->attempt) + " attempts)" : "");
     if (d == RetryDecision::kStopRun) {
       call->stop_run = true;
       quota = true;

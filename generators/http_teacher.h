@@ -54,9 +54,9 @@ struct HttpTeacherOptions {
 struct Completion {
   uint64_t index = 0;
   bool ok = false;
-  bool stop_run = false;  // insufficient_quota: the run must stop
-  base::Reply reply;      // when ok
-  std::string error;      // when !ok: readable, names the HTTP status or transport error
+  bool stop_run = false;    // insufficient_quota: the run must stop
+  base::Reply reply;        // when ok
+  std::string error;        // when !ok: readable, names the HTTP status or transport error
   std::string error_class;  // "http_400", "http_429", "timeout", "connect", "malformed", ...
   int attempts = 0;
   double cost_usd = 0;

@@ -50,7 +50,8 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+      value.remove_suffix(1);
     response->headers[std::move(name)] = std::string(value);
   } else if (line.starts_with("HTTP/")) {
     response->headers.clear();  // a new response (after 100-continue or a redirect)
@@ -74,8 +75,8 @@ struct CurlGlobal {
 
 // Whether the environment names a proxy for curl (see the header).
 bool proxy_in_environment() {
-  for (const char* name : {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
-                           "no_proxy", "NO_PROXY"})
+  for (const char* name :
+       {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"})
     if (std::getenv(name)) return true;
   return false;
 }
@@ -186,7 +187,8 @@ void OpenAiClient::finish_request(void* easy, int curl_code, HttpResponse& respo
   if (impl_->auth_header.empty()) return;
   const std::string_view key = std::string_view(impl_->auth_header).substr(kAuthPrefix.size());
   constexpr std::string_view kRedacted = "[key]";
-  for (size_t at = response.error.find(key); at != std::string::npos; at = response.error.find(key, at + kRedacted.size()))
+  for (size_t at = response.error.find(key); at != std::string::npos;
+       at = response.error.find(key, at + kRedacted.size()))
     response.error.replace(at, key.size(), kRedacted);
 }
 

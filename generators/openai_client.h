@@ -39,8 +39,8 @@ namespace primer::generators {
 
 struct ClientOptions {
   std::string base_url = "http://127.0.0.1:8000/v1";  // up to /v1
-  std::string path = "/chat/completions";              // endpoint_path()
-  std::string api_key_env = "OPENAI_API_KEY";  // unset or empty variable: no Authorization header
+  std::string path = "/chat/completions";             // endpoint_path()
+  std::string api_key_env = "OPENAI_API_KEY";         // unset or empty variable: no Authorization header
   double connect_timeout_s = 30;
   double timeout_s = 600;  // whole request
 };
@@ -55,8 +55,8 @@ struct HttpResponse {
   // not stored, which spares a map node and two strings per header on every reply.
   Headers headers;
   RetryDecision decision = RetryDecision::kRetry;  // classify_status
-  std::string error_class;  // unless kSuccess: "http_429", "timeout", "connect", "transport"
-  std::string error;        // unless kSuccess: readable (the server's message or curl's)
+  std::string error_class;                         // unless kSuccess: "http_429", "timeout", "connect", "transport"
+  std::string error;                               // unless kSuccess: readable (the server's message or curl's)
   // For a stall detector: when `clock` is set, every byte received stores *clock in
   // last_activity (prepare_request() too).
   const double* clock = nullptr;

@@ -17,14 +17,27 @@ std::string plain_text_summary(std::string_view body) {
   std::string out;
   bool in_tag = false, space = false;
   for (char c : body) {
-    if (c == '<') { in_tag = true; continue; }
-    if (c == '>') { in_tag = false; space = true; continue; }
+    if (c == '<') {
+      in_tag = true;
+      continue;
+    }
+    if (c == '>') {
+      in_tag = false;
+      space = true;
+      continue;
+    }
     if (in_tag) continue;
-    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') { space = true; continue; }
+    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+      space = true;
+      continue;
+    }
     if (space && !out.empty()) out.push_back(' ');
     space = false;
     out.push_back(c);
-    if (out.size() >= 160) { out += "..."; break; }
+    if (out.size() >= 160) {
+      out += "...";
+      break;
+    }
   }
   return out;
 }
@@ -312,18 +325,10 @@ ParsedReply SseParser::finish() const {
 std::optional<Price> builtin_price(std::string_view model) {
   // USD per 1M tokens (input, output).
   static const std::pair<std::string_view, Price> kTable[] = {
-      {"gpt-4o-mini", {0.15, 0.60}},
-      {"gpt-4o", {5.00, 15.00}},
-      {"gpt-4.1-nano", {0.10, 0.40}},
-      {"gpt-4.1-mini", {0.40, 1.60}},
-      {"gpt-4.1", {2.00, 8.00}},
-      {"gpt-3.5-turbo", {0.50, 1.50}},
-      {"claude-3-haiku", {0.25, 1.25}},
-      {"claude-3-5-haiku", {0.80, 4.00}},
-      {"claude-3-5-sonnet", {3.00, 15.00}},
-      {"llama-3-8b", {0.05, 0.08}},
-      {"llama3-8b", {0.05, 0.08}},
-      {"gemini-1.5-flash", {0.35, 1.05}},
+      {"gpt-4o-mini", {0.15, 0.60}},    {"gpt-4o", {5.00, 15.00}},          {"gpt-4.1-nano", {0.10, 0.40}},
+      {"gpt-4.1-mini", {0.40, 1.60}},   {"gpt-4.1", {2.00, 8.00}},          {"gpt-3.5-turbo", {0.50, 1.50}},
+      {"claude-3-haiku", {0.25, 1.25}}, {"claude-3-5-haiku", {0.80, 4.00}}, {"claude-3-5-sonnet", {3.00, 15.00}},
+      {"llama-3-8b", {0.05, 0.08}},     {"llama3-8b", {0.05, 0.08}},        {"gemini-1.5-flash", {0.35, 1.05}},
   };
   const std::string m = base::ascii_lower(model);
   for (const auto& [name, price] : kTable)

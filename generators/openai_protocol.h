@@ -18,7 +18,7 @@ namespace primer::generators {
 // What the [teacher] config says about requests.
 struct RequestOptions {
   std::string model;
-  std::string endpoint = "chat";              // chat → /chat/completions, completions → /completions
+  std::string endpoint = "chat";                // chat → /chat/completions, completions → /completions
   std::string max_tokens_field = "max_tokens";  // or "max_completion_tokens"
   int64_t max_tokens = 512;
   double temperature = 1.0;

@@ -57,7 +57,8 @@ void RateLimiter::adapt(const Headers& h, double t) {
   };
   // Azure has sent -1 / 0 placeholders: only a positive reset with remaining 0 pauses.
   if (auto r = num("x-ratelimit-remaining-requests"); r && *r <= 0)
-    requests_.paused_until = std::max(requests_.paused_until, t + std::min(reset("x-ratelimit-reset-requests"), cap_s_));
+    requests_.paused_until =
+        std::max(requests_.paused_until, t + std::min(reset("x-ratelimit-reset-requests"), cap_s_));
   if (auto r = num("x-ratelimit-remaining-tokens"); r && *r < max_tokens_)
     tokens_.paused_until = std::max(tokens_.paused_until, t + std::min(reset("x-ratelimit-reset-tokens"), cap_s_));
 }

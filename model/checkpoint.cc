@@ -67,11 +67,12 @@ std::vector<float> parse_float_file(std::string_view bytes, const fs::path& path
     throw ModelError(fmt::format("{}: holds {} floats but config.json's model needs {}; the checkpoint is mixed up",
                                  path.string(), h.count, expected_count));
   if (bytes.size() != kHeaderBytes + h.count * sizeof(float))
-    throw ModelError(fmt::format("{}: {} bytes where {} were expected; the file is truncated or damaged",
-                                 path.string(), bytes.size(), kHeaderBytes + h.count * sizeof(float)));
+    throw ModelError(fmt::format("{}: {} bytes where {} were expected; the file is truncated or damaged", path.string(),
+                                 bytes.size(), kHeaderBytes + h.count * sizeof(float)));
   if (!expected_sha256.empty() && storage::sha256_hex(bytes) != expected_sha256)
-    throw ModelError(path.string() + ": sha256 differs from the one state.json recorded when it was written: the "
-                                     "file is damaged; use an older checkpoint or train again");
+    throw ModelError(path.string() +
+                     ": sha256 differs from the one state.json recorded when it was written: the "
+                     "file is damaged; use an older checkpoint or train again");
   std::vector<float> data(h.count);
   if (h.count) std::memcpy(data.data(), bytes.data() + kHeaderBytes, h.count * sizeof(float));
   return data;

@@ -12,8 +12,8 @@ void ModelConfig::validate() const {
   };
   require(dim > 0 && n_layers > 0 && n_heads > 0 && n_kv_heads > 0 && hidden_dim > 0 && vocab_size > 1 && seq_len > 0,
           "dim, n_layers, n_heads, n_kv_heads, hidden_dim, vocab_size and seq_len must be positive");
-  require(dim % n_heads == 0, "dim (" + std::to_string(dim) + ") must be a multiple of n_heads (" +
-                                  std::to_string(n_heads) + ")");
+  require(dim % n_heads == 0,
+          "dim (" + std::to_string(dim) + ") must be a multiple of n_heads (" + std::to_string(n_heads) + ")");
   require(head_size() % 2 == 0, "the head size dim / n_heads must be even for RoPE");
   require(n_heads % n_kv_heads == 0, "n_heads must be a multiple of n_kv_heads");
   require(vocab_size <= 65535, "vocab_size must be at most 65,535 (token shards hold uint16 ids)");
@@ -22,17 +22,17 @@ void ModelConfig::validate() const {
   // parameter_count() overflow int64. 2^40 floats (4 TB) is far beyond any model here.
   const double C = dim, L = n_layers, H = hidden_dim, V = vocab_size, KV = kv_dim();
   const double parameters = V * C + L * (2 * C + 2 * C * C + 2 * KV * C + 3 * H * C) + C;
-  require(parameters <= 0x1p40, "the shape has " + std::to_string(parameters) +
-                                    " parameters; primer's models have at most 2^40");
+  require(parameters <= 0x1p40,
+          "the shape has " + std::to_string(parameters) + " parameters; primer's models have at most 2^40");
 }
 
 std::vector<TensorInfo> tensor_layout(const ModelConfig& c) {
   const int64_t C = c.dim, L = c.n_layers, H = c.hidden_dim, V = c.vocab_size, KV = c.kv_dim();
   std::vector<TensorInfo> t = {
-      {"embedding", {V, C}, 0, 0, true},     {"attn_norm", {L, C}, 0, 0, false}, {"wq", {L, C, C}, 0, 0, true},
-      {"wk", {L, KV, C}, 0, 0, true},        {"wv", {L, KV, C}, 0, 0, true},     {"wo", {L, C, C}, 0, 0, true},
-      {"ffn_norm", {L, C}, 0, 0, false},     {"w1", {L, H, C}, 0, 0, true},      {"w2", {L, C, H}, 0, 0, true},
-      {"w3", {L, H, C}, 0, 0, true},         {"final_norm", {C}, 0, 0, false},
+      {"embedding", {V, C}, 0, 0, true}, {"attn_norm", {L, C}, 0, 0, false}, {"wq", {L, C, C}, 0, 0, true},
+      {"wk", {L, KV, C}, 0, 0, true},    {"wv", {L, KV, C}, 0, 0, true},     {"wo", {L, C, C}, 0, 0, true},
+      {"ffn_norm", {L, C}, 0, 0, false}, {"w1", {L, H, C}, 0, 0, true},      {"w2", {L, C, H}, 0, 0, true},
+      {"w3", {L, H, C}, 0, 0, true},     {"final_norm", {C}, 0, 0, false},
   };
   int64_t offset = 0;
   for (auto& x : t) {

@@ -17,7 +17,7 @@ class ModelError : public std::runtime_error {
 };
 
 struct ModelConfig {
-  int dim = 320;          // model width C
+  int dim = 320;  // model width C
   int n_layers = 7;
   int n_heads = 8;        // query heads; head size = dim / n_heads
   int n_kv_heads = 8;     // key/value heads (n_heads a multiple of it)

@@ -62,16 +62,18 @@ std::unique_ptr<Communicator> start_ranks() {
     return mpi_world();
 #else
     if (env_int("OMPI_COMM_WORLD_SIZE") > 1 || env_int("PMI_SIZE") > 1 || slurm_tasks > 1)
-      throw ModelError("this primer was built without MPI, so its ranks cannot work together; install "
-                       "libopenmpi-dev and rebuild (CMake finds it), or run one process");
+      throw ModelError(
+          "this primer was built without MPI, so its ranks cannot work together; install "
+          "libopenmpi-dev and rebuild (CMake finds it), or run one process");
     return single_process();
 #endif
   }
   if (slurm_tasks > 1)
-    throw ModelError(fmt::format("srun started {} tasks but gave them no MPI wiring (no PMIx/PMI in the "
-                                 "environment); run `srun --mpi=pmix primer train ...` (`srun --mpi=list` shows "
-                                 "the plugins)",
-                                 slurm_tasks));
+    throw ModelError(
+        fmt::format("srun started {} tasks but gave them no MPI wiring (no PMIx/PMI in the "
+                    "environment); run `srun --mpi=pmix primer train ...` (`srun --mpi=list` shows "
+                    "the plugins)",
+                    slurm_tasks));
   return single_process();
 }
 

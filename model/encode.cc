@@ -18,9 +18,10 @@ namespace fs = std::filesystem;
 
 void require_uint16_vocab(int vocab_size, const std::string& origin) {
   if (vocab_size > 65535)
-    throw TokenizerError(fmt::format("{} has {} pieces; token shards store uint16 ids, so at most 65,535 — train a "
-                                     "smaller one with 'primer tokenizer train --vocab-size N'",
-                                     origin, vocab_size));
+    throw TokenizerError(
+        fmt::format("{} has {} pieces; token shards store uint16 ids, so at most 65,535 — train a "
+                    "smaller one with 'primer tokenizer train --vocab-size N'",
+                    origin, vocab_size));
 }
 
 namespace {
@@ -93,7 +94,8 @@ bool update_manifest(const fs::path& dir, const std::function<void(storage::Mani
   storage::Manifest m = storage::Manifest::load(path);
   change(m);
   if (fs::exists(dir / "README.md"))
-    storage::write_file_atomic(dir / "README.md", storage::update_card_tokens(storage::read_file(dir / "README.md"), m));
+    storage::write_file_atomic(dir / "README.md",
+                               storage::update_card_tokens(storage::read_file(dir / "README.md"), m));
   storage::write_file_atomic(path, m.to_json());
   return true;
 }

@@ -23,16 +23,16 @@ namespace primer::model {
 void require_uint16_vocab(int vocab_size, const std::string& origin);
 
 struct EncodeOptions {
-  int threads = 0;                  // 0: all cores
-  size_t batch_documents = 2048;    // documents encoded in parallel at a time
+  int threads = 0;                // 0: all cores
+  size_t batch_documents = 2048;  // documents encoded in parallel at a time
 };
 
 struct EncodeReport {
   std::vector<storage::TokenShardInfo> shards;  // paths relative to the dataset directory
   uint64_t documents = 0;
-  uint64_t tokens = 0;       // BOS included
+  uint64_t tokens = 0;  // BOS included
   uint64_t text_bytes = 0;
-  uint64_t malformed = 0;    // lines skipped (not JSON with a string "text")
+  uint64_t malformed = 0;  // lines skipped (not JSON with a string "text")
   double seconds = 0;
 };
 

@@ -28,10 +28,12 @@ namespace {
 constexpr uint32_t kGgufMagic = 0x46554747;  // "GGUF"
 constexpr uint32_t kGgufVersion = 3;
 constexpr uint64_t kAlignment = 32;
+// clang-format off
 enum GgufType : uint32_t {
   kU8 = 0, kI8 = 1, kU16 = 2, kI16 = 3, kU32 = 4, kI32 = 5, kF32 = 6, kBool = 7, kString = 8, kArray = 9,
   kU64 = 10, kI64 = 11, kF64 = 12
 };
+// clang-format on
 // ggml's tensor type ids (ggml.h enum ggml_type) and llama.cpp's file types (llama_ftype)
 constexpr uint32_t kGgmlF32 = 0, kGgmlF16 = 1, kGgmlQ8_0 = 8, kGgmlBF16 = 30;
 
@@ -68,7 +70,9 @@ uint32_t llama_file_type(WeightType t) {  // LLAMA_FTYPE_ALL_F32, MOSTLY_F16, MO
 class GgufWriter {
  public:
   template <typename T>
-  void raw(T v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); }
+  void raw(T v) {
+    out.append(reinterpret_cast<const char*>(&v), sizeof v);
+  }
   void str(std::string_view s) {
     raw<uint64_t>(s.size());
     out.append(s);
@@ -151,7 +155,9 @@ class GgufReader {
   void need(uint64_t n) const {
     if (n > b_.size() || pos_ > b_.size() - n) fail("truncated");
   }
-  [[noreturn]] void fail(const std::string& what) const { throw ModelError(path_.string() + ": bad GGUF file: " + what); }
+  [[noreturn]] void fail(const std::string& what) const {
+    throw ModelError(path_.string() + ": bad GGUF file: " + what);
+  }
   uint64_t pos_ = 0;
 
  private:
@@ -265,9 +271,11 @@ LoadedModel parse_gguf(std::string_view bytes, const fs::path& path) {
     const Info& info = info_of(t);
     const auto type = from_ggml_type(info.type);
     if (!type || (t.norm && *type == WeightType::kQ8_0))
-      r.fail(t.name + ": tensor type " + std::to_string(info.type) + " (primer reads F32, F16, BF16 and Q8_0; norms not Q8_0)");
+      r.fail(t.name + ": tensor type " + std::to_string(info.type) +
+             " (primer reads F32, F16, BF16 and Q8_0; norms not Q8_0)");
     if (!kernels::fits_row(*type, static_cast<int64_t>(t.ne[0])))
-      r.fail(t.name + ": rows of " + std::to_string(t.ne[0]) + " cannot be " + std::string(kernels::weight_type_name(*type)));
+      r.fail(t.name + ": rows of " + std::to_string(t.ne[0]) + " cannot be " +
+             std::string(kernels::weight_type_name(*type)));
     if (!t.norm) types[t.packed] = *type;
   }
   PackedWeights packed = packed_layout(c, types);
@@ -275,7 +283,8 @@ LoadedModel parse_gguf(std::string_view bytes, const fs::path& path) {
   for (const TensorRef& t : tensors) {
     const Info& info = info_of(t);
     const WeightType type = *from_ggml_type(info.type);
-    const uint64_t cols = t.ne[0], rows = t.count() / cols, stride = kernels::row_bytes(type, static_cast<int64_t>(cols));
+    const uint64_t cols = t.ne[0], rows = t.count() / cols,
+                   stride = kernels::row_bytes(type, static_cast<int64_t>(cols));
     const uint64_t at = data_start + info.offset;
     if (at > bytes.size() || rows * stride > bytes.size() - at) r.fail(t.name + " lies past the end of the file");
     const char* src = bytes.data() + at;
@@ -395,18 +404,21 @@ WeightType stored_type(const LoadedModel& m) { return m.packed ? m.packed->matri
 InferenceModel inference_model(const LoadedModel& m, std::optional<WeightType> as) {
   if (m.packed) {
     const auto& ms = m.packed->matrices;
-    const bool uniform = std::all_of(ms.begin(), ms.end(), [&](const PackedWeights::Matrix& x) { return x.type == ms[0].type; });
+    const bool uniform =
+        std::all_of(ms.begin(), ms.end(), [&](const PackedWeights::Matrix& x) { return x.type == ms[0].type; });
     if (!as || (uniform && *as == ms[0].type)) return InferenceModel(m.config, *m.packed);
   }
   return InferenceModel(m.config, m.weights, as.value_or(WeightType::kF32));
 }
 
 void export_gguf(const LoadedModel& m, const fs::path& out, WeightType type) {
-  if (!m.tokenizer) throw ModelError("GGUF embeds the tokenizer, and " + m.path.string() + " has none (no tokenizer.model)");
+  if (!m.tokenizer)
+    throw ModelError("GGUF embeds the tokenizer, and " + m.path.string() + " has none (no tokenizer.model)");
   const ModelConfig& c = m.config;
   const Tokenizer& tok = *m.tokenizer;
   if (tok.vocab_size() > c.vocab_size)
-    throw ModelError(fmt::format("the tokenizer has {} pieces but the model only {} embeddings", tok.vocab_size(), c.vocab_size));
+    throw ModelError(
+        fmt::format("the tokenizer has {} pieces but the model only {} embeddings", tok.vocab_size(), c.vocab_size));
   GgufWriter g;
   g.kv_str("general.architecture", "llama");
   g.kv_str("general.name", "primer");
@@ -447,10 +459,10 @@ void export_gguf(const LoadedModel& m, const fs::path& out, WeightType type) {
   const auto tensors = gguf_tensors(c, w);
   for (const TensorRef& t : tensors)
     if (!t.norm && !kernels::fits_row(type, static_cast<int64_t>(t.ne[0])))
-      throw ModelError(fmt::format("{} stores rows in blocks of {}, and {} has rows of {} (dim {}, hidden_dim {}); "
-                                   "use f16 or bf16 for this model",
-                                   kernels::weight_type_name(type), kernels::kQ8Block, t.name, t.ne[0], c.dim,
-                                   c.hidden_dim));
+      throw ModelError(
+          fmt::format("{} stores rows in blocks of {}, and {} has rows of {} (dim {}, hidden_dim {}); "
+                      "use f16 or bf16 for this model",
+                      kernels::weight_type_name(type), kernels::kQ8Block, t.name, t.ne[0], c.dim, c.hidden_dim));
   auto type_of = [&](const TensorRef& t) { return t.norm ? WeightType::kF32 : type; };
   auto size_of = [&](const TensorRef& t) {
     return t.count() / t.ne[0] * kernels::row_bytes(type_of(t), static_cast<int64_t>(t.ne[0]));

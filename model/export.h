@@ -32,10 +32,10 @@ namespace primer::model {
 
 struct LoadedModel {
   ModelConfig config;
-  std::vector<float> weights;          // tensor_layout order; encoded matrices decoded exactly
-  std::optional<PackedWeights> packed; // a GGUF's matrices as stored (absent: float32 files)
-  std::optional<Tokenizer> tokenizer;  // when the source carries or sits beside one
-  std::string source;                  // "checkpoint", "gguf", "llama2c" or "hf"
+  std::vector<float> weights;           // tensor_layout order; encoded matrices decoded exactly
+  std::optional<PackedWeights> packed;  // a GGUF's matrices as stored (absent: float32 files)
+  std::optional<Tokenizer> tokenizer;   // when the source carries or sits beside one
+  std::string source;                   // "checkpoint", "gguf", "llama2c" or "hf"
   std::filesystem::path path;
 };
 

@@ -60,8 +60,9 @@ const char* torch_dtype(HfDtype d) {
   return d == HfDtype::kF32 ? "float32" : d == HfDtype::kF16 ? "float16" : "bfloat16";
 }
 
-const std::set<std::string> kExportFiles = {"config.json",          "model.safetensors",       "tokenizer.model",
-                                            "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"};
+const std::set<std::string> kExportFiles = {
+    "config.json",           "model.safetensors",       "tokenizer.model",
+    "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"};
 
 std::string config_json(const ModelConfig& c, const Tokenizer& tok, HfDtype dtype) {
   base::JsonWriter j(2);
@@ -106,8 +107,8 @@ void export_hf(const LoadedModel& m, const fs::path& dir, HfDtype dtype) {
   const ModelConfig& c = m.config;
   const Tokenizer& tok = *m.tokenizer;
   if (tok.vocab_size() > c.vocab_size)
-    throw ModelError(fmt::format("the tokenizer has {} pieces but the model only {} embeddings", tok.vocab_size(),
-                                 c.vocab_size));
+    throw ModelError(
+        fmt::format("the tokenizer has {} pieces but the model only {} embeddings", tok.vocab_size(), c.vocab_size));
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec))
     if (!kExportFiles.contains(e.path().filename().string()))
@@ -220,9 +221,9 @@ LoadedModel load_hf(const fs::path& dir) {
     return cfg[key].get_double().get(v) ? fallback : v;
   };
   ModelConfig c;
-  c.dim = integer("hidden_size"), c.hidden_dim = integer("intermediate_size"), c.n_layers = integer("num_hidden_layers"),
-  c.n_heads = integer("num_attention_heads"), c.vocab_size = integer("vocab_size"),
-  c.seq_len = integer("max_position_embeddings");
+  c.dim = integer("hidden_size"), c.hidden_dim = integer("intermediate_size"),
+  c.n_layers = integer("num_hidden_layers"), c.n_heads = integer("num_attention_heads"),
+  c.vocab_size = integer("vocab_size"), c.seq_len = integer("max_position_embeddings");
   int64_t kv;
   c.n_kv_heads = cfg["num_key_value_heads"].get_int64().get(kv) ? c.n_heads : static_cast<int>(kv);
   c.norm_eps = static_cast<float>(real("rms_norm_eps", 1e-6));
@@ -268,15 +269,15 @@ LoadedModel load_hf(const fs::path& dir) {
                                    fmt::join(dims, ", "), fmt::join(t.shape, ", ")));
     const size_t elem = dtype == "F32" ? 4 : (dtype == "F16" || dtype == "BF16") ? 2 : 0;
     if (elem == 0)
-      throw ModelError(fmt::format("{}: tensor {} is {}; primer reads F32, F16 and BF16", st_path.string(), t.name,
-                                   dtype));
+      throw ModelError(
+          fmt::format("{}: tensor {} is {}; primer reads F32, F16 and BF16", st_path.string(), t.name, dtype));
     uint64_t begin = 0, end = 0;
     size_t i = 0;
     for (auto o : offsets) (i++ == 0 ? begin : end) = o.get_uint64().value_unsafe();
     const uint64_t n = static_cast<uint64_t>(t.rows * t.cols);
     if (end - begin != n * elem || data_start + end > bytes.size())
-      throw ModelError(fmt::format("{}: tensor {}'s data_offsets do not fit its shape or the file", st_path.string(),
-                                   t.name));
+      throw ModelError(
+          fmt::format("{}: tensor {}'s data_offsets do not fit its shape or the file", st_path.string(), t.name));
     const char* src = bytes.data() + data_start + begin;
     const int64_t hs = t.rope_heads > 0 ? t.rows / t.rope_heads : 0;
     float* dst = const_cast<float*>(t.data);

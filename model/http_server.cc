@@ -405,39 +405,39 @@ HttpServer::HttpServer(HttpLimits limits) : impl_(std::make_unique<Impl>(limits)
     }
     ++s.internal_errors;
     res.headers.clear();
-    answer(res,
-           HttpError(500, "The server had an error while processing your request (logged on the server).",
-                     "server_error"),
-           retry);
+    answer(
+        res,
+        HttpError(500, "The server had an error while processing your request (logged on the server).", "server_error"),
+        retry);
   });
   // statuses httplib sets itself (no route, a request it cannot read, a body too large)
   const size_t max_body = limits.max_body_bytes;
-  s.http.set_error_handler(httplib::Server::HandlerWithResponse([retry, max_body](const httplib::Request& q,
-                                                                                    httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;  // a handler's own error
-    const int status = res.status;
-    HttpError e(status, fmt::format("The request failed with HTTP status {}.", status),
-                status >= 500 ? "server_error" : "invalid_request_error");
-    switch (status) {
-      case 400: e.message = "The HTTP request could not be read (malformed, or it did not arrive in time)."; break;
-      case 404:
-        e.message = fmt::format("{} {} is not an endpoint of this server", q.method, q.path);
-        e.code = "not_found";
-        break;
-      case 413:
-        e.message = fmt::format("The request body is larger than this server accepts ({} bytes).", max_body);
-        e.code = "request_too_large";
-        break;
-      case 414: e.message = "The request URI is too long."; break;
-      default: break;
-    }
-    if (status == 400 || status == 413 || status == 414) {
-      t_close_after = true;
-      res.set_header("Connection", "close");
-    }
-    answer(res, e, retry);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+  s.http.set_error_handler(
+      httplib::Server::HandlerWithResponse([retry, max_body](const httplib::Request& q, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;  // a handler's own error
+        const int status = res.status;
+        HttpError e(status, fmt::format("The request failed with HTTP status {}.", status),
+                    status >= 500 ? "server_error" : "invalid_request_error");
+        switch (status) {
+          case 400: e.message = "The HTTP request could not be read (malformed, or it did not arrive in time)."; break;
+          case 404:
+            e.message = fmt::format("{} {} is not an endpoint of this server", q.method, q.path);
+            e.code = "not_found";
+            break;
+          case 413:
+            e.message = fmt::format("The request body is larger than this server accepts ({} bytes).", max_body);
+            e.code = "request_too_large";
+            break;
+          case 414: e.message = "The request URI is too long."; break;
+          default: break;
+        }
+        if (status == 400 || status == 413 || status == 414) {
+          t_close_after = true;
+          res.set_header("Connection", "close");
+        }
+        answer(res, e, retry);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
 }
 
 HttpServer::~HttpServer() = default;

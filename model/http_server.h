@@ -55,8 +55,12 @@ struct HttpLimits {
 struct HttpError : std::runtime_error {
   HttpError(int status_code, std::string text, std::string error_type, std::string param_name = "",
             std::string error_code = "")
-      : std::runtime_error(text), status(status_code), message(std::move(text)), type(std::move(error_type)),
-        param(std::move(param_name)), code(std::move(error_code)) {}
+      : std::runtime_error(text),
+        status(status_code),
+        message(std::move(text)),
+        type(std::move(error_type)),
+        param(std::move(param_name)),
+        code(std::move(error_code)) {}
   int status;
   std::string message, type, param, code;  // empty param / code are sent as null
 };
@@ -73,8 +77,8 @@ class HttpServer {
   using HeavyHandler = std::function<void(const httplib::Request&, httplib::Response&, Slot)>;
 
   struct Stats {
-    uint64_t connections = 0;          // open now
-    uint64_t running = 0, queued = 0;  // heavy requests now
+    uint64_t connections = 0;                                                                   // open now
+    uint64_t running = 0, queued = 0;                                                           // heavy requests now
     uint64_t rejected_connections = 0, rejected_queue = 0, timed_out = 0, internal_errors = 0;  // totals
   };
 

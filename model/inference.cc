@@ -78,7 +78,8 @@ PackedWeights pack_weights(const ModelConfig& c, std::span<const float> weights,
   if (static_cast<int64_t>(weights.size()) != c.parameter_count())
     throw ModelError("weights hold " + std::to_string(weights.size()) + " floats; the model needs " +
                      std::to_string(c.parameter_count()));
-  PackedWeights p = packed_layout(c, std::vector<WeightType>(1 + static_cast<size_t>(c.n_layers) * kLayerMatrices, type));
+  PackedWeights p =
+      packed_layout(c, std::vector<WeightType>(1 + static_cast<size_t>(c.n_layers) * kLayerMatrices, type));
   const ParameterViews w = bind_parameters(c, const_cast<float*>(weights.data()));
   const int64_t C = c.dim;
   std::copy_n(w.attn_norm, c.n_layers * C, p.norms.begin());
@@ -88,7 +89,8 @@ PackedWeights pack_weights(const ModelConfig& c, std::span<const float> weights,
     const auto [rows, cols] = packed_shape(c, index);
     const size_t stride = kernels::row_bytes(type, cols);
     uint8_t* out = p.bytes.data() + p.matrices[index].offset;
-    for (int r = 0; r < rows; ++r) kernels::quantize_row(type, m + static_cast<int64_t>(r) * cols, cols, out + r * stride);
+    for (int r = 0; r < rows; ++r)
+      kernels::quantize_row(type, m + static_cast<int64_t>(r) * cols, cols, out + r * stride);
   };
   encode(0, w.embedding);
   const int64_t KV = c.kv_dim(), H = c.hidden_dim;
@@ -111,7 +113,8 @@ InferenceModel::InferenceModel(const ModelConfig& config, std::vector<float> wei
   bind();
 }
 
-InferenceModel::InferenceModel(const ModelConfig& config, PackedWeights weights) : config_(config), w_(std::move(weights)) {
+InferenceModel::InferenceModel(const ModelConfig& config, PackedWeights weights)
+    : config_(config), w_(std::move(weights)) {
   config_.validate();
   bind();
 }
@@ -134,7 +137,8 @@ void InferenceModel::bind() {
 
 size_t InferenceModel::bytes_per_token() const {
   size_t n = w_.norms.size() * sizeof(float);
-  for (const kernels::WeightMatrix& m : matrices_) n += static_cast<size_t>(m.rows) * kernels::row_bytes(m.type, m.cols);
+  for (const kernels::WeightMatrix& m : matrices_)
+    n += static_cast<size_t>(m.rows) * kernels::row_bytes(m.type, m.cols);
   return n + kernels::row_bytes(matrices_[0].type, config_.dim);
 }
 
@@ -158,9 +162,9 @@ std::span<const float> Session::step(int token) {
   const float scale = 1.0f / std::sqrt(static_cast<float>(HS));
   float rstd;
   const kernels::WeightMatrix& emb = m_.embedding();
-  kernels::dequantize_row(emb.type,
-                          static_cast<const uint8_t*>(emb.data) + static_cast<size_t>(token) * kernels::row_bytes(emb.type, C),
-                          C, x_.data());
+  kernels::dequantize_row(
+      emb.type, static_cast<const uint8_t*>(emb.data) + static_cast<size_t>(token) * kernels::row_bytes(emb.type, C), C,
+      x_.data());
   for (int l = 0; l < c.n_layers; ++l) {
     kernels::rmsnorm_forward(xn_.data(), &rstd, x_.data(), m_.attn_norm(l), 1, C, c.norm_eps);
     float* kc = k_cache_.data() + (static_cast<int64_t>(l) * T + pos_) * KV;
@@ -178,8 +182,7 @@ std::span<const float> Session::step(int token) {
                                 keys + kvh * HS, values + kvh * HS, pos_ + 1, KV, HS, scale);
     };
     // heads in parallel once the cache is long enough to pay for the tasks
-    if (static_cast<int64_t>(pos_ + 1) * HS * c.n_heads >= 32768)
-      tbb::parallel_for(0, c.n_heads, head);
+    if (static_cast<int64_t>(pos_ + 1) * HS * c.n_heads >= 32768) tbb::parallel_for(0, c.n_heads, head);
     else
       for (int h = 0; h < c.n_heads; ++h) head(h);
     kernels::matvec(xn_.data(), m_.matrix(l, kWo), att_.data(), scratch_);
@@ -209,12 +212,14 @@ int TokenSampler::sample(std::span<const float> logits, double* logprob) {
     for (int i = 0; i < v; ++i) sorted_[i] = {(logits[i] - mx) / o_.temperature, i};
     int keep = v;
     if (o_.top_k > 0 && o_.top_k < v) {
-      std::partial_sort(sorted_.begin(), sorted_.begin() + o_.top_k, sorted_.end(),
-                        [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+      std::partial_sort(sorted_.begin(), sorted_.begin() + o_.top_k, sorted_.end(), [](const auto& a, const auto& b) {
+        return a.first > b.first || (a.first == b.first && a.second < b.second);
+      });
       keep = o_.top_k;
     } else {
-      std::sort(sorted_.begin(), sorted_.end(),
-                [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+      std::sort(sorted_.begin(), sorted_.end(), [](const auto& a, const auto& b) {
+        return a.first > b.first || (a.first == b.first && a.second < b.second);
+      });
     }
     double total = 0;
     for (int i = 0; i < keep; ++i) total += std::exp(static_cast<double>(sorted_[i].first));
@@ -272,7 +277,8 @@ double decoding_loss(const InferenceModel& model, const std::vector<std::vector<
   return sum / static_cast<double>(n);
 }
 
-GenerateResult generate(const InferenceModel& model, const GenerateRequest& req, const std::function<bool(int)>& on_token) {
+GenerateResult generate(const InferenceModel& model, const GenerateRequest& req,
+                        const std::function<bool(int)>& on_token) {
   using Clock = std::chrono::steady_clock;
   GenerateResult r;
   r.prompt_tokens = static_cast<int>(req.prompt.size());

@@ -46,7 +46,9 @@ struct WeightAllocator {
   T* allocate(size_t n) { return static_cast<T*>(weight_alloc(n * sizeof(T))); }
   void deallocate(T* p, size_t n) { weight_free(p, n * sizeof(T)); }
   template <typename U>
-  bool operator==(const WeightAllocator<U>&) const { return true; }
+  bool operator==(const WeightAllocator<U>&) const {
+    return true;
+  }
 };
 
 // A model's weights as decoding reads them: RMSNorm gains in float32, each matrix in its
@@ -61,7 +63,9 @@ struct PackedWeights {
   std::vector<uint8_t, WeightAllocator<uint8_t>> bytes;
 };
 // Index of a layer's matrix in PackedWeights::matrices.
-inline size_t packed_index(int layer, LayerMatrix which) { return 1 + static_cast<size_t>(layer) * kLayerMatrices + which; }
+inline size_t packed_index(int layer, LayerMatrix which) {
+  return 1 + static_cast<size_t>(layer) * kLayerMatrices + which;
+}
 // The shape (rows, cols) of matrix `index`.
 std::pair<int, int> packed_shape(const ModelConfig& c, size_t index);
 // Float32 weights (tensor_layout order) encoded as `type`; every matrix's rows must fit it
@@ -82,7 +86,9 @@ class InferenceModel {
   const ModelConfig& config() const { return config_; }
   const kernels::RopeTable& rope() const { return rope_; }
   const kernels::WeightMatrix& embedding() const { return matrices_[0]; }
-  const kernels::WeightMatrix& matrix(int layer, LayerMatrix which) const { return matrices_[packed_index(layer, which)]; }
+  const kernels::WeightMatrix& matrix(int layer, LayerMatrix which) const {
+    return matrices_[packed_index(layer, which)];
+  }
   const float* attn_norm(int layer) const { return w_.norms.data() + static_cast<size_t>(layer) * config_.dim; }
   const float* ffn_norm(int layer) const {
     return w_.norms.data() + static_cast<size_t>(config_.n_layers + layer) * config_.dim;
@@ -153,9 +159,9 @@ struct GenerateRequest {
 };
 
 struct GenerateResult {
-  std::vector<int> tokens;             // generated, without the prompt or the stop token
+  std::vector<int> tokens;               // generated, without the prompt or the stop token
   std::string finish_reason = "length";  // "stop" (stop token or on_token said stop) | "length"
-  double sum_logprob = 0;              // over the generated tokens
+  double sum_logprob = 0;                // over the generated tokens
   int prompt_tokens = 0;
   double prefill_seconds = 0, decode_seconds = 0;
 };

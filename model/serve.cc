@@ -181,10 +181,11 @@ struct Server::Impl {
     tok.encode(a.prompt, req.prompt);
     const int ctx = model->config().seq_len;
     if (static_cast<int>(req.prompt.size()) >= ctx)
-      throw HttpError(400,
-                      fmt::format("This model's maximum context length is {} tokens. However, your prompt has {} tokens.",
-                                  ctx, req.prompt.size()),
-                      "invalid_request_error", a.chat ? "messages" : "prompt", "context_length_exceeded");
+      throw HttpError(
+          400,
+          fmt::format("This model's maximum context length is {} tokens. However, your prompt has {} tokens.", ctx,
+                      req.prompt.size()),
+          "invalid_request_error", a.chat ? "messages" : "prompt", "context_length_exceeded");
     req.max_tokens = a.max_tokens;
     req.sampling = a.sampling;
     req.stop_tokens = {tok.bos_id(), tok.eos_id()};
@@ -276,7 +277,10 @@ struct Server::Impl {
     if (a.chat) w.key("message").begin_object().field("role", "assistant").field("content", o.text).end_object();
     else w.field("text", o.text).key("logprobs").raw("null");
     w.field("finish_reason", o.finish_reason).end_object().end_array();
-    w.key("usage").begin_object().field("prompt_tokens", o.prompt_tokens).field("completion_tokens", o.completion_tokens);
+    w.key("usage")
+        .begin_object()
+        .field("prompt_tokens", o.prompt_tokens)
+        .field("completion_tokens", o.completion_tokens);
     w.field("total_tokens", o.prompt_tokens + o.completion_tokens).end_object();
     w.field("primer_route", o.route).field("primer_mean_logprob", o.mean_logprob).end_object();
     return w.take();
@@ -323,7 +327,8 @@ struct Server::Impl {
     if (a.stream && !routing) {
       // stream as the model writes
       res.set_header("x-primer-route", "local");
-      res.set_chunked_content_provider("text/event-stream", [this, a, id, start, slot](size_t, httplib::DataSink& sink) {
+      res.set_chunked_content_provider("text/event-stream", [this, a, id, start, slot](size_t,
+                                                                                       httplib::DataSink& sink) {
         bool first = true;
         try {
           Outcome o = generate_local(a, [&](const std::string& delta) {
@@ -340,8 +345,8 @@ struct Server::Impl {
         } catch (const std::exception& e) {  // the headers are out: the error goes in the stream
           std::fprintf(stderr, "primer serve: internal error while streaming: %s\n", e.what());
           const std::string c =
-              "data: " + openai_error_body(HttpError(500, "The server had an error while generating.", "server_error")) +
-              "\n\n";
+              "data: " +
+              openai_error_body(HttpError(500, "The server had an error while generating.", "server_error")) + "\n\n";
           sink.write(c.data(), c.size());
         }
         sink.write("data: [DONE]\n\n", 14);
@@ -385,8 +390,8 @@ struct Server::Impl {
     // streaming with routing: the whole answer was needed to decide; send it as chunks
     std::string finish = o.finish_reason, text = o.text;
     if (o.route == "escalated") text = upstream_text(o.upstream_body, chat, finish);
-    std::string sse = chunk_json(a, id, &text, nullptr, a.chat) + chunk_json(a, id, nullptr, &finish, false) +
-                      "data: [DONE]\n\n";
+    std::string sse =
+        chunk_json(a, id, &text, nullptr, a.chat) + chunk_json(a, id, nullptr, &finish, false) + "data: [DONE]\n\n";
     res.set_content(sse, "text/event-stream");
   }
 
@@ -417,8 +422,8 @@ struct Server::Impl {
     m += fmt::format("primer_escalation_errors_total {}\n", escalation_errors);
     m += fmt::format("primer_request_errors_total {}\n", errors);
     const HttpServer::Stats h = http->stats();
-    m += fmt::format("primer_open_connections {}\nprimer_requests_running {}\nprimer_requests_queued {}\n", h.connections,
-                     h.running, h.queued);
+    m += fmt::format("primer_open_connections {}\nprimer_requests_running {}\nprimer_requests_queued {}\n",
+                     h.connections, h.running, h.queued);
     m += fmt::format("primer_rejected_total{{reason=\"connections\"}} {}\n", h.rejected_connections);
     m += fmt::format("primer_rejected_total{{reason=\"queue\"}} {}\n", h.rejected_queue);
     m += fmt::format("primer_request_timeouts_total {}\nprimer_internal_errors_total {}\n", h.timed_out,
@@ -439,7 +444,7 @@ Server::Server(LoadedModel loaded, ServeOptions options) : impl_(std::make_uniqu
   if (s.name.empty()) {
     std::filesystem::path p = s.loaded.path;
     s.name = p.filename().string().starts_with("step-") ? p.parent_path().parent_path().filename().string()
-                                                         : p.stem().string();
+                                                        : p.stem().string();
     if (s.name.empty()) s.name = "primer";
   }
   if (!s.options.escalate_to.empty()) {
@@ -454,7 +459,8 @@ Server::Server(LoadedModel loaded, ServeOptions options) : impl_(std::make_uniqu
     s.upstream_completions = upstream(false);
     s.upstream_chat = upstream(true);
   }
-  s.created = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  s.created =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   HttpLimits limits;
   limits.workers = std::max(1, s.options.http_threads);
   limits.max_queued = s.options.max_queued;

@@ -50,18 +50,18 @@
 namespace primer::model {
 
 struct ServeOptions {
-  std::string host = "127.0.0.1";  // loopback by default
-  int port = 8000;                 // 0: any free port (see Server::port())
-  std::string model_name;          // default: the checkpoint's name
-  int http_threads = 8;            // requests generating at once
-  int max_queued = 64;             // requests waiting for a turn; beyond: 503 + Retry-After
-  int max_connections = 256;       // open connections; beyond: 503 + Retry-After
+  std::string host = "127.0.0.1";           // loopback by default
+  int port = 8000;                          // 0: any free port (see Server::port())
+  std::string model_name;                   // default: the checkpoint's name
+  int http_threads = 8;                     // requests generating at once
+  int max_queued = 64;                      // requests waiting for a turn; beyond: 503 + Retry-After
+  int max_connections = 256;                // open connections; beyond: 503 + Retry-After
   size_t max_body_bytes = size_t{1} << 20;  // beyond: 413
-  double request_timeout_s = 10;   // a whole request must arrive within this
-  double idle_timeout_s = 5;       // a kept-alive connection idle longer is closed
-  std::string escalate_to;         // base URL of the bigger model, e.g. https://api.openai.com/v1
+  double request_timeout_s = 10;            // a whole request must arrive within this
+  double idle_timeout_s = 5;                // a kept-alive connection idle longer is closed
+  std::string escalate_to;                  // base URL of the bigger model, e.g. https://api.openai.com/v1
   double escalate_below = -INFINITY;
-  std::string escalate_model;      // model name sent upstream (default: the request's)
+  std::string escalate_model;  // model name sent upstream (default: the request's)
   std::string api_key_env = "OPENAI_API_KEY";
   double escalate_timeout_s = 120;
 };

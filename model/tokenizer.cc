@@ -59,9 +59,10 @@ void check_tokenizer_options(const TokenizerOptions& o) {
   if (o.model_type != "bpe" && o.model_type != "unigram")
     throw TokenizerError("model type '" + o.model_type + "' is not supported (use bpe or unigram)");
   if (o.vocab_size < 300 || o.vocab_size > 65535)
-    throw TokenizerError(fmt::format("vocab size {} is out of range: 300..65535 (259 ids are taken by <unk>, <s>, "
-                                     "</s> and the 256 byte pieces; token shards store uint16 ids)",
-                                     o.vocab_size));
+    throw TokenizerError(
+        fmt::format("vocab size {} is out of range: 300..65535 (259 ids are taken by <unk>, <s>, "
+                    "</s> and the 256 byte pieces; token shards store uint16 ids)",
+                    o.vocab_size));
   if (o.max_sentences == 0) throw TokenizerError("max_sentences must be at least 1");
   if (o.threads < 1) throw TokenizerError("threads must be at least 1");
 }
@@ -78,7 +79,8 @@ std::vector<storage::ShardInfo> dataset_shards(const fs::path& dir) {
     if (s.split == "train" || s.split == "validation") shards.push_back(std::move(s));
   }
   if (ec || shards.empty())
-    throw storage::StorageError(dir.string() + " is not a dataset directory: no manifest.json and no data/{train,validation}-*.jsonl.zst");
+    throw storage::StorageError(
+        dir.string() + " is not a dataset directory: no manifest.json and no data/{train,validation}-*.jsonl.zst");
   std::sort(shards.begin(), shards.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
   return shards;
 }
@@ -141,8 +143,8 @@ storage::TokenizerInfo train_tokenizer(const fs::path& dir, const std::vector<st
     const auto status = sentencepiece::SentencePieceTrainer::Train(args, &it, &proto);
     sentencepiece::logging::SetMinLogLevel(0);
     if (!status.ok())
-      throw TokenizerError(fmt::format("training the tokenizer on {} sentences failed: {}", sample.size(),
-                                       status.ToString()));
+      throw TokenizerError(
+          fmt::format("training the tokenizer on {} sentences failed: {}", sample.size(), status.ToString()));
   }
   const Tokenizer t = Tokenizer::from_serialized(proto, "the trained tokenizer");
   storage::write_file_atomic(dir / "tokenizer.model", proto);

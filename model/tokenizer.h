@@ -51,9 +51,9 @@ struct TokenizerOptions {
   int vocab_size = 4096;
   std::string model_type = "bpe";  // "bpe" | "unigram"
   uint64_t max_sentences = 200000;
-  uint64_t seed = 1;               // the reservoir sample
+  uint64_t seed = 1;  // the reservoir sample
   int threads = 4;
-  bool verbose = false;            // sentencepiece's own log lines on stderr
+  bool verbose = false;  // sentencepiece's own log lines on stderr
 };
 
 // Checks options; throws TokenizerError with a message that names the bad value.

@@ -205,7 +205,7 @@ void truncate_metrics(const fs::path& path, int64_t step) {
 }  // namespace
 
 std::optional<double> validation_loss(Transformer& model, const fs::path& data, int batch, int seq_len, int batches,
-                                     const std::string& tokenizer_sha256) {
+                                      const std::string& tokenizer_sha256) {
   model.reserve(batch, seq_len);
   const TokenStream val(data, "validation", seq_len + 1, tokenizer_sha256);
   if (val.windows() > 0 && val.max_token() >= model.config().vocab_size)
@@ -286,17 +286,20 @@ TrainResult train(const TrainRequest& req) {
 
   agree(comm, [&] {
     mc.validate();
-    if (B <= 0 || o.grad_accum <= 0 || o.steps <= 0) throw ModelError("batch_size, grad_accum and steps must be positive");
+    if (B <= 0 || o.grad_accum <= 0 || o.steps <= 0)
+      throw ModelError("batch_size, grad_accum and steps must be positive");
     if (T > mc.seq_len) throw ModelError(fmt::format("train.seq_len {} exceeds model.seq_len {}", T, mc.seq_len));
     if (ranks > 1 && (ranks & (ranks - 1)) != 0)
-      throw ModelError(fmt::format("{} ranks: data-parallel training needs a power of two (1, 2, 4, 8, ...) so that "
-                                   "the gradient sum is the same bits as one process's; start 2, 4 or 8 ranks",
-                                   ranks));
+      throw ModelError(
+          fmt::format("{} ranks: data-parallel training needs a power of two (1, 2, 4, 8, ...) so that "
+                      "the gradient sum is the same bits as one process's; start 2, 4 or 8 ranks",
+                      ranks));
     if (o.grad_accum % ranks != 0)
-      throw ModelError(fmt::format("train.grad_accum = {} is not a multiple of the {} ranks: the ranks split a step's "
-                                   "micro-batches evenly; set grad_accum to a multiple of {} (the global batch is "
-                                   "batch_size x grad_accum whatever the rank count)",
-                                   o.grad_accum, ranks, ranks));
+      throw ModelError(
+          fmt::format("train.grad_accum = {} is not a multiple of the {} ranks: the ranks split a step's "
+                      "micro-batches evenly; set grad_accum to a multiple of {} (the global batch is "
+                      "batch_size x grad_accum whatever the rank count)",
+                      o.grad_accum, ranks, ranks));
 
     // A new run goes into an empty directory, or one holding only what an earlier attempt
     // of a run wrote before its first checkpoint; never into someone's unrelated files.
@@ -308,9 +311,10 @@ TrainResult train(const TrainRequest& req) {
             name == "slurm" ||  // `primer slurm train` keeps its script and log there
             name.find(".tmp-") != std::string::npos)
           continue;
-        throw ModelError(fmt::format("{} is not empty and holds no primer training run (it has '{}'); choose another "
-                                     "--out",
-                                     req.out.string(), name));
+        throw ModelError(
+            fmt::format("{} is not empty and holds no primer training run (it has '{}'); choose another "
+                        "--out",
+                        req.out.string(), name));
       }
     }
 
@@ -328,29 +332,33 @@ TrainResult train(const TrainRequest& req) {
         throw ModelError(e.what());
       }
       if (pieces > mc.vocab_size)
-        throw ModelError(fmt::format("{} has {} pieces but model.vocab_size is {}: the model cannot read every token "
-                                     "id; set vocab_size = {} in [model]",
-                                     tp.string(), pieces, mc.vocab_size, pieces));
+        throw ModelError(
+            fmt::format("{} has {} pieces but model.vocab_size is {}: the model cannot read every token "
+                        "id; set vocab_size = {} in [model]",
+                        tp.string(), pieces, mc.vocab_size, pieces));
       if (pieces < mc.vocab_size)
-        warn(fmt::format("model.vocab_size is {} but {} has only {} pieces: {} embedding rows will never be trained "
-                         "(sampling never draws them); set vocab_size = {} in [model] to save {} parameters",
-                         mc.vocab_size, tp.string(), pieces, mc.vocab_size - pieces, pieces,
-                         base::with_commas(static_cast<uint64_t>(mc.vocab_size - pieces) * mc.dim)));
+        warn(
+            fmt::format("model.vocab_size is {} but {} has only {} pieces: {} embedding rows will never be trained "
+                        "(sampling never draws them); set vocab_size = {} in [model] to save {} parameters",
+                        mc.vocab_size, tp.string(), pieces, mc.vocab_size - pieces, pieces,
+                        base::with_commas(static_cast<uint64_t>(mc.vocab_size - pieces) * mc.dim)));
     }
 
     // Every rank maps the shards (pages are read as its windows touch them).
     train_stream = std::make_unique<TokenStream>(o.data, "train", T + 1, tokenizer_sha256);
     const TokenStream& train_data = *train_stream;
     if (train_data.files() == 0)
-      throw ModelError(o.data.string() + ": no tokens/train-*.bin; make them with a [tokenizer] section in the run "
-                                         "config or `primer tokenizer encode`");
+      throw ModelError(o.data.string() +
+                       ": no tokens/train-*.bin; make them with a [tokenizer] section in the run "
+                       "config or `primer tokenizer encode`");
     if (train_data.windows() == 0)
       throw ModelError(fmt::format("{}: the training tokens ({}) are fewer than one window of seq_len + 1 = {}",
                                    o.data.string(), train_data.tokens(), T + 1));
     if (train_data.max_token() >= mc.vocab_size)
-      throw ModelError(fmt::format("{}: token id {} does not fit model.vocab_size {}; set vocab_size to the "
-                                   "tokenizer's vocabulary size",
-                                   o.data.string(), train_data.max_token(), mc.vocab_size));
+      throw ModelError(
+          fmt::format("{}: token id {} does not fit model.vocab_size {}; set vocab_size to the "
+                      "tokenizer's vocabulary size",
+                      o.data.string(), train_data.max_token(), mc.vocab_size));
     val_stream = std::make_unique<TokenStream>(o.data, "validation", T + 1, tokenizer_sha256);
     if (val_stream->windows() > 0 && val_stream->max_token() >= mc.vocab_size)
       throw ModelError(o.data.string() + ": validation token ids exceed model.vocab_size");
@@ -370,12 +378,14 @@ TrainResult train(const TrainRequest& req) {
         throw ModelError(req.out.string() + ": nothing to resume (no checkpoints/step-*); run without --resume");
       const Checkpoint ck = load_checkpoint(req.out, true);
       if (ck.config.to_json() != mc.to_json())
-        throw ModelError(ck.dir.string() + ": the checkpoint's model differs from the config's [model]; resume with "
-                                           "the same config");
+        throw ModelError(ck.dir.string() +
+                         ": the checkpoint's model differs from the config's [model]; resume with "
+                         "the same config");
       const TrainState st = parse_train_state(ck.state_json, ck.dir / "state.json");
       if (st.config_hash != o.config_hash)
-        throw ModelError(ck.dir.string() + ": the training config changed since this run started (its hash differs); "
-                                           "resume with the same config or start a new --out");
+        throw ModelError(ck.dir.string() +
+                         ": the training config changed since this run started (its hash differs); "
+                         "resume with the same config or start a new --out");
       if (ck.optim.size() != optim.size()) throw ModelError(ck.dir.string() + ": optim.bin is missing; cannot resume");
       if (st.step >= o.steps) {  // nothing to do: leave every file as it is
         log(fmt::format("{} is already finished: step {} of {}; nothing to resume", req.out.string(), st.step,
@@ -390,8 +400,9 @@ TrainResult train(const TrainRequest& req) {
       log(fmt::format("resuming {} at step {}", ck.dir.string(), start.step));
     } else {
       if (!list_checkpoints(req.out).empty())
-        throw ModelError(req.out.string() + " already holds a training run; pass --resume to continue it or choose "
-                                            "another --out");
+        throw ModelError(req.out.string() +
+                         " already holds a training run; pass --resume to continue it or choose "
+                         "another --out");
       if (req.init) {
         const LoadedModel init = load_model(*req.init);  // a checkpoint or a transformers export
         if (init.config.to_json() != mc.to_json())
@@ -427,11 +438,11 @@ TrainResult train(const TrainRequest& req) {
   uint64_t tokens_seen = start.tokens_seen;
 
   log(fmt::format("model: {} parameters (dim {}, {} layers, {} heads / {} KV, hidden {}, vocab {}, context {})",
-                  base::with_commas(mc.parameter_count()), mc.dim, mc.n_layers, mc.n_heads,
-                  mc.n_kv_heads, mc.hidden_dim, mc.vocab_size, mc.seq_len));
+                  base::with_commas(mc.parameter_count()), mc.dim, mc.n_layers, mc.n_heads, mc.n_kv_heads,
+                  mc.hidden_dim, mc.vocab_size, mc.seq_len));
   log(fmt::format("data: {} training tokens in {} shard(s), {} validation tokens; batch {} x {} x {} accumulation",
-                  base::with_commas(train_data.tokens()), train_data.files(),
-                  base::with_commas(val_data.tokens()), B, T, o.grad_accum));
+                  base::with_commas(train_data.tokens()), train_data.files(), base::with_commas(val_data.tokens()), B,
+                  T, o.grad_accum));
   if (ranks > 1)
     log(fmt::format("ranks: {} ({}), {} micro-batch(es) of the {} each per step", ranks, comm.library(),
                     o.grad_accum / ranks, o.grad_accum));
@@ -495,9 +506,10 @@ TrainResult train(const TrainRequest& req) {
     for (float l : losses) loss += l;  // micro-batch order, as one process adds them
     loss /= o.grad_accum;
     if (!std::isfinite(loss))
-      throw ModelError(fmt::format("the loss became {} at step {}; lower train.lr or raise warmup, then resume from "
-                                   "the last checkpoint",
-                                   loss, step + 1));
+      throw ModelError(
+          fmt::format("the loss became {} at step {}; lower train.lr or raise warmup, then resume from "
+                      "the last checkpoint",
+                      loss, step + 1));
     const std::span<float> gradient(grad_sum, n_params);
     const double norm = grad_norm(gradient);
     if (o.grad_clip > 0 && norm > o.grad_clip) {
@@ -510,8 +522,8 @@ TrainResult train(const TrainRequest& req) {
       opt.lr = static_cast<float>(lr), opt.beta1 = static_cast<float>(o.beta1), opt.beta2 = static_cast<float>(o.beta2);
       opt.weight_decay = t.decay ? static_cast<float>(o.weight_decay) : 0.0f;
       opt.step = step + 1;
-      kernels::adamw_update<float>(model.parameters().data() + t.offset, grad_sum + t.offset,
-                                   optim.data() + t.offset, optim.data() + n_params + t.offset, t.size, opt);
+      kernels::adamw_update<float>(model.parameters().data() + t.offset, grad_sum + t.offset, optim.data() + t.offset,
+                                   optim.data() + n_params + t.offset, t.size, opt);
     }
     ++step;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -540,8 +552,8 @@ TrainResult train(const TrainRequest& req) {
     metrics.flush();  // whole rows for anyone tailing the file; a resume truncates past the checkpoint
     if (o.log_every > 0 && (step % o.log_every == 0 || step == o.steps || val))
       log(fmt::format("step {}/{} | loss {:.4f}{} | lr {:.2e} | grad norm {:.3f} | {} tok/s | {:.1f} GFLOP/s", step,
-                      o.steps, loss, val ? fmt::format(" | val {:.4f}", *val) : "", lr, norm, base::with_commas(static_cast<uint64_t>(std::llround(tps))),
-                      gflops));
+                      o.steps, loss, val ? fmt::format(" | val {:.4f}", *val) : "", lr, norm,
+                      base::with_commas(static_cast<uint64_t>(std::llround(tps))), gflops));
     if (val) result.last_val_loss = val;
     if (step == o.steps || (o.checkpoint_every > 0 && step % o.checkpoint_every == 0)) save(step);
   }

@@ -42,45 +42,45 @@ class Communicator;
 struct TrainOptions {
   std::filesystem::path data;  // dataset directory with tokens/train-*.bin (and validation-*.bin)
   int batch_size = 8;
-  int seq_len = 0;             // 0: the model's seq_len
+  int seq_len = 0;  // 0: the model's seq_len
   int grad_accum = 1;
   int64_t steps = 2000;
   double lr = 5e-4;
-  double min_lr = -1;          // < 0: lr / 10
+  double min_lr = -1;  // < 0: lr / 10
   int64_t warmup = 100;
   double weight_decay = 0.1;
   double beta1 = 0.9, beta2 = 0.95;
-  double grad_clip = 1.0;      // 0: off
-  int64_t eval_every = 100;    // 0: only at the end
-  int eval_batches = 8;        // validation batches per evaluation
+  double grad_clip = 1.0;          // 0: off
+  int64_t eval_every = 100;        // 0: only at the end
+  int eval_batches = 8;            // validation batches per evaluation
   int64_t checkpoint_every = 500;  // 0: only at the end (and on SIGINT/SIGTERM)
-  int keep_checkpoints = 3;    // newest kept; 0 keeps all
+  int keep_checkpoints = 3;        // newest kept; 0 keeps all
   uint64_t seed = 1;
-  int64_t log_every = 1;       // stdout lines (metrics.jsonl has every step)
-  std::string config_hash;     // of the training config; a resume must match it
+  int64_t log_every = 1;    // stdout lines (metrics.jsonl has every step)
+  std::string config_hash;  // of the training config; a resume must match it
 };
 
 struct TrainRequest {
   ModelConfig model;
   TrainOptions options;
   std::filesystem::path out;
-  bool resume = false;                        // continue the newest checkpoint in out
-  std::optional<std::filesystem::path> init;  // start from these weights (fine-tuning)
-  const std::atomic<bool>* stop = nullptr;    // set by SIGINT/SIGTERM: checkpoint and return
-                                              // (on any rank: all stop at the same step)
-  Communicator* comm = nullptr;               // the ranks sharing the run; nullptr: one process
+  bool resume = false;                           // continue the newest checkpoint in out
+  std::optional<std::filesystem::path> init;     // start from these weights (fine-tuning)
+  const std::atomic<bool>* stop = nullptr;       // set by SIGINT/SIGTERM: checkpoint and return
+                                                 // (on any rank: all stop at the same step)
+  Communicator* comm = nullptr;                  // the ranks sharing the run; nullptr: one process
   std::function<void(const std::string&)> log;   // progress lines (stdout)
   std::function<void(const std::string&)> warn;  // warnings (stderr); unset: through log
 };
 
 struct TrainResult {
-  int64_t step = 0;            // completed steps
-  bool interrupted = false;    // stopped by `stop`; --resume continues
+  int64_t step = 0;               // completed steps
+  bool interrupted = false;       // stopped by `stop`; --resume continues
   bool already_finished = false;  // --resume of a run that had done all its steps: nothing changed
   double last_loss = 0;
   std::optional<double> last_val_loss;
-  double tokens_per_s = 0;     // mean over this session
-  double gflops = 0;           // mean achieved model GFLOP/s over this session
+  double tokens_per_s = 0;  // mean over this session
+  double gflops = 0;        // mean achieved model GFLOP/s over this session
 };
 
 // Throws ModelError for bad data, configs, or a resume that does not match (with several

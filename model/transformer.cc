@@ -55,8 +55,9 @@ void Transformer::init_random(uint64_t seed) {
 }
 
 void Transformer::reserve(int b, int t) {
-  if (t > config_.seq_len) throw ModelError("sequence length " + std::to_string(t) + " exceeds the model's seq_len " +
-                                            std::to_string(config_.seq_len));
+  if (t > config_.seq_len)
+    throw ModelError("sequence length " + std::to_string(t) + " exceeds the model's seq_len " +
+                     std::to_string(config_.seq_len));
   if (b <= cap_b_ && t <= cap_t_) return;
   b = std::max(b, cap_b_);
   t = std::max(t, cap_t_);
@@ -64,10 +65,10 @@ void Transformer::reserve(int b, int t) {
   const int64_t C = config_.dim, KV = config_.kv_dim(), H = config_.hidden_dim, V = config_.vocab_size;
   const int64_t probs = static_cast<int64_t>(config_.n_heads) * t;  // per position: (NH, T)
   auto padded = [](int64_t floats) { return (floats + 15) / 16 * 16; };
-  const int64_t per_layer = padded(n * C) * 6 + padded(n * KV) * 2 + padded(n) * 2 + padded(n * probs) +
-                            padded(n * H) * 3;
-  const int64_t rest = padded(n * C) * 2 + padded(n) * 2 + padded(n * V) + padded(n * C) * 4 + padded(n * KV) * 2 +
-                       padded(n * H) * 3;
+  const int64_t per_layer =
+      padded(n * C) * 6 + padded(n * KV) * 2 + padded(n) * 2 + padded(n * probs) + padded(n * H) * 3;
+  const int64_t rest =
+      padded(n * C) * 2 + padded(n) * 2 + padded(n * V) + padded(n * C) * 4 + padded(n * KV) * 2 + padded(n * H) * 3;
   act_buffer_.assign(per_layer * config_.n_layers + rest + 16, 0.0f);
   float* p = act_buffer_.data();
   while (reinterpret_cast<uintptr_t>(p) % 64) ++p;
@@ -132,10 +133,8 @@ float Transformer::forward(const int32_t* tokens, const int32_t* targets, int b,
   kernels::rmsnorm_forward(act_.xf, act_.rstdf, act_.x_out, w_.final_norm, n, C, config_.norm_eps);
   matmul(act_.logits, V, rows(act_.xf, C), transposed(w_.embedding, C), n, V, C, false);
   if (!targets) return 0;
-  if (grad_scale > 0)
-    kernels::cross_entropy_forward_backward(act_.losses, act_.logits, targets, n, V, grad_scale);
-  else
-    kernels::cross_entropy_forward(act_.losses, act_.logits, targets, n, V);
+  if (grad_scale > 0) kernels::cross_entropy_forward_backward(act_.losses, act_.logits, targets, n, V, grad_scale);
+  else kernels::cross_entropy_forward(act_.losses, act_.logits, targets, n, V);
   double sum = 0;
   for (int i = 0; i < n; ++i) sum += act_.losses[i];
   return static_cast<float>(sum / n);
@@ -156,7 +155,8 @@ void Transformer::backward() {
 
   for (int l = config_.n_layers - 1; l >= 0; --l) {
     const Layer& a = act_.layers[l];
-    const int64_t lc = static_cast<int64_t>(l) * C, lkv = static_cast<int64_t>(l) * KV, lh = static_cast<int64_t>(l) * H;
+    const int64_t lc = static_cast<int64_t>(l) * C, lkv = static_cast<int64_t>(l) * KV,
+                  lh = static_cast<int64_t>(l) * H;
     // forward: x_out = x_mid + g · w2ᵀ   (dx holds d x_out; the residual passes it on)
     matmul(act_.dg, H, rows(dx, C), rows(w_.w2 + lc * H, H), n, H, C, false);
     matmul(gw_.w2 + lc * H, H, transposed(dx, C), rows(a.g, H), C, H, n, true);

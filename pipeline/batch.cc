@@ -112,7 +112,7 @@ BatchResults read_results(const Config& config, const std::function<void(const L
       if (!e["error"].get(error) && !error.is_null()) {
         simdjson::dom::element msg;
         c.error = !error["message"].get(msg) && msg.is_string() ? std::string(std::string_view(msg))
-                                                                 : std::string(simdjson::minify(error));
+                                                                : std::string(simdjson::minify(error));
       } else if (e["response"].get(response) || !response.is_object()) {
         ++r.malformed;
         return;

@@ -32,10 +32,10 @@ struct BatchResults {
   std::map<uint64_t, generators::Completion> replies;  // by prompt index, failures included
   uint64_t lines = 0;
   uint64_t ok = 0;
-  uint64_t failed = 0;        // error lines and non-200 responses
-  uint64_t malformed = 0;     // lines that are not a result line
-  uint64_t unknown = 0;       // custom_id of no prompt of this config
-  uint64_t duplicates = 0;    // a second result for the same prompt (the first wins)
+  uint64_t failed = 0;                // error lines and non-200 responses
+  uint64_t malformed = 0;             // lines that are not a result line
+  uint64_t unknown = 0;               // custom_id of no prompt of this config
+  uint64_t duplicates = 0;            // a second result for the same prompt (the first wins)
   std::vector<std::string> examples;  // a few error messages, for the user
 };
 // Reads result files (.jsonl or .jsonl.zst). Throws StorageError for unreadable files.

@@ -88,7 +88,8 @@ bool prepare_out(const fs::path& out, bool quiet) {
   if (!fs::exists(out / kUnfinished))  // exit 1, as `run` and `train` say of a directory of other files
     throw pipeline::RunError(out.string() + " is not empty and holds no primer filter output; choose another --out");
   if (!quiet)
-    std::fprintf(stderr, "primer filter: %s holds an unfinished primer filter output (no manifest.json); starting over\n",
+    std::fprintf(stderr,
+                 "primer filter: %s holds an unfinished primer filter output (no manifest.json); starting over\n",
                  out.c_str());
   for (const auto& e : fs::directory_iterator(out)) fs::remove_all(e.path());
   return false;
@@ -142,8 +143,10 @@ int filter_command(const FilterArgs& a) {
     return code;
   } catch (const Interrupted&) {
     discard(out, created);
-    std::fprintf(stderr, "primer filter: interrupted; removed the partial output in %s (rerun the same command to start "
-                         "again)\n", out.c_str());
+    std::fprintf(stderr,
+                 "primer filter: interrupted; removed the partial output in %s (rerun the same command to start "
+                 "again)\n",
+                 out.c_str());
     return 130;
   } catch (const UsageError&) {
     discard(out, created);
@@ -160,7 +163,8 @@ int filter_command(const FilterArgs& a) {
 
 int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::path& out) {
   std::unique_ptr<tbb::global_control> limit;
-  if (a.threads > 0) limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, a.threads);
+  if (a.threads > 0)
+    limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, a.threads);
 
   const vocab::Vocabulary vocab = [&] {
     try {
@@ -204,7 +208,8 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
       std::string extra;
       storage::append_rejection(extra, d.by, d.reason);
       if (!rejected)
-        rejected = std::make_unique<storage::ShardWriter>(out / storage::rejected_shard_path(rejected_shards.size()), options);
+        rejected =
+            std::make_unique<storage::ShardWriter>(out / storage::rejected_shard_path(rejected_shards.size()), options);
       rejected->append(storage::rewrite_record(line, text, extra));
       if (rejected->full(limits)) close(rejected, rejected_shards);
     });
@@ -227,8 +232,8 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
     const std::string& file = a.files[b.file];
     if (b.error) std::rethrow_exception(b.error);  // the records before the damage are in
     if (st.records == 0 && st.malformed > 0)
-      throw pipeline::RunError(fmt::format("{}: no line is a JSON object with a string \"text\": {}", file,
-                                           st.describe_malformed()));
+      throw pipeline::RunError(
+          fmt::format("{}: no line is a JSON object with a string \"text\": {}", file, st.describe_malformed()));
     lines += st.lines;
     blank += st.blank;
     if (st.malformed) {
@@ -246,67 +251,57 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
   bool stopped = false;
   const size_t tokens = 2 * static_cast<size_t>(tbb::this_task_arena::max_concurrency()) + 1;
   tbb::parallel_pipeline(
-      tokens,
-      tbb::make_filter<void, Block*>(tbb::filter_mode::serial_in_order,
-                                     [&](tbb::flow_control& fc) -> Block* {
-                                       if (pipeline::stop_flag()) stopped = true;
-                                       std::unique_ptr<Block> b = stopped ? nullptr : reader.next();
-                                       if (!b) fc.stop();
-                                       return b.release();
-                                     }) &
-          tbb::make_filter<Block*, Block*>(tbb::filter_mode::parallel,
-                                           [&](Block* b) {
-                                             thread_local simdjson::dom::parser parser;
-                                             thread_local storage::RecordFields fields;
-                                             const size_t n = b->ends.size();
-                                             b->verdicts.resize(n);
-                                             b->text_bytes.assign(n, 0);
-                                             b->records.reserve(n);
-                                             for (size_t i = 0; i < n; ++i) {
-                                               storage::RecordView r;
-                                               b->verdicts[i] = storage::parse_record_line(parser, b->line(i), r);
-                                               if (!b->verdicts[i].record()) continue;
-                                               Pending& p = b->records.emplace_back();
-                                               p.line = r.line;
-                                               b->text_bytes[i] = r.text.size();
-                                               storage::parse_record(r.json, fields);
-                                               const storage::DocFromRecord found =
-                                                   storage::doc_from_record(fields, vocab, p.doc);
-                                               p.has_id = found.has_id;
-                                               p.has_index = found.has_index;
-                                             }
-                                             return b;
-                                           }) &
-          tbb::make_filter<Block*, Block*>(tbb::filter_mode::serial_in_order,
-                                           [&](Block* b) {
-                                             for (auto& p : b->records) {
-                                               const uint64_t o = ordinal++;
-                                               if (!p.has_id) p.doc.prompt.id = base::mix64(o + 1);
-                                               if (!p.has_index) p.doc.prompt.index = o;
-                                             }
-                                             return b;
-                                           }) &
-          tbb::make_filter<Block*, Block*>(tbb::filter_mode::parallel,
-                                           [&](Block* b) {
-                                             for (auto& p : b->records) {
-                                               if (!rewrites) {
-                                                 p.prepared = chain.prepare(p.doc);
-                                                 continue;
-                                               }
-                                               const std::string before = p.doc.text();
-                                               p.prepared = chain.prepare(p.doc);
-                                               p.scrubbed = before != p.doc.text();
-                                             }
-                                             return b;
-                                           }) &
-          tbb::make_filter<Block*, void>(tbb::filter_mode::serial_in_order, [&](Block* b) {
-            std::unique_ptr<Block> own(b);
-            for (size_t i = 0; i < b->ends.size(); ++i)
-              st.count(b->first_line + i + 1, b->line(i).size(), b->verdicts[i], b->text_bytes[i]);
-            for (const auto& p : b->records) decide(p);
-            if (b->last) end_file(*b);
-            reader.recycle(std::move(own));
-          }));
+      tokens, tbb::make_filter<void, Block*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Block* {
+                if (pipeline::stop_flag()) stopped = true;
+                std::unique_ptr<Block> b = stopped ? nullptr : reader.next();
+                if (!b) fc.stop();
+                return b.release();
+              }) & tbb::make_filter<Block*, Block*>(tbb::filter_mode::parallel, [&](Block* b) {
+                thread_local simdjson::dom::parser parser;
+                thread_local storage::RecordFields fields;
+                const size_t n = b->ends.size();
+                b->verdicts.resize(n);
+                b->text_bytes.assign(n, 0);
+                b->records.reserve(n);
+                for (size_t i = 0; i < n; ++i) {
+                  storage::RecordView r;
+                  b->verdicts[i] = storage::parse_record_line(parser, b->line(i), r);
+                  if (!b->verdicts[i].record()) continue;
+                  Pending& p = b->records.emplace_back();
+                  p.line = r.line;
+                  b->text_bytes[i] = r.text.size();
+                  storage::parse_record(r.json, fields);
+                  const storage::DocFromRecord found = storage::doc_from_record(fields, vocab, p.doc);
+                  p.has_id = found.has_id;
+                  p.has_index = found.has_index;
+                }
+                return b;
+              }) & tbb::make_filter<Block*, Block*>(tbb::filter_mode::serial_in_order, [&](Block* b) {
+                for (auto& p : b->records) {
+                  const uint64_t o = ordinal++;
+                  if (!p.has_id) p.doc.prompt.id = base::mix64(o + 1);
+                  if (!p.has_index) p.doc.prompt.index = o;
+                }
+                return b;
+              }) & tbb::make_filter<Block*, Block*>(tbb::filter_mode::parallel, [&](Block* b) {
+                for (auto& p : b->records) {
+                  if (!rewrites) {
+                    p.prepared = chain.prepare(p.doc);
+                    continue;
+                  }
+                  const std::string before = p.doc.text();
+                  p.prepared = chain.prepare(p.doc);
+                  p.scrubbed = before != p.doc.text();
+                }
+                return b;
+              }) & tbb::make_filter<Block*, void>(tbb::filter_mode::serial_in_order, [&](Block* b) {
+                std::unique_ptr<Block> own(b);
+                for (size_t i = 0; i < b->ends.size(); ++i)
+                  st.count(b->first_line + i + 1, b->line(i).size(), b->verdicts[i], b->text_bytes[i]);
+                for (const auto& p : b->records) decide(p);
+                if (b->last) end_file(*b);
+                reader.recycle(std::move(own));
+              }));
   if (stopped || pipeline::stop_flag()) throw Interrupted{};
   close(train, shards);
   close(rejected, rejected_shards);
@@ -335,8 +330,7 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
   if (!a.quiet) {
     std::printf("%s", pipeline::summary_table(m).c_str());
     if (malformed) std::printf("malformed lines skipped: %llu\n", static_cast<unsigned long long>(malformed));
-    if (a.rejected)
-      std::printf("rejected: %s/rejected/ (%zu shards)\n", out.c_str(), rejected_shards.size());
+    if (a.rejected) std::printf("rejected: %s/rejected/ (%zu shards)\n", out.c_str(), rejected_shards.size());
     std::printf("dataset: %s (manifest.json, data/)\n", out.c_str());
   }
   return 0;

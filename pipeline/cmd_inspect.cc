@@ -45,9 +45,8 @@ bool plausible_llama2c_header(const char* head) {
   int32_t v[7];
   std::memcpy(v, head, sizeof v);
   auto in = [](int64_t x, int64_t lo, int64_t hi) { return x >= lo && x <= hi; };
-  return in(v[0], 1, 1 << 16) && in(v[1], 1, 1 << 20) && in(v[2], 1, 1024) && in(v[3], 1, v[0]) &&
-         in(v[4], 1, v[3]) && v[0] % v[3] == 0 && v[3] % v[4] == 0 && in(std::abs(int64_t{v[5]}), 1, 1 << 22) &&
-         in(v[6], 1, 1 << 20);
+  return in(v[0], 1, 1 << 16) && in(v[1], 1, 1 << 20) && in(v[2], 1, 1024) && in(v[3], 1, v[0]) && in(v[4], 1, v[3]) &&
+         v[0] % v[3] == 0 && v[3] % v[4] == 0 && in(std::abs(int64_t{v[5]}), 1, 1 << 22) && in(v[6], 1, 1 << 20);
 }
 
 enum class PathKind { kModel, kData, kCheckpointFile, kUnknown };
@@ -128,15 +127,15 @@ int inspect_model(const InspectArgs& a) {
     std::printf("  parameters %s (%.2f MB as float32)\n", base::with_commas(c.parameter_count()).c_str(),
                 static_cast<double>(c.parameter_count()) * 4 / 1e6);
     std::printf("  tokenizer  %s\n", m.tokenizer ? fmt::format("{} pieces", m.tokenizer->vocab_size()).c_str()
-                                                  : "none (sample and serve need tokenizer.model)");
+                                                 : "none (sample and serve need tokenizer.model)");
     if (step >= 0) std::printf("  step       %lld (state.json)\n", static_cast<long long>(step));
     if (!checkpoints.empty()) {
       std::string list;
       for (const auto& ck : checkpoints) list += (list.empty() ? "" : ", ") + ck.filename().string();
       std::printf("  checkpoints %zu: %s\n", checkpoints.size(), list.c_str());
     }
-    std::printf("  weights    %s\n", nonfinite ? fmt::format("{} are NaN or infinite", nonfinite).c_str()
-                                                  : "every weight is finite");
+    std::printf("  weights    %s\n",
+                nonfinite ? fmt::format("{} are NaN or infinite", nonfinite).c_str() : "every weight is finite");
     if (!checksums.empty()) std::printf("  checksums  %s\n", checksums.c_str());
     for (const auto& p : problems) std::printf("  problem    %s\n", p.c_str());
   }
@@ -172,7 +171,8 @@ int inspect_command(const InspectArgs& a) {
   // The tokenizer's size, when the manifest does not say it.
   if (r.has_tokenizer && r.tokenizer_vocab == 0 && std::filesystem::is_directory(a.path)) {
     try {
-      r.tokenizer_vocab = static_cast<uint32_t>(model::Tokenizer::load(std::filesystem::path(a.path) / "tokenizer.model").vocab_size());
+      r.tokenizer_vocab =
+          static_cast<uint32_t>(model::Tokenizer::load(std::filesystem::path(a.path) / "tokenizer.model").vocab_size());
     } catch (const model::TokenizerError& e) {
       r.problems.push_back(std::string("tokenizer.model: ") + e.what());
     }
@@ -191,8 +191,9 @@ int inspect_command(const InspectArgs& a) {
 
 void add_inspect_command(Commands& commands) {
   auto args = std::make_shared<InspectArgs>();
-  CLI::App* cmd = commands.add("inspect", "Summarise a dataset directory, a shard or token shards; --verify checks them.",
-                               [args] { return inspect_command(*args); });
+  CLI::App* cmd =
+      commands.add("inspect", "Summarise a dataset directory, a shard or token shards; --verify checks them.",
+                   [args] { return inspect_command(*args); });
   cmd->footer(
       "DIR with manifest.json: the manifest summary (counts per stage and filter), shards with records and sizes, "
       "the fields and a few samples of each split (from its first 1,000 records), tokenizer.model and tokens/*.bin. "

@@ -48,7 +48,9 @@ void add_merge_command(Commands& commands) {
       "card OUT/README.md (and the tokenizer and token shards when the config asks for them): the same dataset a "
       "single-machine 'primer run' of the config writes. Waits for nothing: run it after the last task (Slurm: "
       "'primer slurm submit' queues it with an afterok dependency). An interrupted merge resumes when rerun.");
-  merge->add_option("out", args->out, "The split run's directory (the --out of its tasks)")->required()->check(existing_path());
+  merge->add_option("out", args->out, "The split run's directory (the --out of its tasks)")
+      ->required()
+      ->check(existing_path());
   merge->add_option("--config", args->config,
                     "The run config (default: the one the tasks ran, as recorded in OUT/tasks/K/task.json)");
   merge->add_flag("-q,--quiet", args->quiet, "No progress lines on stderr");

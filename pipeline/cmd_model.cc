@@ -43,8 +43,9 @@ struct SampleArgs {
 int sample_command(const SampleArgs& a) {
   const model::LoadedModel m = model::load_model(a.checkpoint);
   if (!m.tokenizer)
-    throw UsageError(m.path.string() + " carries no tokenizer (tokenizer.model); sample a checkpoint of a run whose "
-                                       "dataset had one, or put tokenizer.model beside the file");
+    throw UsageError(m.path.string() +
+                     " carries no tokenizer (tokenizer.model); sample a checkpoint of a run whose "
+                     "dataset had one, or put tokenizer.model beside the file");
   const model::Tokenizer& tok = *m.tokenizer;
   const model::InferenceModel im = model::inference_model(m);
   model::GenerateRequest req;
@@ -113,8 +114,9 @@ int export_command(const ExportArgs& a) {
                 m.tokenizer ? " and tokenizer.bin beside it" : "; no tokenizer.bin (the checkpoint has no tokenizer)");
   } else if (a.format == "hf") {
     if (a.dtype == "q8_0") throw UsageError("--format hf takes --dtype f32, f16 or bf16; q8_0 is for gguf");
-    const auto dtype = a.dtype == "f16" ? model::HfDtype::kF16 : a.dtype == "bf16" ? model::HfDtype::kBF16
-                                                                                   : model::HfDtype::kF32;
+    const auto dtype = a.dtype == "f16"    ? model::HfDtype::kF16
+                       : a.dtype == "bf16" ? model::HfDtype::kBF16
+                                           : model::HfDtype::kF32;
     model::export_hf(m, a.out, dtype);
     std::printf("wrote %s/ (transformers LlamaForCausalLM, %s: config.json, model.safetensors, tokenizer)\n",
                 a.out.c_str(), a.dtype.c_str());
@@ -146,13 +148,13 @@ int serve_command(ServeArgs a) {
     sigwait(&set, &sig);
     server.stop();
   });
-  std::printf("primer serve: model '%s' on http://%s:%d/v1 (/v1/completions, /v1/chat/completions, /v1/models, "
-              "/health, /metrics)%s\n",
-              server.model_name().c_str(), a.options.host.c_str(), port,
-              a.options.escalate_to.empty()
-                  ? ""
-                  : fmt::format("; escalating to {} below mean log-prob {}", a.options.escalate_to, a.escalate_below)
-                        .c_str());
+  std::printf(
+      "primer serve: model '%s' on http://%s:%d/v1 (/v1/completions, /v1/chat/completions, /v1/models, "
+      "/health, /metrics)%s\n",
+      server.model_name().c_str(), a.options.host.c_str(), port,
+      a.options.escalate_to.empty()
+          ? ""
+          : fmt::format("; escalating to {} below mean log-prob {}", a.options.escalate_to, a.escalate_below).c_str());
   std::fflush(stdout);
   server.listen();
   pthread_kill(waiter.native_handle(), SIGTERM);  // if listen ended on its own
@@ -166,35 +168,40 @@ void add_model_commands(Commands& commands) {
   auto s = std::make_shared<SampleArgs>();
   CLI::App* sample = commands.add("sample", "Generate text with a trained model (KV cache; greedy at temperature 0).",
                                   [s] { return sample_command(*s); });
-  sample->footer("CHECKPOINT: a checkpoint directory, a training directory (its newest checkpoint), a transformers "
-                 "export directory (primer export --format hf), a .gguf or a llama2.c .bin file (with tokenizer.model beside it). Generation stops at a new document (BOS/EOS), "
-                 "at --max-tokens or at the model's context.");
-  sample->add_option("checkpoint", s->checkpoint,
-                     "Checkpoint, training directory or exported model (a GGUF decodes in its own format: f32, f16, "
-                     "bf16 or q8_0)")
+  sample->footer(
+      "CHECKPOINT: a checkpoint directory, a training directory (its newest checkpoint), a transformers "
+      "export directory (primer export --format hf), a .gguf or a llama2.c .bin file (with tokenizer.model beside it). Generation stops at a new document (BOS/EOS), "
+      "at --max-tokens or at the model's context.");
+  sample
+      ->add_option("checkpoint", s->checkpoint,
+                   "Checkpoint, training directory or exported model (a GGUF decodes in its own format: f32, f16, "
+                   "bf16 or q8_0)")
       ->required()
       ->check(existing_path());
   sample->add_option("--prompt", s->prompt, "The beginning of the text")->required();
-  sample->add_option("--temperature", s->temperature, "0: greedy (default 1)")
-      ->check(kFinite)
-      ->check(between(0, 100));
-  sample->add_option("--top-p", s->top_p, "Nucleus sampling: keep the most likely tokens up to this probability (default 1)")
+  sample->add_option("--temperature", s->temperature, "0: greedy (default 1)")->check(kFinite)->check(between(0, 100));
+  sample
+      ->add_option("--top-p", s->top_p,
+                   "Nucleus sampling: keep the most likely tokens up to this probability (default 1)")
       ->check(kFinite)
       ->check(between(0, 1));
   sample->add_option("--top-k", s->top_k, "Keep the K most likely tokens (default 0: all)")->check(at_least(0));
   sample->add_option("--seed", s->seed, "Sampling seed (default 1)");
   sample->add_option("--max-tokens", s->max_tokens, "Most tokens to generate (default 200)")->check(at_least(1));
   sample->add_flag("-q,--quiet", s->quiet, "No statistics line on stderr");
-  sample->add_flag("--json", s->json, "One JSON object: prompt_tokens, tokens, text, finish_reason, mean_logprob, tokens_per_s");
+  sample->add_flag("--json", s->json,
+                   "One JSON object: prompt_tokens, tokens, text, finish_reason, mean_logprob, tokens_per_s");
 
   auto e = std::make_shared<ExportArgs>();
-  CLI::App* exp = commands.add("export", "Export a trained model to llama2.c's run.c format, GGUF (llama.cpp) or Hugging Face transformers.",
-                               [e] { return export_command(*e); });
-  exp->footer("llama2c writes FILE plus tokenizer.bin beside it (run.c: ./run FILE -z tokenizer.bin). gguf embeds the "
-              "tokenizer; llama.cpp and `primer sample FILE` load it. hf writes a directory (config.json, model.safetensors, "
-              "tokenizer.model + tokenizer_config.json, generation_config.json) that "
-              "LlamaForCausalLM.from_pretrained and `primer sample DIR` load; q/k rows are permuted for rotate_half "
-              "RoPE.");
+  CLI::App* exp = commands.add(
+      "export", "Export a trained model to llama2.c's run.c format, GGUF (llama.cpp) or Hugging Face transformers.",
+      [e] { return export_command(*e); });
+  exp->footer(
+      "llama2c writes FILE plus tokenizer.bin beside it (run.c: ./run FILE -z tokenizer.bin). gguf embeds the "
+      "tokenizer; llama.cpp and `primer sample FILE` load it. hf writes a directory (config.json, model.safetensors, "
+      "tokenizer.model + tokenizer_config.json, generation_config.json) that "
+      "LlamaForCausalLM.from_pretrained and `primer sample DIR` load; q/k rows are permuted for rotate_half "
+      "RoPE.");
   exp->add_option("checkpoint", e->checkpoint, "Checkpoint or training directory")->required()->check(existing_path());
   exp->add_option("--format", e->format, "llama2c, gguf or hf (Hugging Face transformers directory)")
       ->required()
@@ -209,33 +216,41 @@ void add_model_commands(Commands& commands) {
   auto v = std::make_shared<ServeArgs>();
   CLI::App* serve = commands.add("serve", "Serve a trained model over an OpenAI-compatible HTTP API.",
                                  [v] { return serve_command(*v); });
-  serve->footer("Endpoints: POST /v1/completions and /v1/chat/completions (streaming and not), GET /v1/models, "
-                "/health, /metrics. Binds 127.0.0.1 unless --host says otherwise. With --escalate-to, requests whose "
-                "mean token log-probability falls below --escalate-below go to the bigger model (API key from "
-                "--api-key-env); responses say which model answered (x-primer-route, \"primer_route\").");
-  serve->add_option("checkpoint", v->checkpoint, "Checkpoint, training directory, .gguf or llama2.c .bin")->required()->check(existing_path());
+  serve->footer(
+      "Endpoints: POST /v1/completions and /v1/chat/completions (streaming and not), GET /v1/models, "
+      "/health, /metrics. Binds 127.0.0.1 unless --host says otherwise. With --escalate-to, requests whose "
+      "mean token log-probability falls below --escalate-below go to the bigger model (API key from "
+      "--api-key-env); responses say which model answered (x-primer-route, \"primer_route\").");
+  serve->add_option("checkpoint", v->checkpoint, "Checkpoint, training directory, .gguf or llama2.c .bin")
+      ->required()
+      ->check(existing_path());
   serve->add_option("--port", v->options.port, "Port (default 8000; 0: any free port)")->check(between(0, 65535));
   serve->add_option("--host", v->options.host, "Address to bind (default 127.0.0.1)");
-  serve->add_option("--model-name", v->options.model_name, "Name in /v1/models and responses (default: the checkpoint's)");
+  serve->add_option("--model-name", v->options.model_name,
+                    "Name in /v1/models and responses (default: the checkpoint's)");
   serve->add_option("--threads", v->options.http_threads, "Requests generating at once (default 8)")
       ->check(between(1, 4096));
-  serve->add_option("--max-queued", v->options.max_queued,
-                    "Requests waiting for a turn; beyond, 503 with Retry-After (default 64)")
+  serve
+      ->add_option("--max-queued", v->options.max_queued,
+                   "Requests waiting for a turn; beyond, 503 with Retry-After (default 64)")
       ->check(between(0, 1 << 20));
-  serve->add_option("--max-connections", v->options.max_connections,
-                    "Open connections, one thread each; beyond, 503 with Retry-After (default 256)")
+  serve
+      ->add_option("--max-connections", v->options.max_connections,
+                   "Open connections, one thread each; beyond, 503 with Retry-After (default 256)")
       ->check(between(1, 1 << 16));
   serve->add_option("--max-body-bytes", v->options.max_body_bytes, "Largest request body; beyond, 413 (default 1 MiB)")
       ->check(between(1, double(uint64_t{1} << 32)));
-  serve->add_option("--request-timeout", v->options.request_timeout_s,
-                    "Seconds for a whole request to arrive, headers and body (default 10)")
+  serve
+      ->add_option("--request-timeout", v->options.request_timeout_s,
+                   "Seconds for a whole request to arrive, headers and body (default 10)")
       ->check(between(0.1, 3600));
   auto* to = serve->add_option("--escalate-to", v->options.escalate_to, "Base URL of a bigger OpenAI-compatible model");
   serve->add_option("--escalate-below", v->escalate_below, "Escalate when the mean token log-probability is below this")
       ->check(kFinite)
       ->needs(to);
   serve->add_option("--escalate-model", v->options.escalate_model, "Model name sent to the bigger server");
-  serve->add_option("--api-key-env", v->options.api_key_env, "Environment variable with its API key (default OPENAI_API_KEY)");
+  serve->add_option("--api-key-env", v->options.api_key_env,
+                    "Environment variable with its API key (default OPENAI_API_KEY)");
 }
 
 }  // namespace primer::cli

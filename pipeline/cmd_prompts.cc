@@ -32,11 +32,15 @@ std::vector<std::pair<std::string, std::string>> sampled(const base::PromptSpec&
     out.emplace_back("noun", p.noun_word);
     out.emplace_back("adjective", p.adjective_word);
     std::string features;
-    for (auto f : p.features.list()) features += (features.empty() ? "" : ",") + std::string(prompts::feature_info(f).key);
+    for (auto f : p.features.list())
+      features += (features.empty() ? "" : ",") + std::string(prompts::feature_info(f).key);
     out.emplace_back("features", features);
   }
-  for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"topic", &p.topic}, {"audience", &p.audience},
-                                   {"style", &p.style}, {"function", &p.function_name}, {"difficulty", &p.difficulty}})
+  for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"topic", &p.topic},
+                                   {"audience", &p.audience},
+                                   {"style", &p.style},
+                                   {"function", &p.function_name},
+                                   {"difficulty", &p.difficulty}})
     if (!value->empty()) out.emplace_back(key, *value);
   return out;
 }

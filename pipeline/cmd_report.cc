@@ -35,7 +35,8 @@ int report_command(const ReportArgs& a) {
   if (!a.quiet) {
     std::printf("report: %s (%s, %s bytes)\n", out.c_str(), s.kind.c_str(), base::with_commas(s.bytes).c_str());
     if (!s.problems.empty()) {
-      std::printf("%zu problem%s (listed at the top of the page):\n", s.problems.size(), s.problems.size() == 1 ? "" : "s");
+      std::printf("%zu problem%s (listed at the top of the page):\n", s.problems.size(),
+                  s.problems.size() == 1 ? "" : "s");
       for (const auto& p : s.problems) std::printf("  %s\n", p.c_str());
     }
   }

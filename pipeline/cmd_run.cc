@@ -28,11 +28,12 @@ int run_command(const RunArgs& a) {
     if (e.sampled < e.requests)
       std::printf("prompt tokens      ~%.0f (prompt characters / 4, measured on %llu prompts spread over the run)\n",
                   e.prompt_tokens, static_cast<unsigned long long>(e.sampled));
-    else
-      std::printf("prompt tokens      ~%.0f (prompt characters / 4)\n", e.prompt_tokens);
+    else std::printf("prompt tokens      ~%.0f (prompt characters / 4)\n", e.prompt_tokens);
     std::printf("completion tokens  at most %.0f (max_tokens per request)\n", e.completion_tokens);
     if (e.cost_usd) std::printf("cost               at most $%.2f (%s)\n", *e.cost_usd, e.model.c_str());
-    else std::printf("cost               unknown: no price for model '%s' (set teacher.price_input and price_output)\n", e.model.c_str());
+    else
+      std::printf("cost               unknown: no price for model '%s' (set teacher.price_input and price_output)\n",
+                  e.model.c_str());
     return 0;
   }
   pipeline::RunOptions options;
@@ -43,7 +44,8 @@ int run_command(const RunArgs& a) {
   try {
     // --task, else the scheduler's environment (Slurm array, Kubernetes Indexed Job), else the whole run.
     auto getenv = [](const char* name) -> const char* { return std::getenv(name); };
-    options.task = !a.task.empty() ? pipeline::parse_task(a.task) : pipeline::task_from_environment(getenv, config.tasks);
+    options.task =
+        !a.task.empty() ? pipeline::parse_task(a.task) : pipeline::task_from_environment(getenv, config.tasks);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
@@ -81,8 +83,8 @@ int run_command(const RunArgs& a) {
   if (r.resumed_from > begin) std::printf("resumed at prompt %llu\n", static_cast<unsigned long long>(r.resumed_from));
   if (options.task) {
     std::printf("%s done: %llu prompts, %llu replies, %llu candidates for the merge\n", task_name.c_str(),
-                static_cast<unsigned long long>(r.manifest.prompts), static_cast<unsigned long long>(r.manifest.replies),
-                static_cast<unsigned long long>(r.manifest.kept));
+                static_cast<unsigned long long>(r.manifest.prompts),
+                static_cast<unsigned long long>(r.manifest.replies), static_cast<unsigned long long>(r.manifest.kept));
     std::printf("when all %u tasks are done: primer merge %s\n", options.task->count, options.out.c_str());
     return 0;
   }
@@ -106,7 +108,9 @@ void add_run_command(Commands& commands) {
       "(SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, with "
       "N from the config's 'tasks') runs its own task.");
   run->add_option("config", args->config, "Run config (TOML), e.g. examples/tinystories.toml")->required();
-  run->add_option("--out", args->out, "Output dataset directory (default: the config's 'out'; either is relative to the working directory)");
+  run->add_option(
+      "--out", args->out,
+      "Output dataset directory (default: the config's 'out'; either is relative to the working directory)");
   run->add_option("--task", args->task, "Run only task K of N (K/N, K = 0..N-1) into OUT/tasks/K/; see 'primer merge'");
   run->add_option("--threads", args->threads, "Worker threads (default: all cores)")->check(at_least(0));
   run->add_flag("-q,--quiet", args->quiet, "No progress lines on stderr");

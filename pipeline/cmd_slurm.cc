@@ -40,8 +40,8 @@ int submit_command(const SubmitArgs& a) {
   o.tasks = a.tasks ? a.tasks : config.tasks;
   if (o.tasks == 0) throw UsageError("how many tasks? give --tasks N (or set tasks = N in " + a.config + ")");
   if (config.tasks != 0 && config.tasks != o.tasks)
-    throw UsageError("--tasks " + std::to_string(o.tasks) + " differs from the config's tasks = " +
-                     std::to_string(config.tasks));
+    throw UsageError("--tasks " + std::to_string(o.tasks) +
+                     " differs from the config's tasks = " + std::to_string(config.tasks));
   if (o.tasks > config.count)
     throw UsageError("--tasks " + std::to_string(o.tasks) + " is more than the config's " +
                      std::to_string(config.count) + " prompts");
@@ -61,9 +61,10 @@ int submit_command(const SubmitArgs& a) {
       const pipeline::SlurmScripts s = pipeline::slurm_scripts(o);
       std::printf("# ---- %s/slurm/array.sbatch (sbatch --parsable array.sbatch) ----\n%s\n", o.out.c_str(),
                   s.array.c_str());
-      std::printf("# ---- %s/slurm/merge.sbatch (sbatch --parsable --dependency=afterok:ARRAY_JOB_ID "
-                  "--kill-on-invalid-dep=no merge.sbatch) ----\n%s",
-                  o.out.c_str(), s.merge.c_str());
+      std::printf(
+          "# ---- %s/slurm/merge.sbatch (sbatch --parsable --dependency=afterok:ARRAY_JOB_ID "
+          "--kill-on-invalid-dep=no merge.sbatch) ----\n%s",
+          o.out.c_str(), s.merge.c_str());
       return 0;
     }
     const pipeline::SlurmJobs jobs = pipeline::slurm_submit(o);
@@ -87,9 +88,10 @@ int train_job_command(const TrainJobArgs& a) {
   const pipeline::TrainConfig config = pipeline::load_train_config(a.config);  // a bad config fails here, not queued
   const uint32_t ranks = a.nodes * a.tasks_per_node;
   if ((ranks & (ranks - 1)) != 0 || config.train.grad_accum % static_cast<int>(ranks) != 0)
-    throw UsageError(fmt::format("{} ranks ({} node(s) x {} task(s)): the rank count must be a power of two dividing "
-                                 "train.grad_accum = {} (the ranks split a step's micro-batches)",
-                                 ranks, a.nodes, a.tasks_per_node, config.train.grad_accum));
+    throw UsageError(
+        fmt::format("{} ranks ({} node(s) x {} task(s)): the rank count must be a power of two dividing "
+                    "train.grad_accum = {} (the ranks split a step's micro-batches)",
+                    ranks, a.nodes, a.tasks_per_node, config.train.grad_accum));
   const std::filesystem::path out = !a.out.empty() ? std::filesystem::path(a.out) : config.out;
   if (out.empty()) throw UsageError("no output directory; give --out DIR or set out = \"...\" in " + a.config);
   pipeline::SlurmTrainOptions o;
@@ -116,13 +118,15 @@ int train_job_command(const TrainJobArgs& a) {
 }  // namespace
 
 void add_slurm_commands(Commands& commands) {
-  CLI::App* slurm = commands.app().add_subcommand("slurm", "Run a config as a Slurm array job with a merge job, or train on Slurm over MPI.");
+  CLI::App* slurm = commands.app().add_subcommand(
+      "slurm", "Run a config as a Slurm array job with a merge job, or train on Slurm over MPI.");
   slurm->require_subcommand(1);
   auto args = std::make_shared<SubmitArgs>();
-  CLI::App* s = commands.add("submit",
-                             "Submit an array job (one task per element, each 'primer run --task K/N') and a merge "
-                             "job that starts when all tasks have succeeded.",
-                             [args] { return submit_command(*args); }, slurm);
+  CLI::App* s = commands.add(
+      "submit",
+      "Submit an array job (one task per element, each 'primer run --task K/N') and a merge "
+      "job that starts when all tasks have succeeded.",
+      [args] { return submit_command(*args); }, slurm);
   s->footer(
       "Writes OUT/slurm/array.sbatch (--array=0-(N-1)%K, --requeue, a log per task in OUT/slurm/logs/task-K.log) "
       "and OUT/slurm/merge.sbatch ('primer merge OUT', submitted with --dependency=afterok on the array), and "
@@ -141,10 +145,11 @@ void add_slurm_commands(Commands& commands) {
   s->add_flag("--dry-run", args->dry_run, "Print both sbatch scripts; write and submit nothing");
 
   auto targs = std::make_shared<TrainJobArgs>();
-  CLI::App* t = commands.add("train",
-                             "Submit one data-parallel training job: 'srun primer train' on nodes x tasks-per-node "
-                             "MPI ranks.",
-                             [targs] { return train_job_command(*targs); }, slurm);
+  CLI::App* t = commands.add(
+      "train",
+      "Submit one data-parallel training job: 'srun primer train' on nodes x tasks-per-node "
+      "MPI ranks.",
+      [targs] { return train_job_command(*targs); }, slurm);
   t->footer(
       "Writes OUT/slurm/train.sbatch (--nodes, --ntasks-per-node, --requeue; log in OUT/slurm/logs/train.log) and "
       "submits it with sbatch. The ranks split each step's grad_accum micro-batches, so the rank count must be a power "
@@ -152,7 +157,8 @@ void add_slurm_commands(Commands& commands) {
       "--dry-run prints the script and submits nothing.");
   t->add_option("config", targs->config, "Training config (TOML)")->required();
   t->add_option("--nodes", targs->nodes, "Nodes (default 1)")->check(CLI::PositiveNumber);
-  t->add_option("--tasks-per-node", targs->tasks_per_node, "MPI ranks per node (default 1)")->check(CLI::PositiveNumber);
+  t->add_option("--tasks-per-node", targs->tasks_per_node, "MPI ranks per node (default 1)")
+      ->check(CLI::PositiveNumber);
   t->add_option("--cpus-per-task", targs->cpus, "CPUs per rank, also primer's --threads (default: Slurm's)")
       ->check(CLI::PositiveNumber);
   t->add_option("--partition", targs->partition, "Slurm partition (default: the cluster's)");

@@ -87,12 +87,14 @@ int encode_command(const EncodeArgs& a) {
 }  // namespace
 
 void add_tokenizer_commands(Commands& commands) {
-  CLI::App* group = commands.app().add_subcommand("tokenizer", "Train a sentencepiece tokenizer on a dataset and encode it into token shards.");
+  CLI::App* group = commands.app().add_subcommand(
+      "tokenizer", "Train a sentencepiece tokenizer on a dataset and encode it into token shards.");
   group->require_subcommand(1);
 
   auto train = std::make_shared<TrainArgs>();
-  CLI::App* t = commands.add("train", "Train DIR/tokenizer.model (sentencepiece) on the train split of DIR.",
-                             [train] { return train_command(*train); }, group);
+  CLI::App* t = commands.add(
+      "train", "Train DIR/tokenizer.model (sentencepiece) on the train split of DIR.",
+      [train] { return train_command(*train); }, group);
   t->footer(
       "Byte fallback (no <unk>), digits split, identity normalisation (decode(encode(text)) == text), ids <unk> 0, "
       "<s> 1, </s> 2. Trains on a uniform sample of at most --max-sentences paragraphs, so it stays fast on large "
@@ -106,8 +108,9 @@ void add_tokenizer_commands(Commands& commands) {
   t->add_flag("--verbose", train->options.verbose, "Show sentencepiece's own log");
 
   auto encode = std::make_shared<EncodeArgs>();
-  CLI::App* e = commands.add("encode", "Encode DIR's shards with DIR/tokenizer.model into DIR/tokens/{split}-NNNNN.bin.",
-                             [encode] { return encode_command(*encode); }, group);
+  CLI::App* e = commands.add(
+      "encode", "Encode DIR's shards with DIR/tokenizer.model into DIR/tokens/{split}-NNNNN.bin.",
+      [encode] { return encode_command(*encode); }, group);
   e->footer(
       "llm.c's layout: a header of 256 int32 (magic 20240520, version 1, token count), then uint16 token ids; "
       "each document is <s> followed by its tokens, one token shard per record shard. The files are the same "

@@ -95,11 +95,12 @@ int train_command(const TrainArgs& a) {
   }
   if (config.report) pipeline::write_report_at_end(req.out, false, true);
   if (r.interrupted) return 130;
-  std::printf("done: %lld steps, final loss %.4f%s, %.0f tokens/s, %.1f GFLOP/s; checkpoints in %s/checkpoints, "
-              "metrics.jsonl and loss.svg beside them\n",
-              static_cast<long long>(r.step), r.last_loss,
-              r.last_val_loss ? fmt::format(" (validation {:.4f})", *r.last_val_loss).c_str() : "", r.tokens_per_s,
-              r.gflops, req.out.c_str());
+  std::printf(
+      "done: %lld steps, final loss %.4f%s, %.0f tokens/s, %.1f GFLOP/s; checkpoints in %s/checkpoints, "
+      "metrics.jsonl and loss.svg beside them\n",
+      static_cast<long long>(r.step), r.last_loss,
+      r.last_val_loss ? fmt::format(" (validation {:.4f})", *r.last_val_loss).c_str() : "", r.tokens_per_s, r.gflops,
+      req.out.c_str());
   return 0;
 }
 
@@ -117,9 +118,10 @@ void add_train_command(Commands& commands) {
   cmd->add_option("config", args->config, "Training config (TOML), e.g. examples/train.toml")->required();
   cmd->add_option("--out", args->out, "Output directory (default: the config's 'out')");
   cmd->add_flag("--resume", args->resume, "Continue the newest checkpoint in --out");
-  cmd->add_option("--init", args->init, "Start from these trained weights (fine-tuning): a checkpoint or training directory")->check(existing_path());
-  cmd->add_option("--threads", args->threads, "Threads (default: train.threads, else all cores)")
-      ->check(at_least(0));
+  cmd->add_option("--init", args->init,
+                  "Start from these trained weights (fine-tuning): a checkpoint or training directory")
+      ->check(existing_path());
+  cmd->add_option("--threads", args->threads, "Threads (default: train.threads, else all cores)")->check(at_least(0));
 }
 
 }  // namespace primer::cli

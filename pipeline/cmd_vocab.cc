@@ -205,8 +205,7 @@ void check_file(Checker& checker, const fs::path& file) {
   size_t i = 0;
   while (i < text.size()) {
     size_t end = std::min(text.size(), i + (1u << 20));
-    while (end < text.size() && text[end] != ' ' && text[end] != '\n' && text[end] != '\t' && text[end] != '\r')
-      ++end;
+    while (end < text.size() && text[end] != ' ' && text[end] != '\n' && text[end] != '\t' && text[end] != '\r') ++end;
     batch.push_back(text.substr(i, end - i));
     i = end;
   }
@@ -257,8 +256,8 @@ int check_command(const CheckArgs& a) {
   std::printf("tokens          %llu\n", static_cast<unsigned long long>(t.tokens));
   std::printf("oov tokens      %llu (%s), %zu distinct words\n", static_cast<unsigned long long>(t.oov_tokens),
               base::percent(rate, 2).c_str(), t.oov.size());
-  std::printf("documents       %llu in %zu file(s), %.1f MB\n", static_cast<unsigned long long>(t.documents), files.size(),
-              double(t.bytes) / 1e6);
+  std::printf("documents       %llu in %zu file(s), %.1f MB\n", static_cast<unsigned long long>(t.documents),
+              files.size(), double(t.bytes) / 1e6);
   if (t.invalid_utf8)
     std::printf("invalid UTF-8   %llu sequence(s) skipped\n", static_cast<unsigned long long>(t.invalid_utf8));
   if (checker.malformed) std::printf("malformed lines %s\n", checker.first_malformed.c_str());
@@ -409,10 +408,14 @@ int build_command(const BuildArgs& a) {
       throw UsageError(e.what());
     }
     text = std::move(b.text);
-    w.field("mode", "select").field("selection", a.select).field("entries", b.entries).field("content_words", b.content);
+    w.field("mode", "select")
+        .field("selection", a.select)
+        .field("entries", b.entries)
+        .field("content_words", b.content);
     w.field("derived_categories", b.derived_categories).field("derived_forms", b.derived_forms);
     if (!a.json)
-      std::fprintf(stderr, "built %zu entries (%zu content words) from %s and WordNet: %zu categories and %zu forms derived\n",
+      std::fprintf(stderr,
+                   "built %zu entries (%zu content words) from %s and WordNet: %zu categories and %zu forms derived\n",
                    b.entries, b.content, a.select.c_str(), b.derived_categories, b.derived_forms);
   } else {
     if (a.size == 0) throw UsageError("--size must be at least 1");
@@ -426,7 +429,8 @@ int build_command(const BuildArgs& a) {
     for (const auto& f : files) {
       const std::string name = f.filename().string();
       if (name.ends_with(".jsonl") || name.ends_with(".jsonl.zst")) {
-        malformed += storage::for_each_record(f, [&](const storage::RecordView& r) { counter.add_text(r.text); }).malformed;
+        malformed +=
+            storage::for_each_record(f, [&](const storage::RecordView& r) { counter.add_text(r.text); }).malformed;
       } else {
         counter.add_text(read_text(f.string()));
       }
@@ -436,10 +440,13 @@ int build_command(const BuildArgs& a) {
     const double coverage = b.tokens ? double(b.covered_tokens) / double(b.tokens) : 0.0;
     w.field("mode", "from").field("files", static_cast<uint64_t>(files.size())).field("tokens", b.tokens);
     w.field("content_words", b.content).field("func", b.func).field("names", b.names);
-    w.field("coverage", coverage).field("unknown_tokens", b.unknown_tokens).field("invalid_utf8", counter.invalid_utf8());
+    w.field("coverage", coverage)
+        .field("unknown_tokens", b.unknown_tokens)
+        .field("invalid_utf8", counter.invalid_utf8());
     w.field("malformed_lines", malformed);
     if (!a.json)
-      std::fprintf(stderr, "built %zu content words, %zu function words, %zu names from %llu tokens in %zu file(s); "
+      std::fprintf(stderr,
+                   "built %zu content words, %zu function words, %zu names from %llu tokens in %zu file(s); "
                    "the list covers %s of the tokens\n",
                    b.content, b.func, b.names, static_cast<unsigned long long>(b.tokens), files.size(),
                    base::percent(coverage, 2).c_str());
@@ -585,8 +592,8 @@ int merge_command(const MergeArgs& a) {
 }  // namespace
 
 void add_vocab_commands(Commands& commands) {
-  CLI::App* group = commands.add(
-      "vocab", "Vocabulary lists: stats, build, check, expand, diff, merge.", [] { return -1; });
+  CLI::App* group =
+      commands.add("vocab", "Vocabulary lists: stats, build, check, expand, diff, merge.", [] { return -1; });
   group->require_subcommand(1);
   group->footer(
       "A list has one lemma per line: 'lemma pos [key=value ...]' (pos: noun, verb, adj, adv, func, name); "
@@ -594,15 +601,17 @@ void add_vocab_commands(Commands& commands) {
 
   {
     auto args = std::make_shared<StatsArgs>();
-    CLI::App* c = commands.add("stats", "Entries per part of speech and category, accepted word forms.",
-                               [args] { return stats_command(*args); }, group);
+    CLI::App* c = commands.add(
+        "stats", "Entries per part of speech and category, accepted word forms.",
+        [args] { return stats_command(*args); }, group);
     c->add_option("list", args->list, "Vocabulary list")->required();
     c->add_flag("--json", args->json, "One JSON object on stdout");
   }
   {
     auto args = std::make_shared<CheckArgs>();
-    CLI::App* c = commands.add("check", "OOV rate and the most frequent out-of-vocabulary words of texts.",
-                               [args] { return check_command(*args); }, group);
+    CLI::App* c = commands.add(
+        "check", "OOV rate and the most frequent out-of-vocabulary words of texts.",
+        [args] { return check_command(*args); }, group);
     c->add_option("list", args->list, "Vocabulary list")->required();
     c->add_option("inputs", args->inputs,
                   "Files (.txt: one document; .jsonl / .jsonl.zst: the \"text\" of each line) or directories "
@@ -620,13 +629,16 @@ void add_vocab_commands(Commands& commands) {
   }
   {
     auto args = std::make_shared<BuildArgs>();
-    CLI::App* c = commands.add("build", "Build a list: from a curated selection + WordNet, or from corpus frequencies.",
-                               [args] { return build_command(*args); }, group);
-    c->add_option("--select", args->select,
-                  "Curated selection file (list format: the hand choices); fills in inflections and categories from "
-                  "WordNet and checks every word's part of speech. vocab/default.txt is built from vocab/selection.txt");
-    c->add_option("--from", args->from, "Corpus files or directories (.txt, .jsonl, .jsonl.zst): build a list of the "
-                                        "--size most frequent content lemmas, lemmatised and tagged");
+    CLI::App* c = commands.add(
+        "build", "Build a list: from a curated selection + WordNet, or from corpus frequencies.",
+        [args] { return build_command(*args); }, group);
+    c->add_option(
+        "--select", args->select,
+        "Curated selection file (list format: the hand choices); fills in inflections and categories from "
+        "WordNet and checks every word's part of speech. vocab/default.txt is built from vocab/selection.txt");
+    c->add_option("--from", args->from,
+                  "Corpus files or directories (.txt, .jsonl, .jsonl.zst): build a list of the "
+                  "--size most frequent content lemmas, lemmatised and tagged");
     c->add_option("--size", args->size, "With --from: content words in the list (default 1500)");
     c->add_option("--base", args->base,
                   "With --from: a list whose entries (forms, categories, function words, names) are reused for the "
@@ -650,8 +662,9 @@ void add_vocab_commands(Commands& commands) {
                   "With --from-frequency: where the dictionary comes from, for the header (package and version)");
     c->add_option("--licence", args->licence, "With --from-frequency: the dictionary's licence, for the header");
     c->add_option("--exclude", args->exclude, "With --candidates: leave out words this list already accepts");
-    c->add_option("--wordnet", args->wordnet, "WordNet database directory (default /usr/share/wordnet, package "
-                                              "wordnet-base)");
+    c->add_option("--wordnet", args->wordnet,
+                  "WordNet database directory (default /usr/share/wordnet, package "
+                  "wordnet-base)");
     c->add_option("--out", args->out, "Write the list here (atomically) instead of stdout");
     c->add_flag("--json", args->json, "A JSON summary on stdout (the list itself goes to --out, or into \"list\")");
     c->footer(
@@ -660,23 +673,26 @@ void add_vocab_commands(Commands& commands) {
   }
   {
     auto args = std::make_shared<ExpandArgs>();
-    CLI::App* c = commands.add("expand", "Every accepted surface form: form, lemma, pos, kind (tab-separated).",
-                               [args] { return expand_command(*args); }, group);
+    CLI::App* c = commands.add(
+        "expand", "Every accepted surface form: form, lemma, pos, kind (tab-separated).",
+        [args] { return expand_command(*args); }, group);
     c->add_option("list", args->list, "Vocabulary list")->required();
     c->add_flag("--json", args->json, "One JSON object: count and forms [{form, lemma, pos, kind}]");
   }
   {
     auto args = std::make_shared<DiffArgs>();
-    CLI::App* c = commands.add("diff", "Entries only in A (-), only in B (+), and changed (~) forms or categories.",
-                               [args] { return diff_command(*args); }, group);
+    CLI::App* c = commands.add(
+        "diff", "Entries only in A (-), only in B (+), and changed (~) forms or categories.",
+        [args] { return diff_command(*args); }, group);
     c->add_option("a", args->a, "First list")->required();
     c->add_option("b", args->b, "Second list")->required();
     c->add_flag("--json", args->json, "One JSON object: only_a, only_b, changed, same");
   }
   {
     auto args = std::make_shared<MergeArgs>();
-    CLI::App* c = commands.add("merge", "Union of lists by (lemma, pos); the first list's forms win on conflicts.",
-                               [args] { return merge_command(*args); }, group);
+    CLI::App* c = commands.add(
+        "merge", "Union of lists by (lemma, pos); the first list's forms win on conflicts.",
+        [args] { return merge_command(*args); }, group);
     c->add_option("lists", args->lists, "Two or more lists")->required();
     c->add_option("--out", args->out, "The merged list")->required();
     c->add_flag("--json", args->json, "One JSON object: out, entries, conflicts");

@@ -36,8 +36,8 @@ class Commands {
 // Checks of numeric options whose messages say what is allowed ("--threads: must be 0 or
 // more, not -1"). CLI11's own ranges print 309-digit bounds ("Value -1 not in range 0 to
 // 179769...") and let NaN through; these refuse NaN and text that is not a number.
-CLI::Validator at_least(double min);              // min <= x
-CLI::Validator between(double min, double max);   // min <= x <= max
+CLI::Validator at_least(double min);             // min <= x
+CLI::Validator between(double min, double max);  // min <= x <= max
 // A path named on the command line must exist: "checkpoint: out/x does not exist", exit 2
 // in every command (not 1 from whichever loader meets it first).
 CLI::Validator existing_path();

@@ -80,11 +80,11 @@ void read_slots(const toml::table& slots, const std::string& file, std::vector<p
         s.weights.push_back(*d);
       }
       if (s.weights.size() != s.values.size())
-        r.fail("weights", "has " + std::to_string(s.weights.size()) + " numbers for " + std::to_string(s.values.size()) +
-                              " values (one weight per value)");
+        r.fail("weights", "has " + std::to_string(s.weights.size()) + " numbers for " +
+                              std::to_string(s.values.size()) + " values (one weight per value)");
     }
-    const bool vocab_only[] = {r.string("pos").has_value(), r.integer("count").has_value(), r.string("join").has_value(),
-                               r.boolean("require").has_value()};
+    const bool vocab_only[] = {r.string("pos").has_value(), r.integer("count").has_value(),
+                               r.string("join").has_value(), r.boolean("require").has_value()};
     const char* vocab_keys[] = {"pos", "count", "join", "require"};
     for (size_t i = 0; i < std::size(vocab_keys); ++i)
       if (vocab_only[i] && !voc) r.fail(vocab_keys[i], "goes with vocab (a slot drawn from a vocabulary list)");
@@ -169,7 +169,8 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
         const auto& slots = c.prompts.recipe.slots;
         const auto s = std::find_if(slots.begin(), slots.end(), [&](const auto& x) { return x.name == name; });
         if (s == slots.end()) r.fail("cover", "names '" + name + "', which is not a declared slot");
-        if (!s->vocab.empty()) r.fail("cover", "names '" + name + "', which draws from a vocabulary (cover file or values slots)");
+        if (!s->vocab.empty())
+          r.fail("cover", "names '" + name + "', which draws from a vocabulary (cover file or values slots)");
       }
       c.prompts.recipe.cover = *v;
     }
@@ -197,7 +198,8 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
         const std::string& f = reply.fields[i];
         if (f.empty() || base::trim(f) != f || f.find('\n') != std::string::npos)
           r.fail("fields", "has an empty name or one with surrounding spaces or a line break");
-        if (std::find(reply.fields.begin(), reply.fields.begin() + static_cast<std::ptrdiff_t>(i), f) != reply.fields.begin() + static_cast<std::ptrdiff_t>(i))
+        if (std::find(reply.fields.begin(), reply.fields.begin() + static_cast<std::ptrdiff_t>(i), f) !=
+            reply.fields.begin() + static_cast<std::ptrdiff_t>(i))
           r.fail("fields", "names '" + f + "' twice");
       }
       if (reply.text.empty()) r.fail("format", "needs text = \"FIELD\": the field that becomes the record's text");
@@ -311,7 +313,8 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
       c.storage.shard_mb = *v;
     }
     if (c.storage.shard_records == 0 && c.storage.shard_mb == 0)
-      r.fail(r.integer("shard_records") ? "shard_records" : "shard_mb", "and shard_mb cannot both be 0: shards need a size");
+      r.fail(r.integer("shard_records") ? "shard_records" : "shard_mb",
+             "and shard_mb cannot both be 0: shards need a size");
     if (auto v = r.integer("zstd_workers")) {
       if (*v < 0 || *v > 64) r.fail("zstd_workers", "must be between 0 and 64");
       c.storage.zstd_workers = static_cast<int>(*v);
@@ -417,7 +420,8 @@ std::string changed_input(const std::vector<storage::InputFile>& before, const s
 // The working directory's copy of a file wins over the one next to the config; when the
 // two differ, say once (per key and file) which was loaded, so that a stray copy in the
 // working directory does not pass for the config's own.
-static void note_shadowed(std::string_view key, const std::filesystem::path& used, const std::filesystem::path& beside) {
+static void note_shadowed(std::string_view key, const std::filesystem::path& used,
+                          const std::filesystem::path& beside) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(beside, ec) || std::filesystem::equivalent(used, beside, ec)) return;
   if (!std::filesystem::is_regular_file(used, ec)) return;
@@ -426,8 +430,10 @@ static void note_shadowed(std::string_view key, const std::filesystem::path& use
   static std::set<std::string> noted;
   const std::lock_guard lock(mutex);
   if (!noted.insert(std::string(key) + "\n" + used.string()).second) return;
-  std::fprintf(stderr, "primer: note: %.*s: loaded %s from the working directory (%s), not the different %s next to the config\n",
-               int(key.size()), key.data(), used.c_str(), std::filesystem::current_path(ec).c_str(), beside.c_str());
+  std::fprintf(
+      stderr,
+      "primer: note: %.*s: loaded %s from the working directory (%s), not the different %s next to the config\n",
+      int(key.size()), key.data(), used.c_str(), std::filesystem::current_path(ec).c_str(), beside.c_str());
 }
 
 Config load_config(const std::filesystem::path& path) {
@@ -442,7 +448,8 @@ Config load_config(const std::filesystem::path& path) {
 
 std::filesystem::path Config::resolve(const std::filesystem::path& p, std::string_view key) const {
   if (p.is_absolute()) {
-    if (!std::filesystem::exists(p)) throw ConfigError(file.string() + ": " + std::string(key) + ": " + p.string() + " does not exist");
+    if (!std::filesystem::exists(p))
+      throw ConfigError(file.string() + ": " + std::string(key) + ": " + p.string() + " does not exist");
     return p;
   }
   const std::filesystem::path candidates[] = {p, file.parent_path() / p, std::filesystem::path(PRIMER_DATA_DIR) / p};
@@ -452,8 +459,8 @@ std::filesystem::path Config::resolve(const std::filesystem::path& p, std::strin
       return c;
     }
   throw ConfigError(file.string() + ": " + std::string(key) + " = \"" + p.string() +
-                    "\" not found (looked in the working directory, next to the config, and in " +
-                    PRIMER_DATA_DIR + ")");
+                    "\" not found (looked in the working directory, next to the config, and in " + PRIMER_DATA_DIR +
+                    ")");
 }
 
 std::unique_ptr<prompts::PromptSampler> make_sampler(const Config& config, const vocab::Vocabulary& vocab) {
@@ -471,12 +478,14 @@ std::unique_ptr<prompts::PromptSampler> make_sampler(const Config& config, const
   } catch (const prompts::PromptError& e) {
     const std::string_view m = e.what();
     // A recipe's own keys ("prompts.slots.topic: ...") are named with the config file.
-    if (m.starts_with("prompts.") || m.starts_with("slot ") || m.starts_with("kind ")) throw ConfigError(config.file.string() + ": " + std::string(m));
+    if (m.starts_with("prompts.") || m.starts_with("slot ") || m.starts_with("kind "))
+      throw ConfigError(config.file.string() + ": " + std::string(m));
     throw ConfigError(e.what());
   }
 }
 
-std::vector<std::unique_ptr<filters::Filter>> make_filters(const Config& config, const filters::FilterContext& context) {
+std::vector<std::unique_ptr<filters::Filter>> make_filters(const Config& config,
+                                                           const filters::FilterContext& context) {
   std::vector<std::unique_ptr<filters::Filter>> out;
   const std::string file = config.file.string();
   // A recipe's reply is read into its text and fields before any other filter looks.
@@ -484,7 +493,8 @@ std::vector<std::unique_ptr<filters::Filter>> make_filters(const Config& config,
     out.push_back(filters::make_reply_filter(config.prompts.recipe.reply, context));
   // Instruct replies are split into story and summary before any other filter looks.
   if (prompts::reply_shape(config.prompts.kind) == prompts::ReplyShape::kInstruct &&
-      std::none_of(config.filters.begin(), config.filters.end(), [](const FilterConfig& f) { return f.kind == "instruct"; })) {
+      std::none_of(config.filters.begin(), config.filters.end(),
+                   [](const FilterConfig& f) { return f.kind == "instruct"; })) {
     const toml::table empty;
     TableReader r(empty, "filters", file);
     TomlFilterSettings settings(r);

@@ -28,7 +28,7 @@ class ConfigError : public std::runtime_error {
 };
 
 struct PromptsConfig {
-  std::string kind = std::string(prompts::default_kind());  // one of prompts::sampler_kinds()
+  std::string kind = std::string(prompts::default_kind());          // one of prompts::sampler_kinds()
   std::filesystem::path template_path = "prompts/tinystories.txt";  // default: prompts/<kind>.txt
   double feature_probability = 0.35;
   // kind = "recipe": slots (paths as written; make_sampler resolves them), cover and the
@@ -37,23 +37,23 @@ struct PromptsConfig {
 };
 
 struct TeacherConfig {
-  std::string kind = "builtin";  // builtin | openai
-  double noise = 0.0;            // builtin: share of deliberately bad replies
-  double hostile = 0.0;          // builtin, codeexercises: share of replies that attack the sandbox
+  std::string kind = "builtin";         // builtin | openai
+  double noise = 0.0;                   // builtin: share of deliberately bad replies
+  double hostile = 0.0;                 // builtin, codeexercises: share of replies that attack the sandbox
   generators::HttpTeacherOptions http;  // openai: server, request, limits, retries, price
   double budget_usd = 0;                // openai: 0 = no cap
 };
 
 struct StorageConfig {
-  int64_t shard_records = 100000;     // records per train/validation shard (0: no limit)
-  double shard_mb = 0;                // MB (10^6 bytes of JSON Lines) per shard (0: no limit)
+  int64_t shard_records = 100000;  // records per train/validation shard (0: no limit)
+  double shard_mb = 0;             // MB (10^6 bytes of JSON Lines) per shard (0: no limit)
   // 0: zstd's single-threaded format; > 0: its multi-threaded format (same bytes for any
   // count > 0); -1 (unset): storage::auto_zstd_workers(), recorded in the manifest.
   int zstd_workers = -1;
   double validation_fraction = 0.01;  // share of records (by id hash) in the validation split
   int zstd_level = 3;
-  std::string license = "other";      // dataset card licence
-  bool rejected = false;              // also keep dropped records in OUT/rejected/ with their reason
+  std::string license = "other";  // dataset card licence
+  bool rejected = false;          // also keep dropped records in OUT/rejected/ with their reason
 
   // The options the shard writers use, with an unset zstd_workers resolved.
   storage::ShardOptions shard_options() const {
@@ -76,7 +76,7 @@ struct ReportConfig {
 // One [[filters]] block: its kind and a reader for its own keys.
 struct FilterConfig {
   std::string kind;
-  std::string where;  // "file:line" of the block, for messages
+  std::string where;            // "file:line" of the block, for messages
   std::shared_ptr<void> table;  // the block's TOML table, kept alive with its document
 };
 

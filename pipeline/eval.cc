@@ -98,8 +98,8 @@ std::string heuristic_grade(std::string_view beginning, std::string_view complet
   std::set<std::string> used(w.begin(), w.end());
   uint64_t reused = 0;
   for (const auto& x : content) reused += used.count(x);
-  const double consistency =
-      clamp_score(content.empty() ? 0.5 : std::min(1.0, 2.5 * static_cast<double>(reused) / static_cast<double>(content.size())));
+  const double consistency = clamp_score(
+      content.empty() ? 0.5 : std::min(1.0, 2.5 * static_cast<double>(reused) / static_cast<double>(content.size())));
   std::set<std::string> bigrams;
   for (size_t i = 0; i + 1 < w.size(); ++i) bigrams.insert(w[i] + ' ' + w[i + 1]);
   const double distinct = w.size() > 1 ? static_cast<double>(bigrams.size()) / static_cast<double>(w.size() - 1) : 0;
@@ -163,7 +163,8 @@ std::optional<double> score_value(simdjson::dom::element e) {
 
 }  // namespace
 
-std::optional<std::map<std::string, double>> parse_scores(std::string_view answer, const std::vector<std::string>& keys) {
+std::optional<std::map<std::string, double>> parse_scores(std::string_view answer,
+                                                          const std::vector<std::string>& keys) {
   auto valid = [](double v) { return v >= 1 && v <= 10; };
   // 1. the last JSON object that holds every key
   simdjson::dom::parser parser;
@@ -188,7 +189,8 @@ std::optional<std::map<std::string, double>> parse_scores(std::string_view answe
   for (const auto& key : keys) {
     for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
       size_t i = at + key.size();
-      while (i < text.size() && (text[i] == ' ' || text[i] == '*' || text[i] == ':' || text[i] == '=' || text[i] == '-'))
+      while (i < text.size() &&
+             (text[i] == ' ' || text[i] == '*' || text[i] == ':' || text[i] == '=' || text[i] == '-'))
         ++i;
       if (i >= text.size() || !std::isdigit(static_cast<unsigned char>(text[i]))) continue;
       const double v = std::strtod(text.c_str() + i, nullptr);
@@ -244,7 +246,8 @@ std::vector<std::vector<int>> validation_windows(const fs::path& data, int seq_l
   std::vector<std::vector<int>> out;
   for (size_t i = 0; i < n; ++i) {
     const size_t start = i * available / n * w;
-    out.emplace_back(all.begin() + static_cast<std::ptrdiff_t>(start), all.begin() + static_cast<std::ptrdiff_t>(start + w));
+    out.emplace_back(all.begin() + static_cast<std::ptrdiff_t>(start),
+                     all.begin() + static_cast<std::ptrdiff_t>(start + w));
   }
   return out;
 }
@@ -366,11 +369,11 @@ EvalResult evaluate(const Config& config, const EvalOptions& o) {
   const int context = loaded.config.seq_len;
   const size_t budget = static_cast<size_t>(context - std::min(o.max_tokens, context / 2));
   std::vector<std::vector<int>> prompts(beginnings.size());
-  for (size_t i = 0; i < beginnings.size(); ++i)
-    r.beginnings_cut += fit_prompt(tok, beginnings[i], budget, prompts[i]);
+  for (size_t i = 0; i < beginnings.size(); ++i) r.beginnings_cut += fit_prompt(tok, beginnings[i], budget, prompts[i]);
   r.beginnings = beginnings.size();
   if (r.beginnings_cut)
-    log(fmt::format("eval: {} of {} beginnings were longer than {} tokens (the context of {} less room for the "
+    log(
+        fmt::format("eval: {} of {} beginnings were longer than {} tokens (the context of {} less room for the "
                     "completion) and lost their first words",
                     r.beginnings_cut, beginnings.size(), budget, context));
 
@@ -395,9 +398,10 @@ EvalResult evaluate(const Config& config, const EvalOptions& o) {
   compare_formats(loaded, im, data, prompts, tok, o, r, log);
 
   if (std::all_of(done.begin(), done.end(), [](const Completion& c) { return c.text.empty(); }))
-    throw RunError(fmt::format("nothing to measure: the model wrote no text after any of the {} beginnings (each "
-                               "ended at once); train it longer or check the checkpoint",
-                               beginnings.size()));
+    throw RunError(
+        fmt::format("nothing to measure: the model wrote no text after any of the {} beginnings (each "
+                    "ended at once); train it longer or check the checkpoint",
+                    beginnings.size()));
 
   // automatic measures per mode
   const vocab::Vocabulary vocabulary = vocab::Vocabulary::load(config.resolve(config.vocab_list, "vocab.list"));
@@ -494,9 +498,10 @@ EvalResult evaluate(const Config& config, const EvalOptions& o) {
     for (const auto& [k, v] : *s) values[(done[i].greedy ? "greedy." : "sampled.") + k].push_back(v);
   }
   if (r.graded == 0)
-    throw RunError(fmt::format("nothing was graded: none of the {} completions got usable grades from {} (answers "
-                               "without every score: {})",
-                               done.size(), r.judge, r.ungraded));
+    throw RunError(
+        fmt::format("nothing was graded: none of the {} completions got usable grades from {} (answers "
+                    "without every score: {})",
+                    done.size(), r.judge, r.ungraded));
   for (const auto& [k, v] : values) {
     ScoreSummary s;
     s.n = v.size();
@@ -534,10 +539,10 @@ std::string eval_table(const EvalResult& r) {
   }
   t += fmt::format("  graded {} completions, {} without usable grades\n", r.graded, r.ungraded);
   if (!r.formats.empty()) {
-    t += fmt::format("  {:<16} {:>13} {:>20} {:>12}   (perplexity: {} validation windows, {} tokens; greedy: first 50 "
-                     "tokens of {} beginnings)\n",
-                     "weights", "MB read/token", "perplexity", "greedy same", r.format_windows, r.format_tokens,
-                     r.beginnings);
+    t += fmt::format(
+        "  {:<16} {:>13} {:>20} {:>12}   (perplexity: {} validation windows, {} tokens; greedy: first 50 "
+        "tokens of {} beginnings)\n",
+        "weights", "MB read/token", "perplexity", "greedy same", r.format_windows, r.format_tokens, r.beginnings);
     const auto& ref = r.formats.front();
     for (const auto& q : r.formats) {
       if (!q.skipped.empty()) {
@@ -553,7 +558,8 @@ std::string eval_table(const EvalResult& r) {
                        static_cast<double>(q.bytes_per_token) / 1e6, ppl,
                        q.reference ? std::string("reference") : fmt::format("{:.1f}%", q.greedy_identical * 100));
     }
-  }  if (r.beginnings_cut)
+  }
+  if (r.beginnings_cut)
     t += fmt::format("  {} of {} beginnings were cut to fit the context (their first words dropped)\n",
                      r.beginnings_cut, r.beginnings);
   return t;
@@ -586,8 +592,8 @@ void write_eval_outputs(const EvalResult& r) {
       const auto it = r.scores.find((sampled ? "sampled." : "greedy.") + name);
       if (it == r.scores.end()) continue;
       const ScoreSummary& s = it->second;
-      bars.push_back({name + (sampled ? ", sampled" : ", greedy"), s.mean,
-                      fmt::format("± {:.2f}, n = {}", s.ci95, s.n), sampled, s.ci95});
+      bars.push_back({name + (sampled ? ", sampled" : ", greedy"), s.mean, fmt::format("± {:.2f}, n = {}", s.ci95, s.n),
+                      sampled, s.ci95});
     }
   const std::string svg =
       base::svg::standalone(base::svg::hbars(bars, "Grades (1-10, mean and 95% interval; " + r.judge + ")", 720, 10)) +

@@ -46,8 +46,8 @@ namespace primer::pipeline {
 
 struct EvalOptions {
   std::filesystem::path checkpoint;
-  std::filesystem::path data;                         // empty: the config's out
-  std::optional<std::filesystem::path> beginnings;    // a file, one beginning per line
+  std::filesystem::path data;                       // empty: the config's out
+  std::optional<std::filesystem::path> beginnings;  // a file, one beginning per line
   int samples = 50;
   int max_tokens = 200;
   uint64_t seed = 1;
@@ -56,12 +56,12 @@ struct EvalOptions {
 };
 
 struct FormatQuality {
-  std::string format;             // "f32", "f16", "bf16", "q8_0"
-  bool reference = false;         // the model as loaded
+  std::string format;                // "f32", "f16", "bf16", "q8_0"
+  bool reference = false;            // the model as loaded
   std::optional<double> perplexity;  // decoding the validation windows
-  double greedy_identical = 0;    // share of beginnings with the reference's first 50 greedy tokens
-  uint64_t bytes_per_token = 0;   // weight bytes a decoding step reads
-  std::string skipped;            // why the format could not run on this model
+  double greedy_identical = 0;       // share of beginnings with the reference's first 50 greedy tokens
+  uint64_t bytes_per_token = 0;      // weight bytes a decoding step reads
+  std::string skipped;               // why the format could not run on this model
 };
 
 struct ScoreSummary {
@@ -73,13 +73,13 @@ struct EvalResult {
   std::filesystem::path checkpoint;  // resolved checkpoint directory
   std::string judge;                 // teacher model name, or "heuristic"
   std::optional<double> val_loss;
-  std::map<std::string, double> automatic;  // measure → value, per mode "greedy.distinct_1", ...
-  std::map<std::string, ScoreSummary> scores;  // "greedy.grammar", "sampled.creativity", ...
-  uint64_t graded = 0, ungraded = 0;           // completions with / without usable grades
-  uint64_t beginnings = 0;                     // beginnings completed (each greedy and sampled)
-  uint64_t beginnings_cut = 0;                 // of them, cut at the front to fit the context
-  std::vector<std::string> examples;           // a few "beginning *** completion" texts
-  std::vector<FormatQuality> formats;          // the reference first
+  std::map<std::string, double> automatic;         // measure → value, per mode "greedy.distinct_1", ...
+  std::map<std::string, ScoreSummary> scores;      // "greedy.grammar", "sampled.creativity", ...
+  uint64_t graded = 0, ungraded = 0;               // completions with / without usable grades
+  uint64_t beginnings = 0;                         // beginnings completed (each greedy and sampled)
+  uint64_t beginnings_cut = 0;                     // of them, cut at the front to fit the context
+  std::vector<std::string> examples;               // a few "beginning *** completion" texts
+  std::vector<FormatQuality> formats;              // the reference first
   uint64_t format_windows = 0, format_tokens = 0;  // validation windows / tokens per perplexity
 };
 
@@ -92,7 +92,8 @@ void write_eval_outputs(const EvalResult& r);
 // Scores named `keys` (lower case) from a grader's answer: the last JSON object (bare or
 // in a ``` block) holding them, else lines "Key: 7", "Key: 7/10", "key = 7.5". Every key
 // must be found with a value in [1, 10]; otherwise nullopt.
-std::optional<std::map<std::string, double>> parse_scores(std::string_view answer, const std::vector<std::string>& keys);
+std::optional<std::map<std::string, double>> parse_scores(std::string_view answer,
+                                                          const std::vector<std::string>& keys);
 
 // The beginning of a story: whole sentences up to about `share` of its words (at least
 // one sentence, never the whole story); "" when the story has a single sentence.

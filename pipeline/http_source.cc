@@ -44,7 +44,8 @@ double HttpSource::worst_case_cost(const base::PromptSpec& p) const {
   const auto& price = teacher_->options().price;
   if (!price) return 0;
   return (price->input * static_cast<double>(p.text.size()) / 4.0 +
-          price->output * static_cast<double>(teacher_->options().request.max_tokens)) / 1e6;
+          price->output * static_cast<double>(teacher_->options().request.max_tokens)) /
+         1e6;
 }
 
 void HttpSource::collect() {
@@ -188,8 +189,9 @@ std::string HttpSource::progress_note() const {
   const double secs =
       std::max(1e-3, std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
   const uint64_t tokens = s.prompt_tokens + s.completion_tokens;
-  return fmt::format("{} in flight | {:.0f} req/s | {:.0f} tokens/s | {} retries | errors{} | ${:.4f} spent", s.in_flight,
-                     double(s.sent) / secs, double(tokens) / secs, s.retries, errors.empty() ? " 0" : errors, s.cost_usd);
+  return fmt::format("{} in flight | {:.0f} req/s | {:.0f} tokens/s | {} retries | errors{} | ${:.4f} spent",
+                     s.in_flight, double(s.sent) / secs, double(tokens) / secs, s.retries,
+                     errors.empty() ? " 0" : errors, s.cost_usd);
 }
 
 }  // namespace primer::pipeline

@@ -83,7 +83,7 @@ class HttpSource {
   // a rerun pay again for) at most that many replies.
   uint64_t unjournaled_ = 0;
   uint64_t max_unjournaled_ = 0;
-  double spent_usd_;                             // replies received (and journaled)
+  double spent_usd_;  // replies received (and journaled)
   bool quota_ = false;
   std::string quota_message_;
   std::atomic<bool> closing_{false};

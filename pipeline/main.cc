@@ -46,7 +46,8 @@ std::string version_text() {
   void* probe = std::malloc(64);
   if (mi_is_in_heap_region(probe)) {
     const int v = mi_version();  // 209 for 2.0.9
-    allocator = "mimalloc " + std::to_string(v / 100) + "." + std::to_string(v / 10 % 10) + "." + std::to_string(v % 10);
+    allocator =
+        "mimalloc " + std::to_string(v / 100) + "." + std::to_string(v / 10 % 10) + "." + std::to_string(v % 10);
   } else {
     allocator = "not mimalloc, although linked with it";
   }
@@ -87,7 +88,8 @@ CLI::Validator between(double min, double max) {
       [min, max](std::string& text) -> std::string {
         double v = 0;
         if (std::string e = parse_number(text, v); !e.empty()) return e;
-        if (v < min || v > max) return "must be between " + number_text(min) + " and " + number_text(max) + ", not " + text;
+        if (v < min || v > max)
+          return "must be between " + number_text(min) + " and " + number_text(max) + ", not " + text;
         return {};
       },
       number_text(min) + ".." + number_text(max));
@@ -118,8 +120,7 @@ std::string command_words_error(const CLI::App& app, int argc, char** argv) {
   for (int i = 1;; ++i) {
     const auto subs = current->get_subcommands([](const CLI::App*) { return true; });
     if (subs.empty()) return {};
-    if (i >= argc)
-      return "'" + path + "' needs a command: " + names(current) + "; see '" + path + " --help'";
+    if (i >= argc) return "'" + path + "' needs a command: " + names(current) + "; see '" + path + " --help'";
     const std::string word = argv[i];
     if (word.empty() || word[0] == '-') return {};  // --help, --version, or an option CLI11 will name
     const CLI::App* next = nullptr;

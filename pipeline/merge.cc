@@ -165,7 +165,8 @@ TaskSlice parse_task(std::string_view text) {
   const auto k = parse_number(text.substr(0, slash));
   const auto n = slash == std::string_view::npos ? std::nullopt : parse_number(text.substr(slash + 1));
   if (!k || !n) throw std::invalid_argument("--task must be K/N, e.g. 0/8 (task K of N, counted from 0)");
-  if (*n < 1 || *n > 100000) throw std::invalid_argument("--task " + std::string(text) + ": N must be between 1 and 100000");
+  if (*n < 1 || *n > 100000)
+    throw std::invalid_argument("--task " + std::string(text) + ": N must be between 1 and 100000");
   if (*k >= *n) throw std::invalid_argument("--task " + std::string(text) + ": K must be below N (tasks count from 0)");
   return TaskSlice{static_cast<uint32_t>(*k), static_cast<uint32_t>(*n)};
 }
@@ -194,19 +195,20 @@ std::optional<TaskSlice> task_from_environment(const std::function<const char*(c
     source = "the Slurm array (SLURM_ARRAY_TASK_COUNT)";
   } else if (const auto index = number("JOB_COMPLETION_INDEX", std::nullopt)) {
     if (config_tasks == 0)
-      throw std::invalid_argument("JOB_COMPLETION_INDEX is set but the config has no `tasks = N`: set it to the Job's "
-                                  "completions, or give --task K/N");
+      throw std::invalid_argument(
+          "JOB_COMPLETION_INDEX is set but the config has no `tasks = N`: set it to the Job's "
+          "completions, or give --task K/N");
     if (*index >= config_tasks)
-      throw std::invalid_argument("JOB_COMPLETION_INDEX=" + std::to_string(*index) + " is not below the config's tasks = " +
-                                  std::to_string(config_tasks));
+      throw std::invalid_argument("JOB_COMPLETION_INDEX=" + std::to_string(*index) +
+                                  " is not below the config's tasks = " + std::to_string(config_tasks));
     return TaskSlice{static_cast<uint32_t>(*index), config_tasks};
   } else {
     return std::nullopt;
   }
   if (t.count > 100000) throw std::invalid_argument("SLURM_ARRAY_TASK_COUNT must be at most 100000");
   if (config_tasks != 0 && config_tasks != t.count)
-    throw std::invalid_argument(source + " has " + std::to_string(t.count) + " tasks, the config's tasks = " +
-                                std::to_string(config_tasks));
+    throw std::invalid_argument(source + " has " + std::to_string(t.count) +
+                                " tasks, the config's tasks = " + std::to_string(config_tasks));
   return t;
 }
 
@@ -231,13 +233,12 @@ RunReport merge(const MergeOptions& options) {
     TaskFile f = read_task_file(e.path() / "task.json");
     if (f.task != *k) throw RunError((e.path() / "task.json").string() + " names task " + std::to_string(f.task));
     if (n != 0 && f.tasks != n)
-      throw RunError(tasks_dir.string() + " mixes splits into " + std::to_string(n) + " and " + std::to_string(f.tasks) +
-                     " tasks (" + e.path().string() + "); merge one split");
+      throw RunError(tasks_dir.string() + " mixes splits into " + std::to_string(n) + " and " +
+                     std::to_string(f.tasks) + " tasks (" + e.path().string() + "); merge one split");
     n = f.tasks;
     files.emplace(static_cast<uint32_t>(*k), std::move(f));
   }
-  if (files.empty())
-    throw RunError(tasks_dir.string() + " holds no task (no tasks/K/task.json): run the tasks first");
+  if (files.empty()) throw RunError(tasks_dir.string() + " holds no task (no tasks/K/task.json): run the tasks first");
   const fs::path config_path = !options.config.empty() ? options.config : fs::path(files.begin()->second.config);
   if (!fs::exists(config_path))
     throw ConfigError("the tasks ran " + config_path.string() + ", which is gone; give the config with --config");

@@ -101,8 +101,8 @@ std::vector<PromptOutcome> read_signature_file(const std::filesystem::path& path
   const uint64_t count = c.get<uint64_t>();
   if (c.bad() || magic != kMagic) throw std::runtime_error(path.string() + " is not a primer signature file");
   if (version != kVersion)
-    throw std::runtime_error(path.string() + " has signature version " + std::to_string(version) + ", this primer reads " +
-                             std::to_string(kVersion) + "; rerun the tasks with this primer");
+    throw std::runtime_error(path.string() + " has signature version " + std::to_string(version) +
+                             ", this primer reads " + std::to_string(kVersion) + "; rerun the tasks with this primer");
   std::vector<PromptOutcome> out;
   if (count > c.room(8)) throw std::runtime_error(corrupt);
   out.reserve(count);

@@ -31,14 +31,14 @@
 namespace primer::pipeline {
 
 struct PromptOutcome {
-  uint64_t index = 0;             // prompt index
-  bool failed = false;            // the teacher gave no usable reply
-  bool validation = false;        // the record belongs to the validation split
+  uint64_t index = 0;       // prompt index
+  bool failed = false;      // the teacher gave no usable reply
+  bool validation = false;  // the record belongs to the validation split
   uint32_t prompt_tokens = 0, completion_tokens = 0;
-  double cost_usd = 0;            // what this reply cost (0 for the built-in teacher)
-  uint64_t text_bytes = 0;        // bytes of the reply text (after rewriting filters)
-  uint64_t invalid_utf8 = 0;      // invalid sequences replaced in the record
-  filters::Prepared prepared;     // stateless verdict and the ordered filters' keys
+  double cost_usd = 0;         // what this reply cost (0 for the built-in teacher)
+  uint64_t text_bytes = 0;     // bytes of the reply text (after rewriting filters)
+  uint64_t invalid_utf8 = 0;   // invalid sequences replaced in the record
+  filters::Prepared prepared;  // stateless verdict and the ordered filters' keys
 
   // A candidate has a JSON record: it has a reply and no stateless filter dropped it.
   bool candidate() const { return !failed && prepared.dropped_at < 0; }

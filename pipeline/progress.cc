@@ -14,8 +14,14 @@ std::string clock_time(double seconds) {
 }
 
 Progress::Progress(std::string label, uint64_t total, uint64_t start, bool enabled)
-    : label_(std::move(label)), total_(total), start_(start), enabled_(enabled),
-      tty_(::isatty(STDERR_FILENO) == 1), interval_(tty_ ? 0.2 : 10.0), t0_(Clock::now()), last_(t0_) {}
+    : label_(std::move(label)),
+      total_(total),
+      start_(start),
+      enabled_(enabled),
+      tty_(::isatty(STDERR_FILENO) == 1),
+      interval_(tty_ ? 0.2 : 10.0),
+      t0_(Clock::now()),
+      last_(t0_) {}
 
 void Progress::update(uint64_t done, uint64_t kept, uint64_t text_bytes) {
   if (!enabled_ || (++calls_ & 7) != 0) return;  // look at the clock every 8 records
@@ -37,8 +43,8 @@ void Progress::print(uint64_t done, uint64_t kept, uint64_t text_bytes, bool fin
   std::string eta = rate > 0 && done < total_ ? clock_time(double(total_ - done) / rate) : "-";
   std::string line = fmt::format(
       "{}: {}/{} prompts ({:.1f}%) | kept {} | {:.0f} prompts/s | {:.1f} MB/s | elapsed {} | ETA {}", label_,
-      with_commas(done), with_commas(total_), total_ ? 100.0 * double(done) / double(total_) : 100.0,
-      with_commas(kept), rate, mbs, clock_time(secs), final ? "done" : eta);
+      with_commas(done), with_commas(total_), total_ ? 100.0 * double(done) / double(total_) : 100.0, with_commas(kept),
+      rate, mbs, clock_time(secs), final ? "done" : eta);
   if (note_)
     if (const std::string note = note_(); !note.empty()) line += " | " + note;
   if (tty_) std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), final ? "\n" : "");

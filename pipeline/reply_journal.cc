@@ -76,8 +76,8 @@ ReplyJournal::ReplyJournal(fs::path dir, uint64_t from) : dir_(std::move(dir)) {
       uint64_t index = 0;
       std::string_view request, text, finish;
       uint64_t pt = 0, ct = 0;
-      if (e["index"].get(index) || e["request"].get(request) || e["text"].get(text) ||
-          e["finish_reason"].get(finish) || e["prompt_tokens"].get(pt) || e["completion_tokens"].get(ct)) {
+      if (e["index"].get(index) || e["request"].get(request) || e["text"].get(text) || e["finish_reason"].get(finish) ||
+          e["prompt_tokens"].get(pt) || e["completion_tokens"].get(ct)) {
         ++torn_;
         continue;
       }

@@ -110,11 +110,13 @@ void Builder::load_dataset() {
       } catch (const std::exception& e) {
         problem(std::string("journal/state.json: ") + e.what());
       }
-      problem("manifest.json: missing — the run is unfinished (journal/ holds its last checkpoint; rerun `primer run` "
-              "to resume it). Counts below are those of the last checkpoint.");
+      problem(
+          "manifest.json: missing — the run is unfinished (journal/ holds its last checkpoint; rerun `primer run` "
+          "to resume it). Counts below are those of the last checkpoint.");
     } else {
-      problem("manifest.json: missing — no funnel, cost or shard checksums to show; figures come from the shard files "
-              "found in data/");
+      problem(
+          "manifest.json: missing — no funnel, cost or shard checksums to show; figures come from the shard files "
+          "found in data/");
     }
   }
   if (manifest_) notes_.insert(notes_.end(), manifest_->caveats.begin(), manifest_->caveats.end());
@@ -122,10 +124,12 @@ void Builder::load_dataset() {
     for (const auto& s : manifest_->shards) shards_.push_back({s.path, s.split});
   } else {
     const fs::path data = fs::is_directory(dir_ / storage::kDataDir) ? dir_ / storage::kDataDir : dir_;
-    for (const auto& f : shard_files_in(data)) shards_.push_back({fs::relative(f, dir_).string(), storage::split_of(f)});
+    for (const auto& f : shard_files_in(data))
+      shards_.push_back({fs::relative(f, dir_).string(), storage::split_of(f)});
     if (manifest_from_journal_)  // the checkpointed train shards (journal/shards/)
       for (const auto& s : manifest_->shards) {
-        const bool listed = std::any_of(shards_.begin(), shards_.end(), [&](const ShardToRead& r) { return r.path == s.path; });
+        const bool listed =
+            std::any_of(shards_.begin(), shards_.end(), [&](const ShardToRead& r) { return r.path == s.path; });
         if (!listed && fs::exists(dir_ / s.path)) shards_.push_back({s.path, s.split});
       }
   }
@@ -149,8 +153,8 @@ void Builder::load_vocabulary() {
           break;
         }
       if (list.empty())
-        notes_.push_back(fmt::format("the run's vocabulary {} was not found; OOV figures use the bundled vocab/default.txt",
-                                     std::string(s)));
+        notes_.push_back(fmt::format(
+            "the run's vocabulary {} was not found; OOV figures use the bundled vocab/default.txt", std::string(s)));
     }
   }
   if (list.empty()) {
@@ -203,9 +207,13 @@ std::string Builder::build() {
     report::scan_rejected(dir_, o_, scan_, problem_sink());
   }
   training_ = report::load_training(dir_, problem_sink());
-  summary_.kind = is_dataset_ && training_ ? "dataset+training" : is_dataset_ ? "dataset" : training_ ? "training" : "unknown";
+  summary_.kind = is_dataset_ && training_ ? "dataset+training"
+                  : is_dataset_            ? "dataset"
+                  : training_              ? "training"
+                                           : "unknown";
   if (!is_dataset_ && !training_)
-    problem(dir_.string() + ": nothing to report: no manifest.json, no data/ shards, no journal/, no metrics.jsonl, "
+    problem(dir_.string() +
+            ": nothing to report: no manifest.json, no data/ shards, no journal/, no metrics.jsonl, "
             "no eval.json and no checkpoints");
 
   // Sections first (they may add problems), then the page around them.

@@ -132,7 +132,8 @@ std::string base64(const std::string& bytes) {
 std::string csp_hash(std::string_view content) {
   const std::string hex = storage::sha256_hex(content);
   std::string raw;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) raw.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    raw.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
   return "'sha256-" + base64(raw) + "'";
 }
 
@@ -141,8 +142,8 @@ double share(uint64_t a, uint64_t b) { return b ? double(a) / double(b) : NAN; }
 }  // namespace
 
 std::string card(const std::string& label, const std::string& value, const std::string& key) {
-  return fmt::format("<div class=\"card\"{}><b>{}</b>{}</div>",
-                     key.empty() ? "" : " data-card=\"" + esc(key) + "\"", value, esc(label));
+  return fmt::format("<div class=\"card\"{}><b>{}</b>{}</div>", key.empty() ? "" : " data-card=\"" + esc(key) + "\"",
+                     value, esc(label));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -170,7 +171,8 @@ std::string funnel_section(const std::optional<storage::Manifest>& manifest, boo
   std::string h = "<section id=\"funnel\"><h2>Funnel</h2>";
   if (!manifest) return h + "<p class=\"muted\">No manifest.json: the funnel is unknown.</p></section>";
   const storage::Manifest& m = *manifest;
-  if (from_journal) h += "<p class=\"muted\">Counts of the last checkpoint (journal/state.json): the run is unfinished.</p>";
+  if (from_journal)
+    h += "<p class=\"muted\">Counts of the last checkpoint (journal/state.json): the run is unfinished.</p>";
   h += "<div class=\"cards\">";
   h += card("prompts", base::with_commas(m.prompts), "prompts");
   h += card("kept documents", base::with_commas(m.kept), "kept");
@@ -179,7 +181,8 @@ std::string funnel_section(const std::optional<storage::Manifest>& manifest, boo
   if (m.prompt_tokens || m.completion_tokens)
     h += card("teacher tokens (prompt + completion)", base::with_commas(m.prompt_tokens + m.completion_tokens));
   h += card("cost", fmt::format("${:.4f}", m.cost_usd), "cost");
-  if (m.kept && m.cost_usd > 0) h += card("cost per 1,000 kept", fmt::format("${:.4f}", 1000 * m.cost_usd / double(m.kept)));
+  if (m.kept && m.cost_usd > 0)
+    h += card("cost per 1,000 kept", fmt::format("${:.4f}", 1000 * m.cost_usd / double(m.kept)));
   if (m.tokenizer) h += card("train tokens", base::with_commas(m.split_tokens("train")));
   h += "</div>";
 
@@ -190,25 +193,31 @@ std::string funnel_section(const std::optional<storage::Manifest>& manifest, boo
   for (const auto& f : m.filters)
     bars.push_back({"after " + f.name, double(f.kept), percent(share(f.kept, m.prompts)), is_dedup(f.name) ? 2 : 0});
   bars.push_back({"kept", double(m.kept), percent(share(m.kept, m.prompts)), 3});
-  h += "<h3>Documents remaining after each stage</h3>" + report_svg::hbars(bars, "Documents remaining after each stage");
+  h +=
+      "<h3>Documents remaining after each stage</h3>" + report_svg::hbars(bars, "Documents remaining after each stage");
   std::vector<report_svg::Bar> drops;
   for (const auto& f : m.filters)
     for (const auto& d : f.dropped)
       if (d.count) drops.push_back({f.name + ": " + d.reason, double(d.count), percent(share(d.count, m.prompts)), 1});
-  if (m.teacher_failures) drops.insert(drops.begin(), {"teacher failures", double(m.teacher_failures), percent(share(m.teacher_failures, m.prompts)), 1});
-  h += "<h3>Drops by filter and reason</h3>" +
-       (drops.empty() ? std::string("<p class=\"muted\">Nothing was dropped.</p>") : report_svg::hbars(drops, "Drops by filter and reason"));
+  if (m.teacher_failures)
+    drops.insert(drops.begin(),
+                 {"teacher failures", double(m.teacher_failures), percent(share(m.teacher_failures, m.prompts)), 1});
+  h += "<h3>Drops by filter and reason</h3>" + (drops.empty()
+                                                    ? std::string("<p class=\"muted\">Nothing was dropped.</p>")
+                                                    : report_svg::hbars(drops, "Drops by filter and reason"));
 
   h += "<table class=\"funnel\" id=\"funnel-table\"><thead><tr><th>stage</th><th class=\"num\">documents</th>"
        "<th class=\"num\">of the stage</th><th class=\"num\">of prompts</th></tr></thead><tbody>";
   h += funnel_row("", "prompts", m.prompts, "prompts", 0, m.prompts);
   h += funnel_row("", "replies", m.replies, "replies", m.prompts, m.prompts);
-  if (m.teacher_failures) h += funnel_row("sub", "teacher failures", m.teacher_failures, "teacher_failures", m.prompts, m.prompts);
+  if (m.teacher_failures)
+    h += funnel_row("sub", "teacher failures", m.teacher_failures, "teacher_failures", m.prompts, m.prompts);
   for (const auto& f : m.filters) {
     const std::string cls = is_dedup(f.name) ? "dedup" : "";
     h += funnel_row(cls, "filter <b>" + esc(f.name) + "</b> seen", f.seen, "filter:" + f.name + ":seen", 0, m.prompts);
     for (const auto& d : f.dropped)
-      h += funnel_row("sub", "dropped: " + esc(d.reason), d.count, "filter:" + f.name + ":drop:" + d.reason, f.seen, m.prompts);
+      h += funnel_row("sub", "dropped: " + esc(d.reason), d.count, "filter:" + f.name + ":drop:" + d.reason, f.seen,
+                      m.prompts);
     h += funnel_row("sub", "kept", f.kept, "filter:" + f.name + ":kept", f.seen, m.prompts);
   }
   h += funnel_row("total", "kept", m.kept, "kept", m.replies, m.prompts);
@@ -218,7 +227,8 @@ std::string funnel_section(const std::optional<storage::Manifest>& manifest, boo
 
   h += "<h3>Tokens and cost</h3><table><tbody>";
   auto kv = [&](const std::string& k, const std::string& v, const std::string& key = "") {
-    h += fmt::format("<tr><th>{}</th><td class=\"num\"{}>{}</td></tr>", k, key.empty() ? "" : " data-funnel=\"" + key + "\"", v);
+    h += fmt::format("<tr><th>{}</th><td class=\"num\"{}>{}</td></tr>", k,
+                     key.empty() ? "" : " data-funnel=\"" + key + "\"", v);
   };
   kv("teacher", esc(m.teacher.empty() ? "-" : m.teacher));
   kv("prompt tokens (teacher usage)", base::with_commas(m.prompt_tokens), "prompt_tokens");
@@ -229,7 +239,8 @@ std::string funnel_section(const std::optional<storage::Manifest>& manifest, boo
   kv("text bytes kept", base::with_commas(m.text_bytes), "text_bytes");
   if (m.invalid_utf8) kv("invalid UTF-8 sequences replaced", base::with_commas(m.invalid_utf8));
   if (m.tokenizer) {
-    kv("tokenizer", esc(fmt::format("{} ({}, {} pieces)", m.tokenizer->path, m.tokenizer->model_type, m.tokenizer->vocab_size)));
+    kv("tokenizer",
+       esc(fmt::format("{} ({}, {} pieces)", m.tokenizer->path, m.tokenizer->model_type, m.tokenizer->vocab_size)));
     kv("train tokens", base::with_commas(m.split_tokens("train")), "tokens_train");
     kv("validation tokens", base::with_commas(m.split_tokens("validation")), "tokens_validation");
   }
@@ -280,11 +291,14 @@ std::string slots_html(const DatasetScan& s) {
     const auto& values = s.slot_values.at(name);
     std::vector<std::pair<uint64_t, std::string>> sorted;
     for (const auto& [v, n] : values) sorted.emplace_back(n, v);
-    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
     std::vector<report_svg::Bar> bars;
     for (size_t i = 0; i < sorted.size() && i < kTopValues; ++i)
       bars.push_back({sorted[i].second, double(sorted[i].first), percent(share(sorted[i].first, s.with_slots)), 2});
-    h += fmt::format("<h4>{}</h4><p class=\"muted\">{} distinct values{}.</p>", esc(name), base::with_commas(values.size()),
+    h += fmt::format("<h4>{}</h4><p class=\"muted\">{} distinct values{}.</p>", esc(name),
+                     base::with_commas(values.size()),
                      values.size() > kTopValues ? fmt::format(", the {} most frequent shown", kTopValues) : "");
     h += report_svg::hbars(bars, "Documents per value of " + name);
   }
@@ -330,8 +344,10 @@ std::string distributions_section(const DatasetScan& s, const std::optional<voca
   if (s.with_features_field) {
     std::vector<report_svg::Bar> bars;
     for (const auto& [f, n] : s.features) bars.push_back({f, double(n), percent(share(n, s.with_features_field)), 4});
-    bars.push_back({"(none requested)", double(s.with_no_features), percent(share(s.with_no_features, s.with_features_field)), 5});
-    h += "<div><h3>Features requested</h3>" + report_svg::hbars(bars, "Features requested per document", kHalf) + "</div>";
+    bars.push_back(
+        {"(none requested)", double(s.with_no_features), percent(share(s.with_no_features, s.with_features_field)), 5});
+    h += "<div><h3>Features requested</h3>" + report_svg::hbars(bars, "Features requested per document", kHalf) +
+         "</div>";
   }
   if (s.with_words) {
     h += "<div><h3>Required words</h3><table><thead><tr><th>word</th><th class=\"num\">in the story</th>"
@@ -339,12 +355,13 @@ std::string distributions_section(const DatasetScan& s, const std::optional<voca
     const char* names[3] = {"verb", "noun", "adjective"};
     const vocab::Pos pos[3] = {vocab::Pos::kVerb, vocab::Pos::kNoun, vocab::Pos::kAdj};
     for (int k = 0; k < 3; ++k)
-      h += fmt::format("<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                       names[k], s.words_in_vocab ? percent(share(s.found[k], s.words_in_vocab)) : "–",
-                       base::with_commas(s.distinct[k].size()),
-                       vocab ? base::with_commas(vocab->with_pos(pos[k]).size()) : "–");
-    h += fmt::format("<tr class=\"total\"><td>all three</td><td class=\"num\">{}</td><td></td><td></td></tr></tbody></table>",
-                     s.words_in_vocab ? percent(share(s.all_found, s.words_in_vocab)) : "–");
+      h += fmt::format(
+          "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>", names[k],
+          s.words_in_vocab ? percent(share(s.found[k], s.words_in_vocab)) : "–",
+          base::with_commas(s.distinct[k].size()), vocab ? base::with_commas(vocab->with_pos(pos[k]).size()) : "–");
+    h += fmt::format(
+        "<tr class=\"total\"><td>all three</td><td class=\"num\">{}</td><td></td><td></td></tr></tbody></table>",
+        s.words_in_vocab ? percent(share(s.all_found, s.words_in_vocab)) : "–");
     h += fmt::format("<p class=\"muted\">{} of {} documents name three required words{}.</p></div>",
                      base::with_commas(s.with_words), base::with_commas(s.records),
                      s.words_in_vocab < s.with_words
@@ -400,7 +417,8 @@ std::string oov_section(const DatasetScan& scan, const std::optional<vocab::Voca
   if (scan.oov.empty()) return h + "<p>No out-of-vocabulary word in the records read.</p></section>";
   std::vector<std::pair<uint64_t, std::string>> top;
   for (const auto& [w, o] : scan.oov) top.emplace_back(o.count, w);
-  std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+  std::sort(top.begin(), top.end(),
+            [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
   h += fmt::format("<p class=\"muted\">{} distinct words; the {} most frequent.</p>", base::with_commas(top.size()),
                    std::min(top.size(), top_oov));
   if (top.size() > top_oov) top.resize(top_oov);
@@ -410,8 +428,8 @@ std::string oov_section(const DatasetScan& scan, const std::optional<vocab::Voca
     const OovWord& o = scan.oov.at(w);
     std::string ctx;
     for (const auto& e : o.examples) ctx += "<div class=\"ctx\">" + e + "</div>";
-    h += fmt::format("<tr><td><b>{}</b></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>", esc(cut_utf8(w, kMaxWord)),
-                     base::with_commas(o.count), base::with_commas(o.docs), ctx);
+    h += fmt::format("<tr><td><b>{}</b></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                     esc(cut_utf8(w, kMaxWord)), base::with_commas(o.count), base::with_commas(o.docs), ctx);
   }
   return h + "</tbody></table></section>";
 }
@@ -420,11 +438,13 @@ std::string samples_section(DatasetScan& scan) {
   std::vector<SampleRow> kept = scan.kept.take(), rejected = scan.rejected.take();
   if (kept.empty() && rejected.empty() && !scan.rejected_files) return "";
   std::string h = "<section id=\"samples\"><h2>Samples</h2>";
-  h += "<input id=\"search\" class=\"search\" type=\"search\" placeholder=\"Search the samples (every word must match)…\" "
-       "aria-label=\"Search the samples\">";
-  h += fmt::format("<h3>Kept documents</h3><p class=\"muted\"><span id=\"kept-samples-count\" data-shown=\"{0}\">{0} of {0} rows "
-                   "shown</span> · a uniform sample of the records read</p>",
-                   kept.size());
+  h +=
+      "<input id=\"search\" class=\"search\" type=\"search\" placeholder=\"Search the samples (every word must match)…\" "
+      "aria-label=\"Search the samples\">";
+  h += fmt::format(
+      "<h3>Kept documents</h3><p class=\"muted\"><span id=\"kept-samples-count\" data-shown=\"{0}\">{0} of {0} rows "
+      "shown</span> · a uniform sample of the records read</p>",
+      kept.size());
   h += "<table class=\"samples\" id=\"kept-samples\"><thead><tr><th>document</th><th>text</th></tr></thead><tbody>";
   for (const auto& r : kept) h += r.html;
   h += "</tbody></table>";
@@ -436,9 +456,11 @@ std::string samples_section(DatasetScan& scan) {
       h += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"num\" data-rejected=\"{}\">{}</td></tr>", esc(k.first),
                        esc(k.second), esc(k.first + ":" + k.second), base::with_commas(n));
     h += "</tbody></table>";
-    h += fmt::format("<p class=\"muted\"><span id=\"rejected-samples-count\" data-shown=\"{0}\">{0} of {0} rows shown</span></p>",
-                     rejected.size());
-    h += "<table class=\"samples\" id=\"rejected-samples\"><thead><tr><th>dropped by</th><th>text</th></tr></thead><tbody>";
+    h += fmt::format(
+        "<p class=\"muted\"><span id=\"rejected-samples-count\" data-shown=\"{0}\">{0} of {0} rows shown</span></p>",
+        rejected.size());
+    h +=
+        "<table class=\"samples\" id=\"rejected-samples\"><thead><tr><th>dropped by</th><th>text</th></tr></thead><tbody>";
     for (const auto& r : rejected) h += r.html;
     h += "</tbody></table>";
   }
@@ -449,41 +471,46 @@ std::string manifest_section(const std::optional<storage::InspectReport>& inspec
                              const std::optional<storage::Manifest>& manifest, bool from_journal) {
   std::string h = "<section id=\"manifest\"><h2>Manifest and verify</h2>";
   if (!inspect) {
-    h += "<p><span class=\"status bad\" id=\"verify-status\" data-status=\"missing\">NOT VERIFIED</span> no dataset files to check.</p>";
+    h +=
+        "<p><span class=\"status bad\" id=\"verify-status\" data-status=\"missing\">NOT VERIFIED</span> no dataset files to check.</p>";
   } else if (!inspect->manifest) {
-    h += "<p><span class=\"status bad\" id=\"verify-status\" data-status=\"no-manifest\">NO MANIFEST</span> the shards cannot be "
-         "checked against checksums.</p>";
+    h +=
+        "<p><span class=\"status bad\" id=\"verify-status\" data-status=\"no-manifest\">NO MANIFEST</span> the shards cannot be "
+        "checked against checksums.</p>";
   } else if (!inspect->problems.empty()) {
-    h += fmt::format("<p><span class=\"status bad\" id=\"verify-status\" data-status=\"failed\">VERIFY FAILED</span> {} problem{}:</p><ul>",
-                     inspect->problems.size(), inspect->problems.size() == 1 ? "" : "s");
+    h += fmt::format(
+        "<p><span class=\"status bad\" id=\"verify-status\" data-status=\"failed\">VERIFY FAILED</span> {} problem{}:</p><ul>",
+        inspect->problems.size(), inspect->problems.size() == 1 ? "" : "s");
     for (const auto& p : inspect->problems) h += "<li>" + esc(p) + "</li>";
     h += "</ul>";
   } else if (inspect->verified) {
-    h += fmt::format("<p><span class=\"status ok\" id=\"verify-status\" data-status=\"ok\">VERIFIED</span> {} shards{}: sizes, "
-                     "sha256 and record counts match the manifest.</p>",
-                     inspect->shards.size(),
-                     inspect->token_files.empty() ? "" : fmt::format(" and {} token shards", inspect->token_files.size()));
+    h += fmt::format(
+        "<p><span class=\"status ok\" id=\"verify-status\" data-status=\"ok\">VERIFIED</span> {} shards{}: sizes, "
+        "sha256 and record counts match the manifest.</p>",
+        inspect->shards.size(),
+        inspect->token_files.empty() ? "" : fmt::format(" and {} token shards", inspect->token_files.size()));
   } else {
-    h += "<p><span class=\"status skip\" id=\"verify-status\" data-status=\"skipped\">NOT VERIFIED</span> (verification was "
-         "turned off; run <code>primer inspect DIR --verify</code>).</p>";
+    h +=
+        "<p><span class=\"status skip\" id=\"verify-status\" data-status=\"skipped\">NOT VERIFIED</span> (verification was "
+        "turned off; run <code>primer inspect DIR --verify</code>).</p>";
   }
   if (manifest && !from_journal) {
     const storage::Manifest& m = *manifest;
     h += "<table><tbody>";
-    for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
-             {"schema", std::to_string(m.schema)},
-             {"primer version", m.primer_version},
-             {"kind", m.kind},
-             {"teacher", m.teacher},
-             {"config sha256", m.config_hash},
-             {"started", m.started_at},
-             {"finished", m.finished_at}})
+    for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{{"schema", std::to_string(m.schema)},
+                                                                               {"primer version", m.primer_version},
+                                                                               {"kind", m.kind},
+                                                                               {"teacher", m.teacher},
+                                                                               {"config sha256", m.config_hash},
+                                                                               {"started", m.started_at},
+                                                                               {"finished", m.finished_at}})
       h += fmt::format("<tr><th>{}</th><td>{}</td></tr>", k, esc(v));
     h += "</tbody></table>";
   }
   if (inspect && !inspect->shards.empty()) {
-    h += "<h3>Shards</h3><table><thead><tr><th>path</th><th>split</th><th class=\"num\">records</th><th class=\"num\">bytes</th>"
-         "<th>sha256 (manifest)</th><th>status</th></tr></thead><tbody>";
+    h +=
+        "<h3>Shards</h3><table><thead><tr><th>path</th><th>split</th><th class=\"num\">records</th><th class=\"num\">bytes</th>"
+        "<th>sha256 (manifest)</th><th>status</th></tr></thead><tbody>";
     std::map<std::string, std::string> sha;
     if (manifest)
       for (const auto& s : manifest->shards) sha[s.path] = s.sha256.substr(0, 16);
@@ -492,10 +519,11 @@ std::string manifest_section(const std::optional<storage::InspectReport>& inspec
       for (const auto& p : inspect->problems)
         if (p.starts_with(s.path + ":")) status = "problem";
       if (!s.exists) status = "MISSING";
-      h += fmt::format("<tr><td class=\"path\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"path\">{}</td>"
-                       "<td>{}</td></tr>",
-                       esc(s.path), esc(s.split), base::with_commas(s.records), base::with_commas(s.bytes),
-                       esc(sha.count(s.path) ? sha[s.path] + "…" : ""), status);
+      h += fmt::format(
+          "<tr><td class=\"path\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"path\">{}</td>"
+          "<td>{}</td></tr>",
+          esc(s.path), esc(s.split), base::with_commas(s.records), base::with_commas(s.bytes),
+          esc(sha.count(s.path) ? sha[s.path] + "…" : ""), status);
     }
     h += "</tbody></table>";
   }
@@ -512,10 +540,14 @@ std::string manifest_section(const std::optional<storage::InspectReport>& inspec
 std::string assemble_page(const fs::path& dir, const ReportSummary& summary, const std::vector<std::string>& notes,
                           const std::string& body) {
   std::string nav;
-  for (const auto& [id, label] : std::vector<std::pair<std::string, std::string>>{
-           {"funnel", "Funnel"}, {"distributions", "Distributions"}, {"oov", "OOV words"}, {"samples", "Samples"},
-           {"manifest", "Manifest"}, {"training", "Training"}})
-    if (body.find("<section id=\"" + id + "\"") != std::string::npos) nav += fmt::format("<a href=\"#{}\">{}</a>", id, label);
+  for (const auto& [id, label] : std::vector<std::pair<std::string, std::string>>{{"funnel", "Funnel"},
+                                                                                  {"distributions", "Distributions"},
+                                                                                  {"oov", "OOV words"},
+                                                                                  {"samples", "Samples"},
+                                                                                  {"manifest", "Manifest"},
+                                                                                  {"training", "Training"}})
+    if (body.find("<section id=\"" + id + "\"") != std::string::npos)
+      nav += fmt::format("<a href=\"#{}\">{}</a>", id, label);
 
   const std::string style(kStyle), script(kScript);
   std::string page;
@@ -525,14 +557,15 @@ std::string assemble_page(const fs::path& dir, const ReportSummary& summary, con
           "; script-src " + csp_hash(script) + "; base-uri 'none'; form-action 'none'\">\n";
   page += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   page += "<meta name=\"generator\" content=\"primer report\">\n";
-  page += "<title>primer report: " + esc(dir.filename().empty() ? dir.string() : dir.filename().string()) + "</title>\n";
+  page +=
+      "<title>primer report: " + esc(dir.filename().empty() ? dir.string() : dir.filename().string()) + "</title>\n";
   page += "<style>" + style + "</style></head>\n<body data-kind=\"" + summary.kind + "\"><main>\n";
   page += "<header><h1>primer report</h1><div class=\"path\">" + esc(fs::absolute(dir).lexically_normal().string()) +
           "</div><p class=\"muted\">" + esc(summary.kind) + " · generated " + storage::utc_now() + "</p><nav>" + nav +
           "</nav></header>\n";
   if (!summary.problems.empty()) {
-    page += fmt::format("<div class=\"problems\" id=\"problems\" data-count=\"{}\"><h2>{} problem{}</h2><ul>", summary.problems.size(),
-                        summary.problems.size(), summary.problems.size() == 1 ? "" : "s");
+    page += fmt::format("<div class=\"problems\" id=\"problems\" data-count=\"{}\"><h2>{} problem{}</h2><ul>",
+                        summary.problems.size(), summary.problems.size(), summary.problems.size() == 1 ? "" : "s");
     for (const auto& p : summary.problems) page += "<li>" + esc(p) + "</li>";
     page += "</ul></div>\n";
   }

@@ -137,13 +137,13 @@ void score_record(const storage::RecordView& r, const std::string& split, const 
           size_t at = std::string_view::npos;
           if (t.text.data() >= text.data() && t.text.data() + t.text.size() <= text.data() + text.size())
             at = static_cast<size_t>(t.text.data() - text.data());
-          else
-            at = text.find(t.text);
+          else at = text.find(t.text);
           if (at == std::string_view::npos) return;
           const size_t from = utf8_floor(text, at > 60 ? at - 60 : 0);
           const size_t end = utf8_floor(text, std::min(text.size(), at + t.text.size() + 60));
-          o.examples.push_back((from > 0 ? "…" : "") + esc(text.substr(from, at - from)) + "<mark>" + esc(cut_utf8(t.text, kMaxWord)) +
-                               "</mark>" + esc(text.substr(at + t.text.size(), end - at - t.text.size())) +
+          o.examples.push_back((from > 0 ? "…" : "") + esc(text.substr(from, at - from)) + "<mark>" +
+                               esc(cut_utf8(t.text, kMaxWord)) + "</mark>" +
+                               esc(text.substr(at + t.text.size(), end - at - t.text.size())) +
                                (end < text.size() ? "…" : ""));
         });
       }
@@ -213,8 +213,8 @@ void score_record(const storage::RecordView& r, const std::string& split, const 
 storage::ReadStats scan_file(const fs::path& file, const std::string& split, uint64_t limit, const ReportOptions& o,
                              const std::optional<vocab::Vocabulary>& vocab, DatasetScan& scan, bool& stopped) {
   struct Block : storage::LineBlock {
-    size_t within = 0;            // lines up to the limit
-    bool record_after = false;    // a record follows the limit in this block
+    size_t within = 0;          // lines up to the limit
+    bool record_after = false;  // a record follows the limit in this block
     DatasetScan scan;
     std::vector<storage::LineVerdict> verdicts;
     std::vector<uint64_t> text_bytes;
@@ -229,61 +229,54 @@ storage::ReadStats scan_file(const fs::path& file, const std::string& split, uin
   };
   storage::ReadStats stats;
   storage::LineBlockReader<Block> reader({file});
-  std::atomic<bool> done{false};                  // the scan needs no more blocks
+  std::atomic<bool> done{false};                    // the scan needs no more blocks
   std::atomic<uint64_t> kept_bar{scan.kept.bar()};  // of the merged scan (falls as it grows)
   std::exception_ptr error;
   const size_t tokens = 2 * static_cast<size_t>(tbb::this_task_arena::max_concurrency()) + 1;
   tbb::parallel_pipeline(
-      tokens,
-      tbb::make_filter<void, Block*>(tbb::filter_mode::serial_in_order,
-                                     [&](tbb::flow_control& fc) -> Block* {
-                                       std::unique_ptr<Block> b = done.load() ? nullptr : reader.next();
-                                       if (!b) {
-                                         fc.stop();
-                                         return nullptr;
-                                       }
-                                       b->within = b->first_line >= limit
-                                                       ? 0
-                                                       : std::min<uint64_t>(b->size(), limit - b->first_line);
-                                       return b.release();
-                                     }) &
-          tbb::make_filter<Block*, Block*>(tbb::filter_mode::parallel,
-                                           [&](Block* b) {
-                                             thread_local simdjson::dom::parser parser;
-                                             b->scan.kept = BottomK(o.sample_rows);
-                                             b->scan.kept_bar = kept_bar.load();
-                                             b->scan.cover = scan.cover;
-                                             for (size_t i = 0; i < b->within; ++i) {
-                                               storage::RecordView r;
-                                               r.line_number = b->first_line + i + 1;
-                                               b->verdicts.push_back(storage::parse_record_line(parser, b->line(i), r));
-                                               const bool record = b->verdicts.back().record();
-                                               b->text_bytes.push_back(record ? r.text.size() : 0);
-                                               if (record) score_record(r, split, vocab, o.sample_chars, b->scan);
-                                             }
-                                             // After the limit: is there a record?
-                                             for (size_t i = b->within; i < b->size() && !b->record_after; ++i) {
-                                               storage::RecordView r;
-                                               b->record_after = storage::parse_record_line(parser, b->line(i), r).record();
-                                             }
-                                             return b;
-                                           }) &
-          tbb::make_filter<Block*, void>(tbb::filter_mode::serial_in_order, [&](Block* b) {
-            std::unique_ptr<Block> own(b);
-            if (done.load()) return;
-            for (size_t i = 0; i < b->within; ++i)
-              stats.count(b->first_line + i + 1, b->line(i).size(), b->verdicts[i], b->text_bytes[i]);
-            merge_scan(scan, std::move(b->scan));
-            kept_bar.store(scan.kept.bar());
-            if (b->record_after) {
-              stopped = true;
-              done.store(true);
-            } else if (b->error) {
-              error = b->error;  // the records before the damage count, as in a serial scan
-              done.store(true);
-            }
-            reader.recycle(std::move(own));
-          }));
+      tokens, tbb::make_filter<void, Block*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Block* {
+                std::unique_ptr<Block> b = done.load() ? nullptr : reader.next();
+                if (!b) {
+                  fc.stop();
+                  return nullptr;
+                }
+                b->within = b->first_line >= limit ? 0 : std::min<uint64_t>(b->size(), limit - b->first_line);
+                return b.release();
+              }) & tbb::make_filter<Block*, Block*>(tbb::filter_mode::parallel, [&](Block* b) {
+                thread_local simdjson::dom::parser parser;
+                b->scan.kept = BottomK(o.sample_rows);
+                b->scan.kept_bar = kept_bar.load();
+                b->scan.cover = scan.cover;
+                for (size_t i = 0; i < b->within; ++i) {
+                  storage::RecordView r;
+                  r.line_number = b->first_line + i + 1;
+                  b->verdicts.push_back(storage::parse_record_line(parser, b->line(i), r));
+                  const bool record = b->verdicts.back().record();
+                  b->text_bytes.push_back(record ? r.text.size() : 0);
+                  if (record) score_record(r, split, vocab, o.sample_chars, b->scan);
+                }
+                // After the limit: is there a record?
+                for (size_t i = b->within; i < b->size() && !b->record_after; ++i) {
+                  storage::RecordView r;
+                  b->record_after = storage::parse_record_line(parser, b->line(i), r).record();
+                }
+                return b;
+              }) & tbb::make_filter<Block*, void>(tbb::filter_mode::serial_in_order, [&](Block* b) {
+                std::unique_ptr<Block> own(b);
+                if (done.load()) return;
+                for (size_t i = 0; i < b->within; ++i)
+                  stats.count(b->first_line + i + 1, b->line(i).size(), b->verdicts[i], b->text_bytes[i]);
+                merge_scan(scan, std::move(b->scan));
+                kept_bar.store(scan.kept.bar());
+                if (b->record_after) {
+                  stopped = true;
+                  done.store(true);
+                } else if (b->error) {
+                  error = b->error;  // the records before the damage count, as in a serial scan
+                  done.store(true);
+                }
+                reader.recycle(std::move(own));
+              }));
   if (error) std::rethrow_exception(error);
   return stats;
 }
@@ -294,7 +287,8 @@ std::vector<fs::path> shard_files_in(const fs::path& dir) {
   std::vector<fs::path> files;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.is_regular_file() && storage::is_shard_file(e.path()) && e.path().filename() != "metrics.jsonl") files.push_back(e.path());
+    if (e.is_regular_file() && storage::is_shard_file(e.path()) && e.path().filename() != "metrics.jsonl")
+      files.push_back(e.path());
   std::sort(files.begin(), files.end());
   return files;
 }
@@ -347,10 +341,12 @@ void scan_rejected(const fs::path& dir, const ReportOptions& o, DatasetScan& sca
         ++scan.rejected_reasons[{by, reason}];
         const uint64_t key = base::mix64(std::hash<std::string_view>{}(r.text) ^ r.line_number);
         if (!scan.rejected.wants(key)) return;
-        std::string meta = fmt::format("<b>{}</b> <br>{}", esc(by.empty() ? "?" : by), esc(reason.empty() ? "?" : reason));
+        std::string meta =
+            fmt::format("<b>{}</b> <br>{}", esc(by.empty() ? "?" : by), esc(reason.empty() ? "?" : reason));
         if (!fields.id.empty()) meta += " <br>" + esc(fields.id);
-        scan.rejected.add({key, fmt::format("<tr><td class=\"meta\">{} </td> <td><div class=\"text\">{}</div></td></tr>",
-                                            meta, esc(cut_utf8(r.text, o.sample_chars)))});
+        scan.rejected.add(
+            {key, fmt::format("<tr><td class=\"meta\">{} </td> <td><div class=\"text\">{}</div></td></tr>", meta,
+                              esc(cut_utf8(r.text, o.sample_chars)))});
       });
       if (st.malformed) problem(rel + ": " + st.describe_malformed());
     } catch (const Stop&) {

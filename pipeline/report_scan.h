@@ -26,8 +26,8 @@ namespace primer::pipeline::report {
 constexpr size_t kMaxWord = 60;  // bytes of an out-of-vocabulary word shown (a word can be any length)
 
 struct OovWord {
-  uint64_t count = 0;  // occurrences
-  uint64_t docs = 0;   // documents with it
+  uint64_t count = 0;                 // occurrences
+  uint64_t docs = 0;                  // documents with it
   std::vector<std::string> examples;  // HTML: "…before <mark>word</mark> after…"
 };
 

@@ -52,7 +52,8 @@ std::optional<TrainingRun> load_training(const fs::path& dir, const std::functio
     if (fs::exists(d / "model.bin", ec)) c.bytes = fs::file_size(d / "model.bin", ec);
     run.checkpoints.push_back(std::move(c));
   }
-  std::sort(run.checkpoints.begin(), run.checkpoints.end(), [](const Checkpoint& a, const Checkpoint& b) { return a.path < b.path; });
+  std::sort(run.checkpoints.begin(), run.checkpoints.end(),
+            [](const Checkpoint& a, const Checkpoint& b) { return a.path < b.path; });
   if (!has_metrics && !has_eval && run.checkpoints.empty()) return std::nullopt;
   if (!has_metrics) {
     problem("metrics.jsonl: missing (no loss curves)");
@@ -122,8 +123,9 @@ std::string eval_table(const std::string& json, const std::function<void(const s
   std::string h;
   simdjson::dom::object scores;
   if (!obj["scores"].get_object().get(scores)) {
-    h += "<h3>Scores (teacher as judge)</h3><table id=\"eval-scores\"><thead><tr><th>measure</th><th class=\"num\">mean</th>"
-         "<th class=\"num\">± 95% CI</th><th>other</th></tr></thead><tbody>";
+    h +=
+        "<h3>Scores (teacher as judge)</h3><table id=\"eval-scores\"><thead><tr><th>measure</th><th class=\"num\">mean</th>"
+        "<th class=\"num\">± 95% CI</th><th>other</th></tr></thead><tbody>";
     for (auto [name, v] : scores) {
       std::string mean, ci, other;
       simdjson::dom::object o;
@@ -136,8 +138,8 @@ std::string eval_table(const std::string& json, const std::function<void(const s
       } else {
         mean = json_value_text(v);
       }
-      h += fmt::format("<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>", esc(name), esc(mean),
-                       esc(ci), esc(other));
+      h += fmt::format("<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>", esc(name),
+                       esc(mean), esc(ci), esc(other));
     }
     h += "</tbody></table>";
   }
@@ -150,7 +152,8 @@ std::string eval_table(const std::string& json, const std::function<void(const s
   }
   std::string rest;
   for (auto [k, v] : obj)
-    if (k != "scores" && k != "auto") rest += fmt::format("<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(json_value_text(v)));
+    if (k != "scores" && k != "auto")
+      rest += fmt::format("<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(json_value_text(v)));
   if (!rest.empty()) h += "<h3>Other fields</h3><table><tbody>" + rest + "</tbody></table>";
   if (h.empty()) h = "<p class=\"muted\">eval.json has neither \"scores\" nor \"auto\".</p>";
   return h;
@@ -177,7 +180,8 @@ std::string training_section(const TrainingRun& run, const std::function<void(co
     for (const auto& r : run.metrics)
       if (std::isfinite(r.loss)) last_loss = r.loss;
     h += card("last loss", number(last_loss), "last-loss");
-    if (std::isfinite(best_val)) h += card(fmt::format("best val loss (step {})", number(best_step)), number(best_val), "best-val-loss");
+    if (std::isfinite(best_val))
+      h += card(fmt::format("best val loss (step {})", number(best_step)), number(best_val), "best-val-loss");
     if (n) h += card("tokens/s (last half)", number(std::round(tps / double(n))));
     h += "</div>";
     std::vector<report_svg::Series> loss(2);
@@ -185,7 +189,8 @@ std::string training_section(const TrainingRun& run, const std::function<void(co
     loss[1].name = "validation loss";
     loss[1].series = 1;
     loss[1].dots = true;
-    report_svg::Series lr{"learning rate", {}, 3, false}, speed{"tokens/s", {}, 2, false}, gflops{"GFLOP/s", {}, 4, false};
+    report_svg::Series lr{"learning rate", {}, 3, false}, speed{"tokens/s", {}, 2, false},
+        gflops{"GFLOP/s", {}, 4, false};
     for (const auto& r : run.metrics) {
       if (std::isfinite(r.loss)) loss[0].points.emplace_back(r.step, r.loss);
       if (std::isfinite(r.val_loss)) loss[1].points.emplace_back(r.step, r.val_loss);
@@ -195,8 +200,10 @@ std::string training_section(const TrainingRun& run, const std::function<void(co
     }
     if (loss[1].points.empty()) loss.pop_back();
     h += "<h3>Loss</h3>" + report_svg::lines(loss, "step", "loss", "Training and validation loss");
-    h += "<div class=\"grid2\"><div><h3>Learning rate</h3>" + report_svg::lines({lr}, "step", "learning rate", "Learning rate", false, 600, kHalf) +
-         "</div><div><h3>Throughput</h3>" + report_svg::lines({speed}, "step", "tokens/s", "Tokens per second", false, 600, kHalf) + "</div></div>";
+    h += "<div class=\"grid2\"><div><h3>Learning rate</h3>" +
+         report_svg::lines({lr}, "step", "learning rate", "Learning rate", false, 600, kHalf) +
+         "</div><div><h3>Throughput</h3>" +
+         report_svg::lines({speed}, "step", "tokens/s", "Tokens per second", false, 600, kHalf) + "</div></div>";
     if (!gflops.points.empty()) h += "<h3>GFLOP/s</h3>" + report_svg::lines({gflops}, "step", "GFLOP/s", "GFLOP/s");
   }
   if (run.eval_json) {
@@ -204,11 +211,12 @@ std::string training_section(const TrainingRun& run, const std::function<void(co
     h += eval_table(*run.eval_json, problem);
   }
   if (!run.checkpoints.empty()) {
-    h += "<h3>Checkpoints</h3><table><thead><tr><th>directory</th><th class=\"num\">step</th><th class=\"num\">model.bin bytes</th>"
-         "</tr></thead><tbody>";
+    h +=
+        "<h3>Checkpoints</h3><table><thead><tr><th>directory</th><th class=\"num\">step</th><th class=\"num\">model.bin bytes</th>"
+        "</tr></thead><tbody>";
     for (const auto& c : run.checkpoints)
-      h += fmt::format("<tr><td class=\"path\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>", esc(c.path),
-                       esc(c.step.empty() ? "?" : c.step), c.bytes ? base::with_commas(c.bytes) : "–");
+      h += fmt::format("<tr><td class=\"path\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                       esc(c.path), esc(c.step.empty() ? "?" : c.step), c.bytes ? base::with_commas(c.bytes) : "–");
     h += "</tbody></table>";
   }
   return h + "</section>";

@@ -107,7 +107,8 @@ class Run {
 
 void Run::setup_components() {
   try {
-    vocab_ = std::make_unique<vocab::Vocabulary>(vocab::Vocabulary::load(config_.resolve(config_.vocab_list, "vocab.list")));
+    vocab_ =
+        std::make_unique<vocab::Vocabulary>(vocab::Vocabulary::load(config_.resolve(config_.vocab_list, "vocab.list")));
   } catch (const vocab::VocabError& e) {
     throw ConfigError(e.what());
   }
@@ -133,7 +134,7 @@ void Run::setup_components() {
   ctx.vocab = vocab_.get();
   ctx.resolve_path = [this](const fs::path& p, std::string_view key) { return config_.resolve(p, key); };
   ctx.out_dir = sink_->decides() ? out_ : fs::path();  // a task's ordered filters never decide
-  ctx.cancel = &g_stop;  // Ctrl-C: exercises in flight are killed, not waited for
+  ctx.cancel = &g_stop;                                // Ctrl-C: exercises in flight are killed, not waited for
   chain_ = std::make_unique<filters::FilterChain>(make_filters(config_, ctx));
   if (keep_rejected())  // the record with the filter that dropped it and why
     chain_->set_reject_sink([this](const filters::Decision& d, std::string_view line, std::string_view) {
@@ -322,36 +323,31 @@ void Run::generate() {
     try {
       tbb::parallel_pipeline(
           tokens,
-          tbb::make_filter<void, Batch*>(
-              tbb::filter_mode::serial_in_order,
-              [&](tbb::flow_control& fc) -> Batch* {
-                if (next >= count || g_stop.load()) {
-                  fc.stop();
-                  return nullptr;
-                }
-                const uint64_t end = std::min<uint64_t>(next + kBatch, count);
-                auto batch = std::make_unique<Batch>();
-                batch->items.resize(end - next);
-                if (!source_->fetch(next, batch->items, g_stop)) {
-                  source_stopped = true;
-                  fc.stop();
-                  return nullptr;
-                }
-                for (auto& it : batch->items) it.doc.prompt.index = it.outcome.index = next++;
-                return batch.release();
-              }) &
-              tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel,
-                                               [&](Batch* b) {
-                                                 for (auto& it : b->items) {
-                                                   if (g_stop.load()) break;  // not consumed anyway
-                                                   prepare(it, fraction);
-                                                 }
-                                                 return b;
-                                               }) &
-              tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order, [&](Batch* b) {
-                std::unique_ptr<Batch> own(b);
-                for (auto& it : b->items) consume(it.outcome, it.line);
-              }));
+          tbb::make_filter<void, Batch*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Batch* {
+            if (next >= count || g_stop.load()) {
+              fc.stop();
+              return nullptr;
+            }
+            const uint64_t end = std::min<uint64_t>(next + kBatch, count);
+            auto batch = std::make_unique<Batch>();
+            batch->items.resize(end - next);
+            if (!source_->fetch(next, batch->items, g_stop)) {
+              source_stopped = true;
+              fc.stop();
+              return nullptr;
+            }
+            for (auto& it : batch->items) it.doc.prompt.index = it.outcome.index = next++;
+            return batch.release();
+          }) & tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel, [&](Batch* b) {
+            for (auto& it : b->items) {
+              if (g_stop.load()) break;  // not consumed anyway
+              prepare(it, fraction);
+            }
+            return b;
+          }) & tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order, [&](Batch* b) {
+            std::unique_ptr<Batch> own(b);
+            for (auto& it : b->items) consume(it.outcome, it.line);
+          }));
     } catch (const filters::FilterCancelled&) {
       // A filter saw the stop flag mid-document (g_stop is set): stop as between batches.
     }
@@ -471,7 +467,9 @@ Estimate estimate(const Config& config) {
 
 std::string summary_table(const storage::Manifest& m) {
   std::string s;
-  auto pct = [](uint64_t a, uint64_t b) { return b ? fmt::format("{:5.1f}%", 100.0 * double(a) / double(b)) : "    -"; };
+  auto pct = [](uint64_t a, uint64_t b) {
+    return b ? fmt::format("{:5.1f}%", 100.0 * double(a) / double(b)) : "    -";
+  };
   s += fmt::format("{:<28}{:>12}\n", "prompts", with_commas(m.prompts));
   s += fmt::format("{:<28}{:>12}\n", "replies", with_commas(m.replies));
   if (m.teacher_failures) s += fmt::format("{:<28}{:>12}\n", "teacher failures", with_commas(m.teacher_failures));
@@ -486,12 +484,14 @@ std::string summary_table(const storage::Manifest& m) {
   s += fmt::format("{:<28}{:>12}\n", "  validation", with_commas(m.split_records("validation")));
   s += fmt::format("{:<28}{:>12.1f} MB in {} shards\n", "text", double(m.text_bytes) / 1e6, m.shards.size());
   if (m.tokenizer)
-    s += fmt::format("{:<28}{:>12} train + {} validation tokens ({} pieces)\n", "tokens", with_commas(m.split_tokens("train")),
-                     with_commas(m.split_tokens("validation")), m.tokenizer->vocab_size);
+    s += fmt::format("{:<28}{:>12} train + {} validation tokens ({} pieces)\n", "tokens",
+                     with_commas(m.split_tokens("train")), with_commas(m.split_tokens("validation")),
+                     m.tokenizer->vocab_size);
   if (m.prompt_tokens > 0)
     s += fmt::format("{:<28}{:>12} prompt + {} completion tokens{}\n", "teacher usage", with_commas(m.prompt_tokens),
                      with_commas(m.completion_tokens), m.cost_usd > 0 ? fmt::format(", ${:.4f}", m.cost_usd) : "");
-  s += fmt::format("{:<28}{:>12}\n", "wall time", m.seconds < 60 ? fmt::format("{:.1f} s", m.seconds) : clock_time(m.seconds));
+  s += fmt::format("{:<28}{:>12}\n", "wall time",
+                   m.seconds < 60 ? fmt::format("{:.1f} s", m.seconds) : clock_time(m.seconds));
   return s;
 }
 

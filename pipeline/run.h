@@ -77,8 +77,8 @@ RunReport run(const Config& config, const RunOptions& options);
 // What a run would send, without sending anything (`primer run --estimate`).
 struct Estimate {
   uint64_t requests = 0;
-  double prompt_tokens = 0;      // estimated: prompt characters / 4
-  double completion_tokens = 0;  // at most max_tokens per request
+  double prompt_tokens = 0;        // estimated: prompt characters / 4
+  double completion_tokens = 0;    // at most max_tokens per request
   std::optional<double> cost_usd;  // nullopt when the model's price is unknown
   std::string model;
   uint64_t sampled = 0;  // prompts rendered to measure prompt_tokens (= requests up to kEstimateSample)

@@ -32,7 +32,9 @@ namespace {
 class DatasetSink final : public RunSink {
  public:
   DatasetSink(const Config& config, const RunOptions& options)
-      : RunSink(options.out, 0, config.count), config_(config), keeps_rejected_(config.storage.rejected && !options.replay) {}
+      : RunSink(options.out, 0, config.count),
+        config_(config),
+        keeps_rejected_(config.storage.rejected && !options.replay) {}
 
   bool decides() const override { return true; }
   // A merge's records were filtered by the tasks, which keep no rejected records.
@@ -107,14 +109,16 @@ storage::Manifest DatasetSink::finish(RunEnding& ending) {
       if (s.split == "train") train.push_back(s);
     m.tokenizer = model::train_tokenizer(dir(), train, t);
     if (m.tokenizer->requested_vocab_size > m.tokenizer->vocab_size)  // said even with --quiet: train must know
-      std::fprintf(stderr,
-                   "primer run: warning: the tokenizer has %u pieces, fewer than [tokenizer] vocab_size = %u (the train "
-                   "split has no more to merge); give the model vocab_size = %u\n",
-                   m.tokenizer->vocab_size, m.tokenizer->requested_vocab_size, m.tokenizer->vocab_size);
+      std::fprintf(
+          stderr,
+          "primer run: warning: the tokenizer has %u pieces, fewer than [tokenizer] vocab_size = %u (the train "
+          "split has no more to merge); give the model vocab_size = %u\n",
+          m.tokenizer->vocab_size, m.tokenizer->requested_vocab_size, m.tokenizer->vocab_size);
     if (ending.progress) std::fprintf(stderr, "primer run: encoding token shards\n");
     model::EncodeOptions e;
     e.threads = ending.threads;
-    m.token_shards = model::encode_dataset(dir(), m.shards, model::Tokenizer::load(dir() / m.tokenizer->path), e).shards;
+    m.token_shards =
+        model::encode_dataset(dir(), m.shards, model::Tokenizer::load(dir() / m.tokenizer->path), e).shards;
   }
   m.finished_at = storage::utc_now();
   m.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - finalize_started).count();

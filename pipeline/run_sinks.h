@@ -32,11 +32,11 @@ namespace primer::pipeline {
 
 // What finishing a run needs from it.
 struct RunEnding {
-  RunState& state;                 // as of the final checkpoint (phase "finalize")
-  storage::Manifest manifest;      // counts, filters, caveats, train (or candidate) shards
-  storage::CardInfo card;          // a dataset's README.md
-  int threads = 0;                 // token encoding: 0 = all cores
-  bool progress = true;            // lines on stderr
+  RunState& state;             // as of the final checkpoint (phase "finalize")
+  storage::Manifest manifest;  // counts, filters, caveats, train (or candidate) shards
+  storage::CardInfo card;      // a dataset's README.md
+  int threads = 0;             // token encoding: 0 = all cores
+  bool progress = true;        // lines on stderr
 };
 
 class RunSink {

@@ -81,7 +81,8 @@ class HttpReplySource final : public PricedSource {
     }
     if (http_->in_flight() > 0) {
       if (progress)
-        std::fprintf(stderr, "\nprimer: waiting for %llu paid requests in flight (press Ctrl-C again to abandon them)\n",
+        std::fprintf(stderr,
+                     "\nprimer: waiting for %llu paid requests in flight (press Ctrl-C again to abandon them)\n",
                      static_cast<unsigned long long>(http_->in_flight()));
       http_->drain(config_.teacher.http.timeout_s);
     }

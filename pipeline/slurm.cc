@@ -181,7 +181,8 @@ std::string slurm_train_script(const SlurmTrainOptions& o) {
   check_word("time", o.time);
   check_word("job name", o.job_name);
   check_word("mpi", o.mpi);
-  if (o.nodes < 1 || o.tasks_per_node < 1) throw std::invalid_argument("--nodes and --tasks-per-node must be at least 1");
+  if (o.nodes < 1 || o.tasks_per_node < 1)
+    throw std::invalid_argument("--nodes and --tasks-per-node must be at least 1");
   const uint32_t ranks = o.nodes * o.tasks_per_node;
   const std::string threads = o.cpus_per_task > 0 ? fmt::format(" --threads {}", o.cpus_per_task) : "";
   SlurmOptions common;

@@ -60,7 +60,7 @@ struct SlurmTrainOptions {
   uint32_t tasks_per_node = 1;
   uint32_t cpus_per_task = 0;  // --cpus-per-task and primer --threads (0: not set)
   std::string partition, time;
-  std::string mpi = "pmix";    // srun --mpi=... (`srun --mpi=list`)
+  std::string mpi = "pmix";  // srun --mpi=... (`srun --mpi=list`)
   std::string job_name = "primer-train";
 };
 // Throws std::invalid_argument for values a script line cannot hold safely.

@@ -78,7 +78,8 @@ class TableReader {
   const toml::array* array_of_tables(std::string_view key) {
     const toml::node* n = find(key);
     if (!n) return nullptr;
-    if (n->is_array() && n->as_array()->empty()) return n->as_array();  // `key = []`: none (toml++ calls it no array of tables)
+    if (n->is_array() && n->as_array()->empty())
+      return n->as_array();  // `key = []`: none (toml++ calls it no array of tables)
     if (!n->is_array_of_tables()) fail(key, "must be an array of tables ([[" + full(key) + "]])");
     return n->as_array();
   }
@@ -112,7 +113,10 @@ class TableReader {
     size_t best_d = 3;
     for (const auto& k : known_) {
       const size_t d = edit_distance(first->first, k);
-      if (d < best_d) { best_d = d; best = k; }
+      if (d < best_d) {
+        best_d = d;
+        best = k;
+      }
     }
     std::string msg = where(file_, first->second) + ": unknown key '" + full(first->first) + "'";
     if (!best.empty()) msg += " (did you mean '" + best + "'?)";
@@ -129,7 +133,9 @@ class TableReader {
     known_.insert(std::string(key));
     return table_.get(key);
   }
-  std::string full(std::string_view key) const { return prefix_.empty() ? std::string(key) : prefix_ + "." + std::string(key); }
+  std::string full(std::string_view key) const {
+    return prefix_.empty() ? std::string(key) : prefix_ + "." + std::string(key);
+  }
 
   const toml::table& table_;
   std::string prefix_;

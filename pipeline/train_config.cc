@@ -23,14 +23,14 @@ TrainConfig parse_train_config(std::string_view text, const std::filesystem::pat
 
   auto int_key = [](TableReader& r, std::string_view key, int64_t min, int64_t max, auto& out) {
     if (auto v = r.integer(key)) {
-      if (*v < min || *v > max)
-        r.fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      if (*v < min || *v > max) r.fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
       out = static_cast<std::remove_reference_t<decltype(out)>>(*v);
     }
   };
   auto num_key = [](TableReader& r, std::string_view key, double min, double max, auto& out) {
     if (auto v = r.number(key)) {
-      if (!(*v >= min && *v <= max)) r.fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      if (!(*v >= min && *v <= max))
+        r.fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
       out = static_cast<std::remove_reference_t<decltype(out)>>(*v);
     }
   };

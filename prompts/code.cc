@@ -68,8 +68,8 @@ uint64_t permute_index(uint64_t x, uint64_t n, uint64_t key) {
 }
 
 const std::vector<std::string_view>& CodeTextbookSampler::placeholders() {
-  static const std::vector<std::string_view> kNames = {"topic", "area", "audience", "audience_instructions",
-                                                       "style", "style_instructions"};
+  static const std::vector<std::string_view> kNames = {
+      "topic", "area", "audience", "audience_instructions", "style", "style_instructions"};
   return kNames;
 }
 
@@ -91,14 +91,14 @@ PromptSpec CodeTextbookSampler::sample(uint64_t seed, uint64_t index) const {
   spec.audience = audience.key;
   spec.style = style.key;
   const std::string_view area = code_areas()[topic.area].title;
-  spec.text = template_.render({spec.topic, area, audience.label, audience.instructions, style.label, style.instructions});
+  spec.text =
+      template_.render({spec.topic, area, audience.label, audience.instructions, style.label, style.instructions});
   return spec;
 }
 
 const std::vector<std::string_view>& CodeExercisesSampler::placeholders() {
-  static const std::vector<std::string_view> kNames = {"function",   "signature", "description",
-                                                       "topic",      "area",      "difficulty",
-                                                       "difficulty_instructions"};
+  static const std::vector<std::string_view> kNames = {
+      "function", "signature", "description", "topic", "area", "difficulty", "difficulty_instructions"};
   return kNames;
 }
 
@@ -122,8 +122,7 @@ PromptSpec CodeExercisesSampler::sample(uint64_t seed, uint64_t index) const {
   spec.function_name = task.names[rng.below(task.names.size())];
   spec.topic = topic_label(topic);
   spec.difficulty = difficulty.key;
-  const std::string signature =
-      fmt::format("{}({}) -> {}", spec.function_name, task.params, task.returns);
+  const std::string signature = fmt::format("{}({}) -> {}", spec.function_name, task.params, task.returns);
   spec.text = template_.render({spec.function_name, signature, task.description, spec.topic, area.title,
                                 difficulty.label, difficulty.instructions});
   return spec;

@@ -46,12 +46,12 @@ struct CodeRegister {
   std::string_view instructions;  // how the content and format must differ
 };
 struct ExerciseTask {
-  std::string_view key;                  // the builtin teacher's implementation key
-  std::string_view area;                 // CodeArea key
-  std::array<std::string_view, 3> names; // function name variants, all distinct across tasks
-  std::string_view params;               // "text: str"
-  std::string_view returns;              // "int"
-  std::string_view description;          // the docstring's first line
+  std::string_view key;                   // the builtin teacher's implementation key
+  std::string_view area;                  // CodeArea key
+  std::array<std::string_view, 3> names;  // function name variants, all distinct across tasks
+  std::string_view params;                // "text: str"
+  std::string_view returns;               // "int"
+  std::string_view description;           // the docstring's first line
 };
 
 std::span<const CodeArea> code_areas();
@@ -108,7 +108,7 @@ struct CodeCoverage {
   uint64_t combinations = 0;  // size of the combination space
   CoverageStats topic, audience, style, difficulty, combination;
   std::map<std::string, uint64_t> audiences, styles, difficulties;  // counts by key
-  std::string report() const;  // a small table for people
+  std::string report() const;                                       // a small table for people
 };
 CodeCoverage code_coverage(const PromptSampler& sampler, uint64_t seed, uint64_t count);
 

@@ -5,6 +5,8 @@
 
 namespace primer::prompts {
 namespace {
+// Data, laid out by hand:
+// clang-format off
 
 constexpr CodeArea kAreas[] = {
     {"basics", "Python basics"},
@@ -337,6 +339,7 @@ constexpr ExerciseTask kTasks[] = {
      "Return the binary digits of n >= 0 without the '0b' prefix, computed with divmod."},
 };
 
+// clang-format on
 }  // namespace
 
 std::span<const CodeArea> code_areas() { return kAreas; }

@@ -81,7 +81,8 @@ bool scan_template(std::string_view t, Literal&& literal, Name&& name) {
 std::vector<std::string> PromptTemplate::placeholder_names(std::string_view text) {
   std::vector<std::string> out;
   const std::string body = template_body(text);
-  scan_template(body, [](char) {}, [&](std::string_view n) { out.emplace_back(n); });
+  scan_template(
+      body, [](char) {}, [&](std::string_view n) { out.emplace_back(n); });
   return out;
 }
 
@@ -108,13 +109,13 @@ PromptTemplate PromptTemplate::parse(std::string_view text, std::string_view ori
         literal.clear();
         tmpl.pieces_.push_back({{}, slot});
       });
-  if (!closed) throw PromptError(std::string(origin) + ": unclosed '{' in the prompt template (write {{ for a literal brace)");
+  if (!closed)
+    throw PromptError(std::string(origin) + ": unclosed '{' in the prompt template (write {{ for a literal brace)");
   tmpl.pieces_.push_back({std::move(literal), -1});
   return tmpl;
 }
 
-PromptTemplate PromptTemplate::load(const std::filesystem::path& path,
-                                    const std::vector<std::string_view>& allowed) {
+PromptTemplate PromptTemplate::load(const std::filesystem::path& path, const std::vector<std::string_view>& allowed) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw PromptError("cannot read prompt template " + path.string());
   std::stringstream ss;
@@ -136,12 +137,10 @@ const std::vector<std::string_view>& TinyStoriesSampler::placeholders() {
   return kNames;
 }
 
-TinyStoriesSampler::TinyStoriesSampler(const vocab::Vocabulary& vocab, PromptTemplate tmpl,
-                                       TinyStoriesOptions options)
+TinyStoriesSampler::TinyStoriesSampler(const vocab::Vocabulary& vocab, PromptTemplate tmpl, TinyStoriesOptions options)
     : vocab_(vocab), template_(std::move(tmpl)), options_(options) {
   using vocab::Pos;
-  if (vocab.with_pos(Pos::kVerb).empty() || vocab.with_pos(Pos::kNoun).empty() ||
-      vocab.with_pos(Pos::kAdj).empty())
+  if (vocab.with_pos(Pos::kVerb).empty() || vocab.with_pos(Pos::kNoun).empty() || vocab.with_pos(Pos::kAdj).empty())
     throw PromptError("the vocabulary needs at least one verb, one noun and one adjective for tinystories prompts");
 }
 

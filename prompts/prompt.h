@@ -78,7 +78,7 @@ class PromptSampler {
 std::string_view default_kind();
 
 struct TinyStoriesOptions {
-  double feature_probability = 0.35;  // each feature is requested independently with this
+  double feature_probability = 0.35;               // each feature is requested independently with this
   std::string kind = std::string(default_kind());  // or the instruct kind (same words and features)
 };
 

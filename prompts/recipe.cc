@@ -26,7 +26,7 @@ struct RecipeSampler::Slot {
   std::vector<std::string> values;  // file and values slots
   std::vector<double> cumulative;   // running sums of the weights; empty: uniform
   std::shared_ptr<const vocab::Vocabulary> vocab;
-  std::vector<uint32_t> entries;    // vocab slots: the entries drawn from
+  std::vector<uint32_t> entries;  // vocab slots: the entries drawn from
   int count = 1;
   std::string join;
   bool require = false;
@@ -84,7 +84,8 @@ WeightedValues read_slot_file(const std::filesystem::path& path) {
     out.values.emplace_back(value);
     out.weights.push_back(weight);
   });
-  if (out.values.empty()) throw PromptError(path.string() + ": the slot file has no values (only comments or blank lines)");
+  if (out.values.empty())
+    throw PromptError(path.string() + ": the slot file has no values (only comments or blank lines)");
   return out;
 }
 
@@ -156,7 +157,8 @@ RecipeSampler::RecipeSampler(const RecipeOptions& options, std::string kind) : k
     size_t k = 0;
     while (k < slots_.size() && slots_[k]->name != c) ++k;
     if (k == slots_.size()) throw PromptError("prompts.cover: '" + c + "' is not a declared slot");
-    if (slots_[k]->vocab) throw PromptError("prompts.cover: '" + c + "' draws from a vocabulary; cover file or values slots");
+    if (slots_[k]->vocab)
+      throw PromptError("prompts.cover: '" + c + "' draws from a vocabulary; cover file or values slots");
     if (std::find(cover_.begin(), cover_.end(), k) != cover_.end())
       throw PromptError("prompts.cover: '" + c + "' is named twice");
     const uint64_t n = slots_[k]->values.size();
@@ -233,7 +235,8 @@ PromptSpec RecipeSampler::sample(uint64_t seed, uint64_t index) const {
       value = rng.pick(s.values);
     } else {
       const double u = rng.uniform() * s.cumulative.back();
-      const size_t k = static_cast<size_t>(std::upper_bound(s.cumulative.begin(), s.cumulative.end(), u) - s.cumulative.begin());
+      const size_t k =
+          static_cast<size_t>(std::upper_bound(s.cumulative.begin(), s.cumulative.end(), u) - s.cumulative.begin());
       value = s.values[std::min(k, s.values.size() - 1)];
     }
     spec.slots.emplace_back(s.name, std::move(value));

@@ -17,7 +17,8 @@ struct Kind {
 };
 
 std::unique_ptr<PromptSampler> stories(const Kind& k, const SamplerOptions& o, const vocab::Vocabulary& v) {
-  return std::make_unique<TinyStoriesSampler>(v, PromptTemplate::load(o.template_path, TinyStoriesSampler::placeholders()),
+  return std::make_unique<TinyStoriesSampler>(v,
+                                              PromptTemplate::load(o.template_path, TinyStoriesSampler::placeholders()),
                                               TinyStoriesOptions{o.feature_probability, std::string(k.name)});
 }
 

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake make pkg-config
-  clang libfuzzer-14-dev
+  clang clang-format libfuzzer-14-dev
   libtbb-dev libcurl4-openssl-dev libsimdjson-dev libre2-dev libicu-dev libzstd-dev libssl-dev
   libtomlplusplus-dev libcli11-dev libfmt-dev libxxhash-dev libsentencepiece-dev libcpp-httplib-dev
   doctest-dev libbenchmark-dev libmimalloc-dev libseccomp-dev bubblewrap

@@ -9,7 +9,7 @@
 namespace primer::storage {
 
 struct CardInfo {
-  std::string title;            // "TinyStories-style stories (primer)"
+  std::string title;  // "TinyStories-style stories (primer)"
   std::string license = "other";
   std::string prompt_template;  // the template text, shown verbatim
   std::string vocabulary;       // e.g. "vocab/default.txt: 1523 words (...)"

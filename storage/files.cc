@@ -114,8 +114,7 @@ std::string read_file(const std::filesystem::path& path) {
 void remove_stale_temporaries(const std::filesystem::path& dir) {
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec))
-    if (e.path().filename().string().find(".tmp-") != std::string::npos)
-      std::filesystem::remove(e.path(), ec);
+    if (e.path().filename().string().find(".tmp-") != std::string::npos) std::filesystem::remove(e.path(), ec);
 }
 
 }  // namespace primer::storage

@@ -34,7 +34,6 @@ const char* type_name(simdjson::dom::element_type t) {
   }
 }
 
-
 class Inspector {
  public:
   Inspector(const fs::path& path, const InspectOptions& o) : path_(path), o_(o) {
@@ -47,7 +46,8 @@ class Inspector {
     if (!fs::exists(path_, ec)) throw StorageError(path_.string() + " does not exist");
     if (fs::is_directory(path_)) {
       if (fs::exists(path_ / "manifest.json")) dataset();
-      else if (path_.filename() == kTokensDir || (!fs::exists(path_ / kDataDir) && has_bin(path_))) tokens_dir(path_, "");
+      else if (path_.filename() == kTokensDir || (!fs::exists(path_ / kDataDir) && has_bin(path_)))
+        tokens_dir(path_, "");
       else loose_dir();
     } else if (is_shard_file(path_)) {
       r_.kind = "shard";
@@ -62,7 +62,8 @@ class Inspector {
       tokenizer_beside(path_.parent_path());
       token_file(path_, path_.string(), nullptr);
     } else {
-      throw StorageError(path_.string() + " is neither a dataset directory, a .jsonl[.zst] shard nor a .bin token shard");
+      throw StorageError(path_.string() +
+                         " is neither a dataset directory, a .jsonl[.zst] shard nor a .bin token shard");
     }
     return std::move(r_);
   }
@@ -92,7 +93,7 @@ class Inspector {
   struct ShardRead {
     bool complete = false;
     uint64_t records = 0, malformed = 0, text_bytes = 0, records_read = 0;
-    std::vector<std::string> problems;                        // about this shard
+    std::vector<std::string> problems;                         // about this shard
     std::vector<std::pair<std::string, std::string>> samples;  // (split, text), at most o_.samples
     std::vector<FieldReport> fields;                           // in order of first appearance
   };
@@ -158,7 +159,9 @@ class Inspector {
     for (const auto& p : rd.problems) problem(s.path, p);
   }
 
-  void read_shard(const fs::path& file, ShardReport& s, uint64_t limit) { merge_read(read_shard(file, s.split, limit), s); }
+  void read_shard(const fs::path& file, ShardReport& s, uint64_t limit) {
+    merge_read(read_shard(file, s.split, limit), s);
+  }
 
   void dataset() {
     r_.kind = "dataset";
@@ -214,8 +217,8 @@ class Inspector {
         if (verified[i].error) std::rethrow_exception(verified[i].error);
         const std::string& sha = verified[i].sha;
         if (sha != info.sha256)
-          problem(info.path, "corrupted: sha256 " + sha.substr(0, 16) + "…, the manifest says " +
-                                 info.sha256.substr(0, 16) + "…");
+          problem(info.path,
+                  "corrupted: sha256 " + sha.substr(0, 16) + "…, the manifest says " + info.sha256.substr(0, 16) + "…");
         const size_t before = r_.problems.size();
         merge_read(std::move(verified[i].read), s);
         if (r_.problems.size() == before && s.complete && s.records != info.records)
@@ -290,11 +293,11 @@ class Inspector {
       if (listed) t.tokens = listed->tokens;
     }
     if (o_.verify && listed) {
-      if (t.tokens != listed->tokens) problem(name, fmt::format("{} tokens, the manifest says {}", t.tokens, listed->tokens));
+      if (t.tokens != listed->tokens)
+        problem(name, fmt::format("{} tokens, the manifest says {}", t.tokens, listed->tokens));
       if (t.bytes != listed->bytes)
         problem(name, fmt::format("{} bytes on disk, the manifest says {}", t.bytes, listed->bytes));
-      else if (sha256_file(file) != listed->sha256)
-        problem(name, "corrupted: sha256 differs from the manifest");
+      else if (sha256_file(file) != listed->sha256) problem(name, "corrupted: sha256 differs from the manifest");
     }
     r_.token_files.push_back(std::move(t));
   }
@@ -339,9 +342,7 @@ class Inspector {
 
 }  // namespace
 
-InspectReport inspect(const fs::path& path, const InspectOptions& options) {
-  return Inspector(path, options).run();
-}
+InspectReport inspect(const fs::path& path, const InspectOptions& options) { return Inspector(path, options).run(); }
 
 std::string InspectReport::to_text() const {
   std::string s;
@@ -351,8 +352,9 @@ std::string InspectReport::to_text() const {
                      m.finished_at);
     s += fmt::format("  kind {}, teacher {}, config sha256 {}\n", m.kind, m.teacher, m.config_hash.substr(0, 16));
     s += fmt::format("  prompts {} -> replies {} -> kept {} ({} train, {} validation), {:.1f} MB of text\n",
-                     with_commas(m.prompts), with_commas(m.replies), with_commas(m.kept), with_commas(m.split_records("train")),
-                     with_commas(m.split_records("validation")), double(m.text_bytes) / 1e6);
+                     with_commas(m.prompts), with_commas(m.replies), with_commas(m.kept),
+                     with_commas(m.split_records("train")), with_commas(m.split_records("validation")),
+                     double(m.text_bytes) / 1e6);
     for (const auto& f : m.filters) {
       std::string reasons;
       for (const auto& d : f.dropped)
@@ -376,16 +378,20 @@ std::string InspectReport::to_text() const {
         s += fmt::format("  {:<44} MISSING\n", sh.path);
         continue;
       }
-      s += fmt::format("  {:<44} {:>10} records {:>14} bytes{}{}\n", sh.path, with_commas(sh.records), with_commas(sh.bytes),
-                       sh.complete && sh.records ? fmt::format("  {:.0f} text bytes/record", double(sh.text_bytes) / double(sh.records)) : "",
+      s += fmt::format("  {:<44} {:>10} records {:>14} bytes{}{}\n", sh.path, with_commas(sh.records),
+                       with_commas(sh.bytes),
+                       sh.complete && sh.records
+                           ? fmt::format("  {:.0f} text bytes/record", double(sh.text_bytes) / double(sh.records))
+                           : "",
                        sh.malformed ? fmt::format("  {} malformed", sh.malformed) : "");
     }
   }
   if (records_read > 0) {
     s += fmt::format("fields (of {} records read):", with_commas(records_read));
     for (const auto& f : fields)
-      s += fmt::format(" {} ({}{})", f.name, f.type,
-                       f.count == records_read ? "" : fmt::format(", {:.0f}%", 100.0 * double(f.count) / double(records_read)));
+      s += fmt::format(
+          " {} ({}{})", f.name, f.type,
+          f.count == records_read ? "" : fmt::format(", {:.0f}%", 100.0 * double(f.count) / double(records_read)));
     s += "\n";
   }
   if (!samples.empty()) {
@@ -427,20 +433,38 @@ std::string InspectReport::to_json() const {
   if (manifest) w.key("manifest").raw(manifest->to_json());
   w.key("shards").begin_array();
   for (const auto& s : shards)
-    w.begin_object().field("path", s.path).field("split", s.split).field("exists", s.exists).field("bytes", s.bytes)
-        .field("records", s.records).field("malformed", s.malformed).field("complete", s.complete).end_object();
+    w.begin_object()
+        .field("path", s.path)
+        .field("split", s.split)
+        .field("exists", s.exists)
+        .field("bytes", s.bytes)
+        .field("records", s.records)
+        .field("malformed", s.malformed)
+        .field("complete", s.complete)
+        .end_object();
   w.end_array();
   w.field("records_read", records_read);
   w.key("fields").begin_array();
-  for (const auto& f : fields) w.begin_object().field("name", f.name).field("type", f.type).field("count", f.count).end_object();
+  for (const auto& f : fields)
+    w.begin_object().field("name", f.name).field("type", f.type).field("count", f.count).end_object();
   w.end_array();
   w.key("samples").begin_array();
   for (const auto& [split, text] : samples) w.begin_object().field("split", split).field("text", text).end_object();
   w.end_array();
-  if (has_tokenizer) w.key("tokenizer").begin_object().field("bytes", tokenizer_bytes).field("vocab_size", uint64_t(tokenizer_vocab)).end_object();
+  if (has_tokenizer)
+    w.key("tokenizer")
+        .begin_object()
+        .field("bytes", tokenizer_bytes)
+        .field("vocab_size", uint64_t(tokenizer_vocab))
+        .end_object();
   w.key("tokens").begin_array();
   for (const auto& t : token_files)
-    w.begin_object().field("path", t.path).field("split", t.split).field("tokens", t.tokens).field("bytes", t.bytes).end_object();
+    w.begin_object()
+        .field("path", t.path)
+        .field("split", t.split)
+        .field("tokens", t.tokens)
+        .field("bytes", t.bytes)
+        .end_object();
   w.end_array();
   w.field("verified", verified).field("ok", ok());
   w.key("problems").begin_array();

@@ -31,9 +31,9 @@ namespace primer::storage {
 
 struct InspectOptions {
   bool verify = false;
-  size_t samples = 3;           // sample texts shown per split
-  size_t sample_chars = 300;    // each cut to this many bytes (on a UTF-8 boundary)
-  uint64_t scan_records = 1000; // without verify: records read per split of a dataset
+  size_t samples = 3;            // sample texts shown per split
+  size_t sample_chars = 300;     // each cut to this many bytes (on a UTF-8 boundary)
+  uint64_t scan_records = 1000;  // without verify: records read per split of a dataset
 };
 
 struct ShardReport {
@@ -61,16 +61,16 @@ struct FieldReport {
 };
 
 struct InspectReport {
-  std::string path;      // as given
-  std::string kind;      // "dataset" | "shards" | "shard" | "tokens"
+  std::string path;  // as given
+  std::string kind;  // "dataset" | "shards" | "shard" | "tokens"
   std::optional<Manifest> manifest;
   std::vector<ShardReport> shards;
-  uint64_t records_read = 0;       // records the field and sample figures are based on
-  std::vector<FieldReport> fields; // in order of first appearance
+  uint64_t records_read = 0;                                 // records the field and sample figures are based on
+  std::vector<FieldReport> fields;                           // in order of first appearance
   std::vector<std::pair<std::string, std::string>> samples;  // (split, text)
-  bool has_tokenizer = false;      // DIR/tokenizer.model exists
+  bool has_tokenizer = false;                                // DIR/tokenizer.model exists
   uint64_t tokenizer_bytes = 0;
-  uint32_t tokenizer_vocab = 0;    // filled in by callers that can load the model (0: not known)
+  uint32_t tokenizer_vocab = 0;  // filled in by callers that can load the model (0: not known)
   std::vector<TokenFileReport> token_files;
   bool verified = false;
   std::vector<std::string> problems;  // each "FILE: what is wrong"

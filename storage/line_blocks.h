@@ -35,12 +35,12 @@
 namespace primer::storage {
 
 struct LineBlock {
-  size_t file = 0;             // index into the reader's files
-  uint64_t first_line = 0;     // lines of the file before this block
-  std::string bytes;           // the lines, back to back
-  std::vector<size_t> ends;    // where each line ends in `bytes`
-  bool last = false;           // the file's last block
-  std::exception_ptr error;    // reading the file failed after these lines
+  size_t file = 0;           // index into the reader's files
+  uint64_t first_line = 0;   // lines of the file before this block
+  std::string bytes;         // the lines, back to back
+  std::vector<size_t> ends;  // where each line ends in `bytes`
+  bool last = false;         // the file's last block
+  std::exception_ptr error;  // reading the file failed after these lines
 
   virtual ~LineBlock() = default;
   size_t size() const { return ends.size(); }

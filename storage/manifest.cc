@@ -70,31 +70,58 @@ std::string Manifest::to_json() const {
   }
   w.end_array();
   if (compression)
-    w.key("compression").begin_object().field("zstd_level", int64_t(compression->zstd_level))
+    w.key("compression")
+        .begin_object()
+        .field("zstd_level", int64_t(compression->zstd_level))
         .field("zstd_workers", int64_t(compression->zstd_workers))
-        .field("zstd_workers_from", compression->workers_auto ? "auto" : "config").end_object();
+        .field("zstd_workers_from", compression->workers_auto ? "auto" : "config")
+        .end_object();
   w.key("shards").begin_array();
   for (const auto& s : shards)
-    w.begin_object().field("path", s.path).field("split", s.split).field("records", s.records)
-        .field("bytes", s.bytes).field("sha256", s.sha256).end_object();
+    w.begin_object()
+        .field("path", s.path)
+        .field("split", s.split)
+        .field("records", s.records)
+        .field("bytes", s.bytes)
+        .field("sha256", s.sha256)
+        .end_object();
   w.end_array();
-  w.key("usage").begin_object().field("prompt_tokens", prompt_tokens)
-      .field("completion_tokens", completion_tokens).end_object();
+  w.key("usage")
+      .begin_object()
+      .field("prompt_tokens", prompt_tokens)
+      .field("completion_tokens", completion_tokens)
+      .end_object();
   w.key("cost").begin_object().field("usd", cost_usd).end_object();
-  w.key("timings").begin_object().field("started_at", started_at).field("finished_at", finished_at)
-      .field("seconds", seconds).end_object();
+  w.key("timings")
+      .begin_object()
+      .field("started_at", started_at)
+      .field("finished_at", finished_at)
+      .field("seconds", seconds)
+      .end_object();
   if (tokenizer) {
-    w.key("tokenizer").begin_object().field("path", tokenizer->path).field("model_type", tokenizer->model_type)
+    w.key("tokenizer")
+        .begin_object()
+        .field("path", tokenizer->path)
+        .field("model_type", tokenizer->model_type)
         .field("vocab_size", uint64_t(tokenizer->vocab_size));
     if (tokenizer->requested_vocab_size) w.field("requested_vocab_size", uint64_t(tokenizer->requested_vocab_size));
     w.field("sentences", tokenizer->sentences).field("sha256", tokenizer->sha256).end_object();
   }
   if (!token_shards.empty()) {
-    w.key("tokens").begin_object().field("train", split_tokens("train")).field("validation", split_tokens("validation"));
+    w.key("tokens")
+        .begin_object()
+        .field("train", split_tokens("train"))
+        .field("validation", split_tokens("validation"));
     w.key("shards").begin_array();
     for (const auto& t : token_shards)
-      w.begin_object().field("path", t.path).field("split", t.split).field("documents", t.documents)
-          .field("tokens", t.tokens).field("bytes", t.bytes).field("sha256", t.sha256).end_object();
+      w.begin_object()
+          .field("path", t.path)
+          .field("split", t.split)
+          .field("documents", t.documents)
+          .field("tokens", t.tokens)
+          .field("bytes", t.bytes)
+          .field("sha256", t.sha256)
+          .end_object();
     w.end_array().end_object();
   }
   w.end_object();
@@ -102,9 +129,7 @@ std::string Manifest::to_json() const {
 }
 
 Manifest Manifest::parse(std::string_view json, std::string_view origin) {
-  auto fail = [&](const std::string& what) -> StorageError {
-    return StorageError(std::string(origin) + ": " + what);
-  };
+  auto fail = [&](const std::string& what) -> StorageError { return StorageError(std::string(origin) + ": " + what); };
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (auto err = parser.parse(json.data(), json.size()).get(root); err)
@@ -173,7 +198,8 @@ Manifest Manifest::parse(std::string_view json, std::string_view origin) {
       info.model_type = std::string(std::string_view(t["model_type"]));
       info.vocab_size = static_cast<uint32_t>(uint64_t(t["vocab_size"]));
       uint64_t requested = 0;
-      if (!t["requested_vocab_size"].get_uint64().get(requested)) info.requested_vocab_size = static_cast<uint32_t>(requested);
+      if (!t["requested_vocab_size"].get_uint64().get(requested))
+        info.requested_vocab_size = static_cast<uint32_t>(requested);
       info.sentences = uint64_t(t["sentences"]);
       info.sha256 = std::string(std::string_view(t["sha256"]));
       m.tokenizer = std::move(info);
@@ -196,8 +222,6 @@ Manifest Manifest::parse(std::string_view json, std::string_view origin) {
   return m;
 }
 
-Manifest Manifest::load(const std::filesystem::path& path) {
-  return parse(read_file(path), path.string());
-}
+Manifest Manifest::load(const std::filesystem::path& path) { return parse(read_file(path), path.string()); }
 
 }  // namespace primer::storage

@@ -61,25 +61,25 @@ struct CompressionInfo {
 struct Manifest {
   int schema = kManifestSchema;
   std::string primer_version;
-  std::string config_hash;  // sha256 of the canonical config JSON
-  std::string config_json;  // the config as a JSON object (verbatim)
+  std::string config_hash;        // sha256 of the canonical config JSON
+  std::string config_json;        // the config as a JSON object (verbatim)
   std::vector<InputFile> inputs;  // absent from the JSON of runs that recorded none
-  std::string kind;         // prompt kind
+  std::string kind;               // prompt kind
   std::string teacher;
   // Counts per stage.
-  uint64_t prompts = 0;           // prompts sent
-  uint64_t replies = 0;           // replies received
-  uint64_t teacher_failures = 0;  // prompts without a usable reply
-  uint64_t kept = 0;              // records in the shards
-  uint64_t text_bytes = 0;        // UTF-8 bytes of kept "text" fields
-  uint64_t invalid_utf8 = 0;      // invalid sequences replaced by U+FFFD
+  uint64_t prompts = 0;                               // prompts sent
+  uint64_t replies = 0;                               // replies received
+  uint64_t teacher_failures = 0;                      // prompts without a usable reply
+  uint64_t kept = 0;                                  // records in the shards
+  uint64_t text_bytes = 0;                            // UTF-8 bytes of kept "text" fields
+  uint64_t invalid_utf8 = 0;                          // invalid sequences replaced by U+FFFD
   uint64_t prompt_tokens = 0, completion_tokens = 0;  // as reported by the teacher
   double cost_usd = 0;
   std::vector<FilterReport> filters;
   // What a user must know about how the data was made (e.g. exercises run without
   // isolation); shown by the dataset card and the report. Absent from the JSON when empty.
   std::vector<std::string> caveats;
-  std::vector<ShardInfo> shards;  // paths relative to the dataset directory
+  std::vector<ShardInfo> shards;        // paths relative to the dataset directory
   std::string started_at, finished_at;  // UTC, ISO 8601
   double seconds = 0;                   // wall time of the run (all sessions)
   // Optional (absent from manifests without tokens; schema 1 either way).

@@ -73,8 +73,10 @@ std::string ReadStats::describe_malformed() const {
   if (malformed > malformed_lines.size()) list += ", ...";
   std::string reasons;  // every reason, when there are several: the first error is one of them
   if (malformed_by_reason.size() > 1)
-    for (const auto& [reason, n] : malformed_by_reason) reasons += fmt::format("{} {} {}", reasons.empty() ? "; by reason:" : ",", reason, n);
-  return fmt::format("{} malformed line{} ({}): {}{}", malformed, malformed == 1 ? "" : "s", list, first_error, reasons);
+    for (const auto& [reason, n] : malformed_by_reason)
+      reasons += fmt::format("{} {} {}", reasons.empty() ? "; by reason:" : ",", reason, n);
+  return fmt::format("{} malformed line{} ({}): {}{}", malformed, malformed == 1 ? "" : "s", list, first_error,
+                     reasons);
 }
 
 ReadStats for_each_record(const std::filesystem::path& path, const RecordFn& fn) {

@@ -29,10 +29,10 @@
 namespace primer::storage {
 
 struct RecordView {
-  uint64_t line_number = 0;      // 1-based
-  std::string_view line;         // the raw JSON line, without '\n'
-  std::string_view text;         // the record's "text"
-  simdjson::dom::element json;   // the whole object
+  uint64_t line_number = 0;     // 1-based
+  std::string_view line;        // the raw JSON line, without '\n'
+  std::string_view text;        // the record's "text"
+  simdjson::dom::element json;  // the whole object
 };
 
 // One line classified, for callers that parse lines on several threads (one parser
@@ -40,21 +40,21 @@ struct RecordView {
 // views valid until the parser parses again) and says what the line is; ReadStats::count
 // adds it, exactly as for_each_record counts.
 struct LineVerdict {
-  bool blank = false;              // empty or whitespace only
-  const char* reason = nullptr;    // malformed: "invalid_json", "not_object", "no_text"
-  std::string why;                 // malformed: what the error line says
+  bool blank = false;            // empty or whitespace only
+  const char* reason = nullptr;  // malformed: "invalid_json", "not_object", "no_text"
+  std::string why;               // malformed: what the error line says
   bool record() const { return !blank && !reason; }
 };
 struct ReadStats {
   static constexpr size_t kMaxListed = 20;
-  uint64_t lines = 0;       // lines seen (records + malformed + blank)
-  uint64_t records = 0;     // well-formed records delivered to the callback
-  uint64_t malformed = 0;   // lines skipped as bad
-  uint64_t blank = 0;       // empty or whitespace-only lines, skipped (not malformed)
+  uint64_t lines = 0;      // lines seen (records + malformed + blank)
+  uint64_t records = 0;    // well-formed records delivered to the callback
+  uint64_t malformed = 0;  // lines skipped as bad
+  uint64_t blank = 0;      // empty or whitespace-only lines, skipped (not malformed)
   // malformed lines per reason: "invalid_json", "not_object", "no_text" (no string "text")
   std::map<std::string, uint64_t> malformed_by_reason;
-  uint64_t bytes = 0;       // uncompressed bytes, newlines included
-  uint64_t text_bytes = 0;  // bytes of the "text" fields of the records
+  uint64_t bytes = 0;                     // uncompressed bytes, newlines included
+  uint64_t text_bytes = 0;                // bytes of the "text" fields of the records
   std::vector<uint64_t> malformed_lines;  // the first kMaxListed line numbers
   std::string first_error;                // why the first malformed line was skipped
 

@@ -35,8 +35,10 @@ size_t append_record_json(std::string& out, const base::Doc& doc) {
     out.push_back('}');
   } else if (!p.topic.empty()) {  // code kinds: what the lesson or exercise is about
     for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"topic", &p.topic},
-                                     {"audience", &p.audience}, {"style", &p.style},
-                                     {"function", &p.function_name}, {"difficulty", &p.difficulty}})
+                                     {"audience", &p.audience},
+                                     {"style", &p.style},
+                                     {"function", &p.function_name},
+                                     {"difficulty", &p.difficulty}})
       if (!value->empty()) {
         out.append(",\"").append(key).append("\":");
         base::append_json_string(out, *value);
@@ -93,6 +95,7 @@ void parse_record(simdjson::dom::element json, RecordFields& out) {
   simdjson::dom::object obj;
   if (json.get_object().get(obj)) return;
   // One pass over the members; `seen` keeps the first of a repeated key.
+  // clang-format off
   enum : uint32_t {
     kText = 1u << 0, kId = 1u << 1, kKind = 1u << 2, kTeacher = 1u << 3, kPrompt = 1u << 4, kFinish = 1u << 5,
     kTopic = 1u << 6, kAudience = 1u << 7, kStyle = 1u << 8, kFunction = 1u << 9, kDifficulty = 1u << 10,
@@ -109,6 +112,7 @@ void parse_record(simdjson::dom::element json, RecordFields& out) {
                                      &out.style,    &out.function, &out.difficulty, &out.summary,
                                      &out.sentence, &out.rejected_by, &out.reject_reason};
   static_assert(std::size(kStrings) == std::size(slots));
+  // clang-format on
   uint32_t seen = 0;
   auto first = [&seen](uint32_t bit) {
     if (seen & bit) return false;
@@ -198,7 +202,8 @@ DocFromRecord doc_from_record(const RecordFields& r, const vocab::Vocabulary& vo
   }
   for (auto s : r.features)
     for (int f = 0; f < prompts::kFeatureCount; ++f)
-      if (prompts::feature_info(static_cast<prompts::Feature>(f)).key == s) p.features.add(static_cast<prompts::Feature>(f));
+      if (prompts::feature_info(static_cast<prompts::Feature>(f)).key == s)
+        p.features.add(static_cast<prompts::Feature>(f));
   if (r.finish_reason) doc.reply.finish_reason = *r.finish_reason;
   if (!r.prompt.empty()) p.text = r.prompt;
   if (!r.kind.empty()) p.kind = r.kind;

@@ -27,14 +27,14 @@ size_t append_record_json(std::string& out, const base::Doc& doc);
 // appears twice counts once, the first time (as simdjson's lookup by key).
 struct RecordFields {
   std::string_view text, id, kind, teacher, prompt;
-  std::optional<std::string_view> finish_reason;  // present, even if ""
-  std::string_view topic, audience, style, function, difficulty;  // code kinds
-  std::string_view summary, sentence;                               // Instruct records
-  std::string_view rejected_by, reject_reason;                      // rejected/ records
-  std::optional<uint64_t> index;        // a non-negative integer "index"
-  bool has_words = false, has_features = false;  // "words" / "features" are arrays
-  size_t words_size = 0;                         // elements of "words", strings or not
-  std::vector<std::string_view> words, features; // their string elements
+  std::optional<std::string_view> finish_reason;                     // present, even if ""
+  std::string_view topic, audience, style, function, difficulty;     // code kinds
+  std::string_view summary, sentence;                                // Instruct records
+  std::string_view rejected_by, reject_reason;                       // rejected/ records
+  std::optional<uint64_t> index;                                     // a non-negative integer "index"
+  bool has_words = false, has_features = false;                      // "words" / "features" are arrays
+  size_t words_size = 0;                                             // elements of "words", strings or not
+  std::vector<std::string_view> words, features;                     // their string elements
   std::vector<std::pair<std::string_view, std::string_view>> slots;  // recipes: "slots" members with string values
   // Members of no field above (a recipe's reply fields, what a filter attached), in order;
   // the first kMaxOthers.

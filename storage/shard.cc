@@ -37,7 +37,7 @@ struct ShardWriter::Impl {
   // Shared with the compressor thread (under mu).
   std::mutex mu;
   std::condition_variable changed;
-  std::deque<std::string> queue;  // chunks to compress, in order
+  std::deque<std::string> queue;   // chunks to compress, in order
   std::vector<std::string> spare;  // emptied chunk buffers, reused
   bool busy = false;               // the thread holds a chunk
   bool end = false;                // the last chunk is queued: end the frame after it
@@ -78,8 +78,8 @@ ShardWriter::ShardWriter(std::filesystem::path path, const ShardOptions& options
   set(ZSTD_c_compressionLevel, options.zstd_level, "level");
   set(ZSTD_c_checksumFlag, 1, "checksum");
   if (options.zstd_workers < 0)
-    throw StorageError("zstd workers = " + std::to_string(options.zstd_workers) + " for " + impl_->file.path().string() +
-                       ": use 0 (single-threaded) or more");
+    throw StorageError("zstd workers = " + std::to_string(options.zstd_workers) + " for " +
+                       impl_->file.path().string() + ": use 0 (single-threaded) or more");
   if (options.zstd_workers > 0) set(ZSTD_c_nbWorkers, options.zstd_workers, "workers");
   impl_->pending.reserve(kChunk + (64 << 10));
 }
@@ -208,7 +208,7 @@ void read_lines(std::istream& in, const std::string& name, const std::function<v
   auto starts = [&](std::initializer_list<unsigned char> m) {
     return got >= m.size() && std::equal(m.begin(), m.end(), magic);
   };
-  const bool zst = starts({0x28, 0xB5, 0x2F, 0xFD}) ||                                     // a zstd frame
+  const bool zst = starts({0x28, 0xB5, 0x2F, 0xFD}) ||                                               // a zstd frame
                    (got >= 4 && (magic[0] & 0xF0) == 0x50 && starts({magic[0], 0x2A, 0x4D, 0x18}));  // skippable
   const char* other = starts({0x1F, 0x8B})                       ? "gzip (gunzip it)"
                       : starts({'B', 'Z', 'h'})                  ? "bzip2 (bunzip2 it)"
@@ -216,8 +216,7 @@ void read_lines(std::istream& in, const std::string& name, const std::function<v
                       : starts({0x04, 0x22, 0x4D, 0x18})         ? "lz4 (lz4 -d it)"
                                                                  : nullptr;
   if (other)
-    throw StorageError(name + " is compressed with " + other +
-                       "; primer reads plain or zstd-compressed JSON Lines");
+    throw StorageError(name + " is compressed with " + other + "; primer reads plain or zstd-compressed JSON Lines");
   // Lines are delivered without "\n", without a "\r" before it (CRLF files) and, for the
   // first, without a UTF-8 byte order mark.
   std::vector<char> inbuf(zst ? ZSTD_DStreamInSize() : (1 << 20));
@@ -254,7 +253,10 @@ void read_lines(std::istream& in, const std::string& name, const std::function<v
     }
   } else {
     ZSTD_DCtx* dctx = ZSTD_createDCtx();
-    struct Free { ZSTD_DCtx* d; ~Free() { ZSTD_freeDCtx(d); } } guard{dctx};
+    struct Free {
+      ZSTD_DCtx* d;
+      ~Free() { ZSTD_freeDCtx(d); }
+    } guard{dctx};
     size_t last = 0;  // 0 once a frame has been completely decoded
     bool any = false;
     while (in) {
@@ -264,8 +266,7 @@ void read_lines(std::istream& in, const std::string& name, const std::function<v
       while (input.pos < input.size) {
         ZSTD_outBuffer output{outbuf.data(), outbuf.size(), 0};
         last = ZSTD_decompressStream(dctx, &output, &input);
-        if (ZSTD_isError(last))
-          throw StorageError(name + " is corrupt: " + ZSTD_getErrorName(last));
+        if (ZSTD_isError(last)) throw StorageError(name + " is corrupt: " + ZSTD_getErrorName(last));
         emit(outbuf.data(), output.pos);
       }
     }
@@ -279,8 +280,7 @@ void read_lines(std::istream& in, const std::string& name, const std::function<v
       if (output.pos < output.size) break;
       last = r;
     }
-    if (any && last != 0)
-      throw StorageError(name + " is truncated (the zstd stream ends mid-frame)");
+    if (any && last != 0) throw StorageError(name + " is truncated (the zstd stream ends mid-frame)");
   }
   if (!carry.empty()) deliver(carry);
 }

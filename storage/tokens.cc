@@ -60,7 +60,8 @@ TokenShardInfo TokenShardWriter::finish() {
     header[kTokenizerFlagSlot] = 1;
     unsigned char digest[32];
     for (size_t i = 0; i < 32; ++i)
-      digest[i] = static_cast<unsigned char>(hex_value(tokenizer_sha256_[2 * i]) * 16 + hex_value(tokenizer_sha256_[2 * i + 1]));
+      digest[i] = static_cast<unsigned char>(hex_value(tokenizer_sha256_[2 * i]) * 16 +
+                                             hex_value(tokenizer_sha256_[2 * i + 1]));
     std::memcpy(header + kTokenizerHashSlot, digest, sizeof digest);
   }
   file_.write_at(0, std::string_view(reinterpret_cast<const char*>(header), sizeof header));
@@ -128,13 +129,17 @@ uint64_t read_token_count(const std::filesystem::path& path) { return read_token
 
 void check_token_tokenizer(const std::filesystem::path& path, const TokenShardHeader& header,
                            const std::string& tokenizer_sha256) {
-  if (header.tokenizer_sha256.empty() || tokenizer_sha256.empty() || header.tokenizer_sha256 == tokenizer_sha256) return;
+  if (header.tokenizer_sha256.empty() || tokenizer_sha256.empty() || header.tokenizer_sha256 == tokenizer_sha256)
+    return;
   const std::filesystem::path tokens = path.parent_path();
-  const std::string dir = tokens.filename() == "tokens" && !tokens.parent_path().empty() ? tokens.parent_path().string() : "DIR";
+  const std::string dir =
+      tokens.filename() == "tokens" && !tokens.parent_path().empty() ? tokens.parent_path().string() : "DIR";
   throw StorageError(path.string() + " was encoded with another tokenizer (sha256 " +
                      header.tokenizer_sha256.substr(0, 12) + "…) than " + dir + "/tokenizer.model (" +
-                     tokenizer_sha256.substr(0, 12) + "…): it is stale; re-create the token shards with 'primer "
-                     "tokenizer encode --data " + dir + "'");
+                     tokenizer_sha256.substr(0, 12) +
+                     "…): it is stale; re-create the token shards with 'primer "
+                     "tokenizer encode --data " +
+                     dir + "'");
 }
 
 std::vector<uint16_t> read_token_shard(const std::filesystem::path& path) {

@@ -46,8 +46,8 @@ bool single_word(std::string_view w) {
   return true;
 }
 
-constexpr std::string_view kSectionTitle[kPosCount] = {"nouns", "verbs", "adjectives", "adverbs", "function words",
-                                                       "names"};
+constexpr std::string_view kSectionTitle[kPosCount] = {"nouns",   "verbs",          "adjectives",
+                                                       "adverbs", "function words", "names"};
 
 }  // namespace
 
@@ -174,10 +174,18 @@ std::string derived_category(std::string_view lemma, Pos pos, const WordNet& wn)
   if (pos == Pos::kNoun) {
     const std::string lex = wn.lexname(lemma, pos);
     static const std::map<std::string, std::string, std::less<>> kNoun = {
-        {"noun.animal", "animal"}, {"noun.person", "person"},  {"noun.food", "food"},
-        {"noun.body", "body"},     {"noun.time", "time"},      {"noun.location", "place"},
-        {"noun.artifact", "object"}, {"noun.plant", "nature"}, {"noun.object", "nature"},
-        {"noun.phenomenon", "nature"}, {"noun.substance", "object,mass"}, {"noun.group", "person"},
+        {"noun.animal", "animal"},
+        {"noun.person", "person"},
+        {"noun.food", "food"},
+        {"noun.body", "body"},
+        {"noun.time", "time"},
+        {"noun.location", "place"},
+        {"noun.artifact", "object"},
+        {"noun.plant", "nature"},
+        {"noun.object", "nature"},
+        {"noun.phenomenon", "nature"},
+        {"noun.substance", "object,mass"},
+        {"noun.group", "person"},
     };
     auto it = kNoun.find(lex);
     return it == kNoun.end() ? "abstract" : it->second;
@@ -447,9 +455,8 @@ CorpusBuild build_from_corpus(const CorpusCounter& corpus, size_t size, const Wo
   std::vector<std::pair<std::pair<int, std::string>, uint64_t>> content;
   std::vector<std::pair<std::pair<int, std::string>, uint64_t>> func;
   for (const auto& kv : counts) (kv.first.first == static_cast<int>(Pos::kFunc) ? func : content).push_back(kv);
-  std::sort(content.begin(), content.end(), [](const auto& a, const auto& b) {
-    return std::tie(b.second, a.first) < std::tie(a.second, b.first);
-  });
+  std::sort(content.begin(), content.end(),
+            [](const auto& a, const auto& b) { return std::tie(b.second, a.first) < std::tie(a.second, b.first); });
   if (content.size() > size) content.resize(size);
   std::sort(content.begin(), content.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
 
@@ -460,7 +467,8 @@ CorpusBuild build_from_corpus(const CorpusCounter& corpus, size_t size, const Wo
     if (auto it = from_base.find(key); it != from_base.end()) {
       e = *it->second;
     } else {
-      const Vocabulary one = Vocabulary::parse(key.second + " " + std::string(pos_name(static_cast<Pos>(key.first))), "");
+      const Vocabulary one =
+          Vocabulary::parse(key.second + " " + std::string(pos_name(static_cast<Pos>(key.first))), "");
       e = one.entry(0);
       derive_from_wordnet(e, wn, true, false, notes);
     }
@@ -500,14 +508,14 @@ CorpusBuild build_from_corpus(const CorpusCounter& corpus, size_t size, const Wo
 
 bool jieba_pos(std::string_view tag, Pos& pos) {
   static const std::map<std::string_view, Pos> kTags = {
-      {"n", Pos::kNoun},  {"ng", Pos::kNoun}, {"nz", Pos::kNoun}, {"s", Pos::kNoun},  {"t", Pos::kNoun},
-      {"f", Pos::kNoun},  {"v", Pos::kVerb},  {"vd", Pos::kVerb}, {"vg", Pos::kVerb}, {"vi", Pos::kVerb},
-      {"vn", Pos::kVerb}, {"vq", Pos::kVerb}, {"a", Pos::kAdj},   {"ad", Pos::kAdj},  {"ag", Pos::kAdj},
-      {"an", Pos::kAdj},  {"b", Pos::kAdj},   {"z", Pos::kAdj},   {"d", Pos::kAdv},   {"dg", Pos::kAdv},
-      {"df", Pos::kAdv},  {"r", Pos::kFunc},  {"rr", Pos::kFunc}, {"rz", Pos::kFunc}, {"rg", Pos::kFunc},
-      {"p", Pos::kFunc},  {"c", Pos::kFunc},  {"u", Pos::kFunc},  {"ud", Pos::kFunc}, {"ug", Pos::kFunc},
-      {"uj", Pos::kFunc}, {"ul", Pos::kFunc}, {"uv", Pos::kFunc}, {"uz", Pos::kFunc}, {"y", Pos::kFunc},
-      {"e", Pos::kFunc},  {"o", Pos::kFunc},  {"m", Pos::kFunc},  {"mq", Pos::kFunc}, {"q", Pos::kFunc},
+      {"n", Pos::kNoun},  {"ng", Pos::kNoun},   {"nz", Pos::kNoun},  {"s", Pos::kNoun},  {"t", Pos::kNoun},
+      {"f", Pos::kNoun},  {"v", Pos::kVerb},    {"vd", Pos::kVerb},  {"vg", Pos::kVerb}, {"vi", Pos::kVerb},
+      {"vn", Pos::kVerb}, {"vq", Pos::kVerb},   {"a", Pos::kAdj},    {"ad", Pos::kAdj},  {"ag", Pos::kAdj},
+      {"an", Pos::kAdj},  {"b", Pos::kAdj},     {"z", Pos::kAdj},    {"d", Pos::kAdv},   {"dg", Pos::kAdv},
+      {"df", Pos::kAdv},  {"r", Pos::kFunc},    {"rr", Pos::kFunc},  {"rz", Pos::kFunc}, {"rg", Pos::kFunc},
+      {"p", Pos::kFunc},  {"c", Pos::kFunc},    {"u", Pos::kFunc},   {"ud", Pos::kFunc}, {"ug", Pos::kFunc},
+      {"uj", Pos::kFunc}, {"ul", Pos::kFunc},   {"uv", Pos::kFunc},  {"uz", Pos::kFunc}, {"y", Pos::kFunc},
+      {"e", Pos::kFunc},  {"o", Pos::kFunc},    {"m", Pos::kFunc},   {"mq", Pos::kFunc}, {"q", Pos::kFunc},
       {"nr", Pos::kName}, {"nrfg", Pos::kName}, {"nrt", Pos::kName},
   };
   const auto it = kTags.find(tag);
@@ -527,7 +535,8 @@ bool one_word(const std::string& word, Pos pos, const std::string& language) {
         Vocabulary::parse("# language: " + language + "\n" + word + " " + std::string(pos_name(pos)) + "\n", "word");
     int tokens = 0;
     bool whole = false;
-    segment_words(word, [&](std::string_view w) { whole = ++tokens == 1 && w == word; }, nullptr, TextPath::kAuto, &v);
+    segment_words(
+        word, [&](std::string_view w) { whole = ++tokens == 1 && w == word; }, nullptr, TextPath::kAuto, &v);
     return tokens == 1 && whole;
   } catch (const VocabError&) {
     return false;
@@ -564,7 +573,8 @@ FrequencyBuild build_from_frequency(std::string_view dict, std::string_view orig
       return fail("frequency '" + std::string(fields[1]) + "' is not a whole number");
     for (char c : fields[1]) frequency = frequency * 10 + static_cast<uint64_t>(c - '0');
     uint64_t invalid = 0;
-    segment_words(fields[0], [](std::string_view) {}, &invalid);
+    segment_words(
+        fields[0], [](std::string_view) {}, &invalid);
     if (invalid) return fail("not valid UTF-8");
     Pos pos;
     if (!jieba_pos(fields[2], pos)) return;

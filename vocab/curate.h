@@ -26,9 +26,9 @@ std::string format_entry(const Entry& e);
 
 struct ListStats {
   size_t by_pos[kPosCount] = {};
-  size_t content = 0;        // nouns + verbs + adjectives + adverbs
-  size_t surface_forms = 0;  // distinct accepted word forms (names excluded)
-  size_t irregular = 0;      // entries with a form that differs from the regular rule
+  size_t content = 0;                                   // nouns + verbs + adjectives + adverbs
+  size_t surface_forms = 0;                             // distinct accepted word forms (names excluded)
+  size_t irregular = 0;                                 // entries with a form that differs from the regular rule
   std::map<std::string, size_t> categories[kPosCount];  // cat= value → entries
 };
 ListStats list_stats(const Vocabulary& v);
@@ -171,7 +171,7 @@ struct FrequencyOptions {
 };
 
 struct FrequencyBuild {
-  std::string text;  // the list
+  std::string text;              // the list
   size_t taken[kPosCount] = {};  // generated entries per part of speech
   uint64_t lines = 0;            // dictionary lines read
   uint64_t not_one_word = 0;     // words passed over: not one token of the list's segmentation

@@ -103,7 +103,8 @@ void split_listed(std::string_view run, size_t longest, ListedFn listed, const v
     while (k < cps && offsets[k] < static_cast<int32_t>(b)) ++k;
     size_t k2 = k;
     while (k2 < cps && offsets[k2] < static_cast<int32_t>(e)) ++k2;
-    if (offsets[k] == static_cast<int32_t>(b) && offsets[k2] == static_cast<int32_t>(e)) icu_end[k] = static_cast<uint32_t>(k2);
+    if (offsets[k] == static_cast<int32_t>(b) && offsets[k2] == static_cast<int32_t>(e))
+      icu_end[k] = static_cast<uint32_t>(k2);
     k = k2;
   }
   best.assign(cps + 1, Cost{});
@@ -120,7 +121,8 @@ void split_listed(std::string_view run, size_t longest, ListedFn listed, const v
     }
     bool found = false;
     for (size_t l = std::min(longest, cps - k); l >= 1; --l) {
-      const std::string_view w = run.substr(static_cast<size_t>(offsets[k]), static_cast<size_t>(offsets[k + l] - offsets[k]));
+      const std::string_view w =
+          run.substr(static_cast<size_t>(offsets[k]), static_cast<size_t>(offsets[k + l] - offsets[k]));
       if (!listed(context, w)) continue;
       const Cost c{best[k + l].unlisted, best[k + l].tokens + 1};
       if (found ? c < b : !(b < c)) {  // the first listed word found (the longest) beats a tie
@@ -176,7 +178,7 @@ uint64_t segment_unicode(std::string_view s, WordSink sink, void* context, const
   enum Cls : uint8_t { kSepC, kWordC, kDigitC, kApoC, kNumPunctC, kSpacelessC };
   // Always inlined: it runs per code point, and out of line it costs the English
   // Unicode path a third of its speed.
-  auto cls_at = [&](int32_t i, int32_t& next_i, UChar32& c) __attribute__((always_inline)) -> Cls {
+  auto cls_at = [&](int32_t i, int32_t & next_i, UChar32 & c) __attribute__((always_inline))->Cls {
     next_i = i;
     U8_NEXT(p, next_i, n, c);
     if (c < 0) return kSepC;
@@ -231,8 +233,7 @@ uint64_t segment_unicode(std::string_view s, WordSink sink, void* context, const
         int32_t j2;
         UChar32 c2;
         const Cls next = cls_at(j, j2, c2);
-        const bool joins = k == kApoC ? (next == kWordC || next == kDigitC)
-                                      : (prev == kDigitC && next == kDigitC);
+        const bool joins = k == kApoC ? (next == kWordC || next == kDigitC) : (prev == kDigitC && next == kDigitC);
         if (joins) {
           word.append(clean.data() + i, static_cast<size_t>(j - i));
           append(c2, next, j, j2);

@@ -42,14 +42,12 @@ bool doubles_final(std::string_view w) {
   return groups == 1;
 }
 
-bool consonant_y(std::string_view w) {
-  return w.size() >= 2 && w.back() == 'y' && !is_vowel(w[w.size() - 2]);
-}
+bool consonant_y(std::string_view w) { return w.size() >= 2 && w.back() == 'y' && !is_vowel(w[w.size() - 2]); }
 
 std::string add_s(std::string_view w, bool verb) {
   std::string s(w);
-  if (w.ends_with("s") || w.ends_with("x") || w.ends_with("z") || w.ends_with("ch") ||
-      w.ends_with("sh") || (verb && w.ends_with("o") && w.size() > 1 && !is_vowel(w[w.size() - 2])))
+  if (w.ends_with("s") || w.ends_with("x") || w.ends_with("z") || w.ends_with("ch") || w.ends_with("sh") ||
+      (verb && w.ends_with("o") && w.size() > 1 && !is_vowel(w[w.size() - 2])))
     return s + "es";
   if (consonant_y(w)) return s.substr(0, s.size() - 1) + "ies";
   return s + "s";
@@ -67,8 +65,7 @@ std::string add_e_suffix(std::string_view w, std::string_view rest /* "d" or "r"
 std::string add_ing(std::string_view w) {
   std::string s(w);
   if (w.ends_with("ie")) return s.substr(0, s.size() - 2) + "ying";
-  if (w.ends_with("e") && !w.ends_with("ee") && !w.ends_with("ye") && !w.ends_with("oe") &&
-      w.size() > 2)
+  if (w.ends_with("e") && !w.ends_with("ee") && !w.ends_with("ye") && !w.ends_with("oe") && w.size() > 2)
     return s.substr(0, s.size() - 1) + "ing";
   if (doubles_final(w)) return s + s.back() + "ing";
   return s + "ing";
@@ -77,8 +74,7 @@ std::string add_ing(std::string_view w) {
 std::string add_ly(std::string_view w) {
   std::string s(w);
   if (consonant_y(w)) return s.substr(0, s.size() - 1) + "ily";
-  if (w.ends_with("le") && w.size() > 2 && !is_vowel(w[w.size() - 3]))
-    return s.substr(0, s.size() - 1) + "y";
+  if (w.ends_with("le") && w.size() > 2 && !is_vowel(w[w.size() - 3])) return s.substr(0, s.size() - 1) + "y";
   if (w.ends_with("ll")) return s + "y";
   return s + "ly";
 }
@@ -159,7 +155,6 @@ bool all_spaceless(std::string_view w, size_t& cps) {
   }
   return cps > 0;
 }
-
 
 // A BCP 47 tag's shape: subtags of 1-8 ASCII letters or digits joined by '-', the first
 // 2-3 letters ("zh", "pt-BR", "zh-Hant", "sr-Latn-RS").
@@ -320,8 +315,8 @@ void fold_word(std::string_view word, std::string& out) {
   {
     UErrorCode status = U_ZERO_ERROR;
     icu::StringByteSink<std::string> sink(&folded);
-    nfkc_casefold().normalizeUTF8(0, icu::StringPiece(word.data(), static_cast<int32_t>(word.size())), sink,
-                                  nullptr, status);
+    nfkc_casefold().normalizeUTF8(0, icu::StringPiece(word.data(), static_cast<int32_t>(word.size())), sink, nullptr,
+                                  status);
     if (U_FAILURE(status)) folded.assign(word);  // ill-formed input: keep the bytes
   }
   for (size_t i = 0; i < folded.size(); ++i) {
@@ -353,7 +348,6 @@ std::string_view strip_clitic(std::string_view w) {
   }
   return {};
 }
-
 
 // ---------------------------------------------------------------------------------
 // Parsing
@@ -432,8 +426,7 @@ Vocabulary Vocabulary::parse(std::string_view text, std::string_view origin) {
     e.line = static_cast<uint32_t>(line_no);
     e.lemma = std::string(fields[0]);
     if (!parse_pos(fields[1], e.pos))
-      fail("unknown part of speech '" + std::string(fields[1]) +
-           "' (expected noun, verb, adj, adv, func or name)");
+      fail("unknown part of speech '" + std::string(fields[1]) + "' (expected noun, verb, adj, adv, func or name)");
     for (char c : e.lemma)
       if (c == '=' || c == ',' || c == '_' || c == '\'')
         fail("malformed lemma '" + e.lemma + "' (one word, no '=', ',', '_' or apostrophe)");
@@ -444,10 +437,15 @@ Vocabulary Vocabulary::parse(std::string_view text, std::string_view origin) {
       auto set = [&](Form f) { e.forms[static_cast<int>(f)] = inflect_regular(base, f); };
       if (e.pos == Pos::kNoun) set(Form::kPlural);
       if (e.pos == Pos::kVerb) {
-        set(Form::kThird); set(Form::kPast); set(Form::kParticiple); set(Form::kIng);
+        set(Form::kThird);
+        set(Form::kPast);
+        set(Form::kParticiple);
+        set(Form::kIng);
       }
       if (e.pos == Pos::kAdj) {
-        set(Form::kComparative); set(Form::kSuperlative); set(Form::kAdverb);
+        set(Form::kComparative);
+        set(Form::kSuperlative);
+        set(Form::kAdverb);
       }
     }
     bool pp_given = false;
@@ -489,15 +487,15 @@ Vocabulary Vocabulary::parse(std::string_view text, std::string_view origin) {
     }
 
     const std::string index_key = std::string(pos_name(e.pos)) + ":" + (e.pos == Pos::kName ? fold(e.lemma) : base);
-    if (lemma_index.count(index_key))
-      fail("duplicate entry '" + e.lemma + "' (" + std::string(pos_name(e.pos)) + ")");
+    if (lemma_index.count(index_key)) fail("duplicate entry '" + e.lemma + "' (" + std::string(pos_name(e.pos)) + ")");
     const auto index = static_cast<uint32_t>(v.entries_.size());
     lemma_index.emplace(index_key, std::vector<uint32_t>{index});
     v.by_pos_[static_cast<int>(e.pos)].push_back(index);
     v.entries_.push_back(std::move(e));
   }
   if (v.entries_.empty())
-    throw VocabError(std::string(origin) + ": the vocabulary list has no words (one 'lemma pos [key=value ...]' a line)");
+    throw VocabError(std::string(origin) +
+                     ": the vocabulary list has no words (one 'lemma pos [key=value ...]' a line)");
 
   std::map<std::string, std::vector<uint32_t>> forms, names;
   for (uint32_t index = 0; index < v.entries_.size(); ++index) {
@@ -575,7 +573,6 @@ TokenKind Vocabulary::classify(std::string_view word, std::string& folded, std::
   }
   return TokenKind::kOov;
 }
-
 
 // Runs of scripts written without spaces: the list's own words first (see
 // detail::split_listed, vocab/segment_unicode.h); ICU's dictionary if the list has none.

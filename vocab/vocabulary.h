@@ -210,8 +210,7 @@ class Vocabulary {
   // Scores a UTF-8 text: every word token is looked up (see segment_words; runs of
   // scripts written without spaces are cut into this list's words first). In the same
   // pass, bit i of found_mask tells whether some word is a form of watch[i] (i < 32).
-  Conformance score(std::string_view text, std::span<const uint32_t> watch = {},
-                    TextPath path = TextPath::kAuto) const;
+  Conformance score(std::string_view text, std::span<const uint32_t> watch = {}, TextPath path = TextPath::kAuto) const;
   // True if some word of `text` is a form of entry `index`, segmented as score() does
   // (so "我有一只小猫" mentions 猫 when the list has 小 and 猫 but not 小猫). This is
   // what a required word is checked with.
@@ -270,8 +269,8 @@ std::string_view strip_clitic(std::string_view folded);
 // whitespace) the word is a view of `text` as written; otherwise it is the normalised
 // word, valid during the call.
 template <typename Fn>
-void segment_words(std::string_view text, Fn&& fn, uint64_t* invalid = nullptr,
-                   TextPath path = TextPath::kAuto, const Vocabulary* prefer = nullptr);
+void segment_words(std::string_view text, Fn&& fn, uint64_t* invalid = nullptr, TextPath path = TextPath::kAuto,
+                   const Vocabulary* prefer = nullptr);
 
 // The number of words segment_words would call fn with. A pure-ASCII text is counted
 // 64 bytes at a time with AVX2 where the CPU has it (word starts found by mask, the

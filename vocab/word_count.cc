@@ -12,7 +12,8 @@ namespace {
 
 int64_t count_segmented(std::string_view text, TextPath path) {
   int64_t n = 0;
-  segment_words(text, [&](std::string_view) { ++n; }, nullptr, path);
+  segment_words(
+      text, [&](std::string_view) { ++n; }, nullptr, path);
   return n;
 }
 
@@ -72,8 +73,7 @@ __attribute__((target("avx2,popcnt"))) int64_t count_ascii_avx2(std::string_view
     const uint64_t word_after = (cur.word >> 1) | (next.word << 63);
     const uint64_t digit_before = (cur.digit << 1) | (prev_digit >> 63);
     const uint64_t digit_after = (cur.digit >> 1) | (next.digit << 63);
-    const uint64_t joiner =
-        (cur.apostrophe & word_before & word_after) | (cur.num_punct & digit_before & digit_after);
+    const uint64_t joiner = (cur.apostrophe & word_before & word_after) | (cur.num_punct & digit_before & digit_after);
     const uint64_t joiner_before = (joiner << 1) | (prev_joiner >> 63);
     count += _mm_popcnt_u64(cur.word & ~word_before & ~joiner_before);
     prev_word = cur.word;

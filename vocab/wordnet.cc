@@ -13,16 +13,21 @@ namespace primer::vocab {
 namespace {
 
 // The standard lexicographer files, by number (WordNet's lexnames file).
-constexpr std::string_view kLexnames[] = {
-    "adj.all",         "adj.pert",           "adv.all",         "noun.Tops",       "noun.act",
-    "noun.animal",     "noun.artifact",      "noun.attribute",  "noun.body",       "noun.cognition",
-    "noun.communication", "noun.event",      "noun.feeling",    "noun.food",       "noun.group",
-    "noun.location",   "noun.motive",        "noun.object",     "noun.person",     "noun.phenomenon",
-    "noun.plant",      "noun.possession",    "noun.process",    "noun.quantity",   "noun.relation",
-    "noun.shape",      "noun.state",         "noun.substance",  "noun.time",       "verb.body",
-    "verb.change",     "verb.cognition",     "verb.communication", "verb.competition", "verb.consumption",
-    "verb.contact",    "verb.creation",      "verb.emotion",    "verb.motion",     "verb.perception",
-    "verb.possession", "verb.social",        "verb.stative",    "verb.weather",    "adj.ppl"};
+constexpr std::string_view kLexnames[] = {"adj.all",          "adj.pert",           "adv.all",
+                                          "noun.Tops",        "noun.act",           "noun.animal",
+                                          "noun.artifact",    "noun.attribute",     "noun.body",
+                                          "noun.cognition",   "noun.communication", "noun.event",
+                                          "noun.feeling",     "noun.food",          "noun.group",
+                                          "noun.location",    "noun.motive",        "noun.object",
+                                          "noun.person",      "noun.phenomenon",    "noun.plant",
+                                          "noun.possession",  "noun.process",       "noun.quantity",
+                                          "noun.relation",    "noun.shape",         "noun.state",
+                                          "noun.substance",   "noun.time",          "verb.body",
+                                          "verb.change",      "verb.cognition",     "verb.communication",
+                                          "verb.competition", "verb.consumption",   "verb.contact",
+                                          "verb.creation",    "verb.emotion",       "verb.motion",
+                                          "verb.perception",  "verb.possession",    "verb.social",
+                                          "verb.stative",     "verb.weather",       "adj.ppl"};
 
 constexpr const char* kPosFile[4] = {"noun", "verb", "adj", "adv"};
 
@@ -62,8 +67,8 @@ int pos_slot(Pos pos) {
 
 struct WordNet::Data {
   std::vector<Lemma> lemmas[4];
-  std::unordered_map<std::string, uint32_t> by_word[4];  // word → index into lemmas
-  std::string data[4];                                    // data.POS, whole file
+  std::unordered_map<std::string, uint32_t> by_word[4];                    // word → index into lemmas
+  std::string data[4];                                                     // data.POS, whole file
   std::unordered_map<std::string, std::vector<std::string>> exc_base[4];   // inflected → bases
   std::unordered_map<std::string, std::vector<std::string>> exc_forms[4];  // base → inflected
 
@@ -92,7 +97,8 @@ WordNet WordNet::load(const std::filesystem::path& dir) {
       if (line.empty() || line[0] == ' ') return;  // licence header
       const auto f = split_spaces(line);
       // lemma pos synset_cnt p_cnt [ptr_symbol...] sense_cnt tagsense_cnt synset_offset...
-      if (f.size() < 6) throw VocabError(index_path.string() + ":" + std::to_string(line_no) + ": malformed index line");
+      if (f.size() < 6)
+        throw VocabError(index_path.string() + ":" + std::to_string(line_no) + ": malformed index line");
       Lemma l;
       l.word = std::string(f[0]);
       const size_t synsets = std::strtoul(std::string(f[2]).c_str(), nullptr, 10);
@@ -210,10 +216,10 @@ std::vector<std::string> WordNet::base_forms(std::string_view word, Pos pos) con
   struct Rule {
     std::string_view suffix, ending;
   };
-  static constexpr Rule kNoun[] = {{"s", ""}, {"ses", "s"}, {"xes", "x"}, {"zes", "z"}, {"ches", "ch"},
-                                   {"shes", "sh"}, {"men", "man"}, {"ies", "y"}};
-  static constexpr Rule kVerb[] = {{"s", ""},  {"ies", "y"}, {"es", "e"}, {"es", ""},
-                                   {"ed", "e"}, {"ed", ""},  {"ing", "e"}, {"ing", ""}};
+  static constexpr Rule kNoun[] = {{"s", ""},      {"ses", "s"},   {"xes", "x"},   {"zes", "z"},
+                                   {"ches", "ch"}, {"shes", "sh"}, {"men", "man"}, {"ies", "y"}};
+  static constexpr Rule kVerb[] = {{"s", ""},   {"ies", "y"}, {"es", "e"},  {"es", ""},
+                                   {"ed", "e"}, {"ed", ""},   {"ing", "e"}, {"ing", ""}};
   static constexpr Rule kAdj[] = {{"er", ""}, {"est", ""}, {"er", "e"}, {"est", "e"}};
   std::span<const Rule> rules;
   if (pos == Pos::kNoun) rules = kNoun;

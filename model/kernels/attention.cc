@@ -234,8 +234,8 @@ PRIMER_AVX2 void decode_avx2(float* out, float* scores, const float* q, const fl
 #undef PRIMER_AVX2
 
 using DecodeFn = void (*)(float*, float*, const float*, const float*, const float*, int, int64_t, float);
-constexpr DecodeFn kDecode[] = {nullptr,           decode_avx2<1>, decode_avx2<2>, decode_avx2<3>, decode_avx2<4>,
-                                decode_avx2<5>,    decode_avx2<6>, decode_avx2<7>, decode_avx2<8>};
+constexpr DecodeFn kDecode[] = {nullptr,        decode_avx2<1>, decode_avx2<2>, decode_avx2<3>, decode_avx2<4>,
+                                decode_avx2<5>, decode_avx2<6>, decode_avx2<7>, decode_avx2<8>};
 
 }  // namespace
 
@@ -275,7 +275,6 @@ template void attention_forward_reference<double>(double*, double*, const double
 template void attention_backward_reference<float>(float*, float*, float*, const float*, const float*, const float*,
                                                   const float*, const float*, const AttentionShape&);
 template void attention_backward_reference<double>(double*, double*, double*, const double*, const double*,
-                                                   const double*, const double*, const double*,
-                                                   const AttentionShape&);
+                                                   const double*, const double*, const double*, const AttentionShape&);
 
 }  // namespace primer::model::kernels

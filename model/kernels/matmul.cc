@@ -16,8 +16,8 @@
 namespace primer::model::kernels {
 namespace {
 
-constexpr int kMr = 6;     // micro-tile rows (A panel height)
-constexpr int kNr = 16;    // micro-tile columns (B panel width: two 8-float vectors)
+constexpr int kMr = 6;       // micro-tile rows (A panel height)
+constexpr int kNr = 16;      // micro-tile columns (B panel width: two 8-float vectors)
 constexpr int kKcMax = 384;  // k block at most: a 6×384 A panel and a 384×16 B panel fit in L1 (48 KB;
                              // the AVX-512 kernel's 384×32 pair fills it, and 256 was no faster)
 constexpr int kMc = 192;     // rows per task at most: a 192×384 packed A block (288 KB) stays in L2
@@ -211,7 +211,7 @@ void micro_portable(int kc, const float* a, const float* b, float* c, int64_t ld
 }
 
 __attribute__((target("avx2,fma"))) void micro_avx2(int kc, const float* a, const float* b, float* c, int64_t ldc,
-                                                     int mr, int nr, bool accumulate) {
+                                                    int mr, int nr, bool accumulate) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -261,8 +261,8 @@ __attribute__((target("avx2,fma"))) void micro_avx2(int kc, const float* a, cons
 using PairKernel = void (*)(int kc, const float* a, const float* b0, const float* b1, float* c, int64_t ldc, int mr,
                             int nr, bool accumulate);
 
-__attribute__((target("avx512f"))) void micro_avx512(int kc, const float* a, const float* b0, const float* b1,
-                                                     float* c, int64_t ldc, int mr, int nr, bool accumulate) {
+__attribute__((target("avx512f"))) void micro_avx512(int kc, const float* a, const float* b0, const float* b1, float* c,
+                                                     int64_t ldc, int mr, int nr, bool accumulate) {
   __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
   __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
   __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
@@ -331,8 +331,7 @@ void pack_b_all(const Packed& pk, ConstView b, bool parallel) {
     pack_b_panel(pk.panel(kb, s), b, kb * pk.kc, pk.rows(kb), s * kNr, pk.n);
   };
   const int tasks = pk.kblocks() * strips;
-  if (parallel)
-    tbb::parallel_for(0, tasks, pack);
+  if (parallel) tbb::parallel_for(0, tasks, pack);
   else
     for (int i = 0; i < tasks; ++i) pack(i);
 }
@@ -353,7 +352,8 @@ void compute_block(const Packed& pk, ConstView a, float* c, int64_t ldc, int i0,
         const float* bp1 = pk.panel(kb, s + 1);
         const int nr = std::min(2 * kNr, pk.n - j);
         for (int i = i0; i < i1; i += kMr)
-          pair(kc, ap + static_cast<size_t>(i - i0) * kc, bp, bp1, c + i * ldc + j, ldc, std::min(kMr, i1 - i), nr, acc);
+          pair(kc, ap + static_cast<size_t>(i - i0) * kc, bp, bp1, c + i * ldc + j, ldc, std::min(kMr, i1 - i), nr,
+               acc);
         s += 2;
         continue;
       }
@@ -381,7 +381,8 @@ void run(float* c, int64_t ldc, ConstView a, ConstView b, int m, int n, int k, b
   if (parallel && static_cast<double>(m) * n * k < 2e6) parallel = false;
   pack_b_all(pk, b, parallel);
   if (!parallel) {
-    for (int i0 = 0; i0 < m; i0 += kMc) compute_block(pk, a, c, ldc, i0, std::min(m, i0 + kMc), 0, strips, accumulate, kernel, pair);
+    for (int i0 = 0; i0 < m; i0 += kMc)
+      compute_block(pk, a, c, ldc, i0, std::min(m, i0 + kMc), 0, strips, accumulate, kernel, pair);
     return;
   }
   // Tasks: row blocks (at most kMc rows: a packed A block stays in L2) × column chunks.

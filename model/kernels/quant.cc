@@ -53,8 +53,8 @@ uint16_t fp32_to_fp16(float f) {
   const int32_t exp = static_cast<int32_t>((x >> 23) & 0xff) - 127 + 15;
   uint32_t mant = x & 0x7fffff;
   if (((x >> 23) & 0xff) == 0xff) return static_cast<uint16_t>(sign | 0x7c00 | (mant ? 0x200 : 0));  // inf / nan
-  if (exp >= 31) return static_cast<uint16_t>(sign | 0x7c00);                                          // overflow
-  if (exp <= 0) {                                                                                      // subnormal
+  if (exp >= 31) return static_cast<uint16_t>(sign | 0x7c00);                                        // overflow
+  if (exp <= 0) {                                                                                    // subnormal
     if (exp < -10) return static_cast<uint16_t>(sign);
     mant |= 0x800000;
     const int shift = 14 - exp;
@@ -211,8 +211,7 @@ float fold8(const float* a) {
   return (r[0] + r[2]) + (r[1] + r[3]);
 }
 
-void rows_q8_0_portable(float* y, const uint8_t* w, size_t stride, const BlockQ8_0* xq, int64_t r0, int64_t r1,
-                        int k) {
+void rows_q8_0_portable(float* y, const uint8_t* w, size_t stride, const BlockQ8_0* xq, int64_t r0, int64_t r1, int k) {
   const int nb = k / kQ8Block;
   for (int64_t i = r0; i < r1; ++i) {
     const auto* row = reinterpret_cast<const BlockQ8_0*>(w + i * stride);
@@ -280,48 +279,48 @@ __attribute__((target(PRIMER_VNNI_TARGET))) inline __m256 block_dot_vnni(__m256i
 }
 
 // acc += d_w·d_x · (w · x) for one block (x: the input block's quants, ax = |x|)
-#define PRIMER_Q8_STEP(BLOCK_DOT, blk, acc, ax, x, dx)                                                      \
-  acc = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss((blk).d) * (dx)),                                         \
+#define PRIMER_Q8_STEP(BLOCK_DOT, blk, acc, ax, x, dx)             \
+  acc = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss((blk).d) * (dx)), \
                         BLOCK_DOT(ax, x, _mm256_loadu_si256(reinterpret_cast<const __m256i*>((blk).q))), acc)
 
 // Rows r0..r1 of a q8_0 matrix (rows `stride` bytes apart) times the quantized input.
 #define PRIMER_Q8_ROWS(NAME, TARGET, BLOCK_DOT)                                                             \
   __attribute__((target(TARGET))) void NAME(float* y, const uint8_t* w, size_t stride, const BlockQ8_0* xq, \
-                                            int64_t r0, int64_t r1, int k) {                              \
-    const int nb = k / kQ8Block;                                                                          \
-    const int64_t ahead = prefetch_rows(stride);                                                          \
-    int64_t i = r0;                                                                                       \
-    for (; i + 4 <= r1; i += 4) {                                                                         \
-      const auto* a = reinterpret_cast<const BlockQ8_0*>(w + i * stride);                                 \
-      const auto* b = reinterpret_cast<const BlockQ8_0*>(w + (i + 1) * stride);                           \
-      const auto* c = reinterpret_cast<const BlockQ8_0*>(w + (i + 2) * stride);                           \
-      const auto* e = reinterpret_cast<const BlockQ8_0*>(w + (i + 3) * stride);                           \
-      /* the four rows `ahead` on: 4 · 34 bytes per block, three lines cover them */                      \
-      const char* pf = prefetch_address(w, i + ahead, stride);                                            \
-      __m256 sa = _mm256_setzero_ps(), sb = sa, sc = sa, se = sa;                                         \
-      for (int j = 0; j < nb; ++j) {                                                                      \
-        _mm_prefetch(pf + 136 * j, _MM_HINT_T0);                                                          \
-        _mm_prefetch(pf + 136 * j + 64, _MM_HINT_T0);                                                     \
-        _mm_prefetch(pf + 136 * j + 128, _MM_HINT_T0);                                                    \
-        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[j].q));                 \
-        const __m256i ax = _mm256_sign_epi8(x, x);                                                        \
-        const float dx = _cvtsh_ss(xq[j].d);                                                              \
-        PRIMER_Q8_STEP(BLOCK_DOT, a[j], sa, ax, x, dx);                                                   \
-        PRIMER_Q8_STEP(BLOCK_DOT, b[j], sb, ax, x, dx);                                                   \
-        PRIMER_Q8_STEP(BLOCK_DOT, c[j], sc, ax, x, dx);                                                   \
-        PRIMER_Q8_STEP(BLOCK_DOT, e[j], se, ax, x, dx);                                                   \
-      }                                                                                                   \
-      y[i] = hsum8(sa), y[i + 1] = hsum8(sb), y[i + 2] = hsum8(sc), y[i + 3] = hsum8(se);                 \
-    }                                                                                                     \
-    for (; i < r1; ++i) {                                                                                 \
-      const auto* a = reinterpret_cast<const BlockQ8_0*>(w + i * stride);                                 \
-      __m256 s = _mm256_setzero_ps();                                                                     \
-      for (int j = 0; j < nb; ++j) {                                                                      \
-        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[j].q));                 \
-        PRIMER_Q8_STEP(BLOCK_DOT, a[j], s, _mm256_sign_epi8(x, x), x, _cvtsh_ss(xq[j].d));                \
-      }                                                                                                   \
-      y[i] = hsum8(s);                                                                                    \
-    }                                                                                                     \
+                                            int64_t r0, int64_t r1, int k) {                                \
+    const int nb = k / kQ8Block;                                                                            \
+    const int64_t ahead = prefetch_rows(stride);                                                            \
+    int64_t i = r0;                                                                                         \
+    for (; i + 4 <= r1; i += 4) {                                                                           \
+      const auto* a = reinterpret_cast<const BlockQ8_0*>(w + i * stride);                                   \
+      const auto* b = reinterpret_cast<const BlockQ8_0*>(w + (i + 1) * stride);                             \
+      const auto* c = reinterpret_cast<const BlockQ8_0*>(w + (i + 2) * stride);                             \
+      const auto* e = reinterpret_cast<const BlockQ8_0*>(w + (i + 3) * stride);                             \
+      /* the four rows `ahead` on: 4 · 34 bytes per block, three lines cover them */                       \
+      const char* pf = prefetch_address(w, i + ahead, stride);                                              \
+      __m256 sa = _mm256_setzero_ps(), sb = sa, sc = sa, se = sa;                                           \
+      for (int j = 0; j < nb; ++j) {                                                                        \
+        _mm_prefetch(pf + 136 * j, _MM_HINT_T0);                                                            \
+        _mm_prefetch(pf + 136 * j + 64, _MM_HINT_T0);                                                       \
+        _mm_prefetch(pf + 136 * j + 128, _MM_HINT_T0);                                                      \
+        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[j].q));                    \
+        const __m256i ax = _mm256_sign_epi8(x, x);                                                          \
+        const float dx = _cvtsh_ss(xq[j].d);                                                                \
+        PRIMER_Q8_STEP(BLOCK_DOT, a[j], sa, ax, x, dx);                                                     \
+        PRIMER_Q8_STEP(BLOCK_DOT, b[j], sb, ax, x, dx);                                                     \
+        PRIMER_Q8_STEP(BLOCK_DOT, c[j], sc, ax, x, dx);                                                     \
+        PRIMER_Q8_STEP(BLOCK_DOT, e[j], se, ax, x, dx);                                                     \
+      }                                                                                                     \
+      y[i] = hsum8(sa), y[i + 1] = hsum8(sb), y[i + 2] = hsum8(sc), y[i + 3] = hsum8(se);                   \
+    }                                                                                                       \
+    for (; i < r1; ++i) {                                                                                   \
+      const auto* a = reinterpret_cast<const BlockQ8_0*>(w + i * stride);                                   \
+      __m256 s = _mm256_setzero_ps();                                                                       \
+      for (int j = 0; j < nb; ++j) {                                                                        \
+        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[j].q));                    \
+        PRIMER_Q8_STEP(BLOCK_DOT, a[j], s, _mm256_sign_epi8(x, x), x, _cvtsh_ss(xq[j].d));                  \
+      }                                                                                                     \
+      y[i] = hsum8(s);                                                                                      \
+    }                                                                                                       \
   }
 
 PRIMER_Q8_ROWS(rows_q8_0_avx2, "avx2,fma,f16c", block_dot_avx2)
@@ -340,16 +339,16 @@ __attribute__((target("avx2,fma,f16c"))) inline __m256 widen8(const uint16_t* p)
 // r + Σ w[j]·x[j] over the columns past the last multiple of 8, one FMA at a time
 template <bool kBf16>
 __attribute__((target("avx2,fma,f16c"))) inline float tail_sum(const uint16_t* row, const float* x, int k8, int k,
-                                                                float r) {
+                                                               float r) {
   for (int j = k8; j < k; ++j)
-    r = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(kBf16 ? bf16_to_fp32(row[j]) : _cvtsh_ss(row[j])), _mm_set_ss(x[j]),
-                                   _mm_set_ss(r)));
+    r = _mm_cvtss_f32(
+        _mm_fmadd_ss(_mm_set_ss(kBf16 ? bf16_to_fp32(row[j]) : _cvtsh_ss(row[j])), _mm_set_ss(x[j]), _mm_set_ss(r)));
   return r;
 }
 
 template <bool kBf16>
-__attribute__((target("avx2,fma,f16c"))) void rows_half_avx2(float* y, const uint8_t* w, size_t stride,
-                                                              const float* x, int64_t r0, int64_t r1, int k) {
+__attribute__((target("avx2,fma,f16c"))) void rows_half_avx2(float* y, const uint8_t* w, size_t stride, const float* x,
+                                                             int64_t r0, int64_t r1, int k) {
   const int k8 = k / 8 * 8;
   const int64_t ahead = prefetch_rows(stride);
   int64_t i = r0;
@@ -392,8 +391,7 @@ bool detect(QuantPath p) {
   __builtin_cpu_init();
   switch (p) {
     case QuantPath::kPortable: return true;
-    case QuantPath::kAvx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c();
+    case QuantPath::kAvx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c();
     case QuantPath::kAvx512Vnni:
       return detect(QuantPath::kAvx2) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
@@ -432,7 +430,8 @@ QuantPath quant_path() { return g_path.load(std::memory_order_relaxed); }
 bool quant_path_available(QuantPath p) { return detect(p); }
 
 void force_quant_path(std::optional<QuantPath> p) {
-  if (p && !detect(*p)) throw std::invalid_argument("this CPU cannot run the " + std::string(quant_path_name(*p)) + " path");
+  if (p && !detect(*p))
+    throw std::invalid_argument("this CPU cannot run the " + std::string(quant_path_name(*p)) + " path");
   g_path.store(p.value_or(kDetectedPath));
 }
 
@@ -470,7 +469,9 @@ void rows_of(const WeightMatrix& w, float* y, const float* x, const BlockQ8_0* x
 
 }  // namespace
 
-void matvec(float* y, const WeightMatrix& w, const float* x, MatvecScratch& scratch) { matvec_many({{y, &w}}, x, scratch); }
+void matvec(float* y, const WeightMatrix& w, const float* x, MatvecScratch& scratch) {
+  matvec_many({{y, &w}}, x, scratch);
+}
 
 void matvec_many(std::initializer_list<MatvecOut> outs, const float* x, MatvecScratch& scratch) {
   if (outs.size() == 0) return;

@@ -27,8 +27,7 @@ void rmsnorm_forward(T* out, T* rstd, const T* x, const T* w, int n, int c, T ep
 }
 
 template <typename T>
-void rmsnorm_backward(T* dx, T* dw, const T* dy, const T* x, const T* w, const T* rstd, int n, int c,
-                      bool accumulate) {
+void rmsnorm_backward(T* dx, T* dw, const T* dy, const T* x, const T* w, const T* rstd, int n, int c, bool accumulate) {
   // forward: y_j = w_j · x_j · r,  r = (Σ x² / C + eps)^(-1/2),  dr/dx_j = -r³ · x_j / C
   // so dx_j = r · w_j · dy_j - (r³ / C) · x_j · Σ_i dy_i · w_i · x_i
   parallel_rows(n, 32, [&](int64_t begin, int64_t end) {
@@ -67,8 +66,8 @@ void rmsnorm_backward(T* dx, T* dw, const T* dy, const T* x, const T* w, const T
 
 template void rmsnorm_forward<float>(float*, float*, const float*, const float*, int, int, float);
 template void rmsnorm_forward<double>(double*, double*, const double*, const double*, int, int, double);
-template void rmsnorm_backward<float>(float*, float*, const float*, const float*, const float*, const float*, int,
-                                      int, bool);
+template void rmsnorm_backward<float>(float*, float*, const float*, const float*, const float*, const float*, int, int,
+                                      bool);
 template void rmsnorm_backward<double>(double*, double*, const double*, const double*, const double*, const double*,
                                        int, int, bool);
 

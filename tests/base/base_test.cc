@@ -21,7 +21,8 @@ TEST_CASE("svg: escaping, numbers, thinning, charts without data") {
   CHECK(t[0].second == doctest::Approx(2.0));
   CHECK(thin(pts, 2000).size() == 1000);
   CHECK(lines({}, "x", "y", "empty").find("no data") != std::string::npos);
-  const std::string log_chart = lines({Series{"loss", {{1, 10}, {2, 1}, {3, 0.1}}, 0, false}}, "step", "loss", "t", true);
+  const std::string log_chart =
+      lines({Series{"loss", {{1, 10}, {2, 1}, {3, 0.1}}, 0, false}}, "step", "loss", "t", true);
   CHECK(log_chart.find("(log scale)") != std::string::npos);
   CHECK(log_chart.find("<polyline") != std::string::npos);
   const std::string h = histogram({0, 0, 0}, 0, 1, false, "x", "all zero");

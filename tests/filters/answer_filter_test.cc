@@ -59,7 +59,7 @@ TEST_CASE("answer: a rounded decimal answer matches at its own precision") {
   CHECK(verdict(*f, R"j("1 / 3")j", "0.333") == "");
   CHECK(verdict(*f, R"j("2 / 3")j", "0.67") == "");
   CHECK(verdict(*f, R"j("2 / 3")j", "0.66") == "mismatch");  // truncated, not rounded
-  CHECK(verdict(*f, R"j("10 / 3")j", "3") == "mismatch");   // no decimals: exact
+  CHECK(verdict(*f, R"j("10 / 3")j", "3") == "mismatch");    // no decimals: exact
   CHECK(verdict(*f, R"j("10 / 3")j", "3.0") == "mismatch");
   const auto exact = make_with("answer", Settings().set("rounding", false));
   CHECK(verdict(*exact, R"j("10 / 3")j", "3.33") == "mismatch");
@@ -68,18 +68,18 @@ TEST_CASE("answer: a rounded decimal answer matches at its own precision") {
 
 TEST_CASE("answer: a relative tolerance") {
   const auto f = make_with("answer", Settings().set("tolerance", 0.01).set("rounding", false));
-  CHECK(verdict(*f, R"j("1000 / 3")j", "333") == "");       // 0.1% off
-  CHECK(verdict(*f, R"j("1000 / 3")j", "331") == "");       // 0.7% off
+  CHECK(verdict(*f, R"j("1000 / 3")j", "333") == "");  // 0.1% off
+  CHECK(verdict(*f, R"j("1000 / 3")j", "331") == "");  // 0.7% off
   CHECK(verdict(*f, R"j("1000 / 3")j", "329") == "mismatch");
-  CHECK(verdict(*f, R"j("0")j", "0.001") == "mismatch");    // relative to 0: exact
+  CHECK(verdict(*f, R"j("0")j", "0.001") == "mismatch");  // relative to 0: exact
   CHECK(verdict(*f, R"j("-1000 / 3")j", "-333") == "");
   CHECK(verdict(*f, R"j("-1000 / 3")j", "333") == "mismatch");
 }
 
 TEST_CASE("answer: every drop reason") {
   const auto f = make_with("answer");
-  CHECK(f->reasons() == std::vector<std::string_view>{"missing_field", "bad_expression", "division_by_zero",
-                                                      "overflow", "not_a_number", "mismatch"});
+  CHECK(f->reasons() == std::vector<std::string_view>{"missing_field", "bad_expression", "division_by_zero", "overflow",
+                                                      "not_a_number", "mismatch"});
   // missing_field: a document without fields (a story), either field, or null.
   CHECK(f->check(text_doc("Once upon a time there was a cat.")).reason == "missing_field");
   CHECK(f->check(reply({{"expression", R"j("1 + 1")j"}})).reason == "missing_field");
@@ -88,10 +88,10 @@ TEST_CASE("answer: every drop reason") {
   CHECK(verdict(*f, R"j("1 + 1")j", " null ") == "missing_field");
   CHECK(verdict(*f, R"j("1 + 1")j", "") == "missing_field");
   // bad_expression: no parse, too deep, too long, not a string, broken JSON.
-  for (const std::string& bad : std::vector<std::string>{R"j("3 apples * 6")j", R"j("2(3 + 4)")j", R"j("3 * 6 = 18")j", R"j("")j", R"j("2^3")j",
-                                "\"" + std::string(65, '(') + "1" + std::string(65, ')') + "\"",
-                                "\"" + std::string(1001, '1') + "\"", "[1, 2]", R"j({"a": 1})j", "true",
-                                R"j("3 * 6)j", R"j("\x")j", "1e", "01"}) {
+  for (const std::string& bad : std::vector<std::string>{
+           R"j("3 apples * 6")j", R"j("2(3 + 4)")j", R"j("3 * 6 = 18")j", R"j("")j", R"j("2^3")j",
+           "\"" + std::string(65, '(') + "1" + std::string(65, ')') + "\"", "\"" + std::string(1001, '1') + "\"",
+           "[1, 2]", R"j({"a": 1})j", "true", R"j("3 * 6)j", R"j("\x")j", "1e", "01"}) {
     INFO("expression: ", bad);
     CHECK(verdict(*f, bad, "18") == "bad_expression");
   }
@@ -100,8 +100,9 @@ TEST_CASE("answer: every drop reason") {
   CHECK(verdict(*f, R"j("9223372036854775807 + 1")j", "0") == "overflow");
   CHECK(verdict(*f, R"j("2 * 3")j", "1e30") == "overflow");
   CHECK(verdict(*f, R"j("2 * 3")j", R"j("99999999999999999999")j") == "overflow");
-  for (const std::string& bad : std::vector<std::string>{R"j("six")j", R"j("about 6")j", R"j("6 + 0")j", R"j("")j", "true", "[6]", R"j({"v": 6})j",
-                                R"j("3:30")j", R"j("6/0")j", "NaN", "+6"}) {
+  for (const std::string& bad :
+       std::vector<std::string>{R"j("six")j", R"j("about 6")j", R"j("6 + 0")j", R"j("")j", "true", "[6]",
+                                R"j({"v": 6})j", R"j("3:30")j", R"j("6/0")j", "NaN", "+6"}) {
     INFO("answer: ", bad);
     CHECK(verdict(*f, R"j("2 * 3")j", bad) == "not_a_number");
   }

@@ -34,8 +34,8 @@ TEST_CASE("arith: integers, precedence, parentheses and unary minus") {
   CHECK(value_of("3 * (4 + 2)") == q(18));
   CHECK(value_of("3 * 4 + 2") == q(14));
   CHECK(value_of("2 + 3 * 4") == q(14));
-  CHECK(value_of("10 - 4 - 3") == q(3));       // left associative
-  CHECK(value_of("100 / 10 / 5") == q(2));     // left associative
+  CHECK(value_of("10 - 4 - 3") == q(3));    // left associative
+  CHECK(value_of("100 / 10 / 5") == q(2));  // left associative
   CHECK(value_of("8 / 2 * 4") == q(16));
   CHECK(value_of("-3") == q(-3));
   CHECK(value_of("-3 * -2") == q(6));
@@ -92,11 +92,12 @@ TEST_CASE("arith: thousands separators, × ÷ −, percent") {
 }
 
 TEST_CASE("arith: syntax errors, with where parsing stopped") {
-  for (const char* bad : {"", " ", "+", "-", "3 +", "* 3", "3 * * 4", "(3 + 4", "3 + 4)", "()", "(", ")",
-                          "2(3 + 4)", "(2)(3)", "3 4", "3 = 3", "2^3", "2 ** 3", "1e3", "x + 1", "$3 + 4",
-                          "3 apples", "1,5", "1,0000", "1234,567", "1,000,00", ",5", "1,", "5.", "5..5",
-                          "1.2.3", "50%%", "% 5", "3 mod 2", "3 // 2", "sqrt(4)", "3 x 4", "٣ + 1",
-                          "3\xC3", "3 \xE2\x88"}) {
+  for (const char* bad :
+       {"",         " ",        "+",      "-",       "3 +",      "* 3",      "3 * * 4", "(3 + 4",
+        "3 + 4)",   "()",       "(",      ")",       "2(3 + 4)", "(2)(3)",   "3 4",     "3 = 3",
+        "2^3",      "2 ** 3",   "1e3",    "x + 1",   "$3 + 4",   "3 apples", "1,5",     "1,0000",
+        "1234,567", "1,000,00", ",5",     "1,",      "5.",       "5..5",     "1.2.3",   "50%%",
+        "% 5",      "3 mod 2",  "3 // 2", "sqrt(4)", "3 x 4",    "٣ + 1",    "3\xC3",   "3 \xE2\x88"}) {
     const std::string text = bad;
     INFO("expression: '", text, "'");
     const ArithResult r = evaluate_arithmetic(text);
@@ -302,9 +303,9 @@ TEST_CASE("arith: numbers as replies state them") {
   CHECK(stated("1,000").value == q(1000));
   CHECK(stated("0.333").decimals == 3);
   CHECK(stated("5-year-olds").value == q(5));
-  for (const char* bad : {"", "apples", "about 12", "The answer is 12", "12 + 3", "12 - 3", "1 1/2", "3:30",
-                          "1,50", "1234,567", "$", "-", "3/4.5", "12 = 12", "2^3", "12 × 2", "x", "1/2/3",
-                          "twelve", "12 and 3"}) {
+  for (const char* bad :
+       {"",  "apples", "about 12", "The answer is 12", "12 + 3", "12 - 3", "1 1/2", "3:30",  "1,50",   "1234,567",
+        "$", "-",      "3/4.5",    "12 = 12",          "2^3",    "12 × 2", "x",     "1/2/3", "twelve", "12 and 3"}) {
     INFO("answer: '", bad, "'");
     CHECK(parse_stated_number(bad).status == ArithStatus::kSyntax);
   }

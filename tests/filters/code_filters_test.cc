@@ -18,8 +18,8 @@
 
 using namespace primer;
 using namespace primer::filters;
-using filters::testing::Settings;
 using filters::testing::make_with;
+using filters::testing::Settings;
 using filters::testing::text_doc;
 using generators::CodeFailure;
 using primer::testing::TempDir;
@@ -95,7 +95,8 @@ TEST_CASE("python_syntax: a persistent pool of workers, not a process per docume
   CHECK(f->check(exercise_doc(CodeFailure::kNone)).keep());
   CHECK(f->check(exercise_doc(CodeFailure::kSyntaxError)).reason == "syntax_error");
   CHECK(f->check(exercise_doc(CodeFailure::kMissingCodeBlock)).reason == "no_code");
-  CHECK_THROWS_WITH(make_with("python_syntax", Settings().set("python", "/no/python")), doctest::Contains("no such file"));
+  CHECK_THROWS_WITH(make_with("python_syntax", Settings().set("python", "/no/python")),
+                    doctest::Contains("no such file"));
   // A program that is no Python at all: refused up front, not a run that drops everything.
   CHECK_THROWS_WITH(make_with("python_syntax", Settings().set("python", "/bin/true")),
                     doctest::Contains("does not work as a Python syntax checker"));
@@ -143,7 +144,8 @@ TEST_CASE("exercise_tests: each planted failure is dropped with its own reason; 
   CHECK(run_python_sandboxed(l, "import subprocess\nsubprocess.run(['true'])\n", "").outcome ==
         SandboxOutcome::kSpawnAttempt);
   CHECK(run_python_sandboxed(l, "import ctypes\n", "").outcome == SandboxOutcome::kForbidden);
-  CHECK(run_python_sandboxed(l, "import os\nos.remove('/etc/hostname')\n", "").outcome == SandboxOutcome::kWriteOutside);
+  CHECK(run_python_sandboxed(l, "import os\nos.remove('/etc/hostname')\n", "").outcome ==
+        SandboxOutcome::kWriteOutside);
   const auto inside = run_python_sandboxed(l, "def save():\n    open('inside.txt', 'w').write('ok')\n",
                                            "save()\nassert open('inside.txt').read() == 'ok'\n");
   CHECK_MESSAGE(inside.outcome == SandboxOutcome::kPassed, inside.output);
@@ -211,7 +213,8 @@ TEST_CASE("code decontamination: 13-gram overlap with HumanEval/MBPP-style JSONL
       0);
   CHECK(o.admit(o.key(leaked)).reason == "contaminated");
   // The MBPP test line reused verbatim: contaminated too (the array field counts).
-  const auto mbpp = text_doc("```python\nassert set(similar_elements((3, 4, 5, 6),(5, 7, 4, 10))) == set((4, 5))\n```", 1);
+  const auto mbpp =
+      text_doc("```python\nassert set(similar_elements((3, 4, 5, 6),(5, 7, 4, 10))) == set((4, 5))\n```", 1);
   CHECK(o.admit(o.key(mbpp)).reason == "contaminated");
   CHECK(o.admit(o.key(exercise_doc(CodeFailure::kNone, "two_sum_indices", 2))).keep());
   CHECK(o.admit(o.key(exercise_doc(CodeFailure::kNone, "common_elements", 3))).keep());

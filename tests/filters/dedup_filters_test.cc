@@ -27,7 +27,8 @@ namespace {
 double jaccard5(const std::vector<std::string>& a, const std::vector<std::string>& b) {
   auto grams = [](const std::vector<std::string>& w) {
     std::set<std::string> s;
-    for (size_t i = 0; i + 5 <= w.size(); ++i) s.insert(w[i] + " " + w[i + 1] + " " + w[i + 2] + " " + w[i + 3] + " " + w[i + 4]);
+    for (size_t i = 0; i + 5 <= w.size(); ++i)
+      s.insert(w[i] + " " + w[i + 1] + " " + w[i + 2] + " " + w[i + 3] + " " + w[i + 4]);
     return s;
   };
   const auto x = grams(a), y = grams(b);
@@ -46,9 +47,9 @@ std::string join(const std::vector<std::string>& w) {
 }
 
 struct Planted {
-  std::vector<base::Doc> docs;  // bases first, then the copies, interleaved by level
-  std::vector<int> level;             // per doc: -1 base, else index into kLevels
-  std::vector<double> similarity;     // per doc: the copy's true Jaccard to its base
+  std::vector<base::Doc> docs;     // bases first, then the copies, interleaved by level
+  std::vector<int> level;          // per doc: -1 base, else index into kLevels
+  std::vector<double> similarity;  // per doc: the copy's true Jaccard to its base
 };
 constexpr double kLevels[] = {0.9, 0.8, 0.6, 0.3};
 
@@ -98,9 +99,8 @@ Planted planted_corpus(size_t pairs) {
 std::vector<std::string> run_chain(FilterChain& chain, const std::vector<base::Doc>& docs, int threads) {
   std::vector<Prepared> prepared(docs.size());
   tbb::task_arena arena(threads);
-  arena.execute([&] {
-    tbb::parallel_for(size_t(0), docs.size(), [&](size_t i) { prepared[i] = chain.prepare(docs[i]); });
-  });
+  arena.execute(
+      [&] { tbb::parallel_for(size_t(0), docs.size(), [&](size_t i) { prepared[i] = chain.prepare(docs[i]); }); });
   std::vector<std::string> verdicts;
   for (const auto& p : prepared) {
     const Verdict v = chain.decide(p);
@@ -120,12 +120,18 @@ std::unique_ptr<FilterChain> minhash_chain(Settings s = {}) {
 
 TEST_CASE("text normalisation: lower case, digits folded, punctuation and accents removed") {
   NormalizedWords a, b;
-  normalize_words("The Caf\xC3\xA9, 123 apples\xE2\x80\x94" "and 4.5 pears!", a);
+  normalize_words(
+      "The Caf\xC3\xA9, 123 apples\xE2\x80\x94"
+      "and 4.5 pears!",
+      a);
   CHECK(a.text == "the cafe 0 apples and 0 0 pears");
   CHECK(a.words.size() == 8);
   normalize_words("  THE  cafe\t0 APPLES - and 7 8 Pears ", b);
   CHECK(b.text == a.text);
-  normalize_words("\xC3\x9C" "ber \xC3\x85ngstr\xC3\xB6m's \xE2\x80\x9Cna\xC3\xAFve\xE2\x80\x9D", a);  // Über Ångström's “naïve”
+  normalize_words(
+      "\xC3\x9C"
+      "ber \xC3\x85ngstr\xC3\xB6m's \xE2\x80\x9Cna\xC3\xAFve\xE2\x80\x9D",
+      a);  // Über Ångström's “naïve”
   CHECK(a.text == "uber angstrom s naive");
   normalize_words("", a);
   CHECK(a.words.empty());
@@ -136,11 +142,13 @@ TEST_CASE("text normalisation: the byte-table path gives ICU's words on every AS
   // (U+2014, U+201C, U+2026, U+206F) and, in some, a character outside it (U+00E9, which
   // sends the whole text to ICU) or an ill-formed byte.
   // Long runs of letters, digits and separators cross the 64-byte blocks of the AVX2 path.
+  // clang-format off
   const char* pieces[] = {"a", "Z", "q", "7", "0", "42", " ", "  ", "\t", "\n", ".", ",", "-", "'", "_", "~",
                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ", "12345678901234567890123456789012345",
                           " ,.;:!?-()[]{}<>/\\|@#$%^&*+=~`\"'",
                           "\xE2\x80\x94", "\xE2\x80\x9C", "\xE2\x80\xA6", "\xE2\x81\xAF", "\xE2\x81\xB0",
                           "\xC3\xA9", "\xFF"};
+  // clang-format on
   std::mt19937_64 rng(11);
   NormalizedWords fast, icu;
   for (int t = 0; t < 6000; ++t) {
@@ -179,7 +187,7 @@ TEST_CASE("minhash: planted near-duplicate pairs (recall, false positives, deter
   CHECK(double(removed[0] + removed[1]) >= 0.95 * double(total[0] + total[1]));  // pairs >= 0.8
   CHECK(double(removed[0]) >= 0.98 * double(total[0]));
   CHECK(double(removed[3]) < 0.01 * double(total[3]));  // pairs <= 0.5
-  CHECK(removed[2] < total[2] / 4);                      // 0.6 is below the 0.7 threshold
+  CHECK(removed[2] < total[2] / 4);                     // 0.6 is below the 0.7 threshold
 
   // The same verdicts whatever the thread count.
   for (int threads : {1, 3, 8}) {
@@ -199,7 +207,8 @@ TEST_CASE("minhash: planted near-duplicate pairs (recall, false positives, deter
   // Without verification every bucket collision drops: at least as many removals.
   auto none = minhash_chain(Settings().set("verify", "none"));
   const auto nv = run_chain(*none, p.docs, 2);
-  CHECK(std::count(nv.begin(), nv.end(), "near_duplicate") >= std::count(verdicts.begin(), verdicts.end(), "near_duplicate"));
+  CHECK(std::count(nv.begin(), nv.end(), "near_duplicate") >=
+        std::count(verdicts.begin(), verdicts.end(), "near_duplicate"));
 }
 
 TEST_CASE("minhash: first occurrence kept, checkpoint deltas restore the index") {
@@ -273,7 +282,8 @@ const char* kItemB = "Which planet is known as the red planet and has two small 
 FilterContext eval_context(const primer::testing::TempDir& dir) {
   primer::testing::write_file(dir / "eval.jsonl", std::string("{\"text\": \"") + kItemA + "\", \"label\": 1}\n\n" +
                                                       "{\"text\": \"" + kItemB + "\"}\n{\"text\": \"too short\"}\n");
-  primer::testing::write_file(dir / "eval.txt", "Once upon a time there was a little girl who lived in a house made of candy and sweets\n");
+  primer::testing::write_file(
+      dir / "eval.txt", "Once upon a time there was a little girl who lived in a house made of candy and sweets\n");
   FilterContext ctx;
   ctx.out_dir = dir.path();
   return ctx;
@@ -295,7 +305,8 @@ TEST_CASE("decontaminate: 13-gram overlap, report of items and documents, state"
   auto& o = static_cast<OrderedFilter&>(*f);
   const std::string story = "Lily and Tom went to the park to play with a big red ball on a sunny day. ";
   // 13 consecutive words of item A, in other case and punctuation.
-  auto leak = text_doc(story + "THE QUICK BROWN FOX, jumps over the lazy dog -- while the farmer watches from! " + story, 5);
+  auto leak =
+      text_doc(story + "THE QUICK BROWN FOX, jumps over the lazy dog -- while the farmer watches from! " + story, 5);
   auto near = text_doc(story + "the quick brown fox jumps over the lazy dog while the farmer looked " + story, 6);
   auto leak2 = text_doc(story + "once upon a time there was a little girl who lived in a house made of candy.", 9);
   auto both = text_doc(std::string(kItemA) + " and " + kItemB, 11);
@@ -353,13 +364,16 @@ TEST_CASE("decontaminate: settings and files are checked") {
   primer::testing::write_file(dir / "bad.jsonl", "{\"text\": \"fine\"}\n{\"question\": \"no text\"}\n");
   CHECK_THROWS_WITH(make_with("decontaminate", Settings().set("eval_sets", (dir / "bad.jsonl").string().c_str())),
                     doctest::Contains("bad.jsonl:2: not a JSON object with a string \"text\""));
-  primer::testing::write_file(dir / "q.jsonl", "{\"question\": \"what is the colour of the sky on a clear day at noon in summer\"}\n");
+  primer::testing::write_file(dir / "q.jsonl",
+                              "{\"question\": \"what is the colour of the sky on a clear day at noon in summer\"}\n");
   auto f = make_with("decontaminate",
                      Settings().set("eval_sets", (dir / "q.jsonl").string().c_str()).set("text_field", "question"));
   auto& o = static_cast<OrderedFilter&>(*f);
-  CHECK(verdict(o, text_doc("So what is the colour of the sky on a clear day at noon in summer? Blue.")) == "contaminated");
-  CHECK_THROWS_WITH(make_with("decontaminate", Settings().set("eval_sets", (dir / "q.jsonl").string().c_str()).set("mode", "x")),
-                    doctest::Contains("mode"));
+  CHECK(verdict(o, text_doc("So what is the colour of the sky on a clear day at noon in summer? Blue.")) ==
+        "contaminated");
+  CHECK_THROWS_WITH(
+      make_with("decontaminate", Settings().set("eval_sets", (dir / "q.jsonl").string().c_str()).set("mode", "x")),
+      doctest::Contains("mode"));
 }
 
 TEST_CASE("minhash: clustering in prompt order: a chain A ~ B ~ C keeps only A; cluster = false keeps C") {

@@ -18,13 +18,14 @@ using namespace primer::testing;
 TEST_CASE("primer filter: runs the chain over JSONL, writes kept and rejected shards and a manifest") {
   TempDir dir;
   const std::string story = "Lily and Tom went to the park to play with a big red ball on a sunny day.";
-  write_file(dir / "in.jsonl",
-             "{\"text\":\"" + story + "\",\"id\":\"00000000000000aa\",\"index\":3,\"source\":\"x\"}\n" +
-                 "{\"text\":\"" + story + "\"}\n" +                                          // exact duplicate
-                 "{\"text\":\"As an AI language model, I cannot write that.\"}\n" +          // refusal
-                 "not json\n" +                                                              // malformed
-                 "{\"text\":\"Mail tom@example.com and play.\",\"source\":\"y\"}\n" +        // scrubbed, kept
-                 "{\"text\":\"The quick brown fox jumps over the lazy dog while the farmer watches from the barn.\"}\n");
+  write_file(
+      dir / "in.jsonl",
+      "{\"text\":\"" + story + "\",\"id\":\"00000000000000aa\",\"index\":3,\"source\":\"x\"}\n" + "{\"text\":\"" +
+          story + "\"}\n" +                                                     // exact duplicate
+          "{\"text\":\"As an AI language model, I cannot write that.\"}\n" +    // refusal
+          "not json\n" +                                                        // malformed
+          "{\"text\":\"Mail tom@example.com and play.\",\"source\":\"y\"}\n" +  // scrubbed, kept
+          "{\"text\":\"The quick brown fox jumps over the lazy dog while the farmer watches from the barn.\"}\n");
   write_file(dir / "eval.txt", "the quick brown fox jumps over the lazy dog while the farmer watches from the barn\n");
   write_file(dir / "f.toml",
              "[[filters]]\nkind = \"regex\"\n[[filters]]\nkind = \"exact_dedup\"\n"
@@ -122,11 +123,11 @@ TEST_CASE("primer filter: BOM, CRLF, blank lines, zstd by its bytes, malformed l
              "{\"text\":3}\r\n"
              "{\"text\":\"third\"}\r\n");
   write_file(dir / "plain.txt", "{\"text\":\"zipped one\"}\n{\"text\":\"zipped two\"}\n");
-  REQUIRE(run_command({"/bin/bash", "-c", "zstd -q -c " + (dir / "plain.txt").string() + " > " +
-                                              (dir / "zipped.jsonl").string()})
+  REQUIRE(run_command({"/bin/bash", "-c",
+                       "zstd -q -c " + (dir / "plain.txt").string() + " > " + (dir / "zipped.jsonl").string()})
               .exit_code == 0);
-  const auto r = filter({(dir / "windows.jsonl").string(), (dir / "zipped.jsonl").string()}, dir / "f.toml",
-                        dir / "out");
+  const auto r =
+      filter({(dir / "windows.jsonl").string(), (dir / "zipped.jsonl").string()}, dir / "f.toml", dir / "out");
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   const auto kept = run_command({"/bin/bash", "-c", "zstdcat " + (dir / "out/data").string() + "/train-*.jsonl.zst"});
@@ -152,11 +153,11 @@ TEST_CASE("primer filter: a file with no valid line is an error, and nothing is 
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("bad.jsonl: no line is a JSON object with a string \"text\"") != std::string::npos);
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') <= 2);  // the per-file note and the error line
-  CHECK(!std::filesystem::exists(dir / "out"));  // created by the command, removed with what was in it
+  CHECK(!std::filesystem::exists(dir / "out"));              // created by the command, removed with what was in it
   // a gzip file says what it is instead of being read as garbage
-  REQUIRE(run_command({"/bin/bash", "-c", "gzip -c " + (dir / "good.jsonl").string() + " > " +
-                                              (dir / "g.jsonl").string()})
-              .exit_code == 0);
+  REQUIRE(
+      run_command({"/bin/bash", "-c", "gzip -c " + (dir / "good.jsonl").string() + " > " + (dir / "g.jsonl").string()})
+          .exit_code == 0);
   const auto g = filter({(dir / "g.jsonl").string()}, dir / "f.toml", dir / "out");
   CHECK(g.exit_code == 1);
   CHECK(g.err.find("compressed with gzip") != std::string::npos);
@@ -169,9 +170,10 @@ TEST_CASE("primer filter: a failed or killed run does not block the rerun") {
   for (int i = 0; i < 50; ++i) lines += "{\"text\":\"story number " + std::to_string(i) + "\"}\n";
   write_file(dir / "all.txt", lines);
   // a truncated zstd input: the records before the damage are filtered, then the read fails
-  REQUIRE(run_command({"/bin/bash", "-c", "zstd -q -c " + (dir / "all.txt").string() + " | head -c 60 > " +
-                                              (dir / "cut.jsonl.zst").string()})
-              .exit_code == 0);
+  REQUIRE(
+      run_command({"/bin/bash", "-c",
+                   "zstd -q -c " + (dir / "all.txt").string() + " | head -c 60 > " + (dir / "cut.jsonl.zst").string()})
+          .exit_code == 0);
   std::filesystem::create_directories(dir / "out");  // an empty directory given by the user stays
   auto r = filter({(dir / "cut.jsonl.zst").string()}, dir / "f.toml", dir / "out");
   CHECK(r.exit_code == 1);

@@ -18,10 +18,12 @@ class Settings final : public FilterSettings {
   std::map<std::string, bool> bools;
   std::map<std::string, std::vector<std::string>> texts;
 
+  // clang-format off
   Settings& set(const std::string& k, double v) { numbers[k] = v; return *this; }
   Settings& set(const std::string& k, bool v) { bools[k] = v; return *this; }
   Settings& set(const std::string& k, const char* v) { texts[k] = {v}; return *this; }
   Settings& set(const std::string& k, std::vector<std::string> v) { texts[k] = std::move(v); return *this; }
+  // clang-format on
 
   std::optional<double> number(std::string_view k) override {
     auto it = numbers.find(std::string(k));

@@ -138,13 +138,13 @@ TEST_CASE("chain: first drop wins, counts per filter and reason, ordered filters
   list.push_back(make("vocab"));
   FilterChain chain(std::move(list));
   const std::vector<Doc> docs = {
-      make_doc("The big dog ran."),                            // kept
-      make_doc("The big dog ran."),                            // duplicate
-      make_doc("The big dog ran to the", "run", "dog", "big"), // truncated: never reaches dedup
-      make_doc("The big dog ran to the", "run", "dog", "big"), // truncated again
-      make_doc("The red dog ran."),                            // missing "big"
-      make_doc("The red dog ran."),                            // duplicate (dedup precedes vocab)
-      make_doc("A big dog ran quantumly."),                    // OOV
+      make_doc("The big dog ran."),                             // kept
+      make_doc("The big dog ran."),                             // duplicate
+      make_doc("The big dog ran to the", "run", "dog", "big"),  // truncated: never reaches dedup
+      make_doc("The big dog ran to the", "run", "dog", "big"),  // truncated again
+      make_doc("The red dog ran."),                             // missing "big"
+      make_doc("The red dog ran."),                             // duplicate (dedup precedes vocab)
+      make_doc("A big dog ran quantumly."),                     // OOV
   };
   std::vector<std::string> verdicts;
   for (const auto& d : docs) {
@@ -182,7 +182,8 @@ TEST_CASE("chain: says who dropped a document, hands drops to the reject sink, s
   FilterChain chain(std::move(list));
   std::vector<std::string> sunk;
   chain.set_reject_sink([&](const Decision& d, std::string_view record, std::string_view text) {
-    sunk.push_back(std::string(d.by) + "/" + std::string(d.reason) + "/" + std::string(record) + "/" + std::string(text));
+    sunk.push_back(std::string(d.by) + "/" + std::string(d.reason) + "/" + std::string(record) + "/" +
+                   std::string(text));
   });
   const Doc a = make_doc("The big dog ran."), cut = make_doc("The big dog ran to the");
   const Decision kept = chain.decide(chain.prepare(a), "r1", "t1");
@@ -243,7 +244,7 @@ TEST_CASE("vocab filter: a Chinese list, segmented by its own words") {
   MapSettings lenient;
   lenient.numbers["max_oov_rate"] = 0.5;
   auto g = make_filter("vocab", lenient, ctx);
-  CHECK(g->check(d).keep());  // 的 and 了 are not listed: 2 of 8 tokens
+  CHECK(g->check(d).keep());                  // 的 and 了 are not listed: 2 of 8 tokens
   d.reply.text = "我的小猫很可爱。它跑了。";  // 小猫 is its own word: no 猫
   CHECK(g->check(d).reason == "missing_words");
 }

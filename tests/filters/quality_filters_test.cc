@@ -116,7 +116,8 @@ TEST_CASE("gopher_quality: each rule drops with its reason, stories are kept") {
   std::string longw = "the and ";
   for (int i = 0; i < 60; ++i) longw += "extraordinarily ";
   CHECK(f->check(text_doc(longw)).reason == "above_avg_word_length");
-  CHECK(f->check(text_doc(ok + "#kitten #puppy #happy #sunny #today #fun #play #park #ball #friends")).reason == "too_many_hashes");
+  CHECK(f->check(text_doc(ok + "#kitten #puppy #happy #sunny #today #fun #play #park #ball #friends")).reason ==
+        "too_many_hashes");
   std::string dots = ok;
   for (int i = 0; i < 20; ++i) dots += "and then... ";
   dots += "The end.";
@@ -174,8 +175,7 @@ TEST_CASE("regex: default rules drop refusals and chatter, scrub PII") {
 
 TEST_CASE("regex: rules files, replacement, errors") {
   primer::testing::TempDir dir;
-  primer::testing::write_file(dir / "rules.txt",
-                              "# comment\n\ndrop banned (?i)\\bdragon\\b\nscrub name \\bBob\\b\n");
+  primer::testing::write_file(dir / "rules.txt", "# comment\n\ndrop banned (?i)\\bdragon\\b\nscrub name \\bBob\\b\n");
   auto f = make_with("regex", Settings().set("rules", (dir / "rules.txt").c_str()).set("replacement", "X"));
   CHECK(f->reasons() == std::vector<std::string_view>{"banned"});
   CHECK(f->check(text_doc("A DRAGON came.")).reason == "banned");
@@ -197,7 +197,8 @@ TEST_CASE("script: share of letters in the expected script") {
   auto f = make_with("script");
   CHECK(f->check(text_doc("Lily saw a big dog. \"Hello!\" she said. 123 \xF0\x9F\x98\x80")).keep());
   CHECK(f->check(text_doc("Caf\xC3\xA9 na\xC3\xAFve r\xC3\xA9sum\xC3\xA9")).keep());  // accented Latin
-  const std::string russian = "\xD0\x9C\xD0\xB0\xD1\x88\xD0\xB0 \xD0\xB8 \xD0\xBC\xD0\xB5\xD0\xB4\xD0\xB2\xD0\xB5\xD0\xB4\xD1\x8C";
+  const std::string russian =
+      "\xD0\x9C\xD0\xB0\xD1\x88\xD0\xB0 \xD0\xB8 \xD0\xBC\xD0\xB5\xD0\xB4\xD0\xB2\xD0\xB5\xD0\xB4\xD1\x8C";
   CHECK(f->check(text_doc(russian)).reason == "wrong_script");
   CHECK(f->check(text_doc("The cat " + russian + " " + russian)).reason == "wrong_script");
   CHECK(f->check(text_doc("123 !!! ...")).reason == "no_letters");
@@ -282,7 +283,6 @@ TEST_CASE("features: requested features need their cues; built-in stories pass")
   CHECK(with_features > 2500);
   size_t failures = 0;
   for (const auto& s : stories)
-    if (auto v = f->check(s); !v.keep() && ++failures <= 3)
-      MESSAGE("dropped (" << v.reason << "): " << s.text());
+    if (auto v = f->check(s); !v.keep() && ++failures <= 3) MESSAGE("dropped (" << v.reason << "): " << s.text());
   CHECK(failures == 0);
 }

@@ -27,11 +27,13 @@ base::Doc recipe_doc(std::string reply, std::vector<std::string> required = {}) 
 }  // namespace
 
 TEST_CASE("a JSON reply: bare, fenced or with prose; fields in declared order as JSON values") {
-  for (const std::string& reply : {
-           std::string(R"({"grade": 3, "title": "Dogs", "body": "  A dog runs.\n"})"),
-           std::string("Sure! Here it is:\n```json\n{\"title\": \"Dogs\", \"body\": \"A dog runs.\", \"grade\": 3}\n```\nEnjoy."),
-           std::string("Text {not json} first, then {\"Title\": \"Dogs\", \"BODY\": \"A dog runs.\", \"grade\": 3}"),
-       }) {
+  for (
+      const std::string& reply : {
+          std::string(R"({"grade": 3, "title": "Dogs", "body": "  A dog runs.\n"})"),
+          std::string(
+              "Sure! Here it is:\n```json\n{\"title\": \"Dogs\", \"body\": \"A dog runs.\", \"grade\": 3}\n```\nEnjoy."),
+          std::string("Text {not json} first, then {\"Title\": \"Dogs\", \"BODY\": \"A dog runs.\", \"grade\": 3}"),
+      }) {
     CAPTURE(reply);
     const auto p = parse_recipe_reply(reply, json_spec());
     REQUIRE(p.error.empty());
@@ -58,13 +60,15 @@ TEST_CASE("a JSON reply that cannot be used is dropped with its reason") {
   CHECK(parse_recipe_reply(R"({"title": "Dogs", "body": 7, "grade": 3})", json_spec()).error == "empty_text");
   CHECK(parse_recipe_reply(R"({"title": "Dogs", "body": "  ", "grade": 3})", json_spec()).error == "empty_text");
   // A later object with every field wins over an earlier incomplete one.
-  const auto later = parse_recipe_reply(R"({"title": "x"} then {"title": "Dogs", "body": "B", "grade": 1})", json_spec());
+  const auto later =
+      parse_recipe_reply(R"({"title": "x"} then {"title": "Dogs", "body": "B", "grade": 1})", json_spec());
   CHECK(later.error.empty());
   CHECK(later.text == "B");
 }
 
 TEST_CASE("a sections reply: 'Name:' lines, bold labels and markdown headings") {
-  const auto a = parse_recipe_reply("Sure, here you go.\nTitle: Dogs\nBody: A dog runs.\nIt is fast.\n", sections_spec());
+  const auto a =
+      parse_recipe_reply("Sure, here you go.\nTitle: Dogs\nBody: A dog runs.\nIt is fast.\n", sections_spec());
   REQUIRE(a.error.empty());
   CHECK(a.text == "A dog runs.\nIt is fast.");
   CHECK(a.fields[0] == std::pair<std::string, std::string>{"Title", "\"Dogs\""});
@@ -108,7 +112,8 @@ TEST_CASE("the reply filter rewrites the doc: text, fields; drops by reason; oth
   CHECK(f->rewrites());
   base::Doc d = recipe_doc(R"(```json
 {"title": "Dogs", "body": "Two dogs played.", "grade": 2}
-```)", {"dog"});
+```)",
+                           {"dog"});
   CHECK(f->rewrite(d).keep());
   CHECK(d.reply.text == "Two dogs played.");
   REQUIRE(d.fields.size() == 3);

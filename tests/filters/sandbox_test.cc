@@ -50,7 +50,8 @@ struct Exercise {
 };
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) s.replace(pos, from.size(), to);
+  for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size())
+    s.replace(pos, from.size(), to);
   return s;
 }
 
@@ -265,31 +266,32 @@ TEST_CASE("sandbox: the code runs as nobody, in its own namespaces, on a read-on
   SandboxLimits l;
   l.cpu_seconds = 2;
   l.wall_seconds = 5;
-  const auto r = run_python_sandboxed(l,
-                                      "import os, socket\n"
-                                      "def probe():\n"
-                                      "    return os.getuid(), os.getgid(), os.getpid(), socket.gethostname()\n",
-                                      "uid, gid, pid, host = probe()\n"
-                                      "assert (uid, gid) == (65534, 65534), (uid, gid)\n"
-                                      "assert pid < 10, pid\n"
-                                      "assert host == 'sandbox', host\n"
-                                      "assert not {'etc', 'root', 'home', 'var', 'work', 'sys'} & set(os.listdir('/')), "
-                                      "os.listdir('/')\n"
-                                      "assert os.getcwd() == '/exercise'\n"
-                                      "assert sorted(os.listdir('/dev')) == ['fd', 'full', 'null', 'random', 'shm', "
-                                      "'stderr', 'stdin', 'stdout', 'urandom', 'zero'], os.listdir('/dev')\n"
-                                      "assert len(open('/dev/urandom', 'rb').read(8)) == 8\n"
-                                      "assert set(os.environ) <= {'PATH', 'LANG', 'HOME', 'TMPDIR', 'PYTHONHASHSEED', "
-                                      "'PWD'}, dict(os.environ)\n"
-                                      "lines = open('/proc/net/dev').read().splitlines()[2:]\n"
-                                      "assert [l.split(':')[0].strip() for l in lines] == ['lo'], lines\n"
-                                      "import errno\n"
-                                      "d = os.open('/usr/lib', os.O_RDONLY)\n"
-                                      "try:\n"  // a relative name: the audit hook lets it through, the kernel not
-                                      "    os.open('primer-escape', os.O_WRONLY | os.O_CREAT, dir_fd=d)\n"
-                                      "    assert False, 'wrote into /usr'\n"
-                                      "except OSError as e:\n"
-                                      "    assert e.errno == errno.EROFS, e\n");
+  const auto r =
+      run_python_sandboxed(l,
+                           "import os, socket\n"
+                           "def probe():\n"
+                           "    return os.getuid(), os.getgid(), os.getpid(), socket.gethostname()\n",
+                           "uid, gid, pid, host = probe()\n"
+                           "assert (uid, gid) == (65534, 65534), (uid, gid)\n"
+                           "assert pid < 10, pid\n"
+                           "assert host == 'sandbox', host\n"
+                           "assert not {'etc', 'root', 'home', 'var', 'work', 'sys'} & set(os.listdir('/')), "
+                           "os.listdir('/')\n"
+                           "assert os.getcwd() == '/exercise'\n"
+                           "assert sorted(os.listdir('/dev')) == ['fd', 'full', 'null', 'random', 'shm', "
+                           "'stderr', 'stdin', 'stdout', 'urandom', 'zero'], os.listdir('/dev')\n"
+                           "assert len(open('/dev/urandom', 'rb').read(8)) == 8\n"
+                           "assert set(os.environ) <= {'PATH', 'LANG', 'HOME', 'TMPDIR', 'PYTHONHASHSEED', "
+                           "'PWD'}, dict(os.environ)\n"
+                           "lines = open('/proc/net/dev').read().splitlines()[2:]\n"
+                           "assert [l.split(':')[0].strip() for l in lines] == ['lo'], lines\n"
+                           "import errno\n"
+                           "d = os.open('/usr/lib', os.O_RDONLY)\n"
+                           "try:\n"  // a relative name: the audit hook lets it through, the kernel not
+                           "    os.open('primer-escape', os.O_WRONLY | os.O_CREAT, dir_fd=d)\n"
+                           "    assert False, 'wrote into /usr'\n"
+                           "except OSError as e:\n"
+                           "    assert e.errno == errno.EROFS, e\n");
   CHECK_MESSAGE(r.outcome == SandboxOutcome::kPassed, outcome_name(r.outcome), "\n", r.output);
   // Seen from the host, the interpreter is nobody too when primer runs as root (bwrap's
   // own user namespaces map it twice, so only the host's view says where it lands).
@@ -346,8 +348,8 @@ TEST_CASE("sandbox: no silent downgrade; isolation = \"none\" is said out loud")
   CHECK(why->find("install bubblewrap") != std::string::npos);
   CHECK(why->find("isolation = \"none\"") != std::string::npos);
   CHECK(run_python_sandboxed(missing, "", "assert True\n").outcome == SandboxOutcome::kSandboxError);
-  using primer::filters::testing::Settings;
   using primer::filters::testing::make_with;
+  using primer::filters::testing::Settings;
   CHECK_THROWS_WITH(make_with("exercise_tests", Settings().set("bwrap", "/no/such/bwrap")),
                     doctest::Contains("install bubblewrap"));
   CHECK_THROWS_WITH(make_with("exercise_tests", Settings().set("isolation", "chroot")),
@@ -361,8 +363,9 @@ TEST_CASE("sandbox: no silent downgrade; isolation = \"none\" is said out loud")
 TEST_CASE("sandbox: an interpreter that cannot compile the harness ahead runs its source") {
   TempDir dir;
   const fs::path python = dir / "python3";
-  primer::testing::write_file(python, "#!/bin/sh\ncase \"$*\" in *marshal.dumps*) exit 3 ;; esac\n"
-                                      "exec /usr/bin/python3 \"$@\"\n");
+  primer::testing::write_file(python,
+                              "#!/bin/sh\ncase \"$*\" in *marshal.dumps*) exit 3 ;; esac\n"
+                              "exec /usr/bin/python3 \"$@\"\n");
   fs::permissions(python, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                               fs::perms::others_read | fs::perms::others_exec);
   SandboxLimits l;
@@ -399,7 +402,7 @@ TEST_CASE("sandbox: what comes back from inside is parsed strictly") {
   CHECK(ok.word == "passed");
   CHECK((ok.asserts == 3 && ok.covered == 2 && ok.lines == 4));
   CHECK_FALSE(parse_harness_report("").started);
-  CHECK_FALSE(parse_harness_report("passed 1 1 1\n").started);  // no start line: the sandbox never came up
+  CHECK_FALSE(parse_harness_report("passed 1 1 1\n").started);   // no start line: the sandbox never came up
   const auto cut = parse_harness_report("started\npassed 3 2");  // no end of line: a report cut short
   CHECK(cut.started);
   CHECK(cut.word.empty());

@@ -30,8 +30,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (r.ok()) {
     require_canonical(r.value);
     const auto wrapped = primer::filters::evaluate_arithmetic("(" + std::string(text) + ")");
-    primer::fuzz::require(wrapped.ok() ? wrapped.value == r.value
-                                       : wrapped.status == ArithStatus::kTooDeep || wrapped.status == ArithStatus::kTooLong,
+    primer::fuzz::require(wrapped.ok()
+                              ? wrapped.value == r.value
+                              : wrapped.status == ArithStatus::kTooDeep || wrapped.status == ArithStatus::kTooLong,
                           "parentheses keep the value");
     const auto negated = primer::filters::evaluate_arithmetic("-(" + std::string(text) + ")");
     primer::fuzz::require(!negated.ok() || (negated.value == Rational{-r.value.num, r.value.den}),

@@ -9,8 +9,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   using primer::prompts::ReplyFormat;
-  const primer::prompts::ReplySpec spec{data[0] & 1 ? ReplyFormat::kSections : ReplyFormat::kJson,
-                                        {"title", "body", "answer"}, "body"};
+  const primer::prompts::ReplySpec spec{
+      data[0] & 1 ? ReplyFormat::kSections : ReplyFormat::kJson, {"title", "body", "answer"}, "body"};
   const std::string_view reply = primer::fuzz::as_text(data + 1, size - 1);
   const auto parsed = primer::filters::parse_recipe_reply(reply, spec);
   if (!parsed.error.empty()) {

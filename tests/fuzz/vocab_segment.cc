@@ -25,7 +25,8 @@ const Vocabulary& list() {
 
 std::vector<std::string> words(std::string_view text, const Vocabulary* prefer, TextPath path) {
   std::vector<std::string> out;
-  primer::vocab::segment_words(text, [&](std::string_view w) { out.emplace_back(w); }, nullptr, path, prefer);
+  primer::vocab::segment_words(
+      text, [&](std::string_view w) { out.emplace_back(w); }, nullptr, path, prefer);
   return out;
 }
 
@@ -50,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // The same bytes read as picks from an alphabet of NFKC-stable pieces.
   static const char* const kPieces[] = {"我", "有", "一", "个", "小", "猫", "大", "狗", "、", "。", "“", "”",
-                                        "ケ", "ー", "キ", "を", "ผม", "กิน", "a", "B", "3", " ", "'", "."};
+                                        "ケ", "ー", "キ", "を", "ผม", "กิน", "a",  "B",  "3",  " ",  "'", "."};
   std::string text;
   for (size_t i = 0; i < size; ++i) text += kPieces[data[i] % (sizeof(kPieces) / sizeof(kPieces[0]))];
   size_t at = 0;

@@ -71,7 +71,8 @@ std::pair<std::string, std::string> split_exercise(const std::string& text) {
 
 std::string run_driver(const TempDir& dir) {
   primer::testing::write_file(dir / "driver.py", kDriver);
-  const auto r = primer::testing::run_command({"/usr/bin/python3", (dir / "driver.py").string(), (dir / "cases").string()});
+  const auto r =
+      primer::testing::run_command({"/usr/bin/python3", (dir / "driver.py").string(), (dir / "cases").string()});
   INFO(r.err);
   CHECK(r.exit_code == 0);
   return r.out;
@@ -86,7 +87,8 @@ TEST_CASE("every exercise task, under every name and difficulty, passes its own 
   for (const auto& task : prompts::exercise_tasks())
     for (size_t k = 0; k < task.names.size(); ++k) {
       const char* difficulty = k == 0 ? "easy" : k == 1 ? "medium" : "hard";
-      const auto reply = generators::write_exercise(exercise_prompt(task.names[k], difficulty, 1000 + n), CodeFailure::kNone);
+      const auto reply =
+          generators::write_exercise(exercise_prompt(task.names[k], difficulty, 1000 + n), CodeFailure::kNone);
       const auto [solution, tests] = split_exercise(reply.text);
       CHECK(solution.find("def " + std::string(task.names[k]) + "(") != std::string::npos);
       CHECK(tests.find("assert ") != std::string::npos);

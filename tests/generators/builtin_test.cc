@@ -123,8 +123,8 @@ std::string ending(const std::string& t) {
   return {};
 }
 const std::initializer_list<std::string_view> kSadWords = {"sad", "cried", "cry", "never", "gone", "lost"};
-const std::initializer_list<std::string_view> kHappyWords = {"happy", "smile", "laugh", "fun",      "best",
-                                                             "great", "wonderful", "hug", "glad"};
+const std::initializer_list<std::string_view> kHappyWords = {"happy", "smile",     "laugh", "fun", "best",
+                                                             "great", "wonderful", "hug",   "glad"};
 bool sad_ending(const std::string& t) {
   const std::string e = ending(t);
   return contains_any(e, kSadWords) && !contains_any(e, kHappyWords);
@@ -241,8 +241,8 @@ TEST_CASE("clean stories use the required words, only vocabulary words, and ever
   CHECK(failures.empty());
   for (int k = 0; k < base::kFeatureCount; ++k) CHECK(requested[k] > 1000);  // the check saw each feature
   const double once_share = double(once_upon) / double(prompts.size());
-  MESSAGE("words per story: mean " << double(total_words) / double(prompts.size()) << ", min " << min_words
-                                   << ", max " << max_words << "; 'Once upon a time' share " << once_share);
+  MESSAGE("words per story: mean " << double(total_words) / double(prompts.size()) << ", min " << min_words << ", max "
+                                   << max_words << "; 'Once upon a time' share " << once_share);
   CHECK(once_share < 0.20);
   CHECK(once_share > 0.0);  // the classic opening is still one of the choices
 }
@@ -346,9 +346,9 @@ TEST_CASE("noise: a share of replies is realistically bad, in four kinds") {
     (has_twin ? near : other)++;
   }
   const double n = double(prompts.size());
-  MESSAGE("noise 0.2 over " << prompts.size() << " prompts: differs " << differs / n << ", truncated "
-                            << truncated / n << ", exact duplicates " << exact / n << ", out-of-vocabulary "
-                            << oov / n << ", near duplicates " << near / n << ", unexplained " << other);
+  MESSAGE("noise 0.2 over " << prompts.size() << " prompts: differs " << differs / n << ", truncated " << truncated / n
+                            << ", exact duplicates " << exact / n << ", out-of-vocabulary " << oov / n
+                            << ", near duplicates " << near / n << ", unexplained " << other);
   CHECK(differs / n == doctest::Approx(0.2).epsilon(0.25));
   for (size_t k : {truncated, exact, oov, near}) {
     CHECK(k / n > 0.025);
@@ -363,9 +363,10 @@ TEST_CASE("noise: a share of replies is realistically bad, in four kinds") {
 }
 
 TEST_CASE("a vocabulary that lacks the teacher's words fails at construction with the words listed") {
-  const auto tiny = vocab::Vocabulary::parse("dog noun cat=animal\nrun verb cat=intr\nbig adj\nLily name cat=girl\n"
-                                             "Tom name cat=boy\nthe func\n",
-                                             "tiny");
+  const auto tiny = vocab::Vocabulary::parse(
+      "dog noun cat=animal\nrun verb cat=intr\nbig adj\nLily name cat=girl\n"
+      "Tom name cat=boy\nthe func\n",
+      "tiny");
   try {
     BuiltinTeacher teacher(tiny, {});
     FAIL("expected std::invalid_argument");

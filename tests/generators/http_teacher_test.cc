@@ -100,9 +100,11 @@ TEST_CASE("429 with retry-after-ms, 500, 503 Loading model: retried, then answer
   FakeOpenAI server;
   server.behaviour = [](const FakeCall& c) {
     if (c.attempt == 1 && c.seed % 3 == 0)
-      return retry_ms(429, R"({"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}})");
+      return retry_ms(429,
+                      R"({"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}})");
     if (c.attempt == 1 && c.seed % 3 == 1) return retry_ms(500, R"({"error":{"code":500,"message":"oops"}})");
-    if (c.attempt <= 2 && c.seed % 3 == 2) return retry_ms(503, R"({"error":{"code":503,"message":"Loading model","type":"unavailable_error"}})");
+    if (c.attempt <= 2 && c.seed % 3 == 2)
+      return retry_ms(503, R"({"error":{"code":503,"message":"Loading model","type":"unavailable_error"}})");
     return FakeOpenAI::default_reply(c);
   };
   HttpTeacher t(options_for(server));
@@ -122,7 +124,8 @@ TEST_CASE("400, 401, 404, 422 are not retried; the message is the server's") {
   server.behaviour = [](const FakeCall& c) {
     FakeReply r;
     r.status = c.seed % 4 == 0 ? 400 : c.seed % 4 == 1 ? 401 : c.seed % 4 == 2 ? 404 : 422;
-    r.body = R"({"object":"error","message":"bad thing","type":"BadRequestError","code":)" + std::to_string(r.status) + "}";
+    r.body =
+        R"({"object":"error","message":"bad thing","type":"BadRequestError","code":)" + std::to_string(r.status) + "}";
     return r;
   };
   HttpTeacher t(options_for(server));
@@ -164,7 +167,8 @@ TEST_CASE("insufficient_quota stops everything, nothing more is sent") {
     if (c.seed >= 1010) {
       FakeReply r;
       r.status = 429;
-      r.body = R"({"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota","param":null,"code":"insufficient_quota"}})";
+      r.body =
+          R"({"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota","param":null,"code":"insufficient_quota"}})";
       return r;
     }
     return FakeOpenAI::default_reply(c);
@@ -343,8 +347,8 @@ TEST_CASE("completions endpoint and max_completion_tokens") {
 TEST_CASE("proxy variables in the environment are honoured: http_proxy, then no_proxy") {
   // The variables curl reads, put back as they were at the end.
   std::map<std::string, std::optional<std::string>> saved;
-  for (const char* name : {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy",
-                           "NO_PROXY"}) {
+  for (const char* name :
+       {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"}) {
     const char* v = std::getenv(name);
     saved[name] = v ? std::optional<std::string>(v) : std::nullopt;
     ::unsetenv(name);

@@ -11,12 +11,14 @@ using namespace primer::generators;
 namespace base = primer::base;
 
 TEST_CASE("parse_instruct_reply: sections, JSON, markdown, either order") {
-  auto p = parse_instruct_reply("Story:\nOnce upon a time, a cat sat.\n\nIt was happy.\n\nSummary: A cat sits and is happy.");
+  auto p = parse_instruct_reply(
+      "Story:\nOnce upon a time, a cat sat.\n\nIt was happy.\n\nSummary: A cat sits and is happy.");
   REQUIRE(p);
   CHECK(p->story == "Once upon a time, a cat sat.\n\nIt was happy.");
   CHECK(p->summary == "A cat sits and is happy.");
 
-  p = parse_instruct_reply("Sure! Here it is.\n\n**Summary:** A dog finds a ball.\n\n**Story:**\nThe dog ran. He found a ball.");
+  p = parse_instruct_reply(
+      "Sure! Here it is.\n\n**Summary:** A dog finds a ball.\n\n**Story:**\nThe dog ran. He found a ball.");
   REQUIRE(p);
   CHECK(p->summary == "A dog finds a ball.");
   CHECK(p->story == "The dog ran. He found a ball.");
@@ -39,9 +41,9 @@ TEST_CASE("parse_instruct_reply: sections, JSON, markdown, either order") {
 
 TEST_CASE("parse_instruct_reply: unparseable replies") {
   CHECK_FALSE(parse_instruct_reply("Once upon a time there was a cat."));
-  CHECK_FALSE(parse_instruct_reply("Story:\nA cat sat on a mat."));          // no summary
-  CHECK_FALSE(parse_instruct_reply("Story: A cat.\nSummary:   \n"));         // empty summary
-  CHECK_FALSE(parse_instruct_reply("{\"story\": \"A cat.\"}"));               // JSON without summary
+  CHECK_FALSE(parse_instruct_reply("Story:\nA cat sat on a mat."));   // no summary
+  CHECK_FALSE(parse_instruct_reply("Story: A cat.\nSummary:   \n"));  // empty summary
+  CHECK_FALSE(parse_instruct_reply("{\"story\": \"A cat.\"}"));       // JSON without summary
   CHECK_FALSE(parse_instruct_reply(""));
   CHECK_FALSE(parse_instruct_reply("As an AI language model, I cannot write stories."));
 }

@@ -90,10 +90,12 @@ TEST_CASE("client: failures are classified and explained as the teacher does, th
     FakeReply r;
     if (c.seed == 0) {
       r.status = 401;
-      r.body = R"({"error":{"message":"Incorrect API key provided: sk-client-456.","type":"invalid_request_error","code":"invalid_api_key"}})";
+      r.body =
+          R"({"error":{"message":"Incorrect API key provided: sk-client-456.","type":"invalid_request_error","code":"invalid_api_key"}})";
     } else if (c.seed == 1) {
       r.status = 429;
-      r.body = R"({"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}})";
+      r.body =
+          R"({"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}})";
     } else {
       r.status = 503;
       r.body = R"({"error":{"code":503,"message":"Loading model","type":"unavailable_error"}})";
@@ -153,7 +155,8 @@ TEST_CASE("client: post() from many threads at once") {
       for (int i = 0; i < 10; ++i) {
         const int64_t seed = t * 10 + i;
         const HttpResponse r = client.post(body_with_seed(seed));
-        ok[t] += r.decision == RetryDecision::kSuccess && parse_completion(r.body, true).reply.text == FakeOpenAI::story_for(seed);
+        ok[t] += r.decision == RetryDecision::kSuccess &&
+                 parse_completion(r.body, true).reply.text == FakeOpenAI::story_for(seed);
       }
     });
   for (auto& t : threads) t.join();

@@ -19,8 +19,10 @@ TEST_CASE("request bodies: chat and completions, options, extra fields, canonica
   RequestOptions o;
   o.model = "gpt-4o-mini";
   const std::string chat = request_body(o, prompt(0x123456789ull, "Write \"a\" story."));
-  CHECK(chat == "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Write \\\"a\\\" story.\"}],"
-                "\"max_tokens\":512,\"temperature\":1,\"seed\":" + std::to_string(0x23456789) + "}");
+  CHECK(chat ==
+        "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Write \\\"a\\\" story.\"}],"
+        "\"max_tokens\":512,\"temperature\":1,\"seed\":" +
+            std::to_string(0x23456789) + "}");
   CHECK(request_body(o, prompt(0x123456789ull, "Write \"a\" story.")) == chat);
   CHECK(endpoint_path(o) == "/chat/completions");
 
@@ -72,20 +74,25 @@ TEST_CASE("completions parse: content, null content, finish_reason, usage, unkno
 }
 
 TEST_CASE("error bodies of every server family give a readable message") {
-  auto openai = parse_error_body(429, R"({"error":{"message":"You exceeded your current quota","type":"insufficient_quota","param":null,"code":"insufficient_quota"}})");
+  auto openai = parse_error_body(
+      429,
+      R"({"error":{"message":"You exceeded your current quota","type":"insufficient_quota","param":null,"code":"insufficient_quota"}})");
   CHECK(openai.message == "HTTP 429: You exceeded your current quota");
   CHECK(openai.code == "insufficient_quota");
-  auto vllm = parse_error_body(400, R"({"object":"error","message":"max_tokens too large","type":"BadRequestError","param":null,"code":400})");
+  auto vllm = parse_error_body(
+      400, R"({"object":"error","message":"max_tokens too large","type":"BadRequestError","param":null,"code":400})");
   CHECK(vllm.message == "HTTP 400: max_tokens too large");
   CHECK(vllm.code == "400");
   auto llama = parse_error_body(500, R"({"error":{"code":500,"message":"n > 1 not supported","type":"server_error"}})");
   CHECK(llama.message == "HTTP 500: n > 1 not supported");
-  auto ollama = parse_error_body(404, R"({"error":{"message":"model \"x\" not found","type":"api_error","param":null,"code":null}})");
+  auto ollama = parse_error_body(
+      404, R"({"error":{"message":"model \"x\" not found","type":"api_error","param":null,"code":null}})");
   CHECK(ollama.message == "HTTP 404: model \"x\" not found");
   CHECK(ollama.code.empty());
   auto string_error = parse_error_body(503, R"({"error":"Loading model"})");
   CHECK(string_error.message == "HTTP 503: Loading model");
-  auto html = parse_error_body(502, "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>");
+  auto html = parse_error_body(
+      502, "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>");
   CHECK(html.message == "HTTP 502: 502 Bad Gateway 502 Bad Gateway nginx");
   CHECK(parse_error_body(500, "").message == "HTTP 500 with an empty body");
 }
@@ -93,10 +100,13 @@ TEST_CASE("error bodies of every server family give a readable message") {
 TEST_CASE("retry decisions") {
   const Headers none;
   CHECK(classify_status(200, none, "") == RetryDecision::kSuccess);
-  for (long s : {0L, 408L, 409L, 429L, 500L, 502L, 503L, 504L}) CHECK(classify_status(s, none, "") == RetryDecision::kRetry);
+  for (long s : {0L, 408L, 409L, 429L, 500L, 502L, 503L, 504L})
+    CHECK(classify_status(s, none, "") == RetryDecision::kRetry);
   for (long s : {400L, 401L, 403L, 404L, 422L}) CHECK(classify_status(s, none, "") == RetryDecision::kFail);
-  CHECK(classify_status(429, none, R"({"error":{"code":"insufficient_quota","message":"no"}})") == RetryDecision::kStopRun);
-  CHECK(classify_status(429, none, R"({"error":{"code":"rate_limit_exceeded","message":"slow"}})") == RetryDecision::kRetry);
+  CHECK(classify_status(429, none, R"({"error":{"code":"insufficient_quota","message":"no"}})") ==
+        RetryDecision::kStopRun);
+  CHECK(classify_status(429, none, R"({"error":{"code":"rate_limit_exceeded","message":"slow"}})") ==
+        RetryDecision::kRetry);
   CHECK(classify_status(400, {{"x-should-retry", "true"}}, "") == RetryDecision::kRetry);
   CHECK(classify_status(503, {{"x-should-retry", "false"}}, "") == RetryDecision::kFail);
 }
@@ -154,7 +164,8 @@ TEST_CASE("server-sent events: CRLF, comments, split reads, usage chunk, [DONE],
 
   // llama.cpp puts usage into the finish chunk; completions streams use "text".
   SseParser llama(false);
-  llama.feed("data: {\"choices\":[{\"text\":\"Hi\",\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1}}\n\ndata: [DONE]\n\n");
+  llama.feed(
+      "data: {\"choices\":[{\"text\":\"Hi\",\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1}}\n\ndata: [DONE]\n\n");
   REQUIRE(llama.finish().ok);
   CHECK(llama.finish().reply.finish_reason == "length");
   CHECK(llama.finish().reply.usage.completion_tokens == 1);
@@ -165,7 +176,8 @@ TEST_CASE("server-sent events: CRLF, comments, split reads, usage chunk, [DONE],
   CHECK(cut.finish().error == "the stream was cut before [DONE]");
 
   SseParser err(true);
-  err.feed("data: {\"choices\":[{\"delta\":{\"content\":\"Once\"}}]}\n\ndata: {\"error\":{\"message\":\"overloaded\"}}\n\ndata: [DONE]\n\n");
+  err.feed(
+      "data: {\"choices\":[{\"delta\":{\"content\":\"Once\"}}]}\n\ndata: {\"error\":{\"message\":\"overloaded\"}}\n\ndata: [DONE]\n\n");
   CHECK(err.finish().error == "the server sent an error event: HTTP 200: overloaded");
 
   SseParser bad(true);

@@ -21,7 +21,8 @@ TEST_CASE("matvec equals the naive product on odd shapes") {
     for (auto& v : w) v = static_cast<float>(rng.uniform() - 0.5);
     for (auto& v : x) v = static_cast<float>(rng.uniform() - 0.5);
     kernels::matvec(y.data(), w.data(), x.data(), m, k);
-    kernels::matmul_reference<float>(ref.data(), 1, kernels::rows(w.data(), k), kernels::rows(x.data(), 1), m, 1, k, false);
+    kernels::matmul_reference<float>(ref.data(), 1, kernels::rows(w.data(), k), kernels::rows(x.data(), 1), m, 1, k,
+                                     false);
     double err = 0;
     for (int i = 0; i < m; ++i) err = std::max(err, std::abs(double(y[i]) - ref[i]));
     CHECK(err < 1e-5);
@@ -71,7 +72,8 @@ TEST_CASE("decoding_loss equals the training forward's loss on the same windows"
   c.dim = 32, c.n_layers = 2, c.n_heads = 4, c.n_kv_heads = 2, c.hidden_dim = 64, c.vocab_size = 50, c.seq_len = 12;
   Transformer t(c);
   t.init_random(3);
-  std::vector<std::vector<int>> windows = {{1, 4, 9, 16, 25, 36, 49, 2, 3, 5, 8, 13, 21}, {7, 7, 7, 1, 0, 44, 3, 3, 9, 10, 11, 12, 30}};
+  std::vector<std::vector<int>> windows = {{1, 4, 9, 16, 25, 36, 49, 2, 3, 5, 8, 13, 21},
+                                           {7, 7, 7, 1, 0, 44, 3, 3, 9, 10, 11, 12, 30}};
   std::vector<int32_t> in, tg;
   for (const auto& w : windows) {
     in.insert(in.end(), w.begin(), w.end() - 1);
@@ -104,7 +106,8 @@ TEST_CASE("sampling: greedy at temperature 0, top_k = 1 is greedy, seeds repeat,
     CHECK(x == b.sample(logits));
     counts[x]++;
   }
-  for (int v = 0; v < 5; ++v) CHECK(counts[v] / double(draws) == doctest::Approx(std::exp(logits[v]) / z).epsilon(0.05));
+  for (int v = 0; v < 5; ++v)
+    CHECK(counts[v] / double(draws) == doctest::Approx(std::exp(logits[v]) / z).epsilon(0.05));
   // top_p = 0.5 keeps only the most likely token here (p(1) ≈ 0.40 < 0.5, so 1 and 4)
   TokenSampler p({1.0f, 0.5f, 0, 3});
   for (int i = 0; i < 200; ++i) {

@@ -69,8 +69,8 @@ constexpr double kFdTolerance = 1e-7;  // double precision, h = 1e-6
 }  // namespace
 
 TEST_CASE("matmul: packed kernels equal the naive reference on odd shapes, all transposes") {
-  const int shapes[][3] = {{1, 1, 1}, {7, 17, 5}, {13, 33, 300}, {97, 50, 257}, {6, 16, 256}, {200, 130, 513},
-                           {50, 40, 1000}, {12, 32, 64}, {19, 95, 77}};
+  const int shapes[][3] = {{1, 1, 1},       {7, 17, 5},     {13, 33, 300}, {97, 50, 257}, {6, 16, 256},
+                           {200, 130, 513}, {50, 40, 1000}, {12, 32, 64},  {19, 95, 77}};
   // The AVX-512 tiles (where the CPU has them), the AVX2 kernel, the portable one.
   for (int mode : {0, 1, 2}) {
     force_portable_kernels(mode == 2);
@@ -398,8 +398,8 @@ TEST_CASE("attention: reference backward matches finite differences (grouped KV 
 }
 
 TEST_CASE("attention: fast path equals the reference on odd shapes") {
-  for (const AttentionShape s : {AttentionShape{2, 37, 6, 3, 10}, AttentionShape{1, 70, 4, 4, 18},
-                                 AttentionShape{3, 1, 2, 1, 8}}) {
+  for (const AttentionShape s :
+       {AttentionShape{2, 37, 6, 3, 10}, AttentionShape{1, 70, 4, 4, 18}, AttentionShape{3, 1, 2, 1, 8}}) {
     const auto q = random_vector<float>(s.b * s.t * s.q_width(), 25);
     const auto k = random_vector<float>(s.b * s.t * s.kv_width(), 26);
     const auto v = random_vector<float>(s.b * s.t * s.kv_width(), 27);
@@ -414,9 +414,9 @@ TEST_CASE("attention: fast path equals the reference on odd shapes") {
                                         v.data(), probs_ref.data(), s);
     const double e_out = max_abs_diff(out.data(), out_ref.data(), out.size());
     const double e_p = max_abs_diff(probs.data(), probs_ref.data(), np);
-    const double e_grad = std::max({max_abs_diff(dq.data(), dq_ref.data(), dq.size()),
-                                    max_abs_diff(dk.data(), dk_ref.data(), dk.size()),
-                                    max_abs_diff(dv.data(), dv_ref.data(), dv.size())});
+    const double e_grad =
+        std::max({max_abs_diff(dq.data(), dq_ref.data(), dq.size()), max_abs_diff(dk.data(), dk_ref.data(), dk.size()),
+                  max_abs_diff(dv.data(), dv_ref.data(), dv.size())});
     std::printf("attention (T=%d, heads %d/%d): max abs error out %.2g, probs %.2g, grads %.2g\n", s.t, s.n_heads,
                 s.n_kv_heads, e_out, e_p, e_grad);
     CHECK(e_out < 1e-5);

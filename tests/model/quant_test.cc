@@ -41,7 +41,8 @@ struct PathGuard {
 std::vector<uint8_t> encode(WeightType t, const std::vector<float>& w, int rows, int cols) {
   const size_t stride = row_bytes(t, cols);
   std::vector<uint8_t> out(rows * stride);
-  for (int r = 0; r < rows; ++r) quantize_row(t, w.data() + static_cast<size_t>(r) * cols, cols, out.data() + r * stride);
+  for (int r = 0; r < rows; ++r)
+    quantize_row(t, w.data() + static_cast<size_t>(r) * cols, cols, out.data() + r * stride);
   return out;
 }
 
@@ -51,12 +52,12 @@ TEST_CASE("fp16 and bf16: round to nearest even, specials kept") {
   CHECK(fp32_to_fp16(1.0f) == 0x3c00);
   CHECK(fp32_to_fp16(-2.0f) == 0xc000);
   CHECK(fp32_to_fp16(65504.0f) == 0x7bff);
-  CHECK(fp32_to_fp16(1e6f) == 0x7c00);                       // overflow: infinity
-  CHECK(fp32_to_fp16(1.0f + 0x1.0p-11f) == 0x3c00);          // a tie: to even (down)
-  CHECK(fp32_to_fp16(1.0f + 3 * 0x1.0p-11f) == 0x3c02);      // a tie: to even (up)
-  CHECK(fp16_to_fp32(0x0001) == 0x1.0p-24f);                 // smallest subnormal
+  CHECK(fp32_to_fp16(1e6f) == 0x7c00);                   // overflow: infinity
+  CHECK(fp32_to_fp16(1.0f + 0x1.0p-11f) == 0x3c00);      // a tie: to even (down)
+  CHECK(fp32_to_fp16(1.0f + 3 * 0x1.0p-11f) == 0x3c02);  // a tie: to even (up)
+  CHECK(fp16_to_fp32(0x0001) == 0x1.0p-24f);             // smallest subnormal
   CHECK(fp32_to_bf16(1.0f) == 0x3f80);
-  CHECK(fp32_to_bf16(1.0f + 0x1.0p-8f) == 0x3f80);           // tie to even
+  CHECK(fp32_to_bf16(1.0f + 0x1.0p-8f) == 0x3f80);  // tie to even
   CHECK(fp32_to_bf16(1.0f + 3 * 0x1.0p-8f) == 0x3f82);
   CHECK(std::isnan(bf16_to_fp32(fp32_to_bf16(NAN))));
   CHECK(bf16_to_fp32(0x4049) == 3.140625f);
@@ -77,7 +78,7 @@ TEST_CASE("q8_0: ggml's block bytes, scale max|w|/127 in fp16, quants rounded ha
   CHECK(d16 == fp32_to_fp16(2.0f / 127.0f));
   const float id = 1.0f / (2.0f / 127.0f);
   for (int j = 0; j < 32; ++j) CHECK(static_cast<int8_t>(bytes[2 + j]) == static_cast<int>(std::roundf(w[j] * id)));
-  CHECK(static_cast<int8_t>(bytes[2]) == -127);  // w = -2
+  CHECK(static_cast<int8_t>(bytes[2]) == -127);    // w = -2
   CHECK(static_cast<int8_t>(bytes[2 + 17]) == 8);  // w = 0.125 → 7.9375 → 8
   CHECK(row_bytes(WeightType::kQ8_0, 320) == 340);
   CHECK(!fits_row(WeightType::kQ8_0, 48));
@@ -97,7 +98,8 @@ TEST_CASE("q8_0: ggml's block bytes, scale max|w|/127 in fp16, quants rounded ha
     float amax = 0;
     for (int j = 0; j < 32; ++j) amax = std::max(amax, std::abs(r[b * 32 + j]));
     const float d = amax / 127, dh = fp16_to_fp32(fp32_to_fp16(d));
-    for (int j = 0; j < 32; ++j) CHECK(std::abs(dq[b * 32 + j] - r[b * 32 + j]) <= 0.5f * dh + 127 * std::abs(d - dh) + 1e-7f);
+    for (int j = 0; j < 32; ++j)
+      CHECK(std::abs(dq[b * 32 + j] - r[b * 32 + j]) <= 0.5f * dh + 127 * std::abs(d - dh) + 1e-7f);
   }
 }
 
@@ -233,7 +235,8 @@ TEST_CASE("a model decoded in f16, bf16 and q8_0 keeps to its float32 logits") {
         scale = std::max(scale, std::abs(double(want[i][v])));
       }
     }
-    MESSAGE(weight_type_name(type) << ": max |logit - float32 logit| = " << worst << " (largest logit " << scale << ")");
+    MESSAGE(weight_type_name(type) << ": max |logit - float32 logit| = " << worst << " (largest logit " << scale
+                                   << ")");
     CHECK(worst < tol * std::max(scale, 1.0));
     CHECK(worst > 0);
   }
@@ -241,8 +244,9 @@ TEST_CASE("a model decoded in f16, bf16 and q8_0 keeps to its float32 logits") {
   ModelConfig odd = c;
   odd.dim = 48, odd.hidden_dim = 96;
   Transformer t2(odd);
-  CHECK_THROWS_AS(InferenceModel(odd, std::vector<float>(t2.parameters().begin(), t2.parameters().end()), WeightType::kQ8_0),
-                  ModelError);
+  CHECK_THROWS_AS(
+      InferenceModel(odd, std::vector<float>(t2.parameters().begin(), t2.parameters().end()), WeightType::kQ8_0),
+      ModelError);
 }
 
 TEST_CASE("matvec_many gives each product matvec's bits, whatever the task boundaries") {
@@ -251,7 +255,8 @@ TEST_CASE("matvec_many gives each product matvec's bits, whatever the task bound
     const int rows[3] = {321, 40, 1000};
     std::vector<std::vector<uint8_t>> bytes;
     std::vector<WeightMatrix> mats;
-    for (int i = 0; i < 3; ++i) bytes.push_back(encode(t, random_floats(static_cast<size_t>(rows[i]) * k, 40 + i), rows[i], k));
+    for (int i = 0; i < 3; ++i)
+      bytes.push_back(encode(t, random_floats(static_cast<size_t>(rows[i]) * k, 40 + i), rows[i], k));
     for (int i = 0; i < 3; ++i) mats.push_back({t, bytes[i].data(), rows[i], k});
     const auto x = random_floats(k, 99);
     MatvecScratch scratch;
@@ -261,7 +266,8 @@ TEST_CASE("matvec_many gives each product matvec's bits, whatever the task bound
       many[i].assign(rows[i], NAN);
       matvec(one[i].data(), mats[i], x.data(), scratch);
     }
-    matvec_many({{many[0].data(), &mats[0]}, {many[1].data(), &mats[1]}, {many[2].data(), &mats[2]}}, x.data(), scratch);
+    matvec_many({{many[0].data(), &mats[0]}, {many[1].data(), &mats[1]}, {many[2].data(), &mats[2]}}, x.data(),
+                scratch);
     CAPTURE(weight_type_name(t));
     for (int i = 0; i < 3; ++i) CHECK(std::memcmp(one[i].data(), many[i].data(), rows[i] * sizeof(float)) == 0);
   }

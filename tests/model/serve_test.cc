@@ -37,7 +37,8 @@ const fs::path& trained_model() {
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
     testing::write_file(dir / "train.toml",
                         "[model]\ndim = 32\nn_layers = 2\nn_heads = 4\nn_kv_heads = 2\nhidden_dim = 64\n"
-                        "vocab_size = 400\nseq_len = 512\n[train]\ndata = \"" + (dir / "data").string() +
+                        "vocab_size = 400\nseq_len = 512\n[train]\ndata = \"" +
+                            (dir / "data").string() +
                             "\"\nbatch_size = 8\nsteps = 60\nlr = 4e-3\nwarmup = 5\nlog_every = 0\n");
     r = run_primer({"train", (dir / "train.toml").string(), "--out", (dir / "tiny").string()});
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
@@ -101,10 +102,9 @@ TEST_CASE("serve: completions and chat, usage, finish_reason, greedy equals prim
   const std::string text(e["choices"].at(0)["text"].get_string().value());
   CHECK(std::string(e["choices"].at(0)["finish_reason"].get_string().value()) == "length");
   CHECK(e["usage"]["completion_tokens"].get_int64().value() == 20);
-  CHECK(e["usage"]["total_tokens"].get_int64().value() ==
-        e["usage"]["prompt_tokens"].get_int64().value() + 20);
-  const auto sampled = run_primer({"sample", trained_model().string(), "--prompt", "Once upon a time",
-                                   "--temperature", "0", "--max-tokens", "20", "--json"});
+  CHECK(e["usage"]["total_tokens"].get_int64().value() == e["usage"]["prompt_tokens"].get_int64().value() + 20);
+  const auto sampled = run_primer({"sample", trained_model().string(), "--prompt", "Once upon a time", "--temperature",
+                                   "0", "--max-tokens", "20", "--json"});
   REQUIRE(sampled.exit_code == 0);
   simdjson::dom::parser p2;
   CHECK(std::string(parse(p2, sampled.out)["text"].get_string().value()) == text);
@@ -171,14 +171,15 @@ TEST_CASE("serve: OpenAI-shaped errors with the right status codes") {
     std::string code;
   };
   const std::string long_prompt(4000, 'a');
-  for (const Case& k : {Case{"/v1/completions", "{not json", 400, ""},
-                        Case{"/v1/completions", R"({"model":"gpt-4o","prompt":"x"})", 404, "model_not_found"},
-                        Case{"/v1/completions", R"({"max_tokens":5})", 400, ""},
-                        Case{"/v1/completions", R"({"prompt":"x","temperature":7})", 400, ""},
-                        Case{"/v1/completions", R"({"prompt":"x","n":3})", 400, ""},
-                        Case{"/v1/chat/completions", R"({"messages":[]})", 400, ""},
-                        Case{"/v1/completions", R"({"prompt":")" + long_prompt + R"("})", 400, "context_length_exceeded"},
-                        Case{"/v1/embeddings", R"({})", 404, "not_found"}}) {
+  for (const Case& k :
+       {Case{"/v1/completions", "{not json", 400, ""},
+        Case{"/v1/completions", R"({"model":"gpt-4o","prompt":"x"})", 404, "model_not_found"},
+        Case{"/v1/completions", R"({"max_tokens":5})", 400, ""},
+        Case{"/v1/completions", R"({"prompt":"x","temperature":7})", 400, ""},
+        Case{"/v1/completions", R"({"prompt":"x","n":3})", 400, ""},
+        Case{"/v1/chat/completions", R"({"messages":[]})", 400, ""},
+        Case{"/v1/completions", R"({"prompt":")" + long_prompt + R"("})", 400, "context_length_exceeded"},
+        Case{"/v1/embeddings", R"({})", 404, "not_found"}}) {
     auto r = c.Post(k.path, k.body, "application/json");
     REQUIRE(r);
     CHECK_MESSAGE(r->status == k.status, k.body.substr(0, 60));
@@ -197,9 +198,10 @@ TEST_CASE("serve: concurrent requests each get their own answer") {
   for (int i = 0; i < 8; ++i)
     threads.emplace_back([&, i] {
       auto c = s.client();
-      auto r = c.Post("/v1/completions",
-                      R"({"prompt":"Once upon a time","max_tokens":25,"temperature":0.9,"seed":)" + std::to_string(i % 4) + "}",
-                      "application/json");
+      auto r = c.Post(
+          "/v1/completions",
+          R"({"prompt":"Once upon a time","max_tokens":25,"temperature":0.9,"seed":)" + std::to_string(i % 4) + "}",
+          "application/json");
       if (r && r->status == 200) {
         simdjson::dom::parser p;
         simdjson::dom::element e;
@@ -223,10 +225,10 @@ TEST_CASE("serve: local-first routing escalates low-confidence answers and repor
   auto c = s.client();
   simdjson::dom::parser p;
   for (int i = 0; i < 3; ++i) {
-    auto r = c.Post("/v1/chat/completions",
-                    R"({"messages":[{"role":"user","content":"Tell a story"}],"max_tokens":8,"seed":)" +
-                        std::to_string(i) + "}",
-                    "application/json");
+    auto r = c.Post(
+        "/v1/chat/completions",
+        R"({"messages":[{"role":"user","content":"Tell a story"}],"max_tokens":8,"seed":)" + std::to_string(i) + "}",
+        "application/json");
     REQUIRE(r);
     CHECK(r->status == 200);
     CHECK(r->get_header_value("x-primer-route") == (all ? "escalated" : "local"));
@@ -240,8 +242,8 @@ TEST_CASE("serve: local-first routing escalates low-confidence answers and repor
   auto m = c.Get("/metrics");
   REQUIRE(m);
   CHECK(m->body.find(all ? "primer_escalated_share 1.000000" : "primer_escalated_share 0.000000") != std::string::npos);
-  CHECK(m->body.find(all ? "primer_requests_total{route=\"escalated\"} 3" : "primer_requests_total{route=\"local\"} 3") !=
-        std::string::npos);
+  CHECK(m->body.find(all ? "primer_requests_total{route=\"escalated\"} 3"
+                         : "primer_requests_total{route=\"local\"} 3") != std::string::npos);
 }
 
 TEST_CASE("serve: a failing upstream leaves the local answer and counts an escalation error") {
@@ -254,7 +256,8 @@ TEST_CASE("serve: a failing upstream leaves the local answer and counts an escal
     calls.push_back(c);
     testing::FakeReply r;
     r.status = 401;
-    r.body = R"({"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}})";
+    r.body =
+        R"({"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}})";
     return r;
   };
   model::ServeOptions o = any_port();
@@ -265,7 +268,8 @@ TEST_CASE("serve: a failing upstream leaves the local answer and counts an escal
   Running s(o);
   auto c = s.client();
   simdjson::dom::parser p;
-  auto r = c.Post("/v1/chat/completions", R"({"messages":[{"role":"user","content":"Tell a story"}],"max_tokens":8,"stream":true})",
+  auto r = c.Post("/v1/chat/completions",
+                  R"({"messages":[{"role":"user","content":"Tell a story"}],"max_tokens":8,"stream":true})",
                   "application/json");
   REQUIRE(r);
   CHECK(r->status == 200);
@@ -284,10 +288,11 @@ TEST_CASE("serve: a failing upstream leaves the local answer and counts an escal
 TEST_CASE("primer run with the HTTP teacher pointed at primer serve completes") {
   Running s(any_port());
   testing::TempDir tmp;
-  testing::write_file(tmp / "run.toml", "seed = 5\ncount = 40\n[teacher]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:" +
-                                            std::to_string(s.port) +
-                                            "/v1\"\nmodel = \"tiny\"\nendpoint = \"completions\"\nmax_tokens = 40\n"
-                                            "max_in_flight = 8\n[storage]\nvalidation_fraction = 0.0\n");
+  testing::write_file(
+      tmp / "run.toml",
+      "seed = 5\ncount = 40\n[teacher]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:" + std::to_string(s.port) +
+          "/v1\"\nmodel = \"tiny\"\nendpoint = \"completions\"\nmax_tokens = 40\n"
+          "max_in_flight = 8\n[storage]\nvalidation_fraction = 0.0\n");
   const auto r = run_primer({"run", (tmp / "run.toml").string(), "--out", (tmp / "out").string(), "--quiet"});
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   simdjson::dom::parser p;

@@ -28,8 +28,9 @@ namespace {
 const fs::path& small_dataset() {
   static testing::TempDir dir;
   static fs::path data = [] {
-    testing::write_file(dir / "run.toml", "seed = 5\ncount = 200\n[storage]\nvalidation_fraction = 0.1\n"
-                                          "[tokenizer]\nvocab_size = 4096\n");
+    testing::write_file(dir / "run.toml",
+                        "seed = 5\ncount = 200\n[storage]\nvalidation_fraction = 0.1\n"
+                        "[tokenizer]\nvocab_size = 4096\n");
     const auto r = run_primer({"run", (dir / "run.toml").string(), "--out", (dir / "data").string(), "--quiet"});
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
     return dir / "data";
@@ -45,7 +46,8 @@ std::string tiny_train_toml(const fs::path& data, int vocab_size) {
 
 }  // namespace
 
-TEST_CASE("fewer pieces than asked: tokenizer train says so, train refuses too small a vocab_size and warns about a larger one, sample stays within the pieces") {
+TEST_CASE(
+    "fewer pieces than asked: tokenizer train says so, train refuses too small a vocab_size and warns about a larger one, sample stays within the pieces") {
   testing::TempDir tmp;
   const fs::path data = tmp / "data";
   fs::copy(small_dataset(), data, fs::copy_options::recursive);

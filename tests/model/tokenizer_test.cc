@@ -24,8 +24,9 @@ namespace {
 // Texts that exercise what a tokenizer can get wrong: paragraphs, runs of spaces,
 // leading/trailing whitespace, digits, non-ASCII letters, emoji, quotes.
 std::vector<std::string> texts(size_t n) {
-  static const char* words[] = {"the", "dog", "ran", "to", "a", "big", "red", "ball", "and", "Lily", "said",
-                                "\"hi\"", "happy", "tree", "sun", "café", "naïve", "über", "🙂", "2024", "x7"};
+  static const char* words[] = {"the",  "dog",  "ran",   "to",   "a",      "big",   "red",
+                                "ball", "and",  "Lily",  "said", "\"hi\"", "happy", "tree",
+                                "sun",  "café", "naïve", "über", "🙂",   "2024",  "x7"};
   std::vector<std::string> out;
   uint64_t x = 42;
   for (size_t i = 0; i < n; ++i) {
@@ -122,8 +123,8 @@ TEST_CASE("train: deterministic, exact round trip, digits split, bounded sample"
   const model::Tokenizer tok = model::Tokenizer::load(dir / "tokenizer.model");
   CHECK(tok.bos_id() == 1);
   CHECK(tok.vocab_size() == int(info.vocab_size));
-  for (const std::string& t : {all[0], all[7], all[599], std::string("  two  spaces \n\n end "),
-                               std::string("never seen: ǅ 漢字 \x01 ✓")}) {
+  for (const std::string& t :
+       {all[0], all[7], all[599], std::string("  two  spaces \n\n end "), std::string("never seen: ǅ 漢字 \x01 ✓")}) {
     std::vector<int> ids;
     tok.encode(t, ids);
     CHECK(tok.decode(ids) == t);
@@ -300,8 +301,9 @@ TEST_CASE("command line: tokenizer train/encode record the tokens; inspect --ver
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("primer tokenizer train") != std::string::npos);
   for (const std::vector<std::string>& help : {std::vector<std::string>{"inspect", "--help"},
-                                              {"tokenizer", "--help"}, {"tokenizer", "train", "--help"},
-                                              {"tokenizer", "encode", "--help"}}) {
+                                               {"tokenizer", "--help"},
+                                               {"tokenizer", "train", "--help"},
+                                               {"tokenizer", "encode", "--help"}}) {
     std::vector<std::string> argv = {primer};
     argv.insert(argv.end(), help.begin(), help.end());
     r = run_command(argv);

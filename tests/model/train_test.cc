@@ -1,6 +1,6 @@
 // The trainer: a tiny model memorises a batch; runs are bit-identical across repeats,
-// thread counts and rank counts (threads standing in for MPI ranks); a run interrupted (SIGINT) or killed (SIGKILL) and resumed gives the
-// same losses as one that was not; bad inputs get clear errors.
+// thread counts and rank counts (threads standing in for MPI ranks); a run interrupted (SIGINT) or killed (SIGKILL) and
+// resumed gives the same losses as one that was not; bad inputs get clear errors.
 #include <doctest/doctest.h>
 
 #include <signal.h>
@@ -60,7 +60,8 @@ void write_token_data(const fs::path& dir, uint64_t documents) {
 
 std::string train_toml(const fs::path& data, int steps, int checkpoint_every = 10) {
   return "[model]\ndim = 32\nn_layers = 2\nn_heads = 4\nn_kv_heads = 2\nhidden_dim = 48\nvocab_size = 61\n"
-         "seq_len = 16\n[train]\ndata = \"" + data.string() + "\"\nbatch_size = 4\nsteps = " + std::to_string(steps) +
+         "seq_len = 16\n[train]\ndata = \"" +
+         data.string() + "\"\nbatch_size = 4\nsteps = " + std::to_string(steps) +
          "\nlr = 3e-3\nwarmup = 5\neval_every = 10\neval_batches = 2\ncheckpoint_every = " +
          std::to_string(checkpoint_every) + "\nkeep_checkpoints = 0\nlog_every = 0\nseed = 7\n";
 }
@@ -95,7 +96,8 @@ TEST_CASE("a tiny model memorises one batch (loss < 0.05)") {
   const int B = 4, T = 16;
   std::vector<int32_t> in(B * T), tgt(B * T);
   base::Rng rng(5, "batch");
-  for (int i = 0; i < B * T; ++i) in[i] = static_cast<int32_t>(rng.below(61)), tgt[i] = static_cast<int32_t>(rng.below(61));
+  for (int i = 0; i < B * T; ++i)
+    in[i] = static_cast<int32_t>(rng.below(61)), tgt[i] = static_cast<int32_t>(rng.below(61));
   std::vector<float> mo(m.parameters().size()), vo(mo.size());
   float loss = 0, first = 0;
   for (int step = 1; step <= 300; ++step) {
@@ -163,7 +165,8 @@ TEST_CASE("primer train: interrupted (SIGINT) or killed (SIGKILL) and resumed, t
     const fs::path out = tmp / (sig == SIGINT ? "int" : "kill");
     const int pid = testing::spawn({testing::primer_binary(), "train", cfg, "--out", out.string(), "--threads", "2"});
     // wait until a few steps are done, then stop it
-    for (int i = 0; i < 2000 && read_metrics(out).size() < 12; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    for (int i = 0; i < 2000 && read_metrics(out).size() < 12; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     int code = 0;
     REQUIRE_FALSE(testing::has_exited(pid, code));
     ::kill(pid, sig);
@@ -214,8 +217,8 @@ TEST_CASE("--init starts from trained weights; a damaged checkpoint is named") {
   testing::write_file(tmp / "t.toml", train_toml(tmp.path() / "data", 20));
   REQUIRE(run_primer({"train", (tmp / "t.toml").string(), "--out", (tmp / "base").string()}).exit_code == 0);
   const auto base = read_metrics(tmp / "base");
-  const auto ft = run_primer({"train", (tmp / "t.toml").string(), "--out", (tmp / "ft").string(), "--init",
-                          (tmp / "base").string()});
+  const auto ft = run_primer(
+      {"train", (tmp / "t.toml").string(), "--out", (tmp / "ft").string(), "--init", (tmp / "base").string()});
   REQUIRE_MESSAGE(ft.exit_code == 0, ft.err);
   // the fine-tuning run starts where the base run ended, far below a fresh start
   const double first_ft = std::get<1>(read_metrics(tmp / "ft")[0]);

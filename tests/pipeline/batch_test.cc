@@ -71,7 +71,8 @@ TEST_CASE("batch export: one request per prompt, custom_id = prompt id, split by
   for (const auto& f : small.files) CHECK(fs::file_size(f) <= 20000);
 
   primer::testing::write_file(dir / "builtin.toml", "count = 3\n");
-  CHECK_THROWS_AS(pipeline::export_batch(pipeline::load_config(dir / "builtin.toml"), dir / "x"), pipeline::ConfigError);
+  CHECK_THROWS_AS(pipeline::export_batch(pipeline::load_config(dir / "builtin.toml"), dir / "x"),
+                  pipeline::ConfigError);
 }
 
 TEST_CASE("batch import: results in any order and files; errors counted; same dataset as a live run") {
@@ -98,7 +99,8 @@ TEST_CASE("batch import: results in any order and files; errors counted; same da
       call.seed = int64_t(e["body"]["seed"]);
       const std::string body = FakeOpenAI::default_reply(call).body;
       results.push_back("{\"id\":\"batch_req_1\",\"custom_id\":\"" + std::string(std::string_view(e["custom_id"])) +
-                        "\",\"response\":{\"status_code\":200,\"request_id\":\"r\",\"body\":" + body + "},\"error\":null}");
+                        "\",\"response\":{\"status_code\":200,\"request_id\":\"r\",\"body\":" + body +
+                        "},\"error\":null}");
     }
   std::shuffle(results.begin(), results.end(), std::mt19937(7));
   std::string a, b;
@@ -106,9 +108,9 @@ TEST_CASE("batch import: results in any order and files; errors counted; same da
   primer::testing::write_file(dir / "results-a.jsonl", a);
   primer::testing::write_file(dir / "results-b.jsonl", b);
   const std::string binary = primer::testing::primer_binary();
-  const auto imported = primer::testing::run_command({binary, "batch", "import", (dir / "results-a.jsonl").string(),
-                                                      (dir / "results-b.jsonl").string(), "--config",
-                                                      (dir / "run.toml").string(), "--out", (dir / "imported").string(), "-q"});
+  const auto imported = primer::testing::run_command(
+      {binary, "batch", "import", (dir / "results-a.jsonl").string(), (dir / "results-b.jsonl").string(), "--config",
+       (dir / "run.toml").string(), "--out", (dir / "imported").string(), "-q"});
   CHECK(imported.exit_code == 0);
   CHECK(imported.err.find("300 answered, 0 errors") != std::string::npos);
   CHECK(data_files(dir / "imported") == data_files(dir / "live"));
@@ -121,8 +123,10 @@ TEST_CASE("batch import: results in any order and files; errors counted; same da
                       "{\"custom_id\":\"ffffffffffffffff\",\"response\":{\"status_code\":200,\"body\":{}}}\n";
   const std::string id1 = std::string(results[1].substr(results[1].find("custom_id") + 12, 16));
   const std::string id2 = std::string(results[2].substr(results[2].find("custom_id") + 12, 16));
-  messy += "{\"id\":\"x\",\"custom_id\":\"" + id1 + "\",\"response\":null,\"error\":{\"code\":\"batch_expired\",\"message\":\"This request expired\"}}\n";
-  messy += "{\"id\":\"y\",\"custom_id\":\"" + id2 + "\",\"response\":{\"status_code\":400,\"body\":{\"error\":{\"message\":\"bad prompt\"}}},\"error\":null}\n";
+  messy += "{\"id\":\"x\",\"custom_id\":\"" + id1 +
+           "\",\"response\":null,\"error\":{\"code\":\"batch_expired\",\"message\":\"This request expired\"}}\n";
+  messy += "{\"id\":\"y\",\"custom_id\":\"" + id2 +
+           "\",\"response\":{\"status_code\":400,\"body\":{\"error\":{\"message\":\"bad prompt\"}}},\"error\":null}\n";
   for (size_t i = 3; i < results.size(); ++i) messy += results[i] + "\n";
   primer::testing::write_file(dir / "messy.jsonl", messy);
   const auto r = pipeline::read_batch_results(config, {dir / "messy.jsonl"});

@@ -93,17 +93,18 @@ TEST_CASE("codeexercises example: planted failures dropped by reason, kept exerc
   const storage::Manifest m =
       run_example(dir, "codeexercises.toml", 260, "kind = \"builtin\"\nnoise = 0.15\nhostile = 0.1");
   CHECK(m.prompts == 260);
-  CHECK(drops(m, "code_blocks")["no_code"] > 0);            // missing code blocks
-  CHECK(drops(m, "python_syntax")["syntax_error"] > 0);     // syntax errors
+  CHECK(drops(m, "code_blocks")["no_code"] > 0);         // missing code blocks
+  CHECK(drops(m, "python_syntax")["syntax_error"] > 0);  // syntax errors
   const auto run = drops(m, "exercise_tests");
-  for (const char* reason : {"test_failed", "timeout", "spawn_attempt", "memory_limit", "network_attempt", "write_outside"})
+  for (const char* reason :
+       {"test_failed", "timeout", "spawn_attempt", "memory_limit", "network_attempt", "write_outside"})
     CHECK_MESSAGE(run.at(reason) > 0, reason);
   CHECK(run.at("error") == 0);
   CHECK(run.count("sandbox_error") == 0);  // a sandbox that cannot start stops the run; it is no drop reason
   for (const char* reason : {"exited_early", "no_asserts", "tests_ignore_solution", "signal_attempt"})
     CHECK_MESSAGE(run.count(reason) == 1, reason);  // every reason is listed, zeros included
   CHECK(drops(m, "minhash")["near_duplicate"] > 0);
-  CHECK(drops(m, "decontaminate")["contaminated"] > 0);     // is_palindrome is in the sample eval set
+  CHECK(drops(m, "decontaminate")["contaminated"] > 0);  // is_palindrome is in the sample eval set
   CHECK(!fs::exists(dir / "escaped.txt"));
   CHECK(!fs::exists(fs::temp_directory_path() / "escaped.txt"));
 
@@ -134,7 +135,8 @@ TEST_CASE("codeexercises example: planted failures dropped by reason, kept exerc
     primer::testing::write_file(sub / "tests.py", blocks[1]);
   }
   primer::testing::write_file(dir / "rerun.py", kRerun);
-  const auto r = primer::testing::run_command({"/usr/bin/python3", (dir / "rerun.py").string(), (dir / "rerun").string()});
+  const auto r =
+      primer::testing::run_command({"/usr/bin/python3", (dir / "rerun.py").string(), (dir / "rerun").string()});
   std::printf("re-run of kept exercises: %s", r.out.c_str());
   unsigned passed = 0, total = 0;
   REQUIRE(std::sscanf(r.out.substr(r.out.rfind("passed ")).c_str(), "passed %u of %u", &passed, &total) == 2);
@@ -160,8 +162,9 @@ TEST_CASE("codeexercises example with isolation = \"none\": the manifest, card a
   REQUIRE(m.caveats.size() == 1);
   CHECK(m.caveats[0].find("without isolation") != std::string::npos);
   CHECK(storage::Manifest::load(dir / "out/manifest.json").caveats == m.caveats);
-  CHECK(primer::testing::read_file(dir / "out/README.md").find("**Caveat:** exercise_tests ran the teacher's code "
-                                                                "without isolation") != std::string::npos);
+  CHECK(primer::testing::read_file(dir / "out/README.md")
+            .find("**Caveat:** exercise_tests ran the teacher's code "
+                  "without isolation") != std::string::npos);
   pipeline::write_report(dir / "out", dir / "report.html");
   CHECK(primer::testing::read_file(dir / "report.html").find("without isolation") != std::string::npos);
   // The default boundary states nothing of the kind.
@@ -176,7 +179,8 @@ TEST_CASE("codetextbook example: lessons with runnable code; broken ones dropped
   CHECK(drops(m, "code_blocks")["no_code"] > 0);
   CHECK(drops(m, "python_syntax")["syntax_error"] > 0);
   CHECK(m.kept > 100);
-  CHECK(primer::testing::read_file(dir / "out" / "README.md").find("CodeTextbook-style Python lessons") != std::string::npos);
+  CHECK(primer::testing::read_file(dir / "out" / "README.md").find("CodeTextbook-style Python lessons") !=
+        std::string::npos);
   simdjson::dom::parser parser;
   std::map<std::string, int> audiences, styles;
   for (const auto& line : records(dir / "out")) {

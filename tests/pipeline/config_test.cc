@@ -38,7 +38,8 @@ kind = "exact_dedup"
 shard_records = 10
 validation_fraction = 0.1
 zstd_level = 5
-)", "run.toml");
+)",
+                                "run.toml");
   CHECK(c.seed == 7);
   CHECK(c.count == 123);
   CHECK(c.out == "somewhere");
@@ -128,7 +129,8 @@ rpm = 500
 tpm = 200000
 budget_usd = 12.5
 extra_body = { top_k = 40, repetition_penalty = 1.1 }
-)", "run.toml");
+)",
+                                "run.toml");
   const auto& h = c.teacher.http;
   CHECK(c.teacher.kind == "openai");
   CHECK(h.base_url == "http://127.0.0.1:9/v1");
@@ -146,22 +148,30 @@ extra_body = { top_k = 40, repetition_penalty = 1.1 }
   CHECK(h.request.extra_body.find("\"top_k\"") != std::string::npos);
   CHECK(h.request.extra_body.front() != '{');
 
-  const Config moved = parse_config("count = 10\n[teacher]\nkind = \"openai\"\nmodel = \"m\"\nbase_url = \"http://a/v1\"\nbudget_usd = 1\nmax_in_flight = 8\n", "a.toml");
-  const Config same = parse_config("count = 10\n[teacher]\nkind = \"openai\"\nmodel = \"m\"\nbase_url = \"http://b/v1\"\nbudget_usd = 5\n", "b.toml");
+  const Config moved = parse_config(
+      "count = 10\n[teacher]\nkind = \"openai\"\nmodel = \"m\"\nbase_url = \"http://a/v1\"\nbudget_usd = 1\nmax_in_flight = 8\n",
+      "a.toml");
+  const Config same = parse_config(
+      "count = 10\n[teacher]\nkind = \"openai\"\nmodel = \"m\"\nbase_url = \"http://b/v1\"\nbudget_usd = 5\n",
+      "b.toml");
   const Config other = parse_config("count = 10\n[teacher]\nkind = \"openai\"\nmodel = \"m2\"\n", "c.toml");
   CHECK(moved.hash == same.hash);
   CHECK(moved.hash != other.hash);
   CHECK_FALSE(moved.teacher.http.price);  // unknown model: no price
 
-  CHECK(error_of("[teacher]\nkind = \"openai\"\n") == "run.toml:2: teacher.kind = \"openai\" needs a model (teacher.model)");
+  CHECK(error_of("[teacher]\nkind = \"openai\"\n") ==
+        "run.toml:2: teacher.kind = \"openai\" needs a model (teacher.model)");
   CHECK(error_of("[teacher]\nkind = \"openai\"\nmodel = \"m\"\nprice_input = 1\n") ==
         "run.toml:4: teacher.price_input needs price_input and price_output together (USD per 1M tokens)");
-  CHECK(error_of("[teacher]\nendpoint = \"chat/completions\"\n") == "run.toml:2: teacher.endpoint must be \"chat\" or \"completions\"");
+  CHECK(error_of("[teacher]\nendpoint = \"chat/completions\"\n") ==
+        "run.toml:2: teacher.endpoint must be \"chat\" or \"completions\"");
   CHECK(error_of("[teacher]\nn = 2\n").find("teacher.n must be 1") != std::string::npos);
 }
 
 TEST_CASE("storage sizes and the tokenizer stage") {
-  const Config c = parse_config("[storage]\nshard_records = 0\nshard_mb = 50\nzstd_workers = 2\n[tokenizer]\nvocab_size = 1024\nmodel_type = \"unigram\"\n", "run.toml");
+  const Config c = parse_config(
+      "[storage]\nshard_records = 0\nshard_mb = 50\nzstd_workers = 2\n[tokenizer]\nvocab_size = 1024\nmodel_type = \"unigram\"\n",
+      "run.toml");
   CHECK(c.storage.shard_records == 0);
   CHECK(c.storage.shard_mb == 50);
   CHECK(c.storage.zstd_workers == 2);
@@ -176,7 +186,8 @@ TEST_CASE("storage sizes and the tokenizer stage") {
   CHECK(c.tokenizer->vocab_size == 1024);
   CHECK(c.tokenizer->model_type == "unigram");
   CHECK_FALSE(parse_config("count = 1\n", "run.toml").tokenizer);
-  CHECK(error_of("[storage]\nshard_records = 0\n") == "run.toml:2: storage.shard_records and shard_mb cannot both be 0: shards need a size");
+  CHECK(error_of("[storage]\nshard_records = 0\n") ==
+        "run.toml:2: storage.shard_records and shard_mb cannot both be 0: shards need a size");
   CHECK(error_of("[tokenizer]\nvocab_size = 70000\n").find("run.toml:1: [tokenizer] ") == 0);
   CHECK(error_of("[tokenizer]\nmodel_type = \"wordpiece\"\n").find("run.toml:1: [tokenizer] ") == 0);
 }

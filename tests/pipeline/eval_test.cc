@@ -35,14 +35,15 @@ void for_each_record_in(const fs::path& dir, const std::string& prefix, const st
 const fs::path& workdir() {
   static testing::TempDir dir;
   static bool made = [] {
-    testing::write_file(dir / "run.toml", "seed = 8\ncount = 300\nout = \"" + (dir / "data").string() +
-                                              "\"\n[storage]\nvalidation_fraction = 0.1\n[tokenizer]\nvocab_size = 400\n");
+    testing::write_file(dir / "run.toml",
+                        "seed = 8\ncount = 300\nout = \"" + (dir / "data").string() +
+                            "\"\n[storage]\nvalidation_fraction = 0.1\n[tokenizer]\nvocab_size = 400\n");
     auto r = run_primer({"run", (dir / "run.toml").string(), "--quiet"});
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-    testing::write_file(dir / "train.toml", "[model]\ndim = 32\nn_layers = 2\nn_heads = 4\nn_kv_heads = 2\n"
-                                                "hidden_dim = 64\nvocab_size = 400\nseq_len = 512\n[train]\ndata = \"" +
-                                                    (dir / "data").string() +
-                                                    "\"\nbatch_size = 8\nsteps = 40\nlr = 4e-3\nlog_every = 0\n");
+    testing::write_file(dir / "train.toml",
+                        "[model]\ndim = 32\nn_layers = 2\nn_heads = 4\nn_kv_heads = 2\n"
+                        "hidden_dim = 64\nvocab_size = 400\nseq_len = 512\n[train]\ndata = \"" +
+                            (dir / "data").string() + "\"\nbatch_size = 8\nsteps = 40\nlr = 4e-3\nlog_every = 0\n");
     r = run_primer({"train", (dir / "train.toml").string(), "--out", (dir / "model").string()});
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
     return true;
@@ -56,12 +57,14 @@ TEST_CASE("parse_scores: JSON bare or fenced, the last complete object, and 'Key
   auto s = pipeline::parse_scores(R"(Nice story. {"grammar": 8, "creativity": 6, "consistency": 7})", kKeys);
   REQUIRE(s);
   CHECK((*s)["grammar"] == 8);
-  s = pipeline::parse_scores("Assessment...\n```json\n{\"Grammar\": \"9/10\", \"Creativity\": 5, \"Consistency\": 6.5}\n```", kKeys);
+  s = pipeline::parse_scores(
+      "Assessment...\n```json\n{\"Grammar\": \"9/10\", \"Creativity\": 5, \"Consistency\": 6.5}\n```", kKeys);
   REQUIRE(s);
   CHECK((*s)["grammar"] == 9);
   CHECK((*s)["consistency"] == 6.5);
   // an example object in the rubric text is superseded by the final answer
-  s = pipeline::parse_scores(R"(like {"grammar": 7} ... final: {"grammar": 3, "creativity": 4, "consistency": 5})", kKeys);
+  s = pipeline::parse_scores(R"(like {"grammar": 7} ... final: {"grammar": 3, "creativity": 4, "consistency": 5})",
+                             kKeys);
   REQUIRE(s);
   CHECK((*s)["grammar"] == 3);
   s = pipeline::parse_scores("Grammar: 7/10\nCreativity - 4\n**Consistency**: 8 / 10", kKeys);
@@ -86,12 +89,13 @@ TEST_CASE("story_beginning cuts whole sentences, never the whole story") {
 
 TEST_CASE("primer eval offline: automatic measures and heuristic grades, eval.json and eval.svg") {
   const fs::path dir = workdir();
-  const auto r = run_primer({"eval", (dir / "model").string(), "--config", (dir / "run.toml").string(), "--samples", "6",
-                             "--max-tokens", "40", "--quiet"});
+  const auto r = run_primer({"eval", (dir / "model").string(), "--config", (dir / "run.toml").string(), "--samples",
+                             "6", "--max-tokens", "40", "--quiet"});
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   CHECK(r.out.find("heuristic") != std::string::npos);
   CHECK(r.out.find("perplexity") != std::string::npos);
-  const fs::path ck = fs::path(r.out.substr(r.out.find("wrote ") + 6, r.out.find("/eval.json") - r.out.find("wrote ") - 6));
+  const fs::path ck =
+      fs::path(r.out.substr(r.out.find("wrote ") + 6, r.out.find("/eval.json") - r.out.find("wrote ") - 6));
   simdjson::dom::parser p;
   simdjson::dom::element e;
   REQUIRE(!p.parse(testing::read_file(ck / "eval.json")).get(e));
@@ -119,7 +123,8 @@ TEST_CASE("primer eval compares weight formats: perplexity on the same tokens, i
   INFO(r.out);
   CHECK(r.out.find("greedy same") != std::string::npos);
   CHECK(r.out.find("f32 (as loaded)") != std::string::npos);
-  const fs::path ck = fs::path(r.out.substr(r.out.find("wrote ") + 6, r.out.find("/eval.json") - r.out.find("wrote ") - 6));
+  const fs::path ck =
+      fs::path(r.out.substr(r.out.find("wrote ") + 6, r.out.find("/eval.json") - r.out.find("wrote ") - 6));
   simdjson::dom::parser p;
   simdjson::dom::element e;
   REQUIRE(!p.parse(testing::read_file(ck / "eval.json")).get(e));
@@ -150,10 +155,11 @@ TEST_CASE("primer eval with an HTTP judge: grades parsed from its answers, unusa
     testing::FakeReply reply = testing::FakeOpenAI::default_reply(call);
     // every third answer has no usable grades; the others grade 6/7/8 in a fenced block
     const std::string content = call.seed % 3 == 0 ? "I would rather not grade."
-                                                    : "Fine.\\n```json\\n{\\\"grammar\\\": 6, \\\"creativity\\\": 7, "
-                                                      "\\\"consistency\\\": 8}\\n```";
-    reply.body = R"({"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":")" +
-                 content + R"("},"finish_reason":"stop"}],"usage":{"prompt_tokens":100,"completion_tokens":20}})";
+                                                   : "Fine.\\n```json\\n{\\\"grammar\\\": 6, \\\"creativity\\\": 7, "
+                                                     "\\\"consistency\\\": 8}\\n```";
+    reply.body =
+        R"({"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":")" +
+        content + R"("},"finish_reason":"stop"}],"usage":{"prompt_tokens":100,"completion_tokens":20}})";
     reply.billed = true;
     return reply;
   };
@@ -165,7 +171,8 @@ TEST_CASE("primer eval with an HTTP judge: grades parsed from its answers, unusa
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   CHECK(judge.requests() == 12);
   CHECK(r.out.find("judge-model") != std::string::npos);
-  const fs::path ck = fs::path(r.out.substr(r.out.find("wrote ") + 6, r.out.find("/eval.json") - r.out.find("wrote ") - 6));
+  const fs::path ck =
+      fs::path(r.out.substr(r.out.find("wrote ") + 6, r.out.find("/eval.json") - r.out.find("wrote ") - 6));
   simdjson::dom::parser p;
   simdjson::dom::element e;
   REQUIRE(!p.parse(testing::read_file(ck / "eval.json")).get(e));
@@ -197,7 +204,8 @@ TEST_CASE("primer eval: beginnings longer than the context are cut to their end 
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   CHECK(r.err.find("eval: 2 of 4 beginnings were longer than 492 tokens") != std::string::npos);
   CHECK(r.out.find("2 of 4 beginnings were cut to fit the context") != std::string::npos);
-  const fs::path ck = fs::path(r.out.substr(r.out.find("wrote ") + 6, r.out.find("/eval.json") - r.out.find("wrote ") - 6));
+  const fs::path ck =
+      fs::path(r.out.substr(r.out.find("wrote ") + 6, r.out.find("/eval.json") - r.out.find("wrote ") - 6));
   simdjson::dom::parser p;
   simdjson::dom::element e;
   REQUIRE(!p.parse(testing::read_file(ck / "eval.json")).get(e));
@@ -220,8 +228,9 @@ TEST_CASE("primer eval: beginnings longer than the context are cut to their end 
   testing::FakeOpenAI judge;
   judge.behaviour = [](const testing::FakeCall& call) {
     testing::FakeReply reply = testing::FakeOpenAI::default_reply(call);
-    reply.body = R"({"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":)"
-                 R"("I would rather not grade."},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":5}})";
+    reply.body =
+        R"({"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":)"
+        R"("I would rather not grade."},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":5}})";
     reply.billed = true;
     return reply;
   };
@@ -268,16 +277,17 @@ TEST_CASE("TinyStories-Instruct end to end: records carry summary, sentence, wor
     ++records;
   });
   CHECK(records > 400);
-  CHECK(with_summary_line > records / 4);      // about half the records show their summary
+  CHECK(with_summary_line > records / 4);  // about half the records show their summary
   CHECK(with_summary_line < records * 3 / 4);
 }
 
 TEST_CASE("[storage] rejected = true keeps every dropped record in rejected/ with its filter and reason") {
   testing::TempDir tmp;
-  testing::write_file(tmp / "r.toml", "seed = 2\ncount = 800\n[teacher]\nnoise = 0.3\n"
-                                      "[[filters]]\nkind = \"truncation\"\n[[filters]]\nkind = \"exact_dedup\"\n"
-                                      "[[filters]]\nkind = \"vocab\"\nmax_oov_rate = 0.0\n"
-                                      "[storage]\nrejected = true\nshard_records = 200\n");
+  testing::write_file(tmp / "r.toml",
+                      "seed = 2\ncount = 800\n[teacher]\nnoise = 0.3\n"
+                      "[[filters]]\nkind = \"truncation\"\n[[filters]]\nkind = \"exact_dedup\"\n"
+                      "[[filters]]\nkind = \"vocab\"\nmax_oov_rate = 0.0\n"
+                      "[storage]\nrejected = true\nshard_records = 200\n");
   const auto r = run_primer({"run", (tmp / "r.toml").string(), "--out", (tmp / "out").string(), "--quiet"});
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   simdjson::dom::parser p;

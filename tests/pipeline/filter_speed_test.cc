@@ -24,9 +24,10 @@ namespace {
 // a near-duplicate of an earlier one (minhash drops it), every 11th too short (length
 // drops it), a few without metadata, one malformed and one blank line.
 std::string corpus() {
-  static const char* kWords[] = {"the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "to", "park", "with",
-                                 "big", "red", "ball", "sun", "was", "warm", "Lily", "Tom", "happy", "tree", "bird",
-                                 "sang", "song", "friend", "play", "jump", "little", "house", "garden", "flower"};
+  static const char* kWords[] = {"the",  "cat",    "sat",  "on",   "a",      "mat",   "and",    "dog",
+                                 "ran",  "to",     "park", "with", "big",    "red",   "ball",   "sun",
+                                 "was",  "warm",   "Lily", "Tom",  "happy",  "tree",  "bird",   "sang",
+                                 "song", "friend", "play", "jump", "little", "house", "garden", "flower"};
   std::string out;
   auto story = [&](uint64_t seed, int words) {
     std::string t;
@@ -77,8 +78,9 @@ CommandResult filter(const std::vector<std::string>& extra) {
 TEST_CASE("primer filter: the same bytes whatever --threads, the input's compression and the zstd worker count") {
   TempDir dir;
   write_file(dir / "in.jsonl", corpus());
-  REQUIRE(run_command({"/bin/bash", "-c", "zstd -q -3 '" + (dir / "in.jsonl").string() + "' -o '" +
-                       (dir / "in.jsonl.zst").string() + "'"}).exit_code == 0);
+  REQUIRE(run_command({"/bin/bash", "-c",
+                       "zstd -q -3 '" + (dir / "in.jsonl").string() + "' -o '" + (dir / "in.jsonl.zst").string() + "'"})
+              .exit_code == 0);
   const std::string chain =
       "[[filters]]\nkind = \"length\"\nmin_words = 40\n"
       "[[filters]]\nkind = \"minhash\"\nngram = 5\nbands = 14\nrows = 8\n";

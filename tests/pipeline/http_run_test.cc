@@ -48,7 +48,8 @@ pipeline::RunReport run_in_process(const fs::path& config_path, const fs::path& 
 
 uint64_t records_in(const fs::path& out) {
   uint64_t n = 0;
-  for (const auto& e : fs::directory_iterator(out / "data")) storage::read_lines(e.path(), [&](std::string_view) { ++n; });
+  for (const auto& e : fs::directory_iterator(out / "data"))
+    storage::read_lines(e.path(), [&](std::string_view) { ++n; });
   return n;
 }
 
@@ -119,8 +120,8 @@ TEST_CASE("SIGKILL at random moments: same dataset, paid requests are never aske
   };
   primer::testing::write_file(dir / "run.toml", http_config(server, 3000));
   const fs::path out = dir / "killed";
-  const std::vector<std::string> argv = {primer::testing::primer_binary(), "run", (dir / "run.toml").string(), "--out",
-                                         out.string(), "--quiet"};
+  const std::vector<std::string> argv = {
+      primer::testing::primer_binary(), "run", (dir / "run.toml").string(), "--out", out.string(), "--quiet"};
   std::mt19937 rng(12345);
   int kills = 0;
   for (int k = 0; k < 4; ++k) {
@@ -163,7 +164,8 @@ TEST_CASE("budget: stops before crossing it, resumable with a larger budget") {
   primer::testing::write_file(dir / "run.toml",
                               http_config(server, 500, "price_input = 1.0\nprice_output = 1.0\nbudget_usd = 0.02\n"));
   const std::string binary = primer::testing::primer_binary();
-  const auto first = primer::testing::run_command({binary, "run", (dir / "run.toml").string(), "--out", (dir / "out").string(), "--quiet"});
+  const auto first = primer::testing::run_command(
+      {binary, "run", (dir / "run.toml").string(), "--out", (dir / "out").string(), "--quiet"});
   CHECK(first.exit_code == 0);
   CHECK(first.err.find("budget reached") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "out/manifest.json"));
@@ -176,7 +178,8 @@ TEST_CASE("budget: stops before crossing it, resumable with a larger budget") {
 
   primer::testing::write_file(dir / "run.toml",
                               http_config(server, 500, "price_input = 1.0\nprice_output = 1.0\nbudget_usd = 10\n"));
-  const auto second = primer::testing::run_command({binary, "run", (dir / "run.toml").string(), "--out", (dir / "out").string(), "--quiet"});
+  const auto second = primer::testing::run_command(
+      {binary, "run", (dir / "run.toml").string(), "--out", (dir / "out").string(), "--quiet"});
   CHECK(second.exit_code == 0);
   CHECK(fs::exists(dir / "out/manifest.json"));
   CHECK(records_in(dir / "out") == 500);
@@ -191,7 +194,8 @@ TEST_CASE("insufficient_quota stops the run cleanly; the rerun finishes without 
     if (broke && ++served > 150) {
       FakeReply r;
       r.status = 429;
-      r.body = R"({"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}})";
+      r.body =
+          R"({"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}})";
       return r;
     }
     return FakeOpenAI::default_reply(c);
@@ -199,7 +203,8 @@ TEST_CASE("insufficient_quota stops the run cleanly; the rerun finishes without 
   TempDir dir;
   primer::testing::write_file(dir / "run.toml", http_config(server, 400));
   const std::string binary = primer::testing::primer_binary();
-  const std::vector<std::string> argv = {binary, "run", (dir / "run.toml").string(), "--out", (dir / "out").string(), "--quiet"};
+  const std::vector<std::string> argv = {binary,   "run", (dir / "run.toml").string(), "--out", (dir / "out").string(),
+                                         "--quiet"};
   const auto first = primer::testing::run_command(argv);
   CHECK(first.exit_code == 1);
   CHECK(first.err.find("no quota left") != std::string::npos);
@@ -216,8 +221,8 @@ TEST_CASE("--estimate sends nothing and prints requests, tokens and cost") {
   FakeOpenAI server;
   TempDir dir;
   primer::testing::write_file(dir / "run.toml", http_config(server, 1000));
-  const auto r = primer::testing::run_command({primer::testing::primer_binary(), "run", (dir / "run.toml").string(), "--out",
-                                               (dir / "out").string(), "--estimate"});
+  const auto r = primer::testing::run_command({primer::testing::primer_binary(), "run", (dir / "run.toml").string(),
+                                               "--out", (dir / "out").string(), "--estimate"});
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("requests           1000") != std::string::npos);
   CHECK(r.out.find("completion tokens  at most 100000") != std::string::npos);
@@ -226,12 +231,13 @@ TEST_CASE("--estimate sends nothing and prints requests, tokens and cost") {
   CHECK_FALSE(fs::exists(dir / "out"));
 }
 
-TEST_CASE("progress on stderr: prompts/s and ETA, and the HTTP teacher's in flight, req/s, tokens/s, retries, errors, spend") {
+TEST_CASE(
+    "progress on stderr: prompts/s and ETA, and the HTTP teacher's in flight, req/s, tokens/s, retries, errors, spend") {
   FakeOpenAI server;
   TempDir dir;
   primer::testing::write_file(dir / "run.toml", http_config(server, 200));
-  const auto r = primer::testing::run_command({primer::testing::primer_binary(), "run", (dir / "run.toml").string(), "--out",
-                                               (dir / "out").string()});
+  const auto r = primer::testing::run_command(
+      {primer::testing::primer_binary(), "run", (dir / "run.toml").string(), "--out", (dir / "out").string()});
   CHECK(r.exit_code == 0);
   CHECK(r.err.find("200/200 prompts (100.0%)") != std::string::npos);
   CHECK(r.err.find(" in flight | ") != std::string::npos);

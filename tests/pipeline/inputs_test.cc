@@ -27,11 +27,11 @@ std::string config_with_own_files(const TempDir& dir, uint64_t count) {
   fs::copy_file(primer::testing::source_path("vocab/default.txt"), dir / "words.txt");
   fs::copy_file(primer::testing::source_path("prompts/tinystories.txt"), dir / "story.txt");
   fs::copy_file(primer::testing::source_path("filters/regex_rules.txt"), dir / "rules.txt");
-  return "seed = 5\ncount = " + std::to_string(count) +
-         "\n[prompts]\ntemplate = \"" + (dir / "story.txt").string() +
+  return "seed = 5\ncount = " + std::to_string(count) + "\n[prompts]\ntemplate = \"" + (dir / "story.txt").string() +
          "\"\n[vocab]\nlist = \"" + (dir / "words.txt").string() +
          "\"\n[teacher]\nnoise = 0.2\n"
-         "[[filters]]\nkind = \"regex\"\nrules = \"" + (dir / "rules.txt").string() +
+         "[[filters]]\nkind = \"regex\"\nrules = \"" +
+         (dir / "rules.txt").string() +
          "\"\n[[filters]]\nkind = \"length\"\nmin_words = 20\n"
          "[[filters]]\nkind = \"exact_dedup\"\n"
          "[storage]\nshard_records = 100\nvalidation_fraction = 0.05\n";
@@ -66,8 +66,8 @@ TEST_CASE("a killed run does not resume after its vocabulary list, template or r
   TempDir dir;
   primer::testing::write_file(dir / "run.toml", config_with_own_files(dir, 30000));
   const fs::path out = dir / "out";
-  const std::vector<std::string> argv = {primer::testing::primer_binary(), "run", (dir / "run.toml").string(),
-                                         "--out", out.string(), "--quiet"};
+  const std::vector<std::string> argv = {
+      primer::testing::primer_binary(), "run", (dir / "run.toml").string(), "--out", out.string(), "--quiet"};
   const int pid = primer::testing::spawn(argv);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (!fs::exists(out / "journal/shards/train-00001.jsonl.zst") && std::chrono::steady_clock::now() < deadline)
@@ -77,10 +77,10 @@ TEST_CASE("a killed run does not resume after its vocabulary list, template or r
   REQUIRE(fs::exists(out / "journal/state.json"));
   REQUIRE_FALSE(fs::exists(out / "manifest.json"));
 
-  for (const auto& [file, addition, what] : {
-           std::tuple<std::string, std::string, std::string>{"words.txt", "blorpish adj\n", "the vocabulary list"},
-           {"story.txt", "Use short sentences.\n", "the prompt template"},
-           {"rules.txt", "drop extra \\bzzyzx\\b\n", "the regex rules"}}) {
+  for (const auto& [file, addition, what] :
+       {std::tuple<std::string, std::string, std::string>{"words.txt", "blorpish adj\n", "the vocabulary list"},
+        {"story.txt", "Use short sentences.\n", "the prompt template"},
+        {"rules.txt", "drop extra \\bzzyzx\\b\n", "the regex rules"}}) {
     CAPTURE(file);
     const std::string original = storage::read_file(dir / file);
     append(dir / file, addition);
@@ -119,8 +119,9 @@ TEST_CASE("merge refuses tasks made from another vocabulary list") {
   pipeline::MergeOptions m;
   m.out = dir / "split";
   m.progress = false;
-  CHECK_THROWS_WITH_AS(pipeline::merge(m),
-                       doctest::Contains(("task 0 was made from other inputs: the vocabulary list " +
-                                          (dir / "words.txt").string()).c_str()),
-                       pipeline::RunError);
+  CHECK_THROWS_WITH_AS(
+      pipeline::merge(m),
+      doctest::Contains(
+          ("task 0 was made from other inputs: the vocabulary list " + (dir / "words.txt").string()).c_str()),
+      pipeline::RunError);
 }

@@ -37,8 +37,8 @@ std::string split_config(uint64_t count, int64_t shard_records) {
          "[[filters]]\nkind = \"regex\"\n"
          "[[filters]]\nkind = \"exact_dedup\"\n"
          "[[filters]]\nkind = \"minhash\"\n"
-         "[storage]\nshard_records = " + std::to_string(shard_records) +
-         "\nvalidation_fraction = 0.05\n";
+         "[storage]\nshard_records = " +
+         std::to_string(shard_records) + "\nvalidation_fraction = 0.05\n";
 }
 
 pipeline::Config write_config(const TempDir& dir, const std::string& text, const std::string& name = "run.toml") {
@@ -163,12 +163,12 @@ TEST_CASE("an HTTP teacher split into tasks: failures, usage and cost merge to t
     return FakeOpenAI::default_reply(c);
   };
   TempDir dir;
-  const auto config = write_config(
-      dir, "seed = 3\ncount = 400\n[teacher]\nkind = \"openai\"\nmodel = \"gpt-4o-mini\"\nbase_url = \"" +
-               server.base_url() +
-               "\"\nmax_tokens = 100\nmax_attempts = 1\n"
-               "[[filters]]\nkind = \"truncation\"\n[[filters]]\nkind = \"exact_dedup\"\n"
-               "[storage]\nshard_records = 100\nvalidation_fraction = 0.05\n");
+  const auto config =
+      write_config(dir, "seed = 3\ncount = 400\n[teacher]\nkind = \"openai\"\nmodel = \"gpt-4o-mini\"\nbase_url = \"" +
+                            server.base_url() +
+                            "\"\nmax_tokens = 100\nmax_attempts = 1\n"
+                            "[[filters]]\nkind = \"truncation\"\n[[filters]]\nkind = \"exact_dedup\"\n"
+                            "[storage]\nshard_records = 100\nvalidation_fraction = 0.05\n");
   run_single(config, dir / "single");
   for (uint32_t k = 0; k < 3; ++k) run_task(config, dir / "split", k, 3);
   merge(dir / "split");
@@ -190,8 +190,16 @@ TEST_CASE("merge names missing and incomplete tasks; a killed task resumes and t
   run_task(config, out, 0, 4);
   run_task(config, out, 3, 4);
   // Task 1 is killed after its first checkpoint; task 2 never starts.
-  const std::vector<std::string> argv = {primer::testing::primer_binary(), "run", (dir / "run.toml").string(),
-                                         "--out", out.string(), "--task", "1/4", "--threads", "1", "--quiet"};
+  const std::vector<std::string> argv = {primer::testing::primer_binary(),
+                                         "run",
+                                         (dir / "run.toml").string(),
+                                         "--out",
+                                         out.string(),
+                                         "--task",
+                                         "1/4",
+                                         "--threads",
+                                         "1",
+                                         "--quiet"};
   const int pid = primer::testing::spawn(argv);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   int code = -1;
@@ -304,13 +312,17 @@ TEST_CASE("--task K/N and the scheduler's environment name the task") {
   REQUIRE(t);
   CHECK((t->index == 2 && t->count == 4));
   // --array=1-7:2 → ids 1, 3, 5, 7 are tasks 0..3.
-  t = task_from_environment(env({{"SLURM_ARRAY_TASK_ID", "5"}, {"SLURM_ARRAY_TASK_COUNT", "4"},
-                                 {"SLURM_ARRAY_TASK_MIN", "1"}, {"SLURM_ARRAY_TASK_STEP", "2"}}),
+  t = task_from_environment(env({{"SLURM_ARRAY_TASK_ID", "5"},
+                                 {"SLURM_ARRAY_TASK_COUNT", "4"},
+                                 {"SLURM_ARRAY_TASK_MIN", "1"},
+                                 {"SLURM_ARRAY_TASK_STEP", "2"}}),
                             4);
   REQUIRE(t);
   CHECK((t->index == 2 && t->count == 4));
-  CHECK_THROWS_WITH(task_from_environment(env({{"SLURM_ARRAY_TASK_ID", "4"}, {"SLURM_ARRAY_TASK_COUNT", "4"},
-                                               {"SLURM_ARRAY_TASK_MIN", "1"}, {"SLURM_ARRAY_TASK_STEP", "2"}}),
+  CHECK_THROWS_WITH(task_from_environment(env({{"SLURM_ARRAY_TASK_ID", "4"},
+                                               {"SLURM_ARRAY_TASK_COUNT", "4"},
+                                               {"SLURM_ARRAY_TASK_MIN", "1"},
+                                               {"SLURM_ARRAY_TASK_STEP", "2"}}),
                                           0),
                     doctest::Contains("is not one of 4 tasks"));
   CHECK_THROWS_WITH(task_from_environment(env({{"SLURM_ARRAY_TASK_ID", "1"}}), 0),

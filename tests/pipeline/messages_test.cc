@@ -82,29 +82,31 @@ TEST_CASE("inspect on bytes it does not know says so and lists what it reads") {
     primer::testing::write_file(dir / name, bytes);
     const auto r = run_primer({"inspect", (dir / name).string()});
     CHECK(r.exit_code == 2);
-    CHECK(r.err == "primer: error: " + (dir / name).string() +
-                       " is not a file primer recognises; inspect reads a dataset directory, a .jsonl or .jsonl.zst "
-                       "shard, a token shard (.bin with magic 20240520) or tokens/ directory, a checkpoint or "
-                       "training directory, a transformers export directory, a .gguf model, or a llama2.c .bin model\n");
+    CHECK(r.err ==
+          "primer: error: " + (dir / name).string() +
+              " is not a file primer recognises; inspect reads a dataset directory, a .jsonl or .jsonl.zst "
+              "shard, a token shard (.bin with magic 20240520) or tokens/ directory, a checkpoint or "
+              "training directory, a transformers export directory, a .gguf model, or a llama2.c .bin model\n");
   }
   fs::create_directories(dir / "ckpt");
   primer::testing::write_file(dir / "ckpt/model.bin", bytes);
   const auto weights = run_primer({"inspect", (dir / "ckpt/model.bin").string()});
   CHECK(weights.exit_code == 2);
-  CHECK(weights.err.find("is one file of a checkpoint; inspect the checkpoint: primer inspect " + (dir / "ckpt").string()) !=
-        std::string::npos);
+  CHECK(weights.err.find("is one file of a checkpoint; inspect the checkpoint: primer inspect " +
+                         (dir / "ckpt").string()) != std::string::npos);
 }
 
 TEST_CASE("an empty vocabulary list is named") {
   TempDir dir;
   primer::testing::write_file(dir / "empty.txt", "# nothing yet\n");
-  primer::testing::write_file(dir / "run.toml", "count = 5\n[vocab]\nlist = \"" + (dir / "empty.txt").string() + "\"\n");
+  primer::testing::write_file(dir / "run.toml",
+                              "count = 5\n[vocab]\nlist = \"" + (dir / "empty.txt").string() + "\"\n");
   const auto r = run_primer({"run", (dir / "run.toml").string(), "--out", (dir / "out").string()});
   CHECK(r.exit_code == 2);
   CHECK(r.err == "primer: error: " + (dir / "empty.txt").string() +
                      ": the vocabulary list has no words (one 'lemma pos [key=value ...]' a line)\n");
-  CHECK_THROWS_WITH_AS(vocab::Vocabulary::parse("\n\n", "list.txt"), doctest::Contains("list.txt: the vocabulary list has no words"),
-                       vocab::VocabError);
+  CHECK_THROWS_WITH_AS(vocab::Vocabulary::parse("\n\n", "list.txt"),
+                       doctest::Contains("list.txt: the vocabulary list has no words"), vocab::VocabError);
 }
 
 TEST_CASE("--estimate measures a sample of a huge run instead of every prompt") {

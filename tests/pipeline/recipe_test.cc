@@ -33,8 +33,9 @@ namespace {
 const char* kTemplate = "Write a short lesson about <<{topic}>> for {audience}. Use the word [{word}].\n";
 
 // The recipe's files in `dir`, and its config with `extra` appended (before [reply]).
-std::string recipe_config(const TempDir& dir, const std::string& teacher, const std::string& slots_extra = "",
-                          const std::string& reply = "[reply]\nformat = \"json\"\nfields = [\"title\", \"body\"]\ntext = \"body\"\n") {
+std::string recipe_config(
+    const TempDir& dir, const std::string& teacher, const std::string& slots_extra = "",
+    const std::string& reply = "[reply]\nformat = \"json\"\nfields = [\"title\", \"body\"]\ntext = \"body\"\n") {
   write_file(dir / "lesson.txt", kTemplate);
   write_file(dir / "topics.txt", "# topics\nmagnets\t2\nvolcanoes\nthe moon\t0.5\n");
   write_file(dir / "words.txt", "dog noun\ncat noun\nbird noun\nrun verb\nbig adj\n");
@@ -65,7 +66,8 @@ std::string between(const std::string& s, const std::string& open, const std::st
 }
 
 std::string chat_body(const std::string& content) {
-  std::string body = R"({"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":)";
+  std::string body =
+      R"({"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":)";
   base::append_json_string(body, content);
   body += R"(},"finish_reason":"stop"}],"usage":{"prompt_tokens":30,"completion_tokens":40,"total_tokens":70}})";
   return body;
@@ -100,7 +102,8 @@ TEST_CASE("recipe config errors name the file, the key and the slot") {
       pipeline::make_sampler(pipeline::load_config(dir / "r.toml"), primer::testing::default_vocabulary());
       FAIL("no error");
     } catch (const pipeline::ConfigError& e) {
-      CHECK(std::string(e.what()).find("slot 'audience' ([prompts.slots.audience]) is never used") != std::string::npos);
+      CHECK(std::string(e.what()).find("slot 'audience' ([prompts.slots.audience]) is never used") !=
+            std::string::npos);
     }
   }
   {
@@ -121,7 +124,8 @@ TEST_CASE("recipe config errors name the file, the key and the slot") {
       CHECK(std::string(e.what()).find("topics.txt:1: weight '-1' is not a positive number") != std::string::npos);
     }
   }
-  CHECK(error_of(recipe_config(dir, teacher, "", "[reply]\nformat = \"json\"\nfields = [\"title\"]\ntext = \"body\"\n"), dir)
+  CHECK(error_of(recipe_config(dir, teacher, "", "[reply]\nformat = \"json\"\nfields = [\"title\"]\ntext = \"body\"\n"),
+                 dir)
             .find("reply.text 'body' is not one of the fields") != std::string::npos);
   CHECK(error_of(recipe_config(dir, teacher, "", "[reply]\nformat = \"yaml\"\n"), dir).find("reply.format must be") !=
         std::string::npos);
@@ -131,8 +135,11 @@ TEST_CASE("recipe config errors name the file, the key and the slot") {
         std::string::npos);
   CHECK(error_of("[reply]\nformat = \"json\"\n", dir).find("[reply] is for [prompts] kind = \"recipe\" only") !=
         std::string::npos);
-  CHECK(error_of("[prompts]\nkind = \"recipe\"\ntemplate = \"x.txt\"\n[prompts.slots.a]\nvalues = [\"x\"]\nvocab = \"w.txt\"\n", dir)
-            .find("needs exactly one of file, values, vocab") != std::string::npos);
+  CHECK(
+      error_of(
+          "[prompts]\nkind = \"recipe\"\ntemplate = \"x.txt\"\n[prompts.slots.a]\nvalues = [\"x\"]\nvocab = \"w.txt\"\n",
+          dir)
+          .find("needs exactly one of file, values, vocab") != std::string::npos);
   CHECK(error_of(recipe_config(dir, teacher).replace(0, 0, "") + "", dir) == "(no error)");
   {
     std::string c = recipe_config(dir, teacher);
@@ -147,7 +154,8 @@ TEST_CASE("a recipe's template, slot files and slot vocabulary are inputs a resu
   const auto config = pipeline::load_config(dir / "r.toml");
   std::vector<std::string> keys;
   for (const auto& [key, path] : config.input_files) keys.push_back(key);
-  CHECK(keys == std::vector<std::string>{"vocab.list", "prompts.template", "prompts.slots.topic.file", "prompts.slots.word.vocab"});
+  CHECK(keys == std::vector<std::string>{"vocab.list", "prompts.template", "prompts.slots.topic.file",
+                                         "prompts.slots.word.vocab"});
   const auto before = pipeline::hash_inputs(config);
   write_file(dir / "topics.txt", "magnets\nvolcanoes\n");
   CHECK(pipeline::changed_input(before, pipeline::hash_inputs(config)).find("the slot file ") == 0);
@@ -170,14 +178,17 @@ TEST_CASE("a recipe end to end against an HTTP teacher: slots, fields, cover, dr
     std::string content;
     if (cat == 0) content = "I'm sorry, here is a lesson: {\"title\": \"" + topic + "\", \"body\": ";
     else if (cat == 1) content = "{\"title\": \"" + topic + "\", \"text\": \"The " + word + "s learn.\"}";
-    else if (cat == 2) content = "```json\n{\"title\": \"" + topic + "\", \"body\": \"A lesson about " + topic + ".\"}\n```";
-    else content = "Here is the lesson.\n```json\n{\"title\": \"" + topic + "\", \"body\": \"Two " + word + "s learn about " + topic + ".\"}\n```\n";
+    else if (cat == 2)
+      content = "```json\n{\"title\": \"" + topic + "\", \"body\": \"A lesson about " + topic + ".\"}\n```";
+    else
+      content = "Here is the lesson.\n```json\n{\"title\": \"" + topic + "\", \"body\": \"Two " + word +
+                "s learn about " + topic + ".\"}\n```\n";
     r.body = chat_body(content);
     return r;
   };
   TempDir dir;
-  const std::string teacher = "[teacher]\nkind = \"openai\"\nmodel = \"gpt-4o-mini\"\nbase_url = \"" + server.base_url() +
-                              "\"\nmax_in_flight = 8\nmax_attempts = 1\n";
+  const std::string teacher = "[teacher]\nkind = \"openai\"\nmodel = \"gpt-4o-mini\"\nbase_url = \"" +
+                              server.base_url() + "\"\nmax_in_flight = 8\nmax_attempts = 1\n";
   write_file(dir / "r.toml", recipe_config(dir, teacher));
   pipeline::RunOptions o;
   o.out = dir / "out";
@@ -236,11 +247,13 @@ TEST_CASE("a recipe end to end against an HTTP teacher: slots, fields, cover, dr
   // primer prompts: deterministic, and a range is a slice of a longer listing.
   const auto a = primer::testing::run_primer({"prompts", (dir / "r.toml").string(), "--count", "8", "--json"});
   const auto b = primer::testing::run_primer({"prompts", (dir / "r.toml").string(), "--count", "8", "--json"});
-  const auto c = primer::testing::run_primer({"prompts", (dir / "r.toml").string(), "--start", "5", "--count", "3", "--json"});
+  const auto c =
+      primer::testing::run_primer({"prompts", (dir / "r.toml").string(), "--start", "5", "--count", "3", "--json"});
   REQUIRE(a.exit_code == 0);
   CHECK(a.out == b.out);
   std::vector<std::string> lines;
-  for (size_t p = 0, q; (q = a.out.find('\n', p)) != std::string::npos; p = q + 1) lines.push_back(a.out.substr(p, q - p + 1));
+  for (size_t p = 0, q; (q = a.out.find('\n', p)) != std::string::npos; p = q + 1)
+    lines.push_back(a.out.substr(p, q - p + 1));
   REQUIRE(lines.size() == 8);
   CHECK(c.out == lines[5] + lines[6] + lines[7]);
   const auto first = parser.parse(simdjson::padded_string(lines[0])).value();
@@ -253,9 +266,10 @@ TEST_CASE("a recipe end to end against an HTTP teacher: slots, fields, cover, dr
 }
 
 TEST_CASE("a recipe runs offline with the built-in teacher, in every reply format") {
-  for (const std::string& reply : {std::string("[reply]\nformat = \"json\"\nfields = [\"title\", \"body\"]\ntext = \"body\"\n"),
-                                  std::string("[reply]\nformat = \"sections\"\nfields = [\"Title\", \"Body\"]\ntext = \"Body\"\n"),
-                                  std::string("")}) {
+  for (const std::string& reply :
+       {std::string("[reply]\nformat = \"json\"\nfields = [\"title\", \"body\"]\ntext = \"body\"\n"),
+        std::string("[reply]\nformat = \"sections\"\nfields = [\"Title\", \"Body\"]\ntext = \"Body\"\n"),
+        std::string("")}) {
     CAPTURE(reply);
     TempDir dir;
     write_file(dir / "r.toml", recipe_config(dir, "", "", reply));
@@ -297,8 +311,8 @@ TEST_CASE("examples/recipes/math.toml against an HTTP teacher: fields reach the 
     const bool bad = h % 4 == 0;
     if (bad) ++wrong;
     r.body = chat_body("{\"question\": \"Sam has " + std::to_string(a) + " bags of " + std::to_string(b) +
-                       " apples. How many apples?\", \"expression\": \"" + std::to_string(a) + " * " + std::to_string(b) +
-                       "\", \"answer\": " + std::to_string(a * b + (bad ? 1 : 0)) + "}");
+                       " apples. How many apples?\", \"expression\": \"" + std::to_string(a) + " * " +
+                       std::to_string(b) + "\", \"answer\": " + std::to_string(a * b + (bad ? 1 : 0)) + "}");
     return r;
   };
   std::string cfg = primer::testing::read_file(primer::testing::source_path("examples/recipes/math.toml"));
@@ -348,7 +362,8 @@ TEST_CASE("examples/recipes/zh-stories.toml against an HTTP teacher: listed word
   };
   std::string cfg = primer::testing::read_file(primer::testing::source_path("examples/recipes/zh-stories.toml"));
   cfg.replace(cfg.find("count = 2000"), 12, "count = 60");
-  cfg.replace(cfg.find("\"zh-stories.txt\""), 16, "\"" + primer::testing::source_path("examples/recipes/zh-stories.txt").string() + "\"");
+  cfg.replace(cfg.find("\"zh-stories.txt\""), 16,
+              "\"" + primer::testing::source_path("examples/recipes/zh-stories.txt").string() + "\"");
   cfg.replace(cfg.find("http://127.0.0.1:8000/v1"), 24, server.base_url());
   TempDir dir;
   write_file(dir / "zh.toml", cfg);
@@ -361,7 +376,7 @@ TEST_CASE("examples/recipes/zh-stories.toml against an HTTP teacher: listed word
     for (const auto& d : f.dropped) dropped[f.name + "/" + d.reason] += d.count;
   REQUIRE(unlisted.load() > 0);
   CHECK(dropped["vocab/oov_rate"] == uint64_t(unlisted.load()));  // max_oov_rate = 0
-  CHECK(dropped["reply/missing_word"] == 0);                       // the required noun and verb were found
+  CHECK(dropped["reply/missing_word"] == 0);                      // the required noun and verb were found
   CHECK(dropped["script/wrong_script"] + dropped["script/no_letters"] == 0);
   CHECK(dropped["truncation/no_terminal_punct"] == 0);  // 。 ends a sentence
   CHECK(report.manifest.kept + uint64_t(unlisted.load()) + dropped["exact_dedup/duplicate"] == 60);

@@ -101,14 +101,16 @@ TEST_CASE("[report] enabled = false: no report.html; the switch leaves the confi
   make_run(dir, "[report]\nenabled = false\n");
   CHECK(fs::exists(dir / "out/manifest.json"));
   CHECK_FALSE(fs::exists(dir / "out/report.html"));
-  const auto with = pipeline::parse_config(std::string(kRunConfig) + "[report]\nenabled = false\nverify = false\n", "a.toml");
+  const auto with =
+      pipeline::parse_config(std::string(kRunConfig) + "[report]\nenabled = false\nverify = false\n", "a.toml");
   const auto without = pipeline::parse_config(kRunConfig, "b.toml");
   CHECK(with.hash == without.hash);
   CHECK_FALSE(with.report.enabled);
   CHECK_FALSE(with.report.verify);
   CHECK(without.report.enabled);
   CHECK_THROWS_WITH_AS(pipeline::parse_config("[report]\nenabeld = false\n", "c.toml"),
-                       doctest::Contains("unknown key 'report.enabeld' (did you mean 'enabled'?)"), pipeline::ConfigError);
+                       doctest::Contains("unknown key 'report.enabeld' (did you mean 'enabled'?)"),
+                       pipeline::ConfigError);
 }
 
 TEST_CASE("a missing shard, a truncated shard and a missing manifest are named on the page") {
@@ -150,12 +152,14 @@ TEST_CASE("a missing shard, a truncated shard and a missing manifest are named o
     fs::create_directories(out / "journal");
     storage::write_file_atomic(out / "journal/state.json",
                                "{\"schema\":1,\"phase\":\"generate\",\"next_index\":400,\"checkpoints\":2,"
-                               "\"validation_pieces\":[],\"totals\":" + m.to_json() + "}");
+                               "\"validation_pieces\":[],\"totals\":" +
+                                   m.to_json() + "}");
     const std::string page = render(out, s);
     CHECK(has_problem(s, "the run is unfinished"));
     CHECK(funnel_number(page, "prompts") == 600);
     CHECK(page.find("Counts of the last checkpoint") != std::string::npos);
-    CHECK(page.find(fmt::format("From {} records.", base::with_commas(m.kept))) != std::string::npos);  // each shard once
+    CHECK(page.find(fmt::format("From {} records.", base::with_commas(m.kept))) !=
+          std::string::npos);  // each shard once
   }
   SUBCASE("verify off") {
     pipeline::ReportOptions o;
@@ -239,7 +243,8 @@ TEST_CASE("training directory: curves, eval table, checkpoints; a cut last line 
   CHECK(count_of(page, "<polyline") == 4);  // loss, val loss, lr, tokens/s
   CHECK(page.find("data-card=\"last-step\"><b>300</b>") != std::string::npos);
   CHECK(page.find("data-card=\"best-val-loss\"") != std::string::npos);
-  CHECK(page.find("<td>grammar</td><td class=\"num\">7.25</td><td class=\"num\">0.31</td><td>n: 50</td>") != std::string::npos);
+  CHECK(page.find("<td>grammar</td><td class=\"num\">7.25</td><td class=\"num\">0.31</td><td>n: 50</td>") !=
+        std::string::npos);
   CHECK(page.find("<td>creativity</td><td class=\"num\">6.5</td>") != std::string::npos);
   CHECK(page.find("<th>perplexity</th><td class=\"num\">12.5</td>") != std::string::npos);
   CHECK(page.find("<th>model</th><td>ckpt-300</td>") != std::string::npos);

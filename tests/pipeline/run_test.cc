@@ -26,14 +26,13 @@ using primer::testing::TempDir;
 namespace {
 
 std::string config_text(uint64_t count, int64_t shard_records, double noise = 0.2) {
-  return "seed = 11\ncount = " + std::to_string(count) +
-         "\n[teacher]\nnoise = " + std::to_string(noise) +
+  return "seed = 11\ncount = " + std::to_string(count) + "\n[teacher]\nnoise = " + std::to_string(noise) +
          "\n[[filters]]\nkind = \"truncation\"\n"
          "[[filters]]\nkind = \"length\"\nmin_words = 20\n"
          "[[filters]]\nkind = \"exact_dedup\"\n"
          "[[filters]]\nkind = \"vocab\"\nmax_oov_rate = 0.0\n"
-         "[storage]\nshard_records = " + std::to_string(shard_records) +
-         "\nvalidation_fraction = 0.05\n";
+         "[storage]\nshard_records = " +
+         std::to_string(shard_records) + "\nvalidation_fraction = 0.05\n";
 }
 
 pipeline::Config write_config(const TempDir& dir, const std::string& text) {
@@ -86,7 +85,8 @@ std::vector<std::string> check_dataset(const fs::path& out) {
     total += lines;
   }
   // Every shard file is listed, and nothing else is in data/.
-  for (const auto& e : fs::directory_iterator(out / "data")) CHECK(listed.count("data/" + e.path().filename().string()));
+  for (const auto& e : fs::directory_iterator(out / "data"))
+    CHECK(listed.count("data/" + e.path().filename().string()));
   CHECK(total == m.kept);
   // Counts flow: each filter sees what the previous kept; the last keeps what was written.
   REQUIRE(!m.filters.empty());
@@ -175,8 +175,8 @@ TEST_CASE("SIGKILL at any moment, then rerun: the same dataset as an uninterrupt
   const auto reference_ids = check_dataset(dir / "reference");
 
   const fs::path out = dir / "killed";
-  const std::vector<std::string> argv = {primer::testing::primer_binary(), "run", (dir / "run.toml").string(),
-                                         "--out", out.string(), "--quiet"};
+  const std::vector<std::string> argv = {
+      primer::testing::primer_binary(), "run", (dir / "run.toml").string(), "--out", out.string(), "--quiet"};
   auto checkpoints = [&]() -> int64_t {
     try {
       const std::string s = storage::read_file(out / "journal/state.json");
@@ -229,8 +229,8 @@ TEST_CASE("SIGINT stops cleanly with exit 130; the rerun finishes the same datas
   const auto config = write_config(dir, config_text(30000, 100));
   run_in_process(config, dir / "reference");
   const fs::path out = dir / "interrupted";
-  const std::vector<std::string> argv = {primer::testing::primer_binary(), "run", (dir / "run.toml").string(),
-                                         "--out", out.string(), "--quiet"};
+  const std::vector<std::string> argv = {
+      primer::testing::primer_binary(), "run", (dir / "run.toml").string(), "--out", out.string(), "--quiet"};
   const int pid = primer::testing::spawn(argv);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (!fs::exists(out / "journal/shards/train-00002.jsonl.zst") && std::chrono::steady_clock::now() < deadline)
@@ -254,7 +254,8 @@ TEST_CASE("the command line: one clear line and exit 2 for bad input, --help eve
   primer::testing::write_file(dir / "bad.toml", "count = 3\n[teacher]\nnosie = 0.1\n");
   auto bad = run_command({primer, "run", (dir / "bad.toml").string(), "--out", (dir / "o").string()});
   CHECK(bad.exit_code == 2);
-  CHECK(bad.err == "primer: error: " + (dir / "bad.toml").string() + ":3: unknown key 'teacher.nosie' (did you mean 'noise'?)\n");
+  CHECK(bad.err ==
+        "primer: error: " + (dir / "bad.toml").string() + ":3: unknown key 'teacher.nosie' (did you mean 'noise'?)\n");
   CHECK_FALSE(fs::exists(dir / "o"));
 
   auto help = run_command({primer, "--help"});
@@ -314,12 +315,14 @@ TEST_CASE("[tokenizer]: a tokenizer with fewer pieces than vocab_size asks is a 
   primer::testing::write_file(dir / "run.toml",
                               "count = 200\n[storage]\nshard_records = 1000\n[report]\nenabled = false\n"
                               "[tokenizer]\nvocab_size = 8000\n");
-  const auto r = primer::testing::run_primer({"run", (dir / "run.toml").string(), "--out", (dir / "out").string(), "--quiet"});
+  const auto r =
+      primer::testing::run_primer({"run", (dir / "run.toml").string(), "--out", (dir / "out").string(), "--quiet"});
   CHECK(r.exit_code == 0);
   const auto m = storage::Manifest::load(dir / "out/manifest.json");
   REQUIRE(m.tokenizer);
   REQUIRE(m.tokenizer->vocab_size < 8000);
   CHECK(r.err == "primer run: warning: the tokenizer has " + std::to_string(m.tokenizer->vocab_size) +
                      " pieces, fewer than [tokenizer] vocab_size = 8000 (the train split has no more to merge); give "
-                     "the model vocab_size = " + std::to_string(m.tokenizer->vocab_size) + "\n");
+                     "the model vocab_size = " +
+                     std::to_string(m.tokenizer->vocab_size) + "\n");
 }

@@ -99,8 +99,8 @@ TEST_CASE("primer slurm submit: --dry-run prints both scripts; a submission queu
   primer::testing::write_file(dir / "run.toml", "count = 100\ntasks = 4\n");
   const fs::path out = dir / "out";
 
-  auto dry = run_command({primer, "slurm", "submit", (dir / "run.toml").string(), "--out", out.string(), "--throttle",
-                          "2", "--dry-run"});
+  auto dry = run_command(
+      {primer, "slurm", "submit", (dir / "run.toml").string(), "--out", out.string(), "--throttle", "2", "--dry-run"});
   CHECK(dry.exit_code == 0);
   CHECK(dry.out.find("#SBATCH --array=0-3%2") != std::string::npos);
   CHECK(dry.out.find("#SBATCH --requeue") != std::string::npos);
@@ -108,8 +108,8 @@ TEST_CASE("primer slurm submit: --dry-run prints both scripts; a submission queu
   CHECK(dry.out.find(" merge ") != std::string::npos);
   CHECK_FALSE(fs::exists(out));
 
-  auto differs = run_command({primer, "slurm", "submit", (dir / "run.toml").string(), "--out", out.string(), "--tasks",
-                              "3", "--dry-run"});
+  auto differs = run_command(
+      {primer, "slurm", "submit", (dir / "run.toml").string(), "--out", out.string(), "--tasks", "3", "--dry-run"});
   CHECK(differs.exit_code == 2);
   CHECK(differs.err.find("differs from the config's tasks = 4") != std::string::npos);
   auto help = run_command({primer, "slurm", "submit", "--help"});
@@ -174,9 +174,9 @@ TEST_CASE("the training script: nodes x tasks ranks through srun --mpi, --requeu
   ::chmod((dir / "bin" / "srun").c_str(), 0755);
   primer::testing::write_file(dir / "train.sbatch", s);
   auto srun_words = [&] {
-    const auto r = primer::testing::run_command(
-        {"/usr/bin/env", "PATH=" + (dir / "bin").string() + ":/usr/bin:/bin", "SLURM_JOB_ID=7",
-         "SLURM_JOB_NODELIST=n[1-2]", "/bin/bash", (dir / "train.sbatch").string()});
+    const auto r = primer::testing::run_command({"/usr/bin/env", "PATH=" + (dir / "bin").string() + ":/usr/bin:/bin",
+                                                 "SLURM_JOB_ID=7", "SLURM_JOB_NODELIST=n[1-2]", "/bin/bash",
+                                                 (dir / "train.sbatch").string()});
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
     std::vector<std::string> words;
     std::istringstream in(r.out);
@@ -184,8 +184,8 @@ TEST_CASE("the training script: nodes x tasks ranks through srun --mpi, --requeu
       if (!w.starts_with("primer: ")) words.push_back(w);
     return words;
   };
-  const std::vector<std::string> fresh = {"--mpi=pmix", o.primer.string(), "train", o.config.string(), "--out",
-                                          o.out.string(), "--threads", "8"};
+  const std::vector<std::string> fresh = {"--mpi=pmix", o.primer.string(), "train",     o.config.string(),
+                                          "--out",      o.out.string(),    "--threads", "8"};
   CHECK(srun_words() == fresh);
   fs::create_directories(o.out / "checkpoints" / "step-00000500");
   std::vector<std::string> resumed = fresh;

@@ -135,10 +135,10 @@ TEST_CASE("codeexercises prompts: a task of the topic's area, a signature, diffi
 TEST_CASE("make_sampler: tinystories is the TinyStoriesSampler, unknown kinds and bad templates are errors") {
   const auto& vocab = primer::testing::default_vocabulary();
   const auto s = sampler("tinystories");
-  TinyStoriesSampler direct(vocab,
-                            PromptTemplate::load(primer::testing::source_path("prompts/tinystories.txt"),
-                                                 TinyStoriesSampler::placeholders()),
-                            TinyStoriesOptions{0.35});
+  TinyStoriesSampler direct(
+      vocab,
+      PromptTemplate::load(primer::testing::source_path("prompts/tinystories.txt"), TinyStoriesSampler::placeholders()),
+      TinyStoriesOptions{0.35});
   for (uint64_t i = 0; i < 200; ++i) {
     const PromptSpec a = s->sample(5, i), b = direct.sample(5, i);
     CHECK(a.text == b.text);
@@ -156,5 +156,6 @@ TEST_CASE("make_sampler: tinystories is the TinyStoriesSampler, unknown kinds an
   o.template_path = dir / "t.txt";
   CHECK_THROWS_WITH_AS(make_sampler(o, vocab), doctest::Contains("unknown placeholder {verb}"), PromptError);
   const auto kinds = sampler_kinds();
-  CHECK(kinds == std::vector<std::string_view>{"tinystories", "tinystories-instruct", "codetextbook", "codeexercises", "recipe"});
+  CHECK(kinds == std::vector<std::string_view>{"tinystories", "tinystories-instruct", "codetextbook", "codeexercises",
+                                               "recipe"});
 }

@@ -15,7 +15,8 @@ using primer::vocab::Vocabulary;
 namespace {
 const char* kList = "dog noun\ncat noun\nball noun\nrun verb\njump verb\nbig adj\nred adj\n";
 PromptTemplate tinystories_template() {
-  return PromptTemplate::load(primer::testing::source_path("prompts/tinystories.txt"), TinyStoriesSampler::placeholders());
+  return PromptTemplate::load(primer::testing::source_path("prompts/tinystories.txt"),
+                              TinyStoriesSampler::placeholders());
 }
 }  // namespace
 
@@ -76,7 +77,7 @@ TEST_CASE("TinyStories prompts: words of the right part of speech, features, the
     CHECK(p.text.rfind("Remember to only use simple words!") == p.text.size() - 34);
   }
   for (int c : feature_counts) CHECK(std::abs(c - 1400) < 150);  // 0.35 * 4000
-  CHECK(std::abs(none - 4000 * std::pow(0.65, 6)) < 60);  // no feature drawn: 0.65^6
+  CHECK(std::abs(none - 4000 * std::pow(0.65, 6)) < 60);         // no feature drawn: 0.65^6
   // Same (seed, index) → same prompt, whatever else was sampled before.
   CHECK(s.sample(3, 17).text == s.sample(3, 17).text);
 }

@@ -68,7 +68,8 @@ TEST_CASE("a recipe prompt fills every slot in declared order and renders the te
   CHECK(std::set<std::string>{"fractions", "volcanoes", "magnets"}.count(value(p, "topic")));
   CHECK(std::set<std::string>{"dog", "cat", "ball"}.count(value(p, "word")));
   CHECK(p.required == std::vector<std::string>{value(p, "word")});
-  CHECK(p.text == "Teach " + value(p, "topic") + " to " + value(p, "audience") + " using the word " + value(p, "word") + ".");
+  CHECK(p.text ==
+        "Teach " + value(p, "topic") + " to " + value(p, "audience") + " using the word " + value(p, "word") + ".");
   // A pure function of (seed, index): a second sampler agrees, another seed differs somewhere.
   const RecipeSampler again(r.options, "recipe");
   bool differs = false;
@@ -164,19 +165,21 @@ TEST_CASE("recipe errors name the file and the slot") {
   SUBCASE("a slot the template never uses") {
     Recipe r("Teach {topic} with {word}.");
     CHECK_THROWS_WITH_AS(RecipeSampler(r.options, "recipe"),
-                         doctest::Contains("t.txt: slot 'audience' ([prompts.slots.audience]) is never used"), PromptError);
+                         doctest::Contains("t.txt: slot 'audience' ([prompts.slots.audience]) is never used"),
+                         PromptError);
   }
   SUBCASE("a slot file with no values") {
     Recipe r("Teach {topic} to {audience} with {word}.", "# nothing\n\n   \n");
-    CHECK_THROWS_WITH_AS(RecipeSampler(r.options, "recipe"), doctest::Contains("topics.txt: the slot file has no values"),
-                         PromptError);
+    CHECK_THROWS_WITH_AS(RecipeSampler(r.options, "recipe"),
+                         doctest::Contains("topics.txt: the slot file has no values"), PromptError);
   }
   SUBCASE("a bad weight") {
     Recipe r("Teach {topic} to {audience} with {word}.", "fractions\t2\nvolcanoes\tmany\n");
     CHECK_THROWS_WITH_AS(RecipeSampler(r.options, "recipe"),
                          doctest::Contains("topics.txt:2: weight 'many' is not a positive number"), PromptError);
     Recipe z("Teach {topic} to {audience} with {word}.", "fractions\t0\n");
-    CHECK_THROWS_WITH_AS(RecipeSampler(z.options, "recipe"), doctest::Contains("topics.txt:1: weight '0'"), PromptError);
+    CHECK_THROWS_WITH_AS(RecipeSampler(z.options, "recipe"), doctest::Contains("topics.txt:1: weight '0'"),
+                         PromptError);
   }
   SUBCASE("weights that do not match the values") {
     Recipe r;

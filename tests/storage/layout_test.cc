@@ -88,9 +88,11 @@ TEST_CASE("records: parse_record and doc_from_record invert append_record_json")
   CHECK(back.prompt.adjective == d.prompt.adjective);
 
   // What a record lacks or has of another type stays empty; a repeated key counts once.
-  REQUIRE_FALSE(parser.parse(std::string_view(R"({"text":"t","id":"XYZ","index":-1,"words":["a",1,"b"],)"
-                                               R"("kind":7,"text":"second","rejected_by":"vocab","reject_reason":"oov_rate"})"))
-                    .get(json));
+  REQUIRE_FALSE(
+      parser
+          .parse(std::string_view(R"({"text":"t","id":"XYZ","index":-1,"words":["a",1,"b"],)"
+                                  R"("kind":7,"text":"second","rejected_by":"vocab","reject_reason":"oov_rate"})"))
+          .get(json));
   parse_record(json, f);
   CHECK(f.text == "t");
   CHECK(f.id == "XYZ");

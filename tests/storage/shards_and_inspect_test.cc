@@ -45,7 +45,8 @@ Manifest make_dataset(const fs::path& dir) {
   m.teacher = "builtin";
   uint64_t next = 0;
   auto add = [&](const std::string& split, int i, int n, uint64_t records) {
-    const std::string rel = "data/" + split + "-0000" + std::to_string(i) + "-of-0000" + std::to_string(n) + ".jsonl.zst";
+    const std::string rel =
+        "data/" + split + "-0000" + std::to_string(i) + "-of-0000" + std::to_string(n) + ".jsonl.zst";
     ShardWriter w(dir / rel, 3);
     for (uint64_t k = 0; k < records; ++k) w.append(record(next++));
     ShardInfo info = w.finish();
@@ -225,8 +226,9 @@ TEST_CASE("dataset card: deduplication figures and the tokens section") {
   m.filters.push_back({"length", 93, 90, {{"too_short", 3}}});
   m.shards.push_back({"data/train-00000-of-00001.jsonl.zst", "train", 90, 1000, "ab"});
   const std::string card = dataset_card(m, CardInfo{"t", "other", "", "", ""});
-  CHECK(card.find("### Deduplication\n\n- `exact_dedup`: 7 of 100 documents removed as duplicates (7.00%), 93 kept\n") !=
-        std::string::npos);
+  CHECK(
+      card.find("### Deduplication\n\n- `exact_dedup`: 7 of 100 documents removed as duplicates (7.00%), 93 kept\n") !=
+      std::string::npos);
   CHECK(card.find("`length`: ") == std::string::npos);
   CHECK(card.find("## Tokens") == std::string::npos);
 
@@ -255,7 +257,7 @@ TEST_CASE("inspect: summary, fields and samples of a dataset directory") {
   CHECK(r.kind == "dataset");
   CHECK(r.ok());
   REQUIRE(r.shards.size() == 4);
-  CHECK(r.shards[0].complete);       // the first shard of each split is read ...
+  CHECK(r.shards[0].complete);        // the first shard of each split is read ...
   CHECK_FALSE(r.shards[1].complete);  // ... the others are taken from the manifest
   CHECK(r.shards[1].records == 300);
   CHECK(r.records_read == 320);

@@ -34,7 +34,11 @@ TEST_CASE("JSON strings: escapes, UTF-8 kept, invalid bytes replaced and counted
   CHECK(out == "\"caf\xC3\xA9 \xE2\x80\x9Chi\xE2\x80\x9D \xF0\x9F\x98\x80\"");
   // Lone continuation byte, truncated sequence, overlong encoding, surrogate.
   out.clear();
-  CHECK(base::append_json_string(out, "a\x80" "b\xE2\x80" "c\xC0\xAF" "d\xED\xA0\x80") == 8);  // one U+FFFD per bad byte
+  CHECK(base::append_json_string(out,
+                                 "a\x80"
+                                 "b\xE2\x80"
+                                 "c\xC0\xAF"
+                                 "d\xED\xA0\x80") == 8);  // one U+FFFD per bad byte
   CHECK(valid_json(out));
   CHECK(out.find("\xEF\xBF\xBD") != std::string::npos);
 }
@@ -96,7 +100,8 @@ TEST_CASE("sha256 matches known vectors") {
 TEST_CASE("shards round-trip; sha256 and size describe the file; corruption is detected") {
   TempDir dir;
   std::vector<std::string> lines;
-  for (int i = 0; i < 20000; ++i) lines.push_back("{\"text\":\"line " + std::to_string(i) + std::string(i % 300, 'x') + "\"}");
+  for (int i = 0; i < 20000; ++i)
+    lines.push_back("{\"text\":\"line " + std::to_string(i) + std::string(i % 300, 'x') + "\"}");
   ShardWriter w(dir / "s.jsonl.zst", 3);
   for (const auto& l : lines) w.append(l);
   const ShardInfo info = w.finish();
@@ -174,7 +179,8 @@ TEST_CASE("manifest round trip and dataset card") {
   CHECK(back.to_json() == json);
   CHECK(back.split_records("train") == 88);
   CHECK(back.filters[0].dropped_total() == 10);
-  CHECK_THROWS_WITH_AS(Manifest::parse("{\"schema\":1", "m.json"), doctest::Contains("m.json: not valid JSON"), StorageError);
+  CHECK_THROWS_WITH_AS(Manifest::parse("{\"schema\":1", "m.json"), doctest::Contains("m.json: not valid JSON"),
+                       StorageError);
   CHECK_THROWS_WITH_AS(Manifest::parse("{\"schema\":99}", "m.json"), doctest::Contains("schema 99"), StorageError);
   CHECK_THROWS_AS(Manifest::parse("{\"schema\":1}", "m.json"), StorageError);
 

@@ -72,16 +72,21 @@ FakeReply FakeOpenAI::default_reply(const FakeCall& call) {
   }
   if (call.stream) {
     r.content_type = "text/event-stream";
-    r.body = "data: {\"choices\":[{\"delta\":{\"content\":\"" + escaped.substr(0, 10) + "\"},\"finish_reason\":null}]}\n\n" +
+    r.body = "data: {\"choices\":[{\"delta\":{\"content\":\"" + escaped.substr(0, 10) +
+             "\"},\"finish_reason\":null}]}\n\n" +
              ": comment\n\n"
-             "data: {\"choices\":[{\"delta\":{\"content\":\"" + escaped.substr(10) + "\"},\"finish_reason\":\"stop\"}]}\r\n\r\n"
+             "data: {\"choices\":[{\"delta\":{\"content\":\"" +
+             escaped.substr(10) +
+             "\"},\"finish_reason\":\"stop\"}]}\r\n\r\n"
              "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":50,\"completion_tokens\":20}}\n\n"
              "data: [DONE]\n\n";
     return r;
   }
   if (call.chat)
-    r.body = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"" +
-             escaped + "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":50,\"completion_tokens\":20,\"total_tokens\":70}}";
+    r.body =
+        "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"" +
+        escaped +
+        "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":50,\"completion_tokens\":20,\"total_tokens\":70}}";
   else
     r.body = "{\"id\":\"cmpl-1\",\"object\":\"text_completion\",\"choices\":[{\"index\":0,\"text\":\"" + escaped +
              "\",\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":50,\"completion_tokens\":20}}";

@@ -21,10 +21,10 @@ class Server;
 namespace primer::testing {
 
 struct FakeCall {
-  int64_t seed = -1;     // the request's "seed" field (-1 if absent)
-  int attempt = 0;       // 1 for the first request with this seed, 2 for the second, ...
-  std::string body;      // the request body
-  std::string auth;      // the Authorization header
+  int64_t seed = -1;  // the request's "seed" field (-1 if absent)
+  int attempt = 0;    // 1 for the first request with this seed, 2 for the second, ...
+  std::string body;   // the request body
+  std::string auth;   // the Authorization header
   bool stream = false;
   bool chat = true;
 };
@@ -36,9 +36,9 @@ struct FakeReply {
   std::string body;
   std::map<std::string, std::string> headers;
   std::string content_type = "application/json";
-  double delay_s = 0;     // wait before answering
-  bool stall = false;     // send nothing for a long time (the client's stall detector fires)
-  bool reset = false;     // close the connection without an answer
+  double delay_s = 0;  // wait before answering
+  bool stall = false;  // send nothing for a long time (the client's stall detector fires)
+  bool reset = false;  // close the connection without an answer
   bool billed = false;
 };
 

@@ -34,7 +34,8 @@ TEST_CASE("format_entry round-trips every entry of the bundled list") {
 
 TEST_CASE("stats and expand") {
   const Vocabulary v = Vocabulary::parse(
-      "dog noun cat=animal\nchild noun pl=children\ngo verb past=went pp=gone\nred adj ly=red\nthe func\nLily name\n", "t");
+      "dog noun cat=animal\nchild noun pl=children\ngo verb past=went pp=gone\nred adj ly=red\nthe func\nLily name\n",
+      "t");
   const ListStats s = list_stats(v);
   CHECK(s.by_pos[static_cast<int>(Pos::kNoun)] == 2);
   CHECK(s.content == 4);
@@ -51,7 +52,8 @@ TEST_CASE("stats and expand") {
 
 TEST_CASE("diff and merge") {
   const Vocabulary a = Vocabulary::parse("dog noun cat=animal\ncat noun\ngo verb past=went pp=gone\n", "a");
-  const Vocabulary b = Vocabulary::parse("dog noun cat=animal,pet\ngo verb past=went pp=gone\nrun verb past=ran pp=run\n", "b");
+  const Vocabulary b =
+      Vocabulary::parse("dog noun cat=animal,pet\ngo verb past=went pp=gone\nrun verb past=ran pp=run\n", "b");
   const ListDiff d = diff_lists(a, b);
   REQUIRE(d.only_a.size() == 1);
   CHECK(a.entry(d.only_a[0]).lemma == "cat");
@@ -129,12 +131,14 @@ TEST_CASE("primer vocab commands on real files") {
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("\"content_words\":") != std::string::npos);
 
-  testing::write_file(dir / "story.txt", "The children were running to their mommy's house. The quantum dog "
-                                         "barked at the quantum cat\xFF.\n");
-  testing::write_file(dir / "docs.jsonl", "{\"text\":\"Lily's zorblax ran.\",\"id\":\"1\"}\nnot json\n"
-                                          "{\"id\":\"2\",\"text\":\"The zorblax ate.\"}\n");
-  r = testing::run_command({bin, "vocab", "check", list, (dir / "story.txt").string(), (dir / "docs.jsonl").string(),
-                            "--json"});
+  testing::write_file(dir / "story.txt",
+                      "The children were running to their mommy's house. The quantum dog "
+                      "barked at the quantum cat\xFF.\n");
+  testing::write_file(dir / "docs.jsonl",
+                      "{\"text\":\"Lily's zorblax ran.\",\"id\":\"1\"}\nnot json\n"
+                      "{\"id\":\"2\",\"text\":\"The zorblax ate.\"}\n");
+  r = testing::run_command(
+      {bin, "vocab", "check", list, (dir / "story.txt").string(), (dir / "docs.jsonl").string(), "--json"});
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("{\"tokens\":22,\"oov_tokens\":4,") == 0);
   CHECK(r.out.find("\"top_oov\":[{\"word\":\"quantum\",\"count\":2},{\"word\":\"zorblax\",\"count\":2}]") !=
@@ -158,8 +162,8 @@ TEST_CASE("primer vocab commands on real files") {
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("\"only_a\":[{\"lemma\":\"cat\",\"pos\":\"noun\"}],\"only_b\":[{\"lemma\":\"run\"") !=
         std::string::npos);
-  r = testing::run_command({bin, "vocab", "merge", (dir / "a.txt").string(), (dir / "b.txt").string(), "--out",
-                            (dir / "c.txt").string()});
+  r = testing::run_command(
+      {bin, "vocab", "merge", (dir / "a.txt").string(), (dir / "b.txt").string(), "--out", (dir / "c.txt").string()});
   CHECK(r.exit_code == 0);
   const Vocabulary c = Vocabulary::load(dir / "c.txt");
   CHECK(c.entries().size() == 3);

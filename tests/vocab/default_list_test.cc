@@ -44,6 +44,7 @@ TEST_CASE("irregular forms resolve to their lemma") {
     std::string_view surface, lemma;
     Pos pos;
   };
+  // clang-format off
   const Case cases[] = {
       {"went", "go", Pos::kVerb},         {"gone", "go", Pos::kVerb},        {"ran", "run", Pos::kVerb},
       {"running", "run", Pos::kVerb},     {"ate", "eat", Pos::kVerb},        {"eaten", "eat", Pos::kVerb},
@@ -58,6 +59,7 @@ TEST_CASE("irregular forms resolve to their lemma") {
       {"worse", "bad", Pos::kAdj},        {"bigger", "big", Pos::kAdj},      {"biggest", "big", Pos::kAdj},
       {"happily", "happy", Pos::kAdj},    {"happier", "happy", Pos::kAdj},   {"gently", "gentle", Pos::kAdj},
   };
+  // clang-format on
   for (const auto& c : cases) {
     CAPTURE(c.surface);
     CHECK(is_form_of(v, c.surface, c.lemma, c.pos));
@@ -66,8 +68,8 @@ TEST_CASE("irregular forms resolve to their lemma") {
   CHECK(v.is_name("Lily's"));
   CHECK(v.is_name("Tom"));
   CHECK_FALSE(v.is_name("lily"));
-  for (std::string_view w : {"don't", "can't", "won't", "didn't", "isn't", "I'm", "it's", "let's", "we'll",
-                             "they're", "Tom's", "one", "twenty", "is", "was", "were", "has", "does"}) {
+  for (std::string_view w : {"don't", "can't", "won't", "didn't", "isn't", "I'm", "it's", "let's", "we'll", "they're",
+                             "Tom's", "one", "twenty", "is", "was", "were", "has", "does"}) {
     CAPTURE(w);
     CHECK(v.accepts(w));
   }
@@ -81,6 +83,7 @@ TEST_CASE("regular rules give correct English for a hand-checked sample") {
     Form form;
     std::string_view expected;
   };
+  // clang-format off
   const Case cases[] = {
       {"dog", Pos::kNoun, Form::kPlural, "dogs"},          {"box", Pos::kNoun, Form::kPlural, "boxes"},
       {"baby", Pos::kNoun, Form::kPlural, "babies"},       {"monkey", Pos::kNoun, Form::kPlural, "monkeys"},
@@ -97,6 +100,7 @@ TEST_CASE("regular rules give correct English for a hand-checked sample") {
       {"slow", Pos::kAdj, Form::kAdverb, "slowly"},        {"gentle", Pos::kAdj, Form::kAdverb, "gently"},
       {"shy", Pos::kAdj, Form::kAdverb, "shyly"},          {"full", Pos::kAdj, Form::kAdverb, "fully"},
   };
+  // clang-format on
   for (const auto& c : cases) {
     CAPTURE(c.lemma);
     CAPTURE(c.expected);
@@ -105,8 +109,8 @@ TEST_CASE("regular rules give correct English for a hand-checked sample") {
     CHECK(v.entry(static_cast<uint32_t>(i)).form(c.form) == c.expected);
   }
   // Made-up forms the overrides exist to prevent.
-  for (std::string_view w : {"goed", "runned", "childs", "mouses", "foots", "gooder", "badder", "beautifuler",
-                             "redly", "bigly", "eated", "catched", "swimed", "musics", "funs"}) {
+  for (std::string_view w : {"goed", "runned", "childs", "mouses", "foots", "gooder", "badder", "beautifuler", "redly",
+                             "bigly", "eated", "catched", "swimed", "musics", "funs"}) {
     CAPTURE(w);
     CHECK_FALSE(v.accepts(w));
   }
@@ -114,9 +118,9 @@ TEST_CASE("regular rules give correct English for a hand-checked sample") {
 
 TEST_CASE("categories are from the documented set, and every content word has one") {
   const Vocabulary& v = testing::default_vocabulary();
-  const std::set<std::string> noun_cats = {"animal", "person", "place", "food",    "toy",  "object", "clothes",
-                                           "vehicle", "nature", "ground", "body",  "weather", "time",
-                                           "abstract", "mass",  "in",     "on"};
+  const std::set<std::string> noun_cats = {"animal",  "person",   "place",  "food",   "toy",  "object",
+                                           "clothes", "vehicle",  "nature", "ground", "body", "weather",
+                                           "time",    "abstract", "mass",   "in",     "on"};
   const std::set<std::string> verb_cats = {"intr", "tr", "watch", "noise", "weather"};
   const std::set<std::string> adj_cats = {"feel", "person", "taste", "weather"};
   const std::set<std::string> name_cats = {"girl", "boy"};
@@ -124,10 +128,19 @@ TEST_CASE("categories are from the documented set, and every content word has on
     CAPTURE(e.lemma);
     const std::set<std::string>* allowed = nullptr;
     switch (e.pos) {
-      case Pos::kNoun: allowed = &noun_cats; CHECK_FALSE(e.categories.empty()); break;
-      case Pos::kVerb: allowed = &verb_cats; CHECK_FALSE(e.categories.empty()); break;
+      case Pos::kNoun:
+        allowed = &noun_cats;
+        CHECK_FALSE(e.categories.empty());
+        break;
+      case Pos::kVerb:
+        allowed = &verb_cats;
+        CHECK_FALSE(e.categories.empty());
+        break;
       case Pos::kAdj: allowed = &adj_cats; break;
-      case Pos::kName: allowed = &name_cats; CHECK(e.categories.size() == 1); break;
+      case Pos::kName:
+        allowed = &name_cats;
+        CHECK(e.categories.size() == 1);
+        break;
       default: CHECK(e.categories.empty()); break;
     }
     if (allowed)
@@ -136,32 +149,32 @@ TEST_CASE("categories are from the documented set, and every content word has on
 }
 
 TEST_CASE("the list and its selection are alphabetical within each section") {
- for (const char* file : {"vocab/default.txt", "vocab/selection.txt"}) {
-  CAPTURE(file);
-  const std::string text = testing::read_file(testing::source_path(file));
-  std::string section, previous;
-  size_t sections = 0;
-  bool ordered = true;
-  for_each_line(text, [&](std::string_view view, size_t line_no) {
-    const std::string line(view);
-    if (line.rfind("# ----", 0) == 0) {
-      section = line;
-      ordered = line.find("not alphabetical") == std::string::npos;
-      previous.clear();
-      ++sections;
-      return;
-    }
-    if (line.empty() || line[0] == '#' || !ordered) return;
-    std::string lemma = line.substr(0, line.find(' '));
-    for (char& c : lemma)
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    CAPTURE(line_no);
-    CAPTURE(section);
-    CHECK(previous < lemma);
-    previous = lemma;
-  });
-  CHECK(sections >= 15);
- }
+  for (const char* file : {"vocab/default.txt", "vocab/selection.txt"}) {
+    CAPTURE(file);
+    const std::string text = testing::read_file(testing::source_path(file));
+    std::string section, previous;
+    size_t sections = 0;
+    bool ordered = true;
+    for_each_line(text, [&](std::string_view view, size_t line_no) {
+      const std::string line(view);
+      if (line.rfind("# ----", 0) == 0) {
+        section = line;
+        ordered = line.find("not alphabetical") == std::string::npos;
+        previous.clear();
+        ++sections;
+        return;
+      }
+      if (line.empty() || line[0] == '#' || !ordered) return;
+      std::string lemma = line.substr(0, line.find(' '));
+      for (char& c : lemma)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      CAPTURE(line_no);
+      CAPTURE(section);
+      CHECK(previous < lemma);
+      previous = lemma;
+    });
+    CHECK(sections >= 15);
+  }
 }
 
 }  // namespace

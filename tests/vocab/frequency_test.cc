@@ -103,10 +103,10 @@ TEST_CASE("primer vocab build --from-frequency and vocab check on a Chinese list
   const std::string bin = testing::primer_binary();
   testing::write_file(dir / "dict.txt", std::string(kDict));
   testing::write_file(dir / "hand.txt", "# language: zh\n我 func\n有 verb\n一 func\n只 func\n小猫 noun\n");
-  auto r = testing::run_command({bin, "vocab", "build", "--from-frequency", (dir / "dict.txt").string(), "--top", "3",
-                                 "--pos", "noun,verb,adj,adv", "--include", (dir / "hand.txt").string(),
-                                 "--source-note", "test data 1.0", "--licence", "CC0", "--out",
-                                 (dir / "words.txt").string(), "--json"});
+  auto r =
+      testing::run_command({bin, "vocab", "build", "--from-frequency", (dir / "dict.txt").string(), "--top", "3",
+                            "--pos", "noun,verb,adj,adv", "--include", (dir / "hand.txt").string(), "--source-note",
+                            "test data 1.0", "--licence", "CC0", "--out", (dir / "words.txt").string(), "--json"});
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("\"by_pos\":{\"noun\":3,\"verb\":3,\"adj\":2,\"adv\":1}") != std::string::npos);
   const std::string list = testing::read_file(dir / "words.txt");
@@ -121,8 +121,8 @@ TEST_CASE("primer vocab build --from-frequency and vocab check on a Chinese list
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("\"oov_tokens\":1,") != std::string::npos);  // 了 is not listed
   CHECK(r.out.find("\"top_oov\":[{\"word\":\"了\",\"count\":1}]") != std::string::npos);
-  r = testing::run_command({bin, "vocab", "check", (dir / "words.txt").string(), (dir / "bad.jsonl").string(),
-                            "--json"});
+  r = testing::run_command(
+      {bin, "vocab", "check", (dir / "words.txt").string(), (dir / "bad.jsonl").string(), "--json"});
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("{\"tokens\":5,\"oov_tokens\":1,") == 0);
   CHECK(r.out.find("\"top_oov\":[{\"word\":\"兔子\",\"count\":1}]") != std::string::npos);
@@ -144,8 +144,9 @@ TEST_CASE("primer vocab build --from-frequency and vocab check on a Chinese list
   const Vocabulary zh = Vocabulary::load(testing::source_path("examples/recipes/zh/words.txt"));
   CHECK(zh.language() == "zh");
   CHECK(zh.entries().size() > 500);
-  const Conformance c = zh.score("从前，有一只小猫。它很喜欢和妈妈一起去公园玩。有一天，小猫看见一只大狗。"
-                                 "小猫说：“你好！我们一起玩吧！”大狗笑了。它们成了好朋友。");
+  const Conformance c = zh.score(
+      "从前，有一只小猫。它很喜欢和妈妈一起去公园玩。有一天，小猫看见一只大狗。"
+      "小猫说：“你好！我们一起玩吧！”大狗笑了。它们成了好朋友。");
   CHECK(c.oov_tokens == 0);
   CHECK(c.tokens > 30);
 }

@@ -14,7 +14,8 @@ namespace {
 
 std::vector<std::string> words_of(std::string_view text, TextPath path, uint64_t* invalid = nullptr) {
   std::vector<std::string> out;
-  segment_words(text, [&](std::string_view w) { out.emplace_back(w); }, invalid, path);
+  segment_words(
+      text, [&](std::string_view w) { out.emplace_back(w); }, invalid, path);
   return out;
 }
 
@@ -86,10 +87,13 @@ TEST_CASE("segmentation rules") {
   // NFKC: full-width letters and the fi ligature; default-ignorables are dropped.
   CHECK(words_of("\xEF\xBC\xA4\xEF\xBD\x8F\xEF\xBD\x87 \xEF\xAC\x81sh", TextPath::kAuto) ==
         std::vector<std::string>{"Dog", "fish"});
-  CHECK(words_of("chil\xC2\xAD" "dren", TextPath::kAuto) == std::vector<std::string>{"children"});
+  CHECK(words_of("chil\xC2\xAD"
+                 "dren",
+                 TextPath::kAuto) == std::vector<std::string>{"children"});
   // Decimal digits of other scripts become ASCII digits; emoji separate words.
-  CHECK(words_of("\xD9\xA1\xD9\xA2 dogs\xF0\x9F\x98\x80" "cats", TextPath::kAuto) ==
-        std::vector<std::string>{"12", "dogs", "cats"});
+  CHECK(words_of("\xD9\xA1\xD9\xA2 dogs\xF0\x9F\x98\x80"
+                 "cats",
+                 TextPath::kAuto) == std::vector<std::string>{"12", "dogs", "cats"});
 }
 
 TEST_CASE("case folding") {
@@ -102,7 +106,10 @@ TEST_CASE("case folding") {
   CHECK(out == "don't");
   fold_word("\xC3\x89LAN", out);  // ÉLAN
   CHECK(out == "\xC3\xA9lan");
-  fold_word("Stra\xC3\x9F" "e", out);  // Straße: full case folding
+  fold_word(
+      "Stra\xC3\x9F"
+      "e",
+      out);  // Straße: full case folding
   CHECK(out == "strasse");
   fold_word("", out);
   CHECK(out.empty());
@@ -111,7 +118,9 @@ TEST_CASE("case folding") {
 TEST_CASE("ill-formed UTF-8 is counted and skipped, never a crash") {
   const Vocabulary& v = testing::default_vocabulary();
   // Stray continuation byte, truncated sequences, overlong encoding, surrogate, 0xFF.
-  const std::string bad = "the dog\x80 ran \xC3 to \xE2\x80 the \xC0\xAF park \xED\xA0\x80 \xFF" "cat";
+  const std::string bad =
+      "the dog\x80 ran \xC3 to \xE2\x80 the \xC0\xAF park \xED\xA0\x80 \xFF"
+      "cat";
   for (TextPath path : {TextPath::kAuto, TextPath::kIcuOnly}) {
     uint64_t invalid = 0;
     const auto words = words_of(bad, path, &invalid);

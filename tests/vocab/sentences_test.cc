@@ -97,7 +97,8 @@ bool matches(const Vocabulary& v, const Token& t, const std::string& expected, s
   if (expected[0] >= 'A' && expected[0] <= 'Z') {
     std::string lower = expected;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return t.kind == TokenKind::kName && std::string(strip_clitic(t.folded).empty() ? t.folded : strip_clitic(t.folded)) == lower;
+    return t.kind == TokenKind::kName &&
+           std::string(strip_clitic(t.folded).empty() ? t.folded : strip_clitic(t.folded)) == lower;
   }
   if (t.kind != TokenKind::kWord) return false;
   for (uint32_t l : t.lemmas)

@@ -17,7 +17,8 @@ using Words = std::vector<std::string>;
 
 Words words_of(std::string_view text, const Vocabulary* prefer = nullptr, TextPath path = TextPath::kAuto) {
   Words out;
-  segment_words(text, [&](std::string_view w) { out.emplace_back(w); }, nullptr, path, prefer);
+  segment_words(
+      text, [&](std::string_view w) { out.emplace_back(w); }, nullptr, path, prefer);
   return out;
 }
 
@@ -216,8 +217,9 @@ TEST_CASE("Japanese and Thai lists segment their runs too") {
 TEST_CASE("segmentation of mixed and random text: the list only moves boundaries inside runs") {
   // With and without a list, the words concatenate to the same text, and both text paths
   // agree; a callback that segments again on the same thread sees consistent results.
-  const std::vector<std::string> pieces = {"我", "有", "小", "猫", "狗", "，", "。", "a", "B", " ", "'", "3", ".",
-                                           "ケ", "ー", "は", "ผม", "กิน", "\xE2\x80\x9C", "\xFF", "\xE4\xB8", "é"};
+  const std::vector<std::string> pieces = {
+      "我", "有", "小", "猫", "狗", "，", "。",           "a",    "B",        " ", "'", "3",
+      ".",  "ケ", "ー", "は", "ผม", "กิน", "\xE2\x80\x9C", "\xFF", "\xE4\xB8", "é"};
   const Vocabulary& v = chinese();
   std::mt19937_64 rng(11);
   for (int round = 0; round < 3000; ++round) {

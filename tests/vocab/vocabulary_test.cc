@@ -114,7 +114,8 @@ TEST_CASE("malformed lists name the file and the line") {
     }
     return std::string("no error");
   };
-  CHECK(message("dog noun\ncat nuon\n") == "list.txt:2: unknown part of speech 'nuon' (expected noun, verb, adj, adv, func or name)");
+  CHECK(message("dog noun\ncat nuon\n") ==
+        "list.txt:2: unknown part of speech 'nuon' (expected noun, verb, adj, adv, func or name)");
   CHECK(message("dog\n").find("list.txt:1: expected 'lemma pos") == 0);
   CHECK(message("dog noun\n\n# c\ndog noun\n") == "list.txt:4: duplicate entry 'dog' (noun)");
   CHECK(message("run verb colour=red\n").find("list.txt:1: unknown key 'colour'") == 0);

@@ -66,8 +66,9 @@ TEST_CASE("vocab/default.txt is what the build makes from vocab/selection.txt") 
   const std::string selection = testing::read_file(testing::source_path("vocab/selection.txt"));
   const SelectionBuild b = build_from_selection(selection, "vocab/selection.txt", wordnet());
   const std::string bundled = testing::read_file(testing::source_path("vocab/default.txt"));
-  CHECK_MESSAGE(b.text == bundled,
-                "vocab/default.txt is stale: run primer vocab build --select vocab/selection.txt --out vocab/default.txt");
+  CHECK_MESSAGE(
+      b.text == bundled,
+      "vocab/default.txt is stale: run primer vocab build --select vocab/selection.txt --out vocab/default.txt");
   MESSAGE(b.entries << " entries, " << b.content << " content words; " << b.derived_forms << " forms derived, "
                     << b.notes.size() << " notes");
   // Built twice: byte-identical.
@@ -99,13 +100,13 @@ TEST_CASE("building from a selection: WordNet checks, derived forms and categori
     REQUIRE(i >= 0);
     return v.entry(static_cast<uint32_t>(i));
   };
-  CHECK(entry("goose", Pos::kNoun).form(Form::kPlural) == "geese");        // noun.exc
+  CHECK(entry("goose", Pos::kNoun).form(Form::kPlural) == "geese");                    // noun.exc
   CHECK(entry("goose", Pos::kNoun).categories == std::vector<std::string>{"animal"});  // noun.animal
-  CHECK(entry("swim", Pos::kVerb).form(Form::kPast) == "swam");           // verb.exc: swam / swum
+  CHECK(entry("swim", Pos::kVerb).form(Form::kPast) == "swam");                        // verb.exc: swam / swum
   CHECK(entry("swim", Pos::kVerb).form(Form::kParticiple) == "swum");
   CHECK(entry("swim", Pos::kVerb).categories == std::vector<std::string>{"intr"});  // Somebody ----s
-  CHECK(entry("red", Pos::kAdj).form(Form::kAdverb) == "redly");  // WordNet lists "redly"
-  CHECK(entry("big", Pos::kAdj).form(Form::kAdverb) == "big");     // but no "bigly"
+  CHECK(entry("red", Pos::kAdj).form(Form::kAdverb) == "redly");                    // WordNet lists "redly"
+  CHECK(entry("big", Pos::kAdj).form(Form::kAdverb) == "big");                      // but no "bigly"
   CHECK(entry("big", Pos::kAdj).form(Form::kComparative) == "bigger");
   CHECK(b.text.find("# animals\n") != std::string::npos);  // comments are kept
   CHECK(b.derived_categories == 3);
@@ -128,12 +129,13 @@ TEST_CASE("building from corpus frequencies: lemmatised and tagged") {
   CorpusCounter counter;
   counter.add_text("The dogs barked. The dog ran and ran. The children were running. The cats ran away.");
   counter.add_text("Zorp saw the dogs. Zorp liked the happier cats. A child is running. Lily's dog barked.");
-  const Vocabulary base = Vocabulary::parse("the func\na func\nand func\nbe func also=is,are,was,were\nLily name\n", "base");
+  const Vocabulary base =
+      Vocabulary::parse("the func\na func\nand func\nbe func also=is,are,was,were\nLily name\n", "base");
   const CorpusBuild b = build_from_corpus(counter, 5, wordnet(), &base);
   const Vocabulary v = Vocabulary::parse(b.text, "built");
   CHECK(b.content == 5);
-  CHECK(v.find("dog", Pos::kNoun) >= 0);   // dogs x2, dog, (Lily's) dog: 4
-  CHECK(v.find("run", Pos::kVerb) >= 0);   // ran x3, running x2
+  CHECK(v.find("dog", Pos::kNoun) >= 0);  // dogs x2, dog, (Lily's) dog: 4
+  CHECK(v.find("run", Pos::kVerb) >= 0);  // ran x3, running x2
   CHECK(v.find("child", Pos::kNoun) >= 0);
   CHECK(v.find("cat", Pos::kNoun) >= 0);
   CHECK(v.find("bark", Pos::kVerb) >= 0);
