@@ -203,30 +203,19 @@ class Parser {
     return ok ? out : arithmetic_error(ArithStatus::kOverflow);
   }
 
-  Rational expression() {
-    Rational v = term();
-    while (!failed()) {
-      skip_space();
-      size_t length = 0;
-      const char op = operator_at(s_, pos_, length);
-      if (op != '+' && op != '-') break;
-      pos_ += length;
-      const Rational rhs = term();
-      if (failed()) break;
-      v = apply(op, v, rhs);
-    }
-    return v;
-  }
+  Rational expression() { return chain("+-", &Parser::term); }
+  Rational term() { return chain("*/", &Parser::unary); }
 
-  Rational term() {
-    Rational v = unary();
+  // A left-associative run of operands joined by the operators in `ops` ("+-" or "*/").
+  Rational chain(std::string_view ops, Rational (Parser::*operand)()) {
+    Rational v = (this->*operand)();
     while (!failed()) {
       skip_space();
       size_t length = 0;
       const char op = operator_at(s_, pos_, length);
-      if (op != '*' && op != '/') break;
+      if (op == 0 || ops.find(op) == std::string_view::npos) break;
       pos_ += length;
-      const Rational rhs = unary();
+      const Rational rhs = (this->*operand)();
       if (failed()) break;
       v = apply(op, v, rhs);
     }
