@@ -153,10 +153,11 @@ void parse_record(simdjson::dom::element json, RecordFields& out) {
     }
     size_t k = 0;
     while (k < std::size(kStrings) && key != kStrings[k].first) ++k;
-    if (k == std::size(kStrings)) {  // the first of a repeated key; at most kMaxOthers (hostile records)
+    if (k == std::size(kStrings)) {       // the first of a repeated key; at most kMaxOthers (hostile records)
+      const std::string_view name = key;  // a lambda may not capture a structured binding (C++20, clang)
       if (out.others.size() < RecordFields::kMaxOthers &&
-          std::none_of(out.others.begin(), out.others.end(), [&](const auto& o) { return o.first == key; }))
-        out.others.emplace_back(key, value);
+          std::none_of(out.others.begin(), out.others.end(), [&](const auto& o) { return o.first == name; }))
+        out.others.emplace_back(name, value);
       continue;
     }
     std::string_view v;
