@@ -302,15 +302,10 @@ int build_frequency_command(const BuildArgs& a) {
   o.top = a.top;
   o.language = a.language;
   const std::string pos_list = a.pos.empty() ? "noun,verb,adj,adv" : a.pos;
-  for (size_t start = 0; start <= pos_list.size();) {
-    size_t comma = pos_list.find(',', start);
-    if (comma == std::string::npos) comma = pos_list.size();
-    const std::string name(base::trim(std::string_view(pos_list).substr(start, comma - start)));
-    start = comma + 1;
-    Pos pos;
-    if (!vocab::parse_pos(name, pos))
-      throw UsageError("--pos: '" + name + "' is not a part of speech (noun, verb, adj, adv, func, name)");
-    if (std::find(o.pos.begin(), o.pos.end(), pos) == o.pos.end()) o.pos.push_back(pos);
+  try {
+    o.pos = vocab::parse_pos_list(pos_list);
+  } catch (const vocab::VocabError& e) {
+    throw UsageError(std::string("--pos: ") + e.what());
   }
   const std::string dict = read_text(a.from_frequency);
   o.source = fs::path(a.from_frequency).filename().string();

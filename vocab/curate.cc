@@ -651,4 +651,20 @@ FrequencyBuild build_from_frequency(std::string_view dict, std::string_view orig
   return b;
 }
 
+std::vector<Pos> parse_pos_list(std::string_view list) {
+  std::vector<Pos> out;
+  for (size_t start = 0; start <= list.size();) {
+    const size_t comma = std::min(list.find(',', start), list.size());
+    std::string_view name = list.substr(start, comma - start);
+    while (!name.empty() && (name.front() == ' ' || name.front() == '\t')) name.remove_prefix(1);
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+    start = comma + 1;
+    Pos pos;
+    if (!parse_pos(name, pos))
+      throw VocabError("'" + std::string(name) + "' is not a part of speech (noun, verb, adj, adv, func, name)");
+    if (std::find(out.begin(), out.end(), pos) == out.end()) out.push_back(pos);
+  }
+  return out;
+}
+
 }  // namespace primer::vocab

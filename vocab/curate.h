@@ -156,6 +156,10 @@ CorpusBuild build_from_corpus(const CorpusCounter& corpus, size_t size, const Wo
 // False if the tag is not taken.
 bool jieba_pos(std::string_view tag, Pos& pos);
 
+// Parses a comma list ("noun, verb,adj"), each part once in the order given; throws
+// VocabError naming the first name that is no part of speech.
+std::vector<Pos> parse_pos_list(std::string_view list);
+
 struct FrequencyOptions {
   std::vector<Pos> pos;  // the parts of speech to take, in the order the list gets them
   size_t top = 0;        // the `top` most frequent words of each
