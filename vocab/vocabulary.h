@@ -224,6 +224,8 @@ class Vocabulary {
   struct Index;  // flat hash tables of surface forms and names (vocabulary.cc)
   TokenKind classify(std::string_view word, std::string& folded, std::span<const uint32_t>& lemmas,
                      size_t& report_len) const;
+  // classify()'s fast path: a short ASCII word that is a listed form (its lemmas).
+  bool listed_ascii(std::string_view word, std::span<const uint32_t>& lemmas) const;
   // Cuts a run of a script written without spaces into words, the list's first.
   void split_spaceless(std::string_view run, detail::WordSink sink, void* context) const;
   friend uint64_t detail::segment_unicode(std::string_view, detail::WordSink, void*, const Vocabulary*);

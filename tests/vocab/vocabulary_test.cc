@@ -186,3 +186,54 @@ TEST_CASE("watched entries are found in any inflection") {
   CHECK(v.mentions("Tom goes.", go));
   CHECK_FALSE(v.mentions("Tom runs.", go));
 }
+
+TEST_CASE("the short-word fast path agrees with the full analysis at every length") {
+  // Listed forms of 1 to 40 letters (across 8-byte words, past the fast path's 32), and
+  // near misses of each: one letter changed at every position, one letter more and one
+  // fewer, upper case. score() takes the fast path for short ASCII words; for_each_token()
+  // always analyses in full: they must agree on every word.
+  std::string list;
+  std::vector<std::string> listed;
+  for (size_t n = 1; n <= 40; ++n) {
+    std::string w;
+    for (size_t i = 0; i < n; ++i) w.push_back(static_cast<char>('a' + (i * 7 + n) % 26));
+    listed.push_back(w);
+    list += w + " noun\n";
+  }
+  const Vocabulary v = Vocabulary::parse(list, "lengths.txt");
+  std::vector<std::string> probes;
+  for (const auto& w : listed) {
+    probes.push_back(w);
+    std::string upper = w;
+    for (char& c : upper) c = static_cast<char>(c - 'a' + 'A');
+    probes.push_back(upper);
+    probes.push_back(w + "q");
+    probes.push_back(w.substr(0, w.size() - 1) + "q");
+    if (w.size() > 1) probes.push_back(w.substr(1));
+    for (size_t i = 0; i < w.size(); ++i) {
+      std::string miss = w;
+      miss[i] = miss[i] == 'z' ? 'y' : static_cast<char>(miss[i] + 1);
+      probes.push_back(miss);
+    }
+  }
+  size_t listed_seen = 0;
+  for (const auto& p : probes) {
+    uint64_t oov_tokens = 0, tokens = 0;
+    v.for_each_token(p, [&](const primer::vocab::Token& t) {
+      ++tokens;
+      oov_tokens += t.kind == primer::vocab::TokenKind::kOov;
+    });
+    const Conformance c = v.score(p);
+    INFO("probe '" << p << "'");
+    CHECK(c.tokens == tokens);
+    CHECK(c.oov_tokens == oov_tokens);
+    listed_seen += oov_tokens == 0;
+  }
+  CHECK(listed_seen >= 2 * listed.size());  // every listed form, in lower and upper case
+  for (const auto& w : listed) {            // and each is a form of its own entry
+    const int64_t entry = v.find(w, Pos::kNoun);
+    REQUIRE(entry >= 0);
+    CHECK(v.mentions(w, static_cast<uint32_t>(entry)));
+    CHECK_FALSE(v.mentions(w + "q", static_cast<uint32_t>(entry)));
+  }
+}
