@@ -60,6 +60,24 @@ TEST_CASE("JSON strings: every byte value is escaped the same at every place of 
   }
 }
 
+TEST_CASE("JSON strings: runs of every length before an escape, and hex ids") {
+  // Plain runs are found 16 and 8 bytes at a time, then byte by byte: an escape at every
+  // offset of a long string comes out in place.
+  for (size_t at = 0; at < 70; ++at)
+    for (const char special : {'"', '\\', '\n', '\x01', '\x7f', '\xC3'}) {
+      std::string text(80, 'x');
+      text[at] = special;
+      std::string alone, out;
+      base::append_json_string(alone, std::string(1, special));
+      base::append_json_string(out, text);
+      const std::string want = '"' + text.substr(0, at) + alone.substr(1, alone.size() - 2) + text.substr(at + 1) + '"';
+      CHECK(out == want);
+    }
+  CHECK(base::hex64(0) == "0000000000000000");
+  CHECK(base::hex64(0x0123456789abcdefULL) == "0123456789abcdef");
+  CHECK(base::hex64(~0ULL) == "ffffffffffffffff");
+}
+
 TEST_CASE("JsonWriter produces valid nested JSON") {
   base::JsonWriter w;
   w.begin_object().field("a", 1).key("b").begin_array().value(true).value("x").value(2.5).end_array();
