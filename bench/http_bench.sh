@@ -28,7 +28,8 @@
 #   finalisation included), cores = (user + sys) / wall.
 # - A VM's speed drifts by several percent within a minute: wrk, the bare loop and primer
 #   run in alternating rounds and the table shows each one's median (the SDK, slow and
-#   far from the target, runs once).
+#   far from the target, runs once); each primer round is compared with the mean of the
+#   bare-loop rounds before and after it (the bare loop runs once more at the end).
 set -euo pipefail
 
 SDK_VERSION=6.49.0  # the last major line that supports Node 20 (7.x needs Node >= 22)
@@ -44,7 +45,7 @@ ROUNDS=3
 RUN_WRK=1 RUN_CURL=1 RUN_SDK=1 RUN_PRIMER=1
 STORE_ALL=0
 
-usage() { sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --primer) PRIMER="$2"; shift 2 ;;
@@ -262,6 +263,13 @@ for round in $(seq "$ROUNDS"); do
   [[ $RUN_CURL -eq 0 ]] || run_curl
   [[ $RUN_PRIMER -eq 0 ]] || run_primer
 done
+# One more of the bare loop after primer's last round: each primer round then sits between
+# two bare-loop rounds, and its ratio is against their mean (a VM that speeds up or slows
+# down during the rounds moves both sides of a ratio alike).
+if [[ $RUN_CURL -eq 1 && $RUN_PRIMER -eq 1 ]]; then
+  echo "http_bench: the bare loop once more, after primer's last round" >&2
+  run_curl
+fi
 WRK_RPS="" WRK_CORES="" CURL_RPS="" CURL_CORES="" PRIMER_RPS="" PRIMER_CORES=""
 [[ $RUN_WRK -eq 0 ]] || read -r WRK_RPS WRK_CORES < <(median_row "$TMP/wrk.results")
 [[ $RUN_CURL -eq 0 ]] || read -r CURL_RPS CURL_CORES < <(median_row "$TMP/curl.results")
@@ -298,13 +306,20 @@ row "primer run ($COUNT prompts, whole process)" "$PRIMER_RPS" "$PRIMER_CORES"
 if [[ -n $PRIMER_RPS ]]; then
   # Round by round: primer against the wrk and bare-loop runs next to it.
   per_round() {  # file: the ratios primer / file, round by round, and their median
+    # A file with one row more than primer's (the bare loop): the mean of the rounds
+    # before and after each primer round.
     local ratios
-    ratios=$(paste -d' ' "$TMP/primer.results" "$1" | awk '{ printf "%.3f\n", $1 / $3 }')
+    if [[ $(wc -l <"$1") -gt $(wc -l <"$TMP/primer.results") ]]; then
+      ratios=$(paste -d' ' "$TMP/primer.results" <(head -n -1 "$1") <(tail -n +2 "$1") |
+        awk '{ printf "%.3f\n", $1 / (($3 + $5) / 2) }')
+    else
+      ratios=$(paste -d' ' "$TMP/primer.results" "$1" | awk '{ printf "%.3f\n", $1 / $3 }')
+    fi
     echo "$(tr '\n' ' ' <<<"$ratios")(median $(sort -g <<<"$ratios" | awk '{ r[NR] = $1 } END { print r[int((NR + 1) / 2)] }'))"
   }
   echo
   [[ -z $WRK_RPS ]] || echo "primer / wrk, round by round:               $(per_round "$TMP/wrk.results")"
-  [[ -z $CURL_RPS ]] || echo "primer / bare libcurl loop, round by round: $(per_round "$TMP/curl.results")"
+  [[ -z $CURL_RPS ]] || echo "primer / bare libcurl loop (mean of the rounds before and after), round by round: $(per_round "$TMP/curl.results")"
   echo
   if [[ $STORE_ALL -eq 1 ]]; then
     echo "No filters: every reply is stored (journal, record, zstd shards with sha256), as a user's run does."
