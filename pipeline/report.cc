@@ -67,6 +67,7 @@ class Builder {
   std::optional<storage::Manifest> manifest_;
   bool manifest_from_journal_ = false;
   std::optional<storage::InspectReport> inspect_;
+  bool verify_in_scan_ = false;  // inspect verified all but the listed shards' contents: the scan reads them whole
   std::vector<ShardToRead> shards_;
   std::optional<vocab::Vocabulary> vocab_;
   std::string vocab_name_;
@@ -84,9 +85,11 @@ void Builder::load_dataset() {
   if (has_manifest || has_data) {
     storage::InspectOptions io;
     io.verify = o_.verify && has_manifest;
+    io.read_shards = false;  // the scan reads them anyway: their sha256 and records are checked there
     io.samples = 0;
     try {
       inspect_ = storage::inspect(dir_, io);
+      verify_in_scan_ = io.verify && inspect_->manifest.has_value();
       for (const auto& p : inspect_->problems) problem(p);
       if (inspect_->manifest) manifest_ = inspect_->manifest;
     } catch (const storage::StorageError& e) {
@@ -181,7 +184,21 @@ void Builder::scan_records() {
         if (!c.get_string().get(name)) scan_.cover.emplace_back(name);
       }
   }
-  const report::ShardsRead read = report::scan_shards(dir_, shards_, o_, vocab_, scan_, problem_sink());
+  // Verifying, what the scan finds wrong with a listed shard is a verify problem too (the
+  // manifest section's status), in inspect's words.
+  const auto sink = [this](const std::string& p) {
+    problem(p);
+    auto& listed = inspect_->problems;
+    if (verify_in_scan_ && std::find(listed.begin(), listed.end(), p) == listed.end()) listed.push_back(p);
+  };
+  const report::ShardsRead read = report::scan_shards(dir_, shards_, o_, vocab_, scan_, sink, verify_in_scan_);
+  for (const auto& v : read.whole) {
+    const auto it = std::find_if(manifest_->shards.begin(), manifest_->shards.end(),
+                                 [&](const storage::ShardInfo& s) { return s.path == v.path; });
+    if (!v.read || it == manifest_->shards.end()) continue;  // unreadable: the scan said so
+    const std::optional<uint64_t> records = v.malformed ? std::nullopt : std::optional<uint64_t>(v.records);
+    for (const auto& p : storage::check_shard(*it, v.sha256, records)) sink(v.path + ": " + p);
+  }
   // The records there are: the manifest's count, else what inspect counted reading the
   // loose shards whole, else at least what this scan saw.
   uint64_t total = read.in_shards;

@@ -209,9 +209,13 @@ void score_record(const storage::RecordView& r, const std::string& split, const 
 // record follows them). A reader thread decompresses and splits the file into blocks of
 // about 2 MB of lines (storage/line_blocks.h); blocks are parsed and scored in parallel,
 // and their partial scans merged in line order, so the figures are those of one scan in
-// order, on every core, while the next blocks are read.
+// order, on every core, while the next blocks are read. `sha256` non-null: the file is
+// read to its end (the lines after the limit parsed and counted in the stats, not
+// scored) and its sha256 is stored there.
 storage::ReadStats scan_file(const fs::path& file, const std::string& split, uint64_t limit, const ReportOptions& o,
-                             const std::optional<vocab::Vocabulary>& vocab, DatasetScan& scan, bool& stopped) {
+                             const std::optional<vocab::Vocabulary>& vocab, DatasetScan& scan, bool& stopped,
+                             std::string* sha256 = nullptr) {
+  const bool whole = sha256 != nullptr;
   struct Block : storage::LineBlock {
     size_t within = 0;          // lines up to the limit
     bool record_after = false;  // a record follows the limit in this block
@@ -228,7 +232,7 @@ storage::ReadStats scan_file(const fs::path& file, const std::string& split, uin
     }
   };
   storage::ReadStats stats;
-  storage::LineBlockReader<Block> reader({file});
+  storage::LineBlockReader<Block> reader({file}, 2 << 20, 4, whole);
   std::atomic<bool> done{false};                    // the scan needs no more blocks
   std::atomic<uint64_t> kept_bar{scan.kept.bar()};  // of the merged scan (falls as it grows)
   std::exception_ptr error;
@@ -255,23 +259,29 @@ storage::ReadStats scan_file(const fs::path& file, const std::string& split, uin
                   b->text_bytes.push_back(record ? r.text.size() : 0);
                   if (record) score_record(r, split, vocab, o.sample_chars, b->scan);
                 }
-                // After the limit: is there a record?
-                for (size_t i = b->within; i < b->size() && !b->record_after; ++i) {
+                // After the limit: is there a record? (Reading whole: every line's verdict.)
+                for (size_t i = b->within; i < b->size() && (whole || !b->record_after); ++i) {
                   storage::RecordView r;
-                  b->record_after = storage::parse_record_line(parser, b->line(i), r).record();
+                  const storage::LineVerdict v = storage::parse_record_line(parser, b->line(i), r);
+                  b->record_after = b->record_after || v.record();
+                  if (!whole) continue;
+                  b->text_bytes.push_back(v.record() ? r.text.size() : 0);
+                  b->verdicts.push_back(v);
                 }
                 return b;
               }) & tbb::make_filter<Block*, void>(tbb::filter_mode::serial_in_order, [&](Block* b) {
                 std::unique_ptr<Block> own(b);
                 if (done.load()) return;
-                for (size_t i = 0; i < b->within; ++i)
+                for (size_t i = 0; i < b->verdicts.size(); ++i)
                   stats.count(b->first_line + i + 1, b->line(i).size(), b->verdicts[i], b->text_bytes[i]);
                 merge_scan(scan, std::move(b->scan));
                 kept_bar.store(scan.kept.bar());
+                if (whole && b->last && !b->error) *sha256 = b->sha256;
                 if (b->record_after) {
                   stopped = true;
-                  done.store(true);
-                } else if (b->error) {
+                  if (!whole) done.store(true);
+                }
+                if (b->error && (whole || !b->record_after)) {
                   error = b->error;  // the records before the damage count, as in a serial scan
                   done.store(true);
                 }
@@ -295,31 +305,42 @@ std::vector<fs::path> shard_files_in(const fs::path& dir) {
 
 ShardsRead scan_shards(const fs::path& dir, const std::vector<ShardToRead>& shards, const ReportOptions& o,
                        const std::optional<vocab::Vocabulary>& vocab, DatasetScan& scan,
-                       const std::function<void(const std::string&)>& problem) {
-  if (shards.empty()) return {};
-  const uint64_t per_shard = std::max<uint64_t>(1, (o.scan_records + shards.size() - 1) / shards.size());
-  uint64_t in_shards = 0;
+                       const std::function<void(const std::string&)>& problem, bool whole) {
+  ShardsRead read;
+  if (shards.empty()) return read;
+  read.per_shard = std::max<uint64_t>(1, (o.scan_records + shards.size() - 1) / shards.size());
   for (const auto& sh : shards) {
     const fs::path file = dir / sh.path;
     if (!fs::exists(file)) {
       problem(sh.path + ": missing (the manifest lists it)");
       continue;
     }
+    ShardVerified* verified = nullptr;
+    if (whole) {
+      verified = &read.whole.emplace_back();
+      verified->path = sh.path;
+    }
     try {
       bool stopped = false;
-      const storage::ReadStats st = scan_file(file, sh.split, per_shard, o, vocab, scan, stopped);
-      if (stopped) {
-        in_shards += per_shard;  // at least
+      const storage::ReadStats st =
+          scan_file(file, sh.split, read.per_shard, o, vocab, scan, stopped, verified ? &verified->sha256 : nullptr);
+      if (verified) {
+        verified->read = true;
+        verified->records = st.records;
+        verified->malformed = st.malformed;
+      }
+      if (stopped && !whole) {
+        read.in_shards += read.per_shard;  // at least
         continue;
       }
-      in_shards += st.records;
+      read.in_shards += st.records;
       scan.malformed += st.malformed;
       if (st.malformed) problem(sh.path + ": " + st.describe_malformed());
     } catch (const storage::StorageError& e) {
       problem(sh.path + ": cannot be read: " + e.what());
     }
   }
-  return {per_shard, in_shards};
+  return read;
 }
 
 void scan_rejected(const fs::path& dir, const ReportOptions& o, DatasetScan& scan,

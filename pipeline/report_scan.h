@@ -106,19 +106,31 @@ struct ShardToRead {
   std::string path, split;
 };
 
+// A shard read to its end by scan_shards(whole = true): what verifying it needs
+// (storage::check_shard).
+struct ShardVerified {
+  std::string path;    // as given
+  bool read = false;   // read to its end without an error
+  std::string sha256;  // of its bytes, when read
+  uint64_t records = 0, malformed = 0;
+};
+
 // What scan_shards read.
 struct ShardsRead {
-  uint64_t per_shard = 0;  // records read at most from each shard
-  uint64_t in_shards = 0;  // records the shards hold: at least those read
+  uint64_t per_shard = 0;            // records read at most from each shard
+  uint64_t in_shards = 0;            // records the shards hold: at least those read
+  std::vector<ShardVerified> whole;  // whole = true: each shard that exists, in order
 };
 
 // Reads the first records of each shard of `dir` (options.scan_records in all, spread
 // evenly) into `scan`, whose `kept` is a BottomK of options.sample_rows. `vocab`: the
 // vocabulary for the OOV figures (none: no OOV figures). A missing or unreadable shard
-// and malformed lines are reported to `problem`.
+// and malformed lines are reported to `problem`. whole: every shard is read to its end
+// (the records after the first ones parsed and counted, not scored) and hashed as it is
+// read, for the report's verify in the same pass.
 ShardsRead scan_shards(const std::filesystem::path& dir, const std::vector<ShardToRead>& shards,
                        const ReportOptions& options, const std::optional<vocab::Vocabulary>& vocab, DatasetScan& scan,
-                       const std::function<void(const std::string&)>& problem);
+                       const std::function<void(const std::string&)>& problem, bool whole = false);
 
 // Reads the records of `dir`/rejected/ (at most options.scan_records, spread over the
 // files) into the rejected half of `scan`: counts by filter and reason, and sample rows.

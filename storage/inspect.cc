@@ -181,7 +181,8 @@ class Inspector {
       ShardRead read;
     };
     std::vector<Verified> verified(m.shards.size());
-    if (o_.verify)
+    const bool read_listed = o_.verify && o_.read_shards;
+    if (read_listed)
       tbb::parallel_for(size_t(0), m.shards.size(), [&](size_t i) {
         const fs::path file = path_ / m.shards[i].path;
         std::error_code ec;
@@ -214,15 +215,14 @@ class Inspector {
         if (s.bytes != info.bytes)
           problem(info.path, fmt::format("{}: {} bytes on disk, the manifest says {}",
                                          s.bytes < info.bytes ? "truncated" : "wrong size", s.bytes, info.bytes));
-        if (verified[i].error) std::rethrow_exception(verified[i].error);
-        const std::string& sha = verified[i].sha;
-        if (sha != info.sha256)
-          problem(info.path,
-                  "corrupted: sha256 " + sha.substr(0, 16) + "…, the manifest says " + info.sha256.substr(0, 16) + "…");
-        const size_t before = r_.problems.size();
-        merge_read(std::move(verified[i].read), s);
-        if (r_.problems.size() == before && s.complete && s.records != info.records)
-          problem(info.path, fmt::format("{} records, the manifest says {}", s.records, info.records));
+        if (read_listed) {
+          if (verified[i].error) std::rethrow_exception(verified[i].error);
+          for (const auto& p : check_shard(info, verified[i].sha, std::nullopt)) problem(info.path, p);
+          const size_t before = r_.problems.size();
+          merge_read(std::move(verified[i].read), s);
+          if (r_.problems.size() == before && s.complete)
+            for (const auto& p : check_shard(info, info.sha256, s.records)) problem(info.path, p);
+        }
       } else if (!scanned_splits.count(info.split)) {
         scanned_splits.insert(info.split);
         read_shard(file, s, o_.scan_records);
@@ -341,6 +341,17 @@ class Inspector {
 };
 
 }  // namespace
+
+std::vector<std::string> check_shard(const ShardInfo& listed, const std::string& sha256,
+                                     std::optional<uint64_t> records) {
+  std::vector<std::string> problems;
+  if (sha256 != listed.sha256)
+    problems.push_back("corrupted: sha256 " + sha256.substr(0, 16) + "…, the manifest says " +
+                       listed.sha256.substr(0, 16) + "…");
+  if (records && *records != listed.records)
+    problems.push_back(fmt::format("{} records, the manifest says {}", *records, listed.records));
+  return problems;
+}
 
 InspectReport inspect(const fs::path& path, const InspectOptions& options) { return Inspector(path, options).run(); }
 

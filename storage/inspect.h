@@ -34,6 +34,10 @@ struct InspectOptions {
   size_t samples = 3;            // sample texts shown per split
   size_t sample_chars = 300;     // each cut to this many bytes (on a UTF-8 boundary)
   uint64_t scan_records = 1000;  // without verify: records read per split of a dataset
+  // verify = true and false here: the listed shards' sha256 and records are left to the
+  // caller, which reads them anyway (primer report) and checks them with check_shard();
+  // everything else is verified.
+  bool read_shards = true;
 };
 
 struct ShardReport {
@@ -79,6 +83,12 @@ struct InspectReport {
   std::string to_text() const;
   std::string to_json() const;  // one JSON object
 };
+
+// What verify finds wrong with a listed shard it has read: the `sha256` of its bytes and
+// its well-formed `records` (nullopt: not counted, the read failed or found malformed
+// lines, reported apart) against the manifest's entry. Each text without the file name.
+std::vector<std::string> check_shard(const ShardInfo& listed, const std::string& sha256,
+                                     std::optional<uint64_t> records);
 
 // Throws StorageError when `path` does not exist or is of no known kind.
 InspectReport inspect(const std::filesystem::path& path, const InspectOptions& options);

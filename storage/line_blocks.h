@@ -25,11 +25,13 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "storage/sha256.h"
 #include "storage/shard.h"
 
 namespace primer::storage {
@@ -41,6 +43,10 @@ struct LineBlock {
   std::vector<size_t> ends;  // where each line ends in `bytes`
   bool last = false;         // the file's last block
   std::exception_ptr error;  // reading the file failed after these lines
+  // The last block of a file read whole by a reader that hashes: the sha256 of the file's
+  // bytes (as stored, compressed) and their number. Empty otherwise.
+  std::string sha256;
+  uint64_t file_bytes = 0;
 
   virtual ~LineBlock() = default;
   size_t size() const { return ends.size(); }
@@ -54,6 +60,8 @@ struct LineBlock {
     bytes.clear();
     ends.clear();
     last = false;
+    sha256.clear();
+    file_bytes = 0;
     error = nullptr;
   }
 };
@@ -61,8 +69,11 @@ struct LineBlock {
 template <class Block = LineBlock>
 class LineBlockReader {
  public:
-  explicit LineBlockReader(std::vector<std::filesystem::path> files, size_t block_bytes = 2 << 20, size_t queued = 4)
-      : files_(std::move(files)), block_bytes_(block_bytes), queued_(queued) {
+  // hash: each file's last block carries the file's sha256 (see LineBlock), taken as it is
+  // read: a verification in the same pass.
+  explicit LineBlockReader(std::vector<std::filesystem::path> files, size_t block_bytes = 2 << 20, size_t queued = 4,
+                           bool hash = false)
+      : files_(std::move(files)), block_bytes_(block_bytes), queued_(queued), hash_(hash) {
     thread_ = std::thread([this] { read_all(); });
   }
   LineBlockReader(const LineBlockReader&) = delete;
@@ -126,17 +137,30 @@ class LineBlockReader {
     try {
       for (size_t f = 0; f < files_.size(); ++f) {
         auto b = fresh(f, 0);
-        uint64_t lines = 0;
+        uint64_t lines = 0, file_bytes = 0;
+        std::optional<Sha256> sha;
+        if (hash_) sha.emplace();
         try {
-          read_lines(files_[f], [&](std::string_view line) {
-            b->bytes.append(line);
-            b->ends.push_back(b->bytes.size());
-            ++lines;
-            if (b->bytes.size() >= block_bytes_) {
-              push(b);
-              b = fresh(f, lines);
-            }
-          });
+          read_lines(
+              files_[f],
+              [&](std::string_view line) {
+                b->bytes.append(line);
+                b->ends.push_back(b->bytes.size());
+                ++lines;
+                if (b->bytes.size() >= block_bytes_) {
+                  push(b);
+                  b = fresh(f, lines);
+                }
+              },
+              [&](std::string_view raw) {
+                if (!sha) return;
+                sha->update(raw);
+                file_bytes += raw.size();
+              });
+          if (sha) {
+            b->sha256 = sha->hex();
+            b->file_bytes = file_bytes;
+          }
         } catch (const Quit&) {
           throw;
         } catch (...) {
@@ -156,6 +180,7 @@ class LineBlockReader {
 
   const std::vector<std::filesystem::path> files_;
   const size_t block_bytes_, queued_;
+  const bool hash_;
   std::mutex mu_;
   std::condition_variable changed_;
   std::deque<std::unique_ptr<Block>> queue_;

@@ -192,13 +192,15 @@ ShardInfo ShardWriter::finish() {
   return info;
 }
 
-void read_lines(const std::filesystem::path& path, const std::function<void(std::string_view)>& fn) {
+void read_lines(const std::filesystem::path& path, const std::function<void(std::string_view)>& fn,
+                const std::function<void(std::string_view)>& raw) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw StorageError("cannot read " + path.string());
-  read_lines(in, path.string(), fn);
+  read_lines(in, path.string(), fn, raw);
 }
 
-void read_lines(std::istream& in, const std::string& name, const std::function<void(std::string_view)>& fn) {
+void read_lines(std::istream& in, const std::string& name, const std::function<void(std::string_view)>& fn,
+                const std::function<void(std::string_view)>& raw) {
   // The first bytes decide, not the name: a zstd file named .jsonl is still zstd.
   unsigned char magic[6] = {};
   in.read(reinterpret_cast<char*>(magic), sizeof magic);
@@ -246,10 +248,16 @@ void read_lines(std::istream& in, const std::string& name, const std::function<v
     }
     carry.append(data + start, n - start);
   };
+  auto read_some = [&] {
+    in.read(inbuf.data(), static_cast<std::streamsize>(inbuf.size()));
+    const auto n = static_cast<size_t>(in.gcount());
+    if (raw && n) raw(std::string_view(inbuf.data(), n));
+    return n;
+  };
   if (!zst) {
     while (in) {
-      in.read(inbuf.data(), static_cast<std::streamsize>(inbuf.size()));
-      emit(inbuf.data(), static_cast<size_t>(in.gcount()));
+      const size_t n = read_some();
+      emit(inbuf.data(), n);
     }
   } else {
     ZSTD_DCtx* dctx = ZSTD_createDCtx();
@@ -260,8 +268,7 @@ void read_lines(std::istream& in, const std::string& name, const std::function<v
     size_t last = 0;  // 0 once a frame has been completely decoded
     bool any = false;
     while (in) {
-      in.read(inbuf.data(), static_cast<std::streamsize>(inbuf.size()));
-      ZSTD_inBuffer input{inbuf.data(), static_cast<size_t>(in.gcount()), 0};
+      ZSTD_inBuffer input{inbuf.data(), read_some(), 0};
       any = any || input.size > 0;
       while (input.pos < input.size) {
         ZSTD_outBuffer output{outbuf.data(), outbuf.size(), 0};

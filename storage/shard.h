@@ -105,9 +105,13 @@ class ShardWriter {
 // a UTF-8 byte order mark). The file's first bytes decide whether it is zstd, whatever
 // its name. Throws StorageError on a corrupt or truncated zstd stream, or a file in
 // another compression (gzip, bzip2, xz, lz4), naming the file.
-void read_lines(const std::filesystem::path& path, const std::function<void(std::string_view)>& fn);
+// `raw`, when given, sees the file's bytes as read (compressed), in order: a checksum taken
+// in the same pass.
+void read_lines(const std::filesystem::path& path, const std::function<void(std::string_view)>& fn,
+                const std::function<void(std::string_view)>& raw = {});
 // The same over a stream already open (in-memory bytes for the fuzzer); `name` names it
 // in errors.
-void read_lines(std::istream& in, const std::string& name, const std::function<void(std::string_view)>& fn);
+void read_lines(std::istream& in, const std::string& name, const std::function<void(std::string_view)>& fn,
+                const std::function<void(std::string_view)>& raw = {});
 
 }  // namespace primer::storage

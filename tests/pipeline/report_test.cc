@@ -12,6 +12,7 @@
 #include "pipeline/run.h"
 #include "storage/files.h"
 #include "storage/manifest.h"
+#include "storage/shard.h"
 #include "tests/support/testing.h"
 
 namespace fs = std::filesystem;
@@ -137,6 +138,50 @@ TEST_CASE("a missing shard, a truncated shard and a missing manifest are named o
     CHECK(has_problem(s, m.shards[1].path + ": cannot be read"));
     CHECK(page.find("id=\"problems\"") != std::string::npos);
     CHECK(page.find("VERIFY FAILED") != std::string::npos);
+  }
+  SUBCASE("a shard whose bytes changed past the scanned records") {
+    // The report verifies in its scan's pass (every listed shard read whole and hashed):
+    // a change anywhere, beyond the records it scores too, fails the verify.
+    const fs::path p = out / m.shards[0].path;
+    std::string bytes = storage::read_file(p);
+    bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x40);
+    storage::write_file_atomic(p, bytes);
+    const fs::path plain = out / "data/extra.jsonl";  // not listed: its own problem
+    storage::write_file_atomic(plain, "{\"text\":\"x\"}\n");
+    pipeline::ReportOptions o;
+    o.scan_records = 3;  // one record of each shard is scored; all are read
+    const std::string page = render(out, s, o);
+    CHECK(has_problem(s, m.shards[0].path + ": "));
+    CHECK(page.find("VERIFY FAILED") != std::string::npos);
+    const bool named = page.find(m.shards[0].path + ": corrupted: sha256") != std::string::npos ||
+                       page.find(m.shards[0].path + ": cannot be read") != std::string::npos;
+    CHECK(named);
+    CHECK(has_problem(s, "data/extra.jsonl: not listed"));
+  }
+  SUBCASE("a shard rewritten with one record fewer: its sha256 and count disagree") {
+    const fs::path p = out / m.shards[0].path;
+    std::vector<std::string> lines;
+    storage::read_lines(p, [&](std::string_view l) { lines.emplace_back(l); });
+    REQUIRE(lines.size() > 2);
+    {
+      storage::ShardWriter w(p, 3);
+      for (size_t i = 0; i + 1 < lines.size(); ++i) w.append(lines[i]);
+      w.finish();
+    }
+    pipeline::ReportOptions o;
+    o.scan_records = 3;  // the scan scores the first record; the count needs the whole file
+    const std::string page = render(out, s, o);
+    CHECK(has_problem(s, m.shards[0].path + ": corrupted: sha256"));
+    CHECK(has_problem(s, fmt::format("{}: {} records, the manifest says {}", m.shards[0].path, lines.size() - 1,
+                                     m.shards[0].records)));
+    CHECK(page.find("data-status=\"failed\"") != std::string::npos);
+  }
+  SUBCASE("intact: verified in the scan's pass") {
+    pipeline::ReportOptions o;
+    o.scan_records = 3;
+    const std::string page = render(out, s, o);
+    CHECK(s.problems.empty());
+    CHECK(page.find("data-status=\"ok\"") != std::string::npos);
   }
   SUBCASE("no manifest: figures from the shard files") {
     fs::remove(out / "manifest.json");
