@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 namespace primer::filters {
 namespace {
@@ -305,6 +306,16 @@ size_t currency_at(std::string_view s, size_t i) {
   return 0;
 }
 
+// Where both number readers start: `text` without the space around it, with `out` at
+// kSyntax until it parses; nullopt (and kTooLong) when it is longer than the bound.
+std::optional<std::string_view> bounded_trim(std::string_view text, StatedNumber& out) {
+  const std::string_view s = trim_space(text);
+  const bool too_long = s.size() > kMaxArithBytes;
+  out.status = too_long ? ArithStatus::kTooLong : ArithStatus::kSyntax;
+  if (too_long) return std::nullopt;
+  return s;
+}
+
 }  // namespace
 
 std::string_view arith_status_name(ArithStatus status) {
@@ -343,12 +354,9 @@ ArithResult evaluate_arithmetic(std::string_view expression) {
 
 StatedNumber parse_json_number(std::string_view text) {
   StatedNumber out;
-  const std::string_view s = trim_space(text);
-  if (s.size() > kMaxArithBytes) {
-    out.status = ArithStatus::kTooLong;
-    return out;
-  }
-  out.status = ArithStatus::kSyntax;
+  const std::optional<std::string_view> trimmed = bounded_trim(text, out);
+  if (!trimmed) return out;
+  const std::string_view s = *trimmed;
   size_t i = 0;
   const bool negative = i < s.size() && s[i] == '-';
   if (negative) ++i;
@@ -387,12 +395,9 @@ StatedNumber parse_json_number(std::string_view text) {
 
 StatedNumber parse_stated_number(std::string_view text) {
   StatedNumber out;
-  const std::string_view s = trim_space(text);
-  if (s.size() > kMaxArithBytes) {
-    out.status = ArithStatus::kTooLong;
-    return out;
-  }
-  out.status = ArithStatus::kSyntax;
+  const std::optional<std::string_view> trimmed = bounded_trim(text, out);
+  if (!trimmed) return out;
+  const std::string_view s = *trimmed;
   size_t i = 0;
   auto skip = [&] {
     while (i < s.size() && is_space(s[i])) ++i;
