@@ -102,18 +102,18 @@ void HttpSource::submit_until(uint64_t end) {
       if (unjournaled_ >= max_unjournaled_) break;  // the collector frees room
     }
     base::PromptSpec p = sampler_.sample(seed_, index);
-    const double worst = worst_case_cost(p);
     {
       std::lock_guard lock(mu_);
-      if (budget_usd_ > 0) {
+      if (budget_usd_ > 0) {  // what is outstanding matters only against a budget
+        const double worst = worst_case_cost(p);
         const double projected = spent_usd_ + worst + outstanding_cost_sum_;
         if (projected > budget_usd_) {
           if (stop_ == StopReason::kNone) stop_ = StopReason::kBudget;
           break;
         }
+        outstanding_cost_[index] = worst;
+        outstanding_cost_sum_ += worst;
       }
-      outstanding_cost_[index] = worst;
-      outstanding_cost_sum_ += worst;
       ++unjournaled_;
     }
     group.emplace_back(index, std::move(p));
