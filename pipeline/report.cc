@@ -188,8 +188,9 @@ void Builder::scan_records() {
   // manifest section's status), in inspect's words.
   const auto sink = [this](const std::string& p) {
     problem(p);
+    if (!verify_in_scan_) return;  // (then there may be no inspect report at all)
     auto& listed = inspect_->problems;
-    if (verify_in_scan_ && std::find(listed.begin(), listed.end(), p) == listed.end()) listed.push_back(p);
+    if (std::find(listed.begin(), listed.end(), p) == listed.end()) listed.push_back(p);
   };
   const report::ShardsRead read = report::scan_shards(dir_, shards_, o_, vocab_, scan_, sink, verify_in_scan_);
   for (const auto& v : read.whole) {
