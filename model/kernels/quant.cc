@@ -136,24 +136,30 @@ void quantize_row(WeightType t, const float* x, int64_t n, void* out) {
   }
 }
 
+// `in` may sit at any address (a tensor in a file's bytes: GGUF lets a file choose an
+// alignment of 1): halves and blocks are copied out byte-wise, which compiles to plain
+// loads, never read through a misaligned pointer.
 void dequantize_row(WeightType t, const void* in, int64_t n, float* out) {
+  const auto* bytes = static_cast<const unsigned char*>(in);
+  auto half = [&](int64_t i) {
+    uint16_t h;
+    std::memcpy(&h, bytes + 2 * i, 2);
+    return h;
+  };
   switch (t) {
     case WeightType::kF32: std::memcpy(out, in, static_cast<size_t>(n) * 4); return;
-    case WeightType::kF16: {
-      const auto* h = static_cast<const uint16_t*>(in);
-      for (int64_t i = 0; i < n; ++i) out[i] = fp16_to_fp32(h[i]);
+    case WeightType::kF16:
+      for (int64_t i = 0; i < n; ++i) out[i] = fp16_to_fp32(half(i));
       return;
-    }
-    case WeightType::kBF16: {
-      const auto* h = static_cast<const uint16_t*>(in);
-      for (int64_t i = 0; i < n; ++i) out[i] = bf16_to_fp32(h[i]);
+    case WeightType::kBF16:
+      for (int64_t i = 0; i < n; ++i) out[i] = bf16_to_fp32(half(i));
       return;
-    }
     case WeightType::kQ8_0: {
-      const auto* blocks = static_cast<const BlockQ8_0*>(in);
       for (int64_t b = 0; b < n / kQ8Block; ++b) {
-        const float d = fp16_to_fp32(blocks[b].d);
-        for (int j = 0; j < kQ8Block; ++j) out[b * kQ8Block + j] = d * static_cast<float>(blocks[b].q[j]);
+        BlockQ8_0 block;
+        std::memcpy(&block, bytes + b * static_cast<int64_t>(sizeof(BlockQ8_0)), sizeof block);
+        const float d = fp16_to_fp32(block.d);
+        for (int j = 0; j < kQ8Block; ++j) out[b * kQ8Block + j] = d * static_cast<float>(block.q[j]);
       }
       return;
     }

@@ -64,7 +64,8 @@ bool fits_row(WeightType t, int64_t cols);
 size_t row_bytes(WeightType t, int64_t cols);
 
 // Encodes n weights (one row, fits_row(t, n)) into `out` (row_bytes(t, n) bytes), with
-// the rounding model files use (see the table above); decoding is exact.
+// the rounding model files use (see the table above); decoding is exact. dequantize_row
+// reads `in` at any address (a tensor inside a file's bytes).
 void quantize_row(WeightType t, const float* x, int64_t n, void* out);
 void dequantize_row(WeightType t, const void* in, int64_t n, float* out);
 

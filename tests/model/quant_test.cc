@@ -103,6 +103,24 @@ TEST_CASE("q8_0: ggml's block bytes, scale max|w|/127 in fp16, quants rounded ha
   }
 }
 
+TEST_CASE("dequantize_row reads a row at any address (a tensor inside a file's bytes)") {
+  // A GGUF file may choose general.alignment = 1: its tensors can start at odd offsets.
+  // (Under UBSan a typed load from there was a misaligned-address report: fuzz target gguf.)
+  const auto w = random_floats(64, 4);
+  for (WeightType t : {WeightType::kF16, WeightType::kBF16, WeightType::kQ8_0}) {
+    CAPTURE(weight_type_name(t));
+    const size_t n = row_bytes(t, 64);
+    std::vector<uint8_t> aligned(n), shifted(n + 1);
+    quantize_row(t, w.data(), 64, aligned.data());
+    std::copy(aligned.begin(), aligned.end(), shifted.begin() + 1);
+    std::vector<float> a(64), b(64, -1.0f);
+    dequantize_row(t, aligned.data(), 64, a.data());
+    dequantize_row(t, shifted.data() + 1, 64, b.data());
+    CHECK(a == b);
+    CHECK(std::abs(a[5] - w[5]) < 0.05f);
+  }
+}
+
 TEST_CASE("q8_0 input quantization: llama.cpp's run-time rounding (127/max, ties to even) on every path") {
   PathGuard guard;
   // max |x| = 127 makes the multiplier exactly 1: x.5 values are ties
