@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -267,14 +268,19 @@ LoadedModel load_hf(const fs::path& dir) {
     if (dims != t.shape)
       throw ModelError(fmt::format("{}: tensor {} has shape [{}], config.json implies [{}]", st_path.string(), t.name,
                                    fmt::join(dims, ", "), fmt::join(t.shape, ", ")));
-    const size_t elem = dtype == "F32" ? 4 : (dtype == "F16" || dtype == "BF16") ? 2 : 0;
-    if (elem == 0)
+    using kernels::WeightType;
+    const std::optional<WeightType> type = dtype == "F32"    ? std::optional(WeightType::kF32)
+                                           : dtype == "F16"  ? std::optional(WeightType::kF16)
+                                           : dtype == "BF16" ? std::optional(WeightType::kBF16)
+                                                             : std::nullopt;
+    if (!type)
       throw ModelError(
           fmt::format("{}: tensor {} is {}; primer reads F32, F16 and BF16", st_path.string(), t.name, dtype));
     uint64_t begin = 0, end = 0;
     size_t i = 0;
     for (auto o : offsets) (i++ == 0 ? begin : end) = o.get_uint64().value_unsafe();
     const uint64_t n = static_cast<uint64_t>(t.rows * t.cols);
+    const size_t elem = kernels::row_bytes(*type, 1);
     if (end - begin != n * elem || data_start + end > bytes.size())
       throw ModelError(
           fmt::format("{}: tensor {}'s data_offsets do not fit its shape or the file", st_path.string(), t.name));
@@ -283,17 +289,7 @@ LoadedModel load_hf(const fs::path& dir) {
     float* dst = const_cast<float*>(t.data);
     for (int64_t r = 0; r < t.rows; ++r) {
       const char* row = src + (hs ? hf_row(r, hs) : r) * t.cols * elem;
-      for (int64_t k = 0; k < t.cols; ++k) {
-        float v;
-        if (elem == 4) {
-          std::memcpy(&v, row + k * 4, 4);
-        } else {
-          uint16_t h;
-          std::memcpy(&h, row + k * 2, 2);
-          v = dtype == "F16" ? half_to_float(h) : kernels::bf16_to_fp32(h);
-        }
-        dst[r * t.cols + k] = v;
-      }
+      kernels::dequantize_row(*type, row, t.cols, dst + r * t.cols);  // any alignment
     }
   }
   if (fs::exists(dir / "tokenizer.model")) m.tokenizer = Tokenizer::load(dir / "tokenizer.model");
