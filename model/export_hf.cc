@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <set>
 
@@ -203,18 +204,24 @@ void export_hf(const LoadedModel& m, const fs::path& dir, HfDtype dtype) {
   }
 }
 
-LoadedModel load_hf(const fs::path& dir) {
+LoadedModel parse_hf(std::string_view config_json, std::string_view safetensors, const fs::path& dir) {
   const fs::path cfg_path = dir / "config.json", st_path = dir / "model.safetensors";
   simdjson::dom::parser parser;
   simdjson::dom::element cfg;
-  const simdjson::padded_string cfg_text(storage::read_file(cfg_path));
+  const simdjson::padded_string cfg_text(config_json);
   if (parser.parse(cfg_text).get(cfg)) throw ModelError(cfg_path.string() + ": not JSON");
   std::string_view model_type;
   if (cfg["model_type"].get_string().get(model_type) || model_type != "llama")
     throw ModelError(cfg_path.string() + ": model_type is not \"llama\"; primer reads Llama checkpoints only");
-  auto integer = [&](const char* key) {
+  auto integer = [&](const char* key, std::optional<int> fallback = std::nullopt) {
     int64_t v;
-    if (cfg[key].get_int64().get(v)) throw ModelError(fmt::format("{}: no integer \"{}\"", cfg_path.string(), key));
+    if (cfg[key].get_int64().get(v)) {
+      if (fallback) return *fallback;
+      throw ModelError(fmt::format("{}: no integer \"{}\"", cfg_path.string(), key));
+    }
+    if (v < 0 || v > std::numeric_limits<int>::max())
+      throw ModelError(
+          fmt::format("{}: \"{}\" is {}, outside 0..{}", cfg_path.string(), key, v, std::numeric_limits<int>::max()));
     return static_cast<int>(v);
   };
   auto real = [&](const char* key, double fallback) {
@@ -225,31 +232,35 @@ LoadedModel load_hf(const fs::path& dir) {
   c.dim = integer("hidden_size"), c.hidden_dim = integer("intermediate_size"),
   c.n_layers = integer("num_hidden_layers"), c.n_heads = integer("num_attention_heads"),
   c.vocab_size = integer("vocab_size"), c.seq_len = integer("max_position_embeddings");
-  int64_t kv;
-  c.n_kv_heads = cfg["num_key_value_heads"].get_int64().get(kv) ? c.n_heads : static_cast<int>(kv);
+  c.n_kv_heads = integer("num_key_value_heads", c.n_heads);
   c.norm_eps = static_cast<float>(real("rms_norm_eps", 1e-6));
   c.rope_theta = static_cast<float>(real("rope_theta", 10000.0));
   bool tied = false;
   if (cfg["tie_word_embeddings"].get_bool().get(tied) || !tied)
     throw ModelError(cfg_path.string() + ": tie_word_embeddings is not true; primer's model ties its classifier");
-  if (int64_t hd; !cfg["head_dim"].get_int64().get(hd) && hd != c.dim / c.n_heads)
-    throw ModelError(cfg_path.string() + ": head_dim differs from hidden_size / num_attention_heads");
   try {
     c.validate();
   } catch (const ModelError& e) {
     throw ModelError(cfg_path.string() + ": not a model shape primer knows (" + e.what() + ")");
   }
+  if (int64_t hd; !cfg["head_dim"].get_int64().get(hd) && hd != c.dim / c.n_heads)
+    throw ModelError(cfg_path.string() + ": head_dim differs from hidden_size / num_attention_heads");
 
-  const std::string bytes = storage::read_file(st_path);
+  const std::string_view bytes = safetensors;
   uint64_t header_len = 0;
   if (bytes.size() < 8) throw ModelError(st_path.string() + ": too short for safetensors");
   std::memcpy(&header_len, bytes.data(), 8);
   if (header_len > bytes.size() - 8) throw ModelError(st_path.string() + ": header length past the end of the file");
-  const simdjson::padded_string header(std::string_view(bytes).substr(8, header_len));
+  const uint64_t data_start = 8 + header_len, data_size = bytes.size() - data_start;
+  // Every tensor takes at least 2 bytes an element: a file too short for its model is refused
+  // before the model is allocated (a 100-byte file naming a 2^40-parameter shape).
+  if (static_cast<uint64_t>(c.parameter_count()) > data_size / 2)
+    throw ModelError(fmt::format("{}: {} bytes of tensors cannot hold the {} parameters config.json names",
+                                 st_path.string(), data_size, c.parameter_count()));
+  const simdjson::padded_string header(bytes.substr(8, header_len));
   simdjson::dom::parser hp;
   simdjson::dom::element meta;
   if (hp.parse(header).get(meta)) throw ModelError(st_path.string() + ": the header is not JSON");
-  const uint64_t data_start = 8 + header_len;
 
   LoadedModel m;
   m.config = c, m.source = "hf", m.path = dir;
@@ -264,7 +275,12 @@ LoadedModel load_hf(const fs::path& dir) {
         e["data_offsets"].get_array().get(offsets))
       throw ModelError(fmt::format("{}: tensor {} lacks dtype, shape or data_offsets", st_path.string(), t.name));
     std::vector<int64_t> dims;
-    for (auto d : shape) dims.push_back(static_cast<int64_t>(d.get_int64().value_unsafe()));
+    for (auto d : shape) {
+      int64_t v;
+      if (d.get_int64().get(v))
+        throw ModelError(fmt::format("{}: tensor {}'s shape is not integers", st_path.string(), t.name));
+      dims.push_back(v);
+    }
     if (dims != t.shape)
       throw ModelError(fmt::format("{}: tensor {} has shape [{}], config.json implies [{}]", st_path.string(), t.name,
                                    fmt::join(dims, ", "), fmt::join(t.shape, ", ")));
@@ -276,12 +292,13 @@ LoadedModel load_hf(const fs::path& dir) {
     if (!type)
       throw ModelError(
           fmt::format("{}: tensor {} is {}; primer reads F32, F16 and BF16", st_path.string(), t.name, dtype));
+    // data_offsets: [begin, end) relative to the end of the header, begin <= end <= the data.
     uint64_t begin = 0, end = 0;
-    size_t i = 0;
-    for (auto o : offsets) (i++ == 0 ? begin : end) = o.get_uint64().value_unsafe();
+    const bool pair =
+        offsets.size() == 2 && !offsets.at(0).get_uint64().get(begin) && !offsets.at(1).get_uint64().get(end);
     const uint64_t n = static_cast<uint64_t>(t.rows * t.cols);
     const size_t elem = kernels::row_bytes(*type, 1);
-    if (end - begin != n * elem || data_start + end > bytes.size())
+    if (!pair || begin > end || end > data_size || end - begin != n * elem)
       throw ModelError(
           fmt::format("{}: tensor {}'s data_offsets do not fit its shape or the file", st_path.string(), t.name));
     const char* src = bytes.data() + data_start + begin;
@@ -292,6 +309,11 @@ LoadedModel load_hf(const fs::path& dir) {
       kernels::dequantize_row(*type, row, t.cols, dst + r * t.cols);  // any alignment
     }
   }
+  return m;
+}
+
+LoadedModel load_hf(const fs::path& dir) {
+  LoadedModel m = parse_hf(storage::read_file(dir / "config.json"), storage::read_file(dir / "model.safetensors"), dir);
   if (fs::exists(dir / "tokenizer.model")) m.tokenizer = Tokenizer::load(dir / "tokenizer.model");
   return m;
 }

@@ -27,6 +27,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "model/export.h"
 
@@ -43,5 +44,7 @@ bool is_hf_dir(const std::filesystem::path& dir);
 // Reads such a directory back (any of the three dtypes, as float32). Throws ModelError
 // naming the file and what is wrong (another architecture, a missing tensor, a shape).
 LoadedModel load_hf(const std::filesystem::path& dir);
+// load_hf's parser of the two files' bytes (no tokenizer); DIR names them in errors.
+LoadedModel parse_hf(std::string_view config_json, std::string_view safetensors, const std::filesystem::path& dir);
 
 }  // namespace primer::model
