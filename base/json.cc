@@ -122,6 +122,21 @@ std::string hex64(uint64_t v) {  // per record and journal line: no printf
   return s;
 }
 
+bool parse_hex64(std::string_view s, uint64_t& v) {
+  if (s.empty() || s.size() > 16) return false;
+  uint64_t x = 0;
+  for (const char c : s) {
+    const int d = c >= '0' && c <= '9'   ? c - '0'
+                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                  : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                         : -1;
+    if (d < 0) return false;
+    x = x << 4 | static_cast<uint64_t>(d);
+  }
+  v = x;
+  return true;
+}
+
 void JsonWriter::newline() {
   if (indent_ <= 0) return;
   out_.push_back('\n');

@@ -57,6 +57,8 @@ class JsonWriter {
 
 // 16 lower-case hex digits.
 std::string hex64(uint64_t v);
+// Reads 1 to 16 hex digits (either case) and nothing else into v: hex64's inverse.
+bool parse_hex64(std::string_view s, uint64_t& v);
 
 // The balanced {...} spans of free text (a model's answer with JSON in it, bare or in a
 // ``` block), one per '{', outermost first, strings and escapes respected; candidates for

@@ -89,15 +89,7 @@ BatchResults read_results(const Config& config, const std::function<void(const L
         return;
       }
       uint64_t id = 0;
-      try {
-        size_t used = 0;
-        id = std::stoull(std::string(custom_id), &used, 16);
-        if (used != custom_id.size()) throw std::invalid_argument("trailing");
-      } catch (...) {
-        ++r.unknown;
-        return;
-      }
-      const auto it = index_of.find(id);
+      const auto it = base::parse_hex64(custom_id, id) ? index_of.find(id) : index_of.end();
       if (it == index_of.end()) {
         ++r.unknown;
         return;

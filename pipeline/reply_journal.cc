@@ -47,62 +47,65 @@ void append_line(std::string& out, uint64_t index, uint64_t id, uint64_t hash, c
 
 }  // namespace
 
+void ReplyJournal::parse_segment(std::string_view content, uint64_t from, std::map<uint64_t, JournaledReply>& into,
+                                 uint64_t& torn) {
+  simdjson::dom::parser parser;
+  size_t pos = 0;
+  while (pos < content.size()) {
+    const size_t eol = content.find('\n', pos);
+    if (eol == std::string_view::npos) {  // torn last line: never fsynced completely
+      ++torn;
+      break;
+    }
+    const std::string_view line = content.substr(pos, eol - pos);
+    pos = eol + 1;
+    simdjson::dom::element e;
+    uint64_t index = 0, hash = 0, pt = 0, ct = 0;
+    std::string_view request, text, finish;
+    if (parser.parse(line.data(), line.size()).get(e) || e["index"].get(index) || e["request"].get(request) ||
+        e["text"].get(text) || e["finish_reason"].get(finish) || e["prompt_tokens"].get(pt) ||
+        e["completion_tokens"].get(ct) || !base::parse_hex64(request, hash)) {
+      ++torn;
+      continue;
+    }
+    if (index < from) continue;
+    JournaledReply j;
+    j.request_hash = hash;
+    j.reply.text = std::string(text);
+    j.reply.finish_reason = std::string(finish);
+    j.reply.usage.prompt_tokens = static_cast<uint32_t>(pt);
+    j.reply.usage.completion_tokens = static_cast<uint32_t>(ct);
+    into.emplace(index, std::move(j));
+  }
+}
+
+std::string ReplyJournal::format_segment(const std::map<uint64_t, JournaledReply>& replies) {
+  std::string all;
+  // The id is not needed to resume (it derives from the index); keep the field for readers.
+  for (const auto& [index, j] : replies) append_line(all, index, 0, j.request_hash, j.reply);
+  return all;
+}
+
 ReplyJournal::ReplyJournal(fs::path dir, uint64_t from) : dir_(std::move(dir)) {
   fs::create_directories(dir_);
   storage::remove_stale_temporaries(dir_);
   std::map<uint64_t, fs::path> segments;
   for (const auto& e : fs::directory_iterator(dir_)) {
     const std::string name = e.path().filename().string();
-    if (name.size() == 11 && name.ends_with(".jsonl")) segments[std::stoull(name.substr(0, 5))] = e.path();
+    uint64_t n = 0;
+    if (name.size() == 11 && name.ends_with(".jsonl") &&
+        std::from_chars(name.data(), name.data() + 5, n) == std::from_chars_result{name.data() + 5, std::errc()})
+      segments[n] = e.path();
   }
-  simdjson::dom::parser parser;
   for (const auto& [n, path] : segments) {
     segment_ = std::max(segment_, n + 1);
-    const std::string content = storage::read_file(path);
-    size_t pos = 0;
-    while (pos < content.size()) {
-      size_t eol = content.find('\n', pos);
-      if (eol == std::string::npos) {  // torn last line: never fsynced completely
-        ++torn_;
-        break;
-      }
-      const std::string_view line(content.data() + pos, eol - pos);
-      pos = eol + 1;
-      simdjson::dom::element e;
-      if (parser.parse(line.data(), line.size()).get(e)) {
-        ++torn_;
-        continue;
-      }
-      uint64_t index = 0;
-      std::string_view request, text, finish;
-      uint64_t pt = 0, ct = 0;
-      if (e["index"].get(index) || e["request"].get(request) || e["text"].get(text) || e["finish_reason"].get(finish) ||
-          e["prompt_tokens"].get(pt) || e["completion_tokens"].get(ct)) {
-        ++torn_;
-        continue;
-      }
-      if (index < from) continue;
-      JournaledReply j;
-      j.request_hash = std::stoull(std::string(request), nullptr, 16);
-      j.reply.text = std::string(text);
-      j.reply.finish_reason = std::string(finish);
-      j.reply.usage.prompt_tokens = static_cast<uint32_t>(pt);
-      j.reply.usage.completion_tokens = static_cast<uint32_t>(ct);
-      loaded_.emplace(index, std::move(j));
-    }
+    parse_segment(storage::read_file(path), from, loaded_, torn_);
   }
   // Compact what is still needed into one segment, then drop the old ones.
   if (!loaded_.empty()) {
-    std::string all;
-    uint64_t max_index = 0;
-    for (const auto& [index, j] : loaded_) {
-      // The id is not needed to resume (it derives from the index); keep the field for readers.
-      append_line(all, index, 0, j.request_hash, j.reply);
-      max_index = std::max(max_index, index);
-    }
     const uint64_t compacted = segment_++;
-    storage::write_file_atomic(dir_ / fmt::format("{:05d}.jsonl", compacted), all);
-    closed_[compacted] = max_index;
+    storage::write_file_atomic(dir_ / fmt::format("{:05d}.jsonl", compacted), format_segment(loaded_));
+    closed_[compacted] = loaded_.rbegin()->first;
   }
   for (const auto& [n, path] : segments) fs::remove(path);
   open_segment();

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "base/doc.h"
 
@@ -40,6 +41,13 @@ class ReplyJournal {
   uint64_t torn_lines() const { return torn_; }
 
   void append(uint64_t index, uint64_t id, uint64_t request_hash, const base::Reply& reply);
+  // One segment's bytes: adds the replies with index ≥ from to `into` (the first line of an
+  // index wins) and counts in `torn` the lines that are cut short or not a reply.
+  static void parse_segment(std::string_view content, uint64_t from, std::map<uint64_t, JournaledReply>& into,
+                            uint64_t& torn);
+  // The lines of a segment holding `replies` (parse_segment reads them back unchanged).
+  static std::string format_segment(const std::map<uint64_t, JournaledReply>& replies);
+
   // Writes the buffered lines and fdatasyncs the segment.
   void flush();
   // Everything below `index` is in a checkpoint: closes the segment and deletes the

@@ -4,6 +4,7 @@
 
 #include "base/json.h"
 #include "pipeline/run.h"
+#include "storage/files.h"
 
 namespace primer::pipeline {
 namespace {
@@ -42,6 +43,9 @@ RunState RunState::parse(const std::string& json, const std::filesystem::path& o
     if (simdjson::dom::array a; !root["rejected_pieces"].get(a))
       for (auto p : a) s.rejected_pieces.emplace_back(std::string_view(p));
     s.totals = storage::Manifest::parse(simdjson::minify(root["totals"]), origin.string());
+    for (const auto* pieces : {&s.validation_pieces, &s.signature_pieces, &s.rejected_pieces})
+      for (const auto& p : *pieces)
+        if (!storage::is_inner_path(p)) throw RunError(corrupt);
   } catch (const simdjson::simdjson_error&) {
     throw RunError(corrupt);
   } catch (const storage::StorageError&) {

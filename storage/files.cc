@@ -111,6 +111,16 @@ std::string read_file(const std::filesystem::path& path) {
   return ss.str();
 }
 
+bool is_inner_path(std::string_view rel) {
+  if (rel.empty() || rel.front() == '/' || rel.find('\0') != std::string_view::npos) return false;
+  for (size_t begin = 0; begin <= rel.size();) {
+    const size_t end = std::min(rel.find('/', begin), rel.size());
+    if (rel.substr(begin, end - begin) == "..") return false;
+    begin = end + 1;
+  }
+  return true;
+}
+
 void remove_stale_temporaries(const std::filesystem::path& dir) {
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec))

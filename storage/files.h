@@ -57,5 +57,8 @@ void rename_durable(const std::filesystem::path& from, const std::filesystem::pa
 std::string read_file(const std::filesystem::path& path);
 // Removes leftover temporaries ("*.tmp-*") of crashed writers in `dir` (not recursive).
 void remove_stale_temporaries(const std::filesystem::path& dir);
+// Whether `rel`, read from a manifest or a run's state, names a file inside the directory
+// it is relative to: not empty, not absolute, no ".." component, no NUL byte.
+bool is_inner_path(std::string_view rel);
 
 }  // namespace primer::storage

@@ -4,6 +4,8 @@
 
 #include <ctime>
 
+#include <fmt/format.h>
+
 #include "base/json.h"
 
 namespace primer::storage {
@@ -134,6 +136,12 @@ Manifest Manifest::parse(std::string_view json, std::string_view origin) {
   simdjson::dom::element root;
   if (auto err = parser.parse(json.data(), json.size()).get(root); err)
     throw fail(std::string("not valid JSON (") + simdjson::error_message(err) + ")");
+  auto inner = [&](simdjson::dom::element e, const char* what) {
+    const std::string_view path(e["path"]);
+    if (!is_inner_path(path))
+      throw fail(fmt::format("{} path \"{}\" is not a relative path inside the dataset", what, path));
+    return std::string(path);
+  };
   Manifest m;
   try {
     m.schema = static_cast<int>(int64_t(root["schema"]));
@@ -168,7 +176,7 @@ Manifest Manifest::parse(std::string_view json, std::string_view origin) {
     }
     for (auto s : root["shards"].get_array()) {
       ShardInfo info;
-      info.path = std::string(std::string_view(s["path"]));
+      info.path = inner(s, "shard");
       info.split = std::string(std::string_view(s["split"]));
       info.records = uint64_t(s["records"]);
       info.bytes = uint64_t(s["bytes"]);
@@ -194,7 +202,7 @@ Manifest Manifest::parse(std::string_view json, std::string_view origin) {
     }
     if (!root["tokenizer"].get(t)) {
       TokenizerInfo info;
-      info.path = std::string(std::string_view(t["path"]));
+      info.path = inner(t, "tokenizer");
       info.model_type = std::string(std::string_view(t["model_type"]));
       info.vocab_size = static_cast<uint32_t>(uint64_t(t["vocab_size"]));
       uint64_t requested = 0;
@@ -207,7 +215,7 @@ Manifest Manifest::parse(std::string_view json, std::string_view origin) {
     if (!root["tokens"].get(t)) {
       for (auto s : t["shards"].get_array()) {
         TokenShardInfo info;
-        info.path = std::string(std::string_view(s["path"]));
+        info.path = inner(s, "token shard");
         info.split = std::string(std::string_view(s["split"]));
         info.documents = uint64_t(s["documents"]);
         info.tokens = uint64_t(s["tokens"]);

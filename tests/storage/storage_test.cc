@@ -201,6 +201,14 @@ TEST_CASE("manifest round trip and dataset card") {
                        StorageError);
   CHECK_THROWS_WITH_AS(Manifest::parse("{\"schema\":99}", "m.json"), doctest::Contains("schema 99"), StorageError);
   CHECK_THROWS_AS(Manifest::parse("{\"schema\":1}", "m.json"), StorageError);
+  // A shard path out of the dataset's directory (a merge or a resume would read or move
+  // that file) is refused.
+  for (const char* outside : {"/etc/passwd", "../other/data/train.jsonl.zst", "data/../../x", ".."}) {
+    Manifest bad = m;
+    bad.shards[0].path = outside;
+    CHECK_THROWS_WITH_AS(Manifest::parse(bad.to_json(), "m.json"), doctest::Contains("is not a relative path inside"),
+                         StorageError);
+  }
 
   CardInfo info;
   info.title = "Stories";
@@ -211,4 +219,11 @@ TEST_CASE("manifest round trip and dataset card") {
   CHECK(card.find("  - split: validation\n    path: data/validation-*.jsonl.zst\n") != std::string::npos);
   CHECK(card.find("size_categories:\n- n<1K\n") != std::string::npos);
   CHECK(card.find("| vocab | 100 | 90 | 10 (10.00%) | oov_rate 6, missing_words 4 |") != std::string::npos);
+}
+
+TEST_CASE("is_inner_path: relative paths inside a directory only") {
+  for (const char* inside : {"data/train-00000-of-00001.jsonl.zst", "tokenizer.model", "a/./b", "..a/b..", "a/...b"})
+    CHECK(is_inner_path(inside));
+  for (const char* outside : {"", "/abs", "..", "../x", "a/../b", "a/.."}) CHECK_FALSE(is_inner_path(outside));
+  CHECK_FALSE(is_inner_path(std::string_view("a\0b", 3)));
 }
