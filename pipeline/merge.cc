@@ -53,7 +53,7 @@ TaskFile read_task_file(const fs::path& path) {
   f.config = std::string(config);
   for (auto s : signatures) {
     std::string_view p;
-    if (s.get(p) || p.empty() || p.find('/') != std::string_view::npos)
+    if (s.get(p) || p.find('/') != std::string_view::npos || !storage::is_inner_path(p) || p == ".")
       throw RunError(path.string() + " is corrupt; delete that task's directory and rerun the task");
     f.signatures.emplace_back(p);
   }

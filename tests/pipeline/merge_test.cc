@@ -259,6 +259,14 @@ TEST_CASE("a task of another split or config, and a corrupt task, are refused by
   fs::resize_file(sig, bytes.size() - 7);
   CHECK_THROWS_WITH_AS(merge(out), doctest::Contains((sig.string() + " is corrupt").c_str()), pipeline::RunError);
   storage::write_file_atomic(sig, bytes);
+  // A task.json whose signature file is named out of the task's directory.
+  const fs::path task_json = out / "tasks/1/task.json";
+  const std::string task = storage::read_file(task_json);
+  const size_t at = task.find("signatures-00000.bin");
+  REQUIRE(at != std::string::npos);
+  storage::write_file_atomic(task_json, std::string(task).replace(at, 20, ".."));
+  CHECK_THROWS_WITH_AS(merge(out), doctest::Contains((task_json.string() + " is corrupt").c_str()), pipeline::RunError);
+  storage::write_file_atomic(task_json, task);
   // A candidate shard that lost records.
   const fs::path cand = out / "tasks/0/candidates-00000-of-00002.jsonl.zst";
   REQUIRE(fs::exists(cand));
