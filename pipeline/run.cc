@@ -1,7 +1,6 @@
 #include "pipeline/run.h"
 
 #include <tbb/global_control.h>
-#include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 #include <cstdlib>
 #include <fmt/format.h>
 
+#include "base/ordered_stages.h"
 #include "base/rng.h"
 #include "pipeline/progress.h"
 #include "pipeline/report.h"
@@ -315,39 +315,39 @@ void Run::generate() {
   } else if (next < count) {
     source_->start(next, count, state_.totals.cost_usd);
     progress_->set_note([this] { return source_->progress_note(); });
+    // Filters may use oneTBB inside prepare: --threads bounds it too.
     std::unique_ptr<tbb::global_control> limit;
     if (options_.threads > 0)
       limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, options_.threads);
-    const size_t tokens = 4 * static_cast<size_t>(tbb::this_task_arena::max_concurrency());
+    const size_t workers =
+        options_.threads > 0 ? options_.threads : static_cast<size_t>(tbb::this_task_arena::max_concurrency());
     const double fraction = config_.storage.validation_fraction;
     try {
-      tbb::parallel_pipeline(
-          tokens,
-          tbb::make_filter<void, Batch*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Batch* {
-            if (next >= count || g_stop.load()) {
-              fc.stop();
-              return nullptr;
-            }
+      // Fetch and consume here, in prompt order; prepare (sampling, the teacher's reply or
+      // the built-in teacher's story, filters, the record's JSON) on `workers` threads.
+      base::run_ordered<Batch>(
+          workers, 4 * workers,
+          [&]() -> std::unique_ptr<Batch> {
+            if (next >= count || g_stop.load()) return nullptr;
             const uint64_t end = std::min<uint64_t>(next + kBatch, count);
             auto batch = std::make_unique<Batch>();
             batch->items.resize(end - next);
             if (!source_->fetch(next, batch->items, g_stop)) {
               source_stopped = true;
-              fc.stop();
               return nullptr;
             }
             for (auto& it : batch->items) it.doc.prompt.index = it.outcome.index = next++;
-            return batch.release();
-          }) & tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel, [&](Batch* b) {
-            for (auto& it : b->items) {
+            return batch;
+          },
+          [&](Batch& b) {
+            for (auto& it : b.items) {
               if (g_stop.load()) break;  // not consumed anyway
               prepare(it, fraction);
             }
-            return b;
-          }) & tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order, [&](Batch* b) {
-            std::unique_ptr<Batch> own(b);
-            for (auto& it : b->items) consume(it.outcome, it.line);
-          }));
+          },
+          [&](Batch& b) {
+            for (auto& it : b.items) consume(it.outcome, it.line);
+          });
     } catch (const filters::FilterCancelled&) {
       // A filter saw the stop flag mid-document (g_stop is set): stop as between batches.
     }
