@@ -46,6 +46,7 @@
 #include <stdexcept>
 
 #include "base/json.h"
+#include "base/text.h"
 #include "filters/code_text.h"
 #include "filters/kinds.h"
 #include "filters/text_norm.h"
@@ -153,7 +154,7 @@ class DecontaminateFilter final : public OrderedFilter {
       EvalItem item;
       item.set = set;
       item.line = number;
-      item.preview = std::string(text.substr(0, 80));
+      item.preview = base::cut_utf8(text, 80);  // whole characters: the report is UTF-8
       ++sets_[set].items;
       if (words.words.size() < n_) ++sets_[set].short_items;
       word_ngram_hashes(words, n_, grams);

@@ -340,6 +340,25 @@ TEST_CASE("decontaminate: 13-gram overlap, report of items and documents, state"
   CHECK_THROWS(og.restore_state_delta("xyz"));
 }
 
+TEST_CASE("decontaminate: an item's preview in the report is cut at a whole character") {
+  primer::testing::TempDir dir;
+  // 79 ASCII bytes, then two-byte characters: byte 80 is the middle of "é".
+  const std::string item = std::string(79, 'a').replace(9, 1, " ").replace(39, 1, " ") +
+                           "été café crème brûlée déjà vu à la carte père mère frère sœur cœur";
+  primer::testing::write_file(dir / "eval.txt", item + "\n");
+  FilterContext ctx;
+  ctx.out_dir = dir.path();
+  Settings s;
+  s.set("eval_sets", std::vector<std::string>{(dir / "eval.txt").string()});
+  auto f = make_with("decontaminate", s, ctx);
+  auto& o = static_cast<OrderedFilter&>(*f);
+  CHECK(verdict(o, text_doc("We read: " + item + " and more.", 1)) == "contaminated");
+  o.write_outputs();
+  const std::string report = primer::testing::read_file(dir / "decontamination.json");
+  CHECK(report.find(std::string(39, 'a') + "…\"") != std::string::npos);
+  CHECK(report.find("\xEF\xBF\xBD") == std::string::npos);  // no U+FFFD for a split character
+}
+
 TEST_CASE("decontaminate: fraction mode (10-gram candidates, matched share of the item)") {
   primer::testing::TempDir dir;
   FilterContext ctx = eval_context(dir);
