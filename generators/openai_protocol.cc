@@ -206,10 +206,15 @@ std::optional<double> parse_duration(std::string_view text) {
 }
 
 std::optional<double> retry_after_seconds(const Headers& headers, double now_unix, double cap) {
-  auto clamp = [&](double s) { return std::clamp(s, 0.0, cap); };
+  // "nan" (std::stod reads it) would become a retry time that never comes: the call would
+  // sit first in the I/O thread's queue of delayed calls forever, spinning the thread.
+  auto clamp = [&](double s) -> std::optional<double> {
+    if (!std::isfinite(s)) return std::nullopt;
+    return std::clamp(s, 0.0, cap);
+  };
   if (auto it = headers.find("retry-after-ms"); it != headers.end()) {
     try {
-      return clamp(std::stod(it->second) / 1000.0);
+      if (auto s = clamp(std::stod(it->second) / 1000.0)) return s;
     } catch (...) {
     }
   }

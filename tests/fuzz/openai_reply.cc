@@ -2,6 +2,8 @@
 // parse_error_body and classify_status for the others. Replies are failures-as-values:
 // nothing may throw. The first line also goes through the header parsers (retry-after,
 // retry-after-ms, x-should-retry, rate-limit durations).
+#include <cmath>
+
 #include "generators/openai_protocol.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -20,9 +22,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const std::string_view line = body.substr(0, body.find('\n'));
   const std::string value(line);
-  (void)parse_duration(line);
-  (void)retry_after_seconds({{"retry-after", value}}, 1.7e9);
-  (void)retry_after_seconds({{"retry-after-ms", value}}, 1.7e9);
+  if (const auto d = parse_duration(line)) primer::fuzz::require(std::isfinite(*d) && *d >= 0, "a finite duration");
+  for (const char* header : {"retry-after", "retry-after-ms"})
+    if (const auto s = retry_after_seconds({{header, value}}, 1.7e9, 120.0))
+      primer::fuzz::require(*s >= 0 && *s <= 120.0, "a retry time within [0, cap]");  // NaN fails both
   (void)classify_status(429, {{"x-should-retry", value}}, body);
   return 0;
 }

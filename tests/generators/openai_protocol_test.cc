@@ -115,6 +115,10 @@ TEST_CASE("retry-after headers, durations and backoff") {
   CHECK(retry_after_seconds({{"retry-after-ms", "1500"}}, 0) == doctest::Approx(1.5));
   CHECK(retry_after_seconds({{"retry-after-ms", "250"}, {"retry-after", "9"}}, 0) == doctest::Approx(0.25));
   CHECK(retry_after_seconds({{"retry-after", "7"}}, 0) == doctest::Approx(7));
+  // Not a number: no retry time (the backoff applies), never NaN.
+  CHECK_FALSE(retry_after_seconds({{"retry-after-ms", "nan"}}, 0));
+  CHECK_FALSE(retry_after_seconds({{"retry-after-ms", "-inf"}}, 0));
+  CHECK(retry_after_seconds({{"retry-after-ms", "NaN"}, {"retry-after", "3"}}, 0) == doctest::Approx(3));
   CHECK(retry_after_seconds({{"retry-after", "7000"}}, 0) == doctest::Approx(120));  // capped
   // HTTP date: 2015-10-21 07:28:00 UTC is 1445412480.
   CHECK(retry_after_seconds({{"retry-after", "Wed, 21 Oct 2015 07:28:00 GMT"}}, 1445412470.0) == doctest::Approx(10));
