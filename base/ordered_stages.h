@@ -29,6 +29,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/thread_name.h"
+
 namespace primer::base {
 
 template <typename T>
@@ -53,6 +55,7 @@ void run_ordered(size_t workers, size_t in_flight, const std::function<std::uniq
   threads.reserve(workers);
   for (size_t w = 0; w < workers; ++w)
     threads.emplace_back([&] {
+      name_this_thread("primer-worker");
       std::unique_lock lock(mu);
       for (;;) {
         work_cv.wait(lock, [&] { return closing || !todo.empty(); });

@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/thread_name.h"
 #include "generators/openai_client.h"
 #include "generators/rate_limiter.h"
 
@@ -140,7 +141,10 @@ struct HttpTeacher::Impl {
     }
     clock = now_s();
     active.reserve(static_cast<size_t>(o.max_in_flight));
-    io = std::thread([this] { loop(); });
+    io = std::thread([this] {
+      base::name_this_thread("primer-http");
+      loop();
+    });
   }
 
   ~Impl() {

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "base/rng.h"
+#include "base/thread_name.h"
 
 namespace primer::pipeline {
 
@@ -30,7 +31,10 @@ HttpSource::HttpSource(const generators::HttpTeacherOptions& options, const prom
     resolved_.emplace(index, std::move(c));
     ++reused_;
   }
-  collector_ = std::thread([this] { collect(); });
+  collector_ = std::thread([this] {
+    base::name_this_thread("primer-journal");
+    collect();
+  });
 }
 
 HttpSource::~HttpSource() {

@@ -31,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/thread_name.h"
 #include "storage/sha256.h"
 #include "storage/shard.h"
 
@@ -74,7 +75,10 @@ class LineBlockReader {
   explicit LineBlockReader(std::vector<std::filesystem::path> files, size_t block_bytes = 2 << 20, size_t queued = 4,
                            bool hash = false)
       : files_(std::move(files)), block_bytes_(block_bytes), queued_(queued), hash_(hash) {
-    thread_ = std::thread([this] { read_all(); });
+    thread_ = std::thread([this] {
+      base::name_this_thread("primer-read");
+      read_all();
+    });
   }
   LineBlockReader(const LineBlockReader&) = delete;
   LineBlockReader& operator=(const LineBlockReader&) = delete;

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/thread_name.h"
 #include "storage/sha256.h"
 
 namespace primer::storage {
@@ -126,7 +127,11 @@ void ShardWriter::compress_loop() {
 // the queue is full.
 void ShardWriter::submit(bool end) {
   Impl& m = *impl_;
-  if (!m.thread.joinable()) m.thread = std::thread([this] { compress_loop(); });
+  if (!m.thread.joinable())
+    m.thread = std::thread([this] {
+      base::name_this_thread("primer-zstd");
+      compress_loop();
+    });
   std::string next;
   {
     std::unique_lock lock(m.mu);

@@ -2,9 +2,14 @@
 // `in_flight` between fetch and consume, and the first exception of any stage rethrown.
 #include <doctest/doctest.h>
 
+#include <pthread.h>
+
 #include <atomic>
+#include <mutex>
 #include <stdexcept>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "base/ordered_stages.h"
 
@@ -92,4 +97,21 @@ TEST_CASE("run_ordered: nothing to fetch") {
   run_ordered<Item>(
       2, 4, []() -> std::unique_ptr<Item> { return nullptr; }, [&](Item&) { ++prepared; }, [&](Item&) { ++consumed; });
   CHECK(prepared + consumed == 0);
+}
+
+TEST_CASE("run_ordered: workers are named for top -H and profilers") {
+  int left = 4;
+  std::mutex mu;
+  std::vector<std::string> names;
+  run_ordered<Item>(
+      2, 4, [&]() -> std::unique_ptr<Item> { return left-- > 0 ? std::make_unique<Item>() : nullptr; },
+      [&](Item&) {
+        char name[16] = {};
+        ::pthread_getname_np(::pthread_self(), name, sizeof name);
+        std::lock_guard lock(mu);
+        names.emplace_back(name);
+      },
+      [](Item&) {});
+  REQUIRE(names.size() == 4);
+  for (const auto& n : names) CHECK(n == "primer-worker");
 }
