@@ -92,6 +92,8 @@ void HttpSource::submit_until(uint64_t end) {
   std::vector<std::pair<uint64_t, base::PromptSpec>> group;
   auto send = [&] {
     teacher_->submit(group);
+    std::lock_guard lock(mu_);
+    for (auto& [index, p] : group) sent_prompts_.emplace(index, std::move(p));
     group.clear();
   };
   while (next_submit_ < end) {

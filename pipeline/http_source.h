@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "generators/http_teacher.h"
@@ -43,6 +44,17 @@ class HttpSource {
   // first (quota exhausted, budget reached, or `interrupted` became true).
   std::optional<std::vector<generators::Completion>> fetch(uint64_t begin, uint64_t end,
                                                            const std::atomic<bool>& interrupted);
+  // Hands over, and forgets, the prompts of [begin, begin + n) that this source sampled to
+  // send: sink(k, prompt of begin + k). Prompts answered from the journal are not kept.
+  template <typename Sink>
+  void take_prompts(uint64_t begin, size_t n, Sink&& sink) {
+    std::lock_guard lock(mu_);
+    for (size_t k = 0; k < n; ++k)
+      if (auto it = sent_prompts_.find(begin + k); it != sent_prompts_.end()) {
+        sink(k, std::move(it->second));
+        sent_prompts_.erase(it);
+      }
+  }
   // Waits (up to timeout_s) until every request sent has come back and is journaled:
   // they are paid for, so a stopping run keeps them for the next session.
   void drain(double timeout_s);
@@ -77,6 +89,9 @@ class HttpSource {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::map<uint64_t, generators::Completion> resolved_;
+  // Prompts sent, until the run takes them with its replies (take_prompts): no more than
+  // the window ahead of the run's fetch.
+  std::unordered_map<uint64_t, base::PromptSpec> sent_prompts_;
   std::map<uint64_t, double> outstanding_cost_;  // worst case of prompts sent, by index
   double outstanding_cost_sum_ = 0;              // their sum
   // Sent but not yet journaled: never more than max_in_flight, so a kill can lose (and

@@ -205,7 +205,7 @@ void Run::load_or_start() {
 // The parallel stage for one prompt: its prompt, the reply, the stateless half of the
 // filter chain, and the JSON record of a candidate.
 void Run::prepare(Item& it, double validation_fraction) const {
-  it.doc.prompt = sampler_->sample(config_.seed, it.doc.prompt.index);
+  if (!it.prompt_sampled) it.doc.prompt = sampler_->sample(config_.seed, it.doc.prompt.index);
   it.doc.teacher = teacher_name_;
   source_->complete(it);
   PromptOutcome& o = it.outcome;

@@ -66,6 +66,11 @@ class HttpReplySource final : public PricedSource {
       items[k].outcome.failed = !c.ok;
       items[k].doc.reply = std::move(c.reply);
     }
+    // The prompts HttpSource sampled to send them: prepare need not sample them again.
+    http_->take_prompts(first, items.size(), [&](size_t k, base::PromptSpec&& p) {
+      items[k].doc.prompt = std::move(p);
+      items[k].prompt_sampled = true;
+    });
     return true;
   }
   void checkpoint(uint64_t next_index) override {

@@ -44,8 +44,9 @@ struct RunReport;
 // One prompt on its way through the run.
 struct Item {
   base::Doc doc;
-  PromptOutcome outcome;  // failed (HTTP: after its retries), stateless verdict, keys, counts
-  std::string line;       // the JSON record (candidates only: no stateless filter dropped it)
+  bool prompt_sampled = false;  // doc.prompt is already the sampler's (an HTTP source sampled it to send it)
+  PromptOutcome outcome;        // failed (HTTP: after its retries), stateless verdict, keys, counts
+  std::string line;             // the JSON record (candidates only: no stateless filter dropped it)
 };
 
 class ReplySource {

@@ -9,9 +9,11 @@
 #include <random>
 #include <thread>
 
+#include "base/json.h"
 #include "pipeline/config.h"
 #include "pipeline/run.h"
 #include "storage/files.h"
+#include "storage/reader.h"
 #include "storage/shard.h"
 #include "tests/support/fake_openai.h"
 #include "tests/support/testing.h"
@@ -73,6 +75,43 @@ TEST_CASE("an HTTP run: every prompt asked once, stories in the shards, usage an
   const std::string card = storage::read_file(dir / "out/README.md");
   CHECK(card.find("gpt-4o-mini") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "out/journal"));
+}
+
+TEST_CASE("an HTTP run: each record carries the prompt that was sent for its reply") {
+  // The server answers each request with its own user message: a record whose "prompt"
+  // is not its "text" paired a reply with another prompt than the one sent for it.
+  FakeOpenAI server;
+  server.behaviour = [](const FakeCall& c) {
+    FakeReply r;
+    simdjson::dom::parser parser;
+    simdjson::dom::array messages;
+    std::string_view content;
+    r.status = 400;
+    if (parser.parse(c.body)["messages"].get_array().get(messages)) return r;
+    for (auto m : messages) {
+      std::string_view role;
+      if (!m["role"].get_string().get(role) && role == "user" && m["content"].get_string().get(content)) return r;
+    }
+    r.status = 200;
+    r.billed = true;
+    r.body = R"({"choices":[{"index":0,"message":{"role":"assistant","content":)";
+    base::append_json_string(r.body, content);
+    r.body += R"(},"finish_reason":"stop"}],"usage":{"prompt_tokens":50,"completion_tokens":20}})";
+    return r;
+  };
+  TempDir dir;
+  primer::testing::write_file(dir / "run.toml", http_config(server, 400));
+  const auto r = run_in_process(dir / "run.toml", dir / "out");
+  CHECK(r.manifest.replies == 400);
+  uint64_t records = 0, paired = 0;
+  for (const auto& e : fs::directory_iterator(dir / "out/data"))
+    storage::for_each_record(e.path(), [&](const storage::RecordView& v) {
+      ++records;
+      std::string_view prompt;
+      if (!v.json["prompt"].get_string().get(prompt) && !prompt.empty() && prompt == v.text) ++paired;
+    });
+  CHECK(records == 400);
+  CHECK(paired == records);
 }
 
 TEST_CASE("failed prompts are counted, not written; truncated replies are dropped by the truncation filter") {
