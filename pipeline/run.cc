@@ -323,7 +323,7 @@ void Run::generate() {
         options_.threads > 0 ? options_.threads : static_cast<size_t>(tbb::this_task_arena::max_concurrency());
     const double fraction = config_.storage.validation_fraction;
     try {
-      // Fetch and consume here, in prompt order; prepare (sampling, the teacher's reply or
+      // Fetch and consume here, in prompt order; prepare (sampling, unless the source did,
       // the built-in teacher's story, filters, the record's JSON) on `workers` threads.
       base::run_ordered<Batch>(
           workers, 4 * workers,
