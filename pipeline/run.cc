@@ -419,10 +419,7 @@ RunReport Run::execute() {
   setup_components();
   load_or_start();
   t0_ = std::chrono::steady_clock::now();
-  {
-    const StopOnSignals stop;  // SIGINT/SIGTERM stop the run between batches
-    if (state_.phase == "generate") generate();
-  }
+  if (state_.phase == "generate") generate();  // SIGINT/SIGTERM (run()) stop it between batches
   if (report_.interrupted || report_.budget_reached || report_.quota_exhausted) {
     report_.manifest = build_manifest();
     return report_;
@@ -434,10 +431,21 @@ RunReport Run::execute() {
 }  // namespace
 
 RunReport run(const Config& config, const RunOptions& options) {
+  // SIGINT/SIGTERM: while generating, the run stops at its last checkpoint (exit 130).
+  // Once it is finishing (renames, tokenizer, manifest), a first signal lets it finish and
+  // skips the report; a second leaves at once (StopOnSignals) and a rerun finishes it.
+  // Without the handlers then, a Ctrl-C in those last moments killed the process outright.
+  const StopOnSignals stop;
   Run r(config, options);
   RunReport report = r.execute();
-  if (r.writes_report() && !report.interrupted && !report.budget_reached && !report.quota_exhausted)
-    write_report_at_end(options.out, config.report.verify, options.progress);
+  if (r.writes_report() && !report.interrupted && !report.budget_reached && !report.quota_exhausted) {
+    if (!g_stop.load()) write_report_at_end(options.out, config.report.verify, options.progress);
+    else if (options.progress)
+      std::fprintf(stderr,
+                   "primer: stopped before writing report.html; the dataset is complete (`primer report %s` "
+                   "writes the page)\n",
+                   options.out.c_str());
+  }
   return report;
 }
 
