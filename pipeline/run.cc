@@ -440,7 +440,7 @@ RunReport run(const Config& config, const RunOptions& options) {
   RunReport report = r.execute();
   if (r.writes_report() && !report.interrupted && !report.budget_reached && !report.quota_exhausted) {
     if (!g_stop.load()) write_report_at_end(options.out, config.report.verify, options.progress);
-    else if (options.progress)
+    else  // like the interrupted line of `primer run`, said even with --quiet
       std::fprintf(stderr,
                    "primer: stopped before writing report.html; the dataset is complete (`primer report %s` "
                    "writes the page)\n",

@@ -5,9 +5,9 @@ A terminal's Ctrl-C sends SIGINT to the whole foreground process group: primer a
 child that shares its group. This test starts `primer run` (examples/codeexercises.toml with
 small shards, so checkpoints happen) as the leader of a new process group, signals the
 group at a random moment, checks the exit code (130; 0 when the signal came as the run was
-finishing and it finished), that nothing primer started is left
-behind, then resumes and compares every data file with an uninterrupted run. It prints how
-long each stop took (the time from the signal to the exit).
+finishing and it finished), that nothing primer started is left behind, then resumes and
+compares every data file with an uninterrupted run. It prints how long each stop took (the
+time from the signal to the exit).
 
 usage: interrupt_test.py PRIMER [TRIALS]
 """
