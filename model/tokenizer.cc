@@ -5,10 +5,12 @@
 #include <sentencepiece_trainer.h>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
 
+#include "model/spm_proto.h"
 #include "storage/files.h"
 #include "storage/layout.h"
 #include "storage/reader.h"
@@ -178,20 +180,79 @@ Tokenizer Tokenizer::from_serialized(std::string_view model_proto, const std::st
   }
   if (!status.ok()) throw TokenizerError(origin + " is not a sentencepiece model: " + status.ToString());
   if (sp->bos_id() < 0) throw TokenizerError(origin + " has no BOS piece; token shards need one");
+  static std::atomic<uint64_t> next_id{1};
   Tokenizer t;
   t.sp_ = std::move(sp);
   t.sha256_ = storage::sha256_hex(model_proto);
+  t.by_word_ = detail::splits_at_spaces(detail::read_spm_facts(model_proto));
+  t.id_ = next_id.fetch_add(1);
   return t;
 }
 
 int Tokenizer::vocab_size() const { return sp_->GetPieceSize(); }
 int Tokenizer::bos_id() const { return sp_->bos_id(); }
 
-void Tokenizer::encode(std::string_view text, std::vector<int>& ids) const {
-  std::vector<int> out;
+void Tokenizer::encode_whole(std::string_view text, std::vector<int>& ids) const {
+  thread_local std::vector<int> out;
   const auto status = sp_->Encode(text, &out);
   if (!status.ok()) throw TokenizerError("sentencepiece could not encode a text: " + status.ToString());
   ids.insert(ids.end(), out.begin(), out.end());
+}
+
+namespace {
+
+// A thread's encoded words: word -> its ids (a range of `ids`), for one model at a time.
+struct WordCache {
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  static constexpr size_t kMaxWordBytes = 48;    // longer words are encoded, not kept
+  static constexpr size_t kMaxWords = 1u << 15;  // then it starts over: ~3 MB at most
+  uint64_t model = 0;
+  std::unordered_map<std::string, std::pair<uint32_t, uint32_t>, Hash, std::equal_to<>> index;
+  std::vector<int> ids;
+  void reset(uint64_t m) {
+    model = m;
+    index.clear();
+    ids.clear();
+  }
+};
+
+// sentencepiece adds its escaped space (U+2581) in front of the text and turns each ' '
+// into one; word by word gives the same ids only where each U+2581 starts a word
+// (model/spm_proto.h).
+bool splits_cleanly(std::string_view text) {
+  return !text.empty() && text.front() != ' ' && text.back() != ' ' && text.find("  ") == std::string_view::npos &&
+         text.find("\xE2\x96\x81") == std::string_view::npos;
+}
+
+}  // namespace
+
+void Tokenizer::encode_word(std::string_view word, std::vector<int>& ids) const {
+  if (word.size() > WordCache::kMaxWordBytes) return encode_whole(word, ids);
+  thread_local WordCache cache;
+  if (cache.model != id_) cache.reset(id_);
+  if (const auto it = cache.index.find(word); it != cache.index.end()) {
+    const auto [at, n] = it->second;
+    ids.insert(ids.end(), cache.ids.begin() + at, cache.ids.begin() + at + n);
+    return;
+  }
+  if (cache.index.size() >= WordCache::kMaxWords) cache.reset(id_);
+  const size_t at = cache.ids.size();
+  encode_whole(word, cache.ids);
+  cache.index.emplace(word, std::pair{static_cast<uint32_t>(at), static_cast<uint32_t>(cache.ids.size() - at)});
+  ids.insert(ids.end(), cache.ids.begin() + static_cast<std::ptrdiff_t>(at), cache.ids.end());
+}
+
+void Tokenizer::encode(std::string_view text, std::vector<int>& ids) const {
+  if (!by_word_ || !splits_cleanly(text)) return encode_whole(text, ids);
+  for (size_t start = 0;;) {
+    const size_t space = text.find(' ', start);
+    encode_word(text.substr(start, space - start), ids);
+    if (space == std::string_view::npos) return;
+    start = space + 1;
+  }
 }
 
 std::string Tokenizer::decode(std::span<const int> ids) const {

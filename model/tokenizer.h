@@ -81,8 +81,15 @@ class Tokenizer {
 
   int vocab_size() const;
   int bos_id() const;
-  // Appends the ids of `text` (no BOS) to `ids`.
+  // Appends the ids of `text` (no BOS) to `ids`: sentencepiece's encoding, computed word
+  // by word where that gives the same ids (a BPE model trained as train_tokenizer trains
+  // them, and a text without leading, trailing or doubled spaces: model/spm_proto.h), each
+  // word's ids kept in a per-thread cache, so common words are encoded once per thread.
   void encode(std::string_view text, std::vector<int>& ids) const;
+  // sentencepiece on the whole text at once: what encode() must equal.
+  void encode_whole(std::string_view text, std::vector<int>& ids) const;
+  // Whether encode() may go word by word for this model.
+  bool encodes_by_word() const { return by_word_; }
   std::string decode(std::span<const int> ids) const;
   // The text of `ids` as it reads after `context` (sentencepiece drops the leading space
   // of a decoded sequence; a continuation must keep it). BOS/EOS in context are ignored.
@@ -101,8 +108,12 @@ class Tokenizer {
   const std::string& sha256() const { return sha256_; }
 
  private:
+  void encode_word(std::string_view word, std::vector<int>& ids) const;
+
   std::shared_ptr<const sentencepiece::SentencePieceProcessor> sp_;
   std::string sha256_;
+  bool by_word_ = false;
+  uint64_t id_ = 0;  // names the loaded model in the per-thread word caches
 };
 
 }  // namespace primer::model

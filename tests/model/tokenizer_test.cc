@@ -162,6 +162,90 @@ TEST_CASE("train: deterministic, exact round trip, digits split, bounded sample"
                        model::TokenizerError);
 }
 
+TEST_CASE("encode word by word: the ids of sentencepiece on the whole text, for any text") {
+  TempDir dir;
+  const auto all = texts(600);
+  make_dataset(dir.path(), all);
+  model::TokenizerOptions o;
+  o.vocab_size = 400;
+  model::train_tokenizer(dir.path(), model::dataset_shards(dir.path()), o);
+  const model::Tokenizer tok = model::Tokenizer::load(dir / "tokenizer.model");
+  REQUIRE(tok.encodes_by_word());  // a BPE model as train_tokenizer makes them
+
+  // Texts the word-by-word path takes and texts it must leave to sentencepiece whole:
+  // spaces at either end or doubled (whitespace-only pieces span them), a literal U+2581,
+  // words past the cache's length, tabs, paragraphs, invalid UTF-8, NUL, unknown scripts.
+  using namespace std::string_literals;
+  std::vector<std::string> cases(all.begin(), all.end());
+  for (std::string t :
+       {""s, " "s, "a"s, "Lily"s, "the dog ran"s, " the dog"s, "the dog "s, "the  dog"s, "the\tdog\nran.\n\nThe end"s,
+        "a\xE2\x96\x81"
+        "b"s,
+        "\xE2\x96\x81the dog"s, "big \xE2\x96\x81 red"s, "caf\xC3\xA9 na\xC3\xAFve \xF0\x9F\x99\x82 2024"s,
+        "bad \xFF\xFE bytes \xC3"s, "nul \0 inside"s, "\xE6\xBC\xA2\xE5\xAD\x97 \xC7\x85"s, "x7 12345 3.14 -0"s})
+    cases.push_back(t);
+  cases.push_back(std::string(200, 'z') + " " + std::string(60, 'q') + "u end");
+  // Random texts: pieces of the stories with every kind of separator, and their words
+  // joined by single spaces and line breaks (the word-by-word path's usual input).
+  uint64_t x = 7;
+  auto next = [&] { return x ^= x << 13, x ^= x >> 7, x ^= x << 17; };
+  const std::string seps[] = {" ", " ", " ", "  ", "\n", "\t", " \n ", "\xE2\x96\x81", "", "\xC2\xA0"};
+  std::vector<std::string> words;
+  for (const std::string& t : all)
+    for (size_t at = 0; at < t.size();) {
+      const size_t space = std::min(t.find(' ', at), t.size());
+      if (space > at) words.push_back(t.substr(at, space - at));
+      at = space + 1;
+    }
+  for (int i = 0; i < 300; ++i) {
+    std::string t;
+    const std::string& src = all[next() % all.size()];
+    for (int w = 0; w < 30; ++w) {
+      t += i % 2 ? src.substr(next() % src.size(), next() % 9) : words[next() % words.size()];
+      t += i % 2 ? seps[next() % std::size(seps)] : (w == 29 ? "." : next() % 8 ? " " : ".\n");
+    }
+    cases.push_back(std::move(t));
+  }
+  size_t by_word = 0;
+  for (int round = 0; round < 2; ++round)  // the second round comes from the cache
+    for (const std::string& t : cases) {
+      std::vector<int> fast = {7}, whole = {7};  // both append
+      tok.encode(t, fast);
+      tok.encode_whole(t, whole);
+      CHECK_MESSAGE(fast == whole, "text: [" << t << "]");
+      by_word += !t.empty() && t.front() != ' ' && t.back() != ' ' && t.find("  ") == std::string::npos;
+    }
+  CHECK(by_word >= 2 * 150);  // the joined words, at least, took the word-by-word path
+
+  // Two models on one thread: each gets its own words (the cache knows which model it holds).
+  o.vocab_size = 300;
+  fs::create_directories(dir / "other");
+  fs::copy(dir / "data", dir / "other" / "data", fs::copy_options::recursive);
+  model::train_tokenizer(dir / "other", model::dataset_shards(dir.path()), o);
+  const model::Tokenizer small = model::Tokenizer::load(dir / "other" / "tokenizer.model");
+  REQUIRE(small.encodes_by_word());
+  for (const std::string& t : {all[1], all[2]}) {
+    std::vector<int> a, b, a_whole, b_whole;
+    tok.encode(t, a);
+    small.encode(t, b);
+    tok.encode_whole(t, a_whole);
+    small.encode_whole(t, b_whole);
+    CHECK(a == a_whole);
+    CHECK(b == b_whole);
+    CHECK(a != b);
+  }
+
+  // Unigram: its Viterbi sums scores over the whole text, so it is never split.
+  o.model_type = "unigram";
+  model::train_tokenizer(dir.path(), model::dataset_shards(dir.path()), o);
+  const model::Tokenizer uni = model::Tokenizer::load(dir / "tokenizer.model");
+  CHECK_FALSE(uni.encodes_by_word());
+  std::vector<int> u, u_whole;
+  uni.encode(all[5], u);
+  uni.encode_whole(all[5], u_whole);
+  CHECK(u == u_whole);
+}
+
 TEST_CASE("encode: BOS-delimited documents that decode to the texts, identical for any thread count") {
   TempDir dir;
   const auto all = texts(500);
