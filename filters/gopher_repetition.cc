@@ -93,10 +93,8 @@ class FlatCounter {
   void reset(size_t n) {
     size_t cap = 64;
     while (cap < 2 * n + 2) cap *= 2;
-    if (cap > keys_.size() || ++epoch_ == 0) {
-      keys_.assign(std::max(cap, keys_.size()), 0);
-      counts_.assign(keys_.size(), 0);
-      stamps_.assign(keys_.size(), 0);
+    if (cap > slots_.size() || ++epoch_ == 0) {
+      slots_.assign(std::max(cap, slots_.size()), Slot{});
       epoch_ = 1;
     }
     mask_ = cap - 1;
@@ -104,18 +102,22 @@ class FlatCounter {
   // Adds one occurrence of h; returns its count so far.
   uint32_t add(uint64_t h) {
     size_t i = (h ^ (h >> 29)) & mask_;
-    while (stamps_[i] == epoch_ && keys_[i] != h) i = (i + 1) & mask_;
-    if (stamps_[i] != epoch_) {
-      stamps_[i] = epoch_;
-      keys_[i] = h;
-      counts_[i] = 0;
+    while (slots_[i].stamp == epoch_ && slots_[i].key != h) i = (i + 1) & mask_;
+    Slot& s = slots_[i];
+    if (s.stamp != epoch_) {
+      s.stamp = epoch_;
+      s.key = h;
+      s.count = 0;
     }
-    return ++counts_[i];
+    return ++s.count;
   }
 
  private:
-  std::vector<uint64_t> keys_;
-  std::vector<uint32_t> counts_, stamps_;
+  struct Slot {  // 16 bytes: a probe reads one cache line
+    uint64_t key = 0;
+    uint32_t count = 0, stamp = 0;
+  };
+  std::vector<Slot> slots_;
   uint32_t epoch_ = 0;
   size_t mask_ = 0;
 };
@@ -160,20 +162,25 @@ class GopherRepetitionFilter final : public Filter {
       wh[i] = words[i].size() <= 8 ? short_hash(words[i]) : XXH3_64bits(words[i].data(), words[i].size());
       prefix[i + 1] = prefix[i] + static_cast<uint32_t>(words[i].size());
     }
-    auto gram = [&](size_t i, size_t n) {
-      uint64_t h = 0x9E3779B97F4A7C15ull * n;
-      for (size_t k = 0; k < n; ++k) h = (h ^ wh[i + k]) * 0xBF58476D1CE4E5B9ull + k;
-      return h;
+    // grams[i]: a hash of words[i, i + n), extended by one word per n in place (one
+    // multiply per word and n instead of n).
+    thread_local std::vector<uint64_t> grams;
+    grams.resize(words.size());
+    for (size_t i = 0; i < words.size(); ++i) grams[i] = (0x9E3779B97F4A7C15ull ^ wh[i]) * 0xBF58476D1CE4E5B9ull;
+    auto extend_to = [&](size_t n) {  // grams of n - 1 words -> of n words
+      for (size_t i = 0; i + n <= words.size(); ++i)
+        grams[i] = (grams[i] ^ wh[i + n - 1]) * 0xBF58476D1CE4E5B9ull + (n - 1);
     };
     thread_local FlatCounter counts;
     for (size_t n = 2; n <= 4; ++n) {
+      extend_to(n);
       const double limit = t_.top[n - 2];
       if (limit <= 0 || words.size() < n) continue;
       counts.reset(words.size());
       uint32_t best = 0;
       size_t best_at = 0;
       for (size_t i = 0; i + n <= words.size(); ++i) {
-        const uint32_t c = counts.add(gram(i, n));
+        const uint32_t c = counts.add(grams[i]);
         if (c > best) {
           best = c;
           best_at = i;
@@ -183,12 +190,13 @@ class GopherRepetitionFilter final : public Filter {
       if (chars / len > limit) return Verdict::Drop(kTopReasons[n - 2]);
     }
     for (size_t n = 5; n <= 10; ++n) {
+      extend_to(n);
       const double limit = t_.dup[n - 5];
       if (limit <= 0) continue;
       counts.reset(words.size());
       size_t repeated = 0;
       for (size_t i = 0; i + n <= words.size();) {
-        if (counts.add(gram(i, n)) > 1) {
+        if (counts.add(grams[i]) > 1) {
           repeated += prefix[i + n] - prefix[i];
           i += n;
         } else {
