@@ -54,6 +54,10 @@ struct TokenizerOptions {
   uint64_t seed = 1;  // the reservoir sample
   int threads = 4;
   bool verbose = false;  // sentencepiece's own log lines on stderr
+  // BPE: give sentencepiece the sample's word counts instead of its paragraphs where that
+  // trains the same pieces (tokenizer.cc, trainer_input), which reads each distinct word
+  // once. Off: every paragraph as a sentence (tests compare the two).
+  bool word_counts = true;
 };
 
 // Checks options; throws TokenizerError with a message that names the bad value.

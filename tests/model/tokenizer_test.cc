@@ -162,6 +162,52 @@ TEST_CASE("train: deterministic, exact round trip, digits split, bounded sample"
                        model::TokenizerError);
 }
 
+TEST_CASE("train from word counts: the same pieces and scores as from the paragraphs") {
+  // The stories as texts() writes them (runs of spaces, leading and trailing ones), the
+  // same with single spaces (every paragraph clean), and some with a meta piece, U+2047,
+  // U+2581; then a sample with a tab, which goes to sentencepiece as paragraphs.
+  std::vector<std::string> raw = texts(600), tidy;
+  for (std::string t : raw) {
+    std::string out;
+    for (char c : t)
+      if (c != ' ' || (!out.empty() && out.back() != ' ' && out.back() != '\n')) out.push_back(c);
+    while (!out.empty() && (out.back() == ' ' || out.back() == '\n')) out.pop_back();
+    tidy.push_back(out);
+  }
+  std::vector<std::string> odd = tidy;
+  odd[3] += " a <s> b";
+  odd[4] += " \xE2\x81\x87 x";
+  odd[5] += " y\xE2\x96\x81z";
+  for (const auto* all : {&raw, &tidy, &odd}) {
+    TempDir dir;
+    make_dataset(dir.path(), *all);
+    model::TokenizerOptions o;
+    o.vocab_size = 500;
+    model::train_tokenizer(dir.path(), model::dataset_shards(dir.path()), o);
+    const model::Tokenizer by_word = model::Tokenizer::load(dir / "tokenizer.model");
+    o.word_counts = false;
+    model::train_tokenizer(dir.path(), model::dataset_shards(dir.path()), o);
+    const model::Tokenizer by_sentence = model::Tokenizer::load(dir / "tokenizer.model");
+    REQUIRE(by_word.vocab_size() == by_sentence.vocab_size());
+    size_t different = 0;
+    for (int id = 0; id < by_word.vocab_size(); ++id)
+      different += by_word.piece(id) != by_sentence.piece(id) || by_word.score(id) != by_sentence.score(id);
+    CHECK(different == 0);
+    CHECK(by_word.sha256() != by_sentence.sha256());  // the trainer spec says "tsv"
+  }
+
+  // A tab in the sample: paragraphs, byte for byte the model trained without word counts.
+  TempDir dir;
+  std::vector<std::string> tabbed = tidy;
+  tabbed[2] += "\tindented";
+  make_dataset(dir.path(), tabbed);
+  model::TokenizerOptions o;
+  o.vocab_size = 500;
+  const std::string a = model::train_tokenizer(dir.path(), model::dataset_shards(dir.path()), o).sha256;
+  o.word_counts = false;
+  CHECK(model::train_tokenizer(dir.path(), model::dataset_shards(dir.path()), o).sha256 == a);
+}
+
 TEST_CASE("encode word by word: the ids of sentencepiece on the whole text, for any text") {
   TempDir dir;
   const auto all = texts(600);
