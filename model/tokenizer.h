@@ -16,6 +16,8 @@
 //   sentences             each paragraph (line) of each train record; at most
 //                         max_sentences of them, a uniform reservoir sample (seeded),
 //                         so training stays fast on any dataset size
+//                         (BPE: given to sentencepiece as word counts where that
+//                         trains the same pieces; see TokenizerOptions::word_counts)
 //   threads               fixed (4), not the core count: unigram's EM sums in a
 //                         thread-count-dependent order
 //
