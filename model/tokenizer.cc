@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
@@ -73,7 +72,7 @@ std::vector<std::string> trainer_input(const std::vector<std::string>& sample, b
     return !p.empty() && p.front() != ' ' && p.back() != ' ';
   };
   std::vector<std::string> lines;
-  std::map<std::string_view, uint64_t> words;  // ordered: the same input every time
+  std::unordered_map<std::string_view, uint64_t> words;
   for (const std::string& p : sample) {
     if (!clean(p)) {
       lines.push_back(p + "\t1");
@@ -86,7 +85,9 @@ std::vector<std::string> trainer_input(const std::vector<std::string>& sample, b
       at = space + 1;
     }
   }
-  for (const auto& [w, n] : words) lines.push_back(fmt::format("{}\t{}", w, n));
+  std::vector<std::pair<std::string_view, uint64_t>> sorted(words.begin(), words.end());
+  std::sort(sorted.begin(), sorted.end());  // the same input every time
+  for (const auto& [w, n] : sorted) lines.push_back(fmt::format("{}\t{}", w, n));
   return lines;
 }
 
