@@ -85,6 +85,15 @@ std::vector<std::vector<int>> documents(const std::vector<uint16_t>& tokens, int
   return docs;
 }
 
+// A tokenizer of `vocab_size` pieces trained on the dataset in `dir` (its tokenizer.model).
+model::Tokenizer trained(const fs::path& dir, int vocab_size, const std::string& type = "bpe") {
+  model::TokenizerOptions o;
+  o.vocab_size = vocab_size;
+  o.model_type = type;
+  model::train_tokenizer(dir, model::dataset_shards(dir), o);
+  return model::Tokenizer::load(dir / "tokenizer.model");
+}
+
 }  // namespace
 
 TEST_CASE("options are checked; more than 65,535 pieces cannot go into uint16 token shards") {
@@ -212,10 +221,7 @@ TEST_CASE("encode word by word: the ids of sentencepiece on the whole text, for 
   TempDir dir;
   const auto all = texts(600);
   make_dataset(dir.path(), all);
-  model::TokenizerOptions o;
-  o.vocab_size = 400;
-  model::train_tokenizer(dir.path(), model::dataset_shards(dir.path()), o);
-  const model::Tokenizer tok = model::Tokenizer::load(dir / "tokenizer.model");
+  const model::Tokenizer tok = trained(dir.path(), 400);
   REQUIRE(tok.encodes_by_word());  // a BPE model as train_tokenizer makes them
 
   // Texts the word-by-word path takes and texts it must leave to sentencepiece whole:
@@ -264,11 +270,9 @@ TEST_CASE("encode word by word: the ids of sentencepiece on the whole text, for 
   CHECK(by_word >= 2 * 150);  // the joined words, at least, took the word-by-word path
 
   // Two models on one thread: each gets its own words (the cache knows which model it holds).
-  o.vocab_size = 300;
   fs::create_directories(dir / "other");
   fs::copy(dir / "data", dir / "other" / "data", fs::copy_options::recursive);
-  model::train_tokenizer(dir / "other", model::dataset_shards(dir.path()), o);
-  const model::Tokenizer small = model::Tokenizer::load(dir / "other" / "tokenizer.model");
+  const model::Tokenizer small = trained(dir / "other", 300);
   REQUIRE(small.encodes_by_word());
   for (const std::string& t : {all[1], all[2]}) {
     std::vector<int> a, b, a_whole, b_whole;
@@ -282,9 +286,7 @@ TEST_CASE("encode word by word: the ids of sentencepiece on the whole text, for 
   }
 
   // Unigram: its Viterbi sums scores over the whole text, so it is never split.
-  o.model_type = "unigram";
-  model::train_tokenizer(dir.path(), model::dataset_shards(dir.path()), o);
-  const model::Tokenizer uni = model::Tokenizer::load(dir / "tokenizer.model");
+  const model::Tokenizer uni = trained(dir.path(), 300, "unigram");
   CHECK_FALSE(uni.encodes_by_word());
   std::vector<int> u, u_whole;
   uni.encode(all[5], u);
