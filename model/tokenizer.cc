@@ -252,7 +252,7 @@ struct WordCache {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   static constexpr size_t kMaxWordBytes = 48;    // longer words are encoded, not kept
-  static constexpr size_t kMaxWords = 1u << 15;  // then it starts over: ~3 MB at most
+  static constexpr size_t kMaxWords = 1u << 15;  // then it starts over: a few MB at most
   uint64_t model = 0;
   std::unordered_map<std::string, std::pair<uint32_t, uint32_t>, Hash, std::equal_to<>> index;
   std::vector<int> ids;
