@@ -1,15 +1,19 @@
 #include "model/encode.h"
 
 #include <fmt/format.h>
-#include <tbb/parallel_for.h>
+#include <simdjson.h>
+#include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
 
+#include <atomic>
 #include <chrono>
+#include <exception>
 #include <map>
 
 #include "storage/card.h"
 #include "storage/files.h"
 #include "storage/layout.h"
+#include "storage/line_blocks.h"
 #include "storage/reader.h"
 #include "storage/tokens.h"
 
@@ -26,36 +30,67 @@ void require_uint16_vocab(int vocab_size, const std::string& origin) {
 
 namespace {
 
-// Encodes one record shard into one token shard, a batch of documents at a time.
+// Encodes one record shard into one token shard. A reader thread decompresses the shard
+// into blocks of lines (storage/line_blocks.h); blocks are parsed and encoded in parallel
+// and written in line order, so the file is the same for any thread count, while the next
+// blocks are read.
 void encode_shard(const fs::path& in, const fs::path& out, const Tokenizer& tok, const EncodeOptions& o,
                   storage::TokenShardInfo& info, EncodeReport& report) {
+  struct Block : storage::LineBlock {
+    std::vector<storage::LineVerdict> verdicts;
+    std::vector<uint64_t> text_bytes;
+    std::vector<std::vector<uint16_t>> documents;  // one per record, in line order
+    void clear() override {
+      verdicts.clear();
+      text_bytes.clear();
+      documents.clear();
+      LineBlock::clear();
+    }
+  };
   storage::TokenShardWriter writer(out, tok.sha256());
   const uint16_t bos = static_cast<uint16_t>(tok.bos_id());
-  std::vector<std::string> batch;
-  std::vector<std::vector<uint16_t>> encoded;
-  auto flush = [&] {
-    encoded.resize(batch.size());
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, batch.size(), 16), [&](const tbb::blocked_range<size_t>& r) {
-      std::vector<int> ids;
-      for (size_t i = r.begin(); i < r.end(); ++i) {
-        ids.clear();
-        tok.encode(batch[i], ids);
-        auto& t = encoded[i];
-        t.resize(ids.size() + 1);
-        t[0] = bos;
-        for (size_t k = 0; k < ids.size(); ++k) t[k + 1] = static_cast<uint16_t>(ids[k]);
-      }
-    });
-    for (size_t i = 0; i < batch.size(); ++i) writer.append_document(encoded[i]);
-    batch.clear();
-  };
-  const storage::ReadStats st = storage::for_each_record(in, [&](const storage::RecordView& r) {
-    batch.emplace_back(r.text);
-    if (batch.size() >= o.batch_documents) flush();
-  });
-  flush();
-  report.malformed += st.malformed;
-  report.text_bytes += st.text_bytes;
+  storage::ReadStats stats;
+  storage::LineBlockReader<Block> reader({in}, o.block_bytes);
+  std::atomic<bool> done{false};  // the shard broke: no more blocks
+  std::exception_ptr error;
+  const size_t tokens = 2 * static_cast<size_t>(tbb::this_task_arena::max_concurrency()) + 1;
+  tbb::parallel_pipeline(
+      tokens, tbb::make_filter<void, Block*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Block* {
+                std::unique_ptr<Block> b = done.load() ? nullptr : reader.next();
+                if (!b) fc.stop();
+                return b.release();
+              }) & tbb::make_filter<Block*, Block*>(tbb::filter_mode::parallel, [&](Block* b) {
+                thread_local simdjson::dom::parser parser;
+                thread_local std::vector<int> ids;
+                for (size_t i = 0; i < b->size(); ++i) {
+                  storage::RecordView r;
+                  r.line_number = b->first_line + i + 1;
+                  const storage::LineVerdict& v =
+                      b->verdicts.emplace_back(storage::parse_record_line(parser, b->line(i), r));
+                  b->text_bytes.push_back(v.record() ? r.text.size() : 0);
+                  if (!v.record()) continue;
+                  ids.clear();
+                  tok.encode(r.text, ids);
+                  auto& t = b->documents.emplace_back(ids.size() + 1);
+                  t[0] = bos;
+                  for (size_t k = 0; k < ids.size(); ++k) t[k + 1] = static_cast<uint16_t>(ids[k]);
+                }
+                return b;
+              }) & tbb::make_filter<Block*, void>(tbb::filter_mode::serial_in_order, [&](Block* b) {
+                std::unique_ptr<Block> own(b);
+                if (done.load()) return;
+                for (size_t i = 0; i < b->size(); ++i)
+                  stats.count(b->first_line + i + 1, b->line(i).size(), b->verdicts[i], b->text_bytes[i]);
+                for (const auto& d : b->documents) writer.append_document(d);
+                if (b->error) {  // the records before the damage are written, as a serial read would
+                  error = b->error;
+                  done.store(true);
+                }
+                reader.recycle(std::move(own));
+              }));
+  if (error) std::rethrow_exception(error);
+  report.malformed += stats.malformed;
+  report.text_bytes += stats.text_bytes;
   const std::string split = info.split;
   info = writer.finish();
   info.split = split;

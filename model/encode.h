@@ -23,8 +23,8 @@ namespace primer::model {
 void require_uint16_vocab(int vocab_size, const std::string& origin);
 
 struct EncodeOptions {
-  int threads = 0;                // 0: all cores
-  size_t batch_documents = 2048;  // documents encoded in parallel at a time
+  int threads = 0;               // 0: all cores
+  size_t block_bytes = 2 << 20;  // bytes of lines read, then encoded, as one piece of work
 };
 
 struct EncodeReport {

@@ -305,7 +305,7 @@ TEST_CASE("encode: BOS-delimited documents that decode to the texts, identical f
 
   model::EncodeOptions e;
   e.threads = 1;
-  e.batch_documents = 37;  // several batches per shard
+  e.block_bytes = 4096;  // several blocks per shard
   const model::EncodeReport one = model::encode_dataset(dir.path(), m.shards, tok, e);
   REQUIRE(one.shards.size() == 3);
   CHECK(one.shards[0].path == "tokens/train-00000.bin");
@@ -318,7 +318,7 @@ TEST_CASE("encode: BOS-delimited documents that decode to the texts, identical f
   for (const auto& s : one.shards) files.push_back(primer::testing::read_file(dir / s.path));
 
   e.threads = 2;
-  e.batch_documents = 2048;
+  e.block_bytes = 2 << 20;
   const model::EncodeReport two = model::encode_dataset(dir.path(), m.shards, tok, e);
   for (size_t i = 0; i < two.shards.size(); ++i) {
     CHECK(primer::testing::read_file(dir / two.shards[i].path) == files[i]);
