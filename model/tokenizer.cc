@@ -55,6 +55,14 @@ class VectorIterator : public sentencepiece::SentenceIterator {
 // sentencepiece's log level is process-wide; training sets it for its duration.
 std::mutex g_log_mutex;
 
+// sentencepiece adds its escaped space (U+2581) in front of the text and turns each ' '
+// into one; word by word gives the same ids only where each U+2581 starts a word
+// (model/spm_proto.h).
+bool splits_cleanly(std::string_view text) {
+  return !text.empty() && text.front() != ' ' && text.back() != ' ' && text.find("  ") == std::string_view::npos &&
+         text.find("\xE2\x96\x81") == std::string_view::npos;
+}
+
 // What sentencepiece's BPE trainer is given: each sampled paragraph as a sentence, or, when
 // `by_word`, the paragraphs' words with their counts ("word\tcount", input_format tsv) and
 // the other paragraphs whole ("paragraph\t1"). The BPE trainer turns every sentence into
@@ -67,9 +75,10 @@ std::mutex g_log_mutex;
 std::vector<std::string> trainer_input(const std::vector<std::string>& sample, bool by_word) {
   if (!by_word) return sample;
   auto clean = [](std::string_view p) {
-    for (std::string_view bad : {"  ", "\xE2\x96\x81", "\xE2\x81\x87", "<s>", "</s>", "<unk>"})
+    if (!splits_cleanly(p)) return false;
+    for (std::string_view bad : {"\xE2\x81\x87", "<s>", "</s>", "<unk>"})
       if (p.find(bad) != std::string_view::npos) return false;
-    return !p.empty() && p.front() != ' ' && p.back() != ' ';
+    return true;
   };
   std::vector<std::string> lines;
   std::unordered_map<std::string_view, uint64_t> words;
@@ -262,14 +271,6 @@ struct WordCache {
     ids.clear();
   }
 };
-
-// sentencepiece adds its escaped space (U+2581) in front of the text and turns each ' '
-// into one; word by word gives the same ids only where each U+2581 starts a word
-// (model/spm_proto.h).
-bool splits_cleanly(std::string_view text) {
-  return !text.empty() && text.front() != ' ' && text.back() != ' ' && text.find("  ") == std::string_view::npos &&
-         text.find("\xE2\x96\x81") == std::string_view::npos;
-}
 
 }  // namespace
 
