@@ -13,7 +13,7 @@
 #include "storage/card.h"
 #include "storage/files.h"
 #include "storage/layout.h"
-#include "storage/line_blocks.h"
+#include "storage/parsed_block.h"
 #include "storage/reader.h"
 #include "storage/tokens.h"
 
@@ -36,15 +36,11 @@ namespace {
 // blocks are read.
 void encode_shard(const fs::path& in, const fs::path& out, const Tokenizer& tok, const EncodeOptions& o,
                   storage::TokenShardInfo& info, EncodeReport& report) {
-  struct Block : storage::LineBlock {
-    std::vector<storage::LineVerdict> verdicts;
-    std::vector<uint64_t> text_bytes;
+  struct Block : storage::ParsedLineBlock {
     std::vector<std::vector<uint16_t>> documents;  // one per record, in line order
     void clear() override {
-      verdicts.clear();
-      text_bytes.clear();
       documents.clear();
-      LineBlock::clear();
+      ParsedLineBlock::clear();
     }
   };
   storage::TokenShardWriter writer(out, tok.sha256());
@@ -64,11 +60,7 @@ void encode_shard(const fs::path& in, const fs::path& out, const Tokenizer& tok,
                 thread_local std::vector<int> ids;
                 for (size_t i = 0; i < b->size(); ++i) {
                   storage::RecordView r;
-                  r.line_number = b->first_line + i + 1;
-                  const storage::LineVerdict& v =
-                      b->verdicts.emplace_back(storage::parse_record_line(parser, b->line(i), r));
-                  b->text_bytes.push_back(v.record() ? r.text.size() : 0);
-                  if (!v.record()) continue;
+                  if (!b->parse_next(parser, r)) continue;
                   ids.clear();
                   tok.encode(r.text, ids);
                   auto& t = b->documents.emplace_back(ids.size() + 1);
@@ -79,8 +71,7 @@ void encode_shard(const fs::path& in, const fs::path& out, const Tokenizer& tok,
               }) & tbb::make_filter<Block*, void>(tbb::filter_mode::serial_in_order, [&](Block* b) {
                 std::unique_ptr<Block> own(b);
                 if (done.load()) return;
-                for (size_t i = 0; i < b->size(); ++i)
-                  stats.count(b->first_line + i + 1, b->line(i).size(), b->verdicts[i], b->text_bytes[i]);
+                b->count_into(stats);
                 for (const auto& d : b->documents) writer.append_document(d);
                 if (b->error) {  // the records before the damage are written, as a serial read would
                   error = b->error;

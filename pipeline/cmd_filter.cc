@@ -47,7 +47,7 @@
 #include "storage/files.h"
 #include "storage/layout.h"
 #include "storage/manifest.h"
-#include "storage/line_blocks.h"
+#include "storage/parsed_block.h"
 #include "storage/reader.h"
 #include "storage/record.h"
 #include "storage/shard.h"
@@ -115,15 +115,11 @@ struct Pending {
 
 // A run of whole lines of one file, in order (storage/line_blocks.h), as it goes through
 // the pipeline.
-struct Block : storage::LineBlock {
-  std::vector<storage::LineVerdict> verdicts;  // per line (parse stage)
-  std::vector<uint64_t> text_bytes;            // per line, records only
-  std::vector<Pending> records;                // the records, in order
+struct Block : storage::ParsedLineBlock {
+  std::vector<Pending> records;  // the records, in order
   void clear() override {
-    verdicts.clear();
-    text_bytes.clear();
     records.clear();
-    LineBlock::clear();
+    ParsedLineBlock::clear();
   }
 };
 
@@ -259,17 +255,13 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
               }) & tbb::make_filter<Block*, Block*>(tbb::filter_mode::parallel, [&](Block* b) {
                 thread_local simdjson::dom::parser parser;
                 thread_local storage::RecordFields fields;
-                const size_t n = b->ends.size();
-                b->verdicts.resize(n);
-                b->text_bytes.assign(n, 0);
+                const size_t n = b->size();
                 b->records.reserve(n);
                 for (size_t i = 0; i < n; ++i) {
                   storage::RecordView r;
-                  b->verdicts[i] = storage::parse_record_line(parser, b->line(i), r);
-                  if (!b->verdicts[i].record()) continue;
+                  if (!b->parse_next(parser, r)) continue;
                   Pending& p = b->records.emplace_back();
                   p.line = r.line;
-                  b->text_bytes[i] = r.text.size();
                   storage::parse_record(r.json, fields);
                   const storage::DocFromRecord found = storage::doc_from_record(fields, vocab, p.doc);
                   p.has_id = found.has_id;
@@ -296,8 +288,7 @@ int run_filter(const FilterArgs& a, const pipeline::Config& config, const fs::pa
                 return b;
               }) & tbb::make_filter<Block*, void>(tbb::filter_mode::serial_in_order, [&](Block* b) {
                 std::unique_ptr<Block> own(b);
-                for (size_t i = 0; i < b->ends.size(); ++i)
-                  st.count(b->first_line + i + 1, b->line(i).size(), b->verdicts[i], b->text_bytes[i]);
+                b->count_into(st);
                 for (const auto& p : b->records) decide(p);
                 if (b->last) end_file(*b);
                 reader.recycle(std::move(own));

@@ -13,7 +13,7 @@
 #include "base/text.h"
 #include "storage/files.h"
 #include "storage/layout.h"
-#include "storage/line_blocks.h"
+#include "storage/parsed_block.h"
 #include "storage/reader.h"
 #include "storage/record.h"
 #include "storage/shard.h"
@@ -216,19 +216,15 @@ storage::ReadStats scan_file(const fs::path& file, const std::string& split, uin
                              const std::optional<vocab::Vocabulary>& vocab, DatasetScan& scan, bool& stopped,
                              std::string* sha256 = nullptr) {
   const bool whole = sha256 != nullptr;
-  struct Block : storage::LineBlock {
+  struct Block : storage::ParsedLineBlock {
     size_t within = 0;          // lines up to the limit
     bool record_after = false;  // a record follows the limit in this block
     DatasetScan scan;
-    std::vector<storage::LineVerdict> verdicts;
-    std::vector<uint64_t> text_bytes;
     void clear() override {
       within = 0;
       record_after = false;
       scan = DatasetScan();
-      verdicts.clear();
-      text_bytes.clear();
-      LineBlock::clear();
+      ParsedLineBlock::clear();
     }
   };
   storage::ReadStats stats;
@@ -253,27 +249,20 @@ storage::ReadStats scan_file(const fs::path& file, const std::string& split, uin
                 b->scan.cover = scan.cover;
                 for (size_t i = 0; i < b->within; ++i) {
                   storage::RecordView r;
-                  r.line_number = b->first_line + i + 1;
-                  b->verdicts.push_back(storage::parse_record_line(parser, b->line(i), r));
-                  const bool record = b->verdicts.back().record();
-                  b->text_bytes.push_back(record ? r.text.size() : 0);
-                  if (record) score_record(r, split, vocab, o.sample_chars, b->scan);
+                  if (b->parse_next(parser, r)) score_record(r, split, vocab, o.sample_chars, b->scan);
                 }
-                // After the limit: is there a record? (Reading whole: every line's verdict.)
+                // After the limit: is there a record? (Reading whole: every line parsed and counted.)
                 for (size_t i = b->within; i < b->size() && (whole || !b->record_after); ++i) {
                   storage::RecordView r;
-                  const storage::LineVerdict v = storage::parse_record_line(parser, b->line(i), r);
-                  b->record_after = b->record_after || v.record();
-                  if (!whole) continue;
-                  b->text_bytes.push_back(v.record() ? r.text.size() : 0);
-                  b->verdicts.push_back(v);
+                  const bool record =
+                      whole ? b->parse_next(parser, r) : storage::parse_record_line(parser, b->line(i), r).record();
+                  b->record_after = b->record_after || record;
                 }
                 return b;
               }) & tbb::make_filter<Block*, void>(tbb::filter_mode::serial_in_order, [&](Block* b) {
                 std::unique_ptr<Block> own(b);
                 if (done.load()) return;
-                for (size_t i = 0; i < b->verdicts.size(); ++i)
-                  stats.count(b->first_line + i + 1, b->line(i).size(), b->verdicts[i], b->text_bytes[i]);
+                b->count_into(stats);
                 merge_scan(scan, std::move(b->scan));
                 kept_bar.store(scan.kept.bar());
                 if (whole && b->last && !b->error) *sha256 = b->sha256;
