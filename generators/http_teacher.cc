@@ -114,7 +114,8 @@ struct HttpTeacher::Impl {
                 .path = std::string(endpoint_path(o.request)),
                 .api_key_env = o.api_key_env,
                 .connect_timeout_s = o.connect_timeout_s,
-                .timeout_s = o.timeout_s}),
+                .timeout_s = o.timeout_s,
+                .max_reply_bytes = o.max_reply_bytes}),
         limits(o.rpm, o.tpm, static_cast<double>(o.request.max_tokens), o.retry_cap_s, now_s()) {
     epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
     wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

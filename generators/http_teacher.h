@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "generators/openai_client.h"
 #include "generators/openai_protocol.h"
 
 namespace primer::generators {
@@ -47,7 +48,10 @@ struct HttpTeacherOptions {
   double timeout_s = 600;        // whole request
   double stall_timeout_s = 120;  // streams: no byte for this long and the attempt failed
   double retry_cap_s = 120;      // longest wait a server may ask for
-  std::optional<Price> price;    // USD per 1M tokens; nullopt: cost unknown (0)
+  // A reply's body past this (decompressed) fails as "reply_too_large", not retried
+  // (ClientOptions::max_reply_bytes): memory stays within max_in_flight times it.
+  size_t max_reply_bytes = ClientOptions::kDefaultMaxReplyBytes;
+  std::optional<Price> price;  // USD per 1M tokens; nullopt: cost unknown (0)
 };
 
 // The outcome for one prompt.

@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <stdexcept>
@@ -14,8 +15,13 @@ static_assert(sizeof(HttpResponse::curl_error) == CURL_ERROR_SIZE);
 
 constexpr std::string_view kAuthPrefix = "Authorization: Bearer ";
 
+// Returning less than was given stops the transfer (CURLE_WRITE_ERROR).
 size_t on_body(char* data, size_t size, size_t n, void* user) {
   auto* response = static_cast<HttpResponse*>(user);
+  if (size * n > response->max_body - std::min(response->max_body, response->body.size())) {
+    response->too_large = true;
+    return 0;
+  }
   response->body.append(data, size * n);
   if (response->clock) response->last_activity = *response->clock;
   return size * n;
@@ -40,6 +46,11 @@ bool wanted_header(std::string_view name) {
 
 size_t on_header(char* data, size_t size, size_t n, void* user) {
   auto* response = static_cast<HttpResponse*>(user);
+  response->header_bytes += size * n;
+  if (response->header_bytes > ClientOptions::kMaxHeaderBytes) {
+    response->too_large = true;
+    return 0;
+  }
   if (response->clock) response->last_activity = *response->clock;
   const std::string_view line(data, size * n);
   const size_t colon = line.find(':');
@@ -161,6 +172,9 @@ void OpenAiClient::prepare_request(void* easy, std::string_view body, HttpRespon
   response.error_class.clear();
   response.error.clear();
   response.curl_error[0] = 0;
+  response.max_body = impl_->options.max_reply_bytes;
+  response.header_bytes = 0;
+  response.too_large = false;
   if (response.clock) response.last_activity = *response.clock;
   curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body.data());
   curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
@@ -173,6 +187,17 @@ void OpenAiClient::finish_request(void* easy, int curl_code, HttpResponse& respo
   const auto code = static_cast<CURLcode>(curl_code);
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &response.status);
   if (code != CURLE_OK) response.status = 0;
+  if (response.too_large) {  // a server that sends this much would send it again: not retried
+    response.status = 0;
+    response.decision = RetryDecision::kFail;
+    response.error_class = "reply_too_large";
+    response.error = response.header_bytes > ClientOptions::kMaxHeaderBytes
+                         ? "the reply's headers passed " + std::to_string(ClientOptions::kMaxHeaderBytes) +
+                               " bytes; the transfer was cut off (not retried)"
+                         : "the reply passed max_reply_bytes (" + std::to_string(response.max_body) +
+                               " bytes); the transfer was cut off (not retried; [teacher] max_reply_bytes raises it)";
+    return;
+  }
   response.decision = classify_status(response.status, response.headers, response.body);
   if (response.decision == RetryDecision::kSuccess) return;
   if (code != CURLE_OK) {

@@ -43,6 +43,15 @@ struct ClientOptions {
   std::string api_key_env = "OPENAI_API_KEY";         // unset or empty variable: no Authorization header
   double connect_timeout_s = 30;
   double timeout_s = 600;  // whole request
+  // The most bytes a reply's body may hold once decompressed; a transfer past it is cut
+  // off and fails with error_class "reply_too_large" (not retried). It bounds what one
+  // reply can take: a server, a proxy or a compressed body cannot make the client hold
+  // more than this per request in flight.
+  size_t max_reply_bytes = kDefaultMaxReplyBytes;
+  static constexpr size_t kDefaultMaxReplyBytes = size_t{16} << 20;
+  // The most bytes of response headers (all of them, per response): past it, the same
+  // (below the 300 KB some libcurl builds enforce themselves as a transport error).
+  static constexpr size_t kMaxHeaderBytes = size_t{256} << 10;
 };
 
 // One request's answer: filled by the client's callbacks during the transfer, then by
@@ -62,6 +71,10 @@ struct HttpResponse {
   const double* clock = nullptr;
   double last_activity = 0;
   char curl_error[256] = {};  // CURLOPT_ERRORBUFFER (CURL_ERROR_SIZE bytes)
+  // Set by prepare_request(): the callbacks stop the transfer past these.
+  size_t max_body = ClientOptions::kDefaultMaxReplyBytes;
+  size_t header_bytes = 0;  // received so far
+  bool too_large = false;   // the body or the headers passed their limit
 };
 
 class OpenAiClient {

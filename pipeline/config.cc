@@ -277,6 +277,8 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
     if (auto v = r.number("connect_timeout")) h.connect_timeout_s = *v;
     if (auto v = r.number("timeout")) h.timeout_s = *v;
     if (auto v = r.number("stall_timeout")) h.stall_timeout_s = *v;
+    if (auto v = r.integer("max_reply_bytes"))
+      h.max_reply_bytes = static_cast<size_t>(positive(r, "max_reply_bytes", *v));
     const auto pin = r.number("price_input"), pout = r.number("price_output");
     if (pin.has_value() != pout.has_value())
       r.fail(pin ? "price_input" : "price_output", "needs price_input and price_output together (USD per 1M tokens)");
@@ -378,7 +380,7 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
   canonical.erase("tasks");  // how a run is split does not change its output
   if (auto* teacher = canonical["teacher"].as_table())
     for (const char* key : {"base_url", "api_key_env", "max_in_flight", "rpm", "tpm", "max_attempts", "connect_timeout",
-                            "timeout", "stall_timeout", "budget_usd"})
+                            "timeout", "stall_timeout", "max_reply_bytes", "budget_usd"})
       teacher->erase(key);
   std::ostringstream json;
   json << toml::json_formatter{canonical, toml::format_flags::none};

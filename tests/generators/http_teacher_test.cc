@@ -215,6 +215,55 @@ TEST_CASE("malformed JSON and cut connections are retried") {
   CHECK(errors_of(s, "transport") == 1);
 }
 
+// A chat.completion whose content is `n` bytes of 'a'.
+std::string completion_of(size_t n) {
+  return R"({"object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":")" +
+         std::string(n, 'a') + R"("},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":9}})";
+}
+
+TEST_CASE("a reply past max_reply_bytes is cut off and not retried, compressed or not; so are endless headers") {
+  FakeOpenAI server;
+  server.behaviour = [](const FakeCall& c) {
+    FakeReply r = FakeOpenAI::default_reply(c);
+    switch (c.seed) {
+      case 1000:  // JSON: the server compresses it (curl asks for it): under 1 KB on the wire
+        r.body = completion_of(4 << 20);
+        break;
+      case 1001:  // a type the server does not compress: 2 MiB as is
+        r.body = completion_of(2 << 20);
+        r.content_type = "application/octet-stream";
+        break;
+      case 1002:  // under the limit: answered
+        r.body = completion_of(900 << 10);
+        break;
+      case 1003:  // a small body after 1.2 MB of headers (the limit is 256 KiB)
+        for (int i = 0; i < 2000; ++i) r.headers["x-pad-" + std::to_string(i)] = std::string(600, 'p');
+        break;
+      default: break;
+    }
+    return r;
+  };
+  HttpTeacherOptions o = options_for(server);
+  o.max_reply_bytes = 1 << 20;
+  HttpTeacher t(o);
+  auto out = run_all(t, 5);
+  REQUIRE(out.size() == 5);
+  for (uint64_t i : {0, 1, 3}) {
+    INFO("prompt " << i << ": " << out[i].error);
+    CHECK_FALSE(out[i].ok);
+    CHECK(out[i].attempts == 1);
+    CHECK(out[i].error_class == "reply_too_large");
+    CHECK(server.requests_for(1000 + static_cast<int64_t>(i)) == 1);
+  }
+  CHECK(out[0].error.find("max_reply_bytes (1048576 bytes)") != std::string::npos);
+  CHECK(out[1].error.find("max_reply_bytes (1048576 bytes)") != std::string::npos);
+  CHECK(out[3].error.find("headers passed 262144 bytes") != std::string::npos);
+  REQUIRE(out[2].ok);
+  CHECK(out[2].reply.text.size() == size_t{900} << 10);
+  CHECK(out[4].ok);
+  CHECK(errors_of(t.stats(), "reply_too_large") == 3);
+}
+
 TEST_CASE("a stalled stream is abandoned after stall_timeout and retried") {
   FakeOpenAI server;
   server.behaviour = [](const FakeCall& c) {

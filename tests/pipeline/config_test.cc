@@ -128,6 +128,7 @@ max_in_flight = 1024
 rpm = 500
 tpm = 200000
 budget_usd = 12.5
+max_reply_bytes = 4194304
 extra_body = { top_k = 40, repetition_penalty = 1.1 }
 )",
                                 "run.toml");
@@ -143,13 +144,17 @@ extra_body = { top_k = 40, repetition_penalty = 1.1 }
   CHECK(h.max_in_flight == 1024);
   CHECK(h.rpm == 500);
   CHECK(c.teacher.budget_usd == 12.5);
+  CHECK(h.max_reply_bytes == 4194304);
+  CHECK(parse_config("[teacher]\nkind = \"openai\"\nmodel = \"m\"\n", "run.toml").teacher.http.max_reply_bytes ==
+        size_t{16} << 20);
   REQUIRE(h.price);
   CHECK(h.price->input == 0.15);
   CHECK(h.request.extra_body.find("\"top_k\"") != std::string::npos);
   CHECK(h.request.extra_body.front() != '{');
 
   const Config moved = parse_config(
-      "count = 10\n[teacher]\nkind = \"openai\"\nmodel = \"m\"\nbase_url = \"http://a/v1\"\nbudget_usd = 1\nmax_in_flight = 8\n",
+      "count = 10\n[teacher]\nkind = \"openai\"\nmodel = \"m\"\nbase_url = \"http://a/v1\"\nbudget_usd = 1\nmax_in_flight = 8\n"
+      "max_reply_bytes = 1000\n",
       "a.toml");
   const Config same = parse_config(
       "count = 10\n[teacher]\nkind = \"openai\"\nmodel = \"m\"\nbase_url = \"http://b/v1\"\nbudget_usd = 5\n",
@@ -166,6 +171,7 @@ extra_body = { top_k = 40, repetition_penalty = 1.1 }
   CHECK(error_of("[teacher]\nendpoint = \"chat/completions\"\n") ==
         "run.toml:2: teacher.endpoint must be \"chat\" or \"completions\"");
   CHECK(error_of("[teacher]\nn = 2\n").find("teacher.n must be 1") != std::string::npos);
+  CHECK(error_of("[teacher]\nmax_reply_bytes = 0\n") == "run.toml:2: teacher.max_reply_bytes must be positive");
 }
 
 TEST_CASE("storage sizes and the tokenizer stage") {
