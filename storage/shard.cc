@@ -230,7 +230,9 @@ void read_lines(std::istream& in, const std::string& name, const std::function<v
   std::vector<char> outbuf(ZSTD_DStreamOutSize());
   std::string carry;
   bool first = true;
+  uint64_t lines = 0;
   auto deliver = [&](std::string_view line) {
+    ++lines;
     if (first) {
       first = false;
       if (line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
@@ -251,6 +253,9 @@ void read_lines(std::istream& in, const std::string& name, const std::function<v
       }
       start = i + 1;
     }
+    if (carry.size() + (n - start) > kMaxLineBytes)
+      throw StorageError(name + ": line " + std::to_string(lines + 1) + " runs past " +
+                         std::to_string(kMaxLineBytes >> 20) + " MiB without a newline (not JSON Lines?)");
     carry.append(data + start, n - start);
   };
   auto read_some = [&] {

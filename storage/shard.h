@@ -103,12 +103,15 @@ class ShardWriter {
 // Reads a .jsonl.zst or .jsonl file line by line (streaming, constant memory). Calls
 // fn(line) for each line without its '\n' (nor a '\r' before it; the first line without
 // a UTF-8 byte order mark). The file's first bytes decide whether it is zstd, whatever
-// its name. Throws StorageError on a corrupt or truncated zstd stream, or a file in
-// another compression (gzip, bzip2, xz, lz4), naming the file.
+// its name. Throws StorageError on a corrupt or truncated zstd stream, a file in another
+// compression (gzip, bzip2, xz, lz4), or a line longer than kMaxLineBytes (a file that is
+// not JSON Lines, or a small zstd file that inflates to one endless line, would otherwise
+// take all memory), naming the file; the lines before the damage have been delivered.
 // `raw`, when given, sees the file's bytes as read (compressed), in order: a checksum taken
 // in the same pass.
 void read_lines(const std::filesystem::path& path, const std::function<void(std::string_view)>& fn,
                 const std::function<void(std::string_view)>& raw = {});
+inline constexpr size_t kMaxLineBytes = size_t{64} << 20;  // 4x the largest reply a teacher may send
 // The same over a stream already open (in-memory bytes for the fuzzer); `name` names it
 // in errors.
 void read_lines(std::istream& in, const std::string& name, const std::function<void(std::string_view)>& fn,

@@ -157,6 +157,38 @@ TEST_CASE("record reader: records with their text and fields; malformed lines co
                        doctest::Contains("cut.jsonl.zst"), StorageError);
 }
 
+TEST_CASE("a line longer than kMaxLineBytes ends the read with an error after the lines before it") {
+  TempDir dir;
+  const std::string huge(kMaxLineBytes + (1 << 20), 'a');
+  const std::vector<std::string_view> lines = {R"({"text":"one"})", R"({"text":"two"})", huge, R"({"text":"after"})"};
+  {  // a zstd bomb: a few KB that inflate to one endless line
+    ShardWriter w(dir / "bomb.jsonl.zst", 3);
+    for (auto l : lines) w.append(l);
+    w.finish();
+  }
+  CHECK(std::filesystem::file_size(dir / "bomb.jsonl.zst") < 100000);
+  std::string plain;
+  for (auto l : lines) plain.append(l).push_back('\n');
+  write_file_atomic(dir / "long.jsonl", plain);
+  for (const char* name : {"bomb.jsonl.zst", "long.jsonl"}) {
+    INFO(name);
+    std::vector<std::string> texts;
+    const std::string why = std::string(name) + ": line 3 runs past 64 MiB without a newline";
+    CHECK_THROWS_WITH_AS(for_each_record(dir / name, [&](const RecordView& r) { texts.emplace_back(r.text); }),
+                         doctest::Contains(why.c_str()), StorageError);
+    CHECK(texts == std::vector<std::string>{"one", "two"});
+  }
+  {  // a line of exactly the limit is read (and is malformed here: not JSON)
+    ShardWriter w(dir / "edge.jsonl.zst", 3);
+    w.append(std::string_view(huge).substr(0, kMaxLineBytes));
+    w.append(lines[3]);
+    w.finish();
+  }
+  const ReadStats st = for_each_record(dir / "edge.jsonl.zst", [](const RecordView&) {});
+  CHECK(st.records == 1);
+  CHECK(st.malformed == 1);
+}
+
 TEST_CASE("token shards: llm.c header, round trip, and checked reads") {
   TempDir dir;
   TokenShardWriter w(dir / "t.bin");
