@@ -111,7 +111,7 @@ class ShardWriter {
 // in the same pass.
 void read_lines(const std::filesystem::path& path, const std::function<void(std::string_view)>& fn,
                 const std::function<void(std::string_view)>& raw = {});
-inline constexpr size_t kMaxLineBytes = size_t{64} << 20;  // 4x the largest reply a teacher may send
+inline constexpr size_t kMaxLineBytes = size_t{64} << 20;  // 4x a teacher's default max_reply_bytes
 // The same over a stream already open (in-memory bytes for the fuzzer); `name` names it
 // in errors.
 void read_lines(std::istream& in, const std::string& name, const std::function<void(std::string_view)>& fn,
