@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <stdexcept>
 
 namespace primer::testing {
 namespace {
@@ -43,9 +44,13 @@ FakeOpenAI::FakeOpenAI(int keep_alive_max) : server_(std::make_unique<httplib::S
   server_->Post("/v1/completions", handler);
   server_->set_tcp_nodelay(true);  // as real servers do: no Nagle + delayed-ACK stalls
   port_ = server_->bind_to_any_port("127.0.0.1");
+  if (port_ <= 0) throw std::runtime_error("FakeOpenAI: cannot bind a port on 127.0.0.1");
   raise_backlog(port_);
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // bind_to_any_port already listens: connections wait in the backlog until accept starts.
+  // stop() before the accept loop runs would be lost (the destructor would wait forever):
+  // return once it runs.
+  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 FakeOpenAI::~FakeOpenAI() {
