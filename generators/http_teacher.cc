@@ -37,6 +37,7 @@ struct Call {
   double est_tokens = 0;
   int attempt = 0;  // attempts started
   double not_before = 0;
+  double first_sent = -1;  // the I/O loop's clock when the first attempt started
   // The current attempt.
   CURL* easy = nullptr;
   int multi = -1;         // the Impl::multis entry it runs in
@@ -84,7 +85,12 @@ struct HttpTeacher::Impl {
   std::deque<std::unique_ptr<Call>> done;   // finished calls for wait()
   std::vector<std::string> spare;           // response buffers wait() is done with (capacity kept)
   std::atomic<bool> stopping{false};
-  std::atomic<bool> quota{false};
+  // Nothing more is sent: the API key has no quota left, or the server cannot be reached.
+  // halt_class and halt_why (set before `halted`, by the I/O thread) name the reason for
+  // the prompts abandoned.
+  std::atomic<bool> halted{false};
+  std::string halt_class, halt_why;
+  double last_reached = -1;               // the clock of the last attempt that got an HTTP answer
   std::atomic<bool> wake_pending{false};  // a wake-up is written and not yet consumed
   uint64_t outstanding = 0;
   HttpStats stats;
@@ -291,6 +297,7 @@ struct HttpTeacher::Impl {
       buffers.pop_back();
     }
     client.prepare_request(e, call->body, call->response);
+    if (call->attempt == 0) call->first_sent = clock;
     ++call->attempt;
     call->stalled = false;
     size_t k = 0;  // the multi handle with the fewest transfers
@@ -322,12 +329,13 @@ struct HttpTeacher::Impl {
     const double t = clock;
     limits.adapt(r.headers, t);
     const RetryDecision d = r.decision;
+    if (r.status > 0) last_reached = t;
     if (d == RetryDecision::kSuccess) {
       finished.push_back(std::move(call));
       return;
     }
     finished_errors.push_back(r.error_class);
-    if (d == RetryDecision::kRetry && call->attempt < options.max_attempts && !quota) {
+    if (d == RetryDecision::kRetry && call->attempt < options.max_attempts && !halted) {
       const double u = std::uniform_real_distribution<double>(0, 1)(jitter);
       const double wait = retry_after_seconds(r.headers, unix_now(), options.retry_cap_s)
                               .value_or(backoff_seconds(call->attempt - 1, u));
@@ -336,6 +344,15 @@ struct HttpTeacher::Impl {
       call->not_before = t + wait;
       ++finished_retries;
       delayed.emplace(call->not_before, std::move(call));
+      return;
+    }
+    if (d == RetryDecision::kRetry &&
+        call->attempt < options.max_attempts) {  // halted: abandoned, asked after a resume
+      call->failed = true;
+      call->stop_run = true;
+      call->error_class = halt_class;
+      call->error = "not retried: " + halt_why;
+      finished.push_back(std::move(call));
       return;
     }
     call->failed = true;
@@ -347,9 +364,27 @@ struct HttpTeacher::Impl {
         message + (d == RetryDecision::kRetry ? " (after " + std::to_string(call->attempt) + " attempts)" : "");
     if (d == RetryDecision::kStopRun) {
       call->stop_run = true;
-      quota = true;
+      halt("insufficient_quota", "the API key has no quota left");
+    } else if (r.error_class == "connect" && (halted ? halt_class == "unreachable" : last_reached < call->first_sent)) {
+      // Every attempt of this prompt failed to connect and no request has had an answer
+      // since its first: the server is down or the URL is wrong. Going on would only mark
+      // prompt after prompt failed; stopping keeps them for a rerun.
+      call->stop_run = true;
+      call->error_class = "unreachable";
+      if (halted) call->error = "not retried: " + halt_why;
+      else
+        call->error = "nothing at " + options.base_url + " answered for " + std::to_string(int(t - call->first_sent)) +
+                      " s: all " + std::to_string(call->attempt) + " attempts of a prompt failed to connect (" +
+                      (r.curl_error[0] ? std::string(r.curl_error) : r.error) + ")";
+      halt("unreachable", "the server could not be reached");
     }
     finished.push_back(std::move(call));
+  }
+  void halt(std::string cls, std::string why) {
+    if (halted) return;
+    halt_class = std::move(cls);
+    halt_why = std::move(why);
+    halted = true;
   }
 
   void read_messages() {
@@ -414,7 +449,7 @@ struct HttpTeacher::Impl {
       }
       int started = 0;
       double wait_s = 1.0;
-      while (!ready.empty() && static_cast<int>(active.size()) < options.max_in_flight && !quota) {
+      while (!ready.empty() && static_cast<int>(active.size()) < options.max_in_flight && !halted) {
         const double w = limits.wait_for(ready.front()->est_tokens, t);
         if (w > 0) {
           wait_s = std::min(wait_s, w);
@@ -426,21 +461,21 @@ struct HttpTeacher::Impl {
         start(std::move(call));
         ++started;
       }
-      if (quota) {  // abandon everything not yet sent
+      if (halted) {  // abandon everything not yet sent
         while (!ready.empty()) {
           auto call = std::move(ready.front());
           ready.pop_front();
           call->failed = true;
           call->stop_run = true;
-          call->error_class = "insufficient_quota";
-          call->error = "not sent: the API key has no quota left";
+          call->error_class = halt_class;
+          call->error = "not sent: " + halt_why;
           finished.push_back(std::move(call));
         }
         for (auto& [when, call] : delayed) {
           call->failed = true;
           call->stop_run = true;
-          call->error_class = "insufficient_quota";
-          call->error = "not retried: the API key has no quota left";
+          call->error_class = halt_class;
+          call->error = "not retried: " + halt_why;
           finished.push_back(std::move(call));
         }
         delayed.clear();
@@ -464,7 +499,7 @@ struct HttpTeacher::Impl {
 
       if (!delayed.empty()) wait_s = std::min(wait_s, std::max(0.0, delayed.begin()->first - now_s()));
       // Finished transfers freed slots: start the queued requests without waiting.
-      if (!ready.empty() && static_cast<int>(active.size()) < options.max_in_flight && !quota)
+      if (!ready.empty() && static_cast<int>(active.size()) < options.max_in_flight && !halted)
         wait_s = std::min(wait_s, limits.wait_for(ready.front()->est_tokens, now_s()));
       const double t3 = now_s();
       for (auto& m : multis)
@@ -576,7 +611,7 @@ std::vector<Completion> HttpTeacher::wait(double timeout_s) {
         c.ok = true;
         c.reply = std::move(p.reply);
         if (options_.price) c.cost_usd = cost_usd(*options_.price, c.reply.usage);
-      } else if (call->attempt < options_.max_attempts && !impl_->quota) {
+      } else if (call->attempt < options_.max_attempts && !impl_->halted) {
         // A 200 with a body we cannot use: retry like a server error.
         ++malformed;
         call->not_before = now_s() + backoff_seconds(call->attempt - 1, 0.5);
@@ -620,7 +655,8 @@ uint64_t HttpTeacher::outstanding() const {
   return impl_->outstanding;
 }
 
-bool HttpTeacher::quota_exhausted() const { return impl_->quota; }
+bool HttpTeacher::quota_exhausted() const { return impl_->halted && impl_->halt_class == "insufficient_quota"; }
+bool HttpTeacher::unreachable() const { return impl_->halted && impl_->halt_class == "unreachable"; }
 
 HttpStats HttpTeacher::stats() const {
   std::lock_guard lock(impl_->mu);

@@ -10,7 +10,9 @@
 // (adapting to x-ratelimit-* headers; rate_limiter.h), and retries what deserves it: 408,
 // 409, 429, 5xx and transport errors, after retry-after-ms / retry-after (capped at 120 s)
 // or an exponential backoff with jitter; x-should-retry overrides. 400/401/403/404/422 fail
-// at once; 429 insufficient_quota stops everything (quota_exhausted()).
+// at once; 429 insufficient_quota stops everything (quota_exhausted()), and so does a
+// server that cannot be reached: a prompt whose every attempt failed to connect, with no
+// request answered since its first (unreachable(); its retries take ~30 s by default).
 // Response JSON is parsed in wait(), on the caller's thread, never on the I/O thread;
 // a malformed body or a stream cut before [DONE] is retried like a server error.
 //
@@ -58,10 +60,10 @@ struct HttpTeacherOptions {
 struct Completion {
   uint64_t index = 0;
   bool ok = false;
-  bool stop_run = false;    // insufficient_quota: the run must stop
+  bool stop_run = false;    // insufficient_quota or unreachable: the run must stop
   base::Reply reply;        // when ok
   std::string error;        // when !ok: readable, names the HTTP status or transport error
-  std::string error_class;  // "http_400", "http_429", "timeout", "connect", "malformed", ...
+  std::string error_class;  // "http_400", "http_429", "timeout", "connect", "malformed", "unreachable", ...
   int attempts = 0;
   double cost_usd = 0;
   std::string request_body;  // the body that was sent (request_body()), e.g. for a journal's hash
@@ -94,6 +96,7 @@ class HttpTeacher {
   // Submitted prompts not yet returned by wait().
   uint64_t outstanding() const;
   bool quota_exhausted() const;
+  bool unreachable() const;
   HttpStats stats() const;
   const HttpTeacherOptions& options() const { return options_; }
   // Estimated tokens of a request for the tokens/min bucket and budget projections:

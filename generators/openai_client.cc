@@ -119,7 +119,8 @@ struct OpenAiClient::Impl {
     if (!e) return nullptr;
     // Options that are the same for every request stay set across reuses.
     if (parsed_url) curl_easy_setopt(e, CURLOPT_CURLU, parsed_url);
-    else curl_easy_setopt(e, CURLOPT_URL, url.c_str());  // a transfer reports what is wrong with it
+    else curl_easy_setopt(e, CURLOPT_URL, url.c_str());        // a transfer reports what is wrong with it
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");  // never file://, ftp://, ... whatever the URL says
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);

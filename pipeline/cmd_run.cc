@@ -73,7 +73,7 @@ int run_command(const RunArgs& a) {
     std::fprintf(stderr, "primer: %s\n", r.stop_message.c_str());
     return 0;
   }
-  if (r.quota_exhausted) return report_error(1, r.stop_message);
+  if (r.teacher_stopped) return report_error(1, r.stop_message);
   if (r.interrupted) {
     std::fprintf(stderr,
                  "primer: interrupted after %llu prompts; rerun the same command to resume from the last checkpoint\n",

@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <mutex>
@@ -230,7 +231,13 @@ Config parse_config(std::string_view text, const std::filesystem::path& origin) 
     }
     auto& h = c.teacher.http;
     auto& q = h.request;
-    if (auto v = r.string("base_url")) h.base_url = *v;
+    if (auto v = r.string("base_url")) {
+      const size_t sep = v->find("://");
+      std::string scheme = sep == std::string::npos ? std::string() : v->substr(0, sep);
+      for (char& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (scheme != "http" && scheme != "https") r.fail("base_url", "must start with http:// or https://");
+      h.base_url = *v;
+    }
     if (auto v = r.string("model")) q.model = *v;
     if (auto v = r.string("endpoint")) {
       if (*v != "chat" && *v != "completions") r.fail("endpoint", "must be \"chat\" or \"completions\"");

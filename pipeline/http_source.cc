@@ -74,9 +74,10 @@ void HttpSource::collect() {
       }
       if (outstanding_cost_.empty()) outstanding_cost_sum_ = 0;  // no rounding drift over a long run
       spent_usd_ += c.cost_usd;
-      if (c.stop_run && !quota_) {
-        quota_ = true;
-        quota_message_ = c.error;
+      if (c.stop_run && !halted_) {
+        halted_ = true;
+        halt_class_ = c.error_class;
+        halt_message_ = c.error;
       }
       if (c.stop_run && !c.ok) continue;  // not answered: asked again after a resume
       resolved_.emplace(c.index, std::move(c));
@@ -100,7 +101,7 @@ void HttpSource::submit_until(uint64_t end) {
     const uint64_t index = next_submit_;
     {
       std::lock_guard lock(mu_);
-      if (quota_) break;
+      if (halted_) break;
       if (resolved_.count(index)) {  // from the journal
         ++next_submit_;
         continue;
@@ -143,8 +144,8 @@ std::optional<std::vector<generators::Completion>> HttpSource::fetch(uint64_t be
         resolved_.erase(it);
         break;
       }
-      if (quota_) {
-        stop_ = StopReason::kQuota;
+      if (halted_) {
+        stop_ = halt_class_ == "unreachable" ? StopReason::kUnreachable : StopReason::kQuota;
         return std::nullopt;
       }
       if (interrupted.load()) return std::nullopt;
@@ -176,8 +177,12 @@ void HttpSource::checkpoint(uint64_t next_index) {
 std::string HttpSource::stop_message() const {
   switch (stop_) {
     case StopReason::kQuota:
-      return "the API key has no quota left (" + quota_message_ +
+      return "the API key has no quota left (" + halt_message_ +
              "); everything finished so far is saved: add credit and rerun the same command to resume";
+    case StopReason::kUnreachable:
+      return "the teacher server could not be reached: " + halt_message_ +
+             ". Everything finished so far is saved: start the server (or correct [teacher] base_url) and rerun "
+             "the same command to resume";
     case StopReason::kBudget:
       return fmt::format(
           "budget reached: sending more could spend over budget_usd = {:.4f} USD; everything finished so far is "

@@ -31,7 +31,7 @@
 
 namespace primer::pipeline {
 
-enum class StopReason { kNone, kQuota, kBudget };
+enum class StopReason { kNone, kQuota, kUnreachable, kBudget };
 
 class HttpSource {
  public:
@@ -41,7 +41,8 @@ class HttpSource {
   ~HttpSource();
 
   // The outcomes of prompts [begin, end), in order; nullopt when the run must stop
-  // first (quota exhausted, budget reached, or `interrupted` became true).
+  // first (quota exhausted, the server unreachable, budget reached, or `interrupted`
+  // became true).
   std::optional<std::vector<generators::Completion>> fetch(uint64_t begin, uint64_t end,
                                                            const std::atomic<bool>& interrupted);
   // Hands over, and forgets, the prompts of [begin, begin + n) that this source sampled to
@@ -99,8 +100,10 @@ class HttpSource {
   uint64_t unjournaled_ = 0;
   uint64_t max_unjournaled_ = 0;
   double spent_usd_;  // replies received (and journaled)
-  bool quota_ = false;
-  std::string quota_message_;
+  // The teacher stopped (no quota left, or the server unreachable): the first such
+  // completion's class and message.
+  bool halted_ = false;
+  std::string halt_class_, halt_message_;
   std::atomic<bool> closing_{false};
   std::thread collector_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

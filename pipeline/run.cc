@@ -420,7 +420,7 @@ RunReport Run::execute() {
   load_or_start();
   t0_ = std::chrono::steady_clock::now();
   if (state_.phase == "generate") generate();  // SIGINT/SIGTERM (run()) stop it between batches
-  if (report_.interrupted || report_.budget_reached || report_.quota_exhausted) {
+  if (report_.interrupted || report_.budget_reached || report_.teacher_stopped) {
     report_.manifest = build_manifest();
     return report_;
   }
@@ -438,7 +438,7 @@ RunReport run(const Config& config, const RunOptions& options) {
   const StopOnSignals stop;
   Run r(config, options);
   RunReport report = r.execute();
-  if (r.writes_report() && !report.interrupted && !report.budget_reached && !report.quota_exhausted) {
+  if (r.writes_report() && !report.interrupted && !report.budget_reached && !report.teacher_stopped) {
     if (!g_stop.load()) write_report_at_end(options.out, config.report.verify, options.progress);
     else  // like the interrupted line of `primer run`, said even with --quiet
       std::fprintf(stderr,

@@ -66,7 +66,7 @@ struct RunReport {
   bool already_complete = false;  // nothing to do: the directory holds this finished run
   bool interrupted = false;       // SIGINT/SIGTERM: stopped; rerun resumes
   bool budget_reached = false;    // HTTP teacher: budget_usd would be crossed; resumable
-  bool quota_exhausted = false;   // HTTP teacher: 429 insufficient_quota; resumable
+  bool teacher_stopped = false;   // HTTP teacher: no quota left, or the server unreachable; resumable
   std::string stop_message;       // why the run stopped early, for the user
   uint64_t resumed_from = 0;      // first prompt index processed in this session
   storage::Manifest manifest;     // complete unless interrupted

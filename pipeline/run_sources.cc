@@ -58,7 +58,7 @@ class HttpReplySource final : public PricedSource {
                                            config_.teacher.budget_usd, spent_usd);
   }
   bool fetch(uint64_t first, std::span<Item> items, const std::atomic<bool>& stop) override {
-    // Replies in prompt order; nullopt: quota, budget or an interrupt.
+    // Replies in prompt order; nullopt: quota, the server unreachable, budget or an interrupt.
     auto got = http_->fetch(first, first + items.size(), stop);
     if (!got) return false;
     for (size_t k = 0; k < got->size(); ++k) {
@@ -81,7 +81,8 @@ class HttpReplySource final : public PricedSource {
     if (!http_) return;
     if (!report.interrupted) {
       report.budget_reached = http_->stop_reason() == StopReason::kBudget;
-      report.quota_exhausted = http_->stop_reason() == StopReason::kQuota;
+      report.teacher_stopped =
+          http_->stop_reason() == StopReason::kQuota || http_->stop_reason() == StopReason::kUnreachable;
       report.stop_message = http_->stop_message();
     }
     if (http_->in_flight() > 0) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -159,6 +160,59 @@ TEST_CASE("giving up after max_attempts; x-should-retry overrides; HTML error pa
   CHECK(out[1].attempts == 1);
   CHECK(server.requests_for(1000) == 4);
   CHECK(server.requests_for(1001) == 1);
+  CHECK_FALSE(t.unreachable());  // a server that answers, even with errors, is reached
+}
+
+TEST_CASE("a server that cannot be reached stops everything: from the start, or once it went down") {
+  std::string url;
+  {
+    FakeOpenAI gone;
+    url = gone.base_url();
+  }  // its port is closed now: every connection is refused
+  SUBCASE("never reached") {
+    FakeOpenAI unused;
+    HttpTeacherOptions o = options_for(unused);
+    o.base_url = url;
+    o.max_attempts = 2;
+    o.max_in_flight = 4;
+    HttpTeacher t(o);
+    auto out = run_all(t, 10, 30);
+    REQUIRE(out.size() == 10);
+    CHECK(t.unreachable());
+    CHECK_FALSE(t.quota_exhausted());
+    int first = 0;
+    for (const auto& [i, c] : out) {
+      INFO(i << ": " << c.error);
+      CHECK_FALSE(c.ok);
+      CHECK(c.stop_run);  // asked again after a resume, not counted as failed
+      CHECK(c.error_class == "unreachable");
+      first += c.error.starts_with("nothing at " + url + " answered for ");
+    }
+    CHECK(first == 1);
+    CHECK(errors_of(t.stats(), "connect") >= 2);
+  }
+  SUBCASE("answered, then down") {
+    auto server = std::make_unique<FakeOpenAI>();
+    HttpTeacherOptions o = options_for(*server);
+    o.max_attempts = 2;
+    HttpTeacher t(o);
+    auto before = run_all(t, 1);
+    REQUIRE(before.size() == 1);
+    CHECK(before[0].ok);
+    server.reset();
+    for (uint64_t i = 1; i <= 5; ++i) t.submit(i, prompt(i));
+    std::map<uint64_t, Completion> out;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (out.size() < 5 && std::chrono::steady_clock::now() < deadline)
+      for (auto& c : t.wait(0.1)) out.emplace(c.index, std::move(c));
+    REQUIRE(out.size() == 5);
+    CHECK(t.unreachable());
+    for (const auto& [i, c] : out) {
+      INFO(i << ": " << c.error);
+      CHECK(c.stop_run);
+      CHECK(c.error_class == "unreachable");
+    }
+  }
 }
 
 TEST_CASE("insufficient_quota stops everything, nothing more is sent") {
@@ -412,7 +466,9 @@ TEST_CASE("proxy variables in the environment are honoured: http_proxy, then no_
     auto out = run_all(t, 1);
     REQUIRE(out.size() == 1);
     CHECK_FALSE(out[0].ok);
-    CHECK(out[0].error_class == "connect");
+    CHECK(out[0].error_class == "unreachable");  // the proxy: nothing answered at all
+    CHECK(out[0].error.find("failed to connect (") != std::string::npos);
+    CHECK(errors_of(t.stats(), "connect") == 1);
     CHECK(server.requests() == 0);
   }
   {

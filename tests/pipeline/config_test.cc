@@ -172,6 +172,11 @@ extra_body = { top_k = 40, repetition_penalty = 1.1 }
         "run.toml:2: teacher.endpoint must be \"chat\" or \"completions\"");
   CHECK(error_of("[teacher]\nn = 2\n").find("teacher.n must be 1") != std::string::npos);
   CHECK(error_of("[teacher]\nmax_reply_bytes = 0\n") == "run.toml:2: teacher.max_reply_bytes must be positive");
+  for (const char* url : {"file:///etc/passwd", "htp://127.0.0.1:8000/v1", "127.0.0.1:8000/v1"})
+    CHECK(error_of(std::string("[teacher]\nbase_url = \"") + url + "\"\n") ==
+          "run.toml:2: teacher.base_url must start with http:// or https://");
+  CHECK(parse_config("[teacher]\nbase_url = \"HTTPS://api.example.com/v1\"\n", "run.toml").teacher.http.base_url ==
+        "HTTPS://api.example.com/v1");
 }
 
 TEST_CASE("storage sizes and the tokenizer stage") {

@@ -1,5 +1,5 @@
 // primer run with the HTTP teacher against an in-process server: the dataset, the
-// journal that never pays twice, SIGKILL, budget and quota stops.
+// journal that never pays twice, SIGKILL, budget, quota and unreachable-server stops.
 #include <doctest/doctest.h>
 
 #include <signal.h>
@@ -253,6 +253,35 @@ TEST_CASE("insufficient_quota stops the run cleanly; the rerun finishes without 
   const auto second = primer::testing::run_command(argv);
   CHECK(second.exit_code == 0);
   CHECK(records_in(dir / "out") == 400);
+  for (const auto& [seed, n] : server.completions()) CHECK(n == 1);
+}
+
+TEST_CASE("a server that cannot be reached stops the run, exit 1, instead of failing every prompt; the rerun resumes") {
+  std::string down;
+  {
+    FakeOpenAI gone;
+    down = gone.base_url();
+  }  // its port is closed now
+  FakeOpenAI server;
+  TempDir dir;
+  std::string config = http_config(server, 200);
+  config.replace(config.find(server.base_url()), server.base_url().size(), down);
+  primer::testing::write_file(dir / "run.toml", config);
+  const std::vector<std::string> argv = {
+      primer::testing::primer_binary(), "run", (dir / "run.toml").string(), "--out", (dir / "out").string(), "--quiet"};
+  const auto first = primer::testing::run_command(argv);
+  CHECK(first.exit_code == 1);
+  INFO(first.err);
+  CHECK(first.err.find("the teacher server could not be reached: nothing at " + down + " answered for ") !=
+        std::string::npos);
+  CHECK(first.err.find("rerun the same command to resume") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "out/manifest.json"));
+  CHECK(server.requests() == 0);
+  // base_url is not part of the run's identity: the rerun may name another server.
+  primer::testing::write_file(dir / "run.toml", http_config(server, 200));
+  const auto second = primer::testing::run_command(argv);
+  CHECK(second.exit_code == 0);
+  CHECK(records_in(dir / "out") == 200);
   for (const auto& [seed, n] : server.completions()) CHECK(n == 1);
 }
 
