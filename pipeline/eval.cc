@@ -449,6 +449,7 @@ EvalResult evaluate(const Config& config, const EvalOptions& o) {
                                                     {"beginning", "completion", "criteria", "json_keys"});
   std::vector<std::string> answers(done.size());
   std::vector<bool> answered(done.size(), false);
+  std::string judge_error;  // the first request the judge could not answer: why
   if (config.teacher.kind == "openai") {
     r.judge = config.teacher.http.request.model;
     generators::HttpTeacher judge(config.teacher.http);
@@ -469,6 +470,7 @@ EvalResult evaluate(const Config& config, const EvalOptions& o) {
              (i + 1 == done.size() && judge.outstanding() > 0)) {
         for (auto& c : judge.wait(1.0)) {
           if (c.ok) answers[c.index] = c.reply.text, answered[c.index] = true;
+          else if (judge_error.empty()) judge_error = c.error;
           spent += c.cost_usd;
           if (c.stop_run) stop = true;
         }
@@ -478,6 +480,7 @@ EvalResult evaluate(const Config& config, const EvalOptions& o) {
     while (judge.outstanding() > 0)
       for (auto& c : judge.wait(1.0))
         if (c.ok) answers[c.index] = c.reply.text, answered[c.index] = true;
+        else if (judge_error.empty()) judge_error = c.error;
     log(fmt::format("eval: {} grading requests to {}, ${:.4f}", submitted, r.judge, judge.stats().cost_usd));
   } else {
     r.judge = "heuristic";
@@ -500,8 +503,8 @@ EvalResult evaluate(const Config& config, const EvalOptions& o) {
   if (r.graded == 0)
     throw RunError(
         fmt::format("nothing was graded: none of the {} completions got usable grades from {} (answers "
-                    "without every score: {})",
-                    done.size(), r.judge, r.ungraded));
+                    "without every score: {}){}",
+                    done.size(), r.judge, r.ungraded, judge_error.empty() ? "" : "; the judge failed: " + judge_error));
   for (const auto& [k, v] : values) {
     ScoreSummary s;
     s.n = v.size();

@@ -243,6 +243,22 @@ TEST_CASE("primer eval: beginnings longer than the context are cut to their end 
   CHECK(r.err.find("nothing was graded: none of the 6 completions got usable grades from judge-model") !=
         std::string::npos);
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+
+  // A judge that cannot be reached: the line says so.
+  std::string down;
+  {
+    testing::FakeOpenAI gone;
+    down = gone.base_url();
+  }
+  testing::write_file(dir / "down.toml", "out = \"" + (dir / "data").string() +
+                                             "\"\n[teacher]\nkind = \"openai\"\nbase_url = \"" + down +
+                                             "\"\nmodel = \"judge-model\"\nmax_attempts = 2\n");
+  r = run_primer({"eval", (dir / "model").string(), "--config", (dir / "down.toml").string(), "--samples", "3",
+                  "--max-tokens", "10", "--quiet"});
+  CHECK(r.exit_code == 1);
+  INFO(r.err);
+  CHECK(r.err.find("nothing was graded") != std::string::npos);
+  CHECK(r.err.find("; the judge failed: nothing at " + down + " answered for ") != std::string::npos);
 }
 
 TEST_CASE("TinyStories-Instruct end to end: records carry summary, sentence, words; the text is the Instruct format") {
