@@ -365,16 +365,19 @@ struct HttpTeacher::Impl {
     if (d == RetryDecision::kStopRun) {
       call->stop_run = true;
       halt("insufficient_quota", "the API key has no quota left");
-    } else if (r.error_class == "connect" && (halted ? halt_class == "unreachable" : last_reached < call->first_sent)) {
-      // Every attempt of this prompt failed to connect and no request has had an answer
-      // since its first: the server is down or the URL is wrong. Going on would only mark
+    } else if ((r.error_class == "connect" || r.error_class == "tls") &&
+               (halted ? halt_class == "unreachable" : last_reached < call->first_sent)) {
+      // Every attempt of this prompt failed to connect (or to set up TLS) and no request has
+      // had an answer since its first: the server is down, the URL is wrong or its
+      // certificate is not trusted here. Going on would only mark
       // prompt after prompt failed; stopping keeps them for a rerun.
       call->stop_run = true;
       call->error_class = "unreachable";
       if (halted) call->error = "not retried: " + halt_why;
       else
         call->error = "nothing at " + options.base_url + " answered for " + std::to_string(int(t - call->first_sent)) +
-                      " s: all " + std::to_string(call->attempt) + " attempts of a prompt failed to connect (" +
+                      " s: all " + std::to_string(call->attempt) + " attempts of a prompt failed to " +
+                      (r.error_class == "tls" ? "set up TLS (" : "connect (") +
                       (r.curl_error[0] ? std::string(r.curl_error) : r.error) + ")";
       halt("unreachable", "the server could not be reached");
     }

@@ -191,6 +191,25 @@ TEST_CASE("a server that cannot be reached stops everything: from the start, or 
     CHECK(first == 1);
     CHECK(errors_of(t.stats(), "connect") >= 2);
   }
+  SUBCASE("no TLS session: https:// to a server that speaks plain HTTP") {
+    FakeOpenAI plain;
+    HttpTeacherOptions o = options_for(plain);
+    o.base_url.replace(0, 4, "https");
+    o.max_attempts = 2;
+    HttpTeacher t(o);
+    auto out = run_all(t, 3, 30);
+    REQUIRE(out.size() == 3);
+    CHECK(t.unreachable());
+    CHECK(errors_of(t.stats(), "tls") >= 2);
+    bool named = false;
+    for (const auto& [i, c] : out) {
+      INFO(i << ": " << c.error);
+      CHECK(c.stop_run);
+      named = named || (c.error.starts_with("nothing at https://") && c.error.find("SSL") != std::string::npos);
+    }
+    CHECK(named);
+    CHECK(plain.requests() == 0);
+  }
   SUBCASE("answered, then down") {
     auto server = std::make_unique<FakeOpenAI>();
     HttpTeacherOptions o = options_for(*server);
