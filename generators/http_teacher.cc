@@ -17,6 +17,7 @@
 #include <mutex>
 #include <random>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -346,13 +347,11 @@ struct HttpTeacher::Impl {
       delayed.emplace(call->not_before, std::move(call));
       return;
     }
-    if (d == RetryDecision::kRetry &&
-        call->attempt < options.max_attempts) {  // halted: abandoned, asked after a resume
-      call->failed = true;
-      call->stop_run = true;
-      call->error_class = halt_class;
-      call->error = "not retried: " + halt_why;
-      finished.push_back(std::move(call));
+    // No connection, or no TLS session: what an unreachable server gives.
+    const bool no_session = r.error_class == "connect" || r.error_class == "tls";
+    if (halted && d == RetryDecision::kRetry &&
+        (call->attempt < options.max_attempts || (no_session && halt_class == "unreachable"))) {
+      abandon(std::move(call), "not retried: ");  // asked again after a resume
       return;
     }
     call->failed = true;
@@ -365,22 +364,28 @@ struct HttpTeacher::Impl {
     if (d == RetryDecision::kStopRun) {
       call->stop_run = true;
       halt("insufficient_quota", "the API key has no quota left");
-    } else if ((r.error_class == "connect" || r.error_class == "tls") &&
-               (halted ? halt_class == "unreachable" : last_reached < call->first_sent)) {
+    } else if (no_session && !halted && last_reached < call->first_sent) {
       // Every attempt of this prompt failed to connect (or to set up TLS) and no request has
       // had an answer since its first: the server is down, the URL is wrong or its
       // certificate is not trusted here. Going on would only mark
       // prompt after prompt failed; stopping keeps them for a rerun.
       call->stop_run = true;
       call->error_class = "unreachable";
-      if (halted) call->error = "not retried: " + halt_why;
-      else
-        call->error = "nothing at " + options.base_url + " answered for " + std::to_string(int(t - call->first_sent)) +
-                      " s: all " + std::to_string(call->attempt) + " attempts of a prompt failed to " +
-                      (r.error_class == "tls" ? "set up TLS (" : "connect (") +
-                      (r.curl_error[0] ? std::string(r.curl_error) : r.error) + ")";
+      call->error = "nothing at " + options.base_url + " answered for " + std::to_string(int(t - call->first_sent)) +
+                    " s: all " + std::to_string(call->attempt) + " attempts of a prompt failed to " +
+                    (r.error_class == "tls" ? "set up TLS (" : "connect (") +
+                    (r.curl_error[0] ? std::string(r.curl_error) : r.error) + ")";
       halt("unreachable", "the server could not be reached");
     }
+    finished.push_back(std::move(call));
+  }
+  // A call not sent or not retried because the teacher halted: handed back with stop_run,
+  // so that a resumed run asks it again.
+  void abandon(std::unique_ptr<Call> call, std::string_view what) {
+    call->failed = true;
+    call->stop_run = true;
+    call->error_class = halt_class;
+    call->error = std::string(what) + halt_why;
     finished.push_back(std::move(call));
   }
   void halt(std::string cls, std::string why) {
@@ -466,21 +471,10 @@ struct HttpTeacher::Impl {
       }
       if (halted) {  // abandon everything not yet sent
         while (!ready.empty()) {
-          auto call = std::move(ready.front());
+          abandon(std::move(ready.front()), "not sent: ");
           ready.pop_front();
-          call->failed = true;
-          call->stop_run = true;
-          call->error_class = halt_class;
-          call->error = "not sent: " + halt_why;
-          finished.push_back(std::move(call));
         }
-        for (auto& [when, call] : delayed) {
-          call->failed = true;
-          call->stop_run = true;
-          call->error_class = halt_class;
-          call->error = "not retried: " + halt_why;
-          finished.push_back(std::move(call));
-        }
+        for (auto& [when, call] : delayed) abandon(std::move(call), "not retried: ");
         delayed.clear();
       }
       // Stall detector for streams: a stream that sends nothing for stall_timeout_s is

@@ -2,7 +2,6 @@
 
 #include <curl/curl.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <stdexcept>
@@ -18,7 +17,7 @@ constexpr std::string_view kAuthPrefix = "Authorization: Bearer ";
 // Returning less than was given stops the transfer (CURLE_WRITE_ERROR).
 size_t on_body(char* data, size_t size, size_t n, void* user) {
   auto* response = static_cast<HttpResponse*>(user);
-  if (size * n > response->max_body - std::min(response->max_body, response->body.size())) {
+  if (size * n > response->max_body - response->body.size()) {  // the body never holds more than max_body
     response->too_large = true;
     return 0;
   }

@@ -76,7 +76,6 @@ void HttpSource::collect() {
       spent_usd_ += c.cost_usd;
       if (c.stop_run && !halted_) {
         halted_ = true;
-        halt_class_ = c.error_class;
         halt_message_ = c.error;
       }
       if (c.stop_run && !c.ok) continue;  // not answered: asked again after a resume
@@ -145,7 +144,7 @@ std::optional<std::vector<generators::Completion>> HttpSource::fetch(uint64_t be
         break;
       }
       if (halted_) {
-        stop_ = halt_class_ == "unreachable" ? StopReason::kUnreachable : StopReason::kQuota;
+        stop_ = teacher_->unreachable() ? StopReason::kUnreachable : StopReason::kQuota;
         return std::nullopt;
       }
       if (interrupted.load()) return std::nullopt;

@@ -100,10 +100,10 @@ class HttpSource {
   uint64_t unjournaled_ = 0;
   uint64_t max_unjournaled_ = 0;
   double spent_usd_;  // replies received (and journaled)
-  // The teacher stopped (no quota left, or the server unreachable): the first such
-  // completion's class and message.
+  // The teacher stopped (no quota left, or the server unreachable; it says which): the
+  // first such completion's message.
   bool halted_ = false;
-  std::string halt_class_, halt_message_;
+  std::string halt_message_;
   std::atomic<bool> closing_{false};
   std::thread collector_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
