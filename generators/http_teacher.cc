@@ -86,6 +86,7 @@ struct HttpTeacher::Impl {
   std::deque<std::unique_ptr<Call>> done;   // finished calls for wait()
   std::vector<std::string> spare;           // response buffers wait() is done with (capacity kept)
   std::atomic<bool> stopping{false};
+  bool wait_interrupted = false;  // interrupt_wait(): the next wait() returns at once
   // Nothing more is sent: the API key has no quota left, or the server cannot be reached.
   // halt_class and halt_why (set before `halted`, by the I/O thread) name the reason for
   // the prompts abandoned.
@@ -577,7 +578,9 @@ std::vector<Completion> HttpTeacher::wait(double timeout_s) {
   std::deque<std::unique_ptr<Call>> calls;
   {
     std::unique_lock lock(impl_->mu);
-    impl_->done_cv.wait_for(lock, std::chrono::duration<double>(timeout_s), [&] { return !impl_->done.empty(); });
+    impl_->done_cv.wait_for(lock, std::chrono::duration<double>(timeout_s),
+                            [&] { return !impl_->done.empty() || impl_->wait_interrupted; });
+    impl_->wait_interrupted = false;
     calls.swap(impl_->done);
   }
   std::vector<Completion> out;
@@ -645,6 +648,12 @@ std::vector<Completion> HttpTeacher::wait(double timeout_s) {
   }
   if (!requeue.empty()) impl_->wake();
   return out;
+}
+
+void HttpTeacher::interrupt_wait() {
+  std::lock_guard lock(impl_->mu);
+  impl_->wait_interrupted = true;
+  impl_->done_cv.notify_all();
 }
 
 uint64_t HttpTeacher::outstanding() const {

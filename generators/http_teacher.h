@@ -93,6 +93,9 @@ class HttpTeacher {
   void submit(const std::vector<std::pair<uint64_t, base::PromptSpec>>& prompts);
   // Returns the completions available now, waiting up to `timeout_s` for the first.
   std::vector<Completion> wait(double timeout_s);
+  // Makes a wait() in progress, and the next one, return at once (with what is there):
+  // a caller shutting down need not sit out the timeout.
+  void interrupt_wait();
   // Submitted prompts not yet returned by wait().
   uint64_t outstanding() const;
   bool quota_exhausted() const;

@@ -39,6 +39,7 @@ HttpSource::HttpSource(const generators::HttpTeacherOptions& options, const prom
 
 HttpSource::~HttpSource() {
   closing_ = true;
+  teacher_->interrupt_wait();  // not a wait of up to 50 ms at the end of every run
   collector_.join();
   teacher_.reset();
   journal_->flush();

@@ -508,3 +508,21 @@ TEST_CASE("proxy variables in the environment are honoured: http_proxy, then no_
   for (const auto& [name, value] : saved)
     if (value) ::setenv(name.c_str(), value->c_str(), 1);
 }
+
+TEST_CASE("interrupt_wait: a wait in progress, or the next one, returns at once with what is there") {
+  FakeOpenAI server;
+  HttpTeacher t(options_for(server));
+  // Nothing submitted: only the interrupt can end these waits (an hour each otherwise;
+  // ctest's timeout would fail the test).
+  t.interrupt_wait();
+  CHECK(t.wait(3600).empty());
+  std::thread interrupter([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    t.interrupt_wait();
+  });
+  CHECK(t.wait(3600).empty());
+  interrupter.join();
+  // The interrupt is used up: completions are still handed over by later waits.
+  auto out = run_all(t, 3);
+  CHECK(out.size() == 3);
+}
