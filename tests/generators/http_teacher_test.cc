@@ -70,11 +70,14 @@ FakeReply retry_ms(int status, std::string body, int ms = 20) {
 TEST_CASE("all prompts answered once, usage and cost, the key only in the Authorization header") {
   ::setenv("PRIMER_TEST_API_KEY", "sk-test-123", 1);
   FakeOpenAI server;
-  std::string auth;
+  std::string auth, accept_encoding;
+  size_t accept_encodings = 0;
   std::mutex mu;
   server.behaviour = [&](const FakeCall& c) {
     std::lock_guard lock(mu);
     auth = c.auth;
+    accept_encoding = c.accept_encoding;
+    accept_encodings = c.accept_encodings;
     return FakeOpenAI::default_reply(c);
   };
   HttpTeacher t(options_for(server));
@@ -89,6 +92,10 @@ TEST_CASE("all prompts answered once, usage and cost, the key only in the Author
   }
   CHECK(server.requests() == 300);
   CHECK(auth == "Bearer sk-test-123");
+  // Compressed replies are asked for once per request (the client's own header, not
+  // curl's as well); the max_reply_bytes test has them decoded.
+  CHECK(accept_encodings == 1);
+  CHECK(accept_encoding.find("gzip") != std::string::npos);
   const auto s = t.stats();
   CHECK(s.succeeded == 300);
   CHECK(s.retries == 0);

@@ -105,6 +105,8 @@ void FakeOpenAI::handle(const httplib::Request& req, httplib::Response& res) {
   FakeCall call;
   call.body = req.body;
   call.auth = req.get_header_value("Authorization");
+  call.accept_encoding = req.get_header_value("Accept-Encoding");
+  call.accept_encodings = req.get_header_value_count("Accept-Encoding");
   call.chat = req.path == "/v1/chat/completions";
   simdjson::dom::parser parser;
   simdjson::dom::element e;

@@ -21,10 +21,12 @@ class Server;
 namespace primer::testing {
 
 struct FakeCall {
-  int64_t seed = -1;  // the request's "seed" field (-1 if absent)
-  int attempt = 0;    // 1 for the first request with this seed, 2 for the second, ...
-  std::string body;   // the request body
-  std::string auth;   // the Authorization header
+  int64_t seed = -1;            // the request's "seed" field (-1 if absent)
+  int attempt = 0;              // 1 for the first request with this seed, 2 for the second, ...
+  std::string body;             // the request body
+  std::string auth;             // the Authorization header
+  std::string accept_encoding;  // the Accept-Encoding header
+  size_t accept_encodings = 0;  // how many Accept-Encoding headers the request has
   bool stream = false;
   bool chat = true;
 };
