@@ -4,11 +4,19 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace primer::base {
+
+// The hash of unordered containers keyed by std::string that look up a std::string_view
+// with no std::string built: std::unordered_set<std::string, StringHash, std::equal_to<>>.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
 
 // At most `n` bytes of `s`, not splitting a UTF-8 sequence; "…" appended when cut.
 std::string cut_utf8(std::string_view s, size_t n);

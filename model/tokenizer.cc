@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "base/text.h"
 #include "model/spm_proto.h"
 #include "storage/files.h"
 #include "storage/layout.h"
@@ -256,14 +257,10 @@ namespace {
 
 // A thread's encoded words: word -> its ids (a range of `ids`), for one model at a time.
 struct WordCache {
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   static constexpr size_t kMaxWordBytes = 48;    // longer words are encoded, not kept
   static constexpr size_t kMaxWords = 1u << 15;  // then it starts over: a few MB at most
   uint64_t model = 0;
-  std::unordered_map<std::string, std::pair<uint32_t, uint32_t>, Hash, std::equal_to<>> index;
+  std::unordered_map<std::string, std::pair<uint32_t, uint32_t>, base::StringHash, std::equal_to<>> index;
   std::vector<int> ids;
   void reset(uint64_t m) {
     model = m;

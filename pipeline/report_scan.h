@@ -14,10 +14,12 @@
 #include <optional>
 #include <queue>
 #include <set>
+#include <unordered_set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "base/text.h"
 #include "pipeline/report.h"
 #include "vocab/vocabulary.h"
 
@@ -77,7 +79,8 @@ struct DatasetScan {
   // Required words ("words": [verb, noun, adjective]).
   uint64_t with_words = 0, words_in_vocab = 0, all_found = 0;
   uint64_t found[3] = {0, 0, 0};
-  std::set<std::string> distinct[3];
+  // Distinct words drawn (only their number is shown): hashed, a lookup per record each.
+  std::unordered_set<std::string, base::StringHash, std::equal_to<>> distinct[3];
   // Code sets: "topic", "audience", "style".
   uint64_t with_topic = 0, with_audience = 0, with_style = 0;
   std::map<std::string, uint64_t> topics, audiences, styles;
