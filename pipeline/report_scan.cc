@@ -254,8 +254,9 @@ storage::ReadStats scan_file(const fs::path& file, const std::string& split, uin
                 // After the limit: is there a record? (Reading whole: every line parsed and counted.)
                 for (size_t i = b->within; i < b->size() && (whole || !b->record_after); ++i) {
                   storage::RecordView r;
-                  const bool record =
-                      whole ? b->parse_next(parser, r) : storage::parse_record_line(parser, b->line(i), r).record();
+                  const bool record = whole
+                                          ? b->parse_next(parser, r)
+                                          : storage::parse_record_line(parser, b->line(i), r, /*padded=*/true).record();
                   b->record_after = b->record_after || record;
                 }
                 return b;

@@ -37,10 +37,15 @@
 
 namespace primer::storage {
 
+// Bytes after a block's last line (spaces), so that a parser that reads past the end of
+// its input (simdjson reads up to 64 bytes; it does not use them) can parse a line in
+// place: every line is followed by the next lines or by these.
+inline constexpr size_t kLinePadding = 64;
+
 struct LineBlock {
   size_t file = 0;           // index into the reader's files
   uint64_t first_line = 0;   // lines of the file before this block
-  std::string bytes;         // the lines, back to back
+  std::string bytes;         // the lines, back to back, then kLinePadding spaces once read
   std::vector<size_t> ends;  // where each line ends in `bytes`
   bool last = false;         // the file's last block
   std::exception_ptr error;  // reading the file failed after these lines
@@ -123,13 +128,14 @@ class LineBlockReader {
     }
     if (!b) {
       b = std::make_unique<Block>();
-      b->bytes.reserve(block_bytes_ + (block_bytes_ >> 2));
+      b->bytes.reserve(block_bytes_ + (block_bytes_ >> 2) + kLinePadding);
     }
     b->file = file;
     b->first_line = first_line;
     return b;
   }
   void push(std::unique_ptr<Block>& b) {
+    b->bytes.append(kLinePadding, ' ');
     std::unique_lock lock(mu_);
     changed_.wait(lock, [&] { return queue_.size() < queued_ || quit_; });
     if (quit_) throw Quit{};

@@ -24,6 +24,8 @@
 
 namespace primer::storage {
 
+static_assert(kLinePadding >= simdjson::SIMDJSON_PADDING);
+
 struct ParsedLineBlock : LineBlock {
   std::vector<LineVerdict> verdicts;  // per line parsed, in order
   std::vector<uint64_t> text_bytes;   // per line parsed: its text's bytes (0 unless a record)
@@ -33,7 +35,8 @@ struct ParsedLineBlock : LineBlock {
   bool parse_next(simdjson::dom::parser& parser, RecordView& r) {
     const size_t i = verdicts.size();
     r.line_number = first_line + i + 1;
-    const LineVerdict& v = verdicts.emplace_back(parse_record_line(parser, line(i), r));
+    // In place: kLinePadding bytes follow the block's last line.
+    const LineVerdict& v = verdicts.emplace_back(parse_record_line(parser, line(i), r, /*padded=*/true));
     text_bytes.push_back(v.record() ? r.text.size() : 0);
     return v.record();
   }

@@ -30,14 +30,14 @@ class LineParser {
 
 }  // namespace
 
-LineVerdict parse_record_line(simdjson::dom::parser& parser, std::string_view line, RecordView& r) {
+LineVerdict parse_record_line(simdjson::dom::parser& parser, std::string_view line, RecordView& r, bool padded) {
   LineVerdict v;
   r.line = line;
   if (line.find_first_not_of(" \t\r") == std::string_view::npos) {  // a blank line is no record, nor a bad one
     v.blank = true;
     return v;
   }
-  if (auto err = parser.parse(line.data(), line.size()).get(r.json); err) {
+  if (auto err = parser.parse(line.data(), line.size(), !padded).get(r.json); err) {
     v.reason = "invalid_json";
     v.why = fmt::format("not valid JSON ({})", simdjson::error_message(err));
   } else if (!r.json.is_object()) {

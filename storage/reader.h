@@ -66,7 +66,9 @@ struct ReadStats {
   void count(uint64_t number, uint64_t line_bytes, const LineVerdict& v, uint64_t text_bytes);
 };
 
-LineVerdict parse_record_line(simdjson::dom::parser& parser, std::string_view line, RecordView& r);
+// padded: at least simdjson::SIMDJSON_PADDING readable bytes follow `line` (a LineBlock's
+// line): it is parsed in place instead of copied.
+LineVerdict parse_record_line(simdjson::dom::parser& parser, std::string_view line, RecordView& r, bool padded = false);
 
 using RecordFn = std::function<void(const RecordView&)>;
 

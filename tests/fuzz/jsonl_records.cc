@@ -4,13 +4,17 @@
 // (.jsonl.zst seeds). A bad file may throw StorageError; a bad line is counted. Each
 // record is also read back field by field (storage::parse_record, as primer filter and
 // the report do) and its text normalised for the dedup filters, whose byte-table paths
-// must give ICU's words.
+// must give ICU's words. The lines are also parsed in place, as a LineBlock holds them
+// (back to back, kLinePadding after the last), which must read each as a copy does.
 #include <sstream>
+#include <vector>
 
 #include "filters/text_norm.h"
 #include "storage/files.h"
+#include "storage/line_blocks.h"
 #include "storage/reader.h"
 #include "storage/record.h"
+#include "storage/shard.h"
 #include "tests/fuzz/fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -36,6 +40,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     primer::fuzz::require(stats.lines == stats.records + stats.malformed + stats.blank, "every line is counted once");
     (void)stats.describe_malformed();
   } catch (const primer::storage::StorageError&) {
+  }
+  // In place (a block) and copied: the same verdict and text for every line.
+  std::string bytes;
+  std::vector<size_t> ends;
+  try {
+    std::istringstream again{std::string(primer::fuzz::as_text(data, size))};
+    primer::storage::read_lines(again, "fuzz.jsonl", [&](std::string_view line) {
+      bytes.append(line);
+      ends.push_back(bytes.size());
+    });
+  } catch (const primer::storage::StorageError&) {
+  }
+  bytes.append(primer::storage::kLinePadding, ' ');
+  thread_local simdjson::dom::parser in_place, copied;
+  for (size_t i = 0, begin = 0; i < ends.size(); begin = ends[i++]) {
+    const std::string_view line = std::string_view(bytes).substr(begin, ends[i] - begin);
+    primer::storage::RecordView a, b;
+    const auto va = primer::storage::parse_record_line(in_place, line, a, /*padded=*/true);
+    const auto vb = primer::storage::parse_record_line(copied, line, b);
+    primer::fuzz::require(va.blank == vb.blank && va.reason == vb.reason && va.why == vb.why,
+                          "a line parsed in place gets the verdict of a copy");
+    primer::fuzz::require(!va.record() || a.text == b.text, "and the same text");
   }
   return 0;
 }
