@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <exception>
+#include <set>
 
 #include "base/rng.h"
 #include "base/svg.h"

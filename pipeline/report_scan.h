@@ -13,9 +13,8 @@
 #include <map>
 #include <optional>
 #include <queue>
-#include <set>
-#include <unordered_set>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
