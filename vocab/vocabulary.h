@@ -225,7 +225,9 @@ class Vocabulary {
   TokenKind classify(std::string_view word, std::string& folded, std::span<const uint32_t>& lemmas,
                      size_t& report_len) const;
   // classify()'s fast path: a short ASCII word that is a listed form (its lemmas).
-  bool listed_ascii(std::string_view word, std::span<const uint32_t>& lemmas) const;
+  // `text_end`: the end of the text the word is a view of (its last bytes are then read 8
+  // at once where the text goes on that far); null when it may lie elsewhere.
+  bool listed_ascii(std::string_view word, std::span<const uint32_t>& lemmas, const char* text_end = nullptr) const;
   // Cuts a run of a script written without spaces into words, the list's first.
   void split_spaceless(std::string_view run, detail::WordSink sink, void* context) const;
   friend uint64_t detail::segment_unicode(std::string_view, detail::WordSink, void*, const Vocabulary*);
@@ -339,9 +341,59 @@ inline bool is_ascii(std::string_view s) {
   return (acc & 0x8080808080808080ull) == 0;
 }
 
-// Segments an ASCII-only string (the fast path).
+// The words of an ASCII-only string as segment_ascii_bytes finds them, 64 bytes at a time
+// with AVX2 (vocab/word_count.cc): each next() gives one block's masks, bit k for byte
+// 64 * block + k of the string: `start` where a word begins, `end` at a word's last byte.
+class AsciiWordBlocks {
+ public:
+  explicit AsciiWordBlocks(std::string_view s) : s_(s), blocks_((s.size() + 63) / 64) {}
+  // False after the last block.
+  bool next(uint64_t& start, uint64_t& end);
+  // Whether next() may be called: AVX2 on this CPU and PRIMER_KERNELS is not "portable".
+  static bool available();
+  // The classes of one block's bytes (bit k: byte k; zero past the string's end).
+  struct Masks {
+    uint64_t word = 0, digit = 0, apostrophe = 0, num_punct = 0;
+  };
+
+ private:
+  std::string_view s_;
+  size_t blocks_, block_ = 0;
+  bool primed_ = false;
+  Masks cur_, next_;
+  uint64_t prev_word_ = 0, prev_digit_ = 0, prev_joiner_ = 0;  // the top bits of the block before
+};
+
+// segment_ascii with AsciiWordBlocks: the words in order, without a branch per byte.
 template <typename Fn>
-inline void segment_ascii(std::string_view s, Fn& fn) {
+inline void segment_ascii_blocks(std::string_view s, Fn& fn) {
+  AsciiWordBlocks blocks(s);
+  const char* p = s.data();
+  size_t base = 0, begin = 0;
+  bool open = false;  // a word has begun and not yet ended
+  uint64_t start = 0, end = 0;
+  while (blocks.next(start, end)) {
+    // Starts and ends alternate in the text: the lowest end left is the open word's.
+    for (;;) {
+      if (!open) {
+        if (start == 0) break;
+        begin = base + static_cast<size_t>(__builtin_ctzll(start));
+        start &= start - 1;
+        open = true;
+      }
+      if (end == 0) break;
+      const size_t last = base + static_cast<size_t>(__builtin_ctzll(end));
+      end &= end - 1;
+      fn(std::string_view(p + begin, last + 1 - begin));
+      open = false;
+    }
+    base += 64;
+  }
+}
+
+// Segments an ASCII-only string byte by byte (the rules; the portable path).
+template <typename Fn>
+inline void segment_ascii_bytes(std::string_view s, Fn& fn) {
   const char* p = s.data();
   const size_t n = s.size();
   size_t i = 0;
@@ -369,6 +421,15 @@ inline void segment_ascii(std::string_view s, Fn& fn) {
     }
     fn(std::string_view(p + start, i - start));
   }
+}
+
+// Segments an ASCII-only string (the fast path): a text of a few blocks 64 bytes at a
+// time where the CPU can, a short stretch byte by byte.
+template <typename Fn>
+inline void segment_ascii(std::string_view s, Fn& fn) {
+  static const bool kBlocks = AsciiWordBlocks::available();
+  if (kBlocks && s.size() >= 64) segment_ascii_blocks(s, fn);
+  else segment_ascii_bytes(s, fn);
 }
 }  // namespace detail
 

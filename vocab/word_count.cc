@@ -1,4 +1,5 @@
-// count_words: segment_words' word count without visiting the words (see vocabulary.h).
+// count_words: segment_words' word count without visiting the words, and the 64-byte
+// blocks of word boundaries that it and segment_ascii use (see vocabulary.h).
 #include <immintrin.h>
 
 #include <cstdlib>
@@ -17,10 +18,7 @@ int64_t count_segmented(std::string_view text, TextPath path) {
   return n;
 }
 
-// The classes of 64 bytes as bit masks (bit k: byte k).
-struct Masks {
-  uint64_t word = 0, digit = 0, apostrophe = 0, num_punct = 0;
-};
+using Masks = detail::AsciiWordBlocks::Masks;
 
 // Bit k set: byte k of v is in [lo, hi].
 __attribute__((target("avx2"))) inline uint32_t in_range(__m256i v, char lo, char hi) {
@@ -42,61 +40,85 @@ __attribute__((target("avx2"))) inline void classify32(const char* p, uint64_t s
   m.num_punct |= static_cast<uint64_t>(equal(v, '.') | equal(v, ',')) << shift;
 }
 
-__attribute__((target("avx2"))) inline Masks classify64(const char* p) {
+// Block `b` of the `size` bytes at p; past the end, zero bytes (separators).
+__attribute__((target("avx2"))) Masks classify_block(const char* p, size_t size, size_t b) {
   Masks m;
-  classify32(p, 0, m);
-  classify32(p + 32, 32, m);
+  if (b * 64 >= size) return m;
+  const char* at = p + b * 64;
+  char tail[64] = {};
+  if ((b + 1) * 64 > size) {
+    std::memcpy(tail, at, size - b * 64);
+    at = tail;
+  }
+  classify32(at, 0, m);
+  classify32(at + 32, 32, m);
   return m;
+}
+
+// count_words' ASCII path: the words' starts, counted.
+__attribute__((target("popcnt"))) int64_t count_ascii_blocks(std::string_view text) {
+  detail::AsciiWordBlocks blocks(text);
+  int64_t count = 0;
+  uint64_t start = 0, end = 0;
+  while (blocks.next(start, end)) count += _mm_popcnt_u64(start);
+  return count;
+}
+
+bool blocks_available() {
+  const char* env = std::getenv("PRIMER_KERNELS");
+  if (env && std::strcmp(env, "portable") == 0) return false;
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+}
+}  // namespace
+
+namespace detail {
+
+bool AsciiWordBlocks::available() {
+  static const bool kBlocks = blocks_available();
+  return kBlocks;
 }
 
 // A word starts at a word byte whose previous byte is neither a word byte nor a joiner;
 // a joiner is an apostrophe between two word bytes or '.' / ',' between two digits
-// (segment_ascii's rules). Each 64-byte block is finished once the next one is known:
-// the joiners at its last byte look one byte ahead.
-__attribute__((target("avx2,popcnt"))) int64_t count_ascii_avx2(std::string_view text) {
-  const char* p = text.data();
-  const size_t size = text.size();
-  const size_t blocks = (size + 63) / 64;
-  auto load = [&](size_t b) -> Masks {
-    if (b >= blocks) return {};
-    if ((b + 1) * 64 <= size) return classify64(p + b * 64);
-    char tail[64] = {};  // zero bytes separate words
-    std::memcpy(tail, p + b * 64, size - b * 64);
-    return classify64(tail);
-  };
-  int64_t count = 0;
-  Masks cur = load(0);
-  uint64_t prev_word = 0, prev_digit = 0, prev_joiner = 0;  // top bits of the block before
-  for (size_t b = 0; b < blocks; ++b) {
-    const Masks next = load(b + 1);
-    const uint64_t word_before = (cur.word << 1) | (prev_word >> 63);
-    const uint64_t word_after = (cur.word >> 1) | (next.word << 63);
-    const uint64_t digit_before = (cur.digit << 1) | (prev_digit >> 63);
-    const uint64_t digit_after = (cur.digit >> 1) | (next.digit << 63);
-    const uint64_t joiner = (cur.apostrophe & word_before & word_after) | (cur.num_punct & digit_before & digit_after);
-    const uint64_t joiner_before = (joiner << 1) | (prev_joiner >> 63);
-    count += _mm_popcnt_u64(cur.word & ~word_before & ~joiner_before);
-    prev_word = cur.word;
-    prev_digit = cur.digit;
-    prev_joiner = joiner;
-    cur = next;
+// (segment_ascii_bytes' rules); a word ends at a word byte or joiner whose next byte is
+// neither. A block is finished once the next one is known: the joiners at its last byte,
+// and whether the next block's first byte is one, look one byte ahead.
+bool AsciiWordBlocks::next(uint64_t& start, uint64_t& end) {
+  if (block_ >= blocks_) return false;
+  if (!primed_) {
+    cur_ = classify_block(s_.data(), s_.size(), 0);
+    primed_ = true;
   }
-  return count;
+  next_ = classify_block(s_.data(), s_.size(), block_ + 1);
+  const Masks& c = cur_;
+  const Masks& n = next_;
+  const uint64_t word_before = (c.word << 1) | (prev_word_ >> 63);
+  const uint64_t word_after = (c.word >> 1) | (n.word << 63);
+  const uint64_t digit_before = (c.digit << 1) | (prev_digit_ >> 63);
+  const uint64_t digit_after = (c.digit >> 1) | (n.digit << 63);
+  const uint64_t joiner = (c.apostrophe & word_before & word_after) | (c.num_punct & digit_before & digit_after);
+  const uint64_t joiner_before = (joiner << 1) | (prev_joiner_ >> 63);
+  // Whether the next block's first byte joins (between this block's last byte and its second).
+  const uint64_t next_joins =
+      ((n.apostrophe & (c.word >> 63) & (n.word >> 1)) | (n.num_punct & (c.digit >> 63) & (n.digit >> 1))) & 1;
+  const uint64_t in_word = c.word | joiner;
+  const uint64_t in_word_after = (in_word >> 1) | ((n.word | next_joins) << 63);
+  start = c.word & ~word_before & ~joiner_before;
+  end = in_word & ~in_word_after;
+  prev_word_ = c.word;
+  prev_digit_ = c.digit;
+  prev_joiner_ = joiner;
+  cur_ = next_;
+  ++block_;
+  return true;
 }
 
-using CountFn = int64_t (*)(std::string_view);
-CountFn choose() {
-  const char* env = std::getenv("PRIMER_KERNELS");
-  if (env && std::strcmp(env, "portable") == 0) return nullptr;
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") ? count_ascii_avx2 : nullptr;
-}
-const CountFn kAsciiCount = choose();
-
-}  // namespace
+}  // namespace detail
 
 int64_t count_words(std::string_view text, TextPath path) {
-  if (kAsciiCount && path == TextPath::kAuto && detail::is_ascii(text)) return kAsciiCount(text);
+  if (path == TextPath::kAuto && detail::AsciiWordBlocks::available() && detail::is_ascii(text))
+    return count_ascii_blocks(text);
   return count_segmented(text, path);
 }
 

@@ -2,7 +2,8 @@
 // without a list that prefers its own words) on any bytes, ill-formed UTF-8 included.
 // Properties: no crash; the list only moves word boundaries inside runs (the words
 // concatenate to the same bytes either way); both text paths agree; the scores count
-// what the segmentation gives. On text drawn from an alphabet that NFKC leaves alone,
+// what the segmentation gives; on ASCII input, the 64-byte block segmentation finds the
+// byte-by-byte words. On text drawn from an alphabet that NFKC leaves alone,
 // every word is a substring of the text, in order ("，" is left out: NFKC makes it ",").
 #include <string>
 #include <vector>
@@ -48,6 +49,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& w : with) require(!w.empty(), "no empty word");
   const auto c = v.score(raw);
   require(c.tokens == with.size() && c.oov_tokens <= c.tokens, "the score counts the segmented words");
+  if (primer::vocab::detail::AsciiWordBlocks::available()) {
+    // The input as it is when ASCII, and its bytes as picks from the joining characters.
+    static const char kAscii[] = "aZ9'.,  -\n!";
+    std::string picks(size, ' ');
+    for (size_t i = 0; i < size; ++i) picks[i] = kAscii[data[i] % (sizeof kAscii - 1)];
+    for (std::string_view s : {raw, std::string_view(picks)}) {
+      if (!primer::vocab::detail::is_ascii(s)) continue;
+      std::vector<std::string_view> bytes, blocks;
+      auto b = [&](std::string_view w) { bytes.push_back(w); };
+      auto k = [&](std::string_view w) { blocks.push_back(w); };
+      primer::vocab::detail::segment_ascii_bytes(s, b);
+      primer::vocab::detail::segment_ascii_blocks(s, k);
+      require(bytes.size() == blocks.size(), "the block segmentation finds as many words as the byte one");
+      for (size_t i = 0; i < bytes.size(); ++i)
+        require(bytes[i].data() == blocks[i].data() && bytes[i].size() == blocks[i].size(),
+                "the block segmentation finds the byte one's words");
+    }
+  }
 
   // The same bytes read as picks from an alphabet of NFKC-stable pieces.
   static const char* const kPieces[] = {"我", "有", "一", "个", "小", "猫", "大", "狗", "、", "。", "“", "”",

@@ -67,6 +67,49 @@ TEST_CASE("count_words counts what segment_words finds, across 64-byte blocks") 
   CHECK(count_words(edge) == 4);  // "a'b" joins across the block boundary
 }
 
+TEST_CASE("the 64-byte block segmentation finds the byte-by-byte words") {
+  if (!detail::AsciiWordBlocks::available()) {
+    MESSAGE("no AVX2 here (or PRIMER_KERNELS=portable): the byte path is the only one");
+    return;
+  }
+  auto both = [](std::string_view s) {
+    std::vector<std::string_view> bytes, blocks;
+    auto into = [](std::vector<std::string_view>& out) { return [&out](std::string_view w) { out.push_back(w); }; };
+    auto b = into(bytes);
+    auto k = into(blocks);
+    detail::segment_ascii_bytes(s, b);
+    detail::segment_ascii_blocks(s, k);
+    return std::pair{bytes, blocks};
+  };
+  // Texts over the joining characters, so that apostrophes and number punctuation fall
+  // on every block boundary, and words that span one or more blocks.
+  const std::string alphabet("aZ9'.,  -\n!\0", 12);
+  std::mt19937_64 rng(11);
+  size_t words = 0;
+  for (int round = 0; round < 4000; ++round) {
+    std::string s;
+    const size_t len = rng() % 300;
+    for (size_t k = 0; k < len; ++k) s += alphabet[rng() % alphabet.size()];
+    if (round % 5 == 0) s.insert(rng() % (s.size() + 1), std::string(64 + rng() % 130, 'w'));  // a long word
+    CAPTURE(s);
+    const auto [bytes, blocks] = both(s);
+    REQUIRE(blocks == bytes);
+    for (size_t k = 0; k < bytes.size(); ++k) REQUIRE(blocks[k].data() == bytes[k].data());  // the same bytes
+    words += bytes.size();
+  }
+  CHECK(words > 100000);
+  // Joiners on both sides of a block boundary, a word that ends on its last byte, one
+  // that is a single byte at the start of a block, and a text that ends inside a word.
+  for (const std::string& s :
+       {std::string(63, ' ') + "a'b " + std::string(60, 'x') + " 1.5 don't", std::string(62, ' ') + "1.5 x",
+        std::string(63, 'a') + "'" + "b", std::string(64, 'a') + " b", std::string(63, ' ') + "9,9",
+        std::string(63, ' ') + "'a", std::string(64, ' ') + "z", std::string(127, '7') + ".", std::string(128, 'q')}) {
+    CAPTURE(s);
+    const auto [bytes, blocks] = both(s);
+    CHECK(blocks == bytes);
+  }
+}
+
 TEST_CASE("segmentation rules") {
   for (TextPath path : {TextPath::kAuto, TextPath::kIcuOnly}) {
     CAPTURE(path == TextPath::kAuto);
