@@ -90,9 +90,8 @@ bool AsciiWordBlocks::next(uint64_t& start, uint64_t& end) {
     cur_ = classify_block(s_.data(), s_.size(), 0);
     primed_ = true;
   }
-  next_ = classify_block(s_.data(), s_.size(), block_ + 1);
   const Masks& c = cur_;
-  const Masks& n = next_;
+  const Masks n = classify_block(s_.data(), s_.size(), block_ + 1);
   const uint64_t word_before = (c.word << 1) | (prev_word_ >> 63);
   const uint64_t word_after = (c.word >> 1) | (n.word << 63);
   const uint64_t digit_before = (c.digit << 1) | (prev_digit_ >> 63);
@@ -109,7 +108,7 @@ bool AsciiWordBlocks::next(uint64_t& start, uint64_t& end) {
   prev_word_ = c.word;
   prev_digit_ = c.digit;
   prev_joiner_ = joiner;
-  cur_ = next_;
+  cur_ = n;
   ++block_;
   return true;
 }
