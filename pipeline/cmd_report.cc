@@ -14,8 +14,8 @@ struct ReportArgs {
   std::string dir;
   std::string out;
   bool no_verify = false;
-  size_t samples = 200;
-  uint64_t scan = 200000;
+  size_t samples = pipeline::ReportOptions{}.sample_rows;
+  uint64_t scan = pipeline::ReportOptions{}.scan_records;
   std::string vocab;
   bool quiet = false;
 };
@@ -64,7 +64,7 @@ void add_report_command(Commands& commands) {
   cmd->add_option("--out", args->out, "Output file (default: DIR/report.html)");
   cmd->add_flag("--no-verify", args->no_verify, "Skip recomputing shard checksums (faster on large datasets)");
   cmd->add_option("--samples", args->samples, "Documents in each samples table (default 200)")->check(at_least(0));
-  cmd->add_option("--scan", args->scan, "Records read for the distributions, spread over the shards (default 200000)")
+  cmd->add_option("--scan", args->scan, "Records read for the distributions, spread over the shards (default 50000)")
       ->check(at_least(1));
   cmd->add_option("--vocab", args->vocab, "Vocabulary list for the OOV figures (default: the run's [vocab] list)");
   cmd->add_flag("-q,--quiet", args->quiet, "Print nothing but errors");

@@ -43,11 +43,11 @@
 namespace primer::pipeline {
 
 struct ReportOptions {
-  bool verify = true;              // recompute shard sha256 and counts (storage::inspect --verify)
-  size_t sample_rows = 200;        // documents in each samples table (kept, rejected)
-  size_t sample_chars = 1500;      // each text cut to this many bytes (UTF-8 boundary)
-  uint64_t scan_records = 200000;  // records read for the distributions, in all
-  size_t top_oov = 40;             // out-of-vocabulary words listed
+  bool verify = true;             // recompute shard sha256 and counts (storage::inspect --verify)
+  size_t sample_rows = 200;       // documents in each samples table (kept, rejected)
+  size_t sample_chars = 1500;     // each text cut to this many bytes (UTF-8 boundary)
+  uint64_t scan_records = 50000;  // records read for the distributions, in all
+  size_t top_oov = 40;            // out-of-vocabulary words listed
   // The vocabulary for the OOV figures; empty: the run's [vocab] list from the manifest's
   // config (looked up like a config path), else the bundled vocab/default.txt.
   std::filesystem::path vocab_list;
