@@ -1,4 +1,6 @@
 // primer report DIR [--out FILE] [--no-verify] [--samples N] [--scan N] [--vocab LIST] [--quiet]
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <memory>
 
@@ -63,8 +65,13 @@ void add_report_command(Commands& commands) {
   cmd->add_option("dir", args->dir, "Dataset directory or training output directory")->required();
   cmd->add_option("--out", args->out, "Output file (default: DIR/report.html)");
   cmd->add_flag("--no-verify", args->no_verify, "Skip recomputing shard checksums (faster on large datasets)");
-  cmd->add_option("--samples", args->samples, "Documents in each samples table (default 200)")->check(at_least(0));
-  cmd->add_option("--scan", args->scan, "Records read for the distributions, spread over the shards (default 50000)")
+  const pipeline::ReportOptions defaults;
+  cmd->add_option("--samples", args->samples,
+                  fmt::format("Documents in each samples table (default {})", defaults.sample_rows))
+      ->check(at_least(0));
+  cmd->add_option(
+         "--scan", args->scan,
+         fmt::format("Records read for the distributions, spread over the shards (default {})", defaults.scan_records))
       ->check(at_least(1));
   cmd->add_option("--vocab", args->vocab, "Vocabulary list for the OOV figures (default: the run's [vocab] list)");
   cmd->add_flag("-q,--quiet", args->quiet, "Print nothing but errors");
